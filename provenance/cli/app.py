@@ -1,0 +1,83 @@
+"""The typer application, shared options, and the mapping of errors to exit codes."""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from typing import Annotated, Any, Iterator, NoReturn, Optional
+
+import typer
+
+from provenance.errors import ProvenanceError, UsageError
+
+app = typer.Typer(
+    name="provenance",
+    help="Measure how much of the web is turning synthetic, and what that does to models trained on it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DbOption = Annotated[
+    Optional[str],
+    typer.Option("--db", envvar="PROVENANCE_DB", help="DuckDB store file [default: provenance.duckdb, or $PROVENANCE_DB]."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one 'Error: ...' line on stderr and exit with code."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn ProvenanceErrors into one line on stderr and exit code 1 (2 for usage errors)."""
+    try:
+        yield
+    except UsageError as exc:
+        fail(str(exc), 2)
+    except ProvenanceError as exc:
+        fail(str(exc), 1)
+
+
+def print_json(obj: Any) -> None:
+    """Print obj as indented JSON on stdout."""
+    typer.echo(json.dumps(obj, indent=2, default=str, sort_keys=False))
+
+
+def print_table(df: Any, title: str | None = None) -> None:
+    """Print a polars DataFrame as a rich table (plain text when not a terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for name in df.columns:
+        table.add_column(str(name), overflow="fold")
+    for row in df.iter_rows():
+        table.add_row(*(_cell(v) for v in row))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def main() -> None:
+    """Entry point of the `provenance` command."""
+    from provenance import cli  # noqa: F401  (registers the commands)
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("Error: interrupted", err=True)
+        sys.exit(130)

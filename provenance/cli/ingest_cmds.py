@@ -1,0 +1,99 @@
+"""`provenance ingest`: archive files into the store."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from provenance.cli.app import DbOption, JsonOption, app, fail, handled, print_json
+from provenance.config import DEFAULT_MAX_RECORD_BYTES, IngestConfig
+from provenance.store import default_db_path
+
+MAX_FAULT_LINES = 20
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="WARC/WET/ARC files (.gz or not), directories, globs, or Common Crawl *.paths(.gz) listings.")],
+    db: DbOption = None,
+    workers: Annotated[int, typer.Option(help="Worker processes over files.")] = os.cpu_count() or 1,
+    crawl: Annotated[Optional[str], typer.Option(help="Crawl id for every document (else warcinfo isPartOf, else CC-MAIN-YYYY-WW in the file name).")] = None,
+    year: Annotated[Optional[int], typer.Option(help="Year for every document (else the year of WARC-Date).")] = None,
+    sample_rate: Annotated[float, typer.Option(help="Keep a document when the hash of its normalized URL falls under this; the same URLs are kept in every crawl.")] = 1.0,
+    lang: Annotated[Optional[list[str]], typer.Option(help="Keep only documents detected in this language (repeatable), e.g. --lang en.")] = None,
+    tokenizer: Annotated[Optional[str], typer.Option(help="Local Hugging Face tokenizer folder: its token counts are stored beside the word tokenizer's.")] = None,
+    text: Annotated[bool, typer.Option("--text/--no-text", help="Keep document text in the texts table.")] = True,
+    force: Annotated[bool, typer.Option(help="Re-ingest files already in the ledger, replacing their rows.")] = False,
+    max_record_bytes: Annotated[int, typer.Option(help="Skip (and report) records larger than this.")] = DEFAULT_MAX_RECORD_BYTES,
+    file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
+    paths_prefix: Annotated[Optional[str], typer.Option(help="Folder that relative entries of *.paths listings are under.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Ingest Common Crawl WARC / WET / ARC files into the DuckDB store."""
+    from provenance.ingest.pipeline import ingest as run_ingest
+
+    with handled():
+        config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
+                              langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, force=force,
+                              max_record_bytes=max_record_bytes, file_timeout=file_timeout, paths_prefix=paths_prefix)
+        with _progress(json_out) as on_file:
+            summary = run_ingest(paths, config, on_file)
+    _report_faults(summary)
+    if json_out:
+        print_json(summary.to_dict())
+    else:
+        typer.echo(_summary_line(summary, config.db))
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+def _summary_line(s, db: str) -> str:
+    parts = [f"{s.ingested} file(s) ingested", f"{s.documents} documents"]
+    if s.skipped:
+        parts.append(f"{s.skipped} already in the store (nothing added)")
+    if s.failed:
+        parts.append(f"{s.failed} failed")
+    if s.errors:
+        parts.append(f"{s.errors} error(s) recorded in ingest_errors")
+    return f"{', '.join(parts)} in {s.seconds:.1f} s -> {db}"
+
+
+def _report_faults(summary) -> None:
+    for res in summary.results:
+        for fault in res.faults[:MAX_FAULT_LINES]:
+            where = f"{res.path}: offset {fault.offset}" if fault.offset is not None else res.path
+            typer.echo(f"Error: {where}: {fault.reason}", err=True)
+        if res.n_faults > MAX_FAULT_LINES:
+            typer.echo(f"Error: {res.path}: ... and {res.n_faults - MAX_FAULT_LINES} more (see the ingest_errors table)", err=True)
+
+
+class _progress:
+    """A rich progress bar over files on a terminal; nothing otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[docs]} docs"),
+                            TimeElapsedColumn(), transient=True)
+        self.bar.start()
+        self.task = None
+        self.docs = 0
+
+        def on_file(res, total: int) -> None:
+            if self.task is None:
+                self.task = self.bar.add_task("files", total=total, docs=0)
+            self.docs += res.n_docs if res.status == "done" else 0
+            self.bar.update(self.task, advance=1, docs=self.docs)
+
+        return on_file
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,61 @@
+"""`provenance sql`, `info`, `check`: query and inspect the store."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from provenance.cli.app import DbOption, JsonOption, app, fail, handled, print_json, print_table
+from provenance.store import default_db_path
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL statement, e.g. \"SELECT * FROM yearly_summary\".")],
+    db: DbOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | csv | json | parquet (parquet needs --out).")] = "table",
+    out: Annotated[str, typer.Option(help="Write the result to this file instead of stdout.")] = "",
+) -> None:
+    """Run SQL against the store and print the result."""
+    from provenance.query import run_sql, write_result
+
+    if format not in ("table", "csv", "json", "parquet"):
+        fail(f"--format must be table, csv, json or parquet, not {format!r}", 2)
+    with handled():
+        df = run_sql(db or default_db_path(), query)
+        if format == "table" and not out:
+            print_table(df)
+        else:
+            text = write_result(df, format, out or None)
+            if text is not None:
+                typer.echo(text, nl=False)
+
+
+@app.command()
+def info(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Summarize a store: files, documents, years, crawls, errors."""
+    from provenance.query import store_info
+
+    with handled():
+        summary = store_info(db or default_db_path())
+    if json_out:
+        print_json({k: v.to_dicts() if hasattr(v, "to_dicts") else v for k, v in summary.items()})
+        return
+    typer.echo(f"store {summary['path']}: {summary['files']} files, {summary['documents']} documents, "
+               f"{summary['tokens']} tokens, {summary['errors']} ingest errors")
+    print_table(summary["years"], title="per year (yearly_summary)")
+
+
+@app.command()
+def check(db: DbOption = None) -> None:
+    """Check the store's consistency; exit 1 when a check fails."""
+    from provenance.store import Store
+
+    with handled():
+        with Store(db or default_db_path(), read_only=True) as store:
+            bad = store.check()
+    for name in bad:
+        typer.echo(f"Error: consistency check failed: {name}", err=True)
+    if bad:
+        raise typer.Exit(1)
+    typer.echo("store is consistent")

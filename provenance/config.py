@@ -1,0 +1,39 @@
+"""Configuration: frozen dataclasses with defaults; each option is defined once."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_MAX_RECORD_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Options of one ingest run."""
+
+    db: str = "provenance.duckdb"
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    crawl: str | None = None  # overrides warcinfo isPartOf and the file name
+    year: int | None = None  # overrides the year of WARC-Date
+    sample_rate: float = 1.0  # keep a URL when its hash falls under this
+    langs: tuple[str, ...] = ()  # keep only these languages (empty: all)
+    tokenizer: str | None = None  # path of a local Hugging Face tokenizer, counted beside the word tokenizer
+    keep_text: bool = True
+    force: bool = False
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    batch_docs: int = 1000  # documents per feature batch: bounds worker memory
+    block_docs: int = 100  # documents per resampling block (token_counts.block)
+    file_timeout: float | None = None  # seconds per input file; None: no limit
+    paths_prefix: str | None = None  # where relative entries of *.paths listings live
+
+    def __post_init__(self) -> None:
+        from provenance.errors import UsageError
+
+        if not 0.0 < self.sample_rate <= 1.0:
+            raise UsageError(f"--sample-rate must be in (0, 1], got {self.sample_rate}")
+        if self.workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {self.workers}")
+        if self.max_record_bytes < 1024:
+            raise UsageError(f"--max-record-bytes must be at least 1024, got {self.max_record_bytes}")
+        if self.batch_docs % self.block_docs:
+            raise UsageError("batch_docs must be a multiple of block_docs")

@@ -1,0 +1,37 @@
+"""Error hierarchy: every handled failure is a ProvenanceError with a one-line message."""
+from __future__ import annotations
+
+
+class ProvenanceError(Exception):
+    """A handled failure; the CLI prints its one-line message and exits 1."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message.replace("\n", " "))
+
+
+class InputError(ProvenanceError):
+    """An input file or path cannot be read or parsed."""
+
+    def __init__(self, path: str, reason: str, offset: int | None = None) -> None:
+        where = f"{path}" if offset is None else f"{path}: offset {offset}"
+        super().__init__(f"{where}: {reason}")
+        self.path, self.reason, self.offset = path, reason, offset
+
+
+class StoreError(ProvenanceError):
+    """The DuckDB store cannot be opened, migrated or queried."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store's write lock."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: store is locked by another process; wait for it to finish or use another --db")
+
+
+class EstimatorError(ProvenanceError):
+    """An estimator cannot run on the data it was given."""
+
+
+class UsageError(ProvenanceError):
+    """Options that make no sense together; the CLI exits 2."""

@@ -1,0 +1,269 @@
+"""Statistics over token counts: divergence, entropy, Zipf fit, rarefaction, Good-Turing, Chao1, bootstrap.
+
+Pure numpy (no scipy): log-gamma is vectorized below with Stirling's series. Every function takes
+count vectors (non-negative integers as int64 or float64) and returns plain floats or arrays.
+See docs/metrics.md for the definitions and the references.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+LOG2 = math.log(2.0)
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+# -- log-gamma ---------------------------------------------------------------------------------
+def lgamma(x: np.ndarray | float) -> np.ndarray:
+    """Return log Gamma(x) elementwise for x > 0 (absolute error < 1e-12 for x >= 1e-3).
+
+    Arguments below 8 are shifted up with Gamma(x) = Gamma(x + k) / (x (x+1) ... (x+k-1)), then
+    Stirling's series with four correction terms is used (truncation error < 1e-13 for x >= 8).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    shift = np.zeros_like(x)
+    z = x.copy()
+    small = z < 8.0
+    while small.any():  # at most 8 rounds, each over the still-small arguments only
+        shift[small] += np.log(z[small])
+        z[small] += 1.0
+        small = z < 8.0
+    inv = 1.0 / z
+    inv2 = inv * inv
+    series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680))))
+    return (z - 0.5) * np.log(z) - z + _HALF_LOG_2PI + series - shift
+
+
+def log_comb_ratio(total: float, k: np.ndarray, n: float, j: int = 0) -> np.ndarray:
+    """Return log[C(total - k, n - j) / C(total, n)] elementwise over k (-inf where it is zero).
+
+    With j = 0 this is log P(a type with k of `total` tokens is missed by n draws without
+    replacement) -- the hypergeometric probability of zero successes.
+    """
+    k = np.asarray(k, dtype=np.float64)
+    a = total - k
+    m = n - j
+    ok = a - m >= 0
+    a_safe = np.where(ok, a, m)
+    out = (
+        lgamma(a_safe + 1) - lgamma(m + 1) - lgamma(a_safe - m + 1)
+        - (math.lgamma(total + 1) - math.lgamma(n + 1) - math.lgamma(total - n + 1))
+    )
+    return np.where(ok, out, -np.inf)
+
+
+# -- rarefaction --------------------------------------------------------------------------------
+def presence_probability(counts: np.ndarray, total: float, n: float) -> np.ndarray:
+    """Return P(type observed at least once) in n tokens drawn without replacement from `total`.
+
+    Hypergeometric: 1 - C(total - k, n) / C(total, n) for a type with k tokens (Hurlbert 1971).
+    Computed per distinct count and broadcast back, because Zipfian data repeat small counts a lot.
+    """
+    counts = np.asarray(counts)
+    if n >= total:
+        return (counts > 0).astype(np.float64)
+    values, inverse = np.unique(counts, return_inverse=True)
+    p = -np.expm1(log_comb_ratio(total, values, n))
+    p[values <= 0] = 0.0
+    return p[inverse].reshape(counts.shape)
+
+
+def expected_singletons(counts: np.ndarray, total: float, n: float) -> float:
+    """Return E[number of types seen exactly once] in n tokens drawn without replacement.
+
+    P(X = 1) = k C(total - k, n - 1) / C(total, n) for a type with k tokens.
+    """
+    values, freq = np.unique(np.asarray(counts)[np.asarray(counts) > 0], return_counts=True)
+    if n >= total:
+        return float(freq[values == 1].sum())
+    p1 = np.exp(np.log(values) + log_comb_ratio(total, values, n, j=1))
+    return float((freq * p1).sum())
+
+
+def expected_types(counts: np.ndarray, total: float, n: float) -> float:
+    """Return the rarefied richness: E[number of distinct types] in n of `total` tokens."""
+    return float(presence_probability(counts, total, n).sum())
+
+
+# -- distributions ------------------------------------------------------------------------------
+def entropy_bits(counts: np.ndarray) -> float:
+    """Return the plug-in Shannon entropy (bits) of a count vector."""
+    c = np.asarray(counts, dtype=np.float64)
+    c = c[c > 0]
+    if c.size == 0:
+        return 0.0
+    total = c.sum()
+    return float(np.log2(total) - (c * np.log2(c)).sum() / total)
+
+
+def jsd_terms(p_counts: np.ndarray, q_counts: np.ndarray) -> np.ndarray:
+    """Return each type's contribution to JSD(P, Q) in bits (they sum to the divergence)."""
+    p = np.asarray(p_counts, dtype=np.float64)
+    q = np.asarray(q_counts, dtype=np.float64)
+    p = p / p.sum()
+    q = q / q.sum()
+    m = 0.5 * (p + q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tp = np.where(p > 0, p * np.log2(p / m), 0.0)
+        tq = np.where(q > 0, q * np.log2(q / m), 0.0)
+    return 0.5 * (tp + tq)
+
+
+def jsd(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
+    """Return the Jensen-Shannon divergence in bits between two count vectors over one vocabulary.
+
+    JSD(P, Q) = H(M) - (H(P) + H(Q)) / 2 with M = (P + Q) / 2; it lies in [0, 1] and is symmetric.
+    Raises ValueError when either vector sums to zero.
+    """
+    p = np.asarray(p_counts, dtype=np.float64)
+    q = np.asarray(q_counts, dtype=np.float64)
+    sp, sq = p.sum(), q.sum()
+    if sp <= 0 or sq <= 0:
+        raise ValueError("JSD of an empty distribution")
+    support = (p > 0) | (q > 0)
+    p, q = p[support] / sp, q[support] / sq
+    m = 0.5 * (p + q)
+    value = _xlog2x(m, -1.0) + 0.5 * (_xlog2x(p) + _xlog2x(q))
+    return float(min(1.0, max(0.0, value)))
+
+
+def _xlog2x(v: np.ndarray, sign: float = 1.0) -> float:
+    nz = v[v > 0]
+    return sign * float((nz * np.log2(nz)).sum())
+
+
+def zipf_exponent(counts: np.ndarray, min_count: int = 5, max_rank: int = 10_000) -> float:
+    """Return the maximum-likelihood Zipf exponent s of the rank-frequency curve (NaN if < 3 ranks).
+
+    Model: P(rank r) = r^-s / sum_{j<=K} j^-s over the K most frequent types with count >=
+    min_count (at most max_rank); the rarer ranks are dominated by sampling noise. The likelihood
+    is concave in s; Newton's method from s = 1 converges in a few steps (Clauset et al. 2009 argue
+    for ML over least squares on the log-log plot).
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    c = c[c >= min_count]
+    if c.size > max_rank:
+        c = np.partition(c, c.size - max_rank)[c.size - max_rank:]
+    if c.size < 3:
+        return float("nan")
+    f = np.sort(c)[::-1]
+    logr = np.log(np.arange(1, f.size + 1, dtype=np.float64))
+    target = float((f * logr).sum() / f.sum())  # observed mean log-rank
+    s = 1.0
+    for _ in range(50):
+        w = np.exp(-s * logr)
+        z = w.sum()
+        mean = (w * logr).sum() / z
+        var = (w * logr * logr).sum() / z - mean * mean
+        step = (mean - target) / max(var, 1e-12)  # d(mean log r)/ds = -var
+        s = min(max(s + step, 1e-6), 20.0)
+        if abs(step) < 1e-10:
+            break
+    return float(s)
+
+
+# -- unseen mass and richness ---------------------------------------------------------------------
+def good_turing_unseen(counts: np.ndarray) -> float:
+    """Return Turing's estimate of the probability mass of unseen types: f1 / N."""
+    c = np.asarray(counts)
+    total = c.sum()
+    return float((c == 1).sum() / total) if total > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class Chao1:
+    """Chao1 richness with Chao's (1987) log-normal confidence interval."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    observed: int
+    f1: int
+    f2: int
+
+
+def chao1(counts: np.ndarray, confidence: float = 0.95) -> Chao1:
+    """Return Chao1 = S_obs + ((n-1)/n) f1^2 / (2 f2) (bias-corrected f1(f1-1)/(2(f2+1)) if f2 = 0).
+
+    Variance (Chao 1987; EstimateS), with A = (n-1)/n and r = f1/f2:
+      f2 > 0: var = f2 (A r^2 / 2 + A^2 r^3 + A^2 r^4 / 4)
+      f2 = 0: var = A f1 (f1-1)/2 + A^2 f1 (2 f1 - 1)^2 / 4 - A^2 f1^4 / (4 Chao1 - 4 S_obs)
+    Interval: S_obs + T / K, S_obs + T K with T = Chao1 - S_obs, K = exp(z sqrt(log(1 + var / T^2))),
+    so the lower bound never falls below S_obs. With no singletons T = 0 and the interval is [S_obs, S_obs].
+    """
+    c = np.asarray(counts)
+    c = c[c > 0]
+    n = float(c.sum())
+    s_obs = int(c.size)
+    f1, f2 = int((c == 1).sum()), int((c == 2).sum())
+    if n == 0:
+        return Chao1(0.0, 0.0, 0.0, 0, 0, 0)
+    a = (n - 1) / n
+    if f2 > 0:
+        est = s_obs + a * f1 * f1 / (2 * f2)
+        r = f1 / f2
+        var = f2 * (a * r**2 / 2 + a * a * r**3 + a * a * r**4 / 4)
+    else:
+        est = s_obs + a * f1 * (f1 - 1) / 2
+        t0 = est - s_obs
+        var = a * f1 * (f1 - 1) / 2 + a * a * f1 * (2 * f1 - 1) ** 2 / 4
+        var -= a * a * f1**4 / (4 * t0) if t0 > 0 else 0.0
+    t = est - s_obs
+    if t <= 0:
+        return Chao1(float(est), float(s_obs), float(s_obs), s_obs, f1, f2)
+    z = normal_quantile(0.5 + confidence / 2)
+    k = math.exp(z * math.sqrt(math.log(1 + max(var, 0.0) / (t * t))))
+    return Chao1(float(est), s_obs + t / k, s_obs + t * k, s_obs, f1, f2)
+
+
+# -- intervals -----------------------------------------------------------------------------------
+def normal_quantile(p: float) -> float:
+    """Return the standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9)."""
+    if not 0 < p < 1:
+        raise ValueError("p must be in (0, 1)")
+    a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+         1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+    b = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+         6.680131188771972e01, -1.328068155288572e01)
+    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+         -2.549671043703958e00, 4.374664141464968e00, 2.938163982698783e00)
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
+    lo = 0.02425
+    if p < lo:
+        q = math.sqrt(-2 * math.log(p))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    if p > 1 - lo:
+        return -normal_quantile(1 - p)
+    q = p - 0.5
+    r = q * q
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (
+        ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+
+
+def bootstrap_interval(
+    estimate: float, replicates: np.ndarray, confidence: float = 0.95,
+    lower: float = -math.inf, upper: float = math.inf,
+) -> tuple[float | None, float | None]:
+    """Return a percentile interval re-centred on the estimate, clipped to [lower, upper].
+
+    The percentile interval of the replicates is shifted by (estimate - median of replicates): this
+    removes the location bias that resampling whole blocks with replacement gives statistics such as
+    type counts (duplicated blocks add tokens but no types), while keeping the replicates' spread and
+    skew. None, None when fewer than 2 finite replicates exist.
+    """
+    r = np.asarray(replicates, dtype=np.float64)
+    r = r[np.isfinite(r)]
+    if r.size < 2 or not math.isfinite(estimate):
+        return None, None
+    alpha = (1 - confidence) / 2
+    lo, med, hi = np.quantile(r, [alpha, 0.5, 1 - alpha])
+    shift = estimate - med
+    return float(min(max(lo + shift, lower), estimate)), float(max(min(hi + shift, upper), estimate))
+
+
+def multinomial_weights(rng: np.random.Generator, n_units: int, replicates: int) -> np.ndarray:
+    """Return (replicates, n_units) block-bootstrap weights: how often each unit is drawn."""
+    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=replicates).astype(np.float64)

@@ -1,0 +1,1 @@
+"""Ingest: read WARC/WET/ARC records, extract text, compute features, write the store."""

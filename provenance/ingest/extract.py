@@ -1,0 +1,102 @@
+"""From an archive record to main text: HTTP decoding, charset, HTML main-content extraction."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+from provenance.ingest.http import parse_response
+from provenance.ingest.readers import RawRecord
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
+TEXT_TYPES = {"text/plain"}
+NOT_DOCUMENTS = {"request", "metadata", "revisit", "continuation", "warcinfo", "unknown"}
+_CRAWL_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}")
+
+
+@dataclass
+class Extracted:
+    """Main text of a record and what was learned on the way."""
+
+    text: str
+    content_type: str
+    problem: str | None = None  # a non-fatal decoding problem, recorded but the text is kept
+
+
+@dataclass
+class Skipped:
+    """Why a record is not a document (counted per source, not stored)."""
+
+    reason: str
+
+
+def warcinfo_crawl(rec: RawRecord) -> str | None:
+    """Return the crawl id from a warcinfo record (isPartOf), if any."""
+    text = rec.block[:65536].decode("utf-8", "replace")
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "ispartof" and value.strip():
+            return value.strip()
+    m = _CRAWL_RE.search(text)
+    return m.group(0) if m else None
+
+
+def crawl_from_name(path: str) -> str | None:
+    """Return the CC-MAIN-YYYY-WW part of a file path, if any."""
+    m = _CRAWL_RE.search(path)
+    return m.group(0) if m else None
+
+
+def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
+    """Turn a record into main text, or say why it is not a document."""
+    kind = rec.type
+    if kind in NOT_DOCUMENTS:
+        return Skipped(kind)
+    if kind == "conversion":
+        return Extracted(_decode_text(rec.block, "utf-8"), "text/plain")
+    if kind == "resource":
+        ctype = rec.headers.get("content-type", "").split(";")[0].strip().lower()
+        return _from_body(rec.block, ctype, _charset(rec.headers.get("content-type", "")), None)
+    if kind != "response":
+        return Skipped(f"type:{kind}")
+    record_ctype = rec.headers.get("content-type", "application/http").lower()
+    if rec.fmt == "warc" and "application/http" not in record_ctype:
+        return Skipped("non-http")
+    http = parse_response(rec.block, max_bytes)
+    if http.status is None:
+        return Skipped("bad-http")
+    if not 200 <= http.status < 300:
+        return Skipped("http-status")
+    return _from_body(http.body, http.content_type, http.charset, http.problem)
+
+
+def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None) -> Extracted | Skipped:
+    if ctype in HTML_TYPES or (not ctype and _looks_html(body)):
+        encoding = charset or detect_encoding(body, from_html_meta=True)
+        html = _decode_text(body, encoding)
+        return Extracted(extract_plain_text(html, main_content=True), "text/html", problem)
+    if ctype in TEXT_TYPES:
+        return Extracted(_decode_text(body, charset or detect_encoding(body)), "text/plain", problem)
+    return Skipped("non-text")
+
+
+def _looks_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
+
+
+def _charset(ctype: str) -> str | None:
+    for part in ctype.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
+def _decode_text(data: bytes, encoding: str) -> str:
+    try:
+        return bytes_to_str(data, encoding)
+    except (LookupError, UnicodeError):  # unknown charset label: fall back to detection
+        return bytes_to_str(data, detect_encoding(data))

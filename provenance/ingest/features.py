@@ -1,0 +1,150 @@
+"""Per-batch document features: tokens and their counts, text hash, language, MinHash, LSH band keys.
+
+A batch is columnar (lists per field); everything past text extraction runs vectorized over the
+batch in polars / numpy, so the cost per document is a few C calls, not Python loops over tokens.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import xxhash
+from resiliparse.parse.lang import detect_fast
+
+from provenance.ingest import minhash
+from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, word_tokens
+
+LANG_CHARS = 4000  # the detector is linear in length; this much text decides reliably
+
+
+@dataclass
+class Batch:
+    """Columns of up to batch_docs documents of one source, in file order."""
+
+    ordinal: list[int] = field(default_factory=list)
+    record_id: list[str | None] = field(default_factory=list)
+    url: list[str | None] = field(default_factory=list)
+    host: list[str | None] = field(default_factory=list)
+    domain: list[str | None] = field(default_factory=list)
+    crawl: list[str] = field(default_factory=list)
+    fetch_time: list[datetime | None] = field(default_factory=list)
+    year: list[int | None] = field(default_factory=list)
+    content_type: list[str] = field(default_factory=list)
+    record_type: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    record_offset: list[int | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    source_id: int
+    block_docs: int
+    keep_text: bool
+    langs: tuple[str, ...]
+    hf: HFTokenizer | None = None
+
+
+def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
+    """Return (ISO code or 'unknown', out-of-place rank: lower is surer) per text."""
+    langs, ranks = [], []
+    for t in texts:
+        lang, rank = detect_fast(t[:LANG_CHARS])
+        langs.append(lang)
+        ranks.append(rank)
+    return langs, ranks
+
+
+def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], int]:
+    """Return the batch's rows for each store table, and how many documents the language filter dropped."""
+    langs, ranks = detect_languages(batch.text)
+    keep = np.array([not ctx.langs or lang in ctx.langs for lang in langs], bool)
+    dropped = int((~keep).sum())
+    if dropped:
+        batch, langs, ranks = _subset(batch, keep), _pick(langs, keep), _pick(ranks, keep)
+    ordinal = np.asarray(batch.ordinal, np.int64)
+    doc_id = (np.int64(ctx.source_id) << 32) | ordinal
+    block = (np.int64(ctx.source_id) << 20) | (ordinal // ctx.block_docs)
+    texts = pl.Series("text", batch.text, dtype=pl.String)
+    tokens = word_tokens(texts)
+    n_tokens = tokens.list.len().fill_null(0).cast(pl.Int32)
+    sig, keys = minhash.minhash_texts_tokens(tokens)
+    docs = pl.DataFrame(
+        {
+            "doc_id": doc_id,
+            "source_id": np.full(len(batch), ctx.source_id, np.int64),
+            "record_id": batch.record_id,
+            "url": batch.url,
+            "host": batch.host,
+            "domain": batch.domain,
+            "crawl": batch.crawl,
+            "fetch_time": pl.Series(batch.fetch_time, dtype=pl.Datetime("us")),
+            "year": pl.Series(batch.year, dtype=pl.Int16),
+            "lang": langs,
+            "lang_score": pl.Series(ranks, dtype=pl.Float32),
+            "content_type": batch.content_type,
+            "record_type": batch.record_type,
+            "n_chars": texts.str.len_chars().cast(pl.Int32),
+            "n_tokens": n_tokens,
+            "text_hash": pl.Series([xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in batch.text], dtype=pl.UInt64),
+            "block": block,
+            "record_offset": pl.Series(batch.record_offset, dtype=pl.Int64),
+        }
+    )
+    tables = {
+        "documents": docs.to_arrow(),
+        "token_counts": _token_counts(docs, tokens, WORD_TOKENIZER),
+        "signatures": pa.table({"doc_id": doc_id, "minhash": _blobs(sig)}),
+        "band_keys": _band_rows(doc_id, keys),
+    }
+    if ctx.hf is not None:
+        hf_tokens = pl.Series("tokens", ctx.hf.tokens(batch.text), dtype=pl.List(pl.String))
+        tables["token_counts"] = pa.concat_tables([tables["token_counts"], _token_counts(docs, hf_tokens, ctx.hf.name)])
+    if ctx.keep_text:
+        tables["texts"] = pa.table({"doc_id": doc_id, "text": batch.text})
+    return tables, dropped
+
+
+def _token_counts(docs: pl.DataFrame, tokens: pl.Series, tokenizer: str) -> pa.Table:
+    frame = docs.select("source_id", "crawl", "year", "lang", "block").with_columns(tokens.alias("token"))
+    counts = (
+        frame.explode("token")
+        .drop_nulls("token")
+        .group_by("source_id", "crawl", "year", "lang", "block", "token")
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+        .with_columns(pl.lit(tokenizer).alias("tokenizer"))
+        .select("source_id", "crawl", "year", "lang", "block", "tokenizer", "token", "count")
+    )
+    return counts.to_arrow()
+
+
+def _blobs(sig: np.ndarray) -> pa.Array:
+    """Pack (n, 128) uint32 rows into little-endian binary values without a Python loop."""
+    raw = np.ascontiguousarray(sig.astype("<u4", copy=False)).view(np.uint8).reshape(-1)
+    width = sig.shape[1] * 4
+    offsets = pa.array(np.arange(0, len(raw) + 1, width, dtype=np.int32) if len(sig) else np.zeros(1, np.int32))
+    return pa.BinaryArray.from_buffers(pa.binary(), len(sig), [None, offsets.buffers()[1], pa.py_buffer(raw)])
+
+
+def _band_rows(doc_id: np.ndarray, keys: np.ndarray) -> pa.Table:
+    n, bands = keys.shape
+    return pa.table(
+        {
+            "doc_id": np.repeat(doc_id, bands),
+            "band": pa.array(np.tile(np.arange(bands, dtype=np.uint8), n), pa.uint8()),
+            "key": keys.reshape(-1),
+        }
+    )
+
+
+def _pick(values: list, keep: np.ndarray) -> list:
+    return [v for v, k in zip(values, keep) if k]
+
+
+def _subset(batch: Batch, keep: np.ndarray) -> Batch:
+    return Batch(**{name: _pick(getattr(batch, name), keep) for name in batch.__dataclass_fields__})

@@ -1,0 +1,104 @@
+"""HTTP payloads inside archive records: status, headers, and a decoded body (chunked, gzip, deflate)."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+
+@dataclass
+class HttpPayload:
+    """A parsed HTTP response: status code, lower-cased headers, decoded body, and any decoding problem."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    problem: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = part.partition("=")
+            if name.strip().lower() == "charset":
+                return value.strip().strip("\"'").lower() or None
+        return None
+
+
+def parse_response(block: bytes, max_body_bytes: int) -> HttpPayload:
+    """Split an HTTP response into status, headers and a decoded body (bounded by max_body_bytes)."""
+    end, sep = block.find(b"\r\n\r\n"), 4
+    if end < 0:
+        end, sep = block.find(b"\n\n"), 2
+    if end < 0:
+        return HttpPayload(None, {}, b"", "no end of HTTP headers")
+    lines = block[:end].decode("latin-1").splitlines()
+    status = _status(lines[0] if lines else "")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, ok, value = line.partition(":")
+        if ok:
+            key = name.strip().lower()
+            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    body, problem = decode_body(block[end + sep :], headers, max_body_bytes)
+    return HttpPayload(status, headers, body, problem)
+
+
+def _status(line: str) -> int | None:
+    parts = line.split(None, 2)
+    if len(parts) >= 2 and parts[0].upper().startswith("HTTP/") and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[bytes, str | None]:
+    """Undo Transfer-Encoding: chunked and Content-Encoding: gzip/deflate; return (body, problem)."""
+    problem = None
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body, problem = dechunk(body)
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        body, problem2 = _inflate(body, encoding, max_bytes)
+        problem = problem or problem2
+    elif encoding not in ("", "identity", "none"):
+        problem = problem or f"unsupported Content-Encoding {encoding!r}"
+    return body, problem
+
+
+def dechunk(body: bytes) -> tuple[bytes, str | None]:
+    """Decode chunked transfer encoding; a malformed stream keeps what decoded cleanly."""
+    out, pos = bytearray(), 0
+    while True:
+        eol = body.find(b"\n", pos)
+        if eol < 0:
+            return bytes(out), "chunked body ends without a last chunk"
+        size_text = body[pos:eol].split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            # Many crawlers store the de-chunked body but keep the header: then it is not chunked at all.
+            return (body, None) if pos == 0 else (bytes(out), "malformed chunk size")
+        if size == 0:
+            return bytes(out), None
+        out += body[eol + 1 : eol + 1 + size]
+        pos = eol + 1 + size
+        if body[pos : pos + 2] == b"\r\n":
+            pos += 2
+        elif body[pos : pos + 1] == b"\n":
+            pos += 1
+
+
+def _inflate(body: bytes, encoding: str, max_bytes: int) -> tuple[bytes, str | None]:
+    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
+    for bits in (wbits, -zlib.MAX_WBITS, 32 + zlib.MAX_WBITS):  # deflate is raw or zlib-wrapped in the wild
+        try:
+            d = zlib.decompressobj(bits)
+            out = d.decompress(body, max_bytes + 1)
+        except zlib.error:
+            continue
+        if len(out) > max_bytes:
+            return out[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
+        return out, None
+    return body, f"cannot decode Content-Encoding {encoding}"

@@ -1,0 +1,73 @@
+"""Expand ingest arguments into input files: files, directories, globs, Common Crawl *.paths listings."""
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz", ".wat.gz")
+LISTING_SUFFIXES = (".paths", ".paths.gz")
+REMOTE_PREFIXES = ("s3://", "http://", "https://", "gs://")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input: a path to read, or a reason it cannot be read."""
+
+    path: str
+    problem: str | None = None
+
+
+def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[InputFile]:
+    """Return input files in argument order (directories sorted), without duplicates."""
+    seen: set[str] = set()
+    out: list[InputFile] = []
+    for arg in args:
+        for item in _expand_one(arg, paths_prefix):
+            key = item.path if item.problem else os.path.abspath(item.path)
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+    return out
+
+
+def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
+    if arg.startswith(REMOTE_PREFIXES):
+        return [InputFile(arg, "remote inputs are not supported by the local executor yet; download the file first")]
+    if any(ch in arg for ch in "*?["):
+        matches = sorted(glob.glob(arg, recursive=True))
+        return [f for m in matches for f in _expand_one(m, paths_prefix)] or [InputFile(arg, "no files match this pattern")]
+    path = Path(arg)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(ARCHIVE_SUFFIXES))
+        return [InputFile(str(p)) for p in files] or [InputFile(arg, "directory holds no .warc/.wet/.arc files")]
+    if not path.exists():
+        return [InputFile(arg, "no such file or directory")]
+    if arg.lower().endswith(LISTING_SUFFIXES):
+        return _read_listing(path, paths_prefix)
+    return [InputFile(arg)]
+
+
+def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
+    """Read a Common Crawl listing: one path per line, relative to --paths-prefix or the listing's folder."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        return [InputFile(str(path), f"cannot read listing: {exc}")]
+    base = Path(paths_prefix) if paths_prefix else path.parent
+    out = []
+    for line in lines:
+        candidate = Path(line) if os.path.isabs(line) else base / line
+        if not candidate.exists() and not paths_prefix:
+            candidate = base / Path(line).name  # a listing next to its downloaded files
+        if line.startswith(REMOTE_PREFIXES):
+            out.append(InputFile(line, "remote inputs are not supported by the local executor yet"))
+        elif candidate.is_file():
+            out.append(InputFile(str(candidate)))
+        else:
+            out.append(InputFile(str(candidate), f"listed in {path.name} but not found; set --paths-prefix"))
+    return out

@@ -1,0 +1,205 @@
+"""Ingest files into the store: workers featurize files into Parquet parts, one writer commits each file.
+
+Each file commits in one transaction (its ledger row, documents, features and faults), so a killed
+process leaves no partial file: the uncommitted transaction is rolled back when the store reopens,
+the staging folder is cleared on the next run, and a rerun ingests exactly the missing files.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from provenance.config import IngestConfig
+from provenance.ingest.inputs import InputFile, expand_inputs
+from provenance.ingest.readers import Fault
+from provenance.ingest.worker import TABLES, FileJob, FileResult, process_file
+from provenance.store import Store
+
+OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
+
+
+@dataclass
+class IngestSummary:
+    """The outcome of one ingest run."""
+
+    run_id: int
+    files: int = 0
+    ingested: int = 0
+    skipped: int = 0
+    failed: int = 0
+    with_errors: int = 0
+    records: int = 0
+    documents: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.errors == 0
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "files": self.files,
+            "ingested": self.ingested,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "with_errors": self.with_errors,
+            "records": self.records,
+            "documents": self.documents,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 3),
+            "docs_per_second": round(self.documents / self.seconds, 1) if self.seconds else None,
+            "faults": [
+                {"path": r.path, "offset": f.offset, "kind": f.kind, "reason": f.reason}
+                for r in self.results
+                for f in r.faults
+            ],
+        }
+
+
+def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = None) -> IngestSummary:
+    """Ingest files, directories, globs and *.paths listings into the store at config.db."""
+    import time
+
+    t0 = time.perf_counter()
+    inputs = expand_inputs(list(paths), config.paths_prefix)
+    with Store(config.db) as store:
+        run_id = store.new_run("ingest", {"paths": list(paths), **asdict(config)})
+        summary = IngestSummary(run_id, files=len(inputs))
+        staging = _staging_dir(config.db)
+        done = store.query("ingest_done_sources").fetchall()
+        known = frozenset(r[3] for r in done)
+        unchanged = {(r[0], r[1], r[2]) for r in done}
+        next_id = store.query("ingest_next_source_id").fetchone()[0]
+        jobs, instant = [], []
+        for item in inputs:
+            result = _precheck(item, unchanged, config)
+            if result is not None:
+                instant.append(result)
+                continue
+            jobs.append(FileJob(item.path, next_id, str(staging / str(next_id)), config, known))
+            next_id += 1
+        for item_result in instant:
+            if item_result.status == "failed":
+                item_result.source_id = next_id
+                next_id += 1
+            _finish(store, item_result, run_id, config, summary, on_file)
+        for result in _run(jobs, config.workers):
+            _finish(store, result, run_id, config, summary, on_file)
+        store.finish_run(run_id)
+        shutil.rmtree(staging, ignore_errors=True)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResult | None:
+    """Settle inputs that need no worker: missing paths, and files unchanged since their ingest."""
+    if item.problem:
+        res = FileResult(item.path, 0, status="failed")
+        res.faults.append(Fault(None, "input", item.problem))
+        res.n_faults = 1
+        return res
+    if not config.force:
+        try:
+            st = Path(item.path).stat()
+        except OSError:
+            return None  # the worker reports it
+        if (item.path, st.st_size, st.st_mtime) in unchanged:
+            return FileResult(item.path, 0, status="skipped", note="unchanged since its last ingest")
+    return None
+
+
+def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
+    """Yield results as files finish: in-process for one worker, else a spawn-based process pool."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield process_file(job)
+        return
+    ctx = multiprocessing.get_context("spawn")  # fork is unsafe with polars' and DuckDB's threads
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+        futures: list[Future[FileResult]] = [pool.submit(process_file, job) for job in jobs]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None) -> None:
+    if res.status != "skipped":
+        commit_file(store, res, run_id, config)
+    summary.results.append(res)
+    summary.records += res.n_records
+    if res.status == "skipped":
+        summary.skipped += 1
+    elif res.status == "failed":
+        summary.failed += 1
+    else:
+        summary.ingested += 1
+        summary.documents += res.n_docs
+        summary.with_errors += bool(res.n_faults)
+    summary.errors += res.n_faults
+    if on_file is not None:
+        on_file(res, summary.files)
+
+
+def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
+    """Commit one file's ledger row, rows and faults in a single transaction."""
+    try:
+        with store.transaction():
+            if res.sha256 and not config.force:
+                copy = store.query("ingest_is_done", sha256=res.sha256).fetchone()
+                if copy is not None:
+                    res.status, res.note = "skipped", f"same content as {copy[0]}"
+                    res.faults, res.n_faults, res.n_docs = [], 0, 0
+                    return
+            old = [r[0] for r in store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, force=config.force).fetchall()]
+            if old:
+                for table in (*TABLES, "ingest_errors", "sources"):
+                    store.query(f"ingest_delete_{table}", ids=old)
+            _insert_source(store, res, run_id, config)
+            for table in TABLES:
+                if res.parts.get(table):
+                    store.query(f"ingest_load_{table}", files=res.parts[table])
+            now = _now()
+            for f in res.faults:
+                store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,
+                            record_id=f.record_id, kind=f.kind, reason=f.reason, run_id=run_id, created_at=now)
+    finally:
+        for files in res.parts.values():
+            for part in files:
+                Path(part).unlink(missing_ok=True)
+
+
+def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
+    options = {"sample_rate": config.sample_rate, "langs": list(config.langs), "tokenizer": config.tokenizer,
+               "year": config.year, "crawl": config.crawl, "keep_text": config.keep_text}
+    store.query(
+        "ingest_insert_source",
+        source_id=res.source_id, path=res.path, size=res.size, mtime=res.mtime, sha256=res.sha256,
+        format=res.format, compression=res.compression, crawl=res.crawl, status=res.status,
+        n_records=res.n_records, n_docs=res.n_docs, n_sampled_out=res.n_sampled_out, n_errors=res.n_faults,
+        record_counts=json.dumps(res.record_counts, sort_keys=True), skip_counts=json.dumps(res.skip_counts, sort_keys=True),
+        options=json.dumps(options, sort_keys=True), run_id=run_id, started_at=res.started_at or _now(),
+        finished_at=_now(), seconds=res.seconds,
+    )
+
+
+def _staging_dir(db: str) -> Path:
+    """A fresh folder for Parquet parts beside the store (same filesystem); stale parts are removed."""
+    if db == ":memory:":
+        return Path(tempfile.mkdtemp(prefix="provenance-staging-"))
+    path = Path(db + ".staging")
+    shutil.rmtree(path, ignore_errors=True)  # we hold the store's lock: nothing else writes here
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

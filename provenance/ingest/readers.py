@@ -1,0 +1,343 @@
+"""Read WARC (1.0/1.1, WET) and ARC records from plain or gzip files, with faults instead of exceptions.
+
+`iter_records(path)` yields `RawRecord`s and `Fault`s. A fault never ends the file unless nothing
+after it can be read: the reader resynchronizes at the next record header (or the next gzip
+member), so good records before and after a fault are kept. Memory is bounded by
+`max_record_bytes`: larger records are skipped, never buffered.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator, Union
+
+from provenance.ingest.streams import Break, Event, Member, gzip_events, plain_events, sniff_compression
+
+MAX_HEADER_BYTES = 64 << 10
+COMPACT_AT = 4 << 20
+
+
+@dataclass
+class RawRecord:
+    """One archive record: lower-cased header names, the content block, where it started."""
+
+    offset: int
+    headers: dict[str, str]
+    block: bytes
+    fmt: str  # 'warc' | 'arc'
+
+    @property
+    def type(self) -> str:
+        return self.headers.get("warc-type", "unknown").lower()
+
+
+@dataclass
+class Fault:
+    """Something in the file could not be read; `offset` is the record's (or gzip member's) offset."""
+
+    offset: int | None
+    kind: str
+    reason: str
+    record_id: str | None = None
+
+
+Item = Union[RawRecord, Fault]
+
+
+@dataclass
+class FileInfo:
+    """What the reader learned about the file as a whole."""
+
+    compression: str = "none"
+    format: str = "unknown"
+    members: int = 0
+
+
+class _Buffer:
+    """A growable window over the decompressed stream, pulling events on demand."""
+
+    def __init__(self, events: Iterator[Event], info: FileInfo) -> None:
+        self.events, self.info = events, info
+        self.buf = bytearray()
+        self.pos = 0
+        self.base = 0  # stream offset of buf[0]
+        self.members: list[tuple[int, int]] = []  # (stream offset, file offset) of member starts
+        self.brk: Break | None = None
+        self.eof = False
+
+    def pull(self) -> bool:
+        """Append the next chunk; False at end of file or at a break."""
+        if self.brk is not None or self.eof:
+            return False
+        for ev in self.events:
+            if isinstance(ev, bytes):
+                self.buf += ev
+                return True
+            if isinstance(ev, Member):
+                self.members.append((self.base + len(self.buf), ev.offset))
+                self.info.members += 1
+            else:
+                self.brk = ev
+                return False
+        self.eof = True
+        return False
+
+    def avail(self) -> int:
+        return len(self.buf) - self.pos
+
+    def ensure(self, n: int) -> bool:
+        """Make n bytes available at pos; False if the stream ends (or breaks) first."""
+        while self.avail() < n:
+            if not self.pull():
+                return False
+        return True
+
+    def find(self, pat: bytes, limit: int) -> int:
+        """Index (in buf) of pat at or after pos within limit bytes, else -1."""
+        start = self.pos
+        while True:
+            i = self.buf.find(pat, start, self.pos + limit + len(pat))
+            if i >= 0:
+                return i
+            if self.avail() >= limit or not self.pull():
+                return -1
+            start = max(self.pos, len(self.buf) - len(pat) - 4096)
+
+    def scan_to(self, pat: bytes) -> bool:
+        """Advance pos to the next occurrence of pat, dropping what it passes; False if none."""
+        while True:
+            i = self.buf.find(pat, self.pos)
+            if i >= 0:
+                self.pos = i
+                return True
+            self.pos = max(self.pos, len(self.buf) - len(pat))
+            self.compact(force=True)
+            if not self.pull():
+                return False
+
+    def take(self, n: int) -> bytes | None:
+        if not self.ensure(n):
+            return None
+        out = bytes(self.buf[self.pos : self.pos + n])
+        self.pos += n
+        return out
+
+    def compact(self, force: bool = False) -> None:
+        if self.pos > COMPACT_AT or (force and self.pos):
+            del self.buf[: self.pos]
+            self.base += self.pos
+            self.pos = 0
+
+    def file_offset(self, stream_pos: int) -> int:
+        """Where a record starting at this stream position is in the file.
+
+        Per-record gzip: the offset of its gzip member (as in Common Crawl's indexes);
+        plain files and whole-file gzip: the offset in the uncompressed stream.
+        """
+        if self.info.compression == "none" or self.info.members <= 1:
+            return stream_pos
+        i = bisect.bisect_right(self.members, (stream_pos, 1 << 62)) - 1
+        if i < 0:
+            return stream_pos
+        if i > 0:
+            del self.members[:i]  # older members are never asked for again
+        return self.members[0][1]
+
+    def skip_ws(self) -> None:
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in b"\r\n \t":
+                self.pos += 1
+            if self.pos < len(self.buf) or not self.pull():
+                return
+
+    def reset_after_break(self) -> Break:
+        brk = self.brk
+        assert brk is not None
+        self.base += len(self.buf)
+        self.buf, self.pos, self.brk = bytearray(), 0, None
+        return brk
+
+
+def iter_records(path: str, max_record_bytes: int = 16 << 20, info: FileInfo | None = None) -> Iterator[Item]:
+    """Yield the records and faults of one WARC/WET/ARC file (plain or gzip)."""
+    info = info if info is not None else FileInfo()
+    with open(path, "rb") as f:
+        yield from read_stream(f, max_record_bytes, info)
+
+
+def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
+    """Yield the records and faults of an open binary file object."""
+    head = f.read(4)
+    f.seek(0)
+    if not head:
+        yield Fault(0, "empty", "empty file")
+        return
+    info.compression = sniff_compression(head)
+    events = gzip_events(f) if info.compression == "gzip" else plain_events(f)
+    b = _Buffer(events, info)
+    b.skip_ws()
+    if b.brk is not None:
+        yield Fault(b.brk.offset, "gzip", b.brk.reason)
+        return
+    b.ensure(16)
+    first = bytes(b.buf[b.pos : b.pos + 16])
+    if first.startswith(b"WARC/"):
+        info.format = "warc"
+        yield from _warc_records(b, max_record_bytes)
+    elif first.startswith(b"filedesc://"):
+        info.format = "arc"
+        yield from _arc_records(b, max_record_bytes)
+    else:
+        yield Fault(0, "format", f"not a WARC or ARC file (starts with {first[:12]!r})")
+
+
+# -- WARC -------------------------------------------------------------------------------------
+
+def _warc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
+    while True:
+        b.compact()
+        b.skip_ws()
+        if b.avail() == 0:
+            if b.brk is not None:
+                brk = b.reset_after_break()
+                yield Fault(brk.offset, "gzip", brk.reason)
+                continue
+            return
+        start = b.base + b.pos
+        offset = b.file_offset(start)
+        item = _one_warc(b, offset, max_record_bytes)
+        if item is not None:
+            yield item
+            if isinstance(item, Fault):
+                if b.brk is not None:
+                    b.reset_after_break()  # the break is the fault's cause; reported already
+                else:
+                    _resync(b, start, b"WARC/")
+
+
+def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
+    if not b.ensure(5) and b.brk is not None:
+        return Fault(offset, "gzip", b.brk.reason)
+    if bytes(b.buf[b.pos : b.pos + 5]) != b"WARC/":
+        got = bytes(b.buf[b.pos : b.pos + 12])
+        return Fault(offset, "header", f"expected a WARC record header, found {got!r}")
+    end, sep = _header_end(b)
+    if end < 0:
+        if b.brk is not None:
+            return Fault(offset, "gzip", f"{b.brk.reason}; record header cut off")
+        if b.eof:
+            return Fault(offset, "truncated", "file ends inside a record header")
+        return Fault(offset, "header", f"record header longer than {MAX_HEADER_BYTES} bytes")
+    headers = _parse_headers(bytes(b.buf[b.pos : end]))
+    rid = headers.get("warc-record-id")
+    length = _content_length(headers)
+    if length is None:
+        return Fault(offset, "header", f"broken record header: bad or missing Content-Length ({headers.get('content-length')!r})", rid)
+    b.pos = end + sep
+    if length > max_record_bytes:
+        return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped", rid)
+    block = b.take(length)
+    if block is None:
+        if b.brk is not None:
+            return Fault(offset, "gzip", f"{b.brk.reason}; record cut off", rid)
+        return Fault(offset, "truncated", f"truncated record: file ends {length - b.avail()} bytes before the end of its {length}-byte block", rid)
+    return RawRecord(offset, headers, block, "warc")
+
+
+def _header_end(b: _Buffer) -> tuple[int, int]:
+    i = b.find(b"\r\n\r\n", MAX_HEADER_BYTES)
+    if i >= 0:
+        j = b.buf.find(b"\n\n", b.pos, i)
+        return (j, 2) if j >= 0 else (i, 4)
+    j = b.find(b"\n\n", MAX_HEADER_BYTES)
+    return (j, 2) if j >= 0 else (-1, 0)
+
+
+def _parse_headers(raw: bytes) -> dict[str, str]:
+    text = raw.decode("utf-8", "replace")
+    headers: dict[str, str] = {}
+    last = None
+    for line in text.splitlines()[1:]:
+        if line[:1] in (" ", "\t") and last:  # folded continuation line
+            headers[last] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        if sep:
+            last = name.strip().lower()
+            headers[last] = value.strip()
+    return headers
+
+
+def _content_length(headers: dict[str, str]) -> int | None:
+    raw = headers.get("content-length", "")
+    if not raw.isdigit() or len(raw) > 15:
+        return None
+    return int(raw)
+
+
+def _resync(b: _Buffer, start: int, marker: bytes) -> None:
+    """Move to the next record header after stream position `start`."""
+    b.pos = max(b.pos, start - b.base + 1)
+    if not b.scan_to(b"\n" + marker):
+        if b.brk is None:
+            b.pos = len(b.buf)
+        return
+    b.pos += 1
+
+
+# -- ARC --------------------------------------------------------------------------------------
+
+def _arc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
+    while True:
+        b.compact()
+        b.skip_ws()
+        if b.avail() == 0:
+            if b.brk is not None:
+                brk = b.reset_after_break()
+                yield Fault(brk.offset, "gzip", brk.reason)
+                continue
+            return
+        start = b.base + b.pos
+        item = _one_arc(b, b.file_offset(start), max_record_bytes)
+        if item is None:
+            continue
+        yield item
+        if isinstance(item, Fault):
+            if b.brk is not None:
+                b.reset_after_break()
+            else:
+                _resync(b, start, b"http")
+
+
+def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
+    end = b.find(b"\n", 8192)
+    if end < 0:
+        if b.brk is not None:
+            return Fault(offset, "gzip", f"{b.brk.reason}; record header cut off")
+        return Fault(offset, "truncated" if b.eof else "header", "ARC record header line missing or too long")
+    line = bytes(b.buf[b.pos : end]).decode("utf-8", "replace").strip()
+    fields = line.split(" ")
+    if len(fields) < 5 or not fields[-1].isdigit() or len(fields[-1]) > 15:
+        return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
+    length = int(fields[-1])
+    b.pos = end + 1
+    if length > max_record_bytes:
+        return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped")
+    block = b.take(length)
+    if block is None:
+        if b.brk is not None:
+            return Fault(offset, "gzip", f"{b.brk.reason}; record cut off")
+        return Fault(offset, "truncated", f"truncated ARC record: file ends before the end of its {length}-byte block")
+    url, date, ctype = fields[0], fields[2], fields[3]
+    if url.startswith("filedesc://"):
+        return RawRecord(offset, {"warc-type": "warcinfo", "arc-filedesc": url}, block, "arc")
+    headers = {"warc-type": "response", "warc-target-uri": url, "warc-date": _arc_date(date), "arc-content-type": ctype}
+    return RawRecord(offset, headers, block, "arc")
+
+
+def _arc_date(d: str) -> str:
+    d = (d + "00000000000000")[:14]
+    return f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
+
+
+__all__ = ["RawRecord", "Fault", "FileInfo", "iter_records", "read_stream", "field"]

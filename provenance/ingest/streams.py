@@ -1,0 +1,112 @@
+"""Byte streams over input files: plain or gzip (one member per record, or one for the whole file).
+
+Decompression is our own loop over zlib so that a corrupt or truncated member becomes a *break*
+event with the member's offset, after which reading resumes at the next gzip member instead of
+giving up on the file; output per call is bounded, and a member that expands past a ratio limit
+(a gzip bomb) is abandoned.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator, Union
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+READ_SIZE = 1 << 20
+OUT_SIZE = 1 << 20
+BOMB_MIN_BYTES = 64 << 20  # a member may always expand this far ...
+BOMB_RATIO = 200  # ... and beyond it, at most this many times its compressed size
+
+
+@dataclass(frozen=True)
+class Member:
+    """A gzip member starts here: `offset` in the compressed file."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class Break:
+    """The decompressed stream is discontinuous here (corrupt or truncated member)."""
+
+    offset: int
+    reason: str
+
+
+Event = Union[bytes, Member, Break]
+
+
+def sniff_compression(head: bytes) -> str:
+    """Return 'gzip' when the bytes start a gzip member, else 'none'."""
+    return "gzip" if head.startswith(b"\x1f\x8b") else "none"
+
+
+def plain_events(f: BinaryIO) -> Iterator[Event]:
+    """Yield the file's bytes in chunks."""
+    yield Member(0)
+    while chunk := f.read(READ_SIZE):
+        yield chunk
+
+
+def gzip_events(f: BinaryIO) -> Iterator[Event]:
+    """Yield decompressed chunks, Member starts and Breaks for a (multi-member) gzip file."""
+    pos = 0  # compressed offset of `pending[0]`
+    pending = b""
+    while True:
+        if len(pending) < 2:
+            pending += f.read(READ_SIZE)
+            if not pending:
+                return
+        start = pos
+        yield Member(start)
+        result = yield from _member(f, pending, start)
+        if isinstance(result, Break):
+            yield result
+            resume = yield from _skip_to_magic(f, start + 1)
+            if resume is None:
+                return
+            pos, pending = resume
+        else:
+            pos, pending = result
+
+
+def _member(f: BinaryIO, pending: bytes, start: int) -> Iterator[Event]:
+    """Decompress one member; return (next offset, unused bytes) or a Break."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    consumed, produced, data = 0, 0, pending
+    while True:
+        try:
+            out = d.decompress(data, OUT_SIZE)
+        except zlib.error as exc:
+            return Break(start, f"corrupt gzip member ({exc})")
+        consumed += len(data) - len(d.unconsumed_tail) - len(d.unused_data)
+        produced += len(out)
+        if out:
+            yield out
+        if produced > BOMB_MIN_BYTES and produced > BOMB_RATIO * max(consumed, 1):
+            return Break(start, f"gzip member expands over {BOMB_RATIO}x past {produced >> 20} MiB (gzip bomb?); skipped")
+        if d.eof:
+            return start + consumed, d.unused_data
+        data = d.unconsumed_tail
+        if not data:
+            data = f.read(READ_SIZE)
+            if not data:
+                return Break(start, "truncated gzip member (file ends inside it)")
+
+
+def _skip_to_magic(f: BinaryIO, offset: int) -> Iterator[Event]:
+    """Find the next gzip magic at or after offset; return (offset, bytes from there) or None."""
+    f.seek(offset)
+    carry = b""
+    base = offset
+    while True:
+        chunk = f.read(READ_SIZE)
+        if not chunk:
+            return None
+        buf = carry + chunk
+        i = buf.find(GZIP_MAGIC)
+        if i >= 0:
+            return base + i, buf[i:]
+        carry = buf[-2:]
+        base += len(buf) - 2
+    yield  # pragma: no cover  (makes this a generator for `yield from`)

@@ -1,0 +1,59 @@
+"""URLs: host, registered domain (public suffix list, bundled), and the panel-sampling hash."""
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import xxhash
+
+_PSL = None
+
+
+def split_host(url: str) -> str | None:
+    """Return the lower-cased host of a URL, or None."""
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1 << 16)
+def registered_domain(host: str | None) -> str | None:
+    """Return the registered domain (eTLD+1) of a host; IP addresses and bare suffixes map to themselves."""
+    global _PSL
+    if not host:
+        return None
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    if _PSL is None:
+        from publicsuffixlist import PublicSuffixList
+
+        _PSL = PublicSuffixList()  # bundled list: no network
+    return _PSL.privatesuffix(host) or host
+
+
+def normalize_url(url: str) -> str:
+    """Return the URL's identity across crawls: no scheme, no 'www.', no default port or fragment."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").removeprefix("www.")
+        port = parts.port
+    except ValueError:
+        return url.strip().lower()
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = parts.path or "/"
+    return f"{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def sample_key(url: str) -> float:
+    """Return a uniform number in [0, 1) fixed by the normalized URL (same in every crawl)."""
+    return xxhash.xxh64_intdigest(normalize_url(url).encode("utf-8", "surrogatepass")) / 2.0**64
+
+
+def keep_url(url: str, rate: float) -> bool:
+    """Keep a document when its URL's sample key falls under rate: a panel across years."""
+    return rate >= 1.0 or sample_key(url) < rate

@@ -1,0 +1,240 @@
+"""Ingest one file: a pure function of (file, options) -> Parquet parts + a FileResult.
+
+The same function runs in-process, in a local process pool, or on a cluster: it never touches the
+store. Parts are written batch by batch, so memory is bounded by the batch size, not the file size.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow.parquet as pq
+
+from provenance.config import IngestConfig
+from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
+from provenance.ingest.features import Batch, BatchContext, build_tables
+from provenance.ingest.readers import Fault, FileInfo, RawRecord, iter_records
+from provenance.ingest.tokenize import HFTokenizer
+from provenance.ingest.urls import keep_url, registered_domain, split_host
+
+MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
+TABLES = ("documents", "texts", "token_counts", "signatures", "band_keys")
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str
+    source_id: int
+    staging: str
+    config: IngestConfig
+    skip_hashes: frozenset[str] = frozenset()
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file; `parts` are the Parquet files to load, per table."""
+
+    path: str
+    source_id: int
+    status: str = "done"  # done | failed | skipped
+    sha256: str | None = None
+    size: int | None = None
+    mtime: float | None = None
+    format: str = "unknown"
+    compression: str = "none"
+    crawl: str | None = None
+    n_records: int = 0
+    n_docs: int = 0
+    n_sampled_out: int = 0
+    n_faults: int = 0
+    record_counts: dict[str, int] = field(default_factory=dict)
+    skip_counts: dict[str, int] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    started_at: datetime | None = None
+    seconds: float = 0.0
+    note: str | None = None
+
+
+class _Timeout(Exception):
+    pass
+
+
+def sha256_file(path: str) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def process_file(job: FileJob) -> FileResult:
+    """Read, extract and featurize one file into Parquet parts under job.staging."""
+    res = FileResult(job.path, job.source_id, started_at=datetime.now(timezone.utc).replace(tzinfo=None))
+    t0 = time.perf_counter()
+    try:
+        st = os.stat(job.path)
+        res.size, res.mtime = st.st_size, st.st_mtime
+        res.sha256 = sha256_file(job.path)
+    except OSError as exc:
+        return _failed(res, Fault(None, "io", f"cannot read file: {exc.strerror or exc}"), t0)
+    if res.sha256 in job.skip_hashes and not job.config.force:
+        res.status = "skipped"
+        return res
+    try:
+        with _deadline(job.config.file_timeout):
+            _read_file(job, res)
+    except _Timeout:
+        _add_fault(res, Fault(None, "timeout", f"gave up after --file-timeout {job.config.file_timeout} s; records read so far are kept"))
+    except OSError as exc:
+        _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}"))
+    if res.n_records == 0 and res.n_faults:
+        res.status = "failed"
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _read_file(job: FileJob, res: FileResult) -> None:
+    cfg = job.config
+    info = FileInfo()
+    hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
+    ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
+    crawl = cfg.crawl or crawl_from_name(job.path)
+    writer = _PartWriter(Path(job.staging), res)
+    batch, ordinal = Batch(), 0
+    for item in iter_records(job.path, cfg.max_record_bytes, info):
+        res.format, res.compression = info.format, _compression(info)
+        if isinstance(item, Fault):
+            _add_fault(res, item)
+            continue
+        res.n_records += 1
+        res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
+        if item.type == "warcinfo":
+            crawl = cfg.crawl or warcinfo_crawl(item) or crawl
+            continue
+        if _add_document(batch, item, res, cfg, crawl, ordinal):
+            ordinal += 1
+            if len(batch) == cfg.batch_docs:
+                writer.write(batch, ctx)
+                batch = Batch()
+    if len(batch):
+        writer.write(batch, ctx)
+    res.crawl = crawl or "unknown"
+
+
+def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConfig, crawl: str | None, ordinal: int) -> bool:
+    url = rec.headers.get("warc-target-uri", "").strip("<> ")
+    if rec.type in ("response", "resource", "conversion") and url and not keep_url(url, cfg.sample_rate):
+        res.n_sampled_out += 1
+        return False
+    out = extract(rec, cfg.max_record_bytes)
+    if not isinstance(out, Extracted):
+        _count(res.skip_counts, out.reason)
+        return False
+    if out.problem:
+        _count(res.skip_counts, "decode-warning")
+    if not out.text.strip():
+        _count(res.skip_counts, "empty-text")
+        return False
+    fetch_time = _parse_date(rec.headers.get("warc-date"))
+    host = split_host(url) if url else None
+    batch.ordinal.append(ordinal)
+    batch.record_id.append(rec.headers.get("warc-record-id"))
+    batch.url.append(url or None)
+    batch.host.append(host)
+    batch.domain.append(registered_domain(host))
+    batch.crawl.append(crawl or "unknown")
+    batch.fetch_time.append(fetch_time)
+    batch.year.append(cfg.year or (fetch_time.year if fetch_time else None))
+    batch.content_type.append(out.content_type)
+    batch.record_type.append(rec.type if rec.fmt == "warc" else "arc")
+    batch.text.append(out.text)
+    batch.record_offset.append(rec.offset)
+    return True
+
+
+class _PartWriter:
+    """Write each batch's tables as Parquet parts in the file's staging folder."""
+
+    def __init__(self, folder: Path, res: FileResult) -> None:
+        self.folder, self.res, self.n = folder, res, 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, batch: Batch, ctx: BatchContext) -> None:
+        tables, dropped = build_tables(batch, ctx)
+        _count(self.res.skip_counts, "lang-filtered", dropped)
+        self.res.n_docs += tables["documents"].num_rows
+        for name, table in tables.items():
+            if table.num_rows:
+                path = self.folder / f"{name}-{self.n:05d}.parquet"
+                pq.write_table(table, path, compression="lz4")
+                self.res.parts.setdefault(name, []).append(str(path))
+        self.n += 1
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt if 1990 <= dt.year <= 2100 else None
+
+
+def _compression(info: FileInfo) -> str:
+    if info.compression != "gzip":
+        return "none"
+    return "gzip-members" if info.members > 1 else "gzip-whole"
+
+
+def _add_fault(res: FileResult, fault: Fault) -> None:
+    res.n_faults += 1
+    if len(res.faults) < MAX_FAULTS_KEPT:
+        res.faults.append(fault)
+
+
+def _count(counter: dict[str, int], key: str, n: int = 1) -> None:
+    if n:
+        counter[key] = counter.get(key, 0) + n
+
+
+def _failed(res: FileResult, fault: Fault, t0: float) -> FileResult:
+    _add_fault(res, fault)
+    res.status = "failed"
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise _Timeout after `seconds` (main thread only; elsewhere no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _alarm(signum: int, frame: object) -> None:
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+__all__ = ["FileJob", "FileResult", "process_file", "sha256_file", "TABLES", "Counter"]

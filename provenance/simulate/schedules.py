@@ -1,0 +1,209 @@
+"""Synthetic-share schedules alpha_t: a trend fitted to observed shares, a constant, or a CSV file.
+
+Generation t trains on the web of calendar year start_year + t * years_per_generation, and its
+synthetic share is the schedule's value at that year. Generation 0 is P0 itself (no alpha).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import NormalDist
+from typing import Any, Sequence
+
+import numpy as np
+
+from provenance.errors import EstimatorError, InputError, UsageError
+
+LOGIT_CLIP = 1e-4  # shares are clipped to [1e-4, 1 - 1e-4] before the logit: an estimate of 0 stays finite
+DEFAULT_CI_LEVEL = 0.95  # assumed level of metrics intervals whose parameters do not state one
+_CRAWL = re.compile(r"^CC-MAIN-(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One observed synthetic share: a period's estimate and its interval (None when unknown)."""
+
+    period: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float = DEFAULT_CI_LEVEL
+
+    @property
+    def year(self) -> float:
+        """Return the calendar year of the period."""
+        return period_year(self.period)
+
+    @property
+    def sd(self) -> float:
+        """Return the standard error implied by a normal interval (0 when there is no interval)."""
+        if self.ci_low is None or self.ci_high is None:
+            return 0.0
+        z = NormalDist().inv_cdf(0.5 + self.ci_level / 2)
+        return max(self.ci_high - self.ci_low, 0.0) / (2 * z)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """alpha per generation: `alphas` is (G + 1, R), one column per replicate; row 0 is NaN."""
+
+    kind: str
+    description: str
+    years: np.ndarray
+    alphas: np.ndarray
+    point: np.ndarray
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def period_year(period: str) -> float:
+    """Return the calendar year of a period: "2019" -> 2019.0, "CC-MAIN-2019-35" -> 2019 + 34/52."""
+    text = str(period).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return float(text)
+    match = _CRAWL.match(text)
+    if match:
+        return int(match.group(1)) + (int(match.group(2)) - 1) / 52
+    raise UsageError(f"cannot tell the calendar year of period {text!r}; pass --start-year")
+
+
+def generation_years(start_year: float, years_per_generation: float, generations: int) -> np.ndarray:
+    """Return the calendar year of each generation 0..G: start_year + t * years_per_generation."""
+    return start_year + years_per_generation * np.arange(generations + 1, dtype=float)
+
+
+def _with_generation_zero(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.full((1, *values.shape[1:]), np.nan), values])
+
+
+def constant_schedule(alpha: float, years: np.ndarray, replicates: int) -> Schedule:
+    """Return alpha_t = alpha in every generation."""
+    if not 0.0 <= alpha <= 1.0:
+        raise UsageError(f"--schedule share must be in [0, 1], not {alpha}")
+    point = _with_generation_zero(np.full(years.size - 1, alpha))
+    alphas = np.repeat(point[:, None], replicates, axis=1)
+    return Schedule("constant", f"constant alpha = {alpha:g}", years, alphas, point, {"alpha": alpha})
+
+
+def file_schedule(path: str, years: np.ndarray, replicates: int) -> Schedule:
+    """Read alpha per generation (columns generation,alpha) or per year (year,alpha) from a CSV.
+
+    Yearly values are interpolated linearly at each generation's year and held constant beyond
+    the first and last rows; per-generation files must cover generations 1..G.
+    """
+    generation_col, year_col, alpha_col = _read_schedule_csv(path)
+    generations = years.size - 1
+    if generation_col is not None:
+        lookup = dict(zip(generation_col.astype(int).tolist(), alpha_col.tolist()))
+        missing = [g for g in range(1, generations + 1) if g not in lookup]
+        if missing:
+            raise InputError(path, f"no alpha for generation {missing[0]} (the file must cover 1..{generations})")
+        values = np.array([lookup[g] for g in range(1, generations + 1)], dtype=float)
+    else:
+        order = np.argsort(year_col)
+        values = np.interp(years[1:], year_col[order], alpha_col[order])
+    point = _with_generation_zero(values)
+    alphas = np.repeat(point[:, None], replicates, axis=1)
+    return Schedule("file", f"file {path}", years, alphas, point, {"path": str(path)})
+
+
+def _read_schedule_csv(path: str) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    import polars as pl
+
+    if not Path(path).is_file():
+        raise UsageError(f"--schedule {path!r}: not 'observed', a share in [0, 1], or an existing CSV file")
+    try:
+        frame = pl.read_csv(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(path, f"cannot read CSV: {str(exc).splitlines()[0]}") from None
+    if "alpha" not in frame.columns or not ({"generation", "year"} & set(frame.columns)):
+        raise InputError(path, "a schedule CSV needs columns alpha and generation (or year)")
+    try:
+        alpha = frame["alpha"].cast(pl.Float64).to_numpy()
+        key = "generation" if "generation" in frame.columns else "year"
+        keys = frame[key].cast(pl.Float64).to_numpy()
+    except pl.exceptions.PolarsError:
+        raise InputError(path, "alpha, generation and year must be numbers") from None
+    if frame.height == 0 or np.isnan(alpha).any() or (alpha < 0).any() or (alpha > 1).any():
+        raise InputError(path, "alpha must be a number in [0, 1] on every row")
+    return (keys, None, alpha) if key == "generation" else (None, keys, alpha)
+
+
+# -- observed trend ------------------------------------------------------------------------
+def fit_trend(years: np.ndarray, shares: np.ndarray, trend: str, origin: float) -> tuple[float, float]:
+    """Fit alpha(year) by least squares; return (intercept at origin, slope per year).
+
+    logistic: logit(alpha) = a + b (year - origin), shares clipped to [1e-4, 1 - 1e-4] first;
+    linear:   alpha = a + b (year - origin), predictions clipped to [0, 1].
+    """
+    y = _logit(shares) if trend == "logistic" else np.asarray(shares, dtype=float)
+    b, a = np.polyfit(np.asarray(years, dtype=float) - origin, y, 1)
+    return float(a), float(b)
+
+
+def predict_trend(a: float | np.ndarray, b: float | np.ndarray, years: np.ndarray, trend: str, origin: float) -> np.ndarray:
+    """Evaluate a fitted trend at years (broadcasting over arrays of a and b)."""
+    z = a + b * (np.asarray(years, dtype=float) - origin)
+    return 1.0 / (1.0 + np.exp(-z)) if trend == "logistic" else np.clip(z, 0.0, 1.0)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), LOGIT_CLIP, 1 - LOGIT_CLIP)
+    return np.log(p / (1 - p))
+
+
+def observed_schedule(
+    observations: Sequence[Observation], years: np.ndarray, replicates: int, seed: int, trend: str = "logistic"
+) -> Schedule:
+    """Fit a trend to observed shares and extrapolate it, with a parametric bootstrap per replicate.
+
+    Replicate r redraws every observation from N(value, sd) (sd from its interval, clipped to
+    [0, 1]) on its own stream (seed, 0, r), refits the trend and evaluates it at each generation's
+    year; the spread over replicates carries the estimates' uncertainty into the simulation.
+    """
+    from provenance.simulate.regimes import STREAM_SCHEDULE, stream
+
+    obs_years = np.array([o.year for o in observations])
+    if np.unique(obs_years).size < 2:
+        found = ", ".join(o.period for o in observations) or "none"
+        raise EstimatorError(f"a trend needs observed synthetic shares for at least 2 periods (found: {found}); use --schedule CONST")
+    values = np.array([o.value for o in observations])
+    sds = np.array([o.sd for o in observations])
+    origin = float(obs_years.max())
+    a, b = fit_trend(obs_years, values, trend, origin)
+    fits = np.array([fit_trend(obs_years, _redraw(stream(seed, STREAM_SCHEDULE, r), values, sds), trend, origin) for r in range(replicates)])
+    alphas = predict_trend(fits[:, 0][None, :], fits[:, 1][None, :], years[1:, None], trend, origin)
+    point = predict_trend(a, b, years[1:], trend, origin)
+    parameters = {
+        "trend": trend, "origin_year": origin, "intercept": a, "slope_per_year": b,
+        "observations": [{"period": o.period, "value": o.value, "ci_low": o.ci_low, "ci_high": o.ci_high} for o in observations],
+    }
+    description = f"{trend} trend fitted to {len(observations)} observed shares ({observations[0].period}..{observations[-1].period})"
+    return Schedule("observed", description, years, _with_generation_zero(alphas), _with_generation_zero(point), parameters)
+
+
+def _redraw(rng: np.random.Generator, values: np.ndarray, sds: np.ndarray) -> np.ndarray:
+    return np.clip(values + sds * rng.standard_normal(values.size), 0.0, 1.0)
+
+
+def observations_from_rows(rows: Sequence[tuple[str, float, float | None, float | None, str | None]]) -> list[Observation]:
+    """Build observations from metrics rows (period, value, ci_low, ci_high, parameters JSON)."""
+    out = []
+    for period, value, low, high, parameters in rows:
+        params = json.loads(parameters) if parameters else {}
+        level = float(params.get("ci_level", DEFAULT_CI_LEVEL)) if isinstance(params, dict) else DEFAULT_CI_LEVEL
+        level = level / 100 if level > 1 else level  # a level written as a percentage (95)
+        out.append(Observation(str(period), float(value), low, high, level))
+    return sorted(out, key=lambda o: o.year)
+
+
+def build_schedule(spec: str, years: np.ndarray, replicates: int, seed: int, trend: str, observations: Sequence[Observation] | None = None) -> Schedule:
+    """Return the schedule a --schedule value names: 'observed', a share in [0, 1], or a CSV path."""
+    if spec == "observed":
+        return observed_schedule(observations or [], years, replicates, seed, trend)
+    try:
+        share = float(spec)
+    except ValueError:
+        return file_schedule(spec, years, replicates)
+    return constant_schedule(share, years, replicates)

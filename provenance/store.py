@@ -1,0 +1,142 @@
+"""The DuckDB store: open, migrate, run named SQL, and check consistency."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    import polars as pl
+
+import duckdb
+
+from provenance.errors import StoreError, StoreLockedError
+from provenance.sqlfiles import load_query, schema_files, view_files
+
+DEFAULT_DB = "provenance.duckdb"
+
+
+def default_db_path() -> str:
+    """Return the store path: $PROVENANCE_DB, else provenance.duckdb in the working directory."""
+    return os.environ.get("PROVENANCE_DB") or DEFAULT_DB
+
+
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise StoreLockedError(path) from None
+        raise StoreError(f"{path}: cannot open store: {text.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: not a DuckDB store or unreadable: {str(exc).splitlines()[0]}") from None
+
+
+class Store:
+    """A DuckDB file holding documents, features, metrics; migrated on open."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
+        self.path = str(path or default_db_path())
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
+        self.con = _connect(self.path, read_only)
+        if not read_only:
+            self.migrate()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection (a checkpoint happens on close)."""
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        """Apply schema files not yet recorded in _migrations, then (re)create the views."""
+        self.con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR, applied_at TIMESTAMP)")
+        done = {r[0] for r in self.con.execute("SELECT name FROM _migrations").fetchall()}
+        applied = []
+        for path in schema_files():
+            if path.name in done:
+                continue
+            with self.transaction():
+                self.con.execute(path.read_text(encoding="utf-8"))
+                self.con.execute("INSERT INTO _migrations VALUES (?, ?)", [path.name, _now()])
+            applied.append(path.name)
+        for path in view_files():
+            self.con.execute(path.read_text(encoding="utf-8"))
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction: all of it commits, or none of it."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- SQL -------------------------------------------------------------------------------
+    def query(self, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
+        """Run sql/queries/<name>.sql with $name parameters bound; return the cursor."""
+        return self.con.execute(load_query(name), params or None)
+
+    def sql(self, text: str, params: Any = None) -> duckdb.DuckDBPyConnection:
+        """Run user SQL; DuckDB errors become one-line StoreErrors."""
+        try:
+            return self.con.execute(text, params)
+        except duckdb.Error as exc:
+            raise StoreError(f"SQL error: {str(exc).splitlines()[0]}") from None
+
+    def frame(self, text: str, params: Any = None) -> "pl.DataFrame":
+        """Run SQL and return the result as a polars DataFrame."""
+        return to_polars(self.sql(text, params))
+
+    def query_frame(self, name: str, **params: Any) -> "pl.DataFrame":
+        """Run a named query and return the result as a polars DataFrame."""
+        return to_polars(self.query(name, **params))
+
+    def new_run(self, command: str, config: dict[str, Any]) -> int:
+        """Record a run of a command with its configuration; return its run_id."""
+        import json
+
+        from provenance import __version__
+
+        run_id = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL)",
+            [run_id, command, __version__, json.dumps(config, default=str, sort_keys=True), _now()],
+        )
+        return int(run_id)
+
+    def finish_run(self, run_id: int) -> None:
+        """Stamp a run's finish time."""
+        self.con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [_now(), run_id])
+
+    def check(self) -> list[str]:
+        """Return consistency violations (empty when the store is consistent)."""
+        return [name for name, bad in self.query("consistency_check").fetchall() if bad]
+
+
+def to_polars(cur: duckdb.DuckDBPyConnection) -> "pl.DataFrame":
+    """Return a DuckDB result as a polars DataFrame (DuckDB 2 dropped `.pl()`)."""
+    import warnings
+
+    import polars as pl
+
+    fetch = getattr(cur, "to_arrow_table", None) or getattr(cur, "fetch_arrow_table")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy of the rows": fine for results
+        return pl.from_arrow(fetch())
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

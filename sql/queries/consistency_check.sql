@@ -1,0 +1,15 @@
+-- Consistency of the store: each row names a check and whether it is violated.
+-- Returns: name VARCHAR, bad BOOLEAN.
+SELECT 'duplicate doc_id' AS name, EXISTS (SELECT doc_id FROM documents GROUP BY doc_id HAVING count(*) > 1) AS bad
+UNION ALL SELECT 'duplicate source_id', EXISTS (SELECT source_id FROM sources GROUP BY source_id HAVING count(*) > 1)
+UNION ALL SELECT 'two done sources with one sha256', EXISTS (SELECT sha256 FROM sources WHERE status = 'done' GROUP BY sha256 HAVING count(*) > 1)
+UNION ALL SELECT 'document without a done source', EXISTS (SELECT 1 FROM documents d ANTI JOIN (SELECT source_id FROM sources WHERE status = 'done') s USING (source_id))
+UNION ALL SELECT 'text without a document', EXISTS (SELECT 1 FROM texts t ANTI JOIN documents d USING (doc_id))
+UNION ALL SELECT 'signature without a document', EXISTS (SELECT 1 FROM signatures t ANTI JOIN documents d USING (doc_id))
+UNION ALL SELECT 'band key without a document', EXISTS (SELECT 1 FROM band_keys t ANTI JOIN documents d USING (doc_id))
+UNION ALL SELECT 'token counts without a done source', EXISTS (SELECT 1 FROM token_counts t ANTI JOIN (SELECT source_id FROM sources WHERE status = 'done') s USING (source_id))
+UNION ALL SELECT 'document count differs from ledger', EXISTS (
+    SELECT 1 FROM sources s LEFT JOIN (SELECT source_id, count(*) AS n FROM documents GROUP BY source_id) d USING (source_id)
+    WHERE s.status = 'done' AND coalesce(d.n, 0) <> s.n_docs)
+UNION ALL SELECT 'token total differs from documents', (SELECT coalesce(sum(count), 0) FROM token_counts WHERE tokenizer = 'word')
+                                                      <> (SELECT coalesce(sum(n_tokens), 0) FROM documents);

@@ -1,0 +1,3 @@
+-- Delete the band_keys rows of the given sources (doc_id >> 32 is the source_id).
+-- Params: $ids BIGINT[].
+DELETE FROM band_keys WHERE (doc_id >> 32) IN (SELECT unnest($ids));
