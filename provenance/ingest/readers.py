@@ -209,10 +209,7 @@ def _warc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
         if item is not None:
             yield item
             if isinstance(item, Fault):
-                if b.brk is not None:
-                    b.reset_after_break()  # the break is the fault's cause; reported already
-                else:
-                    _resync(b, start, b"WARC/")
+                yield from _recover(b, item, start, b"WARC/")
 
 
 def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
@@ -275,14 +272,18 @@ def _content_length(headers: dict[str, str]) -> int | None:
     return int(raw)
 
 
-def _resync(b: _Buffer, start: int, marker: bytes) -> None:
-    """Move to the next record header after stream position `start`."""
-    b.pos = max(b.pos, start - b.base + 1)
-    if not b.scan_to(b"\n" + marker):
-        if b.brk is None:
-            b.pos = len(b.buf)
-        return
-    b.pos += 1
+def _recover(b: _Buffer, fault: Fault, start: int, marker: bytes) -> Iterator[Fault]:
+    """After a fault: drop the rest of a broken gzip member, or move to the next record header."""
+    if b.brk is None:
+        b.pos = max(b.pos, start - b.base + 1)
+        if b.scan_to(b"\n" + marker):
+            b.pos += 1
+            return
+        b.pos = len(b.buf)
+    if b.brk is not None:
+        brk = b.reset_after_break()
+        if fault.kind != "gzip":  # not yet reported as this fault's cause
+            yield Fault(brk.offset, "gzip", brk.reason)
 
 
 # -- ARC --------------------------------------------------------------------------------------
@@ -303,10 +304,7 @@ def _arc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
             continue
         yield item
         if isinstance(item, Fault):
-            if b.brk is not None:
-                b.reset_after_break()
-            else:
-                _resync(b, start, b"http")
+            yield from _recover(b, item, start, b"http")
 
 
 def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:

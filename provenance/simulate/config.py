@@ -1,7 +1,7 @@
 """The simulator's configuration: one frozen dataclass, validated once, with an explicit seed."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from provenance.errors import UsageError
@@ -10,6 +10,7 @@ FAMILIES = ("categorical", "gaussian")
 REGIMES = ("replace", "accumulate")
 TRENDS = ("logistic", "linear")
 SPLITS = ("mixture", "exact")
+GAUSSIAN_DEFAULT_TOKENS = 100
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class SimulationConfig:
     schedule: "observed" (trend fitted to metrics rows of `provenance synth`), a constant share
       such as "0.3", or the path of a CSV file (columns generation,alpha or year,alpha).
     regime: "replace", "accumulate" or "both".
-    tokens: training tokens per generation (n).
+    tokens: training tokens per generation (n); None = as many as P0's period holds (100 for
+      the Gaussian family), so generation 1 loses only what a same-size human sample loses.
     split: "mixture" draws each training token from (1 - alpha) P0 + alpha Q, so the synthetic
       count is Binomial(n, alpha); "exact" draws round(alpha n) synthetic and the rest human tokens.
     smoothing_k: add-k pseudo-count of the fit (0 = maximum likelihood).
@@ -35,7 +37,7 @@ class SimulationConfig:
     schedule: str = "observed"
     regime: str = "both"
     generations: int = 20
-    tokens: int = 1_000_000
+    tokens: int | None = None
     replicates: int = 20
     temperature: float = 1.0
     top_p: float = 1.0
@@ -57,6 +59,19 @@ class SimulationConfig:
         """Return the regimes to run, in display order."""
         return REGIMES if self.regime == "both" else (self.regime,)
 
+    @property
+    def n(self) -> int:
+        """Return the training tokens per generation; call `resolved` first when tokens is None."""
+        if self.tokens is None:
+            raise ValueError("tokens is not resolved; call SimulationConfig.resolved(baseline_tokens)")
+        return self.tokens
+
+    def resolved(self, baseline_tokens: int | None) -> "SimulationConfig":
+        """Return a copy with tokens set: P0's token total by default, 100 for the Gaussian family."""
+        if self.tokens is not None:
+            return self
+        return replace(self, tokens=int(baseline_tokens) if baseline_tokens else GAUSSIAN_DEFAULT_TOKENS)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the options as a JSON-ready dict."""
         return asdict(self)
@@ -75,7 +90,7 @@ def _problems(c: SimulationConfig) -> list[str]:
         (c.trend in TRENDS, f"--trend must be logistic or linear, not {c.trend!r}"),
         (c.split in SPLITS, f"--split must be mixture or exact, not {c.split!r}"),
         (c.generations >= 1, f"--generations must be at least 1, not {c.generations}"),
-        (c.tokens >= 2, f"--tokens must be at least 2, not {c.tokens}"),
+        (c.tokens is None or c.tokens >= 2, f"--tokens must be at least 2, not {c.tokens}"),
         (c.replicates >= 1, f"--replicates must be at least 1, not {c.replicates}"),
         (c.temperature > 0, f"--temperature must be positive, not {c.temperature}"),
         (0 < c.top_p <= 1, f"--top-p must be in (0, 1], not {c.top_p}"),

@@ -68,14 +68,10 @@ def decode(p: np.ndarray, temperature: float = 1.0, top_p: float = 1.0) -> np.nd
 
 
 def sample_counts(rng: np.random.Generator, n: int, p: np.ndarray) -> np.ndarray:
-    """Draw type counts of n tokens from p with one multinomial over p's support."""
-    counts = np.zeros(p.shape, dtype=np.int64)
+    """Draw type counts of n tokens from p with one multinomial (C loop of V conditional binomials)."""
     if n <= 0:
-        return counts
-    support = np.flatnonzero(p > 0)
-    pvals = p[support]
-    counts[support] = rng.multinomial(n, pvals / pvals.sum())
-    return counts
+        return np.zeros(p.shape, dtype=np.int64)
+    return rng.multinomial(n, p / p.sum())
 
 
 def sample_training_counts(

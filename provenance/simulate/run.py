@@ -134,6 +134,7 @@ def simulate_counts(baseline: Baseline | np.ndarray | None, config: SimulationCo
     started = time.perf_counter()
     if baseline is not None and not isinstance(baseline, Baseline):
         baseline = Baseline(config.baseline, [], np.asarray(baseline, dtype=np.int64))
+    config = config.resolved(int(baseline.counts.sum()) if baseline is not None else None)
     years = generation_years(_start_year(config), config.years_per_generation, config.generations)
     schedule = build_schedule(config.schedule, years, config.replicates, config.seed, config.trend, observations)
     trajectories = [_run_regime(baseline, schedule, config, regime) for regime in config.regimes]
@@ -270,9 +271,9 @@ def _bands(frame: pl.DataFrame, name: str) -> list[str]:
         if m is None:
             out.append("-")
         elif lo is None or hi is None or np.isclose(lo, hi, rtol=1e-9, atol=1e-12):
-            out.append(f"{m:.4g}")
+            out.append(f"{m:.3g}")
         else:
-            out.append(f"{m:.4g} [{lo:.3g}, {hi:.3g}]")
+            out.append(f"{m:.3g} [{lo:.2g}, {hi:.2g}]")
     return out
 
 

@@ -1,3 +1,3 @@
--- Delete the sources rows of the given sources.
+-- Delete the documents of the given sources.
 -- Params: $ids BIGINT[].
-DELETE FROM sources WHERE source_id IN (SELECT unnest($ids));
+DELETE FROM documents WHERE source_id IN (SELECT unnest($ids));

@@ -1,0 +1,193 @@
+"""Periods and their token counts: grouping options, the baseline, and block-level count matrices.
+
+Counts are loaded once per estimator run as a CSR layout: resampling units (blocks of ~100
+consecutive documents of one source) in rows, integer token ids in columns. Units of one cell
+(period, language) are contiguous, so a cell's counts or a resample of its units is one bincount.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from provenance.errors import EstimatorError, UsageError
+
+PERIOD_KINDS = ("year", "crawl")
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How rows are grouped: by year or crawl id, optionally also by language."""
+
+    period: str = "year"
+    by_lang: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.period + (",lang" if self.by_lang else "")
+
+
+def parse_by(by: str) -> Grouping:
+    """Parse --by ('year', 'crawl', 'year,lang', 'crawl,lang'); raise UsageError otherwise."""
+    parts = [p.strip().lower() for p in by.split(",") if p.strip()]
+    kinds = [p for p in parts if p in PERIOD_KINDS]
+    rest = [p for p in parts if p not in PERIOD_KINDS and p != "lang"]
+    if len(kinds) != 1 or rest or len(parts) != len(set(parts)):
+        raise UsageError(f"--by {by!r}: expected year, crawl, year,lang or crawl,lang")
+    return Grouping(kinds[0], "lang" in parts)
+
+
+def period_sort_key(period: str) -> tuple[int, str]:
+    """Order periods chronologically: years numerically, crawl ids (CC-MAIN-YYYY-WW) as text."""
+    return (int(period), "") if re.fullmatch(r"-?\d+", period) else (10**9, period)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One row of a result: a period, and a language when grouping by language."""
+
+    period: str
+    lang: str | None = None
+
+
+@dataclass
+class UnitCounts:
+    """Token counts of resampling units, grouped into cells. Built by load_unit_counts."""
+
+    cells: list[Cell]
+    vocab: np.ndarray  # token strings by id (object array)
+    cell_ptr: np.ndarray  # units of cell c: cell_ptr[c] .. cell_ptr[c+1]
+    indptr: np.ndarray  # entries of unit u: indptr[u] .. indptr[u+1]
+    token: np.ndarray  # int32 token id per entry
+    count: np.ndarray  # float64 count per entry (float: bincount weights)
+    unit_tokens: np.ndarray = field(init=False)
+    blocks_per_unit: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        cumulative = np.concatenate(([0.0], np.cumsum(self.count)))
+        self.unit_tokens = cumulative[self.indptr[1:]] - cumulative[self.indptr[:-1]]
+        if self.blocks_per_unit is None:
+            self.blocks_per_unit = np.ones(len(self.indptr) - 1, np.int64)
+
+    @property
+    def n_vocab(self) -> int:
+        return int(self.vocab.size)
+
+    def units(self, c: int) -> np.ndarray:
+        """Return the unit indices of cell c."""
+        return np.arange(self.cell_ptr[c], self.cell_ptr[c + 1])
+
+    def cell_index(self, cell: Cell) -> int | None:
+        """Return the index of a cell, or None if absent."""
+        try:
+            return self.cells.index(cell)
+        except ValueError:
+            return None
+
+    def totals(self, units: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Return the dense count vector (over the vocabulary) of units, each times its weight."""
+        if units.size == 0:
+            return np.zeros(self.n_vocab)
+        if weights is None and units.size and np.all(np.diff(units) == 1):
+            s, e = self.indptr[units[0]], self.indptr[units[-1] + 1]
+            return np.bincount(self.token[s:e], weights=self.count[s:e], minlength=self.n_vocab)
+        starts, ends = self.indptr[units], self.indptr[units + 1]
+        idx = _ranges(starts, ends)
+        w = self.count[idx]
+        if weights is not None:
+            w = w * np.repeat(weights, ends - starts)
+        return np.bincount(self.token[idx], weights=w, minlength=self.n_vocab)
+
+    def cell_totals(self, c: int) -> np.ndarray:
+        """Return the dense count vector of cell c."""
+        return self.totals(self.units(c))
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Return the concatenation of arange(s, e) for each (s, e), vectorized."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+def load_unit_counts(
+    store: object, grouping: Grouping, lang: str | None, tokenizer: str, max_units: int
+) -> UnitCounts:
+    """Load token counts per (cell, block) from the store; merge consecutive blocks beyond max_units.
+
+    Merging neighbouring blocks (same source, consecutive documents) keeps the dependence inside a
+    unit, so a bootstrap over fewer, larger units stays valid; it only bounds the cost.
+    """
+    tbl = store.query(  # type: ignore[attr-defined]
+        "drift_block_counts", by=grouping.period, by_lang=grouping.by_lang, lang=lang, tokenizer=tokenizer
+    ).to_arrow_table()
+    if tbl.num_rows == 0:
+        where = f" for language {lang!r}" if lang else ""
+        raise EstimatorError(f"no token counts with tokenizer {tokenizer!r}{where}; run 'provenance ingest' first")
+    periods = tbl.column("period").to_pylist()
+    langs = tbl.column("lang").to_pylist()
+    tokens = pa.concat_arrays([c.flatten() for c in tbl.column("tokens").chunks])
+    counts = pa.concat_arrays([c.flatten() for c in tbl.column("counts").chunks])
+    offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(tbl.column("tokens")).to_numpy())])
+    encoded = pc.dictionary_encode(tokens)
+    token_ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    vocab = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    cells, cell_of_row = _cells(periods, langs)
+    return _merge_units(
+        UnitCounts(cells, vocab, cell_of_row, offsets.astype(np.int64), token_ids,
+                   counts.to_numpy(zero_copy_only=False).astype(np.float64)),
+        max_units,
+    )
+
+
+def _cells(periods: list[str], langs: list[str | None]) -> tuple[list[Cell], np.ndarray]:
+    """Return the distinct cells in row order and the cell pointer (SQL sorts rows by cell).
+
+    Periods sort as text, which is chronological for 4-digit years and CC-MAIN-YYYY-WW crawl ids.
+    """
+    cells: list[Cell] = []
+    ptr = []
+    for i, key in enumerate(zip(periods, langs)):
+        if not cells or (cells[-1].period, cells[-1].lang) != key:
+            cells.append(Cell(*key))
+            ptr.append(i)
+    ptr.append(len(periods))
+    return cells, np.asarray(ptr, np.int64)
+
+
+def _merge_units(data: UnitCounts, max_units: int) -> UnitCounts:
+    """Merge runs of consecutive units so that no cell has more than max_units units."""
+    if max_units < 2:
+        raise UsageError("--max-units must be at least 2")
+    keep = [np.int64(0)]
+    cell_ptr = [0]
+    blocks = []
+    for c in range(len(data.cells)):
+        lo, hi = int(data.cell_ptr[c]), int(data.cell_ptr[c + 1])
+        n = hi - lo
+        groups = min(n, max_units)
+        # unit boundaries of the merged units: equal numbers of blocks, consecutive
+        bounds = lo + (np.arange(1, groups + 1) * n) // groups
+        keep.extend(bounds.tolist())
+        blocks.extend(np.diff(np.concatenate(([lo], bounds))).tolist())
+        cell_ptr.append(cell_ptr[-1] + groups)
+    indptr = data.indptr[np.asarray(keep, np.int64)]
+    return UnitCounts(data.cells, data.vocab, np.asarray(cell_ptr, np.int64), indptr, data.token,
+                      data.count, blocks_per_unit=np.asarray(blocks, np.int64))
+
+
+def resolve_baseline(cells: list[Cell], baseline: str, grouping: Grouping) -> str:
+    """Return the baseline period; raise EstimatorError listing the known periods if absent."""
+    known = sorted({c.period for c in cells}, key=period_sort_key)
+    if baseline in known:
+        return baseline
+    hint = ""
+    if grouping.period == "year" and re.match(r"CC-MAIN-(\d{4})", baseline):
+        hint = f" (grouping by year: use --baseline {baseline[8:12]} or --by crawl)"
+    raise EstimatorError(f"unknown baseline period {baseline!r}{hint}; known {grouping.period}s: {', '.join(known)}")

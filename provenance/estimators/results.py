@@ -1,0 +1,85 @@
+"""The result every estimator returns, and how it is recorded in the metrics table."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import polars as pl
+
+METRIC_SCHEMA = {
+    "period": pl.String, "lang": pl.String, "metric": pl.String,
+    "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An estimator's output: long metric rows, a readable per-period table, and details.
+
+    metrics: one row per (period, lang, metric) with value, ci_low, ci_high (the rows written to the
+    metrics table); summary: one row per (period, lang) with the metrics side by side; details: the
+    estimator's token or cluster listing (top movers, lost tail tokens, largest clusters).
+    """
+
+    estimator: str
+    metrics: pl.DataFrame
+    summary: pl.DataFrame
+    details: pl.DataFrame
+    parameters: dict[str, Any]
+    notes: tuple[str, ...] = ()
+    run_id: int | None = None
+    row_parameters: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (NaN becomes null)."""
+        return {
+            "estimator": self.estimator,
+            "run_id": self.run_id,
+            "parameters": self.parameters,
+            "notes": list(self.notes),
+            "metrics": _rows(self.metrics),
+            "summary": _rows(self.summary),
+            "details": _rows(self.details),
+        }
+
+
+def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
+
+
+def _clean(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def metric_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Return metric rows as a DataFrame with the canonical columns and types."""
+    return pl.DataFrame(rows, schema=METRIC_SCHEMA) if rows else pl.DataFrame(schema=METRIC_SCHEMA)
+
+
+def record(store: Any, command: str, estimate: Estimate) -> Estimate:
+    """Create a run, write the estimate's metric rows, finish the run; return it with its run_id."""
+    run_id = store.new_run(command, estimate.parameters)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    m = estimate.metrics
+    params = [
+        json.dumps({**estimate.parameters, **estimate.row_parameters.get((p, lang), {})}, sort_keys=True, default=str)
+        for p, lang in zip(m["period"].to_list(), m["lang"].to_list())
+    ]
+    rows = m.select(
+        pl.lit(run_id, pl.Int64).alias("run_id"), pl.lit(estimate.estimator).alias("estimator"),
+        "metric", "period", "lang",
+        pl.col("value").fill_nan(None), pl.col("ci_low").fill_nan(None), pl.col("ci_high").fill_nan(None),
+        pl.Series("parameters", params, pl.String), pl.lit(now).alias("created_at"),
+    )
+    with store.transaction() as con:
+        con.register("_estimate_rows", rows.to_arrow())
+        try:
+            store.query("drift_insert_metrics")
+        finally:
+            con.unregister("_estimate_rows")
+    store.finish_run(run_id)
+    return Estimate(estimate.estimator, estimate.metrics, estimate.summary, estimate.details,
+                    estimate.parameters, estimate.notes, run_id, estimate.row_parameters)

@@ -1,0 +1,240 @@
+"""`provenance ingest` end to end: documents, features, ledger, idempotence, sampling, errors."""
+from __future__ import annotations
+
+import json
+import zlib
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from provenance.cli import app
+from provenance.config import IngestConfig
+from provenance.ingest.pipeline import ingest
+from provenance.store import Store
+from tests.conftest import gz, html_page, http_response, response_record, warc_record, warcinfo
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def rows(db, sql):
+    with Store(str(db), read_only=True) as s:
+        return s.sql(sql).fetchall()
+
+
+@pytest.fixture
+def corpus(make_warc):
+    return make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(30))])
+
+
+def test_ingest_stores_one_document_per_html_response_with_its_metadata(corpus, tmp_path):
+    db = tmp_path / "s.duckdb"
+    result = run("ingest", str(corpus), "--db", str(db), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert rows(db, "SELECT count(*), count(DISTINCT record_id), min(crawl), min(year), min(lang) FROM documents") == [
+        (30, 30, "CC-MAIN-2019-35", 2019, "en")]
+    url, host, domain = rows(db, "SELECT url, host, domain FROM documents ORDER BY doc_id LIMIT 1")[0]
+    assert (url, host, domain) == ("https://site0.example.org/page/0", "site0.example.org", "example.org")
+    assert rows(db, "SELECT count(*) FROM texts")[0][0] == 30
+    assert rows(db, "SELECT count(*) FROM signatures WHERE octet_length(minhash) = 512")[0][0] == 30
+    assert rows(db, "SELECT count(*) FROM band_keys")[0][0] == 30 * 16
+    assert rows(db, "SELECT sum(count) FROM token_counts")[0][0] == rows(db, "SELECT sum(n_tokens) FROM documents")[0][0]
+    assert Store(str(db)).check() == []
+
+
+def test_a_second_run_adds_nothing_and_says_so(corpus, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db)
+    again = run("ingest", str(corpus), "--db", db)
+    assert again.exit_code == 0
+    assert "already in the store (nothing added)" in again.output
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 30
+
+
+def test_a_copy_of_an_ingested_file_is_recognized_by_content(corpus, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db)
+    copy = tmp_path / "copy.warc.gz"
+    copy.write_bytes(corpus.read_bytes())
+    result = run("ingest", str(copy), "--db", db, "--json")
+    assert json.loads(result.stdout)["skipped"] == 1
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 30
+
+
+def test_force_replaces_a_files_rows_instead_of_adding_them(corpus, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db)
+    result = run("ingest", str(corpus), "--db", db, "--force")
+    assert result.exit_code == 0
+    assert rows(db, "SELECT count(*), count(DISTINCT source_id) FROM documents")[0] == (30, 1)
+    assert rows(db, "SELECT count(*) FROM sources")[0][0] == 1
+    assert Store(db).check() == []
+
+
+def test_json_summary_is_machine_readable(corpus, tmp_path):
+    result = run("ingest", str(corpus), "--db", str(tmp_path / "s.duckdb"), "--json")
+    summary = json.loads(result.stdout)
+    assert summary["documents"] == 30 and summary["ingested"] == 1 and summary["faults"] == []
+
+
+def test_other_record_types_are_counted_per_source_not_stored(make_warc, tmp_path):
+    recs = [warcinfo(), warc_record("request", b"GET / HTTP/1.1\r\n\r\n", "https://a.example/"),
+            response_record(1),
+            warc_record("metadata", b"fetchTimeMs: 12\r\n", "https://a.example/"),
+            warc_record("revisit", b"", "https://a.example/"),
+            warc_record("response", http_response(b"\x89PNG....", "image/png"), "https://a.example/x.png", content_type="application/http; msgtype=response")]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("m.warc.gz", recs)), "--db", db)
+    counts, skips = rows(db, "SELECT record_counts, skip_counts FROM sources")[0]
+    assert json.loads(counts) == {"warcinfo": 1, "request": 1, "response": 2, "metadata": 1, "revisit": 1}
+    assert json.loads(skips) == {"request": 1, "metadata": 1, "revisit": 1, "non-text": 1}
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 1
+
+
+def test_http_bodies_are_dechunked_inflated_and_decoded_by_charset(make_warc, tmp_path):
+    page = html_page("Caf\u00e9", "cr\u00e8me br\u00fbl\u00e9e et na\u00efvet\u00e9 " * 10)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(page[i:i + 50]), page[i:i + 50]) for i in range(0, len(page), 50)) + b"0\r\n\r\n"
+    deflater = zlib.compressobj(6, zlib.DEFLATED, 31)
+    gzipped = deflater.compress(page) + deflater.flush()
+    latin = page.decode().encode("cp1252")
+    recs = [
+        warc_record("response", http_response(chunked, extra=[("Transfer-Encoding", "chunked")]), "https://a.example/1", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(gzipped, extra=[("Content-Encoding", "gzip")]), "https://a.example/2", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(latin, "text/html; charset=windows-1252"), "https://a.example/3", content_type="application/http; msgtype=response"),
+    ]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("h.warc.gz", recs)), "--db", db)
+    texts = [t for (t,) in rows(db, "SELECT text FROM texts ORDER BY doc_id")]
+    assert len(texts) == 3
+    assert all("cr\u00e8me br\u00fbl\u00e9e" in t for t in texts)
+
+
+def test_wet_conversion_records_are_kept_as_they_are(make_warc, tmp_path):
+    text = "Plain extracted text from a WET file.\nSecond line about tidal pools."
+    recs = [warcinfo("CC-MAIN-2021-04"), warc_record("conversion", text.encode(), "https://w.example/", "2021-01-20T00:00:00Z", "text/plain")]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("x.warc.wet.gz", recs)), "--db", db)
+    assert rows(db, "SELECT d.crawl, d.year, t.text FROM documents d JOIN texts t USING (doc_id)") == [("CC-MAIN-2021-04", 2021, text)]
+
+
+def test_crawl_comes_from_the_file_name_then_the_option(make_warc, tmp_path):
+    path = make_warc("CC-MAIN-20230201-1.warc.gz", [response_record(1)])
+    path = path.rename(path.parent / "CC-MAIN-2023-06-part.warc.gz")
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(path), "--db", db)
+    assert rows(db, "SELECT crawl FROM documents") == [("CC-MAIN-2023-06",)]
+    run("ingest", str(path), "--db", db, "--force", "--crawl", "mine", "--year", "2030")
+    assert rows(db, "SELECT crawl, year FROM documents") == [("mine", 2030)]
+
+
+def test_sampling_keeps_the_same_urls_in_every_crawl(make_warc, tmp_path):
+    urls = [f"https://www.site{i}.example/p/{i}" for i in range(200)]
+    old = make_warc("old.warc.gz", [response_record(i, url=u, date="2017-01-01T00:00:00Z") for i, u in enumerate(urls)])
+    new = make_warc("new.warc.gz", [response_record(i, url=u.replace("https://www.", "http://"), date="2024-01-01T00:00:00Z") for i, u in enumerate(urls)])
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(old), str(new), "--db", db, "--sample-rate", "0.3")
+    kept = rows(db, "SELECT year, list_sort(list(regexp_extract(url, '/p/(\\d+)', 1))) FROM documents GROUP BY year ORDER BY year")
+    assert kept[0][1] == kept[1][1]
+    assert 30 <= len(kept[0][1]) <= 90
+    assert rows(db, "SELECT sum(n_sampled_out) FROM sources")[0][0] == 400 - 2 * len(kept[0][1])
+
+
+def test_language_filter_keeps_only_the_asked_language(make_warc, tmp_path):
+    recs = [response_record(1), response_record(2, text="Der schnelle braune Fuchs springt \u00fcber den faulen Hund und l\u00e4uft weiter durch den Wald. " * 4)]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("l.warc.gz", recs)), "--db", db, "--lang", "en")
+    assert rows(db, "SELECT lang FROM documents") == [("en",)]
+    assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"lang-filtered": 1}
+
+
+def test_no_text_drops_the_text_table_but_keeps_features(corpus, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db, "--no-text")
+    assert rows(db, "SELECT (SELECT count(*) FROM texts), (SELECT count(*) FROM signatures)")[0] == (0, 30)
+
+
+def test_bad_inputs_each_give_one_line_and_exit_1_while_good_files_land(corpus, tmp_path):
+    empty = tmp_path / "empty.warc.gz"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.warc"
+    junk.write_text("just some text, not an archive\n")
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(corpus), str(empty), str(junk), str(tmp_path / "missing.warc.gz"), "--db", db)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 3
+    assert any("missing.warc.gz" in e and "no such file" in e for e in errors)
+    assert any("empty.warc.gz" in e and "empty file" in e for e in errors)
+    assert any("junk.warc: offset 0: not a WARC or ARC file" in e for e in errors)
+    assert "Traceback" not in result.output
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 30
+    assert rows(db, "SELECT count(*) FROM ingest_errors")[0][0] == 3
+
+
+def test_a_corrupt_member_is_reported_with_file_and_offset_and_neighbours_are_kept(tmp_path):
+    members = [gz(response_record(i)) for i in range(3)]
+    bad = bytearray(members[1])
+    bad[40:44] = b"\xff\xff\xff\xff"
+    path = tmp_path / "c.warc.gz"
+    path.write_bytes(members[0] + bytes(bad) + members[2])
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(path), "--db", db)
+    assert result.exit_code == 1
+    assert f"Error: {path}: offset {len(members[0])}: corrupt gzip member" in result.stderr
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+    assert rows(db, 'SELECT "offset", kind FROM ingest_errors') == [(len(members[0]), "gzip")]
+
+
+def test_failed_files_are_retried_on_the_next_run_without_piling_up_errors(tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    missing = str(tmp_path / "later.warc.gz")
+    run("ingest", missing, "--db", db)
+    run("ingest", missing, "--db", db)
+    assert rows(db, "SELECT count(*) FROM ingest_errors")[0][0] == 1
+    assert rows(db, "SELECT count(*) FROM sources")[0][0] == 1
+
+
+def test_usage_errors_exit_2(corpus, tmp_path):
+    result = run("ingest", str(corpus), "--db", str(tmp_path / "s.duckdb"), "--sample-rate", "1.5")
+    assert result.exit_code == 2
+    assert "--sample-rate must be in (0, 1]" in result.stderr
+
+
+def test_a_store_being_written_by_another_process_gives_a_clear_line(corpus, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db)
+    import subprocess
+    import sys
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({db!r}); print('ok', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        result = run("ingest", str(corpus), "--db", db, "--force")
+        assert result.exit_code == 1
+        assert result.stderr.strip() == f"Error: {db}: store is locked by another process; wait for it to finish or use another --db"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_two_workers_give_the_same_store_as_one(make_warc, tmp_path):
+    files = [make_warc(f"f{k}.warc.gz", [response_record(i + 100 * k) for i in range(20)]) for k in range(3)]
+    stores = []
+    for workers in (1, 2):
+        db = str(tmp_path / f"w{workers}.duckdb")
+        ingest([str(f) for f in files], IngestConfig(db=db, workers=workers))
+        stores.append(rows(db, "SELECT url, n_tokens, text_hash FROM documents ORDER BY url"))
+        sig = rows(db, "SELECT d.url, s.minhash FROM signatures s JOIN documents d USING (doc_id) ORDER BY url")
+        stores.append(sig)
+    assert stores[0] == stores[2] and stores[1] == stores[3]
+
+
+def test_the_store_opens_in_plain_duckdb(corpus, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db)
+    con = duckdb.connect(db, read_only=True)
+    assert con.execute("SELECT docs FROM yearly_summary").fetchall() == [(30,)]

@@ -1,0 +1,109 @@
+"""The record reader: both gzip styles, ARC, and faults that never lose good records."""
+from __future__ import annotations
+
+import zlib
+
+from provenance.ingest.readers import Fault, FileInfo, RawRecord, iter_records
+from tests.conftest import gz, response_record, warc_record, warcinfo
+
+
+def split(path, **kw):
+    items = list(iter_records(str(path), **kw))
+    return [i for i in items if isinstance(i, RawRecord)], [i for i in items if isinstance(i, Fault)]
+
+
+def test_per_record_gzip_reports_each_record_at_its_member_offset(make_warc):
+    recs = [warcinfo(), response_record(1), response_record(2)]
+    path = make_warc("a.warc.gz", recs, "members")
+    good, faults = split(path)
+    members = [gz(r) for r in recs]
+    assert faults == []
+    assert [r.offset for r in good] == [0, len(members[0]), len(members[0]) + len(members[1])]
+    assert [r.type for r in good] == ["warcinfo", "response", "response"]
+
+
+def test_whole_file_gzip_and_plain_files_read_the_same_records(make_warc):
+    recs = [warcinfo(), *(response_record(i) for i in range(5))]
+    whole, _ = split(make_warc("w.warc.gz", recs, "whole"))
+    plain, _ = split(make_warc("p.warc", recs, None))
+    assert [r.block for r in whole] == [r.block for r in plain]
+    assert len(plain) == 6
+    info = FileInfo()
+    list(iter_records(str(make_warc("w2.warc.gz", recs, "whole")), info=info))
+    assert (info.compression, info.members) == ("gzip", 1)
+
+
+def test_a_corrupt_gzip_member_is_one_fault_and_the_records_after_it_are_kept(make_warc, tmp_path):
+    members = [gz(response_record(i)) for i in range(4)]
+    bad = bytearray(members[1])
+    bad[len(bad) // 2] ^= 0xFF
+    bad[len(bad) // 2 + 1] ^= 0xFF
+    path = tmp_path / "c.warc.gz"
+    path.write_bytes(members[0] + bytes(bad) + members[2] + members[3])
+    good, faults = split(path)
+    assert len(good) == 3
+    assert len(faults) == 1 and faults[0].offset == len(members[0])
+    assert "gzip" in faults[0].reason
+
+
+def test_a_truncated_file_keeps_every_complete_record(make_warc, tmp_path):
+    data = b"".join(gz(response_record(i)) for i in range(3))
+    path = tmp_path / "t.warc.gz"
+    path.write_bytes(data[: len(data) - 40])
+    good, faults = split(path)
+    assert len(good) == 2
+    assert len(faults) == 1 and "truncated" in faults[0].reason
+
+
+def test_a_broken_header_between_good_records_is_skipped(make_warc):
+    broken = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: lots\r\n\r\nsome bytes\r\n\r\n"
+    good, faults = split(make_warc("b.warc", [response_record(1), broken, response_record(2)], None))
+    assert len(good) == 2
+    assert len(faults) == 1 and "Content-Length" in faults[0].reason
+
+
+def test_an_oversize_record_is_skipped_without_buffering_and_reading_resumes(make_warc):
+    big = warc_record("response", b"x" * 300_000, "https://big.example/", content_type="application/http; msgtype=response")
+    good, faults = split(make_warc("o.warc", [response_record(1), big, response_record(2)], None), max_record_bytes=100_000)
+    assert len(good) == 2
+    assert [f.kind for f in faults] == ["oversize"]
+
+
+def test_an_absurd_content_length_loses_only_its_own_record(make_warc):
+    absurd = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 999999999999\r\n\r\nshort\r\n\r\n"
+    good, faults = split(make_warc("x.warc.gz", [response_record(1), absurd, response_record(2)], "members"), max_record_bytes=100_000)
+    assert len(good) == 2 and len(faults) == 1
+
+
+def test_a_gzip_bomb_is_abandoned_with_a_fault(tmp_path, monkeypatch):
+    from provenance.ingest import streams
+
+    monkeypatch.setattr(streams, "BOMB_MIN_BYTES", 4 << 20)
+    bomb = zlib.compressobj(9, zlib.DEFLATED, 31)
+    data = bomb.compress(b"\0" * (40 << 20)) + bomb.flush()
+    path = tmp_path / "bomb.warc.gz"
+    path.write_bytes(gz(response_record(1)) + data + gz(response_record(2)))
+    good, faults = split(path)
+    assert len(good) == 2
+    assert any("bomb" in f.reason for f in faults)
+
+
+def test_garbage_empty_and_non_warc_files_are_one_fault_each(tmp_path):
+    cases = {"garbage.warc.gz": bytes(range(256)) * 4, "empty.warc": b"", "page.warc": b"<html>hello</html>"}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        good, faults = split(tmp_path / name)
+        assert good == [] and len(faults) == 1, name
+
+
+def test_arc_records_become_responses_with_url_and_date(tmp_path):
+    body = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>old page</p></body></html>"
+    filedesc = b"1 0 Internet Archive\nURL IP-address Archive-date Content-type Archive-length\n"
+    arc = (b"filedesc://x.arc 0.0.0.0 20130101000000 text/plain %d\n" % len(filedesc)) + filedesc + b"\n"
+    arc += b"http://old.example.com/a 1.2.3.4 20130405060708 text/html %d\n" % len(body) + body + b"\n"
+    path = tmp_path / "x.arc.gz"
+    path.write_bytes(gz(arc))
+    good, faults = split(path)
+    assert faults == []
+    assert good[1].headers["warc-target-uri"] == "http://old.example.com/a"
+    assert good[1].headers["warc-date"] == "2013-04-05T06:07:08Z"
