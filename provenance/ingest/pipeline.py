@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 from provenance.config import IngestConfig
 from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.ingest.readers import Fault
+from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.worker import TABLES, FileJob, FileResult, process_file
 from provenance.store import Store
 
@@ -71,6 +72,8 @@ def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = 
     import time
 
     t0 = time.perf_counter()
+    if config.tokenizer:
+        HFTokenizer(config.tokenizer)  # fail fast, before any file is read
     inputs = expand_inputs(list(paths), config.paths_prefix)
     with Store(config.db) as store:
         run_id = store.new_run("ingest", {"paths": list(paths), **asdict(config)})
