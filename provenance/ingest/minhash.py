@@ -70,9 +70,10 @@ def shingle_hashes(hashes: np.ndarray, lengths: np.ndarray, k: int = SHINGLE_SIZ
     acc = hashes.copy()
     for j in range(1, k):  # loop over the window (k), never over shingles
         nxt = np.zeros(total, np.uint64)
-        nxt[: total - j] = hashes[j:]
         same = np.zeros(total, bool)
-        same[: total - j] = doc[j:] == doc[: total - j]
+        if j < total:
+            nxt[: total - j] = hashes[j:]
+            same[: total - j] = doc[j:] == doc[: total - j]
         acc = acc * np.uint64(0x100000001B3) + np.where(same, nxt, np.uint64(0))
     end_of_doc = ends[doc] if total else np.zeros(0, np.int64)
     valid = pos + k <= end_of_doc

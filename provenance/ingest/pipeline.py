@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import shutil
 import tempfile
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -69,37 +70,39 @@ class IngestSummary:
 
 def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = None) -> IngestSummary:
     """Ingest files, directories, globs and *.paths listings into the store at config.db."""
-    import time
-
-    t0 = time.perf_counter()
     if config.tokenizer:
         HFTokenizer(config.tokenizer)  # fail fast, before any file is read
-    inputs = expand_inputs(list(paths), config.paths_prefix)
     with Store(config.db) as store:
-        run_id = store.new_run("ingest", {"paths": list(paths), **asdict(config)})
-        summary = IngestSummary(run_id, files=len(inputs))
-        staging = _staging_dir(config.db)
-        done = store.query("ingest_done_sources").fetchall()
-        known = frozenset(r[3] for r in done)
-        unchanged = {(r[0], r[1], r[2]) for r in done}
-        next_id = store.query("ingest_next_source_id").fetchone()[0]
-        jobs, instant = [], []
-        for item in inputs:
-            result = _precheck(item, unchanged, config)
-            if result is not None:
-                instant.append(result)
-                continue
+        return ingest_into(store, paths, config, on_file)
+
+
+def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = None) -> IngestSummary:
+    """Ingest into an open store (the writer); workers featurize files in parallel."""
+    t0 = time.perf_counter()
+    paths = list(paths)
+    inputs = expand_inputs(paths, config.paths_prefix)
+    run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
+    summary = IngestSummary(run_id, files=len(inputs))
+    staging = _staging_dir(store.path)
+    done = store.query("ingest_done_sources").fetchall()
+    known = frozenset(r[3] for r in done)
+    unchanged = {(r[0], r[1], r[2]) for r in done}
+    next_id = store.query("ingest_next_source_id").fetchone()[0]
+    jobs, instant = [], []
+    for item in inputs:
+        result = _precheck(item, unchanged, config)
+        if result is None:
             jobs.append(FileJob(item.path, next_id, str(staging / str(next_id)), config, known))
-            next_id += 1
-        for item_result in instant:
-            if item_result.status == "failed":
-                item_result.source_id = next_id
-                next_id += 1
-            _finish(store, item_result, run_id, config, summary, on_file)
-        for result in _run(jobs, config.workers):
-            _finish(store, result, run_id, config, summary, on_file)
-        store.finish_run(run_id)
-        shutil.rmtree(staging, ignore_errors=True)
+        else:
+            result.source_id = next_id if result.status == "failed" else 0
+            instant.append(result)
+        next_id += 1
+    for result in instant:
+        _finish(store, result, run_id, config, summary, on_file)
+    for result in _run(jobs, config.workers):
+        _finish(store, result, run_id, config, summary, on_file)
+    store.finish_run(run_id)
+    shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
 

@@ -101,6 +101,8 @@ def _problems(c: SimulationConfig) -> list[str]:
         (c.tail_min_count >= 1, f"--tail-min-count must be at least 1, not {c.tail_min_count}"),
         (c.seed >= 0, f"--seed must be non-negative, not {c.seed}"),
         (c.family == "gaussian" or c.baseline, "--baseline PERIOD is required for the categorical family"),
+        (c.schedule != "observed" or c.baseline or c.start_year is not None,
+         "--schedule observed needs a calendar: pass --baseline or --start-year"),
         (c.family == "categorical" or c.top_p == 1, "--top-p applies to the categorical family only"),
     ]
     return [message for ok, message in checks if not ok]

@@ -68,7 +68,7 @@ class _Scorer:
     def score(self, out: dict[str, np.ndarray], t: int, r: int, counts: np.ndarray | None, p: np.ndarray) -> None:
         """Fill row (t, r) of out; counts None means the model is P0 itself (generation 0)."""
         if counts is None:
-            values = {"tail_survival": 1.0, "jsd": 0.0, "entropy": self.entropy_p0, "kl": 0.0}
+            values = {"tail_survival": 1.0 if self.tail.size else np.nan, "jsd": 0.0, "entropy": self.entropy_p0, "kl": 0.0}
         else:
             values = self._distances(counts, p)
         values["support"] = np.count_nonzero(p)
@@ -82,7 +82,7 @@ class _Scorer:
         jsd = -float(np.dot(m, np.log2(m))) - 0.5 * (self.entropy_p0 + entropy_q)
         smoothed = counts + (self.smoothing_k + self.pseudocount)
         kl = -self.entropy_p0 - float(np.dot(self.p0, np.log2(smoothed))) + float(np.log2(smoothed.sum()))
-        survival = float(np.count_nonzero(counts[self.tail])) / max(self.tail.size, 1) if self.tail.size else np.nan
+        survival = np.count_nonzero(counts[self.tail]) / self.tail.size if self.tail.size else np.nan
         return {"tail_survival": survival, "jsd": min(max(jsd, 0.0), 1.0), "entropy": entropy_q, "kl": max(kl, 0.0)}
 
 

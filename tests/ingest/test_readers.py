@@ -107,3 +107,14 @@ def test_arc_records_become_responses_with_url_and_date(tmp_path):
     assert faults == []
     assert good[1].headers["warc-target-uri"] == "http://old.example.com/a"
     assert good[1].headers["warc-date"] == "2013-04-05T06:07:08Z"
+
+
+def test_minhash_of_documents_shorter_than_a_shingle_is_defined():
+    import polars as pl
+
+    from provenance.ingest.minhash import minhash_texts_tokens
+    from provenance.ingest.tokenize import word_tokens
+
+    sig, keys = minhash_texts_tokens(word_tokens(pl.Series(["one two three", "", "one two three"])))
+    assert (sig[0] == sig[2]).all() and (sig[1] == 0xFFFFFFFF).all()
+    assert keys.shape == (3, 16)

@@ -1,0 +1,79 @@
+"""Seeded mutations of archive files, for the fuzz tests and benchmarks/fuzz.py.
+
+Each mutation keeps the file small and is reproducible from (seed, case number): bit flips,
+truncations, spliced and duplicated byte ranges, and absurd header values written into the
+decompressed records (then recompressed, so the parser, not only zlib, sees them).
+"""
+from __future__ import annotations
+
+import gzip
+import random
+import re
+import zlib
+
+ABSURD = [b"999999999999999", b"-1", b"0x10", b"", b"12 34", b"\xff\xfe", b"1e9", b"00000000000000000000000000000001"]
+HEADER_RE = re.compile(rb"(Content-Length|WARC-Date|WARC-Type|WARC-Target-URI|Content-Type|Transfer-Encoding|Content-Encoding): ([^\r\n]*)")
+
+
+def gunzip_all(data: bytes) -> bytes:
+    """Decompress every gzip member (stopping at the first bad one)."""
+    out, rest = [], data
+    while rest[:2] == b"\x1f\x8b":
+        d = zlib.decompressobj(31)
+        try:
+            out.append(d.decompress(rest))
+        except zlib.error:
+            break
+        if not d.eof:
+            break
+        rest = d.unused_data
+    return b"".join(out)
+
+
+def bit_flips(data: bytes, rng: random.Random) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        i = rng.randrange(len(buf))
+        buf[i] ^= 1 << rng.randrange(8)
+    return bytes(buf)
+
+
+def truncation(data: bytes, rng: random.Random) -> bytes:
+    return data[: rng.randrange(len(data))]
+
+
+def splice(data: bytes, rng: random.Random) -> bytes:
+    a, b = sorted(rng.randrange(len(data)) for _ in range(2))
+    at = rng.randrange(len(data))
+    return data[:at] + data[a:b] + data[at:]
+
+
+def duplicate(data: bytes, rng: random.Random) -> bytes:
+    a = rng.randrange(len(data))
+    b = min(len(data), a + rng.randint(1, 4096))
+    return data[:b] + data[a:b] * rng.randint(1, 3) + data[b:]
+
+
+def absurd_header(data: bytes, rng: random.Random) -> bytes:
+    gz = data[:2] == b"\x1f\x8b"
+    plain = gunzip_all(data) if gz else data
+    matches = list(HEADER_RE.finditer(plain))
+    if not matches:
+        return bit_flips(data, rng)
+    for m in rng.sample(matches, min(len(matches), rng.randint(1, 3))):
+        value = rng.choice(ABSURD) if m.group(1) == b"Content-Length" else rng.choice([b"", b"\x00" * 5, b"x" * 5000, b"9999-99-99T99:99:99Z", b"<script>"])
+        plain = plain[: m.start(2)] + value + plain[m.end(2) :] if len(plain) >= m.end(2) else plain
+    return gzip.compress(plain, mtime=0) if gz else plain
+
+
+MUTATIONS = [bit_flips, truncation, splice, duplicate, absurd_header]
+
+
+def mutate(data: bytes, seed: int) -> tuple[str, bytes]:
+    """Return (mutation name, mutated bytes) for one seeded case."""
+    rng = random.Random(seed)
+    op = MUTATIONS[seed % len(MUTATIONS)]
+    out = data
+    for _ in range(rng.randint(1, 2)):
+        out = op(out or data, rng)
+    return op.__name__, out

@@ -1,0 +1,38 @@
+"""Fuzz: mutated archives never raise, never hang, and leave a consistent store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provenance.config import IngestConfig
+from provenance.fuzzing import mutate
+from provenance.ingest.pipeline import ingest
+from provenance.store import Store
+from tests.conftest import FIXTURES, gz, response_record, warc_record, warcinfo
+
+CASES = 300
+
+
+def seeds(tmp_path: Path) -> list[bytes]:
+    """Fixture archives (when present) and generated ones in both gzip styles and plain."""
+    found = sorted(p for p in (FIXTURES / "crawl").rglob("*") if p.is_file() and p.stat().st_size < 300_000) if (FIXTURES / "crawl").exists() else []
+    records = [warcinfo(), *(response_record(i) for i in range(6)),
+               warc_record("conversion", b"some plain text", "https://x.example/", content_type="text/plain")]
+    generated = [b"".join(gz(r) for r in records), gz(b"".join(records)), b"".join(records)]
+    return [p.read_bytes() for p in found[:8]] + generated
+
+
+@pytest.mark.parametrize("chunk", range(6))
+def test_mutated_archives_ingest_without_traceback_and_keep_the_store_consistent(tmp_path, chunk):
+    originals = seeds(tmp_path)
+    db = str(tmp_path / "fuzz.duckdb")
+    per_chunk = CASES // 6
+    for case in range(chunk * per_chunk, (chunk + 1) * per_chunk):
+        name, data = mutate(originals[case % len(originals)], seed=case)
+        path = tmp_path / f"case{case}.warc.gz"
+        path.write_bytes(data)
+        summary = ingest([str(path)], IngestConfig(db=db, workers=1, file_timeout=20, max_record_bytes=1 << 20))
+        assert not any(f.kind == "timeout" for r in summary.results for f in r.faults), (case, name)
+        with Store(db, read_only=True) as store:
+            assert store.check() == [], (case, name)

@@ -1,0 +1,107 @@
+"""Schedules: observed trends with uncertainty, constants, CSV files, and generation -> year."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from provenance.errors import EstimatorError, InputError, UsageError
+from provenance.simulate.schedules import (
+    Observation,
+    build_schedule,
+    fit_trend,
+    generation_years,
+    observed_schedule,
+    observations_from_rows,
+    period_year,
+)
+
+YEARS = generation_years(2019, 1.0, 10)  # generations 0..10 = 2019..2029
+
+
+def logistic(year: float, a: float = -1.0, b: float = 0.8, origin: float = 2024) -> float:
+    return float(1 / (1 + np.exp(-(a + b * (year - origin)))))
+
+
+def test_generation_t_stands_for_start_year_plus_t_years_per_generation():
+    assert generation_years(2019, 2.5, 3).tolist() == [2019, 2021.5, 2024, 2026.5]
+
+
+def test_periods_map_to_calendar_years():
+    assert period_year("2019") == 2019.0
+    assert period_year("CC-MAIN-2019-35") == pytest.approx(2019 + 34 / 52)
+    with pytest.raises(UsageError, match="pass --start-year"):
+        period_year("spring")
+
+
+def test_a_constant_schedule_has_that_share_in_every_generation_and_none_at_zero():
+    schedule = build_schedule("0.3", YEARS, replicates=4, seed=0, trend="logistic")
+    assert np.isnan(schedule.alphas[0]).all() and (schedule.alphas[1:] == 0.3).all()
+    with pytest.raises(UsageError, match=r"in \[0, 1\]"):
+        build_schedule("1.5", YEARS, replicates=4, seed=0, trend="logistic")
+
+
+def test_a_logistic_trend_recovers_exact_logistic_shares():
+    years = np.array([2021.0, 2022, 2023, 2024])
+    a, b = fit_trend(years, np.array([logistic(y) for y in years]), "logistic", origin=2024)
+    assert (a, b) == (pytest.approx(-1.0), pytest.approx(0.8))
+
+
+def test_observed_schedule_extrapolates_the_trend_with_a_band_from_the_intervals():
+    observations = [Observation(str(y), logistic(y), logistic(y) - 0.02, logistic(y) + 0.02) for y in (2021, 2022, 2023, 2024)]
+    schedule = observed_schedule(observations, YEARS, replicates=200, seed=1)
+    assert schedule.point[1:] == pytest.approx([logistic(y) for y in YEARS[1:]])
+    low, high = np.quantile(schedule.alphas[1:], [0.05, 0.95], axis=1)
+    assert np.all(low <= schedule.point[1:]) and np.all(schedule.point[1:] <= high)
+    assert np.all(high - low > 0)                  # the intervals carry into the schedule
+    assert np.all(np.diff(schedule.point[1:]) > 0)  # a rising trend keeps rising
+
+
+def test_observed_shares_without_intervals_give_a_degenerate_band():
+    observations = [Observation(str(y), logistic(y)) for y in (2021, 2024)]
+    schedule = observed_schedule(observations, YEARS, replicates=5, seed=1)
+    assert np.allclose(schedule.alphas[1:], schedule.point[1:, None])
+
+
+def test_a_linear_trend_is_clipped_to_zero_one():
+    observations = [Observation("2020", 0.1), Observation("2022", 0.5)]
+    schedule = observed_schedule(observations, YEARS, replicates=2, seed=0, trend="linear")
+    assert schedule.point[1] == pytest.approx(0.1) and schedule.point[-1] == 1.0
+
+
+def test_a_trend_needs_two_periods():
+    with pytest.raises(EstimatorError, match="at least 2 periods"):
+        observed_schedule([Observation("2023", 0.1)], YEARS, replicates=2, seed=0)
+
+
+def test_metrics_rows_become_observations_sorted_by_year_with_their_stated_level():
+    rows = [("2024", 0.2, 0.1, 0.3, '{"ci_level": 90}'), ("2021", 0.05, None, None, None)]
+    observations = observations_from_rows(rows)
+    assert [o.period for o in observations] == ["2021", "2024"]
+    assert observations[1].sd == pytest.approx(0.2 / (2 * 1.6448536), rel=1e-6)
+    assert observations[0].sd == 0.0
+
+
+def test_a_csv_schedule_by_generation_must_cover_every_generation(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("generation,alpha\n" + "".join(f"{g},{g / 20}\n" for g in range(1, 11)))
+    schedule = build_schedule(str(path), YEARS, replicates=3, seed=0, trend="logistic")
+    assert schedule.point[1:] == pytest.approx([g / 20 for g in range(1, 11)])
+    path.write_text("generation,alpha\n1,0.1\n")
+    with pytest.raises(InputError, match="no alpha for generation 2"):
+        build_schedule(str(path), YEARS, replicates=3, seed=0, trend="logistic")
+
+
+def test_a_csv_schedule_by_year_is_interpolated_and_held_beyond_its_ends(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("year,alpha\n2022,0.1\n2024,0.3\n")
+    point = build_schedule(str(path), YEARS, replicates=1, seed=0, trend="logistic").point
+    assert point[1:6] == pytest.approx([0.1, 0.1, 0.1, 0.2, 0.3]) and point[-1] == pytest.approx(0.3)
+
+
+def test_a_schedule_that_is_neither_a_share_nor_a_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="not 'observed', a share"):
+        build_schedule(str(tmp_path / "missing.csv"), YEARS, replicates=1, seed=0, trend="logistic")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("when,share\n1,0.1\n")
+    with pytest.raises(InputError, match="needs columns alpha"):
+        build_schedule(str(bad), YEARS, replicates=1, seed=0, trend="logistic")

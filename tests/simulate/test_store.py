@@ -1,0 +1,115 @@
+"""The simulator over a store: P0 from token_counts, shares from metrics, results in sim_* tables."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from provenance.errors import EstimatorError, UsageError
+from provenance.simulate import SimulationConfig, simulate
+from provenance.store import Store
+
+COUNTS = (1 + np.floor(4000 / np.arange(1, 301) ** 1.1)).astype(int)
+
+
+def add_counts(store: Store, crawl: str, year: int, counts: np.ndarray, lang: str = "en", block: int = 0) -> None:
+    rows = pl.DataFrame({
+        "source_id": 1, "crawl": crawl, "year": year, "lang": lang, "block": block, "tokenizer": "word",
+        "token": [f"w{i:04d}" for i in range(len(counts))], "count": np.asarray(counts, dtype=np.int64),
+    })
+    store.con.register("rows", rows.to_arrow())
+    store.con.execute("INSERT INTO token_counts SELECT * FROM rows")
+    store.con.unregister("rows")
+
+
+def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None) -> None:
+    store.con.execute(
+        "INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, '{}', now())",
+        [run_id, period, lang, value, value - 0.01, value + 0.01],
+    )
+
+
+@pytest.fixture
+def s(tmp_path) -> Store:
+    store = Store(tmp_path / "s.duckdb")
+    half = COUNTS // 2
+    add_counts(store, "CC-MAIN-2019-35", 2019, half, block=0)       # P0 is summed over blocks
+    add_counts(store, "CC-MAIN-2019-35", 2019, COUNTS - half, block=1)
+    add_counts(store, "CC-MAIN-2024-10", 2024, COUNTS[::-1])
+    yield store
+    store.close()
+
+
+def small(**overrides) -> SimulationConfig:
+    options = dict(baseline="2019", schedule="0.5", regime="both", generations=4, tokens=3000, replicates=5, seed=1)
+    return SimulationConfig(**{**options, **overrides})
+
+
+def test_p0_is_the_baseline_period_summed_over_blocks_and_sources(s):
+    result = simulate(s, small(), record=False)
+    assert result.baseline["vocabulary"] == COUNTS.size and result.baseline["tokens"] == COUNTS.sum()
+    by_crawl = simulate(s, small(baseline="CC-MAIN-2019-35"), record=False)
+    assert by_crawl.generations.drop("year").equals(result.generations.drop("year"))
+
+
+def test_tokens_default_to_the_baseline_token_total(s):
+    assert simulate(s, small(tokens=None), record=False).config.tokens == COUNTS.sum()
+
+
+def test_a_run_is_recorded_and_the_summary_view_matches_the_returned_summary(s):
+    result = simulate(s, small())
+    run = s.con.execute("SELECT family, regimes, generations, vocabulary, start_year, parameters FROM sim_runs WHERE run_id = ?", [result.run_id]).fetchone()
+    assert run[:5] == ("categorical", "replace,accumulate", 4, COUNTS.size, 2019.0)
+    assert json.loads(run[5])["config"]["seed"] == 1
+    assert s.con.execute("SELECT count(*) FROM sim_generations WHERE run_id = ?", [result.run_id]).fetchone()[0] == 2 * 5 * 5
+    assert s.con.execute("SELECT finished_at IS NOT NULL FROM runs WHERE run_id = ?", [result.run_id]).fetchone()[0]
+    view = s.con.execute(
+        "SELECT jsd_median, tail_survival_q05, kl_q95 FROM sim_summary WHERE run_id = ? ORDER BY regime, generation", [result.run_id]
+    ).fetchall()
+    mine = result.summary.sort(["regime", "generation"]).select("jsd_median", "tail_survival_q05", "kl_q95")
+    assert np.array(view) == pytest.approx(mine.to_numpy())
+
+
+def test_the_horizon_view_agrees_with_the_returned_horizon(s):
+    result = simulate(s, small(schedule="1", tokens=300, generations=6, replicates=9))
+    per_replicate = s.con.execute(
+        "SELECT coalesce(horizon, 99) FROM sim_horizons WHERE run_id = ? AND regime = 'replace' ORDER BY replicate", [result.run_id]
+    ).fetchall()
+    values = np.array([r[0] for r in per_replicate], dtype=float)
+    row = result.horizons.filter(pl.col("regime") == "replace").row(0, named=True)
+    assert row["horizon_median"] == int(np.quantile(values, 0.5, method="inverted_cdf"))
+    assert row["collapsed_share"] == pytest.approx(np.mean(values < 99))
+
+
+def test_observed_schedule_reads_the_latest_synth_estimate_per_period(s):
+    for year, value in [(2020, 0.01), (2021, 0.02), (2022, 0.05)]:
+        add_share(s, str(year), value)
+    add_share(s, "2022", 0.2, run_id=2)  # a later run's estimate wins
+    result = simulate(s, small(schedule="observed"), record=False)
+    observed = {o["period"]: o["value"] for o in result.schedule.parameters["observations"]}
+    assert observed == {"2020": 0.01, "2021": 0.02, "2022": 0.2}
+    assert result.generations["year"].unique().sort().to_list() == [2019.0, 2020.0, 2021.0, 2022.0, 2023.0]
+
+
+def test_observed_schedule_without_synth_estimates_says_to_run_synth(s):
+    with pytest.raises(EstimatorError, match="run 'provenance synth' first"):
+        simulate(s, small(schedule="observed"))
+
+
+def test_an_unknown_baseline_lists_the_periods_in_the_store(s):
+    with pytest.raises(EstimatorError, match="periods in the store: 2019, 2024, CC-MAIN-2019-35, CC-MAIN-2024-10"):
+        simulate(s, small(baseline="2015"))
+
+
+def test_the_lang_option_filters_the_baseline(s):
+    add_counts(s, "CC-MAIN-2019-35", 2019, np.full(10, 7), lang="de")
+    assert simulate(s, small(lang="de"), record=False).baseline["vocabulary"] == 10
+
+
+def test_nonsensical_options_are_usage_errors(s):
+    with pytest.raises(UsageError, match="--top-p must be in"):
+        simulate(s, small(top_p=0.0))
+    with pytest.raises(UsageError, match="--baseline PERIOD is required"):
+        simulate(s, small(baseline=None))
