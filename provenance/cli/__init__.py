@@ -5,7 +5,7 @@ Each module registers its commands on the shared `app`; this package imports the
 from __future__ import annotations
 
 from provenance.cli.app import app, main
-from provenance.cli import store_cmds, ingest_cmds  # noqa: F401,E402
+from provenance.cli import demo_cmds, ingest_cmds, store_cmds  # noqa: F401,E402
 
 import importlib as _importlib
 
