@@ -19,11 +19,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # o
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from provenance.simulate import SimulationConfig, simulate_counts  # noqa: E402
-from provenance.simulate.models import decode, fit_categorical  # noqa: E402
-from provenance.simulate.regimes import COLUMNS, _Scorer, stream  # noqa: E402
+from provenance.simulate import SimulationConfig, simulate_counts
+from provenance.simulate.models import decode, fit_categorical
+from provenance.simulate.regimes import COLUMNS, _Scorer, stream
 
 VOCABULARY, TOKENS, GENERATIONS, REPLICATES = 50_000, 1_000_000, 50, 100
 NAIVE_GENERATIONS, NAIVE_REPLICATES = 3, 2

@@ -1,7 +1,7 @@
 """The `simulate` command: the retrain simulator over a store's baseline period."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -10,11 +10,11 @@ from provenance.cli.app import DbOption, JsonOption, app, handled, print_json, p
 
 @app.command()
 def simulate(
-    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Period of the true distribution P0: a year (2019) or a crawl id.")] = None,
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Period of the true distribution P0: a year (2019) or a crawl id.")] = None,
     schedule: Annotated[str, typer.Option("--schedule", help="Synthetic share per generation: 'observed' (trend fitted to `provenance synth` estimates), a constant such as 0.3, or a CSV (generation,alpha or year,alpha).")] = "observed",
     regime: Annotated[str, typer.Option("--regime", help="replace (train on this generation's data), accumulate (keep all data), or both.")] = "both",
     generations: Annotated[int, typer.Option("--generations", "-g", help="Retraining generations.")] = 20,
-    tokens: Annotated[Optional[int], typer.Option("--tokens", "-n", help="Training tokens per generation [default: the baseline's token total].")] = None,
+    tokens: Annotated[int | None, typer.Option("--tokens", "-n", help="Training tokens per generation (default: the baseline's token total).")] = None,
     replicates: Annotated[int, typer.Option("--replicates", "-r", help="Monte Carlo replicates.")] = 20,
     temperature: Annotated[float, typer.Option("--temperature", help="Decoding temperature of the synthetic data.")] = 1.0,
     top_p: Annotated[float, typer.Option("--top-p", help="Nucleus (top-p) truncation of the synthetic data; 1 = none.")] = 1.0,
@@ -22,12 +22,12 @@ def simulate(
     family: Annotated[str, typer.Option("--family", help="categorical (over the baseline's vocabulary) or gaussian (P0 = N(0, 1), closed-form check).")] = "categorical",
     trend: Annotated[str, typer.Option("--trend", help="Trend fitted to observed shares: logistic or linear.")] = "logistic",
     years_per_generation: Annotated[float, typer.Option("--years-per-generation", help="Calendar years between generations.")] = 1.0,
-    start_year: Annotated[Optional[float], typer.Option("--start-year", help="Calendar year of generation 0 [default: the baseline's year].")] = None,
+    start_year: Annotated[float | None, typer.Option("--start-year", help="Calendar year of generation 0 (default: the baseline's year).")] = None,
     split: Annotated[str, typer.Option("--split", help="mixture (each token synthetic with probability alpha) or exact (round(alpha n) synthetic tokens).")] = "mixture",
     smoothing: Annotated[float, typer.Option("--smoothing", help="Add-k smoothing of the fit; 0 = maximum likelihood.")] = 0.0,
     tail_q: Annotated[float, typer.Option("--tail-q", help="P0's tail: least-frequent types holding this share of mass.")] = 0.05,
     tail_min_count: Annotated[int, typer.Option("--tail-min-count", help="Only types seen at least this often in P0 can be tail types.")] = 3,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Use only this language's token counts and shares.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Use only this language's token counts and shares.")] = None,
     tokenizer: Annotated[str, typer.Option("--tokenizer", help="Tokenizer of the baseline's token counts.")] = "word",
     db: DbOption = None,
     as_json: JsonOption = False,

@@ -72,8 +72,9 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     block = (np.int64(ctx.source_id) << 20) | (ordinal // ctx.block_docs)
     texts = pl.Series("text", batch.text, dtype=pl.String)
     tokens = word_tokens(texts)
-    n_tokens = tokens.list.len().fill_null(0).cast(pl.Int32)
-    sig, keys = minhash.minhash_texts_tokens(tokens)
+    index, vocab, lengths = minhash.encode_tokens(tokens)
+    sig, keys = minhash.minhash_hashes(minhash.hash_strings(vocab)[index], lengths)
+    n_tokens = pl.Series(lengths, dtype=pl.Int32)
     docs = pl.DataFrame(
         {
             "doc_id": doc_id,
@@ -98,29 +99,45 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     )
     tables = {
         "documents": docs.to_arrow(),
-        "token_counts": _token_counts(docs, tokens, WORD_TOKENIZER),
+        "token_counts": _token_counts(docs, index, vocab, lengths, WORD_TOKENIZER),
         "signatures": pa.table({"doc_id": doc_id, "minhash": _blobs(sig)}),
         "band_keys": _band_rows(doc_id, keys),
     }
     if ctx.hf is not None:
         hf_tokens = pl.Series("tokens", ctx.hf.tokens(batch.text), dtype=pl.List(pl.String))
-        tables["token_counts"] = pa.concat_tables([tables["token_counts"], _token_counts(docs, hf_tokens, ctx.hf.name)])
+        hf_index, hf_vocab, hf_lengths = minhash.encode_tokens(hf_tokens)
+        tables["token_counts"] = pa.concat_tables([tables["token_counts"], _token_counts(docs, hf_index, hf_vocab, hf_lengths, ctx.hf.name)])
     if ctx.keep_text:
         tables["texts"] = pa.table({"doc_id": doc_id, "text": batch.text})
     return tables, dropped
 
 
-def _token_counts(docs: pl.DataFrame, tokens: pl.Series, tokenizer: str) -> pa.Table:
-    frame = docs.select("source_id", "crawl", "year", "lang", "block").with_columns(tokens.alias("token"))
-    counts = (
-        frame.explode("token")
-        .drop_nulls("token")
-        .group_by("source_id", "crawl", "year", "lang", "block", "token")
-        .agg(pl.len().cast(pl.Int64).alias("count"))
-        .with_columns(pl.lit(tokenizer).alias("tokenizer"))
+def _token_counts(docs: pl.DataFrame, index: np.ndarray, vocab: pa.Array, lengths: np.ndarray, tokenizer: str) -> pa.Table:
+    """Count tokens per (crawl, year, lang, block) group with integer keys: no string grouping."""
+    keys = ["source_id", "crawl", "year", "lang", "block"]
+    groups = docs.select(keys).with_row_index("row").group_by(keys, maintain_order=True).agg(pl.col("row"))
+    group_of_doc = np.empty(len(docs), np.int64)
+    for g, rows in enumerate(groups["row"].to_list()):
+        group_of_doc[rows] = g
+    n_vocab = max(len(vocab), 1)
+    key = group_of_doc[np.repeat(np.arange(len(docs)), lengths)] * n_vocab + index
+    if len(groups) * n_vocab <= 8_000_000:
+        counts = np.bincount(key, minlength=len(groups) * n_vocab)
+        key = np.flatnonzero(counts)
+        counts = counts[key]
+    else:
+        key, counts = np.unique(key, return_counts=True)
+    group, token = key // n_vocab, key % n_vocab
+    meta = groups.select(keys)[group]
+    return (
+        meta.with_columns(
+            pl.lit(tokenizer).alias("tokenizer"),
+            pl.from_arrow(vocab.take(pa.array(token))).alias("token"),
+            pl.Series("count", counts, dtype=pl.Int64),
+        )
         .select("source_id", "crawl", "year", "lang", "block", "tokenizer", "token", "count")
+        .to_arrow()
     )
-    return counts.to_arrow()
 
 
 def _blobs(sig: np.ndarray) -> pa.Array:

@@ -39,25 +39,31 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def token_hashes(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return (uint64 hash of every token, flattened; tokens per document).
-
-    xxh3_64 of the token's UTF-8 bytes: stable across versions and machines (polars' own hash is not),
-    computed once per distinct token of the batch (Arrow dictionary encoding) and mapped back.
-    """
+def encode_tokens(tokens: pl.Series) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """Return (dictionary index of every token, flattened; the distinct tokens; tokens per document)."""
     lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
     flat = tokens.explode().drop_nulls()
     if not len(flat):
-        return np.zeros(0, np.uint64), lengths
+        return np.zeros(0, np.int32), pa.array([], pa.string()), lengths
     encoded = pc.dictionary_encode(flat.to_arrow())
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    digests = np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in encoded.dictionary.to_pylist()),
+    return encoded.indices.to_numpy(), encoded.dictionary, lengths
+
+
+def hash_strings(values: pa.Array) -> np.ndarray:
+    """xxh3_64 of each string's UTF-8 bytes: stable across versions and machines (polars' hash is not)."""
+    return np.fromiter(
+        (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in values.to_pylist()),
         np.uint64,
-        len(encoded.dictionary),
+        len(values),
     )
-    return digests[encoded.indices.to_numpy()], lengths
+
+
+def token_hashes(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (uint64 hash of every token, flattened; tokens per document)."""
+    index, dictionary, lengths = encode_tokens(tokens)
+    return hash_strings(dictionary)[index], lengths
 
 
 def shingle_hashes(hashes: np.ndarray, lengths: np.ndarray, k: int = SHINGLE_SIZE) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +117,11 @@ def band_keys(sig: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> np.ndarr
 def minhash_texts_tokens(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Return (signatures, band keys) for a batch of token lists."""
     hashes, lengths = token_hashes(tokens)
+    return minhash_hashes(hashes, lengths)
+
+
+def minhash_hashes(hashes: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (signatures, band keys) from flattened token hashes and tokens per document."""
     shingles, doc = shingle_hashes(hashes, lengths)
     sig = signatures(shingles, doc, len(lengths))
     return sig, band_keys(sig)

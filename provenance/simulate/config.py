@@ -66,7 +66,7 @@ class SimulationConfig:
             raise ValueError("tokens is not resolved; call SimulationConfig.resolved(baseline_tokens)")
         return self.tokens
 
-    def resolved(self, baseline_tokens: int | None) -> "SimulationConfig":
+    def resolved(self, baseline_tokens: int | None) -> SimulationConfig:
         """Return a copy with tokens set: P0's token total by default, 100 for the Gaussian family."""
         if self.tokens is not None:
             return self
@@ -76,7 +76,7 @@ class SimulationConfig:
         """Return the options as a JSON-ready dict."""
         return asdict(self)
 
-    def validate(self) -> "SimulationConfig":
+    def validate(self) -> SimulationConfig:
         """Return self, or raise UsageError naming the first nonsensical option."""
         for message in _problems(self):
             raise UsageError(message)

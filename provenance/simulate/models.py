@@ -84,7 +84,7 @@ def sample_training_counts(
     split="exact": exactly round(alpha n) synthetic tokens and n - round(alpha n) human ones.
     """
     if split == "exact":
-        n_synthetic = int(round(alpha * n))
+        n_synthetic = round(alpha * n)
         return sample_counts(rng, n - n_synthetic, p0) + sample_counts(rng, n_synthetic, q)
     if alpha <= 0.0:
         return sample_counts(rng, n, p0)
@@ -102,7 +102,7 @@ class GaussianData:
     mean: np.ndarray
     m2: np.ndarray
 
-    def combine(self, other: "GaussianData") -> "GaussianData":
+    def combine(self, other: GaussianData) -> GaussianData:
         """Pool two samples (Chan et al. 1979 parallel update of mean and squared deviations)."""
         n = self.n + other.n
         safe_n = np.maximum(n, 1)

@@ -67,11 +67,12 @@ class _Scorer:
 
     def score(self, out: dict[str, np.ndarray], t: int, r: int, counts: np.ndarray | None, p: np.ndarray) -> None:
         """Fill row (t, r) of out; counts None means the model is P0 itself (generation 0)."""
+        values: dict[str, float]
         if counts is None:
             values = {"tail_survival": 1.0 if self.tail.size else np.nan, "jsd": 0.0, "entropy": self.entropy_p0, "kl": 0.0}
         else:
             values = self._distances(counts, p)
-        values["support"] = np.count_nonzero(p)
+        values["support"] = float(np.count_nonzero(p))
         values["homozygosity"] = float(np.dot(p, p))
         for name, value in values.items():
             out[name][t, r] = value

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -92,23 +93,24 @@ def file_schedule(path: str, years: np.ndarray, replicates: int) -> Schedule:
     Yearly values are interpolated linearly at each generation's year and held constant beyond
     the first and last rows; per-generation files must cover generations 1..G.
     """
-    generation_col, year_col, alpha_col = _read_schedule_csv(path)
+    key, keys, alpha_col = _read_schedule_csv(path)
     generations = years.size - 1
-    if generation_col is not None:
-        lookup = dict(zip(generation_col.astype(int).tolist(), alpha_col.tolist()))
+    if key == "generation":
+        lookup = dict(zip(keys.astype(int).tolist(), alpha_col.tolist()))
         missing = [g for g in range(1, generations + 1) if g not in lookup]
         if missing:
             raise InputError(path, f"no alpha for generation {missing[0]} (the file must cover 1..{generations})")
         values = np.array([lookup[g] for g in range(1, generations + 1)], dtype=float)
     else:
-        order = np.argsort(year_col)
-        values = np.interp(years[1:], year_col[order], alpha_col[order])
+        order = np.argsort(keys)
+        values = np.interp(years[1:], keys[order], alpha_col[order])
     point = _with_generation_zero(values)
     alphas = np.repeat(point[:, None], replicates, axis=1)
     return Schedule("file", f"file {path}", years, alphas, point, {"path": str(path)})
 
 
-def _read_schedule_csv(path: str) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+def _read_schedule_csv(path: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """Return (key column name, its values, alpha) of a schedule CSV, validated."""
     import polars as pl
 
     if not Path(path).is_file():
@@ -127,7 +129,7 @@ def _read_schedule_csv(path: str) -> tuple[np.ndarray | None, np.ndarray | None,
         raise InputError(path, "alpha, generation and year must be numbers") from None
     if frame.height == 0 or np.isnan(alpha).any() or (alpha < 0).any() or (alpha > 1).any():
         raise InputError(path, "alpha must be a number in [0, 1] on every row")
-    return (keys, None, alpha) if key == "generation" else (None, keys, alpha)
+    return key, keys, alpha
 
 
 # -- observed trend ------------------------------------------------------------------------

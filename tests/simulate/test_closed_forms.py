@@ -20,7 +20,7 @@ TOLERANCE_SE = 4.0
 
 def pure_resampling(**overrides) -> SimulationConfig:
     """alpha = 1, T = 1, no truncation, no smoothing, replace: Wright-Fisher drift."""
-    options = dict(baseline="2019", schedule="1", regime="replace", generations=8, tokens=30, replicates=4000, seed=11)
+    options = {"baseline": "2019", "schedule": "1", "regime": "replace", "generations": 8, "tokens": 30, "replicates": 4000, "seed": 11}
     return SimulationConfig(**{**options, **overrides})
 
 
@@ -82,7 +82,7 @@ def test_jsd_to_p0_stays_bounded_with_accumulation_and_grows_with_replacement():
 
 def test_fresh_human_data_keeps_the_tail_alive():
     counts = 1 + np.floor(5000 / np.arange(1, 201) ** 1.1).astype(int)
-    base = dict(baseline="2019", regime="replace", generations=20, tokens=2000, replicates=20, seed=4)
+    base = {"baseline": "2019", "regime": "replace", "generations": 20, "tokens": 2000, "replicates": 20, "seed": 4}
     pure = simulate_counts(counts, SimulationConfig(schedule="1", **base)).summary["tail_survival_median"][-1]
     mixed = simulate_counts(counts, SimulationConfig(schedule="0.2", **base)).summary["tail_survival_median"][-1]
     assert mixed > pure + 0.3

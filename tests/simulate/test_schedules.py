@@ -10,8 +10,8 @@ from provenance.simulate.schedules import (
     build_schedule,
     fit_trend,
     generation_years,
-    observed_schedule,
     observations_from_rows,
+    observed_schedule,
     period_year,
 )
 

@@ -43,7 +43,7 @@ def s(tmp_path) -> Store:
 
 
 def small(**overrides) -> SimulationConfig:
-    options = dict(baseline="2019", schedule="0.5", regime="both", generations=4, tokens=3000, replicates=5, seed=1)
+    options = {"baseline": "2019", "schedule": "0.5", "regime": "both", "generations": 4, "tokens": 3000, "replicates": 5, "seed": 1}
     return SimulationConfig(**{**options, **overrides})
 
 
