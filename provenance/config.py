@@ -22,7 +22,7 @@ class IngestConfig:
     force: bool = False
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     batch_docs: int = 1000  # documents per feature batch: bounds worker memory
-    block_docs: int = 100  # documents per resampling block (token_counts.block)
+    block_docs: int = 500  # documents per resampling block (token_counts.block); divides batch_docs
     file_timeout: float | None = None  # seconds per input file; None: no limit
     paths_prefix: str | None = None  # where relative entries of *.paths listings live
 
@@ -35,5 +35,5 @@ class IngestConfig:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if self.max_record_bytes < 1024:
             raise UsageError(f"--max-record-bytes must be at least 1024, got {self.max_record_bytes}")
-        if self.batch_docs % self.block_docs:
-            raise UsageError("batch_docs must be a multiple of block_docs")
+        if self.block_docs < 1 or self.batch_docs % self.block_docs:
+            raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")

@@ -34,7 +34,7 @@ def run_demo(db: str, fixtures: Path | None = None, workers: int = 2, step: Call
     for suffix in ("", ".wal"):
         Path(db + suffix).unlink(missing_ok=True)
     (step or (lambda s: None))("ingesting fixtures")
-    summary = ingest([str(folder)], IngestConfig(db=db, workers=workers))
+    summary = ingest([str(folder)], IngestConfig(db=db, workers=workers, block_docs=20))  # tiny fixtures: many small blocks
     with Store(db, read_only=True) as store:
         years = store.frame("SELECT year, docs, tokens, hosts, domains, languages, top_lang, crawls, errors FROM yearly_summary")
     return DemoResult(db, summary, years)

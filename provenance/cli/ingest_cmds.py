@@ -29,6 +29,7 @@ def ingest(
     max_record_bytes: Annotated[int, typer.Option(help="Skip (and report) records larger than this.")] = DEFAULT_MAX_RECORD_BYTES,
     file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
     paths_prefix: Annotated[Optional[str], typer.Option(help="Folder that relative entries of *.paths listings are under.")] = None,
+    block_docs: Annotated[int, typer.Option(help="Documents per resampling block of token_counts (intervals need >= 30 blocks per period); divides 1000.")] = 500,
     json_out: JsonOption = False,
 ) -> None:
     """Ingest Common Crawl WARC / WET / ARC files into the DuckDB store."""
@@ -37,7 +38,8 @@ def ingest(
     with handled():
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, force=force,
-                              max_record_bytes=max_record_bytes, file_timeout=file_timeout, paths_prefix=paths_prefix)
+                              max_record_bytes=max_record_bytes, file_timeout=file_timeout, paths_prefix=paths_prefix,
+                              block_docs=block_docs)
         with _progress(json_out) as on_file:
             summary = run_ingest(paths, config, on_file)
     _report_faults(summary)

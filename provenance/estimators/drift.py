@@ -1,14 +1,21 @@
 """Drift: Jensen-Shannon divergence of each period's token distribution from a baseline's.
 
 Everything is measured at one equal token budget n, because plug-in JSD, entropy and type-token
-ratio all depend on sample size. n = min(smallest period, half the baseline), so the baseline can
-supply two disjoint halves A and B of n tokens. In each draw:
-  jsd(p)       = JSD(S_p, A)  with S_p = n tokens of period p's blocks (for the baseline, S = B);
-  noise_floor  = JSD(B, A)    -- what two samples of the same crawl differ by at this budget;
-  excess_jsd   = jsd - noise_floor (paired: the same A in both);
-  entropy, zipf_exponent, ttr of S_p.
-Point estimates average `draws` draws without replacement; intervals come from `replicates` draws
-with blocks resampled with replacement (block bootstrap), re-centred on the point estimate.
+ratio all depend on sample size. Each draw splits every period's blocks at random into two disjoint
+halves, and takes two disjoint n-token samples s0, s1 from each half (n = a quarter of the smallest
+period by default, so every period can supply them). Within one half, with b the baseline:
+  jsd          = JSD(s0_p, s0_b)       (for the baseline itself: JSD(s0_b, s1_b))
+  noise_floor  = JSD(s0_b, s1_b)       what two samples of the same crawl differ by at budget n
+  period_floor = JSD(s0_p, s1_p)       the same for period p
+  excess_jsd   = jsd - (noise_floor + period_floor) / 2
+  entropy, zipf_exponent, ttr          of s0_p and s1_p (averaged)
+The expected JSD of two finite samples exceeds the divergence of their sources by a sampling term
+to which each side contributes its own share (about (K - 1) / (4 n ln 2) for K observed types), so
+the floor subtracted is the mean of both sides' floors; for the baseline excess_jsd is 0.
+Point estimates average both halves over `draws` random splits; the two halves are independent
+replicates on disjoint blocks, so (T_A - T_B)^2 / 4 estimates the variance of their mean
+(half-sample replication, McCarthy 1969). Intervals: estimate +- z * se (conservative: the
+average over splits varies less than one split's mean).
 """
 from __future__ import annotations
 
@@ -24,8 +31,8 @@ from provenance.estimators.periods import Cell, UnitCounts, load_unit_counts, pa
 from provenance.estimators.results import Estimate, metric_frame, record
 from provenance.estimators.sampling import UnitStream
 
-DRIFT_METRICS = ("jsd", "noise_floor", "excess_jsd", "entropy", "zipf_exponent", "ttr")
-_BOUNDS = {"jsd": (0.0, 1.0), "noise_floor": (0.0, 1.0), "excess_jsd": (-1.0, 1.0),
+DRIFT_METRICS = ("jsd", "noise_floor", "period_floor", "excess_jsd", "entropy", "zipf_exponent", "ttr")
+_BOUNDS = {"jsd": (0.0, 1.0), "noise_floor": (0.0, 1.0), "period_floor": (0.0, 1.0), "excess_jsd": (-1.0, 1.0),
            "entropy": (0.0, math.inf), "zipf_exponent": (0.0, math.inf), "ttr": (0.0, 1.0)}
 
 
@@ -37,9 +44,8 @@ class DriftConfig:
     by: str = "year"
     lang: str | None = None
     tokenizer: str = "word"
-    budget: int | None = None  # tokens per sample; default: the largest equal budget
-    draws: int = 20  # draws without replacement averaged into the point estimate
-    replicates: int = 200  # block-bootstrap replicates for the intervals (0: no intervals)
+    budget: int | None = None  # tokens per sample; default: a quarter of the smallest period
+    draws: int = 20  # random half-splits of every period's blocks (point estimate and variance)
     confidence: float = 0.95
     max_units: int = 200  # resampling units per period; more blocks are merged into this many
     top: int = 10  # tokens listed per period in top movers
@@ -86,83 +92,138 @@ def _drift_group(
 ) -> list[tuple[int, dict[str, tuple[float, float | None, float | None]], dict[str, object]]]:
     """Return (cell, {metric: (value, lo, hi)}, row parameters) for the cells of one language."""
     tokens = {c: float(data.unit_tokens[data.units(c)].sum()) for c in cells}
-    largest = math.floor(min([tokens[b] / 2] + [tokens[c] for c in cells if c != b]))
+    largest = int(min(tokens.values()) // 4)
     n = config.budget or largest
     if n > largest:
-        raise EstimatorError(f"--budget {n} exceeds the largest equal budget {largest} tokens "
-                             f"(smallest period, or half the baseline)")
+        raise EstimatorError(f"--budget {n} exceeds the largest equal budget, {largest} tokens "
+                             "(a quarter of the smallest period)")
     if n < 1:
-        raise EstimatorError("a period or the baseline half holds no tokens; nothing to compare")
+        raise EstimatorError("a period holds fewer than 4 tokens; nothing to compare")
     lang = data.cells[b].lang
-    point = _draws(data, b, cells, n, config.draws, replace=False, seed=config.seed)
-    boot = _draws(data, b, cells, n, config.replicates, replace=True, seed=config.seed + 1)
-    few = [data.cells[c].period for c in cells if data.units(c).size < 2]
+    halves = _draws(data, b, cells, n, config.draws, config.seed)
+    few = [data.cells[c].period for c in cells if data.units(c).size < 4]
     if few:
-        notes.append(f"{_where(lang)}fewer than 2 blocks in {', '.join(few)}: no intervals there")
+        notes.append(f"{_where(lang)}fewer than 4 blocks in {', '.join(few)}: samples split blocks, "
+                     "no intervals there")
+    z = stats.normal_quantile(0.5 + config.confidence / 2)
     out = []
     for c in cells:
         n_units = int(data.units(c).size)
-        no_ci = n_units < 2 or data.units(b).size < 2 or config.replicates < 2
-        values = {}
-        for m in DRIFT_METRICS:
-            value = float(np.nanmean(point[m][c])) if np.isfinite(point[m][c]).any() else math.nan
-            lo, hi = (None, None) if no_ci else stats.bootstrap_interval(
-                value, boot[m][c], config.confidence, *_BOUNDS[m])
-            values[m] = (value, lo, hi)
-        params = {"budget_tokens": int(n), "tokens": int(tokens[c]), "blocks": int(data.blocks_per_unit[data.units(c)].sum()),
-                  "units": n_units}
+        no_ci = n_units < 4 or data.units(b).size < 4 or config.draws < 2
+        values = {m: _summarize(halves[m][c], z, no_ci, *_BOUNDS[m]) for m in DRIFT_METRICS}
+        params = {"budget_tokens": int(n), "tokens": int(tokens[c]), "units": n_units,
+                  "blocks": int(data.blocks_per_unit[data.units(c)].sum())}
         out.append((c, values, params))
     return out
+
+
+def _summarize(t: np.ndarray, z: float, no_ci: bool, lower: float, upper: float) -> tuple[float, float | None, float | None]:
+    """Return (mean, lo, hi) from (draws, 2) half-sample values; half-sample variance (T_A - T_B)^2 / 4."""
+    ok = np.isfinite(t).all(axis=1)
+    if not ok.any():
+        return math.nan, None, None
+    value = float(t[ok].mean())
+    if no_ci or ok.sum() < 2:
+        return value, None, None
+    se = math.sqrt(float(((t[ok, 0] - t[ok, 1]) ** 2).mean()) / 4)
+    return value, max(lower, value - z * se), min(upper, value + z * se)
 
 
 def _where(lang: str | None) -> str:
     return f"language {lang}: " if lang else ""
 
 
-def _draws(
-    data: UnitCounts, b: int, cells: list[int], n: float, count: int, replace: bool, seed: int
-) -> dict[str, dict[int, np.ndarray]]:
-    """Return metric -> cell -> values over `count` draws at budget n."""
-    out = {m: {c: np.full(count, np.nan) for c in cells} for m in DRIFT_METRICS}
+def _draws(data: UnitCounts, b: int, cells: list[int], n: int, draws: int, seed: int) -> dict[str, dict[int, np.ndarray]]:
+    """Return metric -> cell -> (draws, 2) values: each draw's two half-sample replicates."""
+    out = {m: {c: np.full((draws, 2), np.nan) for c in cells} for m in DRIFT_METRICS}
     rng = np.random.default_rng(seed)
-    for r in range(count):
-        base = UnitStream(data, data.units(b), rng, replace)
-        half_a, half_b = base.take(n), base.take(n)
-        floor = stats.jsd(half_a, half_b)
-        for c in cells:
-            sample = half_b if c == b else UnitStream(data, data.units(c), rng, replace).take(n)
-            value = floor if c == b else stats.jsd(sample, half_a)
-            types = float(np.count_nonzero(sample))
-            out["jsd"][c][r] = value
-            out["noise_floor"][c][r] = floor
-            out["excess_jsd"][c][r] = value - floor
-            out["entropy"][c][r] = stats.entropy_bits(sample)
-            out["zipf_exponent"][c][r] = stats.zipf_exponent(sample)
-            out["ttr"][c][r] = types / sample.sum()
+    table = stats.xlog2x_table(2 * int(n))  # sums of two n-token samples stay within it
+    for r in range(draws):
+        samples = {c: _four_samples(data, c, n, rng, table) for c in cells}
+        for h in (0, 1):
+            s0b, s1b = samples[b][h]
+            floor_b = s0b.jsd(s1b)
+            for c in cells:
+                s0, s1 = samples[c][h]
+                floor_c = floor_b if c == b else s0.jsd(s1)
+                value = floor_b if c == b else s0.jsd(s0b)
+                row = {"jsd": value, "noise_floor": floor_b, "period_floor": floor_c,
+                       "excess_jsd": value - (floor_b + floor_c) / 2,
+                       "entropy": (s0.entropy + s1.entropy) / 2, "ttr": (s0.ttr + s1.ttr) / 2,
+                       "zipf_exponent": (s0.zipf + s1.zipf) / 2}
+                for m, v in row.items():
+                    out[m][c][r, h] = v
     return out
 
 
+class _Sample:
+    """An n-token sample with the statistics every comparison reuses."""
+
+    def __init__(self, counts: np.ndarray, table: np.ndarray) -> None:
+        self.counts = counts.astype(np.int32)
+        self.table = table
+        self.n = int(self.counts.sum(dtype=np.int64))
+        self.s = stats.xlog2x_sum(self.counts, table)
+        self.entropy = math.log2(self.n) - self.s / self.n if self.n else math.nan
+        self.ttr = float(np.count_nonzero(self.counts) / self.n) if self.n else math.nan
+        self.zipf = stats.zipf_exponent(self.counts)
+
+    def jsd(self, other: "_Sample") -> float:
+        """Return JSD to another sample (exact: equal totals take the one-pass formula)."""
+        if self.n == other.n:
+            return stats.jsd_equal_totals(self.counts, other.counts, self.s, other.s, self.n, self.table)
+        return stats.jsd_from_entropies(self.counts.astype(np.float64), other.counts.astype(np.float64),
+                                        self.entropy, other.entropy)
+
+
+def _four_samples(data: UnitCounts, c: int, n: int, rng: np.random.Generator, table: np.ndarray) -> tuple[tuple[_Sample, _Sample], ...]:
+    """Split cell c's blocks at random into halves; return two disjoint n-token samples per half."""
+    stream = UnitStream(data, data.units(c), rng, replace=False)
+    s = [_Sample(stream.take(n), table) for _ in range(4)]
+    return (s[0], s[1]), (s[2], s[3])
+
+
 def top_movers(data: UnitCounts, c: int, b: int, top: int) -> pl.DataFrame:
-    """Return the tokens contributing most to JSD(period, baseline) on the full counts, with counts."""
+    """Return the tokens whose share moved most between baseline and period, with their counts.
+
+    Ranked by Dunning's (1993) log-likelihood G^2 = 2 [a ln(a / E_a) + b ln(b / E_b)], with a, b the
+    token's counts in period and baseline and E the counts expected if its share were unchanged: it
+    weighs a share change by the evidence for it, so one-off rare tokens do not crowd the list.
+    (G^2 treats tokens as independent draws; with bursty documents it ranks, it does not test.)
+    """
     p, q = data.cell_totals(c), data.cell_totals(b)
-    terms = stats.jsd_terms(p, q)
-    k = min(top, int(np.count_nonzero(terms)))
-    idx = np.argsort(-terms, kind="stable")[:k]
-    ps, qs = p / p.sum(), q / q.sum()
+    n_p, n_q = p.sum(), q.sum()
+    expected_p = (p + q) * (n_p / (n_p + n_q))
+    expected_q = (p + q) - expected_p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = 2 * (np.where(p > 0, p * np.log(p / expected_p), 0.0) + np.where(q > 0, q * np.log(q / expected_q), 0.0))
+    g2 = np.nan_to_num(g2)
+    k = min(top, int(np.count_nonzero(g2 > 0)))
+    idx = _top_indices(g2, k)
+    ps, qs = p[idx] / n_p, q[idx] / n_q
+    terms = stats.jsd_terms(p, q)[idx]
     # add-0.5 smoothing keeps the log ratio finite for tokens absent on one side
-    ratio = np.log2(((p[idx] + 0.5) / (p.sum() + 0.5)) / ((q[idx] + 0.5) / (q.sum() + 0.5)))
+    ratio = np.log2(((p[idx] + 0.5) / (n_p + 0.5)) / ((q[idx] + 0.5) / (n_q + 0.5)))
     cell = data.cells[c]
     return pl.DataFrame({
         "period": [cell.period] * k, "lang": pl.Series([cell.lang] * k, dtype=pl.String),
-        "token": data.vocab[idx].tolist(),
+        "token": pl.Series(data.vocab[idx].tolist(), dtype=pl.String),
         "baseline_count": q[idx].astype(np.int64), "count": p[idx].astype(np.int64),
-        "baseline_share": qs[idx], "share": ps[idx], "share_change": ps[idx] - qs[idx],
-        "log2_ratio": ratio, "jsd_contribution": terms[idx],
+        "baseline_share": qs, "share": ps, "share_change": ps - qs,
+        "log2_ratio": ratio, "g2": g2[idx], "jsd_contribution": terms,
     })
+
+
+def _top_indices(score: np.ndarray, k: int) -> np.ndarray:
+    """Return the indices of the k largest scores, largest first (ties by index)."""
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-score, k - 1)[:k] if k < score.size else np.arange(score.size)
+    return part[np.lexsort((part, -score[part]))]
 
 
 def _empty_movers() -> pl.DataFrame:
     return pl.DataFrame(schema={
         "period": pl.String, "lang": pl.String, "token": pl.String, "baseline_count": pl.Int64,
         "count": pl.Int64, "baseline_share": pl.Float64, "share": pl.Float64, "share_change": pl.Float64,
-        "log2_ratio": pl.Float64, "jsd_contribution": pl.Float64})
+        "log2_ratio": pl.Float64, "g2": pl.Float64, "jsd_contribution": pl.Float64})

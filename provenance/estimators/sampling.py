@@ -1,9 +1,8 @@
 """Draws of an exact token budget from resampling units, with or without replacement.
 
 A draw walks a sequence of units, takes whole units while they fit, and thins the next one
-binomially (each of its tokens kept with the probability that fills the budget), so a draw holds
-whole documents' worth of co-occurring tokens except at its edge, and exactly `budget` tokens
-(up to the binomial edge: the expected total is exact, the realized total within a few tokens).
+by a hypergeometric draw of exactly the missing number of its tokens, so a draw holds exactly
+`budget` tokens, whole blocks of co-occurring tokens except at its edge.
 """
 from __future__ import annotations
 
@@ -30,11 +29,11 @@ class UnitStream:
                 yield from self.rng.permutation(self.units).tolist()
                 return
 
-    def take(self, budget: float) -> np.ndarray:
-        """Return the dense count vector of the next `budget` tokens of the stream."""
+    def take(self, budget: int) -> np.ndarray:
+        """Return the dense count vector of the next `budget` tokens (fewer if the units run out)."""
         d = self.data
         toks, cnts = [], []
-        need = float(budget)
+        need = int(budget)
         while need > 0:
             if self._left is not None:
                 tok, cnt = self._left
@@ -45,13 +44,13 @@ class UnitStream:
                     break  # without replacement the units ran out: the draw is short
                 s, e = d.indptr[u], d.indptr[u + 1]
                 tok, cnt = d.token[s:e], d.count[s:e]
-            size = float(cnt.sum())
+            size = int(cnt.sum())
             if size <= need:
                 toks.append(tok)
                 cnts.append(cnt)
                 need -= size
                 continue
-            kept = self.rng.binomial(cnt.astype(np.int64), need / size).astype(np.float64)
+            kept = self.rng.multivariate_hypergeometric(cnt.astype(np.int64), need, method="count").astype(np.float64)
             toks.append(tok)
             cnts.append(kept)
             if not self.replace:

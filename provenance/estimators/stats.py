@@ -75,6 +75,20 @@ def log_comb_ratio(total: float, k: np.ndarray, n: float, j: int = 0) -> np.ndar
 
 
 # -- rarefaction --------------------------------------------------------------------------------
+def count_spectrum(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (k, f_k): the distinct positive counts and how many types have each ("frequency of frequencies")."""
+    c = np.asarray(counts)
+    if c.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if np.issubdtype(c.dtype, np.floating):
+        c = np.rint(c).astype(np.int64)
+    f = np.bincount(c[c > 0]) if c.max(initial=0) <= 4 * c.size + 1024 else None
+    if f is None:  # sparse spectrum (a few huge counts): sort instead of a long bincount
+        return np.unique(c[c > 0], return_counts=True)
+    k = np.flatnonzero(f)
+    return k, f[k]
+
+
 def presence_probability(counts: np.ndarray, total: float, n: float) -> np.ndarray:
     """Return P(type observed at least once) in n tokens drawn without replacement from `total`.
 
@@ -90,21 +104,35 @@ def presence_probability(counts: np.ndarray, total: float, n: float) -> np.ndarr
     return p[inverse].reshape(counts.shape)
 
 
+def expected_seen_share(counts: np.ndarray, total: float, n: float) -> float:
+    """Return the mean of presence_probability over the given types (0 types: NaN)."""
+    k, f = count_spectrum(counts)
+    size = np.asarray(counts).size
+    if size == 0:
+        return float("nan")
+    if n >= total:
+        return float(f.sum() / size)
+    return float((f * -np.expm1(log_comb_ratio(total, k, n))).sum() / size)
+
+
 def expected_singletons(counts: np.ndarray, total: float, n: float) -> float:
     """Return E[number of types seen exactly once] in n tokens drawn without replacement.
 
     P(X = 1) = k C(total - k, n - 1) / C(total, n) for a type with k tokens.
     """
-    values, freq = np.unique(np.asarray(counts)[np.asarray(counts) > 0], return_counts=True)
+    k, f = count_spectrum(counts)
     if n >= total:
-        return float(freq[values == 1].sum())
-    p1 = np.exp(np.log(values) + log_comb_ratio(total, values, n, j=1))
-    return float((freq * p1).sum())
+        return float(f[k == 1].sum())
+    p1 = np.exp(np.log(k) + log_comb_ratio(total, k, n, j=1))
+    return float((f * p1).sum())
 
 
 def expected_types(counts: np.ndarray, total: float, n: float) -> float:
     """Return the rarefied richness: E[number of distinct types] in n of `total` tokens."""
-    return float(presence_probability(counts, total, n).sum())
+    k, f = count_spectrum(counts)
+    if n >= total:
+        return float(f.sum())
+    return float((f * -np.expm1(log_comb_ratio(total, k, n))).sum())
 
 
 # -- distributions ------------------------------------------------------------------------------
@@ -139,19 +167,46 @@ def jsd(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
     """
     p = np.asarray(p_counts, dtype=np.float64)
     q = np.asarray(q_counts, dtype=np.float64)
+    return jsd_from_entropies(p, q, entropy_bits(p), entropy_bits(q))
+
+
+def jsd_from_entropies(p: np.ndarray, q: np.ndarray, h_p: float, h_q: float) -> float:
+    """Return JSD(p, q) given the two entropies already computed (one log pass over the union)."""
     sp, sq = p.sum(), q.sum()
     if sp <= 0 or sq <= 0:
         raise ValueError("JSD of an empty distribution")
-    support = (p > 0) | (q > 0)
-    p, q = p[support] / sp, q[support] / sq
-    m = 0.5 * (p + q)
-    value = _xlog2x(m, -1.0) + 0.5 * (_xlog2x(p) + _xlog2x(q))
+    m = p * (0.5 / sp) + q * (0.5 / sq)
+    m = m[m > 0]
+    h_m = -float((m * np.log2(m)).sum())
+    return float(min(1.0, max(0.0, h_m - 0.5 * (h_p + h_q))))
+
+
+def xlog2x_table(max_count: int) -> np.ndarray:
+    """Return t with t[k] = k log2 k for k = 0 .. max_count (so a sum over counts is one gather)."""
+    k = np.arange(max_count + 1, dtype=np.float64)
+    k[0] = 1.0
+    t = k * np.log2(k)
+    t[0] = 0.0
+    return t
+
+
+def xlog2x_sum(counts: np.ndarray, table: np.ndarray | None = None) -> float:
+    """Return sum of c log2 c over integer counts (0 log 0 = 0); `table` from xlog2x_table is faster."""
+    c = np.asarray(counts)
+    if table is not None and (c.size == 0 or int(c.max(initial=0)) < table.size):
+        return float(np.take(table, c).sum())
+    c = c[c > 1].astype(np.float64)
+    return float((c * np.log2(c)).sum())
+
+
+def jsd_equal_totals(p: np.ndarray, q: np.ndarray, s_p: float, s_q: float, n: float,
+                     table: np.ndarray | None = None) -> float:
+    """Return JSD(p, q) for integer count vectors that both sum to n, given s_x = sum x log2 x.
+
+    With equal totals M = (p + q) / 2n, so JSD = 1 + (s_p + s_q - s_{p+q}) / (2n): one pass.
+    """
+    value = 1.0 + (s_p + s_q - xlog2x_sum(p + q, table)) / (2.0 * n)
     return float(min(1.0, max(0.0, value)))
-
-
-def _xlog2x(v: np.ndarray, sign: float = 1.0) -> float:
-    nz = v[v > 0]
-    return sign * float((nz * np.log2(nz)).sum())
 
 
 def zipf_exponent(counts: np.ndarray, min_count: int = 5, max_rank: int = 10_000) -> float:

@@ -125,8 +125,12 @@ def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResu
 
 
 def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
-    """Yield results as files finish: in-process for one worker, else a spawn-based process pool."""
-    if workers <= 1 or len(jobs) <= 1:
+    """Yield results as files finish: in-process for a single file, else a process pool.
+
+    With several files even one worker runs in its own process, so the writer (this process)
+    commits file k while the worker featurizes file k + 1.
+    """
+    if len(jobs) <= 1:
         for job in jobs:
             yield process_file(job)
         return
