@@ -1,0 +1,177 @@
+"""Ingest throughput against two baselines on the same generated input, in one run.
+
+Generates (never commits) a WARC of >= 20,000 HTML responses and a WET of >= 20,000 documents of
+about 4,000 characters, each split into 8 files, then measures:
+  * provenance ingest, 1 and 2 workers (subprocesses; docs/s, MB/s, peak RSS of any process);
+  * the floor: FastWARC read + resiliparse extraction alone, no features, no store;
+  * a naive pipeline: warcio + resiliparse + datasketch MinHash + row-by-row DuckDB inserts
+    (run on a subset and reported per second).
+Usage: python benchmarks/ingest.py [--docs 20000] [--files 8] [--naive-docs 1000]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def zipf_words(rng: random.Random, vocab: list[str], weights: list[float], n: int) -> list[str]:
+    return rng.choices(vocab, cum_weights=weights, k=n)
+
+
+def make_corpus(folder: Path, docs: int, files: int, kind: str, seed: int = 7) -> list[Path]:
+    rng = random.Random(seed)
+    vocab = [f"{rng.choice('bcdfghklmnprstvw')}{rng.choice('aeiou')}{rng.choice('bcdfghklmnprstvw')}{i:x}" for i in range(50_000)]
+    cum, total = [], 0.0
+    for r in range(1, len(vocab) + 1):
+        total += 1.0 / r
+        cum.append(total)
+    paths = []
+    per_file = docs // files
+    for f in range(files):
+        path = folder / f"CC-MAIN-2024-10-{kind}-{f:03d}.warc{'.wet' if kind == 'wet' else ''}.gz"
+        with open(path, "wb") as out:
+            out.write(_gz(_record("warcinfo", b"isPartOf: CC-MAIN-2024-10\r\n", None)))
+            for i in range(per_file):
+                words = zipf_words(rng, vocab, cum, 650)
+                paras = [" ".join(words[k : k + 65]) + "." for k in range(0, 650, 65)]
+                url = f"https://site{rng.randrange(5000)}.example.com/{f}/{i}"
+                if kind == "wet":
+                    out.write(_gz(_record("conversion", "\n".join(paras).encode(), url, "text/plain")))
+                else:
+                    html = _html(paras, i)
+                    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+                    out.write(_gz(_record("response", http, url, "application/http; msgtype=response")))
+        paths.append(path)
+    return paths
+
+
+def _html(paras: list[str], i: int) -> bytes:
+    nav = "".join(f'<li><a href="/section/{k}">Section {k}</a></li>' for k in range(25))
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Page {i}</title>"
+            f"<style>body{{font-family:sans-serif}}</style><script>var x={i};</script></head>"
+            f"<body><header><nav><ul>{nav}</ul></nav></header><main><article><h1>Article {i}</h1>{body}</article></main>"
+            f"<aside>Related: {' '.join('link' + str(k) for k in range(30))}</aside>"
+            f"<footer>Copyright 2024 Example Inc. All rights reserved. Privacy Terms Contact</footer></body></html>").encode()
+
+
+def _record(kind: str, block: bytes, url: str | None, ctype: str = "application/warc-fields") -> bytes:
+    head = f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{random.getrandbits(128):032x}>\r\nWARC-Date: 2024-03-01T00:00:00Z\r\n"
+    if url:
+        head += f"WARC-Target-URI: {url}\r\n"
+    head += f"Content-Type: {ctype}\r\nContent-Length: {len(block)}\r\n\r\n"
+    return head.encode() + block + b"\r\n\r\n"
+
+
+def _gz(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def run_provenance(paths: list[Path], workers: int, db: Path) -> dict:
+    wrapper = ("import resource, subprocess, sys, json; r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "print(json.dumps({'rc': r.returncode, 'out': r.stdout, 'err': r.stderr[-2000:], "
+               "'maxrss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
+    cmd = [sys.executable, "-c", wrapper, sys.executable, "-m", "provenance", "ingest", *map(str, paths),
+           "--db", str(db), "--workers", str(workers), "--json"]
+    t0 = time.perf_counter()
+    res = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout)
+    wall = time.perf_counter() - t0
+    if res["rc"] != 0:
+        sys.exit(f"ingest failed: {res['err']}")
+    summary = json.loads(res["out"])
+    return {"docs": summary["documents"], "seconds": wall, "rss_mb": res["maxrss_kb"] / 1024}
+
+
+def floor(paths: list[Path]) -> dict:
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    t0, n = time.perf_counter(), 0
+    for path in paths:
+        with open(path, "rb") as f:
+            for rec in ArchiveIterator(f, record_types=WarcRecordType.response | WarcRecordType.conversion):
+                body = rec.reader.read()
+                if rec.record_type == WarcRecordType.conversion:
+                    text = body.decode("utf-8", "replace")
+                else:
+                    text = extract_plain_text(bytes_to_str(body, detect_encoding(body, from_html_meta=True)), main_content=True)
+                n += bool(text)
+    return {"docs": n, "seconds": time.perf_counter() - t0}
+
+
+def naive(paths: list[Path], limit: int, db: Path) -> dict:
+    import duckdb
+    from datasketch import MinHash
+    from resiliparse.extract.html2text import extract_plain_text
+    from warcio.archiveiterator import ArchiveIterator
+
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE docs (url VARCHAR, text VARCHAR, n_tokens INTEGER, minhash BLOB)")
+    t0, n = time.perf_counter(), 0
+    for path in paths:
+        with open(path, "rb") as f:
+            for rec in ArchiveIterator(f):
+                if rec.rec_type not in ("response", "conversion"):
+                    continue
+                body = rec.content_stream().read()
+                text = body.decode("utf-8", "replace") if rec.rec_type == "conversion" else extract_plain_text(body.decode("utf-8", "replace"), main_content=True)
+                words = text.lower().split()
+                m = MinHash(num_perm=128, seed=1)
+                for i in range(max(1, len(words) - 4)):
+                    m.update(" ".join(words[i : i + 5]).encode())
+                con.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", [rec.rec_headers.get_header("WARC-Target-URI"), text, len(words), m.hashvalues.tobytes()])
+                n += 1
+                if n >= limit:
+                    return {"docs": n, "seconds": time.perf_counter() - t0}
+    return {"docs": n, "seconds": time.perf_counter() - t0}
+
+
+def rate(r: dict) -> float:
+    return r["docs"] / r["seconds"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=20_000)
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--naive-docs", type=int, default=1_000)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for kind in ("warc", "wet"):
+            (folder / kind).mkdir()
+            t0 = time.perf_counter()
+            paths = make_corpus(folder / kind, a.docs, a.files, kind)
+            mb = sum(p.stat().st_size for p in paths) / 1e6
+            print(f"\n== {kind.upper()}: {a.docs} documents in {a.files} files, {mb:.1f} MB compressed (generated in {time.perf_counter() - t0:.0f} s)")
+            one = run_provenance(paths, 1, folder / f"{kind}-1.duckdb")
+            two = run_provenance(paths, 2, folder / f"{kind}-2.duckdb")
+            fl = floor(paths)
+            nv = naive(paths, a.naive_docs, folder / f"{kind}-naive.duckdb")
+            for name, r in (("provenance, 1 worker", one), ("provenance, 2 workers", two), ("floor: FastWARC + resiliparse", fl), ("naive: warcio + datasketch + row inserts", nv)):
+                extra = f", peak RSS {r['rss_mb']:.0f} MB" if "rss_mb" in r else ""
+                print(f"{name:45s} {rate(r):8.0f} docs/s  {mb * r['docs'] / a.docs / r['seconds']:6.2f} MB/s{extra}")
+            print(f"ratio 1 worker / floor          {rate(one) / rate(fl):.2f}x   (target >= 0.67x for WARC)")
+            print(f"ratio 1 worker / naive          {rate(one) / rate(nv):.1f}x   (target >= 5x)")
+            print(f"ratio 2 workers / 1 worker      {rate(two) / rate(one):.2f}x   (target >= 1.7x)")
+            if kind == "wet":
+                print(f"WET docs/s per core (1 worker)  {rate(one):.0f}       (target >= 2500)")
+            print(f"peak RSS of any process         {max(one['rss_mb'], two['rss_mb']):.0f} MB    (target < 1024 MB)")
+
+
+if __name__ == "__main__":
+    main()
