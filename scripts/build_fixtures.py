@@ -42,7 +42,7 @@ SHINGLE_SIZE = 5
 NEAR_DUP_JACCARD = 0.9          # planned near-copies are at least this similar
 UNRELATED_MAX_JACCARD = 0.5     # any other pair of documents stays below this
 TRUTH_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)   # counts must not change across these
-WORDS_PER_EDIT = 120            # 1 changed word per 120 keeps 5-shingle Jaccard ~0.92
+WORDS_PER_EDIT = 160            # 1 changed word per 160: 5-shingle Jaccard ~0.94 (>= 0.9 checked)
 MAX_SECTION_HTML = 5000
 MIN_SECTION_WORDS = 120
 BROKEN_CRAWL = "CC-MAIN-2024-10"
@@ -76,7 +76,7 @@ class YearSpec:
     fmt: str                 # arc | warc-member | warc-file | wet
     n_docs: int              # documents in the main file (plus plain_docs in the .warc)
     topic_mix: tuple[float, float, float]   # reference, guide, news share of fresh pages
-    tail_drop: float         # share of the most tail-rich candidates a year never samples
+    tail_bias: float         # +: seek the baseline's tail vocabulary, -: avoid it (see fresh_sections)
     near_dup_rate: float     # target share of docs beyond the first of their in-year cluster
     carry_rate: float        # target share of docs that are copies of an earlier year's page
     exact_dups: int          # same extracted text, different URL, within the year
@@ -89,23 +89,23 @@ class YearSpec:
     metadata: bool = False
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
 
 
 YEARS = (
-    YearSpec(2013, "CC-MAIN-2013-20", utc(2013, 5, 18, 5, 27, 41), "arc", 150, (0.90, 0.08, 0.02),
+    YearSpec(2013, "CC-MAIN-2013-20", utc(2013, 5, 18, 5, 27, 41), "arc", 150, (1.00, 0.00, 0.00),
              0.00, 0.02, 0.00, 1, 0.00, 0.00, requests=False),
     YearSpec(2017, "CC-MAIN-2017-34", utc(2017, 8, 16, 12, 3, 9), "warc-member", 160,
-             (0.75, 0.16, 0.09), 0.20, 0.05, 0.05, 2, 0.30, 0.15),
+             (0.80, 0.12, 0.08), 0.60, 0.05, 0.05, 2, 0.30, 0.15),
     YearSpec(2019, "CC-MAIN-2019-35", utc(2019, 8, 17, 9, 45, 21), "warc-file", 170,
-             (0.62, 0.23, 0.15), 0.35, 0.08, 0.08, 2, 0.70, 0.15, is_part_of=False, requests=False),
-    YearSpec(2021, "CC-MAIN-2021-31", utc(2021, 7, 23, 22, 14, 3), "wet", 180, (0.50, 0.30, 0.20),
-             0.50, 0.12, 0.10, 3, 0.85, 0.15),
-    YearSpec(2023, "CC-MAIN-2023-23", utc(2023, 5, 27, 19, 31, 58), "warc-member", 190,
-             (0.38, 0.36, 0.26), 0.60, 0.18, 0.15, 3, 0.95, 0.15, plain_docs=25, metadata=True),
+             (0.60, 0.24, 0.16), 0.20, 0.08, 0.08, 2, 0.70, 0.15, is_part_of=False, requests=False),
+    YearSpec(2021, "CC-MAIN-2021-31", utc(2021, 7, 23, 22, 14, 3), "wet", 180, (0.40, 0.36, 0.24),
+             -0.30, 0.12, 0.10, 3, 0.85, 0.15),
+    YearSpec(2023, "CC-MAIN-2023-23", utc(2023, 5, 27, 19, 31, 58), "warc-member", 165,
+             (0.20, 0.48, 0.32), -0.60, 0.18, 0.15, 3, 0.95, 0.15, plain_docs=25, metadata=True),
     YearSpec(2025, "CC-MAIN-2025-05", utc(2025, 1, 13, 16, 51, 7), "warc-member", 200,
-             (0.25, 0.42, 0.33), 0.70, 0.25, 0.20, 4, 1.00, 0.15, warc_version="1.1", metadata=True),
+             (0.00, 0.60, 0.40), -0.85, 0.25, 0.20, 4, 1.00, 0.15, warc_version="1.1", metadata=True),
 )
 
 
@@ -213,7 +213,8 @@ def truncate_html(fragment: str, limit: int) -> str:
 
 def split_sections(page: str) -> list[tuple[str, str]]:
     """Return (anchor, own HTML) for every <section> of a Sphinx page, child sections removed."""
-    spans, stack = [], []
+    spans: list[tuple[str, int, int, list[tuple[int, int]]]] = []
+    stack: list[tuple[str, int, int, list[tuple[int, int]]]] = []
     for m in SECTION_TAG_RE.finditer(page):
         if m.group(1) is not None:
             stack.append((m.group(1), m.start(), m.end(), []))
@@ -244,10 +245,14 @@ def load_sections(source_dir: Path) -> list[Section]:
         for anchor, own in split_sections(path.read_text(encoding="utf-8")):
             own = truncate_html(own, MAX_SECTION_HTML)
             heading = HEADING_RE.search(own)
-            words = tuple(words_of(strip_tags(own)))
-            if heading is None or len(words) < MIN_SECTION_WORDS:
+            if heading is None or len(words_of(strip_tags(own))) < MIN_SECTION_WORDS:
                 continue
-            sections.append(Section(f"{rel}#{anchor}", topic, strip_tags(heading.group(1)), own, words))
+            title = strip_tags(heading.group(1))
+            # Resiliparse's main-content heuristics drop list-heavy sections: keep what survives.
+            words = tuple(words_of(extract_text(Doc("", 0, "", title, own, "fresh", ""))))
+            if len(words) < MIN_SECTION_WORDS or len(words) < 0.5 * len(words_of(strip_tags(own))):
+                continue
+            sections.append(Section(f"{rel}#{anchor}", topic, title, own, words))
     return dedup_pool(sorted(sections, key=lambda s: s.key))
 
 
@@ -303,16 +308,28 @@ def largest_remainder(total: int, shares: tuple[float, ...]) -> list[int]:
     return counts
 
 
-def edit_words(body: str, rng: random.Random) -> str:
-    """Replace about one word in WORDS_PER_EDIT in the text (not the markup) of an HTML body."""
-    spans = []
+def near_copy_body(src: Doc, rng: random.Random) -> str:
+    """Edit src's body until its extracted text has 5-shingle Jaccard in [0.9, 1) with the original."""
+    original = shingles(extract_text(replace(src, charset="utf-8")))
+    n_edits = max(1, round(len(words_of(strip_tags(src.body))) / WORDS_PER_EDIT))
+    for _ in range(20):
+        body = edit_words(src.body, rng, n_edits)
+        j = jaccard(original, shingles(extract_text(replace(src, body=body, charset="utf-8"))))
+        if NEAR_DUP_JACCARD + 0.005 <= j < 1.0:
+            return body
+        n_edits = max(1, n_edits - (j < NEAR_DUP_JACCARD))
+    raise SystemExit(f"cannot make a near copy of {src.source}")
+
+
+def edit_words(body: str, rng: random.Random, n_edits: int) -> str:
+    """Replace n_edits words in the text (not the markup) of an HTML body."""
+    spans: list[tuple[int, int]] = []
+    code = [(m.start(), m.end()) for m in re.finditer(r"<pre\b.*?</pre>", body, re.S)]
     for m in re.finditer(r">([^<]+)<", body):
-        if "\n" in m.group(1) and "  " in m.group(1):
-            continue   # skip preformatted code
+        if any(a <= m.start() < b for a, b in code):
+            continue   # leave code examples alone
         spans.extend((w.start() + m.start(1), w.end() + m.start(1))
                      for w in re.finditer(r"\b[a-z]{4,}\b", m.group(1)))
-    n_words = len(words_of(strip_tags(body)))
-    n_edits = max(1, round(n_words / WORDS_PER_EDIT))
     chosen = sorted(rng.sample(range(len(spans)), min(n_edits, len(spans))))
     out, pos = [], 0
     for i in chosen:
@@ -334,25 +351,41 @@ class Planner:
         self.used: set[str] = set()
         self.plans: list[YearPlan] = []
         self.tail_types: frozenset[str] = frozenset()
+        self._tail_cache: dict[str, frozenset[str]] = {}
 
-    def fresh_sections(self, spec: YearSpec, n: int) -> list[Section]:
-        """Sample n unused sections by the year's topic mix, avoiding the tail-richest ones."""
-        chosen = []
-        for topic, k in zip(TOPICS, largest_remainder(n, spec.topic_mix)):
-            cands = [s for s in self.pool if s.topic == topic and s.key not in self.used]
-            cands.sort(key=lambda s: (-self.tail_score(s), s.key))
-            cands = cands[math.floor(spec.tail_drop * len(cands)):]
-            cands.sort(key=lambda s: s.key)
-            chosen.extend(self.rng.sample(cands, k))
+    def fresh_sections(self, spec: YearSpec, n: int, carried: list[Doc]) -> list[Section]:
+        """Sample n unused sections by the year's topic mix, steering away from the baseline's tail.
+
+        After the baseline, each pick is drawn from the (1 - |tail_bias|) share of candidates that add
+        the most (tail_bias > 0) or fewest (tail_bias < 0) baseline tail types not yet covered this
+        year, so tail survival falls as tail_bias falls.
+        """
+        chosen: list[Section] = []
+        covered: set[str] = set()   # tail types the year already holds (carried pages included)
+        for d in carried:
+            covered |= frozenset(words_of(d.text)) & self.tail_types
+        for topic, k in zip(TOPICS, largest_remainder(n, spec.topic_mix), strict=True):
+            cands = sorted((s for s in self.pool if s.topic == topic and s.key not in self.used),
+                           key=lambda s: s.key)
+            if not self.tail_types:
+                chosen.extend(self.rng.sample(cands, k))
+                continue
+            sign = -1 if spec.tail_bias > 0 else 1
+            for _ in range(k):
+                cands.sort(key=lambda s: (sign * len(self.tail_of(s) - covered), s.key))
+                window = max(1, math.ceil((1 - abs(spec.tail_bias)) * len(cands)))
+                pick = cands.pop(self.rng.randrange(window))
+                covered |= self.tail_of(pick)
+                chosen.append(pick)
         for s in chosen:
             self.used.add(s.key)
         return sorted(chosen, key=lambda s: s.key)
 
-    def tail_score(self, s: Section) -> float:
-        """Share of a section's tokens that are rare types of the baseline year."""
-        if not self.tail_types:
-            return 0.0
-        return sum(w in self.tail_types for w in s.words) / len(s.words)
+    def tail_of(self, s: Section) -> frozenset[str]:
+        """The baseline tail types a section contains (cached)."""
+        if s.key not in self._tail_cache:
+            self._tail_cache[s.key] = frozenset(s.words) & self.tail_types
+        return self._tail_cache[s.key]
 
     def scheme(self, spec: YearSpec) -> str:
         return "https" if self.rng.random() < spec.https_share else "http"
@@ -370,24 +403,30 @@ class Planner:
         n_fresh = total - n_dup - n_carry - len(specials)
         y, docs = spec.year, []
         prev = self.plans[-1].docs if self.plans else []
-        for s in self.fresh_sections(spec, n_fresh):
+        carry_src = self.carry_sources(prev, n_carry)
+        for s in self.fresh_sections(spec, n_fresh, carry_src):
             docs.append(Doc("", y, url_for(s.key, self.scheme(spec)), s.title, s.html, "fresh", s.key,
                             topic=s.topic))
-        self.reuse_urls(spec, docs, prev)
+        carried_urls = {d.url for d in carry_src}
+        self.reuse_urls(spec, docs, [d for d in prev if d.url not in carried_urls])
         fresh = list(docs)
         sources = self.rng.sample(fresh, n_near + spec.exact_dups)
+        copies: list[tuple[Doc, Doc]] = []
         for i, src in enumerate(sources):
-            other = (int(hashlib.sha256(src.url.encode()).hexdigest(), 16) + 7 + i) % N_HOSTS + 1
             exact = i >= n_near
-            url = url_for(src.source, self.scheme(spec), other, "3" if exact else "3.11")
-            body = src.body if exact else edit_words(src.body, self.rng)
-            docs.append(replace(src, url=url, body=body, role="exact_dup" if exact else "near_dup",
-                                of=src.url))
-        carry_src = self.rng.sample(sorted((d for d in prev if d.role == "fresh"), key=lambda d: d.doc_id),
-                                    n_carry) if n_carry else []
+            taken = {d.url.split("://", 1)[1] for d in docs} | {d.url.split("://", 1)[1] for d in carry_src}
+            other = int(hashlib.sha256(src.url.encode()).hexdigest(), 16) + 7 + i
+            url = url_for(src.source, self.scheme(spec), other % N_HOSTS + 1, "3" if exact else "3.11")
+            while url.split("://", 1)[1] in taken:     # a mirror never collides with another page
+                other += 1
+                url = url_for(src.source, self.scheme(spec), other % N_HOSTS + 1, "3" if exact else "3.11")
+            body = src.body if exact else near_copy_body(src, self.rng)
+            copy = replace(src, url=url, body=body, role="exact_dup" if exact else "near_dup")
+            copies.append((copy, src))
+            docs.append(copy)
         for i, src in enumerate(carry_src):
             exact = i < n_carry // 2
-            body = src.body if exact else edit_words(src.body, self.rng)
+            body = src.body if exact else near_copy_body(src, self.rng)
             docs.append(replace(src, year=y, url=swap_scheme(src.url, self.scheme(spec)), body=body,
                                 role="carry_exact" if exact else "carry_near", of=src.doc_id,
                                 transport="identity", charset="utf-8", charset_in="header+meta"))
@@ -396,9 +435,13 @@ class Planner:
         self.rng.shuffle(docs)
         for i, d in enumerate(docs):
             d.doc_id = f"{y}-{i:04d}"
-        for d in docs:     # 'of' pointed at URLs for in-year copies; resolve to doc ids
-            if d.role in ("near_dup", "exact_dup"):
-                d.of = next(o.doc_id for o in docs if o.url == d.of and o.role == "fresh")
+        for copy, src in copies:
+            copy.of = src.doc_id
+        seen: dict[str, Doc] = {}
+        for d in docs:
+            if d.url.split("://", 1)[1] in seen:
+                raise SystemExit(f"{y}: URL used twice: {d.url} ({d.role}, {seen[d.url.split('://', 1)[1]].role})")
+            seen[d.url.split("://", 1)[1]] = d
         assign_transport(docs, spec, self.rng)
         plan = YearPlan(spec, docs)
         self.plans.append(plan)
@@ -406,13 +449,25 @@ class Planner:
             self.tail_types = baseline_tail_types(docs)
         return plan
 
+    def carry_sources(self, prev: list[Doc], n: int) -> list[Doc]:
+        """Pages that persist: drawn from the half of last year's pages poorest in baseline tail types."""
+        if not n:
+            return []
+        cands = sorted((d for d in prev if d.role == "fresh"),
+                       key=lambda d: (self.tail_share(d), d.doc_id))
+        return self.rng.sample(cands[: max(n, len(cands) // 2)], n)
+
+    def tail_share(self, d: Doc) -> float:
+        words = words_of(d.text)
+        return len(frozenset(words) & self.tail_types) / max(1, len(words))
+
     def reuse_urls(self, spec: YearSpec, docs: list[Doc], prev: list[Doc]) -> None:
         """Publish some fresh pages at URLs seen the year before (the page changed, the URL did not)."""
         if not prev:
             return
         pool = sorted((d.url for d in prev if d.role == "fresh"))
         k = round(spec.url_reuse * len(docs))
-        for d, old in zip(self.rng.sample(docs, k), self.rng.sample(pool, k)):
+        for d, old in zip(self.rng.sample(docs, k), self.rng.sample(pool, k), strict=True):
             d.url = swap_scheme(old, self.scheme(spec))
             d.role = "fresh"
 
@@ -421,7 +476,7 @@ def baseline_tail_types(docs: list[Doc]) -> frozenset[str]:
     """Types seen 2 to 4 times in the baseline year: the vocabulary later years should lose."""
     counts: dict[str, int] = {}
     for d in docs:
-        for w in words_of(strip_tags(d.body)):
+        for w in words_of(d.text or extract_text(d)):
             counts[w] = counts.get(w, 0) + 1
     return frozenset(w for w, c in counts.items() if 2 <= c <= 4)
 
@@ -445,7 +500,7 @@ def assign_transport(docs: list[Doc], spec: YearSpec, rng: random.Random) -> Non
     if spec.fmt == "warc-member" and spec.year >= 2023:
         # Common Crawl style since 2018: payload stored decoded, original headers renamed.
         plain = [d for d in docs if d.role == "fresh" and d.transport == "identity"]
-        for d, t in zip(plain[:2], ("cc-decoded-gzip", "cc-decoded-chunked")):
+        for d, t in zip(plain[:2], ("cc-decoded-gzip", "cc-decoded-chunked"), strict=True):
             d.transport = t
     if spec.year == 2017:
         next(d for d in docs if d.role == "fresh" and d.transport == "identity").transport = "deflate-raw"
@@ -725,8 +780,7 @@ def warcinfo_block(spec_crawl: str | None, filename: str, fmt: str) -> bytes:
         ("description", f"Pages derived from the Python 3.11 documentation (PSF licence); {fmt}"),
         ("software", "provenance scripts/build_fixtures.py"),
         ("format", "WARC File Format 1.1" if "1.1" in fmt else "WARC File Format 1.0"),
-        ("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/"),
-        ("WARC-Filename", filename)]
+        ("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/")]
     return "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
 
 
@@ -757,8 +811,9 @@ class WarcBuilder:
         return rid
 
     def warcinfo(self, crawl: str | None) -> None:
-        self.add("warcinfo", [("Content-Type", "application/warc-fields"), ("WARC-Filename", self.name)],
-                 warcinfo_block(crawl, self.name, f"WARC {self.version}"), rid=self.warcinfo_id)
+        block = warcinfo_block(crawl, self.name, f"WARC {self.version}")
+        self.add("warcinfo", [("Content-Type", "application/warc-fields"), ("WARC-Filename", self.name),
+                              ("WARC-Block-Digest", digest(block))], block, rid=self.warcinfo_id)
 
     def capture(self, url: str, http_head: bytes, payload: bytes, request: bool, metadata: bool,
                 ident_type: str) -> str:
@@ -824,7 +879,7 @@ def add_extra(b: WarcBuilder, cap: Capture, spec: YearSpec, originals: dict[str,
 def crawl_file_stem(spec: YearSpec, serial: int) -> str:
     start = spec.start.strftime("%Y%m%d%H%M%S")
     end = (spec.start + timedelta(hours=2, minutes=17)).strftime("%Y%m%d%H%M%S")
-    return f"{spec.crawl}-{start}-{end}-{serial:05d}"
+    return f"CC-MAIN-{start}-{end}-{serial:05d}"
 
 
 def write_warc_year(plan: YearPlan, out: Path, rng: random.Random) -> list[tuple[str, bytes, dict]]:
@@ -856,7 +911,8 @@ def write_warc_year(plan: YearPlan, out: Path, rng: random.Random) -> list[tuple
         data = b.serialize(compression)
         written.append((f"crawl/{spec.crawl}/{name}", data,
                         {"format": f"WARC/{spec.warc_version}", "compression": compression,
-                         "is_part_of": spec.crawl if spec.is_part_of else None, "records": dict(sorted(b.types.items())),
+                         "is_part_of": spec.crawl if spec.is_part_of else None,
+                         "records": dict(sorted(b.types.items())),
                          "docs": len(docs), "non_document_captures": sorted(c.kind for c in extras)}))
     return written
 
@@ -961,6 +1017,7 @@ def similar_pairs(docs: list[Doc], floor: float) -> list[tuple[str, str, float]]
                 shared[(a, b)] = shared.get((a, b), 0) + 1
     pairs = []
     for (a, b), c in sorted(shared.items()):
+        a, b = sorted((a, b))
         j = c / (len(sh[a]) + len(sh[b]) - c)
         if j >= floor:
             pairs.append((a, b, j))
@@ -1006,13 +1063,11 @@ def check_plan(plans: list[YearPlan], pairs: list[tuple[str, str, float]]) -> di
         kind = by_id[a].role if by_id[a].of else by_id[b].role
         if j < NEAR_DUP_JACCARD or (kind in ("near_dup", "carry_near") and j == 1.0):
             raise SystemExit(f"planned copy {a} ~ {b} ({kind}) has Jaccard {j:.3f}")
-    related = {}
-    for d in by_id.values():
-        if d.of:
-            related.setdefault(d.of, set()).add(d.doc_id)
+
     def group(x: str) -> str:
-        while by_id[x].of:
-            x = by_id[x].of
+        """The original a document was copied from (itself if it is no copy)."""
+        while (of := by_id[x].of) is not None:
+            x = of
         return x
     stray = [(a, b, j) for a, b, j in pairs if j >= UNRELATED_MAX_JACCARD and group(a) != group(b)]
     if stray:
@@ -1027,6 +1082,13 @@ def token_counts(docs: list[Doc]) -> dict[str, int]:
     for d in docs:
         for w in words_of(d.text):
             counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def count_list(words: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
     return counts
 
 
@@ -1067,8 +1129,19 @@ def sanity_metrics(plans: list[YearPlan]) -> dict:
     budget = min(sum(c.values()) for c in counts.values())
     halves = [token_counts([d for i, d in enumerate(plans[0].docs) if i % 2 == k and d.lang == "en"])
               for k in (0, 1)]
+    streams = {p.spec.year: [w for d in sorted(p.docs, key=lambda d: d.doc_id) if d.lang == "en"
+                             for w in words_of(d.text)][:budget] for p in plans}
+    at_budget = {y: count_list(ws) for y, ws in streams.items()}
+    half = budget // 2
     return {
         "tokens_per_year": {str(y): sum(c.values()) for y, c in counts.items()},
+        "jsd_to_baseline_equal_budget": {"budget_tokens": budget, "method": "first budget tokens of each year "
+                                         "(documents in doc_id order)",
+                                         "values": {str(y): round(jsd(at_budget[base_year], c), 4)
+                                                    for y, c in at_budget.items()},
+                                         "noise_floor_baseline_halves_at_half_budget":
+                                             round(jsd(count_list(streams[base_year][:half]),
+                                                       count_list(streams[base_year][half:])), 4)},
         "jsd_to_baseline_full_counts": {str(y): round(jsd(base, c), 4) for y, c in counts.items()},
         "jsd_noise_floor_baseline_halves": round(jsd(halves[0], halves[1]), 4),
         "tail_survival_rarefied": {"q": 0.1, "m": 2, "budget_tokens": budget,
@@ -1103,7 +1176,8 @@ def broken_files(pool: list[Section], used: set[str], rng: random.Random) -> lis
 
     def emit(name: str, data: bytes, before: int, after: int, fault: str, kept: int | None = None) -> None:
         out.append((f"broken/{name}", data, {"docs_before_fault": before, "docs_after_fault": after,
-                                            "fault": fault, "docs_recoverable": before + after if kept is None else kept}))
+                                            "fault": fault,
+                                            "docs_recoverable": before + after if kept is None else kept}))
 
     b = builder("corrupt-gzip.warc.gz")
     good(b, 2)
@@ -1121,14 +1195,15 @@ def broken_files(pool: list[Section], used: set[str], rng: random.Random) -> lis
         pass
     members[2] = bytes(bad)
     emit("corrupt-gzip.warc.gz", b"".join(members), 1, 3,
-         "record 2 (3rd gzip member) has 16 inverted bytes mid-stream: zlib error or CRC mismatch")
+         "the 2nd response (3rd gzip member) has 16 inverted bytes mid-stream: zlib error or CRC mismatch")
 
     b = builder("truncated-gzip.warc.gz")
     good(b, 4)
     data = b.serialize("member")
     last = gzip.compress(b.records[-1], 9, mtime=0)
     emit("truncated-gzip.warc.gz", data[: len(data) - len(last) // 2], 3, 0,
-         "file ends halfway through the 5th gzip member (4th response)")
+         "file ends halfway through the 5th gzip member (4th response); warcio and FastWARC yield the "
+         "partial 4th record without raising, so the reader must notice the missing gzip trailer")
 
     emit("garbage.warc.gz", bytes(rng.getrandbits(8) for _ in range(4096)), 0, 0,
          "4096 pseudo-random bytes, no gzip magic")
@@ -1139,9 +1214,9 @@ def broken_files(pool: list[Section], used: set[str], rng: random.Random) -> lis
 
     for name, fix, fault in (
         ("broken-header.warc.gz", lambda r: r.replace(b"Content-Length: ", b"Content-Length: 12O4x", 1),
-         "record 3 has a non-numeric Content-Length ('12O4x<n>')"),
+         "the 3rd response (own gzip member) has a non-numeric Content-Length ('12O4x<n>')"),
         ("missing-content-length.warc.gz", lambda r: re.sub(rb"Content-Length: \d+\r\n", b"", r, count=1),
-         "record 3 has no Content-Length header"),
+         "the 3rd response (own gzip member) has no Content-Length header"),
     ):
         b = builder(name)
         good(b, 5)
@@ -1161,14 +1236,15 @@ def broken_files(pool: list[Section], used: set[str], rng: random.Random) -> lis
     add_doc(b, doc, spec, {})
     good(b, 1)
     b.tick()
-    fake = b.add("response", [("Content-Type", "application/http; msgtype=response"),
-                              ("WARC-Target-URI", "https://docs.example-2.org/3/huge.html")], b"HTTP/1.1 200 OK\r\n\r\n")
+    b.add("response", [("Content-Type", "application/http; msgtype=response"),
+                              ("WARC-Target-URI", "https://docs.example-2.org/3/huge.html")],
+          b"HTTP/1.1 200 OK\r\n\r\n")
     b.records[-1] = re.sub(rb"Content-Length: \d+", b"Content-Length: 999999999999", b.records[-1], count=1)
     good(b, 1)
     emit("oversize-record.warc.gz", b.serialize("member"), 1, 2,
-         "record 2 is a real ~400 KB page (over --max-record-bytes 100000); record 4 claims "
-         "Content-Length 999999999999 but holds 19 bytes (its own gzip member)", kept=3)
-    del fake
+         "the 2nd response is a real ~400 KB page (a 4th document when no size limit applies); the 4th "
+         "claims Content-Length 999999999999 but holds 19 bytes in its own gzip member; docs counted with "
+         "--max-record-bytes 100000", kept=3)
 
     b = builder("gzip-bomb.warc.gz")
     good(b, 2)
@@ -1196,7 +1272,8 @@ def broken_files(pool: list[Section], used: set[str], rng: random.Random) -> lis
     good(b, 4)
     data = b.serialize("none")
     emit("truncated-record.warc", data[: len(data) - len(b.records[-1]) // 2], 3, 0,
-         "uncompressed; the last record's block stops halfway, shorter than its Content-Length")
+         "uncompressed; the 4th response's block stops halfway, shorter than its Content-Length; warcio "
+         "and FastWARC yield it without raising, so the reader must compare lengths")
     return out
 
 
@@ -1223,6 +1300,9 @@ def build(source_dir: Path, out: Path) -> dict:
     plans = planner.plans
     pairs = similar_pairs([d for p in plans for d in p.docs], min(TRUTH_THRESHOLDS))
     separation = check_plan(plans, pairs)
+    xss = next(d for p in plans for d in p.docs if d.source == "xss")
+    if XSS_SCRIPT not in xss.text or XSS_IMG not in xss.text or XSS_SCRIPT not in xss.url:
+        raise SystemExit("XSS probe strings missing from the extracted text or URL")
     by_threshold = {str(t): measure(plans, t, pairs) for t in TRUTH_THRESHOLDS}
     if len({json.dumps(v, sort_keys=True) for v in by_threshold.values()}) != 1:
         raise SystemExit("duplicate counts depend on the Jaccard threshold; fixtures are not well separated")
@@ -1230,6 +1310,11 @@ def build(source_dir: Path, out: Path) -> dict:
     for plan in plans:
         files += WRITERS[plan.spec.fmt](plan, out, rng)
     broken = broken_files(pool, planner.used, rng)
+    written = {out / rel for rel, _, _ in files + broken}
+    for sub in ("crawl", "broken"):          # drop files a previous build wrote under other names
+        for stale in sorted((out / sub).rglob("*")) if (out / sub).exists() else []:
+            if stale.is_file() and stale not in written:
+                stale.unlink()
     for rel, data, _ in files + broken:
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -1252,6 +1337,10 @@ def make_truth(plans, files, broken, measured, separation, pool_size, source_dir
     for p in plans:
         for d in p.docs:
             url_years.setdefault(d.url, []).append(p.spec.year)
+    path_years: dict[str, set[int]] = {}
+    for p in plans:
+        for d in p.docs:
+            path_years.setdefault(d.url.split("://", 1)[1], set()).add(p.spec.year)
     hostpaths: dict[str, set[str]] = {}
     for u in url_years:
         hostpaths.setdefault(u.split("://", 1)[1], set()).add(u.split("://", 1)[0])
@@ -1261,14 +1350,16 @@ def make_truth(plans, files, broken, measured, separation, pool_size, source_dir
         years[str(s.year)] = {
             "crawl": s.crawl, "format": s.fmt, "files": sorted({d.file for d in p.docs}),
             "docs": m["docs"], "planned_roles": planned_counts(p),
-            "topic_mix_of_fresh_pages": dict(zip(TOPICS, s.topic_mix)), "tail_drop": s.tail_drop,
+            "topic_mix_of_fresh_pages": dict(zip(TOPICS, s.topic_mix, strict=True)), "tail_bias": s.tail_bias,
             "target_near_dup_rate": s.near_dup_rate, "target_carry_over_rate": s.carry_rate,
             "exact_dup_docs": m["exact_dup_docs"], "near_dup_docs": m["near_dup_docs"],
             "near_dup_rate": round(m["near_dup_docs"] / m["docs"], 4),
             "carry_over_docs": m["carry_over_docs"], "carry_over_rate": round(m["carry_over_docs"] / m["docs"], 4),
-            "urls_seen_in_previous_year": sum(1 for d in p.docs if p is not plans[0]
-                                              and plans[plans.index(p) - 1].spec.year in url_years[d.url]),
-            "languages": dict(sorted({l: [d.lang for d in p.docs].count(l) for l in {d.lang for d in p.docs}}.items())),
+            "host_paths_seen_in_previous_year": sum(
+                1 for d in p.docs if p is not plans[0]
+                and plans[plans.index(p) - 1].spec.year in path_years[d.url.split("://", 1)[1]]),
+            "languages": {lang: [d.lang for d in p.docs].count(lang)
+                          for lang in sorted({d.lang for d in p.docs})},
         }
     sanity = sanity_metrics(plans)
     file_info = {rel: {**info, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -1284,8 +1375,8 @@ def make_truth(plans, files, broken, measured, separation, pool_size, source_dir
     return {
         "generator": {"script": "scripts/build_fixtures.py", "seed": SEED, "python": platform.python_version(),
                       "zlib": zlib.ZLIB_RUNTIME_VERSION, "resiliparse": package_version("resiliparse"),
-                      "source": f"{source_dir} (Debian python3-doc {debian_version('python3-doc')}, "
-                                f"python3.11-doc {debian_version('python3.11-doc')})",
+                      "source": f"Debian python3-doc {debian_version('python3-doc')} / python3.11-doc "
+                                f"{debian_version('python3.11-doc')}, /usr/share/doc/python3-doc/html",
                       "section_pool_size": pool_size},
         "definitions": {
             "document": "a 200 response with text/html or text/plain payload (ARC/WARC), or a WET conversion "
@@ -1313,6 +1404,7 @@ def make_truth(plans, files, broken, measured, separation, pool_size, source_dir
         "sanity": sanity,
         "url_panel": {
             "urls_in_more_than_one_year": sum(len(set(v)) > 1 for v in url_years.values()),
+            "host_paths_in_more_than_one_year": sum(len(v) > 1 for v in path_years.values()),
             "host_paths_seen_with_http_and_https": sum(len(v) > 1 for v in hostpaths.values()),
             "hosts": len({u.split("/")[2] for u in url_years}),
         },
@@ -1338,9 +1430,173 @@ def debian_version(package: str) -> str:
     return "unknown"
 
 
+PURPOSE = {
+    "arc": "ARC v1 reader (warcio `arc2warc=True`; FastWARC does not read ARC); crawl id only from the "
+           "path; 2013 is the baseline year",
+    "warc-member": "WARC, one gzip member per record (Common Crawl style)",
+    "warc-file": "WARC compressed as one gzip stream (FastWARC reads it; warcio's ArchiveIterator refuses "
+                 "it as 'non-chunked gzip', so gunzip first); warcinfo without isPartOf, so the crawl must "
+                 "come from the path",
+    "wet": "WET conversion records (plain text, no HTTP)",
+    "none": "uncompressed WARC",
+}
+BROKEN_PURPOSE = {
+    "corrupt-gzip.warc.gz": "corrupt deflate data inside one member; resync at the next member",
+    "truncated-gzip.warc.gz": "file cut inside a gzip member",
+    "garbage.warc.gz": "not gzip, not WARC",
+    "not-a-warc.warc": "plain HTML file with a .warc name",
+    "empty.warc.gz": "empty input",
+    "broken-header.warc.gz": "non-numeric Content-Length",
+    "missing-content-length.warc.gz": "Content-Length header missing",
+    "oversize-record.warc.gz": "records over --max-record-bytes 100000 (real and claimed size)",
+    "gzip-bomb.warc.gz": "decompression bomb; needs a decompressed-size limit",
+    "truncated-record.warc": "uncompressed file whose last block is shorter than Content-Length",
+}
+
+
 def make_readme(truth: dict) -> str:
-    from fixtures_readme import render   # type: ignore[import-not-found]
-    return render(truth)
+    """Render fixtures/README.md from the truth, so the numbers in it are always the built ones."""
+    g = truth["generator"]
+    lines = [
+        "# Test fixtures", "",
+        "Small WARC, ARC and WET files for tests and `provenance demo`, with known near-duplicate, carry-over,",
+        "drift and tail-loss structure, plus one broken file per error path. Everything here is generated by",
+        "`scripts/build_fixtures.py`; do not edit by hand. `truth.json` holds every number below (and one entry",
+        "per document), machine-readable.", "",
+        "## Rebuild", "",
+        "```",
+        "apt-get install -y python3-doc      # Debian/Ubuntu: /usr/share/doc/python3-doc/html",
+        "python scripts/build_fixtures.py    # [--source-dir DIR] [--out fixtures]",
+        "```", "",
+        f"Deterministic: seed `{g['seed']}`, record IDs are `<urn:uuid:...>` built from SHA-256 of fixed names,",
+        "dates are fixed, every gzip member has mtime 0, and no step depends on set or file-system order.",
+        "Two runs give identical bytes. The bytes also depend on the zlib and Resiliparse versions used",
+        f"(this build: Python {g['python']}, zlib {g['zlib']}, Resiliparse {g['resiliparse']}); another",
+        "version may change compressed bytes or extracted text but not the planned structure.", "",
+        "## Sources and licences", "",
+        f"- Text and HTML: the Python 3.11 documentation as packaged by Debian: {g['source']}.",
+        "  Copyright 2001-2023 Python Software Foundation; licensed under the PSF License Agreement",
+        "  (see `license.html` in that package, /usr/share/doc/python3.11-doc/copyright, and",
+        "  https://docs.python.org/3/license.html). Pages are the docs' own `<section>`s (child sections",
+        "  removed, cut to about 5 KB of HTML) wrapped in a minimal page with a nav bar and a footer. The two",
+        "  text/plain documents are the docs' reStructuredText sources (`_sources/bugs.rst.txt`,",
+        "  `_sources/about.rst.txt`). The PNG is the docs' `_images/pathlib-inheritance.png`.",
+        "- Written for these fixtures (not from python3-doc): short pages in French, German, Spanish,",
+        "  Japanese, Chinese, Russian and Arabic (charset tests), the XSS probe page, a 404 page and a",
+        "  one-page PDF. They were written by the fixture author (an AI coding assistant), so they are not",
+        "  human-written in the strict sense; `truth.json` lists them under `specials.written_for_fixtures`",
+        "  (`origin: written-for-fixtures`) so synthetic-share tests can leave them out. They are "
+        f"{len(truth['specials']['written_for_fixtures'])} of",
+        f"  {sum(y['docs'] for y in truth['years'].values())} documents.",
+        "- Hosts are `docs.example-N.org` / `www.example-N.org`, IPs are documentation ranges (RFC 5737).",
+        "  The warcinfo records say `publisher: provenance test fixtures (synthetic test data, not Common",
+        "  Crawl data)`; only the file and crawl names follow Common Crawl conventions.",
+        "- The fixtures are distributed with the project; the PSF licence permits redistribution of the",
+        "  documentation with its copyright notice, which the footer of every page and this file carry.", "",
+        "## Files", "",
+        "| file | bytes | what it is for |", "|---|---:|---|",
+    ]
+    for rel, info in truth["files"].items():
+        what = PURPOSE["none" if info["compression"] == "none" else
+                       {"ARC v1": "arc", "WET (WARC/1.0)": "wet"}.get(info["format"],
+                       "warc-member" if info["compression"] == "member" else "warc-file")]
+        extra = ", ".join(info["non_document_captures"])
+        lines.append(f"| `{rel}` | {info['bytes']} | {info['format']}; {what}; {info['docs']} documents"
+                     f"{'; also ' + extra if extra else ''} |")
+    for rel, info in truth["broken"].items():
+        lines.append(f"| `{rel}` | {info['bytes']} | {BROKEN_PURPOSE[rel.split('/')[1]]} |")
+    lines += ["| `truth.json` | | ground truth for every test below |",
+              "| `README.md` | | this file |", "",
+              "Total size is under 5 MiB; every file is under 1 MiB. Only `crawl/` holds good data: ingest",
+              f"`fixtures/crawl` for the demo. Broken files use crawl id `{BROKEN_CRAWL}` (a year that has no good",
+              "data) so they can never change a year's numbers.", "",
+              "## Years", "",
+              "A document is a 200 response with a text/html or text/plain payload (ARC, WARC) or a WET",
+              "conversion record. Images, the PDF, 404s, revisits, requests and metadata records are not",
+              "documents. Counts are exact, computed by the builder on the extracted text (resiliparse",
+              "`extract_plain_text(html, main_content=True)` on the page decoded with its declared charset;",
+              "tokens are NFKC, lower case, `\\w+`; word 5-shingles). Planned copies have Jaccard "
+              f"{truth['separation']['planned_near_copy_jaccard_min']}-{truth['separation']['planned_near_copy_jaccard_max']}",
+              "to their original and every other pair of documents is below 0.5, so the counts are the same",
+              f"at every threshold in {truth['definitions']['thresholds_checked']}.", "",
+              "| year | crawl | format | docs | exact dups | near dups (incl. exact) | near-dup rate | "
+              "carry-over | carry-over rate | host+path also in previous year |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for y, v in truth["years"].items():
+        lines.append(f"| {y} | {v['crawl']} | {v['format']} | {v['docs']} | {v['exact_dup_docs']} | "
+                     f"{v['near_dup_docs']} | {v['near_dup_rate']} | {v['carry_over_docs']} | "
+                     f"{v['carry_over_rate']} | {v['host_paths_seen_in_previous_year']} |")
+    sanity = truth["sanity"]
+    jsd_eq = sanity["jsd_to_baseline_equal_budget"]
+    jsd_v = jsd_eq["values"]
+    tail_v = sanity["tail_survival_rarefied"]["values"]
+    lines += ["",
+              "- exact dups: documents whose text equals an earlier document's text in the same year (mirrors:",
+              "  same page on another host).",
+              "- near dups: documents beyond the first of their within-year cluster (union-find over pairs",
+              "  with Jaccard >= threshold); the mirrors under `/3.11/` change one word in about 160.",
+              "- carry-over: documents whose cluster over all years holds a document from an earlier year",
+              "  (pages that persist from the previous year at the same host and path, half unchanged,",
+              "  half with one word in 160 changed; the scheme may switch between http and https).", "",
+              "## Drift and tail loss", "",
+              "Fresh pages of each year come from the docs with a topic mix that moves away from the 2013",
+              "baseline (share of library/C-API/language reference pages 100%, 80%, 60%, 40%, 20%, 0%; the",
+              "rest tutorial/HOWTO/FAQ pages and What's New pages). Later years also pick pages that hold",
+              "fewer of the baseline's rare types (types seen 2-4 times in 2013): see `tail_bias` in",
+              "`truth.json` and `Planner.fresh_sections`.", "",
+              "Intended rankings (checked on the built data with simple reference implementations, values",
+              "in `truth.json` under `sanity`):", "",
+              "- JSD to 2013 rises: "
+              + " < ".join(f"{y} ({jsd_v[y]})" for y in truth["rankings"]["drift_jsd_to_2013_ascending"]),
+              f"  (equal budget of {jsd_eq['budget_tokens']} tokens; the noise floor of two baseline halves at half"
+              f" that budget is {jsd_eq['noise_floor_baseline_halves_at_half_budget']}, so raw values are mostly"
+              " sampling noise; the ranking is the signal).",
+              "- Baseline tail survival falls (q = 0.1, m = 2, rarefied to the same budget): "
+              + " > ".join(f"{y} ({tail_v[y]})" for y in truth["rankings"]["tail_survival_descending"]) + ".",
+              "- Near-dup and carry-over rates rise with the year (table above).", "",
+              "## Realism features", "",
+              "- Common Crawl file names and crawl directories; warcinfo first in every WARC/WET file;",
+              "  WARC/1.0 except 2025 (WARC/1.1, microsecond dates); WARC-Block-Digest and WARC-Payload-Digest",
+              "  (sha1, base32) on every record (`warcio check` passes).",
+              "- request records before every response in 2017, 2023 and 2025 (none in 2019), a metadata record",
+              "  (`fetchTimeMs`) after each response in 2023 and 2025; one `revisit` record",
+              "  (identical-payload-digest) in the 2023 `.warc`.",
+              "- HTTP bodies with `Transfer-Encoding: chunked`, `Content-Encoding: gzip`, `deflate` (zlib) and",
+              "  one raw-deflate body labelled `deflate` (2017); gzip inside chunked; in 2023/2025 two Common",
+              "  Crawl style records whose payload is stored decoded with `X-Crawler-Content-Encoding` /",
+              "  `X-Crawler-Transfer-Encoding` headers (do not decode these again).",
+              "- Charsets: utf-8 (in header and meta, meta only, header only), windows-1252 in the header,",
+              "  iso-8859-1 only in `<meta charset>`; characters outside those charsets are numeric character",
+              "  references. Special pages: French windows-1252 (with the euro sign and curly quotes, bytes that",
+              "  latin-1 decodes wrongly), German iso-8859-1 (meta only), Spanish iso-8859-1 (header), Japanese",
+              "  Shift_JIS, Chinese utf-8, Russian utf-8 and windows-1251, Arabic utf-8 (`dir=rtl`).",
+              "- Non-documents to be counted but not stored: image/png (2013, 2017, 2025), application/pdf",
+              "  (2017, 2023), 404 pages (2013, 2019, 2025). text/plain documents in 2013 and 2019.",
+              f"- XSS probe (2025): URL `{truth['specials']['xss_url']}`; its title and text contain",
+              "  `<script>alert(1)</script>` and `\"><img src=x onerror=alert(2)>` literally (escaped in the HTML",
+              "  body, raw in `<title>`). Reports must escape both.",
+              "- URL panel: 40 hosts plus `www.` variants; pages persist across years at the same host and path",
+              f"  ({truth['url_panel']['host_paths_in_more_than_one_year']} host+paths occur in more than one year,",
+              f"  {truth['url_panel']['host_paths_seen_with_http_and_https']} of them with both http and https).", "",
+              "## Broken files", "",
+              "Each holds real pages (not used in `crawl/`). Documents are counted as in the table above;",
+              "the warcinfo record is not a document. 'recoverable' is what a reader that skips the bad",
+              "record and resynchronises at the next gzip member (or record) keeps.", "",
+              "| file | docs before fault | docs after fault | recoverable | fault |", "|---|---:|---:|---:|---|"]
+    for rel, info in truth["broken"].items():
+        lines.append(f"| `{rel}` | {info['docs_before_fault']} | {info['docs_after_fault']} | "
+                     f"{info['docs_recoverable']} | {info['fault']} |")
+    lines += ["",
+              "## truth.json", "",
+              "`generator` (versions, seed), `definitions`, `separation`, `years` (per year: files, planned roles,",
+              "topic mix, tail bias, targets and exact measured counts), `rankings`, `sanity` (reference values",
+              "of JSD and tail survival), `url_panel`, `specials`, `files` and `broken` (bytes, sha256, record",
+              "counts, fault description), and `documents`: one entry per document with doc_id, year, file,",
+              "WARC-Record-ID (ARC: `arc:<url> <date>`), URL, role (fresh, near_dup, exact_dup, carry_exact,",
+              "carry_near, special), `of` (the doc_id it copies), topic, language, media type, charset and where",
+              "it is declared, HTTP transport, origin, word count and the first 16 hex digits of the SHA-256",
+              "of its extracted text.", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
