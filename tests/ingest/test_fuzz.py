@@ -7,7 +7,7 @@ import pytest
 
 from provenance.config import IngestConfig
 from provenance.fuzzing import mutate
-from provenance.ingest.pipeline import ingest
+from provenance.ingest.pipeline import ingest_into
 from provenance.store import Store
 from tests.conftest import FIXTURES, gz, response_record, warc_record, warcinfo
 
@@ -26,13 +26,17 @@ def seeds(tmp_path: Path) -> list[bytes]:
 @pytest.mark.parametrize("chunk", range(6))
 def test_mutated_archives_ingest_without_traceback_and_keep_the_store_consistent(tmp_path, chunk):
     originals = seeds(tmp_path)
-    db = str(tmp_path / "fuzz.duckdb")
+    store = Store(str(tmp_path / "fuzz.duckdb"))
+    config = IngestConfig(db=store.path, workers=1, file_timeout=20, max_record_bytes=1 << 20)
     per_chunk = CASES // 6
     for case in range(chunk * per_chunk, (chunk + 1) * per_chunk):
         name, data = mutate(originals[case % len(originals)], seed=case)
         path = tmp_path / f"case{case}.warc.gz"
         path.write_bytes(data)
-        summary = ingest([str(path)], IngestConfig(db=db, workers=1, file_timeout=20, max_record_bytes=1 << 20))
+        summary = ingest_into(store, [str(path)], config)
         assert not any(f.kind == "timeout" for r in summary.results for f in r.faults), (case, name)
-        with Store(db, read_only=True) as store:
-            assert store.check() == [], (case, name)
+        assert store.check() == [], (case, name)
+        path.unlink()
+    store.close()
+    with Store(config.db, read_only=True) as reopened:
+        assert reopened.check() == []
