@@ -73,7 +73,8 @@ def mutate(data: bytes, seed: int) -> tuple[str, bytes]:
     """Return (mutation name, mutated bytes) for one seeded case."""
     rng = random.Random(seed)
     op = MUTATIONS[seed % len(MUTATIONS)]
-    out = data
+    base = data or b"\0"  # the empty fixture still gets mutated
+    out = base
     for _ in range(rng.randint(1, 2)):
-        out = op(out or data, rng)
+        out = op(out or base, rng)
     return op.__name__, out

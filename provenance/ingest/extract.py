@@ -14,6 +14,7 @@ HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
 TEXT_TYPES = {"text/plain"}
 NOT_DOCUMENTS = {"request", "metadata", "revisit", "continuation", "warcinfo", "unknown"}
 _CRAWL_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}")
+_CHARSET_RE = re.compile(r"[A-Za-z0-9._:-]{1,40}")
 
 
 @dataclass
@@ -96,7 +97,9 @@ def _charset(ctype: str) -> str | None:
 
 
 def _decode_text(data: bytes, encoding: str) -> str:
+    if not _CHARSET_RE.fullmatch(encoding or ""):
+        encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:
         return bytes_to_str(data, encoding)
-    except (LookupError, UnicodeError):  # unknown charset label: fall back to detection
+    except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
         return bytes_to_str(data, detect_encoding(data))

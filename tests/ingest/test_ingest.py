@@ -238,3 +238,12 @@ def test_the_store_opens_in_plain_duckdb(corpus, tmp_path):
     run("ingest", str(corpus), "--db", db)
     con = duckdb.connect(db, read_only=True)
     assert con.execute("SELECT docs FROM yearly_summary").fetchall() == [(30,)]
+
+
+def test_an_absurd_charset_label_falls_back_to_detection(make_warc, tmp_path):
+    rec = warc_record("response", http_response(html_page("T", "caf\u00e9 " * 20), "text/html; charset=\x00\x00bad"),
+                      "https://a.example/", content_type="application/http; msgtype=response")
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(make_warc("c.warc.gz", [rec])), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "caf\u00e9" in rows(db, "SELECT text FROM texts")[0][0]
