@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 from provenance.config import IngestConfig
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
-from provenance.ingest.readers import Fault, FileInfo, RawRecord, iter_records
+from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
+from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
 
@@ -37,6 +38,7 @@ class FileJob:
     staging: str
     config: IngestConfig
     skip_hashes: frozenset[str] = frozenset()
+    sha256: str | None = None  # already known (the caller hashed the file); local files only
 
 
 @dataclass
@@ -79,15 +81,20 @@ def sha256_file(path: str) -> str:
 
 
 def process_file(job: FileJob) -> FileResult:
-    """Read, extract and featurize one file into Parquet parts under job.staging."""
+    """Read, extract and featurize one file into Parquet parts under job.staging.
+
+    A remote URL is streamed once: its size and sha256 are taken as it passes (set only when it was
+    read to the end), so a remote copy of a file already ingested is recognized after the read.
+    """
     res = FileResult(job.path, job.source_id, started_at=datetime.now(timezone.utc).replace(tzinfo=None))
     t0 = time.perf_counter()
-    try:
-        st = os.stat(job.path)
-        res.size, res.mtime = st.st_size, st.st_mtime
-        res.sha256 = sha256_file(job.path)
-    except OSError as exc:
-        return _failed(res, Fault(None, "io", f"cannot read file: {exc.strerror or exc}"), t0)
+    if not is_remote(job.path):
+        try:
+            st = os.stat(job.path)
+            res.size, res.mtime = st.st_size, st.st_mtime
+            res.sha256 = job.sha256 or sha256_file(job.path)
+        except OSError as exc:
+            return _failed(res, Fault(None, "io", f"cannot read file: {exc.strerror or exc}"), t0)
     if res.sha256 in job.skip_hashes and not job.config.force:
         res.status = "skipped"
         return res
@@ -112,21 +119,24 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     crawl = cfg.crawl or crawl_from_name(job.path)
     writer = _PartWriter(Path(job.staging), res)
     batch, ordinal = Batch(), 0
-    for item in iter_records(job.path, cfg.max_record_bytes, info):
-        res.format, res.compression = info.format, _compression(info)
-        if isinstance(item, Fault):
-            _add_fault(res, item)
-            continue
-        res.n_records += 1
-        res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
-        if item.type == "warcinfo":
-            crawl = cfg.crawl or warcinfo_crawl(item) or crawl
-            continue
-        if _add_document(batch, item, res, cfg, crawl, ordinal):
-            ordinal += 1
-            if len(batch) == cfg.batch_docs:
-                writer.write(batch, ctx)
-                batch = Batch()
+    with open_input(job.path) as f:
+        for item in read_stream(f, cfg.max_record_bytes, info):
+            res.format, res.compression = info.format, _compression(info)
+            if isinstance(item, Fault):
+                _add_fault(res, item)
+                continue
+            res.n_records += 1
+            res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
+            if item.type == "warcinfo":
+                crawl = cfg.crawl or warcinfo_crawl(item) or crawl
+                continue
+            if _add_document(batch, item, res, cfg, crawl, ordinal):
+                ordinal += 1
+                if len(batch) == cfg.batch_docs:
+                    writer.write(batch, ctx)
+                    batch = Batch()
+        if isinstance(f, ForwardStream):  # remote: the bytes were hashed as they streamed past
+            res.size, res.sha256 = f.finish()
     if len(batch):
         writer.write(batch, ctx)
     res.crawl = crawl or "unknown"
@@ -177,7 +187,7 @@ class _PartWriter:
         for name, table in tables.items():
             if table.num_rows:
                 path = self.folder / f"{name}-{self.n:05d}.parquet"
-                pq.write_table(table, path, compression="lz4")
+                pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
                 self.res.parts.setdefault(name, []).append(str(path))
         self.n += 1
 
