@@ -7,9 +7,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from provenance.ingest.remote import is_remote, read_remote_text, url_join
+
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz", ".wat.gz")
 LISTING_SUFFIXES = (".paths", ".paths.gz")
-REMOTE_PREFIXES = ("s3://", "http://", "https://", "gs://")
+# Where relative entries of a remote Common Crawl listing live (they are relative to the bucket root).
+CC_ROOTS = {"s3://commoncrawl/": "s3://commoncrawl/", "https://data.commoncrawl.org/": "https://data.commoncrawl.org/"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
     out: list[InputFile] = []
     for arg in args:
         for item in _expand_one(arg, paths_prefix):
-            key = item.path if item.problem else os.path.abspath(item.path)
+            key = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
             if key not in seen:
                 seen.add(key)
                 out.append(item)
@@ -34,8 +37,8 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
 
 
 def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
-    if arg.startswith(REMOTE_PREFIXES):
-        return [InputFile(arg, "remote inputs are not supported by the local executor yet; download the file first")]
+    if is_remote(arg):
+        return _read_remote_listing(arg, paths_prefix) if arg.lower().endswith(LISTING_SUFFIXES) else [InputFile(arg)]
     if any(ch in arg for ch in "*?["):
         matches = sorted(glob.glob(arg, recursive=True))
         return [f for m in matches for f in _expand_one(m, paths_prefix)] or [InputFile(arg, "no files match this pattern")]
@@ -58,16 +61,29 @@ def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
             lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         return [InputFile(str(path), f"cannot read listing: {exc}")]
+    if paths_prefix and is_remote(paths_prefix):
+        return [InputFile(url_join(paths_prefix, line)) for line in lines]
     base = Path(paths_prefix) if paths_prefix else path.parent
     out = []
     for line in lines:
+        if is_remote(line):
+            out.append(InputFile(line))
+            continue
         candidate = Path(line) if os.path.isabs(line) else base / line
         if not candidate.exists() and not paths_prefix:
             candidate = base / Path(line).name  # a listing next to its downloaded files
-        if line.startswith(REMOTE_PREFIXES):
-            out.append(InputFile(line, "remote inputs are not supported by the local executor yet"))
-        elif candidate.is_file():
+        if candidate.is_file():
             out.append(InputFile(str(candidate)))
         else:
             out.append(InputFile(str(candidate), f"listed in {path.name} but not found; set --paths-prefix"))
     return out
+
+
+def _read_remote_listing(url: str, paths_prefix: str | None) -> list[InputFile]:
+    """Read a remote listing; entries are relative to --paths-prefix, the Common Crawl root, or the listing's folder."""
+    try:
+        lines = [ln.strip() for ln in read_remote_text(url).splitlines() if ln.strip() and not ln.startswith("#")]
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        return [InputFile(url, f"cannot read listing: {exc}")]
+    base = paths_prefix or next((root for prefix, root in CC_ROOTS.items() if url.startswith(prefix)), url.rsplit("/", 1)[0])
+    return [InputFile(ln if is_remote(ln) else url_join(base, ln)) for ln in lines]

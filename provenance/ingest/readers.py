@@ -11,6 +11,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Union
 
+from provenance.ingest.remote import open_input
 from provenance.ingest.streams import Break, Event, Member, gzip_events, plain_events, sniff_compression
 
 MAX_HEADER_BYTES = 64 << 10
@@ -159,14 +160,18 @@ class _Buffer:
 
 
 def iter_records(path: str, max_record_bytes: int = 16 << 20, info: FileInfo | None = None) -> Iterator[Item]:
-    """Yield the records and faults of one WARC/WET/ARC file (plain or gzip)."""
+    """Yield the records and faults of one WARC/WET/ARC file (plain or gzip), local or a remote URL."""
     info = info if info is not None else FileInfo()
-    with open(path, "rb") as f:
+    with open_input(path) as f:
         yield from read_stream(f, max_record_bytes, info)
 
 
 def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
-    """Yield the records and faults of an open binary file object."""
+    """Yield the records and faults of an open binary file object.
+
+    Seeks are absolute and backward only to bytes just read (the sniff; a gzip resync from a
+    corrupt member's start + 1), so a forward stream with a bounded window (remote.ForwardStream) works.
+    """
     head = f.read(4)
     f.seek(0)
     if not head:
