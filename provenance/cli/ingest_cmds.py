@@ -30,23 +30,33 @@ def ingest(
     file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
     paths_prefix: Annotated[Optional[str], typer.Option(help="Folder that relative entries of *.paths listings are under.")] = None,
     block_docs: Annotated[int, typer.Option(help="Documents per resampling block of token_counts (intervals need >= 30 blocks per period); divides 1000.")] = 500,
+    executor: Annotated[str, typer.Option(help="local (process pool) or ray (a Ray cluster; needs --output).")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster address (e.g. auto, ray://head:10001); default: start a local Ray.")] = None,
+    output: Annotated[Optional[str], typer.Option(help="Write Parquet shards partitioned by crawl to this folder or s3:// URL instead of the store; see 'provenance attach'.")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Ingest Common Crawl WARC / WET / ARC files into the DuckDB store."""
+    """Ingest Common Crawl WARC / WET / ARC files into the DuckDB store (or Parquet shards with --output)."""
     from provenance.ingest.pipeline import ingest as run_ingest
 
+    if executor == "ray" and not output:
+        fail("--executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'", 2)
     with handled():
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, force=force,
                               max_record_bytes=max_record_bytes, file_timeout=file_timeout, paths_prefix=paths_prefix,
                               block_docs=block_docs)
         with _progress(json_out) as on_file:
-            summary = run_ingest(paths, config, on_file)
+            if output:
+                from provenance.scale import ingest_shards
+
+                summary = ingest_shards(paths, config, output, executor, address, on_file)
+            else:
+                summary = run_ingest(paths, config, on_file)
     _report_faults(summary)
     if json_out:
         print_json(summary.to_dict())
     else:
-        typer.echo(_summary_line(summary, config.db))
+        typer.echo(_summary_line(summary, output or config.db))
     raise typer.Exit(0 if summary.ok else 1)
 
 

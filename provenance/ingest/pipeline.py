@@ -19,7 +19,9 @@ from typing import Callable, Iterable, Iterator
 
 from provenance.config import IngestConfig
 from provenance.ingest.inputs import InputFile, expand_inputs
+from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
+from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.worker import TABLES, FileJob, FileResult, process_file
 from provenance.store import Store
@@ -80,13 +82,16 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     """Ingest into an open store (the writer); workers featurize files in parallel."""
     t0 = time.perf_counter()
     paths = list(paths)
+    attached = store.query("ingest_attached_dir").fetchone()
+    if attached is not None:
+        raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; ingest with --output {attached[0]} instead")
     inputs = expand_inputs(paths, config.paths_prefix)
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
     summary = IngestSummary(run_id, files=len(inputs))
     staging = _staging_dir(store.path)
     done = store.query("ingest_done_sources").fetchall()
     known = frozenset(r[3] for r in done)
-    unchanged = {(r[0], r[1], r[2]) for r in done}
+    unchanged = {(r[0], r[1], r[2]) for r in done} | {(r[0], None, None) for r in done if is_remote(r[0])}
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
     for item in inputs:
@@ -114,6 +119,10 @@ def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResu
         res.faults.append(Fault(None, "input", item.problem))
         res.n_faults = 1
         return res
+    if not config.force and is_remote(item.path):
+        if (item.path, None, None) in unchanged:
+            return FileResult(item.path, 0, status="skipped", note="already ingested from this address")
+        return None
     if not config.force:
         try:
             st = Path(item.path).stat()

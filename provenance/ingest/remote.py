@@ -17,8 +17,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 REMOTE_PREFIXES = ("s3://", "http://", "https://", "gs://", "gcs://", "az://", "abfs://")
 FETCH_BYTES = 8 << 20  # bytes per request to the source: few round trips, bounded memory

@@ -1,0 +1,156 @@
+"""Make a shard directory queryable: the store's core tables become views over its Parquet and JSON.
+
+Every query, view, estimator and report then runs on the shards unchanged: DuckDB reads the
+Parquet parts directly (and prunes partitions on `crawl`). Views are typed exactly like the
+tables they replace, and read only parts that a ledger entry names (see layout.py).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+
+from provenance.errors import StoreError
+from provenance.ingest.worker import TABLES
+from provenance.scale.layout import ERRORS, LEDGER, ShardDir
+from provenance.store import Store
+
+SOURCE_TABLES = ("sources", "ingest_errors")
+CORE_TABLES = (*TABLES, *SOURCE_TABLES)
+_FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
+_PREFIX_RE = r"([0-9a-f]+-[0-9a-f]+)-[0-9]+[.]parquet$"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What `attach` made visible."""
+
+    path: str
+    files: int
+    failed: int
+    documents: int
+    tables: tuple[str, ...]  # tables that became views over parts (the others are empty views)
+
+
+def attach(db: str, output: str) -> Attachment:
+    """Replace the core tables of the store at db with views over the shard directory output."""
+    with Store(db) as store:
+        return attach_store(store, output)
+
+
+def attach_store(store: Store, output: str) -> Attachment:
+    """Attach output to an open store; refuses a store that holds ingested rows."""
+    out = ShardDir(output)
+    _refuse_ingested(store)
+    if not out.local:
+        _load_httpfs(store)
+    columns = {t: _columns(store, t) for t in CORE_TABLES}
+    with_parts = tuple(t for t in TABLES if out.has_parts(t))
+    statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
+    statements += [_parts_view(out, t, columns[t]) if t in with_parts else _empty_view(t, columns[t]) for t in TABLES]
+    with store.transaction() as con:
+        for table in CORE_TABLES:
+            con.execute(f"DROP {_kind(store, table)} {table}")
+        for sql in statements:
+            con.execute(sql)
+    files, failed = store.sql("SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed') FROM sources").fetchone()
+    documents = store.sql("SELECT count(*) FROM documents").fetchone()[0]
+    run_id = store.new_run("attach", {"path": out.uri})
+    store.query("scale_insert_attachment", path=out.uri, run_id=run_id, files=files, failed=failed,
+                documents=documents, tables=json.dumps(list(with_parts)),
+                attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
+    store.finish_run(run_id)
+    return Attachment(out.uri, files, failed, documents, with_parts)
+
+
+def _refuse_ingested(store: Store) -> None:
+    for table in ("sources", "documents"):
+        if _kind(store, table) == "TABLE":
+            n = store.sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if n:
+                raise StoreError(f"{store.path}: the store already holds ingested rows ({n} in {table}); "
+                                 "attach shards to a new store, e.g. --db shards.duckdb")
+
+
+def _kind(store: Store, table: str) -> str:
+    row = store.sql("SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [table]).fetchone()
+    if row is None:
+        raise StoreError(f"{store.path}: table {table} is missing; is this a provenance store?")
+    return "VIEW" if row[0] == "VIEW" else "TABLE"
+
+
+def _columns(store: Store, table: str) -> list[tuple[str, str]]:
+    return store.sql("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+                     "ORDER BY column_index", [table]).fetchall()
+
+
+def _load_httpfs(store: Store) -> None:
+    try:
+        store.con.execute("LOAD httpfs")
+    except duckdb.Error:
+        try:
+            store.con.execute("INSTALL httpfs; LOAD httpfs")
+        except duckdb.Error as exc:
+            raise StoreError(f"reading s3:// shards needs DuckDB's httpfs extension: {str(exc).splitlines()[0]}") from None
+
+
+# -- view definitions (DDL cannot bind parameters: paths go in as escaped string literals) ----------
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _select(columns: list[tuple[str, str]], alias: str) -> str:
+    return ", ".join(f"CAST({alias}.{_ident(c)} AS {t}) AS {_ident(c)}" for c, t in columns)
+
+
+def _json_columns(columns: list[tuple[str, str]]) -> str:
+    extra = [("faults", _FAULT), ("part_prefix", "VARCHAR")]
+    return "{" + ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in [*columns, *extra]) + "}"
+
+
+def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
+    names = [c for c, _ in columns] + ["faults", "part_prefix"]
+    if not out.list(folder, ".json"):
+        typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")])
+        return f"(SELECT {typed} WHERE false)"
+    glob = _literal(out.url(f"{folder}/*.json"))
+    return f"(SELECT {', '.join(map(_ident, names))} FROM read_json({glob}, format = 'newline_delimited', columns = {_json_columns(columns)}))"
+
+
+def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
+    """_scale_files: finished files (ledger) plus failed ones (error records) not finished since."""
+    done, failed = _read_json(out, LEDGER, columns), _read_json(out, ERRORS, columns)
+    return (f"CREATE OR REPLACE VIEW _scale_files AS SELECT * FROM {done} AS l "
+            f"UNION ALL SELECT * FROM {failed} AS e WHERE e.path NOT IN (SELECT path FROM {done})")
+
+
+def _source_views(columns: dict[str, list[tuple[str, str]]]) -> list[str]:
+    err = columns["ingest_errors"]
+    fields = {"source_id": "s.source_id", "path": "s.path", "offset": 'f."offset"', "record_id": "f.record_id",
+              "kind": "f.kind", "reason": "f.reason", "run_id": "s.run_id", "created_at": "s.finished_at"}
+    picks = ", ".join(f"CAST({fields[c]} AS {t}) AS {_ident(c)}" for c, t in err)
+    return [
+        f"CREATE VIEW sources AS SELECT {_select(columns['sources'], 's')} FROM _scale_files s",
+        f"CREATE VIEW ingest_errors AS SELECT {picks} FROM _scale_files s, unnest(s.faults) AS t(f)",
+    ]
+
+
+def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]]) -> str:
+    glob = _literal(out.url(f"{table}/*/*.parquet"))
+    scan = (f"read_parquet({glob}, hive_partitioning = true, union_by_name = true, "
+            "hive_types = {'crawl': VARCHAR}, filename = true)")
+    return (f"CREATE VIEW {table} AS SELECT {_select(columns, 'p')} FROM {scan} AS p "
+            f"SEMI JOIN (SELECT part_prefix FROM _scale_files WHERE status = 'done') AS l "
+            f"ON regexp_extract(p.filename, {_literal(_PREFIX_RE)}, 1) = l.part_prefix")
+
+
+def _empty_view(table: str, columns: list[tuple[str, str]]) -> str:
+    typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns)
+    return f"CREATE VIEW {table} AS SELECT {typed} WHERE false"

@@ -1,0 +1,155 @@
+"""Ingest into a shard directory on a local process pool or a Ray cluster: same per-file function.
+
+The driver expands the inputs, skips addresses the DIR's ledger already holds, gives every other
+file a source id, and runs `shard_file` per file; workers publish their own parts and ledger
+entries, so a killed driver loses no finished work and a rerun does only the rest. A task whose
+worker dies is retried by Ray (`max_retries`); one that dies every time gets an error record.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from typing import Any
+
+from provenance.config import IngestConfig
+from provenance.errors import UsageError
+from provenance.ingest.inputs import expand_inputs
+from provenance.ingest.pipeline import IngestSummary, OnFile
+from provenance.ingest.remote import is_remote
+from provenance.ingest.tokenize import HFTokenizer
+from provenance.ingest.worker import FileResult
+from provenance.scale.layout import LEDGER, RUNS, ShardDir, allocate_source_ids
+from provenance.scale.task import (
+    ShardTask,
+    entry,
+    error_path,
+    failed_result,
+    shard_file,
+)
+
+EXECUTORS = ("local", "ray")
+RAY_MAX_RETRIES = 2  # re-runs of a task whose worker process died (OOM kill, lost node)
+IN_FLIGHT_PER_CPU = 2  # tasks queued per cluster CPU: enough to keep workers busy, bounded driver memory
+
+
+def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, executor: str = "local",
+                  address: str | None = None, on_file: OnFile | None = None, attempts: int = 3) -> IngestSummary:
+    """Ingest files into Parquet shards under output (a folder or s3:// URL) with a ledger there."""
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if config.tokenizer:
+        HFTokenizer(config.tokenizer)  # fail fast, before any file is read
+    t0 = time.perf_counter()
+    paths = list(paths)
+    out = ShardDir(output)
+    run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
+    tasks, instant = plan(out, expand_inputs(paths, config.paths_prefix), config, run_id, attempts)
+    summary = IngestSummary(run_id, files=len(tasks) + len(instant))
+    for res in instant:
+        _tally(summary, res, on_file)
+    run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
+    for res in run:
+        _tally(summary, res, on_file)
+    summary.seconds = time.perf_counter() - t0
+    out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
+                                             **{k: v for k, v in summary.to_dict().items() if k != "faults"}})
+    return summary
+
+
+def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempts: int) -> tuple[list[ShardTask], list[FileResult]]:
+    """Return the tasks to run and the results known without running (done before; bad inputs)."""
+    ledger = out.read_all(LEDGER)
+    done = {e["path"] for e in ledger}
+    used = {int(e["source_id"]) for e in ledger}
+    todo, instant = [], []
+    for item in inputs:
+        path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
+        if item.problem is None and path in done and not config.force:
+            instant.append(FileResult(path, 0, status="skipped", note="in the ledger of the output directory"))
+        else:
+            todo.append((path, item.problem))
+    ids = allocate_source_ids([p for p, _ in todo], used)
+    tasks = []
+    for path, problem in todo:
+        if problem:
+            res = failed_result(path, ids[path], "input", problem)
+            task = ShardTask(path, ids[path], out.uri, config, run_id, attempts)
+            out.write_json(error_path(path), entry(task, res, 0))
+            instant.append(res)
+        else:
+            tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts))
+    return tasks, instant
+
+
+def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
+    """In-process for one file, else a spawn process pool (as the store executor does)."""
+    if len(tasks) <= 1:
+        yield from map(shard_file, tasks)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+        for fut in as_completed([pool.submit(shard_file, t) for t in tasks]):
+            yield fut.result()
+
+
+def _run_ray(tasks: list[ShardTask], address: str | None, workers: int) -> Iterator[FileResult]:
+    """Run shard_file as Ray tasks, at most IN_FLIGHT_PER_CPU per cluster CPU at a time."""
+    ray = _ray()
+    started = not ray.is_initialized()
+    if started:
+        opts: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
+        ray.init(include_dashboard=False, logging_level=logging.WARNING, **opts)
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=RAY_MAX_RETRIES)(shard_file)
+        limit = max(2, IN_FLIGHT_PER_CPU * int(ray.cluster_resources().get("CPU", 1)))
+        queue, pending = list(reversed(tasks)), {}
+        while queue or pending:
+            while queue and len(pending) < limit:
+                task = queue.pop()
+                pending[remote.remote(task)] = task
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                yield _collect(ray, ref, pending.pop(ref))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _collect(ray: Any, ref: Any, task: ShardTask) -> FileResult:
+    """The task's result; a task that failed past its retries becomes an error record."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayError as exc:
+        reason = f"task failed after {RAY_MAX_RETRIES + 1} tries: {str(exc).strip().splitlines()[0][:300]}"
+        res = failed_result(task.path, task.source_id, "worker", reason)
+        ShardDir(task.output).write_json(error_path(task.path), entry(task, res, RAY_MAX_RETRIES + 1))
+        return res
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--executor ray needs Ray: pip install 'provenance[ray]'") from None
+    return ray
+
+
+def _tally(summary: IngestSummary, res: FileResult, on_file: OnFile | None) -> None:
+    summary.results.append(res)
+    summary.records += res.n_records
+    if res.status == "skipped":
+        summary.skipped += 1
+    elif res.status == "failed":
+        summary.failed += 1
+    else:
+        summary.ingested += 1
+        summary.documents += res.n_docs
+        summary.with_errors += bool(res.n_faults)
+    summary.errors += res.n_faults
+    if on_file is not None:
+        on_file(res, summary.files)

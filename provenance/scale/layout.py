@@ -1,0 +1,143 @@
+"""The shard directory written by a distributed ingest, local or on an object store (pyarrow.fs).
+
+```
+DIR/<table>/crawl=<crawl>/<part-prefix>-<n>.parquet   Parquet parts, hive-partitioned by crawl
+DIR/_ledger/<sha256>.json                              one finished file (FileResult metadata + faults)
+DIR/_errors/<address-key>.json                         one file that failed after its retries
+DIR/_runs/<run_id>.json                                one driver run: options and counts
+```
+A part prefix is `<sha256[:16]>-<attempt token>`; the ledger entry names the prefix of its parts
+and is written only after all of them are in place. Readers (`attach`) take only parts whose
+prefix a ledger entry names, so parts of a killed or retried attempt are never read twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pyarrow import fs as pafs
+
+from provenance.ingest.remote import is_remote
+
+LEDGER, ERRORS, RUNS = "_ledger", "_errors", "_runs"
+SOURCE_ID_BITS = 31  # doc_id = (source_id << 32) | ordinal stays a positive BIGINT
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def address_key(path: str) -> str:
+    """Return the sha256 hex of an input's address (its URL or absolute path)."""
+    return hashlib.sha256(path.encode("utf-8")).hexdigest()
+
+
+def crawl_dir(crawl: str | None) -> str:
+    """Return the partition folder name of a crawl id (characters outside [A-Za-z0-9._-] become '_')."""
+    return "crawl=" + (_UNSAFE.sub("_", crawl or "unknown") or "unknown")
+
+
+def allocate_source_ids(addresses: Iterable[str], used: set[int]) -> dict[str, int]:
+    """Give each address a source id: the top 31 bits of sha256(address), probed past ids in use.
+
+    The same address gets the same id in every run unless two addresses share the top 31 bits
+    (then the later one, in argument order, takes the next free id). Ids are unique within a DIR
+    because `used` holds every id its ledger already names.
+    """
+    out: dict[str, int] = {}
+    for address in addresses:
+        sid = int(address_key(address)[:8], 16) >> (32 - SOURCE_ID_BITS)
+        while sid == 0 or sid in used:
+            sid = (sid + 1) & ((1 << SOURCE_ID_BITS) - 1)
+        used.add(sid)
+        out[address] = sid
+    return out
+
+
+class ShardDir:
+    """A shard directory on any pyarrow filesystem; paths below are relative to its root."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri.rstrip("/") if is_remote(uri) else os.path.abspath(uri)
+        self.local = not is_remote(uri)
+        if self.local:
+            self.fs: pafs.FileSystem = pafs.LocalFileSystem()
+            self.root = self.uri
+        else:
+            self.fs, self.root = pafs.FileSystem.from_uri(self.uri)
+            self.root = self.root.rstrip("/")
+
+    def full(self, rel: str) -> str:
+        return f"{self.root}/{rel}"
+
+    def url(self, rel: str) -> str:
+        """The address DuckDB reads rel at (an absolute path, or the s3:// URL)."""
+        return f"{self.uri}/{rel}"
+
+    # -- small JSON files -----------------------------------------------------------------------
+    def write_json(self, rel: str, obj: dict[str, Any]) -> None:
+        """Write obj as one JSON line; atomically (a temp name, then a rename) on local disks."""
+        data = (json.dumps(obj, sort_keys=True, default=str) + "\n").encode("utf-8")
+        target = self.full(rel)
+        self.fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
+        tmp = target + f".{uuid.uuid4().hex[:8]}.tmp" if self.local else target  # an S3 PUT is atomic
+        with self.fs.open_output_stream(tmp) as f:
+            f.write(data)
+        if tmp != target:
+            self.fs.move(tmp, target)
+
+    def read_json(self, rel: str) -> dict[str, Any] | None:
+        """Return the JSON object at rel, or None when there is none."""
+        try:
+            with self.fs.open_input_stream(self.full(rel)) as f:
+                return json.loads(f.read().decode("utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def list(self, folder: str, suffix: str = "") -> list[str]:
+        """Return the relative paths of the files directly in folder that end in suffix."""
+        sel = pafs.FileSelector(self.full(folder), allow_not_found=True)
+        prefix = self.root + "/"
+        return sorted(i.path[len(prefix):] for i in self.fs.get_file_info(sel)
+                      if i.type == pafs.FileType.File and i.path.endswith(suffix))
+
+    def read_all(self, folder: str) -> list[dict[str, Any]]:
+        """Read every *.json in folder (in parallel threads on object stores)."""
+        names = self.list(folder, ".json")
+        with ThreadPoolExecutor(max_workers=1 if self.local else 32) as pool:
+            return [obj for obj in pool.map(self.read_json, names) if obj is not None]
+
+    def delete(self, rel: str) -> None:
+        try:
+            self.fs.delete_file(self.full(rel))
+        except FileNotFoundError:
+            pass
+
+    def has_parts(self, table: str) -> bool:
+        """True when at least one Parquet part of table exists."""
+        return any(self.list(f"{table}/{d}", ".parquet") for d in self.list_dirs(table))
+
+    def list_dirs(self, folder: str) -> list[str]:
+        sel = pafs.FileSelector(self.full(folder), allow_not_found=True)
+        return sorted(i.base_name for i in self.fs.get_file_info(sel) if i.type == pafs.FileType.Directory)
+
+    # -- Parquet parts --------------------------------------------------------------------------
+    def put_file(self, local_path: str, rel: str) -> None:
+        """Move (or copy) a local file to rel; a local target appears atomically, by a rename."""
+        target = self.full(rel)
+        self.fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
+        if self.local:
+            try:
+                os.replace(local_path, target)  # same filesystem: a rename
+                return
+            except OSError:
+                pass
+            tmp = target + ".tmp"
+            shutil.copyfile(local_path, tmp)
+            os.replace(tmp, target)
+            return
+        pafs.copy_files(local_path, target, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=self.fs)

@@ -1,0 +1,195 @@
+"""One file on any executor: `process_file` into a worker-local staging folder, then publish to DIR.
+
+Publishing order makes a killed task harmless: parts first (under a fresh attempt prefix), the
+ledger entry last. Without a ledger entry the parts are never read and the next run redoes the
+file; a retried attempt writes under a new prefix, so it never mixes with a dead one's parts.
+"""
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from provenance import __version__
+from provenance.config import IngestConfig
+from provenance.ingest.readers import Fault
+from provenance.ingest.remote import is_remote
+from provenance.ingest.worker import (
+    TABLES,
+    FileJob,
+    FileResult,
+    process_file,
+    sha256_file,
+)
+from provenance.scale.layout import ERRORS, LEDGER, ShardDir, address_key, crawl_dir
+
+RETRY_KINDS = frozenset({"io"})  # faults worth another attempt: reads that failed after the stream's own retries
+BACKOFF_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """Ingest `path` as `source_id` into the shard directory `output`."""
+
+    path: str
+    source_id: int
+    output: str
+    config: IngestConfig
+    run_id: int
+    attempts: int = 3  # whole-file attempts when a read fails (each already retries its requests)
+
+
+def shard_file(task: ShardTask) -> FileResult:
+    """Process one file and publish its parts, ledger entry or error record; return its FileResult."""
+    out = ShardDir(task.output)
+    staging = Path(tempfile.mkdtemp(prefix="provenance-shard-"))
+    try:
+        res, attempts = _attempt(task, out, staging)
+        if res.status == "done":
+            _with_retries(lambda: publish(out, task, res, attempts), task.attempts)
+        elif res.status == "failed":
+            _with_retries(lambda: out.write_json(error_path(task.path), entry(task, res, attempts)), task.attempts)
+        return res
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _attempt(task: ShardTask, out: ShardDir, staging: Path) -> tuple[FileResult, int]:
+    for attempt in range(1, task.attempts + 1):
+        res = _process(task, out, staging / str(attempt))
+        if attempt == task.attempts or not any(f.kind in RETRY_KINDS for f in res.faults):
+            return res, attempt
+        shutil.rmtree(staging / str(attempt), ignore_errors=True)
+        time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def _process(task: ShardTask, out: ShardDir, staging: Path) -> FileResult:
+    """process_file, skipping content that a ledger entry (from any address) already holds."""
+    sha = None
+    if not is_remote(task.path):
+        try:
+            sha = sha256_file(task.path)
+        except OSError:
+            pass  # process_file reports it
+        if sha and (prior := _prior(out, sha, task.config)):
+            return _skipped(task, sha, prior)
+    res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha))
+    if res.status == "done" and is_remote(task.path) and res.sha256 and (prior := _prior(out, res.sha256, task.config)):
+        return _skipped(task, res.sha256, prior)
+    return res
+
+
+def _prior(out: ShardDir, sha: str, config: IngestConfig) -> dict[str, Any] | None:
+    return None if config.force else out.read_json(f"{LEDGER}/{sha}.json")
+
+
+def _skipped(task: ShardTask, sha: str, prior: dict[str, Any]) -> FileResult:
+    return FileResult(task.path, 0, status="skipped", sha256=sha, note=f"same content as {prior.get('path')}")
+
+
+def _with_retries(fn: Any, attempts: int) -> None:
+    """Run an upload; object stores fail transiently, so retry OSErrors with backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            fn()
+            return
+        except OSError:
+            if attempt == attempts:
+                raise
+            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+
+
+def publish(out: ShardDir, task: ShardTask, res: FileResult, attempts: int = 1) -> None:
+    """Put res's parts under DIR/<table>/crawl=<crawl>/, then its ledger entry; drop its old error record."""
+    prefix = f"{(res.sha256 or address_key(task.path))[:16]}-{secrets.token_hex(4)}"
+    local_parts = res.parts
+    published: dict[str, list[str]] = {}
+    for n, crawl_of_part in _part_crawls(local_parts):
+        for table in TABLES:
+            for crawl, local in _split(local_parts, table, n, crawl_of_part):
+                rel = f"{table}/{crawl_dir(crawl)}/{prefix}-{n:05d}.parquet"
+                out.put_file(local, rel)
+                published.setdefault(table, []).append(rel)
+    res.parts = published
+    out.write_json(f"{LEDGER}/{res.sha256 or address_key(task.path)}.json", entry(task, res, attempts, prefix))
+    out.delete(error_path(task.path))
+
+
+def _part_crawls(parts: dict[str, list[str]]) -> list[tuple[int, dict[int, str] | str]]:
+    """Per batch number: its crawl, or (rare: a warcinfo record mid-file) a doc_id -> crawl map."""
+    out: list[tuple[int, dict[int, str] | str]] = []
+    for path in parts.get("documents", []):
+        n = _part_number(path)
+        docs = pq.read_table(path, columns=["doc_id", "crawl"])
+        crawls = pc.unique(docs["crawl"]).to_pylist()
+        out.append((n, crawls[0] if len(crawls) == 1 else dict(zip(docs["doc_id"].to_pylist(), docs["crawl"].to_pylist()))))
+    return out
+
+
+def _split(parts: dict[str, list[str]], table: str, n: int, crawl_of_part: dict[int, str] | str) -> list[tuple[str, str]]:
+    """Return (crawl, local file) pieces of batch n of table: the file itself unless the batch mixes crawls."""
+    local = next((p for p in parts.get(table, []) if _part_number(p) == n), None)
+    if local is None:
+        return []
+    if isinstance(crawl_of_part, str):
+        return [(crawl_of_part, local)]
+    data = pq.read_table(local)
+    crawl_col = data["crawl"] if "crawl" in data.column_names else pa.array([crawl_of_part[d] for d in data["doc_id"].to_pylist()])
+    pieces = []
+    for i, crawl in enumerate(sorted(set(crawl_of_part.values()))):
+        piece = data.filter(pc.equal(crawl_col, crawl))
+        if piece.num_rows:
+            path = f"{local}.{i}.parquet"
+            pq.write_table(piece, path, compression="lz4")
+            pieces.append((crawl, path))
+    return pieces
+
+
+def _part_number(path: str) -> int:
+    return int(Path(path).name.rsplit("-", 1)[1].split(".")[0])
+
+
+def error_path(path: str) -> str:
+    return f"{ERRORS}/{address_key(path)}.json"
+
+
+def entry(task: ShardTask, res: FileResult, attempts: int, part_prefix: str | None = None) -> dict[str, Any]:
+    """The JSON ledger (or error) record of one file: the columns of `sources`, its faults, its parts."""
+    cfg = task.config
+    options = {"sample_rate": cfg.sample_rate, "langs": list(cfg.langs), "tokenizer": cfg.tokenizer,
+               "year": cfg.year, "crawl": cfg.crawl, "keep_text": cfg.keep_text}
+    return {
+        "source_id": task.source_id, "path": res.path, "size": res.size, "mtime": res.mtime, "sha256": res.sha256,
+        "format": res.format, "compression": res.compression, "crawl": res.crawl, "status": res.status,
+        "n_records": res.n_records, "n_docs": res.n_docs, "n_sampled_out": res.n_sampled_out, "n_errors": res.n_faults,
+        "record_counts": res.record_counts, "skip_counts": res.skip_counts, "options": options, "run_id": task.run_id,
+        "started_at": _ts(res.started_at), "finished_at": _ts(_now()), "seconds": round(res.seconds, 6),
+        "faults": [asdict(f) for f in res.faults], "part_prefix": part_prefix, "parts": res.parts,
+        "attempts": attempts, "version": __version__,
+    }
+
+
+def failed_result(path: str, source_id: int, kind: str, reason: str) -> FileResult:
+    """A FileResult for a file that never produced one (bad input, a task that kept crashing)."""
+    res = FileResult(path, source_id, status="failed", started_at=_now())
+    res.faults.append(Fault(None, kind, reason))
+    res.n_faults = 1
+    return res
+
+
+def _ts(dt: datetime | None) -> str | None:
+    return dt.isoformat(sep=" ") if dt else None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

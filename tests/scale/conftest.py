@@ -1,0 +1,102 @@
+"""A local HTTP server (127.0.0.1 only) with Range support and injectable failures, for streaming tests."""
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    root: Path
+    failures: dict[str, list[str]]  # path -> actions for its next requests: "503", "cut"
+    requests: list[tuple[str, str | None]]
+
+    def do_GET(self) -> None:
+        self.requests.append((self.path, self.headers.get("Range")))
+        target = self.root / self.path.lstrip("/")
+        actions = self.failures.get(self.path)
+        action = actions.pop(0) if actions else None
+        if action == "503":
+            self.send_error(503, "try again")
+            return
+        if not target.is_file():
+            self.send_error(404, "not found")
+            return
+        data = target.read_bytes()
+        start = int(self.headers["Range"].split("=")[1].split("-")[0]) if self.headers.get("Range") else 0
+        body = data[start:]
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        if action == "cut":  # send part of the body, then drop the connection
+            self.wfile.write(body[: len(body) // 3])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class LocalServer:
+    def __init__(self, root: Path) -> None:
+        handler = type("H", (_Handler,), {"root": root, "failures": {}, "requests": []})
+        self.handler = handler
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, rel: str) -> str:
+        return f"{self.base}/{rel}"
+
+    def fail(self, rel: str, *actions: str) -> None:
+        self.handler.failures["/" + rel] = list(actions)
+
+    @property
+    def requests(self) -> list[tuple[str, str | None]]:
+        return self.handler.requests
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[LocalServer]:
+    """Serve tmp_path/www over HTTP on 127.0.0.1."""
+    root = tmp_path / "www"
+    root.mkdir()
+    server = LocalServer(root)
+    yield server
+    server.close()
+
+
+# -- comparing a store built by the local executor with one attached to shards ---------------------
+
+DOC_COLUMNS = "record_id, url, host, domain, crawl, fetch_time, year, lang, lang_score, content_type, record_type, n_chars, n_tokens, text_hash, record_offset"
+
+
+def content(store) -> dict[str, list[tuple]]:
+    """Everything ingest produced, keyed by what does not depend on source ids."""
+    q = {
+        "documents": f"SELECT {DOC_COLUMNS} FROM documents ORDER BY ALL",
+        "texts": "SELECT d.record_id, t.text FROM texts t JOIN documents d USING (doc_id) ORDER BY 1",
+        "token_counts": "SELECT crawl, year, lang, tokenizer, token, sum(count)::BIGINT FROM token_counts GROUP BY ALL ORDER BY ALL",
+        "blocks": "SELECT count(DISTINCT block) FROM token_counts",
+        "signatures": "SELECT d.record_id, s.minhash FROM signatures s JOIN documents d USING (doc_id) ORDER BY 1",
+        "band_keys": "SELECT d.record_id, b.band, b.key FROM band_keys b JOIN documents d USING (doc_id) ORDER BY ALL",
+        "sources": "SELECT regexp_extract(path, '[^/]+$'), sha256, size, status, format, compression, crawl, n_records, n_docs, n_errors, "
+                   "record_counts::VARCHAR, skip_counts::VARCHAR FROM sources ORDER BY 1",
+        "ingest_errors": "SELECT regexp_extract(path, '[^/]+$'), \"offset\", kind, reason FROM ingest_errors ORDER BY ALL",
+        "yearly_summary": "SELECT * FROM yearly_summary",
+    }
+    out = {name: store.sql(sql).fetchall() for name, sql in q.items()}
+    out["sources"] = [(*r[:-2], json.loads(r[-2]), json.loads(r[-1])) for r in out["sources"]]  # JSON spacing differs
+    return out

@@ -1,0 +1,149 @@
+"""`ingest --output` (local executor) and `attach`: shards, ledger, reruns, errors, and queries on views."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+import provenance.cli.scale_cmds  # noqa: F401  (registers `attach` until the CLI package lists it)
+from provenance.cli import app
+from provenance.config import IngestConfig
+from provenance.ingest.pipeline import ingest
+from provenance.scale import attach, ingest_shards
+from provenance.scale.layout import allocate_source_ids
+from provenance.store import Store
+from tests.conftest import FIXTURES, response_record, warcinfo
+from tests.scale.conftest import content
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def inputs(make_warc) -> list[str]:
+    a = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(30))])
+    b = make_warc("CC-MAIN-20200301-00001.warc.gz", [warcinfo("CC-MAIN-2020-10"),
+                  *(response_record(i, date="2020-03-01T00:00:00Z", url=f"https://x{i}.example.net/a") for i in range(40, 70))], "whole")
+    return [str(a), str(b), str(FIXTURES / "broken" / "corrupt-gzip.warc.gz"), str(FIXTURES / "broken" / "not-a-warc.warc")]
+
+
+def test_cli_shards_then_attach_equal_the_local_store(inputs, tmp_path):
+    out, db, local = str(tmp_path / "shards"), str(tmp_path / "attached.duckdb"), str(tmp_path / "local.duckdb")
+    res = run("ingest", *inputs, "--output", out, "--workers", "2", "--json")
+    assert res.exit_code == 1  # a file failed and one had faults: reported, as the store executor does
+    assert run("ingest", *inputs, "--db", local, "--workers", "2").exit_code == 1
+    with Store(local, read_only=True) as s:
+        assert json.loads(res.stdout)["documents"] == s.sql("SELECT count(*) FROM documents").fetchone()[0] > 60
+    res = run("attach", out, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith(f"attached {out}: 3 file(s), ")
+    with Store(local, read_only=True) as a, Store(db, read_only=True) as b:
+        assert content(a) == content(b)
+        assert b.check() == []
+    assert sorted(p.name for p in (tmp_path / "shards" / "documents").iterdir()) == ["crawl=CC-MAIN-2019-35", "crawl=CC-MAIN-2020-10", "crawl=CC-MAIN-2024-10"]
+    yearly = run("sql", "SELECT * FROM yearly_summary", "--db", db, "--format", "csv")
+    assert yearly.exit_code == 0 and yearly.stdout.splitlines()[1].startswith("2019,30,")
+
+
+def test_an_estimator_like_query_runs_unchanged_on_the_views(inputs, tmp_path):
+    ingest_shards(inputs, IngestConfig(workers=1), str(tmp_path / "shards"))
+    ingest(inputs, IngestConfig(db=str(tmp_path / "local.duckdb"), workers=1))
+    attach(str(tmp_path / "a.duckdb"), str(tmp_path / "shards"))
+    jsd = """WITH c AS (SELECT year, token, sum(count) AS n FROM token_counts WHERE tokenizer = 'word' GROUP BY ALL),
+             p AS (SELECT year, token, n / sum(n) OVER (PARTITION BY year) AS p FROM c),
+             pairs AS (SELECT coalesce(a.token, b.token) AS token, coalesce(a.p, 0) AS pa, coalesce(b.p, 0) AS pb
+                       FROM (SELECT * FROM p WHERE year = 2019) a FULL JOIN (SELECT * FROM p WHERE year = 2020) b USING (token))
+             SELECT round(sum(CASE WHEN pa > 0 THEN 0.5 * pa * log2(pa / ((pa + pb) / 2)) ELSE 0 END
+                            + CASE WHEN pb > 0 THEN 0.5 * pb * log2(pb / ((pa + pb) / 2)) ELSE 0 END), 12) FROM pairs"""
+    lsh = """SELECT count(*) FROM (SELECT DISTINCT least(a.doc_id, b.doc_id), greatest(a.doc_id, b.doc_id)
+             FROM band_keys a JOIN band_keys b ON a.band = b.band AND a.key = b.key AND a.doc_id < b.doc_id)"""
+    with Store(str(tmp_path / "local.duckdb"), read_only=True) as a, Store(str(tmp_path / "a.duckdb")) as b:
+        assert a.sql(jsd).fetchall() == b.sql(jsd).fetchall()
+        assert a.sql(lsh).fetchall() == b.sql(lsh).fetchall()
+        b.sql("INSERT INTO metrics SELECT 1, 'test', 'jsd', '2020', NULL, 0.1, NULL, NULL, NULL, NULL")  # results stay tables
+
+
+def test_a_rerun_skips_finished_files_and_retries_failed_ones(inputs, tmp_path):
+    out = tmp_path / "shards"
+    first = ingest_shards(inputs, IngestConfig(workers=2), str(out))
+    assert (first.ingested, first.failed) == (3, 1)
+    errors = list((out / "_errors").glob("*.json"))
+    assert len(errors) == 1 and json.loads(errors[0].read_text())["faults"][0]["kind"] == "format"
+    again = ingest_shards(inputs, IngestConfig(workers=2), str(out))
+    assert (again.ingested, again.skipped, again.failed) == (0, 3, 1)
+    # the broken file gets fixed (replaced by a good one at the same path): the next run ingests it
+    shutil.copy(inputs[0], tmp_path / "fixed.warc.gz")
+    bad = tmp_path / "not-a-warc.warc"
+    shutil.copy(inputs[3], bad)
+    ingest_shards([str(bad)], IngestConfig(workers=1), str(out))
+    bad.write_bytes(_plain_warc())
+    fixed = ingest_shards([str(bad)], IngestConfig(workers=1), str(out))
+    assert (fixed.ingested, fixed.failed) == (1, 0)
+    assert not any(json.loads(p.read_text())["path"] == str(bad) for p in (out / "_errors").glob("*.json"))
+
+
+def _plain_warc() -> bytes:
+    return b"".join([warcinfo("CC-MAIN-2021-31"), *(response_record(i, url=f"https://fixed{i}.example.com/") for i in range(3))])
+
+
+def test_parts_without_a_ledger_entry_are_never_read(inputs, tmp_path):
+    out = tmp_path / "shards"
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(out))
+    part = next((out / "documents").rglob("*.parquet"))
+    orphan = part.with_name("0123456789abcdef-deadbeef-00000.parquet")  # a killed attempt's part
+    shutil.copy(part, orphan)
+    a = attach(str(tmp_path / "a.duckdb"), str(out))
+    assert a.documents == 30
+    with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
+        assert s.check() == []
+    raw = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{out}/documents/*/*.parquet')").fetchone()[0]
+    assert raw == 60  # DuckDB alone sees both; the views see only the ledger's parts
+
+
+def test_attach_refuses_a_store_with_ingested_rows_and_refreshes_an_attached_one(inputs, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    ingest(inputs[:1], IngestConfig(db=db, workers=1))
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(tmp_path / "shards"))
+    res = run("attach", str(tmp_path / "shards"), "--db", db)
+    assert res.exit_code == 1
+    assert res.output.strip() == (f"Error: {db}: the store already holds ingested rows (1 in sources); "
+                                  "attach shards to a new store, e.g. --db shards.duckdb")
+    fresh = str(tmp_path / "fresh.duckdb")
+    assert attach(fresh, str(tmp_path / "shards")).documents == 30
+    ingest_shards(inputs[1:2], IngestConfig(workers=1), str(tmp_path / "shards"))
+    with Store(fresh, read_only=True) as s:  # the views see new parts without a new attach
+        assert s.sql("SELECT count(*) FROM documents").fetchone()[0] == 60
+    again = attach(fresh, str(tmp_path / "shards"))
+    assert (again.files, again.documents) == (2, 60)
+    with Store(fresh, read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM attachments").fetchone()[0] == 2
+
+
+def test_shards_without_text_attach_an_empty_texts_view(inputs, tmp_path):
+    ingest_shards(inputs[:1], IngestConfig(workers=1, keep_text=False), str(tmp_path / "shards"))
+    a = attach(str(tmp_path / "a.duckdb"), str(tmp_path / "shards"))
+    assert "texts" not in a.tables
+    with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM texts").fetchone() == (0,)
+        assert s.sql("SELECT count(*) FROM documents").fetchone() == (30,)
+
+
+def test_source_ids_come_from_the_address_and_never_repeat_within_a_directory():
+    ids = allocate_source_ids(["s3://commoncrawl/a.warc.gz", "s3://commoncrawl/b.warc.gz"], set())
+    assert ids == allocate_source_ids(["s3://commoncrawl/b.warc.gz", "s3://commoncrawl/a.warc.gz"], set())
+    assert all(0 < i < 2**31 for i in ids.values())
+    taken = {ids["s3://commoncrawl/a.warc.gz"]}
+    probed = allocate_source_ids(["s3://commoncrawl/a.warc.gz"], taken)
+    assert probed["s3://commoncrawl/a.warc.gz"] == ids["s3://commoncrawl/a.warc.gz"] + 1
+
+
+def test_ray_without_output_is_a_usage_error(inputs):
+    res = run("ingest", inputs[0], "--executor", "ray")
+    assert res.exit_code == 2
+    assert res.output.strip() == "Error: --executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'"
