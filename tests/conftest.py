@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/**/golden files from the current output")
+
+
 @pytest.fixture
 def store() -> Store:
     """An in-memory store with every migration applied."""
