@@ -45,7 +45,7 @@ class DriftConfig:
     lang: str | None = None
     tokenizer: str = "word"
     budget: int | None = None  # tokens per sample; default: a quarter of the smallest period
-    draws: int = 20  # random half-splits of every period's blocks (point estimate and variance)
+    draws: int = 10  # random half-splits of every period's blocks (point estimate and variance)
     confidence: float = 0.95
     max_units: int = 200  # resampling units per period; more blocks are merged into this many
     top: int = 10  # tokens listed per period in top movers
@@ -105,28 +105,21 @@ def _drift_group(
     if few:
         notes.append(f"{_where(lang)}fewer than 4 blocks in {', '.join(few)}: samples split blocks, "
                      "no intervals there")
-    z = stats.normal_quantile(0.5 + config.confidence / 2)
     out = []
     for c in cells:
         n_units = int(data.units(c).size)
         no_ci = n_units < 4 or data.units(b).size < 4 or config.draws < 2
-        values = {m: _summarize(halves[m][c], z, no_ci, *_BOUNDS[m]) for m in DRIFT_METRICS}
+        values = {m: _summarize(halves[m][c], config.confidence, no_ci, *_BOUNDS[m]) for m in DRIFT_METRICS}
         params = {"budget_tokens": int(n), "tokens": int(tokens[c]), "units": n_units,
                   "blocks": int(data.blocks_per_unit[data.units(c)].sum())}
         out.append((c, values, params))
     return out
 
 
-def _summarize(t: np.ndarray, z: float, no_ci: bool, lower: float, upper: float) -> tuple[float, float | None, float | None]:
-    """Return (mean, lo, hi) from (draws, 2) half-sample values; half-sample variance (T_A - T_B)^2 / 4."""
-    ok = np.isfinite(t).all(axis=1)
-    if not ok.any():
-        return math.nan, None, None
-    value = float(t[ok].mean())
-    if no_ci or ok.sum() < 2:
-        return value, None, None
-    se = math.sqrt(float(((t[ok, 0] - t[ok, 1]) ** 2).mean()) / 4)
-    return value, max(lower, value - z * se), min(upper, value + z * se)
+def _summarize(t: np.ndarray, confidence: float, no_ci: bool, lower: float, upper: float) -> tuple[float, float | None, float | None]:
+    """Return (estimate, lo, hi) from (draws, 2) half-sample values (no interval when no_ci)."""
+    value, lo, hi = stats.half_sample_interval(t, confidence, lower, upper)
+    return (value, None, None) if no_ci else (value, lo, hi)
 
 
 def _where(lang: str | None) -> str:

@@ -116,6 +116,20 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
+def query_arrow(store: object, name: str, **params: object) -> pa.Table:
+    """Run a named query and return an Arrow table (a relation: no extra copy of the rows).
+
+    Runs on a cursor (DuckDB 2 refuses new relations on a connection with an unfinished result).
+    """
+    from provenance.sqlfiles import load_query
+
+    cur = store.con.cursor()  # type: ignore[attr-defined]
+    try:
+        return cur.sql(load_query(name), params=params or None).to_arrow_table()
+    finally:
+        cur.close()
+
+
 def load_unit_counts(
     store: object, grouping: Grouping, lang: str | None, tokenizer: str, max_units: int
 ) -> UnitCounts:
@@ -124,9 +138,8 @@ def load_unit_counts(
     Merging neighbouring blocks (same source, consecutive documents) keeps the dependence inside a
     unit, so a bootstrap over fewer, larger units stays valid; it only bounds the cost.
     """
-    tbl = store.query(  # type: ignore[attr-defined]
-        "drift_block_counts", by=grouping.period, by_lang=grouping.by_lang, lang=lang, tokenizer=tokenizer
-    ).to_arrow_table()
+    tbl = query_arrow(store, "drift_block_counts", by=grouping.period, by_lang=grouping.by_lang, lang=lang,
+                      tokenizer=tokenizer)
     if tbl.num_rows == 0:
         where = f" for language {lang!r}" if lang else ""
         raise EstimatorError(f"no token counts with tokenizer {tokenizer!r}{where}; run 'provenance ingest' first")

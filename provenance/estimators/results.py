@@ -5,7 +5,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
@@ -33,6 +33,21 @@ class Estimate:
     run_id: int | None = None
     row_parameters: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
 
+    def table(self) -> pl.DataFrame:
+        """Return one row per (period, lang): each metric as 'value [ci_low, ci_high]' text."""
+        m = self.metrics.with_columns(
+            pl.struct("value", "ci_low", "ci_high").map_elements(_fmt, return_dtype=pl.String).alias("text"))
+        if m.height == 0:
+            return pl.DataFrame(schema={"period": pl.String})
+        keys = ["period", "lang"] if m["lang"].drop_nulls().len() else ["period"]
+        order = m.select(keys).unique(maintain_order=True)
+        wide = m.pivot(on="metric", index=keys, values="text", maintain_order=True)
+        extra = [c for c in ("documents", "tokens", "budget_tokens") if c in self.summary.columns]
+        if extra:
+            wide = wide.join(self.summary.select(keys + extra), on=keys, how="left", nulls_equal=True)
+            wide = wide.select(keys + extra + [c for c in wide.columns if c not in keys + extra])
+        return order.join(wide, on=keys, how="left", nulls_equal=True)
+
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (NaN becomes null)."""
         return {
@@ -44,6 +59,14 @@ class Estimate:
             "summary": _rows(self.summary),
             "details": _rows(self.details),
         }
+
+
+def _fmt(row: dict[str, Any]) -> str:
+    v, lo, hi = row["value"], row["ci_low"], row["ci_high"]
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "n/a"
+    text = f"{v:.4g}"
+    return text if lo is None or hi is None else f"{text} [{lo:.4g}, {hi:.4g}]"
 
 
 def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -59,8 +82,9 @@ def metric_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=METRIC_SCHEMA) if rows else pl.DataFrame(schema=METRIC_SCHEMA)
 
 
-def record(store: Any, command: str, estimate: Estimate) -> Estimate:
-    """Create a run, write the estimate's metric rows, finish the run; return it with its run_id."""
+def record(store: Any, command: str, estimate: Estimate, extra: Callable[[int], None] | None = None) -> Estimate:
+    """Create a run, write the estimate's metric rows (and `extra(run_id)` in the same transaction),
+    finish the run; return the estimate with its run_id."""
     run_id = store.new_run(command, estimate.parameters)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     m = estimate.metrics
@@ -80,6 +104,8 @@ def record(store: Any, command: str, estimate: Estimate) -> Estimate:
             store.query("drift_insert_metrics")
         finally:
             con.unregister("_estimate_rows")
+        if extra is not None:
+            extra(run_id)
     store.finish_run(run_id)
     return Estimate(estimate.estimator, estimate.metrics, estimate.summary, estimate.details,
                     estimate.parameters, estimate.notes, run_id, estimate.row_parameters)

@@ -49,7 +49,7 @@ class TailsConfig:
     tail_mass: float = 0.05  # q: the tail holds at most this share of the baseline's tokens
     min_count: int = 3  # m: tail types were seen at least this often in the selection half
     budget: int | None = None  # tokens; default: half the smallest period (reference half for the baseline)
-    draws: int = 20  # random half-splits (point estimate and variance)
+    draws: int = 10  # random half-splits (point estimate and variance)
     confidence: float = 0.95
     max_units: int = 200
     top: int = 10  # lost tail tokens listed per period
@@ -146,11 +146,10 @@ def _tails_group(data: UnitCounts, b: int, cells: list[int], config: TailsConfig
     if few:
         notes.append(f"fewer than 2 blocks in {', '.join(few)} (the baseline's reference half counts): "
                      "halves split a block; no intervals there")
-    z = stats.normal_quantile(0.5 + config.confidence / 2)
     out = []
     for c in cells:
         no_ci = units[c].size < 2 or units[b].size < 2 or config.draws < 2
-        values = {m: _summarize(halves[m][c], z, no_ci, *_BOUNDS[m]) for m in TAIL_METRICS if m != "chao1"}
+        values = {m: _summarize(halves[m][c], config.confidence, no_ci, *_BOUNDS[m]) for m in TAIL_METRICS if m != "chao1"}
         ch = stats.chao1(data.cell_totals(c), config.confidence)
         values["chao1"] = (ch.estimate, ch.ci_low, ch.ci_high)
         absent = int((full[c][tail.ids] == 0).sum())
@@ -162,15 +161,10 @@ def _tails_group(data: UnitCounts, b: int, cells: list[int], config: TailsConfig
     return out
 
 
-def _summarize(t: np.ndarray, z: float, no_ci: bool, lower: float, upper: float) -> tuple[float, float | None, float | None]:
-    ok = np.isfinite(t).all(axis=1)
-    if not ok.any():
-        return math.nan, None, None
-    value = float(t[ok].mean())
-    if no_ci or ok.sum() < 2:
-        return value, None, None
-    se = math.sqrt(float(((t[ok, 0] - t[ok, 1]) ** 2).mean()) / 4)
-    return value, max(lower, value - z * se), min(upper, value + z * se)
+def _summarize(t: np.ndarray, confidence: float, no_ci: bool, lower: float, upper: float) -> tuple[float, float | None, float | None]:
+    """Return (estimate, lo, hi) from (draws, 2) half-sample values (no interval when no_ci)."""
+    value, lo, hi = stats.half_sample_interval(t, confidence, lower, upper)
+    return (value, None, None) if no_ci else (value, lo, hi)
 
 
 def _half_stats(x: np.ndarray, tail: _Tail, n: int) -> dict[str, float]:

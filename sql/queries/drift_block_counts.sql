@@ -14,7 +14,7 @@ WITH t AS (
       AND count > 0
     GROUP BY ALL
 )
-SELECT period, lang, block, list(token) AS tokens, list(count) AS counts
+SELECT period, lang, block, list(token ORDER BY token) AS tokens, list(count ORDER BY token) AS counts  -- ordered: results must not depend on scan order
 FROM t
 WHERE period IS NOT NULL
 GROUP BY period, lang, block

@@ -1,0 +1,93 @@
+"""`provenance report`: compute what is missing, render the yearly drift report, check thresholds."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Callable, List, Optional
+
+import typer
+
+from provenance.cli.app import DbOption, app, fail, handled
+
+
+@app.command()
+def report(
+    out: Annotated[str, typer.Option("--out", "-o", help="File to write ('-' for stdout).")] = "report.html",
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, md or json [default: from --out's suffix, else html].")] = None,
+    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Baseline year [default: the newest drift run's, else the earliest year].")] = None,
+    fail_above: Annotated[Optional[List[str]], typer.Option("--fail-above", help="METRIC=VALUE: exit 1 when a year's value is above it (repeatable).")] = None,
+    assume_share: Annotated[float, typer.Option("--assume-share", help="Synthetic share the simulator assumes when none was measured.")] = 0.5,
+    db: DbOption = None,
+) -> None:
+    """Write the yearly drift report (HTML, Markdown or JSON), computing missing estimates first."""
+    from provenance.report import ReportConfig, build_report, compute_missing, parse_threshold, render
+    from provenance.store import Store
+
+    with handled():
+        config = ReportConfig(baseline=baseline, assumed_share=assume_share,
+                              thresholds=tuple(parse_threshold(s) for s in fail_above or ())).validate()
+        fmt = fmt or _format_from(out)
+        with Store(db) as store, _progress() as progress:
+            compute_missing(store, config, progress)
+            result = build_report(store, config)
+        text = render(result, fmt)
+    _write(text, out, fmt)
+    for line in _alert_lines(result.alerts):
+        typer.echo(f"Error: {line}", err=True)
+    if result.alerts:
+        raise typer.Exit(1)
+
+
+def _format_from(out: str) -> str:
+    suffix = out.rsplit(".", 1)[-1].lower() if "." in out else ""
+    return {"htm": "html", "html": "html", "md": "md", "markdown": "md", "json": "json"}.get(suffix, "html")
+
+
+def _write(text: str, out: str, fmt: str) -> None:
+    if out == "-":
+        typer.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{out}: cannot write the report: {exc.strerror}")
+    typer.echo(f"wrote {fmt} report: {path}", err=True)
+
+
+def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
+    """Return one line per metric: which years crossed which threshold, with their values."""
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for a in alerts:
+        by_metric.setdefault(a["metric"], []).append(a)
+    return [f"{m} above {rows[0]['threshold']:g} in " + ", ".join(f"{a['period']} ({a['value']:.4g})" for a in rows)
+            for m, rows in by_metric.items()]
+
+
+class _progress:
+    """A rich progress bar on stderr for the steps compute_missing runs (silent when there are none)."""
+
+    def __enter__(self) -> Callable[[str, int, int], None]:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.task: Any = None
+        return self.update
+
+    def update(self, step: str, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("computing", total=total)
+        label = "done" if step == "done" else f"computing {step}"
+        self.bar.update(self.task, completed=done, description=label)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+

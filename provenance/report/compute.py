@@ -1,0 +1,168 @@
+"""Run what a report needs and the metrics table lacks: estimators, the synthetic share, the simulator.
+
+A run is reused when it matches the report: rows by year over all languages, and (drift, tails,
+simulator) the report's baseline. The listings that estimators do not store (top movers, lost tail
+tokens) are recomputed from a recorded run's own parameters; estimators are seeded, so they match it.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import fields
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import polars as pl
+
+from provenance.errors import EstimatorError
+from provenance.report.config import ReportConfig
+
+Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
+ESTIMATORS = ("drift", "tails", "dups", "synth")
+
+
+def periods(store: Any) -> list[str]:
+    """Return the store's years as period strings, oldest first; raise EstimatorError if there are none."""
+    years = store.query_frame("report_periods")["period"].to_list()
+    if not years:
+        raise EstimatorError(f"{store.path}: no documents; run 'provenance ingest' first")
+    return years
+
+
+def resolve_baseline(store: Any, baseline: str | None) -> str:
+    """Return the report's baseline year: the given one, the newest drift run's, or the earliest year."""
+    known = periods(store)
+    if baseline is not None:
+        if baseline not in known:
+            raise EstimatorError(f"unknown baseline year {baseline!r}; years in the store: {', '.join(known)}")
+        return baseline
+    row = store.query("report_drift_baseline").fetchone()
+    return row[0] if row and row[0] in known else known[0]
+
+
+def latest_runs(store: Any, baseline: str) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Return estimator -> (run_id, run configuration) of the newest run usable against baseline."""
+    out = {}
+    for name, run_id, config in store.query("report_runs", baseline=baseline).fetchall():
+        out[name] = (int(run_id), json.loads(config) if config else {})
+    return out
+
+
+SYNTH_NAMES = ("SynthConfig", "estimate_synth", "add_reference", "add_reference_from_store", "read_texts")
+
+
+def synth_api() -> Any | None:
+    """Return the synthetic-share API (SYNTH_NAMES) when available, else None.
+
+    Taken from `provenance.synth` when the package exports the names, else from its modules `estimate`
+    and `references` (where they live while the package has no exports).
+    """
+    found: dict[str, Any] = {}
+    for module in ("provenance.synth", "provenance.synth.estimate", "provenance.synth.references"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        for name in SYNTH_NAMES:
+            if name not in found and hasattr(mod, name):
+                found[name] = getattr(mod, name)
+    return SimpleNamespace(**found) if all(n in found for n in SYNTH_NAMES) else None
+
+
+def synth_references(store: Any) -> dict[str, str]:
+    """Return label -> name of the newest human and machine reference corpora (empty when absent)."""
+    return dict(store.query("report_synth_references").fetchall())
+
+
+def sim_run(store: Any, baseline: str) -> dict[str, Any] | None:
+    """Return the newest categorical simulator run with P0 = baseline, or None."""
+    cur = store.query("report_sim_run", baseline=baseline)
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row))
+
+
+def missing_steps(store: Any, config: ReportConfig) -> list[str]:
+    """Return the steps (estimator names, then 'simulate') the report still needs, in run order."""
+    baseline = resolve_baseline(store, config.baseline)
+    runs = latest_runs(store, baseline)
+    steps = [e for e in ("drift", "tails", "dups") if e not in runs]
+    synth_possible = synth_api() is not None and len(synth_references(store)) == 2
+    if "synth" not in runs and synth_possible:
+        steps.append("synth")
+    measured = "synth" in runs or "synth" in steps
+    sim = sim_run(store, baseline)
+    if sim is None or (measured and sim["schedule"] != "observed"):
+        steps.append("simulate")
+    return steps
+
+
+def compute_missing(store: Any, config: ReportConfig, progress: Progress | None = None) -> list[str]:
+    """Run every missing step against the report's baseline; return the steps run (progress per step)."""
+    baseline = resolve_baseline(store, config.baseline)
+    steps = missing_steps(store, config)
+    report = progress or (lambda *_: None)
+    for i, step in enumerate(steps):
+        report(step, i, len(steps))
+        _RUNNERS[step](store, baseline, config)
+    report("done", len(steps), len(steps))
+    return steps
+
+
+def _drift(store: Any, baseline: str, config: ReportConfig) -> None:
+    from provenance.estimators import DriftConfig, estimate_drift
+
+    estimate_drift(store, DriftConfig(baseline=baseline, top=config.top, seed=config.seed))
+
+
+def _tails(store: Any, baseline: str, config: ReportConfig) -> None:
+    from provenance.estimators import TailsConfig, estimate_tails
+
+    estimate_tails(store, TailsConfig(baseline=baseline, top=config.top, seed=config.seed))
+
+
+def _dups(store: Any, baseline: str, config: ReportConfig) -> None:
+    from provenance.estimators import DupsConfig, estimate_dups
+
+    estimate_dups(store, DupsConfig(baseline=baseline, seed=config.seed))
+
+
+def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
+    api = synth_api()
+    refs = synth_references(store)
+    if api is None or len(refs) != 2:  # pragma: no cover - missing_steps checked both
+        return
+    api.estimate_synth(store, api.SynthConfig(human=refs["human"], machine=refs["machine"], seed=config.seed))
+
+
+def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
+    from provenance.simulate import SimulationConfig, simulate
+
+    measured = "synth" in latest_runs(store, baseline)
+    schedule = "observed" if measured else f"{config.assumed_share:g}"
+    sim = SimulationConfig(baseline=baseline, schedule=schedule, regime="both", generations=config.generations,
+                           replicates=config.replicates, seed=config.seed)
+    simulate(store, sim.validate())
+
+
+_RUNNERS: dict[str, Callable[[Any, str, ReportConfig], None]] = {
+    "drift": _drift, "tails": _tails, "dups": _dups, "synth": _synth, "simulate": _simulate,
+}
+
+
+def listings(store: Any, runs: dict[str, tuple[int, dict[str, Any]]]) -> dict[str, pl.DataFrame]:
+    """Recompute the token listings of the recorded drift and tails runs (top movers, lost tail tokens)."""
+    from provenance.estimators import DriftConfig, TailsConfig, estimate_drift, estimate_tails
+
+    out: dict[str, pl.DataFrame] = {}
+    for name, cls, fn in (("drift", DriftConfig, estimate_drift), ("tails", TailsConfig, estimate_tails)):
+        if name not in runs:
+            continue
+        params = runs[name][1]
+        kwargs = {f.name: params[f.name] for f in fields(cls) if f.name in params}
+        try:
+            out[name] = fn(store, cls(**kwargs), record_run=False).details
+        except EstimatorError:  # the store changed since the run; the metrics still stand
+            continue
+    return out

@@ -1,0 +1,364 @@
+"""The report model: one frozen, JSON-ready document built from the store's views and metrics.
+
+The Markdown, HTML and JSON renderers all read `Report.data`, so they cannot disagree. Keys are
+stable (docs/report.md documents them; `schema_version` changes when one is removed or renamed),
+rows are sorted, floats are rounded to 6 significant digits, and the clock is injectable.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Sequence
+
+import polars as pl
+
+from provenance.errors import UsageError
+from provenance.report import compute
+from provenance.report.config import ReportConfig
+from provenance.report.fmt import finite, generation_text, number
+
+SCHEMA_VERSION = 1
+
+# Per-year metrics: key -> (estimator, estimator metric, label, format kind, higher means, sentence).
+YEAR_METRICS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "jsd": ("drift", "jsd", "JSD to baseline", "jsd", "more drift",
+            "Jensen-Shannon divergence (bits, 0 = same, 1 = disjoint) between the year's word distribution "
+            "and the baseline's, both sampled at the same number of tokens."),
+    "noise_floor": ("drift", "noise_floor", "noise floor", "jsd", "",
+                    "The JSD between two halves of the baseline at that token budget: what sampling alone "
+                    "produces. A JSD near the floor means no measurable drift."),
+    "excess_jsd": ("drift", "excess_jsd", "JSD above noise", "jsd", "more drift",
+                   "JSD minus the noise floors of both sides: the drift that sampling does not explain."),
+    "tail_survival": ("tails", "tail_survival", "tail survival", "percent", "less loss",
+                      "Of the baseline's rare-but-real words (its least frequent types holding 5% of its "
+                      "tokens), the share the year still uses, relative to the baseline itself, at an equal token budget."),
+    "exact_dup_rate": ("dups", "exact_dup_rate", "exact duplicates", "percent", "more copies",
+                       "Share of the year's documents whose text is identical to an earlier document of the same year."),
+    "near_dup_rate": ("dups", "near_dup_rate", "near duplicates", "percent", "more copies",
+                      "Share of the year's documents that are near-copies (word 5-shingle Jaccard >= 0.8) of "
+                      "another document of the same year, beyond the first of each group (includes exact copies)."),
+    "carryover_rate": ("dups", "carryover_rate", "carry-over", "percent", "more repetition",
+                       "Share of the year's documents that copy or nearly copy a document from an earlier year."),
+    "synthetic_share": ("synth", "alpha", "synthetic share", "percent", "more machine text",
+                        "Estimated share of the year's documents written by a language model (corpus-level "
+                        "maximum likelihood against human and machine reference corpora)."),
+}
+COUNT_KEYS = ("documents", "tokens")
+SYNTH_HINT = "not measured: add references with `provenance reference ...`"
+_VOLATILE = {"seconds", "db", "created_at"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A built report: `data` is the JSON document every renderer reads."""
+
+    data: Mapping[str, Any]
+
+    @property
+    def years(self) -> list[dict[str, Any]]:
+        return list(self.data["years"])
+
+    @property
+    def alerts(self) -> list[dict[str, Any]]:
+        return list(self.data["alerts"])
+
+
+def utc_now() -> datetime:
+    """Return the current UTC time (the default clock)."""
+    return datetime.now(timezone.utc)
+
+
+def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime] = utc_now) -> Report:
+    """Build the report model from the store (views, metrics, simulator tables); never writes."""
+    config.validate()
+    check_threshold_metrics(config.thresholds)
+    baseline = compute.resolve_baseline(store, config.baseline)
+    runs = compute.latest_runs(store, baseline)
+    metrics = _metric_rows(store, runs)
+    years = _year_rows(store, metrics, baseline)
+    listing = compute.listings(store, runs)
+    sim = compute.sim_run(store, baseline)
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "title": f"How the web drifted: {years[0]['period']}–{years[-1]['period']}",
+        "generated_at": clock().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "tool": {"name": "provenance", "version": _version()},
+        "store": _store_info(store),
+        "baseline": baseline,
+        "periods": [y["period"] for y in years],
+        "metrics": {k: {"label": v[2], "estimator": v[0], "format": v[3], "higher_means": v[4], "definition": v[5]}
+                    for k, v in YEAR_METRICS.items()},
+        "years": years,
+        "synthetic_share": _synth_status(runs, store),
+        "projection": _projection(store, sim),
+        "tail_tokens_lost": _listing(listing.get("tails"), years, baseline, config.top,
+                                     ("token", "baseline_count", "count", "p_seen_baseline", "p_seen", "drop")),
+        "top_movers": _listing(listing.get("drift"), years, baseline, config.top,
+                               ("token", "baseline_count", "count", "baseline_share", "share", "log2_ratio")),
+        "thin_pages": _thin_pages(store, config),
+        "methods": _methods(runs, sim, config),
+    }
+    data["headline"] = headline(data)
+    data["alerts"] = check_thresholds(data, config.thresholds)
+    data["notes"] = _notes(data, runs)
+    return Report(_clean(data))
+
+
+# -- pieces ---------------------------------------------------------------------------------------
+def _version() -> str:
+    from provenance import __version__
+
+    return __version__
+
+
+def _store_info(store: Any) -> dict[str, Any]:
+    files, documents, tokens, errors, _ = store.query("report_store_info").fetchone()
+    path = store.path if store.path == ":memory:" else os.path.basename(store.path)
+    return {"path": path, "files": int(files), "documents": int(documents), "tokens": int(tokens),
+            "ingest_errors": int(errors)}
+
+
+def _metric_rows(store: Any, runs: dict[str, tuple[int, dict[str, Any]]]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    ids = [run_id for run_id, _ in runs.values()]
+    if not ids:
+        return {}
+    rows = store.query_frame("report_metrics", run_ids=ids).to_dicts()
+    return {(r["estimator"], r["metric"], r["period"]): {k: r[k] for k in ("value", "ci_low", "ci_high")} for r in rows}
+
+
+def _year_rows(store: Any, metrics: dict[tuple[str, str, str], dict[str, Any]], baseline: str) -> list[dict[str, Any]]:
+    rows = []
+    for r in store.query_frame("report_periods").to_dicts():
+        row = {"period": r["period"], "is_baseline": r["period"] == baseline, "crawls": r["crawls"] or "",
+               "documents": int(r["documents"]), "tokens": int(r["tokens"] or 0)}
+        for key, (estimator, metric, *_rest) in YEAR_METRICS.items():
+            row[key] = metrics.get((estimator, metric, r["period"]))
+        rows.append(row)
+    return rows
+
+
+def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> dict[str, Any]:
+    if "synth" in runs:
+        run_id, params = runs["synth"]
+        refs = params.get("references") or {"human": params.get("human"), "machine": params.get("machine")}
+        return {"status": "measured", "message": f"measured against references {refs.get('human')} (human) and "
+                                                 f"{refs.get('machine')} (machine)", "run_id": run_id}
+    message = SYNTH_HINT
+    if len(compute.synth_references(store)) == 2 and compute.synth_api() is None:
+        message = "not measured: the synthetic-share estimator is not available in this installation"
+    return {"status": "not measured", "message": message, "run_id": None}
+
+
+def _projection(store: Any, sim: dict[str, Any] | None) -> dict[str, Any]:
+    if sim is None:
+        return {"status": "not run", "run_id": None, "regimes": [], "series": []}
+    run_id = int(sim["run_id"])
+    series = [{"regime": r["regime"], "generation": int(r["generation"]), "year": r["year"], "alpha": r["alpha"],
+               "tail_survival": {"median": r["tail_survival_median"], "q05": r["tail_survival_q05"], "q95": r["tail_survival_q95"]},
+               "jsd": {"median": r["jsd_median"], "q05": r["jsd_q05"], "q95": r["jsd_q95"]}}
+              for r in store.query_frame("report_sim_series", run_id=run_id).to_dicts()]
+    horizons = store.query_frame("report_sim_horizons", run_id=run_id)
+    regimes = [_horizon(name, horizons.filter(pl.col("regime") == name), int(sim["generations"]))
+               for name in str(sim["regimes"]).split(",")]
+    order = {name: i for i, name in enumerate(str(sim["regimes"]).split(","))}
+    series.sort(key=lambda r: (order.get(r["regime"], 99), r["generation"]))
+    keys = ("schedule", "schedule_description", "generations", "tokens", "replicates", "temperature", "top_p",
+            "seed", "years_per_generation", "start_year", "vocabulary", "baseline_tokens", "tail_types")
+    return {"status": "simulated", "run_id": run_id, **{k: sim[k] for k in keys}, "regimes": regimes, "series": series}
+
+
+def _horizon(regime: str, frame: pl.DataFrame, generations: int) -> dict[str, Any]:
+    """Median and 90% interval of the collapse horizon over replicates; None = beyond the run."""
+    values = sorted((h for h in frame["horizon"].to_list()), key=lambda h: math.inf if h is None else h)
+    years = {h: y for h, y in zip(frame["horizon"].to_list(), frame["horizon_year"].to_list()) if h is not None}
+    n = len(values)
+
+    def q(p: float) -> int | None:  # inverted-CDF quantile; never-collapsed replicates sort last
+        return values[max(0, math.ceil(p * n) - 1)] if n else None
+
+    collapsed = sum(h is not None for h in values)
+    median = q(0.5)
+    return {"regime": regime, "horizon_median": median, "horizon_q05": q(0.05), "horizon_q95": q(0.95),
+            "horizon_year_median": years.get(median) if median is not None else None,
+            "collapsed_share": collapsed / n if n else None, "replicates": n, "generations": generations}
+
+
+def _listing(details: pl.DataFrame | None, years: list[dict[str, Any]], baseline: str, top: int,
+             columns: Sequence[str]) -> dict[str, Any]:
+    latest = years[-1]["period"]
+    if details is None or latest == baseline or details.height == 0:
+        return {"period": None if latest == baseline else latest, "tokens": []}
+    rows = details.filter((pl.col("period") == latest) & pl.col("lang").is_null()).head(top)
+    return {"period": latest, "tokens": [{c: r[c] for c in columns} for r in rows.to_dicts()]}
+
+
+def _thin_pages(store: Any, config: ReportConfig) -> list[dict[str, Any]]:
+    if config.thin_pages == 0:
+        return []
+    rows = store.query_frame("report_thin_pages", per_period=config.thin_pages, chars=config.snippet_chars).to_dicts()
+    return [{"period": r["period"], "url": r["url"] or "", "tokens": int(r["tokens"] or 0),
+             "snippet": " ".join((r["snippet"] or "").split())} for r in rows]
+
+
+def _methods(runs: dict[str, tuple[int, dict[str, Any]]], sim: dict[str, Any] | None, config: ReportConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in compute.ESTIMATORS:
+        if name in runs:
+            run_id, params = runs[name]
+            out[name] = {"run_id": run_id, "parameters": _stable(params)}
+    if sim is not None:
+        params = json.loads(sim["parameters"]) if sim.get("parameters") else {}
+        out["simulate"] = {"run_id": int(sim["run_id"]), "parameters": _stable(params.get("config", params))}
+    out["report"] = {"run_id": None, "parameters": _stable(config.to_dict())}
+    return out
+
+
+def _stable(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: params[k] for k in sorted(params) if k not in _VOLATILE}
+
+
+# -- headline ------------------------------------------------------------------------------------------
+_HEADLINE_KEYS = ("near_dup_rate", "carryover_rate", "excess_jsd", "tail_survival", "synthetic_share", "exact_dup_rate")
+
+
+def headline(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the findings, largest standardized change first: first year (baseline for drift and
+    tails) against the latest, with the change in units of the latest year's interval half-width."""
+    years, baseline = data["years"], data["baseline"]
+    if len(years) < 2:
+        return []
+    last = years[-1]
+    out = []
+    for key in _HEADLINE_KEYS:
+        measured = [y for y in years if y.get(key) and finite(y[key].get("value"))]
+        if key in ("excess_jsd", "tail_survival"):
+            measured = [y for y in measured if y["period"] == baseline]
+        if not measured:
+            continue
+        first = measured[0]  # the earliest year with a value (the baseline for drift and tails)
+        a, b = first.get(key), last.get(key)
+        if first is last or not a or not b or not finite(a.get("value")) or not finite(b.get("value")):
+            continue
+        change = b["value"] - a["value"]
+        if change == 0:  # nothing changed: not a finding
+            continue
+        half = (b["ci_high"] - b["ci_low"]) / 2 if finite(b.get("ci_low")) and finite(b.get("ci_high")) else 0.0
+        score = abs(change) / half if half > 0 else (math.inf if change else 0.0)
+        out.append({"metric": key, "from": {"period": first["period"], "value": a["value"]},
+                    "to": {"period": last["period"], **b}, "change": change,
+                    "score": min(score, 1e6), "text": _sentence(key, first["period"], a, last["period"], b, change)})
+    out.sort(key=lambda f: (-f["score"], f["metric"]))
+    projection = data["projection"]
+    if projection["status"] == "simulated":
+        out.append({"metric": "collapse_horizon", "from": None, "to": None, "change": None, "score": None,
+                    "text": _projection_sentence(projection)})
+    return out
+
+
+def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, Any], change: float) -> str:
+    kind = YEAR_METRICS[key][3]
+    v1 = number(b["value"], kind)
+    ci = (f" (95% interval {number(b['ci_low'], kind)} to {number(b['ci_high'], kind)})"
+          if finite(b.get("ci_low")) and finite(b.get("ci_high")) else "")
+    v0 = number(a["value"], kind)
+    verb = "rose" if change > 0 else "fell"
+    if key == "near_dup_rate":
+        return f"Near-duplicates {verb} from {v0} of documents in {p0} to {v1} in {p1}{ci}."
+    if key == "exact_dup_rate":
+        return f"Exact duplicates {verb} from {v0} of documents in {p0} to {v1} in {p1}{ci}."
+    if key == "carryover_rate":
+        return f"{v1} of {p1}'s documents repeat a page from an earlier year{ci}; {p0}: {v0}."
+    if key == "excess_jsd":
+        return (f"The word distribution drifted: {p1} is {v1} bits of Jensen-Shannon divergence from {p0} beyond "
+                f"sampling noise{ci}.")
+    if key == "tail_survival":
+        return f"{p1} sees {v1} as many of {p0}'s rare words as {p0} itself does{ci}."
+    return f"The synthetic share {verb} from {v0} in {p0} to {v1} in {p1}{ci}."
+
+
+def _projection_sentence(p: Mapping[str, Any]) -> str:
+    parts = []
+    for r in p["regimes"]:
+        if r["horizon_median"] is None:
+            parts.append(f"under {r['regime']}, the tail never falls below 50% within {p['generations']} generations")
+        else:
+            year = f" (year {r['horizon_year_median']:.0f})" if finite(r.get("horizon_year_median")) else ""
+            parts.append(f"under {r['regime']}, a model retrained every generation loses half the tail after "
+                         f"{generation_text(r['horizon_median'])} generations{year}")
+    schedule = p.get("schedule_description") or p.get("schedule")
+    return f"Projection ({schedule}): " + "; ".join(parts) + "."
+
+
+# -- monitoring ----------------------------------------------------------------------------------------
+MONITORED = ("documents", "tokens", *YEAR_METRICS)
+_SELF_COMPARED = ("jsd", "noise_floor", "excess_jsd", "tail_survival")  # the baseline against itself
+
+
+def check_threshold_metrics(thresholds: Sequence[tuple[str, float]]) -> None:
+    """Raise UsageError for a --fail-above metric the report does not have."""
+    for metric, _ in thresholds:
+        if metric not in MONITORED:
+            raise UsageError(f"--fail-above {metric}: unknown metric; known: {', '.join(MONITORED)}")
+
+
+def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
+    """Return one alert per (metric, period) whose value is above its threshold (the baseline is not
+    checked for metrics that compare it with itself)."""
+    alerts = []
+    for metric, limit in thresholds:
+        for y in data["years"]:
+            if y["is_baseline"] and metric in _SELF_COMPARED:
+                continue
+            v = y.get(metric)
+            value = v.get("value") if isinstance(v, Mapping) else v
+            if finite(value) and value > limit:
+                alerts.append({"metric": metric, "period": y["period"], "value": value, "threshold": limit})
+    return alerts
+
+
+def parse_threshold(spec: str) -> tuple[str, float]:
+    """Parse METRIC=VALUE (VALUE a number; a trailing % divides by 100); raise UsageError otherwise."""
+    metric, sep, raw = spec.partition("=")
+    metric, raw = metric.strip(), raw.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        value = math.nan
+    if not sep or not metric or not math.isfinite(value):
+        raise UsageError(f"--fail-above {spec!r}: expected METRIC=VALUE, e.g. near_dup_rate=0.2")
+    check_threshold_metrics([(metric, value)])
+    return metric, value
+
+
+def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]]) -> list[str]:
+    notes = []
+    for name in ("drift", "tails", "dups"):
+        if name not in runs:
+            notes.append(f"{name}: no run in the metrics table for this baseline; run 'provenance report' "
+                         f"(it computes missing estimates) or 'provenance {name}'")
+    if data["projection"]["status"] != "simulated":
+        notes.append("no simulator run for this baseline; run 'provenance report' or 'provenance simulate'")
+    elif data["synthetic_share"]["status"] != "measured":
+        p = data["projection"]
+        notes.append(f"the projection assumes a synthetic share ({p.get('schedule_description') or p.get('schedule')}) "
+                     "because none was measured")
+    return notes
+
+
+# -- cleaning ------------------------------------------------------------------------------------------
+def _clean(obj: Any) -> Any:
+    """Round floats to 6 significant digits, NaN/inf to None, tuples to lists (stable JSON)."""
+    if isinstance(obj, float):
+        return float(f"{obj:.6g}") if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, datetime):
+        return obj.strftime("%Y-%m-%dT%H:%M:%S")
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):  # numpy scalars
+        return _clean(obj.item())
+    return obj

@@ -1,0 +1,7 @@
+-- The baseline of the newest drift run grouped by year over all languages (the report's default baseline).
+-- Returns: baseline VARCHAR (no row when there is no such run).
+SELECT config->>'baseline' AS baseline
+FROM runs
+WHERE command = 'drift' AND coalesce(config->>'by', 'year') = 'year' AND config->>'lang' IS NULL
+ORDER BY run_id DESC
+LIMIT 1;

@@ -1,0 +1,16 @@
+-- The latest metrics run per estimator that a yearly report against $baseline can use: rows grouped by
+-- year over all languages; drift and tails runs must have used $baseline, dups and synth runs need not.
+-- Params: $baseline VARCHAR.
+-- Returns: estimator VARCHAR, run_id BIGINT, config JSON (the run's configuration); by estimator.
+WITH candidates AS (
+    SELECT estimator, max(run_id) AS run_id
+    FROM metrics
+    WHERE lang IS NULL
+      AND coalesce(json_extract_string(parameters, '$.by'), 'year') = 'year'
+      AND json_extract_string(parameters, '$.lang') IS NULL
+      AND (estimator NOT IN ('drift', 'tails') OR json_extract_string(parameters, '$.baseline') = $baseline)
+    GROUP BY estimator
+)
+SELECT c.estimator, c.run_id, r.config
+FROM candidates c LEFT JOIN runs r USING (run_id)
+ORDER BY c.estimator;

@@ -1,0 +1,69 @@
+"""`provenance report`: formats, output, thresholds and exit codes."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+import provenance.cli  # noqa: F401  (registers the commands)
+from provenance.cli.app import app
+
+runner = CliRunner()
+
+
+def test_json_report_to_a_file(report_db, tmp_path):
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["report", "--db", report_db, "--format", "json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["schema_version"] == 1 and data["periods"] == ["2019", "2021", "2023"]
+    assert f"wrote json report: {out}" in result.stderr
+
+
+@pytest.mark.parametrize("suffix, marker", [(".md", "# How the web drifted"), (".html", "<!DOCTYPE html>")])
+def test_the_format_follows_the_suffix(report_db, tmp_path, suffix, marker):
+    out = tmp_path / f"r{suffix}"
+    assert runner.invoke(app, ["report", "--db", report_db, "--out", str(out)]).exit_code == 0
+    assert out.read_text().startswith(marker)
+
+
+def test_dash_writes_to_stdout(report_db):
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", "-", "--format", "md"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# How the web drifted: 2019–2023")
+
+
+def test_a_crossed_threshold_exits_1_and_names_the_metric(report_db, tmp_path):
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(out),
+                                 "--fail-above", "near_dup_rate=0.08", "--fail-above", "documents=1000"])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and re.match(r"Error: near_dup_rate above 0\.08 in 2021 \(0\.09\d*\), 2023 \(0\.12\d*\)$", lines[0]), lines
+    assert len(json.loads(out.read_text())["alerts"]) == 2  # the report is written all the same
+
+
+def test_thresholds_not_crossed_exit_0(report_db, tmp_path):
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(tmp_path / "r.md"), "--fail-above", "carryover_rate=50%"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--fail-above", "bogus=1"], "Error: --fail-above bogus: unknown metric; known: documents, tokens, jsd,"),
+    (["--fail-above", "jsd"], "Error: --fail-above 'jsd': expected METRIC=VALUE, e.g. near_dup_rate=0.2"),
+    (["--format", "pdf"], "Error: --format 'pdf': expected one of html, md, json"),
+])
+def test_usage_errors_exit_2(report_db, tmp_path, args, message):
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(tmp_path / "r"), *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+
+
+def test_a_missing_store_is_a_handled_error(tmp_path):
+    result = runner.invoke(app, ["report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+
+
