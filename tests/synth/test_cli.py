@@ -1,0 +1,113 @@
+"""`provenance reference add|list|generate` and `provenance synth` through the CLI: exit codes,
+exact error lines, and the rows written to the store."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from provenance.cli import app
+from provenance.store import Store
+from tests.synth.helpers import mixture, put_documents
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def write_jsonl(path, texts):
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db(tmp_path, corpora):
+    """A store with 2019 (all human) and 2023 (30% machine) documents, and two references from files."""
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        put_documents(store, 2019, mixture(600, 0.0, seed=1), first_id=1)
+        put_documents(store, 2023, mixture(600, 0.3, seed=2), first_id=10_000)
+    human = write_jsonl(tmp_path / "human.jsonl", corpora["human"][:1500])
+    machine = write_jsonl(tmp_path / "machine.jsonl", corpora["machine"][:800])
+    assert run("reference", "add", "hum", human, "--label", "human", "--db", path).exit_code == 0
+    assert run("reference", "add", "mac", machine, "--label", "machine", "--db", path).exit_code == 0
+    return path
+
+
+def test_reference_add_and_list(db):
+    out = run("reference", "list", "--db", db, "--json")
+    assert out.exit_code == 0
+    rows = {r["name"]: r for r in json.loads(out.stdout)}
+    assert rows["hum"]["label"] == "human" and rows["hum"]["n_docs"] == 1500
+    assert rows["mac"]["label"] == "machine" and rows["mac"]["n_sentences"] > 800
+    with Store(db, read_only=True) as store:
+        units = dict(store.sql("SELECT unit, count(*) FROM synth_reference_stats WHERE name = 'hum' GROUP BY unit").fetchall())
+    assert set(units) == {"sentence", "document"}
+
+
+def test_reference_add_reads_text_and_warc_files(tmp_path, make_warc):
+    from tests.conftest import response_record, warcinfo
+
+    warc = make_warc("a.warc.gz", [warcinfo()] + [response_record(i) for i in range(12)])
+    txt = tmp_path / "one.txt"
+    txt.write_text("A plain text document. It has two sentences.", encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    out = run("reference", "add", "web", warc, txt, "--db", db, "--json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["n_docs"] == 13
+
+
+def test_reference_errors(db, tmp_path):
+    again = run("reference", "add", "hum", write_jsonl(tmp_path / "x.jsonl", ["a b c"] * 20), "--db", db)
+    assert again.exit_code == 2
+    assert again.stderr.strip() == "Error: reference 'hum' exists; use --replace to rebuild it, or another name"
+    bad = run("reference", "add", "x", tmp_path / "missing.jsonl", "--db", db)
+    assert bad.exit_code == 1 and bad.stderr.strip() == f"Error: {tmp_path / 'missing.jsonl'}: no such file"
+    label = run("synth", "--human", "mac", "--machine", "mac", "--db", db)
+    assert label.exit_code == 2 and label.stderr.strip() == "Error: reference 'mac' is labelled machine, not human"
+    unknown = run("synth", "--human", "nope", "--machine", "mac", "--db", db)
+    assert unknown.stderr.strip() == "Error: no reference named 'nope'; known: hum, mac"
+
+
+def test_synth_writes_metrics_rows_the_simulator_reads(db):
+    out = run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "200", "--db", db, "--json")
+    assert out.exit_code == 0, out.output
+    periods = {r["period"]: r for r in json.loads(out.stdout)["periods"]}
+    assert periods["2019"]["alpha"] == pytest.approx(0.0, abs=0.03)
+    assert periods["2023"]["alpha"] == pytest.approx(0.3, abs=0.06)
+    assert periods["2023"]["ci_low"] <= 0.3 <= periods["2023"]["ci_high"]
+    with Store(db, read_only=True) as store:
+        rows = store.query_frame("simulate_observed_alpha", lang=None)
+    assert rows["period"].to_list() == ["2019", "2023"]
+    params = json.loads(rows["parameters"][1])
+    assert params["ci_level"] == 0.95 and params["unit"] == "document" and params["references"] == {"human": "hum", "machine": "mac"}
+
+
+def test_reference_from_store_leaves_its_documents_out_of_the_estimate(db):
+    out = run("reference", "add", "h2019", "--from-store", "2019", "--limit", "400", "--db", db, "--json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["n_docs"] == 400
+    est = run("synth", "--human", "h2019", "--machine", "mac", "--bootstrap", "100", "--db", db, "--json")
+    assert est.exit_code == 0, est.output
+    periods = {r["period"]: r for r in json.loads(est.stdout)["periods"]}
+    assert periods["2019"]["n_docs"] == 200  # 600 minus the 400 in the reference
+
+
+def test_synth_on_a_store_without_texts(tmp_path, db):
+    with Store(db) as store:
+        store.sql("DELETE FROM texts")
+    out = run("synth", "--human", "hum", "--machine", "mac", "--db", db)
+    assert out.exit_code == 1
+    assert out.stderr.strip() == (f"Error: {db}: the store holds no document texts (ingested with --no-text); "
+                                  "re-ingest without --no-text to estimate the synthetic share")
+
+
+def test_generate_without_the_llm_extra_names_it(db, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch -> ImportError
+    out = run("reference", "generate", "gen", "--n", "2", "--prompts", __file__, "--db", db)
+    assert out.exit_code == 1
+    assert out.stderr.strip().startswith("Error: install the llm extra: pip install 'provenance[llm]'")
