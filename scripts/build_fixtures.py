@@ -26,6 +26,7 @@ import math
 import platform
 import random
 import re
+import sys
 import unicodedata
 import uuid
 import zlib
@@ -885,12 +886,13 @@ def crawl_file_stem(spec: YearSpec, serial: int) -> str:
 def write_warc_year(plan: YearPlan, out: Path, rng: random.Random) -> list[tuple[str, bytes, dict]]:
     """Write the year's WARC file(s): the main file and, if asked, a plain uncompressed one."""
     spec = plan.spec
-    main_docs = plan.docs[: spec.n_docs]
+    n_main = len(plan.docs) - spec.plain_docs  # machine pages (if any) join the main file
+    main_docs = plan.docs[:n_main]
     parts = [(main_docs, plan.extras, "member" if spec.fmt == "warc-member" else "file", ".warc.gz")]
     if spec.plain_docs:
         revisit = [c for c in plan.extras if c.kind == "revisit"]
         parts[0] = (main_docs, [c for c in plan.extras if c.kind != "revisit"], parts[0][2], parts[0][3])
-        parts.append((plan.docs[spec.n_docs:], revisit, "none", ".warc"))
+        parts.append((plan.docs[n_main:], revisit, "none", ".warc"))
     written = []
     for serial, (docs, extras, compression, ext) in enumerate(parts):
         name = crawl_file_stem(spec, serial) + ext
@@ -1288,12 +1290,36 @@ def find_source(arg: str | None) -> Path:
     raise SystemExit("python3-doc HTML not found; run 'apt-get install -y python3-doc' or pass --source-dir")
 
 
+def machine_plan(out: Path) -> dict[int, list[dict]]:
+    """Machine documents (SmolLM2, fixtures/machine/smollm2.jsonl) per year, at rising known shares.
+
+    The share is of documents: k = round(s n / (1 - s)) machine pages beside n human ones; see
+    provenance/synth/fixture_mix.py (even lines are mixed in, odd lines are held apart for tests).
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from provenance.synth.fixture_mix import MACHINE_SHARES, fixture_mix, read_machine_rows
+
+    human = {spec.year: spec.n_docs + spec.plain_docs for spec in YEARS if spec.year in MACHINE_SHARES}
+    return fixture_mix(read_machine_rows(out / "machine" / "smollm2.jsonl"), human, MACHINE_SHARES)
+
+
+def machine_doc(row: dict, year: int) -> Doc:
+    """One machine-written page: its topic as the title, its paragraphs as the article."""
+    paras = [p.strip() for p in row["text"].split("\n") if p.strip()]
+    body = f"<h1>{html.escape(row['topic'])}</h1>" + "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+    host = f"blog{row['line'] % 12 + 1}.example-writer.net"
+    url = f"https://{host}/{year}/posts/{row['line']:04d}-{re.sub(r'[^a-z0-9]+', '-', row['topic'].lower()).strip('-')[:40]}.html"
+    return Doc("", year, url, row["topic"], body, "machine", f"smollm2-{row['line']}", topic="machine", origin="smollm2")
+
+
 def build(source_dir: Path, out: Path) -> dict:
     rng = random.Random(SEED)
     pool = load_sections(source_dir)
     planner = Planner(pool, rng)
+    machine = machine_plan(out)
     for spec in YEARS:
-        plan = planner.documents_for_year(spec, special_docs(spec.year, source_dir))
+        extra = [machine_doc(row, spec.year) for row in machine.get(spec.year, [])]
+        plan = planner.documents_for_year(spec, special_docs(spec.year, source_dir), extra_docs=extra)
         plan.extras = extra_captures(plan, source_dir, rng)
         for d in plan.docs:
             d.text = extract_text(d)
@@ -1320,6 +1346,8 @@ def build(source_dir: Path, out: Path) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     truth = make_truth(plans, files, broken, by_threshold["0.8"], separation, len(pool), source_dir)
+    truth["machine_share"] = {str(p.spec.year): round(sum(d.role == "machine" for d in p.docs) / len(p.docs), 6) for p in plans}
+    truth["machine_lines"] = {str(y): [r["line"] for r in rows] for y, rows in sorted(machine.items())}
     (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False, sort_keys=False) + "\n",
                                     encoding="utf-8")
     (out / "README.md").write_text(make_readme(truth), encoding="utf-8")

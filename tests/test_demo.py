@@ -51,9 +51,10 @@ def metrics(demo):
     return {(e, m, p): v for e, m, p, v in rows}
 
 
-def test_the_demo_prints_the_headline_and_the_report_path(demo):
+def test_the_demo_prints_the_headline_and_the_report_path(demo, truth):
     out = demo["stdout"]
-    assert "What changed most:" in out and "Near-duplicates rose from 2.0% of documents in 2013 to 25.0% in 2025" in out
+    first, last = truth["years"]["2013"]["near_dup_rate"], truth["years"]["2025"]["near_dup_rate"]
+    assert "What changed most:" in out and f"Near-duplicates rose from {first:.1%} of documents in 2013 to {last:.1%} in 2025" in out
     assert f"report: {Path(demo['html']).resolve()}" in out
     assert demo["html"].is_file()
 
@@ -69,7 +70,8 @@ def test_the_demo_recovers_the_known_rates(metrics, truth, metric, key):
 
 
 @pytest.mark.parametrize("ranking, estimator, metric, descending, skip_baseline", [
-    ("drift_jsd_to_2013_ascending", "drift", "jsd", False, False),
+    # raw jsd carries each year's own sampling noise (a year of repetitive pages has a lower floor), so
+    # the construction's order is checked on the drift beyond that noise
     ("drift_jsd_to_2013_ascending", "drift", "excess_jsd", False, False),
     ("near_dup_rate_ascending", "dups", "near_dup_rate", False, False),
     ("carry_over_rate_ascending", "dups", "carryover_rate", False, False),
@@ -89,7 +91,7 @@ def test_the_machine_share_is_recovered_when_the_fixtures_know_it(metrics, truth
         pytest.skip("PENDING: provenance.synth has no usable API yet, so the demo does not measure the share")
     for year, share in known.items():
         if ("synth", "alpha", year) in metrics:
-            assert metrics[("synth", "alpha", year)] == pytest.approx(share, abs=0.1), year
+            assert metrics[("synth", "alpha", year)] == pytest.approx(share, abs=0.05), year
 
 
 # -- the HTML report in a real browser ----------------------------------------------------------------

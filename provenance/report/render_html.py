@@ -230,7 +230,7 @@ def _thin(d: Mapping[str, Any]) -> list[str]:
     if not d["thin_pages"]:
         return []
     out = ['<h2 id="thin-pages">Thinnest pages per year</h2>',
-           '<p class="muted">The shortest documents of each year (search results, error pages, stubs): candidates for quality filters.</p>',
+           '<p class="muted">The shortest documents of each year (search results, error pages, stubs), and pages whose URL or text carries HTML markup: candidates for quality filters.</p>',
            '<table id="thin-pages-table"><thead><tr><th class="text">Year</th><th class="text">URL</th><th>Tokens</th>'
            '<th class="text">Opening text</th></tr></thead><tbody>']
     for p in d["thin_pages"]:

@@ -75,7 +75,7 @@ def _thin(d: dict[str, Any]) -> list[str]:
     if not d["thin_pages"]:
         return []
     rows = [[p["period"], _md(p["url"]), number(p["tokens"], "count"), _md(p["snippet"])] for p in d["thin_pages"]]
-    return ["## Thinnest pages per year", "", "The shortest documents of each year: candidates for quality filters.", ""] + \
+    return ["## Thinnest pages per year", "", "The shortest documents of each year, and pages whose URL or text carries HTML markup: candidates for quality filters.", ""] + \
         _table(["Year", "URL", "Tokens", "Opening text"], rows) + [""]
 
 
