@@ -21,7 +21,7 @@ app = typer.Typer(
 
 DbOption = Annotated[
     Optional[str],
-    typer.Option("--db", envvar="PROVENANCE_DB", help="DuckDB store file [default: provenance.duckdb, or $PROVENANCE_DB]."),
+    typer.Option("--db", envvar="PROVENANCE_DB", help="DuckDB store file (default: provenance.duckdb, or $PROVENANCE_DB)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result.")]
 
