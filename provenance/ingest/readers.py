@@ -100,9 +100,11 @@ class _Buffer:
             i = self.buf.find(pat, start, self.pos + limit + len(pat))
             if i >= 0:
                 return i
-            if self.avail() >= limit or not self.pull():
+            if self.avail() >= limit:
                 return -1
-            start = max(self.pos, len(self.buf) - len(pat) - 4096)
+            start = max(self.pos, len(self.buf) - len(pat) + 1)  # a match may straddle the next chunk
+            if not self.pull():
+                return -1
 
     def scan_to(self, pat: bytes) -> bool:
         """Advance pos to the next occurrence of pat, dropping what it passes; False if none."""

@@ -79,7 +79,9 @@ def _member(f: BinaryIO, pending: bytes, start: int) -> Iterator[Event]:
             out = d.decompress(data, OUT_SIZE)
         except zlib.error as exc:
             return Break(start, f"corrupt gzip member ({exc})")
-        consumed += len(data) - len(d.unconsumed_tail) - len(d.unused_data)
+        # At the end of a member zlib may report the leftover bytes as both unconsumed_tail and
+        # unused_data; they are counted once.
+        consumed += len(data) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))
         produced += len(out)
         if out:
             yield out

@@ -118,3 +118,19 @@ def test_minhash_of_documents_shorter_than_a_shingle_is_defined():
     sig, keys = minhash_texts_tokens(word_tokens(pl.Series(["one two three", "", "one two three"])))
     assert (sig[0] == sig[2]).all() and (sig[1] == 0xFFFFFFFF).all()
     assert keys.shape == (3, 16)
+
+
+def test_records_are_the_same_whatever_the_chunk_boundaries(monkeypatch):
+    """Headers and blocks straddling decompression / read chunks must parse exactly as in one piece."""
+    from provenance.ingest import streams
+    from tests.conftest import FIXTURES
+
+    paths = sorted(p for p in (FIXTURES / "crawl").rglob("*") if p.is_file())
+    expected = {p: [(r.offset, r.headers, r.block) for r in iter_records(str(p)) if isinstance(r, RawRecord)] for p in paths}
+    for size in (7, 64, 1000):
+        monkeypatch.setattr(streams, "READ_SIZE", size)
+        monkeypatch.setattr(streams, "OUT_SIZE", size)
+        for p in paths:
+            got = list(iter_records(str(p)))
+            assert not [f for f in got if isinstance(f, Fault)], (p, size)
+            assert [(r.offset, r.headers, r.block) for r in got] == expected[p], (p, size)
