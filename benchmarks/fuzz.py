@@ -2,7 +2,7 @@
 
 Each case is ingested into a store with a per-file timeout, then the store's consistency check runs.
 A case fails on any exception (a traceback), a timeout (a hang), or an inconsistent store.
-Usage: python benchmarks/fuzz.py [--cases 10000] [--budget-seconds 1800] [--workers 2]
+Usage: python benchmarks/fuzz.py [--cases 10000] [--budget-seconds 2400] [--workers 2]
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def main() -> None:
     global CASES
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=10_000)
-    ap.add_argument("--budget-seconds", type=float, default=1800)
+    ap.add_argument("--budget-seconds", type=float, default=2400)
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
     CASES = a.cases
