@@ -45,6 +45,22 @@ class IngestSummary:
     seconds: float = 0.0
     results: list[FileResult] = field(default_factory=list)
 
+    def add(self, res: FileResult, on_file: OnFile | None = None) -> None:
+        """Count one finished file (committed, skipped or failed) and report it to on_file."""
+        self.results.append(res)
+        self.records += res.n_records
+        if res.status == "skipped":
+            self.skipped += 1
+        elif res.status == "failed":
+            self.failed += 1
+        else:
+            self.ingested += 1
+            self.documents += res.n_docs
+            self.with_errors += bool(res.n_faults)
+        self.errors += res.n_faults
+        if on_file is not None:
+            on_file(res, self.files)
+
     @property
     def ok(self) -> bool:
         return self.failed == 0 and self.errors == 0
@@ -153,19 +169,7 @@ def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
 def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None) -> None:
     if res.status != "skipped":
         commit_file(store, res, run_id, config)
-    summary.results.append(res)
-    summary.records += res.n_records
-    if res.status == "skipped":
-        summary.skipped += 1
-    elif res.status == "failed":
-        summary.failed += 1
-    else:
-        summary.ingested += 1
-        summary.documents += res.n_docs
-        summary.with_errors += bool(res.n_faults)
-    summary.errors += res.n_faults
-    if on_file is not None:
-        on_file(res, summary.files)
+    summary.add(res, on_file)
 
 
 def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:

@@ -51,10 +51,10 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     tasks, instant = plan(out, expand_inputs(paths, config.paths_prefix), config, run_id, attempts)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant))
     for res in instant:
-        _tally(summary, res, on_file)
+        summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
     for res in run:
-        _tally(summary, res, on_file)
+        summary.add(res, on_file)
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
                                              **{k: v for k, v in summary.to_dict().items() if k != "faults"}})
@@ -139,17 +139,3 @@ def _ray() -> Any:
     return ray
 
 
-def _tally(summary: IngestSummary, res: FileResult, on_file: OnFile | None) -> None:
-    summary.results.append(res)
-    summary.records += res.n_records
-    if res.status == "skipped":
-        summary.skipped += 1
-    elif res.status == "failed":
-        summary.failed += 1
-    else:
-        summary.ingested += 1
-        summary.documents += res.n_docs
-        summary.with_errors += bool(res.n_faults)
-    summary.errors += res.n_faults
-    if on_file is not None:
-        on_file(res, summary.files)
