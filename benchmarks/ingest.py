@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile

@@ -8,7 +8,7 @@ member), so good records before and after a fault are kept. Memory is bounded by
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO, Iterator, Union
 
 from provenance.ingest.remote import open_input
@@ -345,4 +345,4 @@ def _arc_date(d: str) -> str:
     return f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
 
 
-__all__ = ["RawRecord", "Fault", "FileInfo", "iter_records", "read_stream", "field"]
+__all__ = ["RawRecord", "Fault", "FileInfo", "iter_records", "read_stream"]

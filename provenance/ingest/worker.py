@@ -10,7 +10,6 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -247,4 +246,4 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-__all__ = ["FileJob", "FileResult", "process_file", "sha256_file", "TABLES", "Counter"]
+__all__ = ["FileJob", "FileResult", "process_file", "sha256_file", "TABLES"]

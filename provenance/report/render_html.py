@@ -9,7 +9,7 @@ import html
 from typing import Any, Mapping, Sequence
 
 from provenance.report import svg, tables
-from provenance.report.fmt import finite, number
+from provenance.report.fmt import number
 from provenance.report.model import Report
 
 TEXT = ' class="text"'

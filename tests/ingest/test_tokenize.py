@@ -1,7 +1,6 @@
 """Tokenizers: Unicode words, one token per character in scripts without spaces, HF tokenizers from local files."""
 from __future__ import annotations
 
-import json
 
 import pytest
 from hypothesis import given, settings
