@@ -104,6 +104,14 @@ class Store:
         """Run a named query and return the result as a polars DataFrame."""
         return to_polars(self.query(name, **params))
 
+    def threads(self) -> int:
+        """Return DuckDB's worker-thread setting for this connection."""
+        return int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+    def set_threads(self, n: int) -> None:
+        """Set DuckDB's worker threads for this connection."""
+        self.con.execute(f"SET threads = {max(1, int(n))}")  # an int, never user text
+
     def new_run(self, command: str, config: dict[str, Any]) -> int:
         """Record a run of a command with its configuration; return its run_id."""
         import json
