@@ -27,8 +27,8 @@ import polars as pl
 
 from provenance.errors import EstimatorError
 from provenance.estimators import stats
-from provenance.estimators.periods import Cell, UnitCounts, load_unit_counts, parse_by, resolve_baseline
-from provenance.estimators.results import Estimate, metric_frame, record
+from provenance.estimators.periods import Cell, UnitCounts
+from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
 from provenance.estimators.sampling import UnitStream
 
 DRIFT_METRICS = ("jsd", "noise_floor", "period_floor", "excess_jsd", "entropy", "zipf_exponent", "ttr")
@@ -54,13 +54,7 @@ class DriftConfig:
 
 def estimate_drift(store: object, config: DriftConfig, record_run: bool = True) -> Estimate:
     """Estimate drift against the baseline for every period; record the metrics unless told not to."""
-    grouping = parse_by(config.by)
-    data = load_unit_counts(store, grouping, config.lang, config.tokenizer, config.max_units)
-    baseline = resolve_baseline(data.cells, config.baseline, grouping)
-    est = drift_from_counts(data, baseline, config)
-    est = Estimate(est.estimator, est.metrics, est.summary, est.details,
-                   {**asdict(config), "by": grouping.label}, est.notes, None, est.row_parameters)
-    return record(store, "drift", est) if record_run else est
+    return estimate_from_store(store, "drift", config, drift_from_counts, record_run)
 
 
 def drift_from_counts(data: UnitCounts, baseline: str, config: DriftConfig) -> Estimate:

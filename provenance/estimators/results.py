@@ -109,3 +109,19 @@ def record(store: Any, command: str, estimate: Estimate, extra: Callable[[int], 
     store.finish_run(run_id)
     return Estimate(estimate.estimator, estimate.metrics, estimate.summary, estimate.details,
                     estimate.parameters, estimate.notes, run_id, estimate.row_parameters)
+
+
+def estimate_from_store(store: Any, name: str, config: Any, core: Callable[[Any, str, Any], Estimate],
+                        record_run: bool = True) -> Estimate:
+    """Load the store's per-block counts for config, run `core(data, baseline, config)`, record the result."""
+    from dataclasses import asdict
+
+    from provenance.estimators.periods import load_unit_counts, parse_by, resolve_baseline
+
+    grouping = parse_by(config.by)
+    data = load_unit_counts(store, grouping, config.lang, config.tokenizer, config.max_units)
+    baseline = resolve_baseline(data.cells, config.baseline, grouping)
+    est = core(data, baseline, config)
+    est = Estimate(est.estimator, est.metrics, est.summary, est.details,
+                   {**asdict(config), "by": grouping.label}, est.notes, None, est.row_parameters)
+    return record(store, name, est) if record_run else est

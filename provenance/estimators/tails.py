@@ -29,8 +29,8 @@ import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
-from provenance.estimators.periods import Cell, UnitCounts, load_unit_counts, parse_by, resolve_baseline
-from provenance.estimators.results import Estimate, metric_frame, record
+from provenance.estimators.periods import Cell, UnitCounts
+from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
 from provenance.estimators.sampling import UnitStream
 
 TAIL_METRICS = ("tail_survival", "tail_seen", "tail_mass_ratio", "tail_mass", "good_turing_unseen", "chao1")
@@ -69,13 +69,7 @@ def estimate_tails(store: object, config: TailsConfig, record_run: bool = True) 
     """Estimate tail-vocabulary loss against the baseline for every period; record the metrics."""
     if not 0 < config.tail_mass < 1 or config.min_count < 1:
         raise UsageError("--tail-mass must be in (0, 1) and --min-count at least 1")
-    grouping = parse_by(config.by)
-    data = load_unit_counts(store, grouping, config.lang, config.tokenizer, config.max_units)
-    baseline = resolve_baseline(data.cells, config.baseline, grouping)
-    est = tails_from_counts(data, baseline, config)
-    est = Estimate(est.estimator, est.metrics, est.summary, est.details,
-                   {**asdict(config), "by": grouping.label}, est.notes, None, est.row_parameters)
-    return record(store, "tails", est) if record_run else est
+    return estimate_from_store(store, "tails", config, tails_from_counts, record_run)
 
 
 def tails_from_counts(data: UnitCounts, baseline: str, config: TailsConfig) -> Estimate:
