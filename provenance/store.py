@@ -104,6 +104,14 @@ class Store:
         """Run a named query and return the result as a polars DataFrame."""
         return to_polars(self.query(name, **params))
 
+    def insert_metrics(self, rows: Any) -> None:
+        """Append an Arrow table of metrics rows (the metrics columns) in the caller's transaction."""
+        self.con.register("_metric_rows", rows)
+        try:
+            self.query("metrics_insert")
+        finally:
+            self.con.unregister("_metric_rows")
+
     def threads(self) -> int:
         """Return DuckDB's worker-thread setting for this connection."""
         return int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])

@@ -98,12 +98,8 @@ def record(store: Any, command: str, estimate: Estimate, extra: Callable[[int], 
         pl.col("value").fill_nan(None), pl.col("ci_low").fill_nan(None), pl.col("ci_high").fill_nan(None),
         pl.Series("parameters", params, pl.String), pl.lit(now).alias("created_at"),
     )
-    with store.transaction() as con:
-        con.register("_estimate_rows", rows.to_arrow())
-        try:
-            store.query("drift_insert_metrics")
-        finally:
-            con.unregister("_estimate_rows")
+    with store.transaction():
+        store.insert_metrics(rows.to_arrow())
         if extra is not None:
             extra(run_id)
     store.finish_run(run_id)

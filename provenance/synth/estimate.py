@@ -365,11 +365,7 @@ def _record(store: Any, table: pl.DataFrame, parameters: dict[str, Any], lang: s
     }, schema={"run_id": pl.Int64, "estimator": pl.String, "metric": pl.String, "period": pl.String, "lang": pl.String,
                "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "parameters": pl.String,
                "created_at": pl.Datetime("us")})
-    with store.transaction() as con:
-        con.register("_synth_rows", rows.to_arrow())
-        try:
-            store.query("synth_insert_metrics")
-        finally:
-            con.unregister("_synth_rows")
+    with store.transaction():
+        store.insert_metrics(rows.to_arrow())
     store.finish_run(run_id)
     return run_id
