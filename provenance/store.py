@@ -45,6 +45,15 @@ class Store:
         self.con = _connect(self.path, read_only)
         if not read_only:
             self.migrate()
+        elif self.path != ":memory:" and self._pending():
+            self.con.close()  # written by an older provenance: upgrade once with write access
+            try:
+                _connect(self.path, False).close()
+                with Store(self.path):
+                    pass
+            except StoreError as exc:
+                raise StoreError(f"{self.path}: the store needs a schema upgrade, which needs write access ({exc})") from None
+            self.con = _connect(self.path, read_only)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -67,11 +76,21 @@ class Store:
                 continue
             with self.transaction():
                 self.con.execute(path.read_text(encoding="utf-8"))
+                if path.name in _DATA_UPGRADES:
+                    _DATA_UPGRADES[path.name](self.con)
                 self.con.execute("INSERT INTO _migrations VALUES (?, ?)", [path.name, _now()])
             applied.append(path.name)
         for path in view_files():
             self.con.execute(path.read_text(encoding="utf-8"))
         return applied
+
+    def _pending(self) -> bool:
+        """Whether schema files are not yet applied (read-only check)."""
+        try:
+            done = {r[0] for r in self.con.execute("SELECT name FROM _migrations").fetchall()}
+        except duckdb.Error:
+            return False  # not a provenance store (yet): the commands say so themselves
+        return any(path.name not in done for path in schema_files())
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -111,6 +130,12 @@ class Store:
             self.query("metrics_insert")
         finally:
             self.con.unregister("_metric_rows")
+
+    def insert_token_counts(self, rows: Any) -> None:
+        """Insert token count rows (source_id, crawl, year, lang, block, tokenizer, token, count) as token_blocks."""
+        from provenance.tokencounts import insert_token_counts
+
+        insert_token_counts(self.con, rows)
 
     def threads(self) -> int:
         """Return DuckDB's worker-thread setting for this connection."""
@@ -152,6 +177,16 @@ def to_polars(cur: duckdb.DuckDBPyConnection) -> "pl.DataFrame":
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "extra copy of the rows": fine for results
         return pl.from_arrow(fetch())
+
+
+def _upgrade_token_counts(con: duckdb.DuckDBPyConnection) -> None:
+    from provenance.tokencounts import upgrade_token_counts_table
+
+    upgrade_token_counts_table(con)
+
+
+# Schema files whose data change needs Python (run in the same transaction, right after the file).
+_DATA_UPGRADES = {"0006_token_blocks.sql": _upgrade_token_counts}
 
 
 def _now() -> datetime:

@@ -145,18 +145,35 @@ def load_unit_counts(
         raise EstimatorError(f"no token counts with tokenizer {tokenizer!r}{where}; run 'provenance ingest' first")
     periods = tbl.column("period").to_pylist()
     langs = tbl.column("lang").to_pylist()
-    tokens = pa.concat_arrays([c.flatten() for c in tbl.column("tokens").chunks])
+    blocks = tbl.column("block").to_pylist()
+    ids = pa.concat_arrays([c.flatten() for c in tbl.column("token_ids").chunks])
     counts = pa.concat_arrays([c.flatten() for c in tbl.column("counts").chunks])
-    offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(tbl.column("tokens")).to_numpy())])
-    encoded = pc.dictionary_encode(tokens)
+    row_offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(tbl.column("token_ids")).to_numpy())])
+    encoded = pc.dictionary_encode(ids)
     token_ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    vocab = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    cells, cell_of_row = _cells(periods, langs)
+    vocab = _token_names(store, tokenizer, encoded.dictionary)
+    # a unit (period, lang, block) can span consecutive rows: its entries are their concatenation
+    starts = [i for i, key in enumerate(zip(periods, langs, blocks)) if i == 0 or key != (periods[i - 1], langs[i - 1], blocks[i - 1])]
+    unit_periods, unit_langs = [periods[i] for i in starts], [langs[i] for i in starts]
+    indptr = row_offsets[np.asarray([*starts, len(periods)], np.int64)]
+    cells, cell_of_unit = _cells(unit_periods, unit_langs)
     return _merge_units(
-        UnitCounts(cells, vocab, cell_of_row, offsets.astype(np.int64), token_ids,
+        UnitCounts(cells, vocab, cell_of_unit, indptr.astype(np.int64), token_ids,
                    counts.to_numpy(zero_copy_only=False).astype(np.float64)),
         max_units,
     )
+
+
+def _token_names(store: object, tokenizer: str, ids: pa.Array) -> np.ndarray:
+    """Return the token string of each id (object array), from the store's tokens dictionary."""
+    names = query_arrow(store, "tokens_by_id", tokenizer=tokenizer)
+    pos = pc.index_in(names.column("token_id"), value_set=ids)
+    valid = pc.is_valid(pos).to_numpy(zero_copy_only=False)
+    vocab = np.full(len(ids), None, dtype=object)
+    vocab[pos.drop_null().to_numpy(zero_copy_only=False).astype(np.int64)] = np.asarray(names.column("token").to_pylist(), dtype=object)[valid]
+    for i in np.flatnonzero(vocab == None):  # noqa: E711 -- an id without an entry keeps a visible name
+        vocab[i] = f"#{ids[int(i)].as_py()}"
+    return vocab
 
 
 def _cells(periods: list[str], langs: list[str | None]) -> tuple[list[Cell], np.ndarray]:

@@ -15,9 +15,9 @@ import xxhash
 from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import minhash
-from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, word_tokens
+from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, word_token_batch
 
-LANG_CHARS = 4000  # the detector is linear in length; this much text decides reliably
+LANG_CHARS = 2000  # the detector is linear in length; 2000 characters decide as well as 4000 (trigram profiles)
 
 
 @dataclass
@@ -48,6 +48,7 @@ class BatchContext:
     keep_text: bool
     langs: tuple[str, ...]
     hf: HFTokenizer | None = None
+    seen_tokens: dict[str, set[int]] = field(default_factory=dict)  # token ids already emitted for this file, per tokenizer
 
 
 def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
@@ -71,9 +72,9 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     doc_id = (np.int64(ctx.source_id) << 32) | ordinal
     block = (np.int64(ctx.source_id) << 20) | (ordinal // ctx.block_docs)
     texts = pl.Series("text", batch.text, dtype=pl.String)
-    tokens = word_tokens(texts)
-    index, vocab, lengths = minhash.encode_tokens(tokens)
-    sig, keys = minhash.minhash_hashes(minhash.hash_strings(vocab)[index], lengths)
+    tb = word_token_batch(batch.text)
+    index, vocab, lengths = tb.index, tb.vocab, tb.lengths
+    sig, keys = minhash.minhash_hashes(tb.hashes, lengths)
     n_tokens = pl.Series(lengths, dtype=pl.Int32)
     docs = pl.DataFrame(
         {
@@ -99,45 +100,68 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     )
     tables = {
         "documents": docs.to_arrow(),
-        "token_counts": _token_counts(docs, index, vocab, lengths, WORD_TOKENIZER),
+        "token_blocks": _token_blocks(docs, index, tb.vocab_hashes, lengths, WORD_TOKENIZER),
+        "tokens": _new_tokens(tb.vocab_hashes, vocab, WORD_TOKENIZER, ctx.seen_tokens.setdefault(WORD_TOKENIZER, set())),
         "signatures": pa.table({"doc_id": doc_id, "minhash": _blobs(sig)}),
         "band_keys": _band_rows(doc_id, keys),
     }
     if ctx.hf is not None:
         hf_tokens = pl.Series("tokens", ctx.hf.tokens(batch.text), dtype=pl.List(pl.String))
         hf_index, hf_vocab, hf_lengths = minhash.encode_tokens(hf_tokens)
-        tables["token_counts"] = pa.concat_tables([tables["token_counts"], _token_counts(docs, hf_index, hf_vocab, hf_lengths, ctx.hf.name)])
+        hf_ids = minhash.hash_strings(hf_vocab)
+        tables["token_blocks"] = pa.concat_tables([tables["token_blocks"], _token_blocks(docs, hf_index, hf_ids, hf_lengths, ctx.hf.name)])
+        tables["tokens"] = pa.concat_tables([tables["tokens"], _new_tokens(hf_ids, hf_vocab, ctx.hf.name, ctx.seen_tokens.setdefault(ctx.hf.name, set()))])
     if ctx.keep_text:
         tables["texts"] = pa.table({"doc_id": doc_id, "text": batch.text})
     return tables, dropped
 
 
-def _token_counts(docs: pl.DataFrame, index: np.ndarray, vocab: pa.Array, lengths: np.ndarray, tokenizer: str) -> pa.Table:
-    """Count tokens per (crawl, year, lang, block) group with integer keys: no string grouping."""
+def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray, tokenizer: str) -> pa.Table:
+    """Count tokens per (crawl, year, lang, block) group: one row per group, ascending token ids + counts."""
     keys = ["source_id", "crawl", "year", "lang", "block"]
     groups = docs.select(keys).with_row_index("row").group_by(keys, maintain_order=True).agg(pl.col("row"))
     group_of_doc = np.empty(len(docs), np.int64)
     for g, rows in enumerate(groups["row"].to_list()):
         group_of_doc[rows] = g
-    n_vocab = max(len(vocab), 1)
-    key = group_of_doc[np.repeat(np.arange(len(docs)), lengths)] * n_vocab + index
+    # rank the batch's vocabulary by id, so each group's entries come out in ascending id order
+    order = np.argsort(vocab_ids, kind="stable")
+    rank = np.empty(len(vocab_ids), np.int64)
+    rank[order] = np.arange(len(vocab_ids))
+    n_vocab = max(len(vocab_ids), 1)
+    key = group_of_doc[np.repeat(np.arange(len(docs)), lengths)] * n_vocab + rank[index]
     if len(groups) * n_vocab <= 8_000_000:
         counts = np.bincount(key, minlength=len(groups) * n_vocab)
         key = np.flatnonzero(counts)
         counts = counts[key]
     else:
         key, counts = np.unique(key, return_counts=True)
-    group, token = key // n_vocab, key % n_vocab
-    meta = groups.select(keys)[group]
-    return (
-        meta.with_columns(
-            pl.lit(tokenizer).alias("tokenizer"),
-            pl.from_arrow(vocab.take(pa.array(token))).alias("token"),
-            pl.Series("count", counts, dtype=pl.Int64),
-        )
-        .select("source_id", "crawl", "year", "lang", "block", "tokenizer", "token", "count")
-        .to_arrow()
-    )
+    group = key // n_vocab
+    offsets = np.searchsorted(group, np.arange(len(groups) + 1)).astype(np.int32)
+    ids = vocab_ids[order][key % n_vocab]
+    cumulative = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    n_tokens = cumulative[offsets[1:]] - cumulative[offsets[:-1]]
+    table = pa.table({
+        **{k: groups[k].to_arrow() for k in keys},
+        "tokenizer": pa.array([tokenizer] * len(groups), pa.string()),
+        "n_tokens": pa.array(n_tokens, pa.int64()),
+        "token_ids": pa.ListArray.from_arrays(pa.array(offsets), pa.array(ids, pa.uint64())),
+        "counts": pa.ListArray.from_arrays(pa.array(offsets), pa.array(counts.astype(np.int64), pa.int64())),
+    })
+    return table.filter(pa.array(n_tokens > 0))  # a group of empty documents has nothing to count
+
+
+def _new_tokens(vocab_ids: np.ndarray, vocab: pa.Array, tokenizer: str, seen: set[int] | None) -> pa.Table:
+    """The batch's dictionary entries not yet emitted for this file (seen is updated)."""
+    if seen is None:
+        fresh = np.arange(len(vocab_ids))
+    else:
+        fresh = np.asarray([i for i, h in enumerate(vocab_ids.tolist()) if h not in seen], np.int64)
+        seen.update(vocab_ids[fresh].tolist())
+    return pa.table({
+        "tokenizer": pa.array([tokenizer] * len(fresh), pa.string()),
+        "token_id": pa.array(vocab_ids[fresh], pa.uint64()),
+        "token": vocab.take(pa.array(fresh, pa.int64())).cast(pa.string()),
+    })
 
 
 def _blobs(sig: np.ndarray) -> pa.Array:

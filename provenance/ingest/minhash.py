@@ -120,10 +120,22 @@ def minhash_texts_tokens(tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return minhash_hashes(hashes, lengths)
 
 
-def minhash_hashes(hashes: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (signatures, band keys) from flattened token hashes and tokens per document."""
-    shingles, doc = shingle_hashes(hashes, lengths)
-    sig = signatures(shingles, doc, len(lengths))
+def minhash_hashes(hashes: np.ndarray, lengths: np.ndarray, native: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (signatures, band keys) from flattened token hashes and tokens per document.
+
+    Uses the compiled kernel when built (same arithmetic, tested equal); `native=False` forces numpy.
+    """
+    from provenance.ingest.tokenize import _kernels
+
+    kernels = _kernels() if native is not False else None
+    if native and kernels is None:
+        raise RuntimeError("provenance._kernels is not built")
+    if kernels is None:
+        shingles, doc = shingle_hashes(hashes, lengths)
+        sig = signatures(shingles, doc, len(lengths))
+    else:
+        sig = np.empty((len(lengths), NUM_PERM), np.uint32)
+        kernels.minhash(np.ascontiguousarray(hashes, np.uint64), np.ascontiguousarray(lengths, np.int64), _A, _B, SHINGLE_SIZE, sig)
     return sig, band_keys(sig)
 
 

@@ -23,7 +23,7 @@ from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
-from provenance.ingest.worker import TABLES, FileJob, FileResult, process_file
+from provenance.ingest.worker import SHARED_TABLES, TABLES, FileJob, FileResult, process_file
 from provenance.store import Store
 
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
@@ -189,7 +189,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
                     return
             old = [r[0] for r in store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, force=config.force).fetchall()]
             if old:
-                for table in (*TABLES, "ingest_errors", "sources"):
+                for table in (*(t for t in TABLES if t not in SHARED_TABLES), "ingest_errors", "sources"):
                     store.query(f"ingest_delete_{table}", ids=old)
             _insert_source(store, res, run_id, config)
             for table in TABLES:

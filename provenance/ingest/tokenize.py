@@ -7,11 +7,14 @@ one token per character (with its combining marks), so a Chinese sentence never 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from provenance.errors import InputError
 
@@ -20,17 +23,69 @@ WORD_PATTERN = rf"[{_NO_SPACE}]\p{{M}}*|[\w--[{_NO_SPACE}]]+"
 WORD_TOKENIZER = "word"
 
 
-def normalize(texts: pl.Series) -> pl.Series:
-    """Return NFKC-normalized, lower-cased texts."""
+def normalize_texts(texts: Sequence[str | None]) -> list[str | None]:
+    """Return NFKC-normalized, lower-cased texts (CPython's str.lower: full Unicode case mapping)."""
     # CPython's NFKC has a quick-check fast path (ASCII and already-normal text cost ~nothing);
     # polars' normalize always rebuilds the string and is ~100x slower on typical web text.
-    nfkc = [None if t is None else unicodedata.normalize("NFKC", t) for t in texts.to_list()]
-    return pl.Series(texts.name, nfkc, dtype=pl.String).str.to_lowercase()
+    return [None if t is None else unicodedata.normalize("NFKC", t).lower() for t in texts]
+
+
+def normalize(texts: pl.Series) -> pl.Series:
+    """Return NFKC-normalized, lower-cased texts."""
+    return pl.Series(texts.name, normalize_texts(texts.to_list()), dtype=pl.String)
 
 
 def word_tokens(texts: pl.Series) -> pl.Series:
     """Return one list of word tokens per text (see the module docstring for the rules)."""
     return normalize(texts).str.extract_all(WORD_PATTERN).fill_null([])
+
+
+@dataclass
+class TokenBatch:
+    """A batch's word tokens, dictionary-encoded: what the features need, without token strings per position."""
+
+    hashes: np.ndarray  # uint64 xxh3 of each token's UTF-8, flattened over the texts
+    index: np.ndarray  # int32 position of each token in vocab
+    lengths: np.ndarray  # int64 tokens per text
+    vocab_hashes: np.ndarray  # uint64 xxh3 of each distinct token
+    vocab: pa.Array  # the distinct tokens (strings)
+
+
+def word_token_batch(texts: Sequence[str], native: bool | None = None) -> TokenBatch:
+    """Tokenize, hash and dictionary-encode texts: the compiled kernel when built, else polars + numpy.
+
+    Both paths give identical results (tested); `native=False` forces the reference path.
+    """
+    kernels = _kernels() if native is not False else None
+    if native and kernels is None:
+        raise RuntimeError("provenance._kernels is not built")
+    normalized = normalize_texts(texts)
+    if kernels is None:
+        return _reference_batch(normalized)
+    from provenance.ingest.wordclass import class_table
+
+    hashes, index, lengths, vocab_hashes, vocab = kernels.tokenize(normalized, class_table())
+    return TokenBatch(np.frombuffer(hashes, np.uint64), np.frombuffer(index, np.int32), np.frombuffer(lengths, np.int64),
+                      np.frombuffer(vocab_hashes, np.uint64), pa.array(vocab, pa.string()))
+
+
+def _reference_batch(normalized: list[str | None]) -> TokenBatch:
+    from provenance.ingest.minhash import encode_tokens, hash_strings
+
+    tokens = pl.Series(normalized, dtype=pl.String).str.extract_all(WORD_PATTERN).fill_null([])
+    index, vocab, lengths = encode_tokens(tokens)
+    vocab_hashes = hash_strings(vocab)
+    return TokenBatch(vocab_hashes[index], index.astype(np.int32, copy=False), lengths, vocab_hashes, vocab)
+
+
+@lru_cache(maxsize=1)
+def _kernels() -> Any:
+    """The compiled kernels module, or None when it was not built (no C compiler at install)."""
+    try:
+        from provenance import _kernels
+    except ImportError:
+        return None
+    return _kernels
 
 
 def word_tokenize(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import duckdb
 
 from provenance.errors import StoreError
-from provenance.ingest.worker import TABLES
+from provenance.ingest.worker import SHARED_TABLES, TABLES
 from provenance.scale.layout import ERRORS, LEDGER, ShardDir
 from provenance.store import Store
 
@@ -146,9 +146,12 @@ def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]]) -> st
     glob = _literal(out.url(f"{table}/*/*.parquet"))
     scan = (f"read_parquet({glob}, hive_partitioning = true, union_by_name = true, "
             "hive_types = {'crawl': VARCHAR}, filename = true)")
-    return (f"CREATE VIEW {table} AS SELECT {_select(columns, 'p')} FROM {scan} AS p "
+    body = (f"SELECT {_select(columns, 'p')} FROM {scan} AS p "
             f"SEMI JOIN (SELECT part_prefix FROM _scale_files WHERE status = 'done') AS l "
             f"ON regexp_extract(p.filename, {_literal(_PREFIX_RE)}, 1) = l.part_prefix")
+    if table in SHARED_TABLES:  # every file carries its own tokens: one row per (tokenizer, token_id)
+        return f"CREATE VIEW {table} AS SELECT tokenizer, token_id, any_value(token) AS token FROM ({body}) GROUP BY tokenizer, token_id"
+    return f"CREATE VIEW {table} AS {body}"
 
 
 def _empty_view(table: str, columns: list[tuple[str, str]]) -> str:

@@ -24,6 +24,7 @@ from provenance.config import IngestConfig
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.worker import (
+    SHARED_TABLES,
     TABLES,
     FileJob,
     FileResult,
@@ -143,6 +144,8 @@ def _split(parts: dict[str, list[str]], table: str, n: int, crawl_of_part: dict[
         return []
     if isinstance(crawl_of_part, str):
         return [(crawl_of_part, local)]
+    if table in SHARED_TABLES:  # the token dictionary belongs to no crawl: file it under the first
+        return [(sorted(set(crawl_of_part.values()))[0], local)]
     data = pq.read_table(local)
     crawl_col = data["crawl"] if "crawl" in data.column_names else pa.array([crawl_of_part[d] for d in data["doc_id"].to_pylist()])
     pieces = []

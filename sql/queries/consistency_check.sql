@@ -7,9 +7,13 @@ UNION ALL SELECT 'document without a done source', EXISTS (SELECT 1 FROM documen
 UNION ALL SELECT 'text without a document', EXISTS (SELECT 1 FROM texts t ANTI JOIN documents d USING (doc_id))
 UNION ALL SELECT 'signature without a document', EXISTS (SELECT 1 FROM signatures t ANTI JOIN documents d USING (doc_id))
 UNION ALL SELECT 'band key without a document', EXISTS (SELECT 1 FROM band_keys t ANTI JOIN documents d USING (doc_id))
-UNION ALL SELECT 'token counts without a done source', EXISTS (SELECT 1 FROM token_counts t ANTI JOIN (SELECT source_id FROM sources WHERE status = 'done') s USING (source_id))
+UNION ALL SELECT 'token counts without a done source', EXISTS (SELECT 1 FROM token_blocks t ANTI JOIN (SELECT source_id FROM sources WHERE status = 'done') s USING (source_id))
+UNION ALL SELECT 'token block lists of unequal length', EXISTS (SELECT 1 FROM token_blocks WHERE len(token_ids) <> len(counts) OR list_sum(counts) <> n_tokens)
+UNION ALL SELECT 'token id without a dictionary entry', EXISTS (
+    SELECT 1 FROM (SELECT DISTINCT tokenizer, unnest(token_ids) AS token_id FROM token_blocks) b
+    ANTI JOIN tokens t ON t.tokenizer = b.tokenizer AND t.token_id = b.token_id)
 UNION ALL SELECT 'document count differs from ledger', EXISTS (
     SELECT 1 FROM sources s LEFT JOIN (SELECT source_id, count(*) AS n FROM documents GROUP BY source_id) d USING (source_id)
     WHERE s.status = 'done' AND coalesce(d.n, 0) <> s.n_docs)
-UNION ALL SELECT 'token total differs from documents', (SELECT coalesce(sum(count), 0) FROM token_counts WHERE tokenizer = 'word')
+UNION ALL SELECT 'token total differs from documents', (SELECT coalesce(sum(n_tokens), 0) FROM token_blocks WHERE tokenizer = 'word')
                                                       <> (SELECT coalesce(sum(n_tokens), 0) FROM documents);

@@ -2,11 +2,16 @@
 -- Params: $period VARCHAR (a year such as '2019', or a crawl id), $lang VARCHAR or NULL (all languages),
 --         $tokenizer VARCHAR.
 -- Returns: token VARCHAR, count BIGINT; most frequent first, ties by token (a deterministic order).
-SELECT token, sum(count)::BIGINT AS count
-FROM token_counts
-WHERE (crawl = $period OR CAST(year AS VARCHAR) = $period)
-  AND tokenizer = $tokenizer
-  AND ($lang IS NULL OR lang = $lang)
-GROUP BY token
-HAVING sum(count) > 0
-ORDER BY count DESC, token
+WITH c AS (
+    SELECT token_id, sum(count)::BIGINT AS count
+    FROM (SELECT unnest(token_ids) AS token_id, unnest(counts) AS count
+          FROM token_blocks
+          WHERE (crawl = $period OR CAST(year AS VARCHAR) = $period)
+            AND tokenizer = $tokenizer
+            AND ($lang IS NULL OR lang = $lang))
+    GROUP BY token_id
+    HAVING sum(count) > 0
+)
+SELECT t.token, c.count
+FROM c JOIN tokens AS t ON t.tokenizer = $tokenizer AND t.token_id = c.token_id
+ORDER BY c.count DESC, t.token

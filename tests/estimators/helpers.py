@@ -17,9 +17,7 @@ def insert_token_counts(store, rows: pl.DataFrame) -> None:
         (pl.col("lang") if "lang" in rows.columns else pl.lit("en")).alias("lang"),
         pl.lit(1, pl.Int64).alias("source_id"), pl.lit("word").alias("tokenizer"),
     ).select("source_id", "crawl", "year", "lang", "block", "tokenizer", "token", "count")
-    store.con.register("_tc", df.to_arrow())
-    store.con.execute("INSERT INTO token_counts SELECT * FROM _tc")
-    store.con.unregister("_tc")
+    store.insert_token_counts(df)
 
 
 def sample_blocks(rng, probs: np.ndarray, blocks: int, tokens_per_block: int, topics: int = 0,

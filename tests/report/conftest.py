@@ -79,9 +79,7 @@ def build_store(path: str) -> Store:
     tc = counts.select(pl.lit(1, pl.Int64).alias("source_id"), pl.format("CC-MAIN-{}-10", "year").alias("crawl"),
                        pl.col("year").cast(pl.Int16), pl.lit("en").alias("lang"), pl.col("block").cast(pl.Int64),
                        pl.lit("word").alias("tokenizer"), "token", pl.col("count").cast(pl.Int64))
-    store.con.register("_tc", tc.to_arrow())
-    store.con.execute("INSERT INTO token_counts SELECT * FROM _tc")
-    store.con.unregister("_tc")
+    store.insert_token_counts(tc)
     compute_missing(store, CONFIG)
     return store
 

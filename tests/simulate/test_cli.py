@@ -21,8 +21,7 @@ def make_store(path) -> str:
             "source_id": 1, "crawl": "CC-MAIN-2019-35", "year": 2019, "lang": "en", "block": 0, "tokenizer": "word",
             "token": [f"w{i}" for i in range(counts.size)], "count": counts.astype(np.int64),
         })
-        store.con.register("rows", rows.to_arrow())
-        store.con.execute("INSERT INTO token_counts SELECT * FROM rows")
+        store.insert_token_counts(rows)
     return str(path)
 
 

@@ -19,9 +19,7 @@ def add_counts(store: Store, crawl: str, year: int, counts: np.ndarray, lang: st
         "source_id": 1, "crawl": crawl, "year": year, "lang": lang, "block": block, "tokenizer": "word",
         "token": [f"w{i:04d}" for i in range(len(counts))], "count": np.asarray(counts, dtype=np.int64),
     })
-    store.con.register("rows", rows.to_arrow())
-    store.con.execute("INSERT INTO token_counts SELECT * FROM rows")
-    store.con.unregister("rows")
+    store.insert_token_counts(rows)
 
 
 def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None) -> None:
