@@ -118,15 +118,11 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)
         next_id += 1
-    saved_threads = store.threads()
-    store.set_threads(1)  # leave the cores to the workers (A/B on 20k WET docs, 2 cores: +20-26% docs/s)
-    try:
+    with store.bulk_load():  # one DuckDB thread: the cores belong to the workers; one checkpoint at the end
         for result in instant:
             _finish(store, result, run_id, config, summary, on_file)
         for result in _run(jobs, config.workers):
             _finish(store, result, run_id, config, summary, on_file)
-    finally:
-        store.set_threads(saved_threads)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
