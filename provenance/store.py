@@ -48,8 +48,7 @@ class Store:
         elif self.path != ":memory:" and self._pending():
             self.con.close()  # written by an older provenance: upgrade once with write access
             try:
-                _connect(self.path, False).close()
-                with Store(self.path):
+                with Store(self.path):  # opening for writing migrates
                     pass
             except StoreError as exc:
                 raise StoreError(f"{self.path}: the store needs a schema upgrade, which needs write access ({exc})") from None

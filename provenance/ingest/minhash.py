@@ -125,11 +125,9 @@ def minhash_hashes(hashes: np.ndarray, lengths: np.ndarray, native: bool | None 
 
     Uses the compiled kernel when built (same arithmetic, tested equal); `native=False` forces numpy.
     """
-    from provenance.ingest.tokenize import _kernels
+    from provenance.ingest.tokenize import select_kernels
 
-    kernels = _kernels() if native is not False else None
-    if native and kernels is None:
-        raise RuntimeError("provenance._kernels is not built")
+    kernels = select_kernels(native)
     if kernels is None:
         shingles, doc = shingle_hashes(hashes, lengths)
         sig = signatures(shingles, doc, len(lengths))

@@ -56,9 +56,7 @@ def word_token_batch(texts: Sequence[str], native: bool | None = None) -> TokenB
 
     Both paths give identical results (tested); `native=False` forces the reference path.
     """
-    kernels = _kernels() if native is not False else None
-    if native and kernels is None:
-        raise RuntimeError("provenance._kernels is not built")
+    kernels = select_kernels(native)
     normalized = normalize_texts(texts)
     if kernels is None:
         return _reference_batch(normalized)
@@ -76,6 +74,14 @@ def _reference_batch(normalized: list[str | None]) -> TokenBatch:
     index, vocab, lengths = encode_tokens(tokens)
     vocab_hashes = hash_strings(vocab)
     return TokenBatch(vocab_hashes[index], index.astype(np.int32, copy=False), lengths, vocab_hashes, vocab)
+
+
+def select_kernels(native: bool | None) -> Any:
+    """The kernels module for native=None (when built) or True (required); None for False or not built."""
+    kernels = _kernels() if native is not False else None
+    if native and kernels is None:
+        raise RuntimeError("provenance._kernels is not built")
+    return kernels
 
 
 @lru_cache(maxsize=1)
