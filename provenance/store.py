@@ -206,8 +206,14 @@ def _upgrade_token_counts(con: duckdb.DuckDBPyConnection) -> None:
     upgrade_token_counts_table(con)
 
 
+def _upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
+    from provenance.tokencounts import upgrade_block_lists
+
+    upgrade_block_lists(con)
+
+
 # Schema files whose data change needs Python (run in the same transaction, right after the file).
-_DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts}
+_DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists}
 
 
 def _now() -> datetime:

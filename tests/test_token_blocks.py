@@ -1,4 +1,5 @@
-"""Token counts are stored per block as token-id lists with a token dictionary; token_counts is their row view."""
+"""Token counts are stored as a header row per block (token_blocks) and one row per (block, token) (block_tokens),
+with a token dictionary; token_counts is their row view."""
 from __future__ import annotations
 
 from collections import Counter
@@ -11,23 +12,40 @@ from provenance.ingest.pipeline import ingest
 from provenance.ingest.tokenize import word_tokenize
 from provenance.sqlfiles import schema_files
 from provenance.store import Store
-from provenance.tokencounts import token_id
+from provenance.tokencounts import token_id, upgrade_token_counts_table
 from tests.conftest import response_record, warcinfo
 
 
-def test_blocks_hold_ascending_distinct_ids_whose_counts_recount_the_texts_exactly(make_warc, tmp_path):
+def test_blocks_hold_distinct_ids_whose_counts_recount_the_texts_exactly(make_warc, tmp_path):
     path = make_warc("CC-MAIN-2021-04-x.warc.gz", [warcinfo(), *(response_record(i) for i in range(45))])
     db = str(tmp_path / "s.duckdb")
     ingest([str(path)], IngestConfig(db=db, workers=1, block_docs=20))
     with Store(db, read_only=True) as s:
-        for ids, counts, n in s.sql("SELECT token_ids, counts, n_tokens FROM token_blocks").fetchall():
-            assert ids == sorted(set(ids)) and len(counts) == len(ids) and sum(counts) == n and min(counts) > 0
-        assert s.sql("SELECT count(*) FROM token_blocks").fetchone()[0] == 3  # 45 documents in blocks of 20
+        heads = s.sql("SELECT block_id, source_id, n_tokens FROM token_blocks ORDER BY block_id").fetchall()
+        assert len(heads) == 3  # 45 documents in blocks of 20
+        assert [b >> 24 for b, _, _ in heads] == [src for _, src, _ in heads]  # block_id = source_id << 24 | number
+        assert [b & 0xFFFFFF for b, _, _ in heads] == [0, 1, 2]
+        for block_id, _, n in heads:
+            ids, counts = zip(*s.sql("SELECT token_id, count FROM block_tokens WHERE block_id = ?", [block_id]).fetchall())
+            assert len(set(ids)) == len(ids) and sum(counts) == n and min(counts) > 0
         expected = Counter(tok for (text,) in s.sql("SELECT text FROM texts").fetchall() for tok in word_tokenize(text))
         stored = dict(s.sql("SELECT token, sum(count) FROM token_counts GROUP BY token").fetchall())
         assert stored == expected
         names = s.sql("SELECT token_id, token FROM tokens").fetchall()
         assert all(tid == token_id(tok) for tid, tok in names)  # ids are xxh3 of the token, as documented
+        assert s.check() == []
+
+
+def test_a_forced_reingest_replaces_the_files_block_rows(make_warc, tmp_path):
+    path = str(make_warc("CC-MAIN-2021-04-x.warc.gz", [warcinfo(), *(response_record(i) for i in range(30))]))
+    db = str(tmp_path / "s.duckdb")
+    ingest([path], IngestConfig(db=db, workers=1, block_docs=10))
+    with Store(db, read_only=True) as s:
+        before = s.sql("SELECT token, sum(count) FROM token_counts GROUP BY token ORDER BY token").fetchall()
+    ingest([path], IngestConfig(db=db, workers=1, block_docs=10, force=True))
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT token, sum(count) FROM token_counts GROUP BY token ORDER BY token").fetchall() == before
+        assert s.sql("SELECT count(*) FROM token_blocks").fetchone()[0] == 3
         assert s.check() == []
 
 
@@ -49,12 +67,7 @@ def test_the_consistency_check_names_a_token_id_missing_from_the_dictionary(make
 
 def test_a_store_with_the_old_token_counts_table_is_upgraded_on_open(tmp_path):
     db = str(tmp_path / "old.duckdb")
-    con = duckdb.connect(db)
-    con.execute("CREATE TABLE _migrations (name VARCHAR, applied_at TIMESTAMP)")
-    for path in schema_files():
-        if path.name < "0006":
-            con.execute(path.read_text())
-            con.execute("INSERT INTO _migrations VALUES (?, now())", [path.name])
+    con = _store_before(db, "0006")
     rows = pl.DataFrame({"source_id": [1, 1, 1, 1], "crawl": "CC-MAIN-2019-35", "year": [2019] * 4, "lang": "en",
                          "block": [7, 7, 7, 8], "tokenizer": "word", "token": ["b", "a", "\u00e9t\u00e9", "a"],
                          "count": [3, 2, 5, 1]})
@@ -67,3 +80,33 @@ def test_a_store_with_the_old_token_counts_table_is_upgraded_on_open(tmp_path):
         assert got == [(7, "a", 2), (7, "b", 3), (7, "\u00e9t\u00e9", 5), (8, "a", 1)]
         assert s.sql("SELECT n_tokens FROM token_blocks ORDER BY block").fetchall() == [(10,), (1,)]
         assert s.sql("SELECT text FROM texts").fetchall() == [("kept",)]
+
+
+def test_a_store_with_token_id_lists_is_split_into_block_rows_on_open(tmp_path):
+    db = str(tmp_path / "lists.duckdb")
+    con = _store_before(db, "0007")
+    upgrade_token_counts_table(con)  # what 0006 ran
+    a, b = token_id("a"), token_id("b")
+    con.execute("INSERT INTO token_blocks VALUES (3, 'CC-MAIN-2019-35', 2019, 'en', 7, 'word', 5, ?, [2, 3]), "
+                "(3, 'CC-MAIN-2019-35', 2019, 'en', 8, 'word', 1, ?, [1]), (4, 'CC-MAIN-2019-35', 2019, 'de', 9, 'word', 4, ?, [4])",
+                [sorted([a, b]), [a], [b]])
+    con.execute("INSERT INTO tokens VALUES ('word', ?, 'a'), ('word', ?, 'b')", [a, b])
+    con.close()
+    with Store(db) as s:
+        got = s.sql("SELECT source_id, block, token, count FROM token_counts ORDER BY source_id, block, token").fetchall()
+        counts = dict(zip(sorted([a, b]), [2, 3]))
+        assert got == [(3, 7, "a", counts[a]), (3, 7, "b", counts[b]), (3, 8, "a", 1), (4, 9, "b", 4)]
+        ids = s.sql("SELECT source_id, block, block_id FROM token_blocks ORDER BY source_id, block").fetchall()
+        assert [i for _, _, i in ids] == [(3 << 24) | 0, (3 << 24) | 1, 4 << 24]
+        assert "block_tokens" in {r[0] for r in s.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def _store_before(db: str, version: str) -> duckdb.DuckDBPyConnection:
+    """A store as an older provenance left it: the schema files before `version`, nothing else."""
+    con = duckdb.connect(db)
+    con.execute("CREATE TABLE _migrations (name VARCHAR, applied_at TIMESTAMP)")
+    for path in schema_files():
+        if path.name < version:
+            con.execute(path.read_text())
+            con.execute("INSERT INTO _migrations VALUES (?, now())", [path.name])
+    return con

@@ -138,21 +138,23 @@ def load_unit_counts(
     Merging neighbouring blocks (same source, consecutive documents) keeps the dependence inside a
     unit, so a bootstrap over fewer, larger units stays valid; it only bounds the cost.
     """
-    tbl = query_arrow(store, "drift_block_counts", by=grouping.period, by_lang=grouping.by_lang, lang=lang,
-                      tokenizer=tokenizer)
-    if tbl.num_rows == 0:
+    params = dict(by=grouping.period, by_lang=grouping.by_lang, lang=lang, tokenizer=tokenizer)
+    heads = query_arrow(store, "drift_block_headers", **params)
+    if heads.num_rows == 0:
         where = f" for language {lang!r}" if lang else ""
         raise EstimatorError(f"no token counts with tokenizer {tokenizer!r}{where}; run 'provenance ingest' first")
-    periods = tbl.column("period").to_pylist()
-    langs = tbl.column("lang").to_pylist()
-    blocks = tbl.column("block").to_pylist()
-    ids = pa.concat_arrays([c.flatten() for c in tbl.column("token_ids").chunks])
-    counts = pa.concat_arrays([c.flatten() for c in tbl.column("counts").chunks])
-    row_offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(tbl.column("token_ids")).to_numpy())])
+    rows = query_arrow(store, "drift_block_counts", **params)
+    periods = heads.column("period").to_pylist()
+    langs = heads.column("lang").to_pylist()
+    blocks = heads.column("block").to_pylist()
+    ids = rows.column("token_id").combine_chunks()
+    counts = rows.column("count").combine_chunks()
+    rank = rows.column("rank").to_numpy()
+    row_offsets = np.concatenate([[0], np.cumsum(np.bincount(rank, minlength=len(periods)))])  # rows come in rank order
     encoded = pc.dictionary_encode(ids)
     token_ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     vocab = _token_names(store, tokenizer, encoded.dictionary)
-    # a unit (period, lang, block) can span consecutive rows: its entries are their concatenation
+    # a unit (period, lang, block) can span consecutive ranks: its entries are their concatenation
     starts = [i for i, key in enumerate(zip(periods, langs, blocks)) if i == 0 or key != (periods[i - 1], langs[i - 1], blocks[i - 1])]
     unit_periods, unit_langs = [periods[i] for i in starts], [langs[i] for i in starts]
     indptr = row_offsets[np.asarray([*starts, len(periods)], np.int64)]

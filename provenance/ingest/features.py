@@ -1,4 +1,4 @@
-"""Per-batch document features: tokens and their counts, text hash, language, MinHash, LSH band keys.
+"""Per-batch document features: tokens and their counts (token_blocks + block_tokens), text hash, language, MinHash, LSH band keys.
 
 A batch is columnar (lists per field); everything past text extraction runs vectorized over the
 batch in polars / numpy, so the cost per document is a few C calls, not Python loops over tokens.
@@ -17,6 +17,7 @@ from resiliparse.parse.lang import detect_fast
 from provenance.ingest import minhash
 from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, word_token_batch
 
+BLOCK_ID_BITS = 24  # block_id = source_id << 24 | the block row's number within its file
 LANG_CHARS = 2000  # the detector is linear in length; 2000 characters decide as well as 4000 (trigram profiles)
 
 
@@ -49,6 +50,13 @@ class BatchContext:
     langs: tuple[str, ...]
     hf: HFTokenizer | None = None
     seen_tokens: dict[str, set[int]] = field(default_factory=dict)  # token ids already emitted for this file, per tokenizer
+    blocks_emitted: list[int] = field(default_factory=lambda: [0])  # token_blocks rows so far in this file (block_id counter)
+
+    def next_block_ids(self, n: int) -> np.ndarray:
+        """Reserve n block ids: source_id << 24 | running number within the file (see sql/schema/0007)."""
+        start = self.blocks_emitted[0]
+        self.blocks_emitted[0] += n
+        return (np.int64(self.source_id) << BLOCK_ID_BITS) | np.arange(start, start + n, dtype=np.int64)
 
 
 def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
@@ -100,7 +108,7 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     )
     tables = {
         "documents": docs.to_arrow(),
-        "token_blocks": _token_blocks(docs, index, tb.vocab_hashes, lengths, WORD_TOKENIZER),
+        **_token_blocks(docs, index, tb.vocab_hashes, lengths, WORD_TOKENIZER, ctx),
         "tokens": _new_tokens(tb.vocab_hashes, vocab, WORD_TOKENIZER, ctx.seen_tokens.setdefault(WORD_TOKENIZER, set())),
         "signatures": pa.table({"doc_id": doc_id, "minhash": _blobs(sig)}),
         "band_keys": _band_rows(doc_id, keys),
@@ -109,15 +117,20 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
         hf_tokens = pl.Series("tokens", ctx.hf.tokens(batch.text), dtype=pl.List(pl.String))
         hf_index, hf_vocab, hf_lengths = minhash.encode_tokens(hf_tokens)
         hf_ids = minhash.hash_strings(hf_vocab)
-        tables["token_blocks"] = pa.concat_tables([tables["token_blocks"], _token_blocks(docs, hf_index, hf_ids, hf_lengths, ctx.hf.name)])
+        for name, table in _token_blocks(docs, hf_index, hf_ids, hf_lengths, ctx.hf.name, ctx).items():
+            tables[name] = pa.concat_tables([tables[name], table])
         tables["tokens"] = pa.concat_tables([tables["tokens"], _new_tokens(hf_ids, hf_vocab, ctx.hf.name, ctx.seen_tokens.setdefault(ctx.hf.name, set()))])
     if ctx.keep_text:
         tables["texts"] = pa.table({"doc_id": doc_id, "text": batch.text})
     return tables, dropped
 
 
-def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray, tokenizer: str) -> pa.Table:
-    """Count tokens per (crawl, year, lang, block) group: one row per group, ascending token ids + counts."""
+def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray, tokenizer: str,
+                  ctx: BatchContext) -> dict[str, pa.Table]:
+    """Count tokens per (crawl, year, lang, block) group: a token_blocks row per group, block_tokens rows per (group, token).
+
+    Within a group, block_tokens rows come in ascending token id order.
+    """
     keys = ["source_id", "crawl", "year", "lang", "block"]
     groups = docs.select(keys).with_row_index("row").group_by(keys, maintain_order=True).agg(pl.col("row"))
     group_of_doc = np.empty(len(docs), np.int64)
@@ -136,18 +149,22 @@ def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, 
     else:
         key, counts = np.unique(key, return_counts=True)
     group = key // n_vocab
-    offsets = np.searchsorted(group, np.arange(len(groups) + 1)).astype(np.int32)
-    ids = vocab_ids[order][key % n_vocab]
-    cumulative = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-    n_tokens = cumulative[offsets[1:]] - cumulative[offsets[:-1]]
-    table = pa.table({
+    n_tokens = np.bincount(group, weights=counts, minlength=len(groups)).astype(np.int64)
+    nonempty = n_tokens > 0  # a group of empty documents has nothing to count
+    block_id = np.zeros(len(groups), np.int64)
+    block_id[nonempty] = ctx.next_block_ids(int(nonempty.sum()))
+    headers = pa.table({
+        "block_id": pa.array(block_id, pa.int64()),
         **{k: groups[k].to_arrow() for k in keys},
         "tokenizer": pa.array([tokenizer] * len(groups), pa.string()),
         "n_tokens": pa.array(n_tokens, pa.int64()),
-        "token_ids": pa.ListArray.from_arrays(pa.array(offsets), pa.array(ids, pa.uint64())),
-        "counts": pa.ListArray.from_arrays(pa.array(offsets), pa.array(counts.astype(np.int64), pa.int64())),
+    }).filter(pa.array(nonempty))
+    rows = pa.table({
+        "block_id": pa.array(block_id[group], pa.int64()),
+        "token_id": pa.array(vocab_ids[order][key % n_vocab], pa.uint64()),
+        "count": pa.array(counts.astype(np.int64), pa.int64()),
     })
-    return table.filter(pa.array(n_tokens > 0))  # a group of empty documents has nothing to count
+    return {"token_blocks": headers, "block_tokens": rows}
 
 
 def _new_tokens(vocab_ids: np.ndarray, vocab: pa.Array, tokenizer: str, seen: set[int] | None) -> pa.Table:

@@ -27,7 +27,7 @@ from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
-TABLES = ("documents", "texts", "token_blocks", "tokens", "signatures", "band_keys")
+TABLES = ("documents", "texts", "token_blocks", "block_tokens", "tokens", "signatures", "band_keys")
 SHARED_TABLES = ("tokens",)  # not per source: never deleted with a source
 
 

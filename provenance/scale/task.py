@@ -147,7 +147,14 @@ def _split(parts: dict[str, list[str]], table: str, n: int, crawl_of_part: dict[
     if table in SHARED_TABLES:  # the token dictionary belongs to no crawl: file it under the first
         return [(sorted(set(crawl_of_part.values()))[0], local)]
     data = pq.read_table(local)
-    crawl_col = data["crawl"] if "crawl" in data.column_names else pa.array([crawl_of_part[d] for d in data["doc_id"].to_pylist()])
+    if "crawl" in data.column_names:
+        crawl_col = data["crawl"]
+    elif "doc_id" in data.column_names:
+        crawl_col = pa.array([crawl_of_part[d] for d in data["doc_id"].to_pylist()])
+    else:  # block_tokens: the crawl of its token_blocks row in the same batch
+        heads = pq.read_table(next(p for p in parts["token_blocks"] if _part_number(p) == n), columns=["block_id", "crawl"])
+        crawl_of_block = dict(zip(heads["block_id"].to_pylist(), heads["crawl"].to_pylist()))
+        crawl_col = pa.array([crawl_of_block[b] for b in data["block_id"].to_pylist()])
     pieces = []
     for i, crawl in enumerate(sorted(set(crawl_of_part.values()))):
         piece = data.filter(pc.equal(crawl_col, crawl))

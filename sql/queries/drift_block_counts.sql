@@ -1,19 +1,8 @@
--- Token counts per resampling unit (period, language, block), read straight from token_blocks rows
--- (already CSR rows: ascending token ids with their counts). A unit can span several rows (a block
--- with documents of several years or languages when those are not part of the grouping); the client
--- sums them. Shared by the drift and tails estimators.
--- Params: $by ('year' | 'crawl'), $by_lang (BOOLEAN: keep lang, else NULL), $lang (VARCHAR or NULL:
---         restrict to one language), $tokenizer (VARCHAR, e.g. 'word').
--- Columns: period VARCHAR, lang VARCHAR, block BIGINT, token_ids UBIGINT[], counts BIGINT[].
-SELECT period, lang, block, token_ids, counts
-FROM (
-    SELECT CASE WHEN $by = 'crawl' THEN crawl ELSE CAST(year AS VARCHAR) END AS period,
-           CASE WHEN $by_lang THEN lang END AS lang,
-           block, token_ids, counts, year AS row_year, lang AS row_lang
-    FROM token_blocks
-    WHERE tokenizer = $tokenizer
-      AND ($lang IS NULL OR lang = $lang)
-      AND n_tokens > 0
-)
-WHERE period IS NOT NULL
-ORDER BY period, lang NULLS FIRST, block, row_year NULLS FIRST, row_lang NULLS FIRST;  -- results must not depend on scan order
+-- Token counts of the resampling units' token_blocks rows (sql/views/drift_units.sql), tagged with
+-- the row's rank and in rank order; drift_block_headers.sql names the ranks. Shared by the drift and
+-- tails estimators.
+-- Params: $by ('year' | 'crawl'), $by_lang (BOOLEAN), $lang (VARCHAR or NULL), $tokenizer (VARCHAR).
+-- Columns: rank BIGINT, token_id UBIGINT, count BIGINT.
+SELECT u.rank, c.token_id, c.count
+FROM block_tokens AS c JOIN drift_units($by, $by_lang, $lang, $tokenizer) AS u USING (block_id)
+ORDER BY u.rank  -- token order within a rank is irrelevant to the estimators
