@@ -113,7 +113,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     for item in inputs:
         result = _precheck(item, unchanged, config)
         if result is None:
-            jobs.append(FileJob(item.path, next_id, str(staging / str(next_id)), config, known))
+            jobs.append(FileJob(item.path, next_id, str(staging / str(next_id)), config, known, part_compression="none"))
         else:
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)

@@ -2,18 +2,26 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import xxhash
 
 _PSL = None
+# scheme://host[:port] followed by a path, query, fragment or the end: the common case, where the
+# host is exactly what urlsplit(...).hostname returns (tested); anything else goes to urlsplit.
+_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9._~-]+)(?::[0-9]*)?(?=[/?#]|$)")
 
 
 def split_host(url: str) -> str | None:
     """Return the lower-cased host of a URL, or None."""
+    url = url.strip()
+    m = _PLAIN_HOST.match(url)
+    if m is not None:
+        return m.group(1).lower()
     try:
-        return urlsplit(url.strip()).hostname
+        return urlsplit(url).hostname
     except ValueError:
         return None
 

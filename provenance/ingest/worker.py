@@ -40,6 +40,9 @@ class FileJob:
     config: IngestConfig
     skip_hashes: frozenset[str] = frozenset()
     sha256: str | None = None  # already known (the caller hashed the file); local files only
+    # Parts that are loaded and deleted on the same machine are written uncompressed (3x cheaper to
+    # write, measured); parts that are published as shards keep lz4.
+    part_compression: str = "lz4"
 
 
 @dataclass
@@ -118,7 +121,7 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
     ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
     crawl = cfg.crawl or crawl_from_name(job.path)
-    writer = _PartWriter(Path(job.staging), res)
+    writer = _PartWriter(Path(job.staging), res, job.part_compression)
     batch, ordinal = Batch(), 0
     with open_input(job.path) as f:
         for item in read_stream(f, cfg.max_record_bytes, info):
@@ -177,8 +180,8 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
 class _PartWriter:
     """Write each batch's tables as Parquet parts in the file's staging folder."""
 
-    def __init__(self, folder: Path, res: FileResult) -> None:
-        self.folder, self.res, self.n = folder, res, 0
+    def __init__(self, folder: Path, res: FileResult, compression: str) -> None:
+        self.folder, self.res, self.n, self.compression = folder, res, 0, compression
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, batch: Batch, ctx: BatchContext) -> None:
@@ -188,7 +191,8 @@ class _PartWriter:
         for name, table in tables.items():
             if table.num_rows:
                 path = self.folder / f"{name}-{self.n:05d}.parquet"
-                pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
+                pq.write_table(table, path, compression=self.compression, use_dictionary=False,  # dictionary pages cost more than they save here
+                               write_statistics=self.compression != "none")
                 self.res.parts.setdefault(name, []).append(str(path))
         self.n += 1
 

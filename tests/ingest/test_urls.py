@@ -1,0 +1,40 @@
+"""URL parts: the fast host path agrees with urllib on every URL, and registered domains follow the public suffix list."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.ingest.urls import registered_domain, split_host
+
+HOST_CHARS = "abcXYZ019.-_~%:@[]\u00e9\t "
+TAIL_CHARS = "/?#:@ab\t\n%"
+
+
+def _reference(url: str) -> str | None:
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(["http", "https", "HTTP", "ftp", "h2+x", ""]),
+       st.text(HOST_CHARS, max_size=12), st.sampled_from(["", ":80", ":", ":8x", ":65536"]), st.text(TAIL_CHARS, max_size=8))
+def test_the_host_is_what_urlsplit_says_for_any_url(scheme, host, port, tail):
+    url = f"{scheme}://{host}{port}{tail}"
+    assert split_host(url) == _reference(url)
+
+
+def test_common_urls_give_lower_case_hosts():
+    assert split_host("https://WWW.Example.COM:8080/a?b#c") == "www.example.com"
+    assert split_host("http://user:pw@host.example/") == "host.example"
+    assert split_host("http://[::1]:80/") == "::1"
+    assert split_host("not a url") is None
+
+
+def test_registered_domains_follow_the_public_suffix_list():
+    assert registered_domain("a.b.example.co.uk") == "example.co.uk"
+    assert registered_domain("192.0.2.7") == "192.0.2.7"
+    assert registered_domain(None) is None
