@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest.http import parse_response
+from provenance.ingest.http import looks_binary, parse_response
 from provenance.ingest.readers import RawRecord
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
@@ -70,6 +70,8 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         return Skipped("bad-http")
     if not 200 <= http.status < 300:
         return Skipped("http-status")
+    if http.problem and looks_binary(http.body):  # still compressed (unknown or broken Content-Encoding): not text
+        return Skipped("undecodable-body")
     return _from_body(http.body, http.content_type, http.charset, http.problem)
 
 

@@ -54,16 +54,27 @@ def _status(line: str) -> int | None:
 
 
 def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[bytes, str | None]:
-    """Undo Transfer-Encoding: chunked and Content-Encoding: gzip/deflate; return (body, problem)."""
+    """Undo Transfer-Encoding: chunked and Content-Encoding (gzip, deflate, br; stacked ones in reverse order).
+
+    Returns (body, problem). A body that does not decode as labelled is returned as it is with a
+    problem: crawlers often store the decoded body under the original header.
+    """
     problem = None
     if "chunked" in headers.get("transfer-encoding", "").lower():
         body, problem = dechunk(body)
-    encoding = headers.get("content-encoding", "").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        body, problem2 = _inflate(body, encoding, max_bytes)
+    codings = [c.strip() for c in headers.get("content-encoding", "").lower().split(",") if c.strip()]
+    for coding in reversed(codings):  # "gzip, br" was gzipped first, then brotli'd
+        if coding in ("gzip", "x-gzip", "deflate"):
+            body, problem2 = _inflate(body, coding, max_bytes)
+        elif coding == "br":
+            body, problem2 = _unbrotli(body, max_bytes)
+        elif coding in ("identity", "none"):
+            continue
+        else:
+            problem2 = f"unsupported Content-Encoding {coding!r}"
         problem = problem or problem2
-    elif encoding not in ("", "identity", "none"):
-        problem = problem or f"unsupported Content-Encoding {encoding!r}"
+        if problem2:
+            break
     return body, problem
 
 
@@ -102,3 +113,33 @@ def _inflate(body: bytes, encoding: str, max_bytes: int) -> tuple[bytes, str | N
             return out[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
         return out, None
     return body, f"cannot decode Content-Encoding {encoding}"
+
+
+BROTLI_FEED = 1024  # input per call: brotli has no output limit, so the body is fed in small slices
+
+
+def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+    import brotli
+
+    d, out, size = brotli.Decompressor(), [], 0
+    try:
+        for i in range(0, len(body), BROTLI_FEED):
+            chunk = d.process(body[i : i + BROTLI_FEED])
+            out.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
+    except brotli.error:
+        return body, "cannot decode Content-Encoding br"
+    if not d.is_finished():
+        return b"".join(out), "brotli body cut off"
+    return b"".join(out), None
+
+
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
+
+
+def looks_binary(body: bytes) -> bool:
+    """Whether a payload is not text: over 2% control bytes (not tab, newlines, form feed) in its first 4 KB."""
+    head = body[:4096]
+    return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 50

@@ -113,6 +113,27 @@ def test_http_bodies_are_dechunked_inflated_and_decoded_by_charset(make_warc, tm
     assert all("cr\u00e8me br\u00fbl\u00e9e" in t for t in texts)
 
 
+def test_brotli_and_stacked_content_encodings_are_decoded_and_undecodable_bodies_skipped(make_warc, tmp_path):
+    import brotli
+
+    page = html_page("Caf\u00e9", "cr\u00e8me br\u00fbl\u00e9e et na\u00efvet\u00e9 " * 10)
+    gz = zlib.compressobj(6, zlib.DEFLATED, 31)
+    gzipped = gz.compress(page) + gz.flush()
+    binary = bytes(range(256)) * 8  # what a zstd or garbled body looks like
+    recs = [
+        warc_record("response", http_response(brotli.compress(page), extra=[("Content-Encoding", "br")]), "https://b.example/1", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(brotli.compress(gzipped), extra=[("Content-Encoding", "gzip, br")]), "https://b.example/2", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(page, extra=[("Content-Encoding", "br")]), "https://b.example/3", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(binary, extra=[("Content-Encoding", "zstd")]), "https://b.example/4", content_type="application/http; msgtype=response"),
+    ]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("br.warc.gz", recs)), "--db", db)
+    texts = [t for (t,) in rows(db, "SELECT text FROM texts ORDER BY doc_id")]
+    assert len(texts) == 3 and all("cr\u00e8me br\u00fbl\u00e9e" in t for t in texts)  # 3: stored decoded, header kept
+    skips = json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0])
+    assert skips == {"decode-warning": 1, "undecodable-body": 1}
+
+
 def test_wet_conversion_records_are_kept_as_they_are(make_warc, tmp_path):
     text = "Plain extracted text from a WET file.\nSecond line about tidal pools."
     recs = [warcinfo("CC-MAIN-2021-04"), warc_record("conversion", text.encode(), "https://w.example/", "2021-01-20T00:00:00Z", "text/plain")]

@@ -1,0 +1,35 @@
+"""HTTP payload decoding: every Content-Encoding stops at the output bound, and text is told from binary."""
+from __future__ import annotations
+
+import random
+import zlib
+
+import brotli
+
+from provenance.ingest.http import decode_body, looks_binary
+
+
+def test_a_brotli_body_is_decoded_up_to_the_bound_and_no_further():
+    bomb = brotli.compress(b"\0" * (8 << 20))  # 8 MiB of zeros in a few bytes
+    body, problem = decode_body(bomb, {"content-encoding": "br"}, max_bytes=1 << 20)
+    assert len(body) == 1 << 20 and "truncated" in problem
+
+
+def test_a_gzip_body_is_decoded_up_to_the_bound_and_no_further():
+    gz = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = gz.compress(b"\0" * (8 << 20)) + gz.flush()
+    body, problem = decode_body(bomb, {"content-encoding": "gzip"}, max_bytes=1 << 20)
+    assert len(body) == 1 << 20 and "truncated" in problem
+
+
+def test_a_cut_brotli_body_keeps_what_decoded_and_says_so():
+    rng = random.Random(1)
+    data = brotli.compress(" ".join(f"w{rng.randrange(10**6)}" for _ in range(20000)).encode())
+    body, problem = decode_body(data[: len(data) // 2], {"content-encoding": "br"}, max_bytes=1 << 20)
+    assert body and problem == "brotli body cut off"
+
+
+def test_text_is_not_binary_and_compressed_bytes_are():
+    assert not looks_binary("Caf\u00e9\tcr\u00e8me\r\n\f".encode() * 100)
+    assert not looks_binary(b"")
+    assert looks_binary(zlib.compress(b"some text " * 500))
