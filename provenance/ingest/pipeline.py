@@ -22,8 +22,7 @@ from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.tokenize import HFTokenizer
-from provenance.ingest.worker import SHARED_TABLES, TABLES, FileJob, FileResult, process_file
+from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, run_job
 from provenance.store import Store
 
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
@@ -89,6 +88,8 @@ class IngestSummary:
 def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = None) -> IngestSummary:
     """Ingest files, directories, globs and *.paths listings into the store at config.db."""
     if config.tokenizer:
+        from provenance.ingest.tokenize import HFTokenizer
+
         HFTokenizer(config.tokenizer)  # fail fast, before any file is read
     with Store(config.db) as store:
         return ingest_into(store, paths, config, on_file)
@@ -158,11 +159,11 @@ def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
     """
     if len(jobs) <= 1:
         for job in jobs:
-            yield process_file(job)
+            yield run_job(job)
         return
     ctx = multiprocessing.get_context("spawn")  # fork is unsafe with polars' and DuckDB's threads
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        futures: list[Future[FileResult]] = [pool.submit(process_file, job) for job in jobs]
+        futures: list[Future[FileResult]] = [pool.submit(run_job, job) for job in jobs]
         for fut in as_completed(futures):
             yield fut.result()
 

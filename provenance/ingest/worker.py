@@ -5,13 +5,11 @@ store. Parts are written batch by batch, so memory is bounded by the batch size,
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -21,67 +19,17 @@ import pyarrow.parquet as pq
 from provenance.config import IngestConfig
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
+from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
-TABLES = ("documents", "texts", "token_blocks", "block_tokens", "tokens", "signatures", "band_keys")
-SHARED_TABLES = ("tokens",)  # not per source: never deleted with a source
-
-
-
-@dataclass(frozen=True)
-class FileJob:
-    path: str
-    source_id: int
-    staging: str
-    config: IngestConfig
-    skip_hashes: frozenset[str] = frozenset()
-    sha256: str | None = None  # already known (the caller hashed the file); local files only
-    # Parts that are loaded and deleted on the same machine are written uncompressed (3x cheaper to
-    # write, measured); parts that are published as shards keep lz4.
-    part_compression: str = "lz4"
-
-
-@dataclass
-class FileResult:
-    """What happened to one input file; `parts` are the Parquet files to load, per table."""
-
-    path: str
-    source_id: int
-    status: str = "done"  # done | failed | skipped
-    sha256: str | None = None
-    size: int | None = None
-    mtime: float | None = None
-    format: str = "unknown"
-    compression: str = "none"
-    crawl: str | None = None
-    n_records: int = 0
-    n_docs: int = 0
-    n_sampled_out: int = 0
-    n_faults: int = 0
-    record_counts: dict[str, int] = field(default_factory=dict)
-    skip_counts: dict[str, int] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
-    parts: dict[str, list[str]] = field(default_factory=dict)
-    started_at: datetime | None = None
-    seconds: float = 0.0
-    note: str | None = None
 
 
 class _Timeout(Exception):
     pass
-
-
-def sha256_file(path: str) -> str:
-    """Return the hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def process_file(job: FileJob) -> FileResult:
@@ -252,4 +200,4 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-__all__ = ["FileJob", "FileResult", "process_file", "sha256_file", "TABLES"]
+__all__ = ["FileJob", "FileResult", "process_file", "sha256_file", "TABLES", "SHARED_TABLES"]

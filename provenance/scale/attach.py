@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import duckdb
 
 from provenance.errors import StoreError
-from provenance.ingest.worker import SHARED_TABLES, TABLES
+from provenance.ingest.jobs import SHARED_TABLES, TABLES
 from provenance.scale.layout import ERRORS, LEDGER, ShardDir
 from provenance.store import Store
 

@@ -22,7 +22,7 @@ from provenance.ingest.inputs import expand_inputs
 from provenance.ingest.pipeline import IngestSummary, OnFile
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
-from provenance.ingest.worker import FileResult
+from provenance.ingest.jobs import FileResult
 from provenance.scale.layout import LEDGER, RUNS, ShardDir, allocate_source_ids
 from provenance.scale.task import (
     ShardTask,

@@ -1,0 +1,74 @@
+"""What a worker is given and what it returns: light types the writer needs without the worker's imports.
+
+The writer process (pipeline.py) imports only this module; the worker's heavy imports (polars,
+pyarrow, resiliparse, the kernels) happen in the worker processes, through `run_job`.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from provenance.config import IngestConfig
+from provenance.ingest.readers import Fault
+
+TABLES = ("documents", "texts", "token_blocks", "block_tokens", "tokens", "signatures", "band_keys")
+SHARED_TABLES = ("tokens",)  # not per source: never deleted with a source
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str
+    source_id: int
+    staging: str
+    config: IngestConfig
+    skip_hashes: frozenset[str] = frozenset()
+    sha256: str | None = None  # already known (the caller hashed the file); local files only
+    # Parts that are loaded and deleted on the same machine are written uncompressed (3x cheaper to
+    # write, measured); parts that are published as shards keep lz4.
+    part_compression: str = "lz4"
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file; `parts` are the Parquet files to load, per table."""
+
+    path: str
+    source_id: int
+    status: str = "done"  # done | failed | skipped
+    sha256: str | None = None
+    size: int | None = None
+    mtime: float | None = None
+    format: str = "unknown"
+    compression: str = "none"
+    crawl: str | None = None
+    n_records: int = 0
+    n_docs: int = 0
+    n_sampled_out: int = 0
+    n_faults: int = 0
+    record_counts: dict[str, int] = field(default_factory=dict)
+    skip_counts: dict[str, int] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    started_at: datetime | None = None
+    seconds: float = 0.0
+    note: str | None = None
+
+
+def sha256_file(path: str) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_job(job: FileJob) -> FileResult:
+    """process_file(job), importing the worker where it runs (the function a process pool is given)."""
+    from provenance.ingest.worker import process_file
+
+    return process_file(job)
+
+
+__all__ = ["FileJob", "FileResult", "TABLES", "SHARED_TABLES", "sha256_file", "run_job"]
