@@ -7,7 +7,7 @@ consecutive documents of one source) in rows, integer token ids in columns. Unit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -63,12 +63,13 @@ class UnitCounts:
     indptr: np.ndarray  # entries of unit u: indptr[u] .. indptr[u+1]
     token: np.ndarray  # int32 token id per entry
     count: np.ndarray  # float64 count per entry (float: bincount weights)
-    unit_tokens: np.ndarray = field(init=False)
     blocks_per_unit: np.ndarray | None = None
+    unit_tokens: np.ndarray = None  # type: ignore[assignment]  # tokens per unit; computed when not given
 
     def __post_init__(self) -> None:
-        cumulative = np.concatenate(([0.0], np.cumsum(self.count)))
-        self.unit_tokens = cumulative[self.indptr[1:]] - cumulative[self.indptr[:-1]]
+        if self.unit_tokens is None:
+            cumulative = np.concatenate(([0.0], np.cumsum(self.count)))
+            self.unit_tokens = cumulative[self.indptr[1:]] - cumulative[self.indptr[:-1]]
         if self.blocks_per_unit is None:
             self.blocks_per_unit = np.ones(len(self.indptr) - 1, np.int64)
 
@@ -147,21 +148,24 @@ def load_unit_counts(
     periods = heads.column("period").to_pylist()
     langs = heads.column("lang").to_pylist()
     blocks = heads.column("block").to_pylist()
-    ids = rows.column("token_id").combine_chunks()
-    counts = rows.column("count").combine_chunks()
     rank = rows.column("rank").to_numpy()
-    row_offsets = np.concatenate([[0], np.cumsum(np.bincount(rank, minlength=len(periods)))])  # rows come in rank order
-    encoded = pc.dictionary_encode(ids)
-    token_ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    vocab = _token_names(store, tokenizer, encoded.dictionary)
+    order = np.argsort(rank, kind="stable")  # entries grouped by rank
+    row_offsets = np.concatenate([[0], np.cumsum(np.bincount(rank, minlength=len(periods)))])
+    encoded = pc.dictionary_encode(rows.column("token_id").combine_chunks())
+    ids = encoded.dictionary.to_numpy()
+    by_id = np.argsort(ids)  # token index = rank of the id: the same vocabulary order whatever the scan order
+    index_of = np.empty(len(ids), np.int32)
+    index_of[by_id] = np.arange(len(ids), dtype=np.int32)
+    token_ids = index_of[encoded.indices.to_numpy()][order]
+    counts = rows.column("count").to_numpy()[order]
+    vocab = _token_names(store, tokenizer, pa.array(ids[by_id], pa.uint64()))
     # a unit (period, lang, block) can span consecutive ranks: its entries are their concatenation
     starts = [i for i, key in enumerate(zip(periods, langs, blocks)) if i == 0 or key != (periods[i - 1], langs[i - 1], blocks[i - 1])]
     unit_periods, unit_langs = [periods[i] for i in starts], [langs[i] for i in starts]
     indptr = row_offsets[np.asarray([*starts, len(periods)], np.int64)]
     cells, cell_of_unit = _cells(unit_periods, unit_langs)
     return _merge_units(
-        UnitCounts(cells, vocab, cell_of_unit, indptr.astype(np.int64), token_ids,
-                   counts.to_numpy(zero_copy_only=False).astype(np.float64)),
+        UnitCounts(cells, vocab, cell_of_unit, indptr.astype(np.int64), token_ids, counts),
         max_units,
     )
 
@@ -209,9 +213,10 @@ def _merge_units(data: UnitCounts, max_units: int) -> UnitCounts:
         keep.extend(bounds.tolist())
         blocks.extend(np.diff(np.concatenate(([lo], bounds))).tolist())
         cell_ptr.append(cell_ptr[-1] + groups)
-    indptr = data.indptr[np.asarray(keep, np.int64)]
-    return UnitCounts(data.cells, data.vocab, np.asarray(cell_ptr, np.int64), indptr, data.token,
-                      data.count, blocks_per_unit=np.asarray(blocks, np.int64))
+    keep_at = np.asarray(keep, np.int64)
+    per_unit = np.concatenate(([0.0], np.cumsum(data.unit_tokens)))[keep_at]
+    return UnitCounts(data.cells, data.vocab, np.asarray(cell_ptr, np.int64), data.indptr[keep_at], data.token,
+                      data.count, blocks_per_unit=np.asarray(blocks, np.int64), unit_tokens=np.diff(per_unit))
 
 
 def resolve_baseline(cells: list[Cell], baseline: str, grouping: Grouping) -> str:
