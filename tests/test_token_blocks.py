@@ -110,3 +110,14 @@ def _store_before(db: str, version: str) -> duckdb.DuckDBPyConnection:
             con.execute(path.read_text())
             con.execute("INSERT INTO _migrations VALUES (?, now())", [path.name])
     return con
+
+
+def test_a_file_read_in_many_batches_adds_each_token_to_the_dictionary_once(make_warc, tmp_path):
+    path = make_warc("CC-MAIN-2021-04-x.warc.gz", [warcinfo(), *(response_record(i) for i in range(45))])
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(path)], IngestConfig(db=db, workers=1, batch_docs=10, block_docs=10))  # 5 batches
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*) - count(DISTINCT (tokenizer, token_id)) FROM tokens").fetchone()[0] == 0
+        expected = Counter(tok for (text,) in s.sql("SELECT text FROM texts").fetchall() for tok in word_tokenize(text))
+        assert s.sql("SELECT count(*) FROM tokens").fetchone()[0] == len(expected)
+        assert s.check() == []

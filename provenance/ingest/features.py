@@ -49,7 +49,7 @@ class BatchContext:
     keep_text: bool
     langs: tuple[str, ...]
     hf: HFTokenizer | None = None
-    seen_tokens: dict[str, set[int]] = field(default_factory=dict)  # token ids already emitted for this file, per tokenizer
+    seen_tokens: dict[str, np.ndarray] = field(default_factory=dict)  # sorted token ids already emitted for this file, per tokenizer
     blocks_emitted: list[int] = field(default_factory=lambda: [0])  # token_blocks rows so far in this file (block_id counter)
 
     def next_block_ids(self, n: int) -> np.ndarray:
@@ -109,7 +109,7 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     tables = {
         "documents": docs.to_arrow(),
         **_token_blocks(docs, index, tb.vocab_hashes, lengths, WORD_TOKENIZER, ctx),
-        "tokens": _new_tokens(tb.vocab_hashes, vocab, WORD_TOKENIZER, ctx.seen_tokens.setdefault(WORD_TOKENIZER, set())),
+        "tokens": _new_tokens(tb.vocab_hashes, vocab, WORD_TOKENIZER, ctx.seen_tokens),
         "signatures": pa.table({"doc_id": doc_id, "minhash": _blobs(sig)}),
         "band_keys": _band_rows(doc_id, keys),
     }
@@ -119,7 +119,7 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
         hf_ids = minhash.hash_strings(hf_vocab)
         for name, table in _token_blocks(docs, hf_index, hf_ids, hf_lengths, ctx.hf.name, ctx).items():
             tables[name] = pa.concat_tables([tables[name], table])
-        tables["tokens"] = pa.concat_tables([tables["tokens"], _new_tokens(hf_ids, hf_vocab, ctx.hf.name, ctx.seen_tokens.setdefault(ctx.hf.name, set()))])
+        tables["tokens"] = pa.concat_tables([tables["tokens"], _new_tokens(hf_ids, hf_vocab, ctx.hf.name, ctx.seen_tokens)])
     if ctx.keep_text:
         tables["texts"] = pa.table({"doc_id": doc_id, "text": batch.text})
     return tables, dropped
@@ -167,13 +167,20 @@ def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, 
     return {"token_blocks": headers, "block_tokens": rows}
 
 
-def _new_tokens(vocab_ids: np.ndarray, vocab: pa.Array, tokenizer: str, seen: set[int] | None) -> pa.Table:
-    """The batch's dictionary entries not yet emitted for this file (seen is updated)."""
-    if seen is None:
-        fresh = np.arange(len(vocab_ids))
+def _new_tokens(vocab_ids: np.ndarray, vocab: pa.Array, tokenizer: str, seen: dict[str, np.ndarray]) -> pa.Table:
+    """The batch's dictionary entries not yet emitted for this file; seen[tokenizer] (sorted ids) is updated.
+
+    vocab_ids are distinct (the batch's dictionary). Membership is a binary search in the sorted ids
+    emitted so far, and adding the fresh ones is a merge of two sorted runs (timsort): no Python loop.
+    """
+    known = seen.get(tokenizer, np.empty(0, np.uint64))
+    if len(known):
+        pos = np.searchsorted(known, vocab_ids)
+        pos[pos == len(known)] = 0
+        fresh = np.flatnonzero(known[pos] != vocab_ids)
     else:
-        fresh = np.asarray([i for i, h in enumerate(vocab_ids.tolist()) if h not in seen], np.int64)
-        seen.update(vocab_ids[fresh].tolist())
+        fresh = np.arange(len(vocab_ids))
+    seen[tokenizer] = np.sort(np.concatenate([known, np.sort(vocab_ids[fresh])]), kind="stable")
     return pa.table({
         "tokenizer": pa.array([tokenizer] * len(fresh), pa.string()),
         "token_id": pa.array(vocab_ids[fresh], pa.uint64()),

@@ -8,7 +8,7 @@ member), so good records before and after a fault are kept. Memory is bounded by
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Union
 
 from provenance.ingest.remote import open_input
@@ -26,10 +26,10 @@ class RawRecord:
     headers: dict[str, str]
     block: bytes
     fmt: str  # 'warc' | 'arc'
+    type: str = field(init=False)  # WARC-Type, lower-cased ('unknown' if absent)
 
-    @property
-    def type(self) -> str:
-        return self.headers.get("warc-type", "unknown").lower()
+    def __post_init__(self) -> None:
+        self.type = self.headers.get("warc-type", "unknown").lower()
 
 
 @dataclass
