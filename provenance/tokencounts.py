@@ -7,12 +7,14 @@ same hash the ingest kernel computes, so ids agree however the counts arrived.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
-import pyarrow as pa
 import xxhash
+
+if TYPE_CHECKING:  # imported where used: opening a store (its migrations) must not load them
+    import polars as pl
+    import pyarrow as pa
 
 BLOCK_KEYS = ["source_id", "crawl", "year", "lang", "block", "tokenizer"]
 BLOCK_ID_BITS = 24  # block_id = source_id << 24 | the block's number within its source (sql/schema/0007)
@@ -28,6 +30,8 @@ def to_blocks(rows: pl.DataFrame, first_block: dict[int, int] | None = None) -> 
 
     Block numbers within a source start at first_block[source_id] (default 0); a NULL source is 0.
     """
+    import polars as pl
+
     rows = rows.with_columns(*(pl.lit(None).alias(k) for k in BLOCK_KEYS if k not in rows.columns))
     rows = rows.with_columns(pl.col("year").cast(pl.Int16), pl.col("block").cast(pl.Int64), pl.col("source_id").cast(pl.Int64),
                              pl.col("crawl").cast(pl.String), pl.col("lang").cast(pl.String), pl.col("tokenizer").cast(pl.String),
@@ -60,6 +64,8 @@ def to_blocks(rows: pl.DataFrame, first_block: dict[int, int] | None = None) -> 
 
 def insert_token_counts(con: duckdb.DuckDBPyConnection, rows: Any) -> None:
     """Insert count rows (a polars or Arrow table) into token_blocks, block_tokens and tokens."""
+    import polars as pl
+
     frame = rows if isinstance(rows, pl.DataFrame) else pl.from_arrow(rows)
     first = dict(con.execute(f"SELECT block_id >> {BLOCK_ID_BITS}, max(block_id & {(1 << BLOCK_ID_BITS) - 1}) + 1 "
                              "FROM token_blocks GROUP BY ALL").fetchall())
@@ -92,6 +98,11 @@ def upgrade_token_counts_table(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DROP VIEW token_counts")
         return
     names = con.execute("SELECT DISTINCT tokenizer, token FROM token_counts").fetchall()
+    if not names:
+        con.execute("DROP TABLE token_counts")
+        return
+    import pyarrow as pa
+
     con.register("_token_ids", pa.table({"tokenizer": [n[0] for n in names], "token": [n[1] for n in names],
                                          "token_id": pa.array([token_id(n[1]) for n in names], pa.uint64())}))
     try:
