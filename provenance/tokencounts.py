@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import xxhash
 
-if TYPE_CHECKING:  # imported where used: opening a store (its migrations) must not load them
+if TYPE_CHECKING:  # imported where used: opening a store (its migrations) and ingest workers must not load them
+    import duckdb
     import polars as pl
     import pyarrow as pa
 

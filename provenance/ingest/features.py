@@ -16,8 +16,8 @@ from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import minhash
 from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, word_token_batch
+from provenance.tokencounts import BLOCK_ID_BITS
 
-BLOCK_ID_BITS = 24  # block_id = source_id << 24 | the block row's number within its file
 LANG_CHARS = 2000  # the detector is linear in length; 2000 characters decide as well as 4000 (trigram profiles)
 
 
