@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
 
 import duckdb
 
+from provenance import textfiles
 from provenance.errors import StoreError, StoreLockedError
 from provenance.sqlfiles import load_query, schema_files, view_files
 
@@ -42,6 +44,7 @@ class Store:
         self.path = str(path or default_db_path())
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
+        self.texts_dir = textfiles.texts_dir(self.path)  # document texts: Parquet files beside the store
         self.con = _connect(self.path, read_only)
         if not read_only:
             self.migrate()
@@ -53,11 +56,15 @@ class Store:
             except StoreError as exc:
                 raise StoreError(f"{self.path}: the store needs a schema upgrade, which needs write access ({exc})") from None
             self.con = _connect(self.path, read_only)
+        if read_only:
+            self._point_texts_view(temporary=True)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (a checkpoint happens on close)."""
         self.con.close()
+        if self.path == ":memory:":
+            shutil.rmtree(self.texts_dir, ignore_errors=True)
 
     def __enter__(self) -> "Store":
         return self
@@ -81,7 +88,26 @@ class Store:
             applied.append(path.name)
         for path in view_files():
             self.con.execute(path.read_text(encoding="utf-8"))
+        self._point_texts_view(temporary=False)
         return applied
+
+    def _point_texts_view(self, temporary: bool) -> None:
+        """(Re)define `texts` over this store's texts folder, wherever the store now lives.
+
+        A writable open rewrites the stored view; a read-only one shadows it with a temporary view
+        (a store that was moved or copied with its folder still reads its texts). A store attached to
+        Parquet shards keeps its shard view.
+        """
+        try:
+            if self.query("ingest_attached_dir").fetchone() is not None:
+                return
+        except duckdb.Error:
+            return  # not a provenance store: the commands say so themselves
+        if temporary and not (self.texts_dir / textfiles.SCHEMA_FILE).exists():
+            return  # copied without its folder: queries on texts say which files are missing
+        if not temporary:
+            textfiles.ensure(self.con, self.texts_dir)
+        self.con.execute(textfiles.view_sql(self.texts_dir, temporary))
 
     def _pending(self) -> bool:
         """Whether schema files are not yet applied (read-only check)."""
@@ -129,6 +155,10 @@ class Store:
             self.query("metrics_insert")
         finally:
             self.con.unregister("_metric_rows")
+
+    def insert_texts(self, rows: Any) -> None:
+        """Add (doc_id, text) rows to the store's texts files (see textfiles.add_texts)."""
+        textfiles.add_texts(self.con, self.texts_dir, rows)
 
     def insert_token_counts(self, rows: Any) -> None:
         """Insert token count rows (source_id, crawl, year, lang, block, tokenizer, token, count) as token_blocks."""
@@ -212,8 +242,13 @@ def _upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
     upgrade_block_lists(con)
 
 
+def _upgrade_texts_table(con: duckdb.DuckDBPyConnection) -> None:
+    textfiles.upgrade_texts_table(con)
+
+
 # Schema files whose data change needs Python (run in the same transaction, right after the file).
-_DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists}
+_DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists,
+                  "0008_texts_files.sql": _upgrade_texts_table}
 
 
 def _now() -> datetime:

@@ -74,12 +74,15 @@ def test_a_store_with_the_old_token_counts_table_is_upgraded_on_open(tmp_path):
     con.register("r", rows.to_arrow())
     con.execute("INSERT INTO token_counts SELECT * FROM r")
     con.execute("INSERT INTO texts VALUES (1, 'kept')")
+    con.execute("INSERT INTO sources (source_id, path, status) VALUES (0, 'old.warc.gz', 'done')")
     con.close()
     with Store(db, read_only=True) as s:  # a read-only open upgrades once with write access
         got = s.sql("SELECT block, token, count FROM token_counts ORDER BY block, token").fetchall()
         assert got == [(7, "a", 2), (7, "b", 3), (7, "\u00e9t\u00e9", 5), (8, "a", 1)]
         assert s.sql("SELECT n_tokens FROM token_blocks ORDER BY block").fetchall() == [(10,), (1,)]
         assert s.sql("SELECT text FROM texts").fetchall() == [("kept",)]
+        assert s.sql("SELECT count(*) FROM duckdb_views() WHERE view_name = 'texts' AND NOT temporary").fetchall() == [(1,)]
+    assert (tmp_path / "old.duckdb.texts" / "source-0.parquet").exists()  # 0008 moved the table's rows to a file
 
 
 def test_a_store_with_token_id_lists_is_split_into_block_rows_on_open(tmp_path):

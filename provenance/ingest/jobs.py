@@ -14,6 +14,7 @@ from provenance.ingest.readers import Fault
 
 TABLES = ("documents", "texts", "token_blocks", "block_tokens", "tokens", "signatures", "band_keys")
 SHARED_TABLES = ("tokens",)  # not per source: never deleted with a source
+FILE_TABLES = ("texts",)  # a local store keeps these as Parquet files beside it (textfiles.py), not as tables
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class FileJob:
     # Parts that are loaded and deleted on the same machine are written uncompressed (3x cheaper to
     # write, measured); parts that are published as shards keep lz4.
     part_compression: str = "lz4"
+    # Local ingest: all of the file's texts go to this one zstd Parquet file (moved into the store's
+    # texts folder at commit, see textfiles.py) instead of a part per batch.
+    texts_file: str | None = None
 
 
 @dataclass
@@ -71,4 +75,4 @@ def run_job(job: FileJob) -> FileResult:
     return process_file(job)
 
 
-__all__ = ["FileJob", "FileResult", "TABLES", "SHARED_TABLES", "sha256_file", "run_job"]
+__all__ = ["FileJob", "FileResult", "TABLES", "SHARED_TABLES", "FILE_TABLES", "sha256_file", "run_job"]

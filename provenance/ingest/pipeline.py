@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, run_job
+from provenance.ingest.jobs import FILE_TABLES, SHARED_TABLES, TABLES, FileJob, FileResult, run_job
 from provenance.store import Store
 
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
@@ -106,6 +107,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
     summary = IngestSummary(run_id, files=len(inputs))
     staging = _staging_dir(store.path)
+    textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     done = store.query("ingest_done_sources").fetchall()
     known = frozenset(r[3] for r in done)
     unchanged = {(r[0], r[1], r[2]) for r in done} | {(r[0], None, None) for r in done if is_remote(r[0])}
@@ -114,7 +116,9 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     for item in inputs:
         result = _precheck(item, unchanged, config)
         if result is None:
-            jobs.append(FileJob(item.path, next_id, str(staging / str(next_id)), config, known, part_compression="none"))
+            folder = staging / str(next_id)
+            jobs.append(FileJob(item.path, next_id, str(folder), config, known, part_compression="none",
+                                texts_file=str(folder / "texts.parquet")))
         else:
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)
@@ -175,7 +179,14 @@ def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, su
 
 
 def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
-    """Commit one file's ledger row, rows and faults in a single transaction."""
+    """Commit one file's ledger row, rows and faults in a single transaction.
+
+    The file's texts (one Parquet file, see textfiles.py) are moved into the store's texts folder
+    just before COMMIT; the `texts` view shows them only once the ledger row is committed. The files
+    of replaced sources are deleted after COMMIT (a crash in between leaves files no view shows,
+    removed by the next ingest).
+    """
+    placed, old = None, []
     try:
         with store.transaction():
             if res.sha256 and not config.force:
@@ -186,20 +197,27 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
                     return
             old = [r[0] for r in store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, force=config.force).fetchall()]
             if old:
-                for table in (*(t for t in TABLES if t not in SHARED_TABLES), "ingest_errors", "sources"):
+                for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "sources"):
                     store.query(f"ingest_delete_{table}", ids=old)
             _insert_source(store, res, run_id, config)
             for table in TABLES:
-                if res.parts.get(table):
+                if res.parts.get(table) and table not in FILE_TABLES:
                     store.query(f"ingest_load_{table}", files=res.parts[table])
             now = _now()
             for f in res.faults:
                 store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,
                             record_id=f.record_id, kind=f.kind, reason=f.reason, run_id=run_id, created_at=now)
+            if res.parts.get("texts"):
+                placed = textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id)
+    except BaseException:
+        if placed is not None:
+            placed.unlink(missing_ok=True)
+        raise
     finally:
         for files in res.parts.values():
             for part in files:
                 Path(part).unlink(missing_ok=True)
+    textfiles.remove(store.texts_dir, old)
 
 
 def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from provenance.config import IngestConfig
@@ -69,8 +70,17 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
     ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
     crawl = cfg.crawl or crawl_from_name(job.path)
-    writer = _PartWriter(Path(job.staging), res, job.part_compression)
+    writer = _PartWriter(Path(job.staging), res, job.part_compression, job.texts_file)
+    try:
+        _read_records(job, res, info, ctx, writer, crawl)
+    finally:
+        writer.close()  # also after a timeout: the texts file gets its footer, the records read so far are kept
+
+
+def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext, writer: "_PartWriter", crawl: str | None) -> None:
+    cfg = job.config
     batch, ordinal = Batch(), 0
+    res.crawl = crawl or "unknown"
     with open_input(job.path) as f:
         for item in read_stream(f, cfg.max_record_bytes, info):
             res.format, res.compression = info.format, _compression(info)
@@ -81,6 +91,7 @@ def _read_file(job: FileJob, res: FileResult) -> None:
             res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
             if item.type == "warcinfo":
                 crawl = cfg.crawl or warcinfo_crawl(item) or crawl
+                res.crawl = crawl or "unknown"
                 continue
             if _add_document(batch, item, res, cfg, crawl, ordinal):
                 ordinal += 1
@@ -91,7 +102,6 @@ def _read_file(job: FileJob, res: FileResult) -> None:
             res.size, res.sha256 = f.finish()
     if len(batch):
         writer.write(batch, ctx)
-    res.crawl = crawl or "unknown"
 
 
 def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConfig, crawl: str | None, ordinal: int) -> bool:
@@ -126,16 +136,27 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
 
 
 class _PartWriter:
-    """Write each batch's tables as Parquet parts in the file's staging folder."""
+    """Write each batch's tables as Parquet parts in the file's staging folder.
 
-    def __init__(self, folder: Path, res: FileResult, compression: str) -> None:
+    With texts_file, the texts of all batches go to that one file instead (a row group per batch,
+    zstd: the copy the store keeps, compressed here in the worker rather than by the writer).
+    """
+
+    def __init__(self, folder: Path, res: FileResult, compression: str, texts_file: str | None = None) -> None:
         self.folder, self.res, self.n, self.compression = folder, res, 0, compression
+        self.texts_file, self.texts_writer = texts_file, None
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, batch: Batch, ctx: BatchContext) -> None:
         tables, dropped = build_tables(batch, ctx)
+        with _Guard.hold():
+            self._write(tables, dropped)
+
+    def _write(self, tables: dict[str, "pa.Table"], dropped: int) -> None:
         _count(self.res.skip_counts, "lang-filtered", dropped)
         self.res.n_docs += tables["documents"].num_rows
+        if self.texts_file and "texts" in tables:
+            self._write_texts(tables.pop("texts"))
         for name, table in tables.items():
             if table.num_rows:
                 path = self.folder / f"{name}-{self.n:05d}.parquet"
@@ -143,6 +164,20 @@ class _PartWriter:
                                write_statistics=self.compression != "none")
                 self.res.parts.setdefault(name, []).append(str(path))
         self.n += 1
+
+    def _write_texts(self, table: "pa.Table") -> None:
+        if not table.num_rows:
+            return
+        if self.texts_writer is None:
+            self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
+            self.res.parts["texts"] = [self.texts_file]
+        self.texts_writer.write_table(table)
+
+    def close(self) -> None:
+        if self.texts_writer is not None:
+            with _Guard.hold():
+                self.texts_writer.close()
+                self.texts_writer = None
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -181,23 +216,47 @@ def _failed(res: FileResult, fault: Fault, t0: float) -> FileResult:
     return res
 
 
+class _Guard:
+    """While held, a deadline waits: a batch's parts are written whole or not at all."""
+
+    held = 0
+    expired = False
+
+    @classmethod
+    @contextmanager
+    def hold(cls) -> Iterator[None]:
+        cls.held += 1
+        try:
+            yield
+        finally:
+            cls.held -= 1
+        if cls.expired and not cls.held:
+            cls.expired = False
+            raise _Timeout()
+
+
 @contextmanager
 def _deadline(seconds: float | None) -> Iterator[None]:
-    """Raise _Timeout after `seconds` (main thread only; elsewhere no limit)."""
+    """Raise _Timeout after `seconds` (main thread only; elsewhere no limit), never inside _Guard.hold()."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def _alarm(signum: int, frame: object) -> None:
+        if _Guard.held:
+            _Guard.expired = True
+            return
         raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, _alarm)
+    _Guard.expired = False
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        _Guard.expired = False
 
 
 __all__ = ["FileJob", "FileResult", "process_file", "sha256_file", "TABLES", "SHARED_TABLES"]

@@ -22,9 +22,10 @@ def put_documents(store, year: int, texts: list[str], first_id: int, crawl: str 
     store.con.register("_docs", docs.to_arrow())
     store.con.execute("INSERT INTO documents BY NAME SELECT * FROM _docs")
     store.con.unregister("_docs")
-    store.con.register("_texts", pl.DataFrame({"doc_id": docs["doc_id"], "text": texts}).to_arrow())
-    store.con.execute("INSERT INTO texts SELECT * FROM _texts")
-    store.con.unregister("_texts")
+    store.insert_texts(pl.DataFrame({"doc_id": docs["doc_id"], "text": texts}).to_arrow())
+    # texts show for sources in the ledger; these doc ids (< 2**32) belong to source 0
+    store.con.execute("INSERT INTO sources (source_id, path, status) SELECT 0, 'generated', 'done' "
+                      "WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source_id = 0)")
 
 
 def make_corpora() -> dict[str, list[str]]:

@@ -1,3 +1,0 @@
--- Delete the texts rows of the given sources (doc_id >> 32 is the source_id).
--- Params: $ids BIGINT[].
-DELETE FROM texts WHERE (doc_id >> 32) IN (SELECT unnest($ids));

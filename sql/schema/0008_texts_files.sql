@@ -1,0 +1,9 @@
+-- Document texts move out of the store file into Parquet files beside it:
+-- <store>.texts/source-<source_id>.parquet (doc_id BIGINT, text VARCHAR), one per ingested file,
+-- zstd-compressed by the worker that read the file; `texts` becomes a view over the folder that
+-- keeps only sources in the ledger (sql/views/texts_files.sql).
+-- Why: DuckDB compressed every text with zstd in the single writer process (1.5 of its 2.7 CPU-s
+-- per 20,000 WET documents, measured), which capped ingest at ~7,000 documents/s on any number of
+-- cores. Workers now compress in parallel; the writer renames one file per input file.
+-- The copy of an older store's rows into the folder is a Python data step (provenance/textfiles.py,
+-- upgrade_texts_table), which then drops the table; a store attached to shards keeps its view.
