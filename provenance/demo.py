@@ -1,6 +1,7 @@
 """The demo: a fresh store from the bundled fixtures, every estimator, the simulator, and the HTML report."""
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import Any, Callable
 
 import polars as pl
 
+from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.errors import InputError, ProvenanceError
 from provenance.ingest.pipeline import IngestSummary, ingest
@@ -57,6 +59,7 @@ def run_demo(db: str, fixtures: Path | None = None, workers: int = 2, step: Step
     say = step or (lambda s: None)
     for suffix in ("", ".wal"):
         Path(db + suffix).unlink(missing_ok=True)
+    shutil.rmtree(textfiles.texts_dir(db), ignore_errors=True)
     t0 = time.perf_counter()
     say("ingesting fixtures")
     summary = ingest([str(folder)], IngestConfig(db=db, workers=workers, block_docs=20))  # tiny fixtures: many small blocks

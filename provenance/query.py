@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 import polars as pl
 
+from provenance import textfiles
 from provenance.errors import UsageError
 from provenance.store import Store, to_polars
 
@@ -44,4 +46,7 @@ def store_info(db: str) -> dict[str, Any]:
     with Store(db, read_only=True) as store:
         files, documents, tokens, errors = store.query("store_info").fetchone()
         years = store.frame("SELECT * FROM yearly_summary")
-    return {"path": db, "files": files, "documents": documents, "tokens": tokens, "errors": errors, "years": years}
+        texts_dir = store.texts_dir
+    return {"path": db, "files": files, "documents": documents, "tokens": tokens, "errors": errors,
+            "store_bytes": os.path.getsize(db) if os.path.isfile(db) else 0,
+            "texts_dir": str(texts_dir), "texts_bytes": textfiles.size_bytes(texts_dir), "years": years}

@@ -42,7 +42,8 @@ def info(db: DbOption = None, json_out: JsonOption = False) -> None:
         print_json({k: v.to_dicts() if hasattr(v, "to_dicts") else v for k, v in summary.items()})
         return
     typer.echo(f"store {summary['path']}: {summary['files']} files, {summary['documents']} documents, "
-               f"{summary['tokens']} tokens, {summary['errors']} ingest errors")
+               f"{summary['tokens']} tokens, {summary['errors']} ingest errors; "
+               f"{summary['store_bytes'] / 1e6:.1f} MB, texts {summary['texts_bytes'] / 1e6:.1f} MB in {summary['texts_dir']}")
     print_table(summary["years"], title="per year (yearly_summary)")
 
 

@@ -1,13 +1,16 @@
 """Document texts live in Parquet files beside the store (layout 0008): one per ingested file, shown by `texts` once committed."""
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from provenance import textfiles
+from provenance.cli import app
 from provenance.config import IngestConfig
 from provenance.ingest import worker
 from provenance.ingest.pipeline import ingest
@@ -98,3 +101,13 @@ def test_a_deadline_waits_until_a_batch_is_written_whole():
                 time.sleep(0.2)  # the alarm fires here: deferred, not raised mid-write
                 wrote_whole_batch = True
     assert wrote_whole_batch
+
+
+def test_info_reports_the_store_file_and_its_texts_folder(two_files, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(two_files[0])], IngestConfig(db=db, workers=1))
+    out = json.loads(CliRunner().invoke(app, ["info", "--db", db, "--json"]).stdout)
+    folder = tmp_path / "s.duckdb.texts"
+    assert (out["documents"], out["texts_dir"]) == (12, str(folder))
+    assert out["texts_bytes"] == sum(p.stat().st_size for p in folder.glob("*.parquet")) > 0
+    assert out["store_bytes"] == (tmp_path / "s.duckdb").stat().st_size
