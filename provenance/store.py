@@ -242,13 +242,25 @@ def _upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
     upgrade_block_lists(con)
 
 
+def _upgrade_hash_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """0009: move rows into the tables declared with uncompressed hash columns (identifiers are constants)."""
+    for table in ("signatures", "band_keys", "block_tokens", "tokens"):
+        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [table]).fetchone()
+        if kind is not None and kind[0] != "VIEW":
+            con.execute(f"INSERT INTO {table}_0009 SELECT * FROM {table}")
+            con.execute(f"DROP TABLE {table}")
+            con.execute(f"ALTER TABLE {table}_0009 RENAME TO {table}")
+        else:
+            con.execute(f"DROP TABLE {table}_0009")
+
+
 def _upgrade_texts_table(con: duckdb.DuckDBPyConnection) -> None:
     textfiles.upgrade_texts_table(con)
 
 
 # Schema files whose data change needs Python (run in the same transaction, right after the file).
 _DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists,
-                  "0008_texts_files.sql": _upgrade_texts_table}
+                  "0008_texts_files.sql": _upgrade_texts_table, "0009_hash_columns_uncompressed.sql": _upgrade_hash_columns}
 
 
 def _now() -> datetime:

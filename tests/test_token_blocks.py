@@ -124,3 +124,26 @@ def test_a_file_read_in_many_batches_adds_each_token_to_the_dictionary_once(make
         expected = Counter(tok for (text,) in s.sql("SELECT text FROM texts").fetchall() for tok in word_tokenize(text))
         assert s.sql("SELECT count(*) FROM tokens").fetchone()[0] == len(expected)
         assert s.check() == []
+
+
+def test_a_store_before_0009_keeps_its_rows_and_gets_uncompressed_hash_columns(tmp_path):
+    from provenance.store import _DATA_UPGRADES
+
+    db = str(tmp_path / "old.duckdb")
+    con = _store_before(db, "0009")
+    for name in ("0006_store_layout.sql", "0007_block_tokens.sql", "0008_texts_files.sql"):
+        _DATA_UPGRADES[name](con)  # what those versions ran after their schema files
+    con.execute("INSERT INTO signatures VALUES (7, '\\x01\\x02'::BLOB)")
+    con.execute("INSERT INTO band_keys VALUES (7, 3, 99)")
+    con.execute("INSERT INTO block_tokens VALUES (1, 42, 5)")
+    con.execute("INSERT INTO tokens VALUES ('word', 42, 'garden')")
+    con.close()
+    with Store(db) as s:
+        assert s.sql("SELECT doc_id, minhash FROM signatures").fetchall() == [(7, b"\x01\x02")]
+        assert s.sql("SELECT * FROM band_keys").fetchall() == [(7, 3, 99)]
+        assert s.sql("SELECT * FROM block_tokens").fetchall() == [(1, 42, 5)]
+        assert s.sql("SELECT * FROM tokens").fetchall() == [("word", 42, "garden")]
+        ddl = dict(s.sql("SELECT table_name, sql FROM duckdb_tables() WHERE table_name IN "
+                         "('signatures', 'band_keys', 'block_tokens', 'tokens')").fetchall())
+        assert sorted(ddl) == ["band_keys", "block_tokens", "signatures", "tokens"]
+        assert all("USING COMPRESSION Uncompressed" in sql for sql in ddl.values())
