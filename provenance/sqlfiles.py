@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from provenance.errors import StoreError
 
@@ -39,3 +40,9 @@ def load_query(name: str) -> str:
     if not path.is_file():
         raise StoreError(f"unknown query {name!r}; known: {', '.join(query_names())}")
     return path.read_text(encoding="utf-8")
+
+
+def table_kind(con: Any, name: str) -> str | None:
+    """'VIEW', 'BASE TABLE' or None (absent) for a name in the main schema of a DuckDB connection."""
+    found = con.execute(load_query("table_kind"), {"name": name}).fetchall()  # fetchall: leaves no unfinished result
+    return found[0][0] if found else None

@@ -15,7 +15,7 @@ import duckdb
 
 from provenance import textfiles
 from provenance.errors import StoreError, StoreLockedError
-from provenance.sqlfiles import load_query, schema_files, view_files
+from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
 DEFAULT_DB = "provenance.duckdb"
 
@@ -245,8 +245,8 @@ def _upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
 def _upgrade_hash_columns(con: duckdb.DuckDBPyConnection) -> None:
     """0009: move rows into the tables declared with uncompressed hash columns (identifiers are constants)."""
     for table in ("signatures", "band_keys", "block_tokens", "tokens"):
-        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [table]).fetchone()
-        if kind is not None and kind[0] != "VIEW":
+        kind = table_kind(con, table)
+        if kind is not None and kind != "VIEW":
             con.execute(f"INSERT INTO {table}_0009 SELECT * FROM {table}")
             con.execute(f"DROP TABLE {table}")
             con.execute(f"ALTER TABLE {table}_0009 RENAME TO {table}")

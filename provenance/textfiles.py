@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from provenance.sqlfiles import load_query
+from provenance.sqlfiles import load_query, table_kind
 
 if TYPE_CHECKING:
     import duckdb
@@ -111,8 +111,8 @@ def upgrade_texts_table(con: "duckdb.DuckDBPyConnection") -> None:
     Runs inside the migration's transaction; files written before a failure are rewritten by the
     retry (COPY overwrites). A store attached to shards holds `texts` as a view: left as it is.
     """
-    kind = con.execute(load_query("texts_kind")).fetchone()
-    if kind is None or kind[0] == "VIEW":
+    kind = table_kind(con, "texts")
+    if kind is None or kind == "VIEW":
         return
     path = con.execute(load_query("store_path")).fetchone()[0]
     ids = [r[0] for r in con.execute(load_query("texts_source_ids")).fetchall()]

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import xxhash
 
+from provenance.sqlfiles import table_kind
+
 if TYPE_CHECKING:  # imported where used: opening a store (its migrations) and ingest workers must not load them
     import duckdb
     import polars as pl
@@ -83,15 +85,9 @@ def insert_token_counts(con: duckdb.DuckDBPyConnection, rows: Any) -> None:
             con.unregister(name)
 
 
-def _kind(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    found = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-                        [table]).fetchall()  # fetchall: leaves no unfinished result
-    return found[0][0] if found else None
-
-
 def upgrade_token_counts_table(con: duckdb.DuckDBPyConnection) -> None:
     """0006: convert a store's token_counts table into token_blocks list rows + tokens, then drop it."""
-    kind = _kind(con, "token_counts")
+    kind = table_kind(con, "token_counts")
     if kind is None:
         return
     if kind == "VIEW":  # an attached shard directory of the old layout: re-run its ingest
@@ -122,9 +118,9 @@ def upgrade_token_counts_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
     """0007: split token_blocks list rows into header rows (with block_id) and block_tokens rows."""
-    if _kind(con, "token_counts") == "VIEW":
+    if table_kind(con, "token_counts") == "VIEW":
         con.execute("DROP VIEW token_counts")  # it reads the lists; the views are recreated after the migrations
-    if _kind(con, "token_blocks") == "VIEW":  # attached shards of the list layout: re-run their ingest
+    if table_kind(con, "token_blocks") == "VIEW":  # attached shards of the list layout: re-run their ingest
         con.execute("DROP VIEW token_blocks")
     else:
         con.execute(f"""

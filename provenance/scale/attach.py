@@ -15,6 +15,7 @@ import duckdb
 from provenance.errors import StoreError
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
 from provenance.scale.layout import ERRORS, LEDGER, ShardDir
+from provenance.sqlfiles import table_kind
 from provenance.store import Store
 
 SOURCE_TABLES = ("sources", "ingest_errors")
@@ -75,10 +76,10 @@ def _refuse_ingested(store: Store) -> None:
 
 
 def _kind(store: Store, table: str) -> str:
-    row = store.sql("SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [table]).fetchone()
-    if row is None:
+    kind = table_kind(store.con, table)
+    if kind is None:
         raise StoreError(f"{store.path}: table {table} is missing; is this a provenance store?")
-    return "VIEW" if row[0] == "VIEW" else "TABLE"
+    return "VIEW" if kind == "VIEW" else "TABLE"
 
 
 def _columns(store: Store, table: str) -> list[tuple[str, str]]:
