@@ -1,7 +1,8 @@
 """Per-batch document features: tokens and their counts (token_blocks + block_tokens), text hash, language, MinHash, LSH band keys.
 
 A batch is columnar (lists per field); everything past text extraction runs vectorized over the
-batch in polars / numpy, so the cost per document is a few C calls, not Python loops over tokens.
+batch in the compiled kernels, numpy and pyarrow, so the cost per document is a few C calls, not
+Python loops over tokens. No polars here: a worker process starts faster without importing it.
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 import xxhash
 from resiliparse.parse.lang import detect_fast
@@ -79,45 +79,44 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     ordinal = np.asarray(batch.ordinal, np.int64)
     doc_id = (np.int64(ctx.source_id) << 32) | ordinal
     block = (np.int64(ctx.source_id) << 20) | (ordinal // ctx.block_docs)
-    texts = pl.Series("text", batch.text, dtype=pl.String)
     tb = word_token_batch(batch.text)
     index, vocab, lengths = tb.index, tb.vocab, tb.lengths
     sig, keys = minhash.minhash_hashes(tb.hashes, lengths)
-    n_tokens = pl.Series(lengths, dtype=pl.Int32)
-    docs = pl.DataFrame(
+    docs = pa.table(
         {
-            "doc_id": doc_id,
-            "source_id": np.full(len(batch), ctx.source_id, np.int64),
-            "record_id": batch.record_id,
-            "url": batch.url,
-            "host": batch.host,
-            "domain": batch.domain,
-            "crawl": batch.crawl,
-            "fetch_time": pl.Series(batch.fetch_time, dtype=pl.Datetime("us")),
-            "year": pl.Series(batch.year, dtype=pl.Int16),
-            "lang": langs,
-            "lang_score": pl.Series(ranks, dtype=pl.Float32),
-            "content_type": batch.content_type,
-            "record_type": batch.record_type,
-            "n_chars": texts.str.len_chars().cast(pl.Int32),
-            "n_tokens": n_tokens,
-            "text_hash": pl.Series([xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in batch.text], dtype=pl.UInt64),
-            "block": block,
-            "record_offset": pl.Series(batch.record_offset, dtype=pl.Int64),
+            "doc_id": pa.array(doc_id, pa.int64()),
+            "source_id": pa.array(np.full(len(batch), ctx.source_id, np.int64), pa.int64()),
+            "record_id": pa.array(batch.record_id, pa.string()),
+            "url": pa.array(batch.url, pa.string()),
+            "host": pa.array(batch.host, pa.string()),
+            "domain": pa.array(batch.domain, pa.string()),
+            "crawl": pa.array(batch.crawl, pa.string()),
+            "fetch_time": pa.array(batch.fetch_time, pa.timestamp("us")),
+            "year": pa.array(batch.year, pa.int16()),
+            "lang": pa.array(langs, pa.string()),
+            "lang_score": pa.array(ranks, pa.float32()),
+            "content_type": pa.array(batch.content_type, pa.string()),
+            "record_type": pa.array(batch.record_type, pa.string()),
+            "n_chars": pa.array([len(t) for t in batch.text], pa.int32()),  # code points, as DuckDB's length()
+            "n_tokens": pa.array(lengths, pa.int32()),
+            "text_hash": pa.array(np.fromiter((xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in batch.text),
+                                              np.uint64, len(batch)), pa.uint64()),
+            "block": pa.array(block, pa.int64()),
+            "record_offset": pa.array(batch.record_offset, pa.int64()),
         }
     )
+    groups = _Groups.of(ctx.source_id, batch.crawl, batch.year, langs, block)
     tables = {
-        "documents": docs.to_arrow(),
-        **_token_blocks(docs, index, tb.vocab_hashes, lengths, WORD_TOKENIZER, ctx),
+        "documents": docs,
+        **_token_blocks(groups, index, tb.vocab_hashes, lengths, WORD_TOKENIZER, ctx),
         "tokens": _new_tokens(tb.vocab_hashes, vocab, WORD_TOKENIZER, ctx.seen_tokens),
         "signatures": pa.table({"doc_id": doc_id, "minhash": _blobs(sig)}),
         "band_keys": _band_rows(doc_id, keys),
     }
     if ctx.hf is not None:
-        hf_tokens = pl.Series("tokens", ctx.hf.tokens(batch.text), dtype=pl.List(pl.String))
-        hf_index, hf_vocab, hf_lengths = minhash.encode_tokens(hf_tokens)
+        hf_index, hf_vocab, hf_lengths = minhash.encode_tokens(ctx.hf.tokens(batch.text))
         hf_ids = minhash.hash_strings(hf_vocab)
-        for name, table in _token_blocks(docs, hf_index, hf_ids, hf_lengths, ctx.hf.name, ctx).items():
+        for name, table in _token_blocks(groups, hf_index, hf_ids, hf_lengths, ctx.hf.name, ctx).items():
             tables[name] = pa.concat_tables([tables[name], table])
         tables["tokens"] = pa.concat_tables([tables["tokens"], _new_tokens(hf_ids, hf_vocab, ctx.hf.name, ctx.seen_tokens)])
     if ctx.keep_text:
@@ -125,23 +124,43 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
     return tables, dropped
 
 
-def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray, tokenizer: str,
+@dataclass
+class _Groups:
+    """The batch's (source_id, crawl, year, lang, block) groups in order of first appearance, and each document's group."""
+
+    of_doc: np.ndarray  # int64 group index per document
+    columns: dict[str, pa.Array]  # one value per group
+
+    @classmethod
+    def of(cls, source_id: int, crawl: list[str], year: list[int | None], lang: list[str], block: np.ndarray) -> "_Groups":
+        first: dict[tuple, int] = {}
+        of_doc = np.fromiter((first.setdefault(k, len(first)) for k in zip(crawl, year, lang, block.tolist())), np.int64, len(lang))
+        crawls, years, langs, blocks = zip(*first) if first else ((), (), (), ())
+        return cls(of_doc, {
+            "source_id": pa.array(np.full(len(first), source_id, np.int64), pa.int64()),
+            "crawl": pa.array(crawls, pa.string()),
+            "year": pa.array(years, pa.int16()),
+            "lang": pa.array(langs, pa.string()),
+            "block": pa.array(blocks, pa.int64()),
+        })
+
+    def __len__(self) -> int:
+        return len(self.columns["block"])
+
+
+def _token_blocks(groups: _Groups, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray, tokenizer: str,
                   ctx: BatchContext) -> dict[str, pa.Table]:
     """Count tokens per (crawl, year, lang, block) group: a token_blocks row per group, block_tokens rows per (group, token).
 
     Within a group, block_tokens rows come in ascending token id order.
     """
-    keys = ["source_id", "crawl", "year", "lang", "block"]
-    groups = docs.select(keys).with_row_index("row").group_by(keys, maintain_order=True).agg(pl.col("row"))
-    group_of_doc = np.empty(len(docs), np.int64)
-    for g, rows in enumerate(groups["row"].to_list()):
-        group_of_doc[rows] = g
+    group_of_doc = groups.of_doc
     # rank the batch's vocabulary by id, so each group's entries come out in ascending id order
     order = np.argsort(vocab_ids, kind="stable")
     rank = np.empty(len(vocab_ids), np.int64)
     rank[order] = np.arange(len(vocab_ids))
     n_vocab = max(len(vocab_ids), 1)
-    key = group_of_doc[np.repeat(np.arange(len(docs)), lengths)] * n_vocab + rank[index]
+    key = group_of_doc[np.repeat(np.arange(len(group_of_doc)), lengths)] * n_vocab + rank[index]
     if len(groups) * n_vocab <= 8_000_000:
         counts = np.bincount(key, minlength=len(groups) * n_vocab)
         key = np.flatnonzero(counts)
@@ -155,7 +174,7 @@ def _token_blocks(docs: pl.DataFrame, index: np.ndarray, vocab_ids: np.ndarray, 
     block_id[nonempty] = ctx.next_block_ids(int(nonempty.sum()))
     headers = pa.table({
         "block_id": pa.array(block_id, pa.int64()),
-        **{k: groups[k].to_arrow() for k in keys},
+        **groups.columns,
         "tokenizer": pa.array([tokenizer] * len(groups), pa.string()),
         "n_tokens": pa.array(n_tokens, pa.int64()),
     }).filter(pa.array(nonempty))

@@ -1,4 +1,4 @@
-"""Tokenizers: the default Unicode word tokenizer (vectorized in polars) and Hugging Face tokenizers.
+"""Tokenizers: the default Unicode word tokenizer (a compiled kernel; a polars regex reference) and Hugging Face tokenizers.
 
 Default word tokenizer: NFKC, lower-case, then tokens are maximal runs of word characters (\\w), except
 that scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar, Tibetan) yield
@@ -10,10 +10,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 
 from provenance.errors import InputError
@@ -21,6 +20,9 @@ from provenance.errors import InputError
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
 WORD_PATTERN = rf"[{_NO_SPACE}]\p{{M}}*|[\w--[{_NO_SPACE}]]+"
 WORD_TOKENIZER = "word"
+
+if TYPE_CHECKING:  # polars is imported only by the reference paths: worker processes start without it
+    import polars as pl
 
 
 def normalize_texts(texts: Sequence[str | None]) -> list[str | None]:
@@ -32,6 +34,8 @@ def normalize_texts(texts: Sequence[str | None]) -> list[str | None]:
 
 def normalize(texts: pl.Series) -> pl.Series:
     """Return NFKC-normalized, lower-cased texts."""
+    import polars as pl
+
     return pl.Series(texts.name, normalize_texts(texts.to_list()), dtype=pl.String)
 
 
@@ -68,6 +72,8 @@ def word_token_batch(texts: Sequence[str], native: bool | None = None) -> TokenB
 
 
 def _reference_batch(normalized: list[str | None]) -> TokenBatch:
+    import polars as pl
+
     from provenance.ingest.minhash import encode_tokens, hash_strings
 
     tokens = pl.Series(normalized, dtype=pl.String).str.extract_all(WORD_PATTERN).fill_null([])
@@ -96,6 +102,8 @@ def _kernels() -> Any:
 
 def word_tokenize(text: str) -> list[str]:
     """Tokenize one text with the default word tokenizer (convenience for tests and small jobs)."""
+    import polars as pl
+
     return word_tokens(pl.Series([text], dtype=pl.String)).to_list()[0]
 
 

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from provenance.ingest.tokenize import _NO_SPACE
 
@@ -23,6 +22,8 @@ TABLE_PATH = Path(__file__).with_name("wordclass.bin")
 
 def derive_class_table() -> bytes:
     """Classify every code point (surrogates excluded: class 0) with the tokenizer's regex classes."""
+    import polars as pl  # only to rebuild the table: worker processes never import it
+
     cps = np.r_[np.arange(0, 0xD800), np.arange(0xE000, N_CODEPOINTS)]
     chars = pl.Series([chr(c) for c in cps.tolist()], dtype=pl.String)
     table = np.zeros(N_CODEPOINTS, np.uint8)
