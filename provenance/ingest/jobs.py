@@ -1,13 +1,13 @@
 """What a worker is given and what it returns: light types the writer needs without the worker's imports.
 
-The writer process (pipeline.py) imports only this module; the worker's heavy imports (polars,
+The writer process (pipeline.py) imports only this module; the worker's heavy imports (numpy,
 pyarrow, resiliparse, the kernels) happen in the worker processes, through `run_job`.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from provenance.config import IngestConfig
 from provenance.ingest.readers import Fault
@@ -58,6 +58,14 @@ class FileResult:
     seconds: float = 0.0
     note: str | None = None
 
+    @classmethod
+    def failed(cls, path: str, source_id: int, kind: str, reason: str) -> "FileResult":
+        """A result for a file that never produced one (bad input, a worker that died or hit a bug)."""
+        res = cls(path, source_id, status="failed", started_at=datetime.now(timezone.utc).replace(tzinfo=None))
+        res.faults.append(Fault(None, kind, reason))
+        res.n_faults = 1
+        return res
+
 
 def sha256_file(path: str) -> str:
     """Return the hex sha256 of a file's bytes."""
@@ -69,10 +77,17 @@ def sha256_file(path: str) -> str:
 
 
 def run_job(job: FileJob) -> FileResult:
-    """process_file(job), importing the worker where it runs (the function a process pool is given)."""
+    """process_file(job), importing the worker where it runs (the function a process pool is given).
+
+    A bug that escapes the worker's own fault handling fails this file with one line, not the run.
+    """
     from provenance.ingest.worker import process_file
 
-    return process_file(job)
+    try:
+        return process_file(job)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return FileResult.failed(job.path, job.source_id, "internal", f"internal error: {type(exc).__name__}: {first}")
 
 
 __all__ = ["FileJob", "FileResult", "TABLES", "SHARED_TABLES", "FILE_TABLES", "sha256_file", "run_job"]

@@ -7,11 +7,10 @@ the staging folder is cleared on the next run, and a rerun ingests exactly the m
 from __future__ import annotations
 
 import json
-import multiprocessing
+import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from provenance import textfiles
 from provenance.config import IngestConfig
+from provenance.ingest import pool
 from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
@@ -92,6 +92,9 @@ def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = 
         from provenance.ingest.tokenize import HFTokenizer
 
         HFTokenizer(config.tokenizer)  # fail fast, before any file is read
+    paths = list(paths)
+    if len(paths) != 1 or not os.path.isfile(paths[0]):  # likely several files: workers' imports overlap the store's opening
+        pool.start()
     with Store(config.db) as store:
         return ingest_into(store, paths, config, on_file)
 
@@ -156,20 +159,17 @@ def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResu
 
 
 def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
-    """Yield results as files finish: in-process for a single file, else a process pool.
+    """Yield results as files finish: in-process for a single file, else worker processes (pool.py).
 
     With several files even one worker runs in its own process, so the writer (this process)
     commits file k while the worker featurizes file k + 1.
     """
-    if len(jobs) <= 1:
-        for job in jobs:
-            yield run_job(job)
-        return
-    ctx = multiprocessing.get_context("spawn")  # fork is unsafe with polars' and DuckDB's threads
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        futures: list[Future[FileResult]] = [pool.submit(run_job, job) for job in jobs]
-        for fut in as_completed(futures):
-            yield fut.result()
+    yield from pool.run(run_job, jobs, workers, _died)
+
+
+def _died(job: FileJob, reason: str) -> FileResult:
+    shutil.rmtree(job.staging, ignore_errors=True)  # whatever the dead worker left half-written
+    return FileResult.failed(job.path, job.source_id, "worker", reason)
 
 
 def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None) -> None:

@@ -93,7 +93,12 @@ def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchConte
                 crawl = cfg.crawl or warcinfo_crawl(item) or crawl
                 res.crawl = crawl or "unknown"
                 continue
-            if _add_document(batch, item, res, cfg, crawl, ordinal):
+            try:
+                added = _add_document(batch, item, res, cfg, crawl, ordinal)
+            except Exception as exc:  # a bug on one odd record (HTTP, charset, HTML) costs that record only
+                _add_fault(res, _internal_fault(item, exc))
+                continue
+            if added:
                 ordinal += 1
                 if len(batch) == cfg.batch_docs:
                     writer.write(batch, ctx)
@@ -120,11 +125,12 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
         return False
     fetch_time = _parse_date(rec.headers.get("warc-date"))
     host = split_host(url) if url else None
+    domain = registered_domain(host)  # everything that can fail comes before the first append
     batch.ordinal.append(ordinal)
     batch.record_id.append(rec.headers.get("warc-record-id"))
     batch.url.append(url or None)
     batch.host.append(host)
-    batch.domain.append(registered_domain(host))
+    batch.domain.append(domain)
     batch.crawl.append(crawl or "unknown")
     batch.fetch_time.append(fetch_time)
     batch.year.append(cfg.year or (fetch_time.year if fetch_time else None))
@@ -178,6 +184,12 @@ class _PartWriter:
             with _Guard.hold():
                 self.texts_writer.close()
                 self.texts_writer = None
+
+
+def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return Fault(rec.offset, "internal", f"internal error on this record, skipped: {type(exc).__name__}: {first}",
+                 rec.headers.get("warc-record-id"))
 
 
 def _parse_date(value: str | None) -> datetime | None:

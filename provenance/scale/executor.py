@@ -8,16 +8,15 @@ worker dies is retried by Ray (`max_retries`); one that dies every time gets an 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from typing import Any
 
 from provenance.config import IngestConfig
 from provenance.errors import UsageError
+from provenance.ingest import pool
 from provenance.ingest.inputs import expand_inputs
 from provenance.ingest.pipeline import IngestSummary, OnFile
 from provenance.ingest.remote import is_remote
@@ -28,7 +27,6 @@ from provenance.scale.task import (
     ShardTask,
     entry,
     error_path,
-    failed_result,
     shard_file,
 )
 
@@ -77,7 +75,7 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     tasks = []
     for path, problem in todo:
         if problem:
-            res = failed_result(path, ids[path], "input", problem)
+            res = FileResult.failed(path, ids[path], "input", problem)
             task = ShardTask(path, ids[path], out.uri, config, run_id, attempts)
             out.write_json(error_path(path), entry(task, res, 0))
             instant.append(res)
@@ -87,14 +85,15 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
 
 
 def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
-    """In-process for one file, else a spawn process pool (as the store executor does)."""
-    if len(tasks) <= 1:
-        yield from map(shard_file, tasks)
-        return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-        for fut in as_completed([pool.submit(shard_file, t) for t in tasks]):
-            yield fut.result()
+    """In-process for one file, else worker processes (pool.py, as the store executor does)."""
+    yield from pool.run(shard_file, tasks, workers, _died)
+
+
+def _died(task: ShardTask, reason: str) -> FileResult:
+    """A task whose worker process died, also when rerun alone: an error record in the output directory."""
+    res = FileResult.failed(task.path, task.source_id, "worker", reason)
+    ShardDir(task.output).write_json(error_path(task.path), entry(task, res, 2))
+    return res
 
 
 def _run_ray(tasks: list[ShardTask], address: str | None, workers: int) -> Iterator[FileResult]:
@@ -126,7 +125,7 @@ def _collect(ray: Any, ref: Any, task: ShardTask) -> FileResult:
         return ray.get(ref)
     except ray.exceptions.RayError as exc:
         reason = f"task failed after {RAY_MAX_RETRIES + 1} tries: {str(exc).strip().splitlines()[0][:300]}"
-        res = failed_result(task.path, task.source_id, "worker", reason)
+        res = FileResult.failed(task.path, task.source_id, "worker", reason)
         ShardDir(task.output).write_json(error_path(task.path), entry(task, res, RAY_MAX_RETRIES + 1))
         return res
 

@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 
 from provenance import __version__
 from provenance.config import IngestConfig
-from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.worker import (
     SHARED_TABLES,
@@ -187,14 +186,6 @@ def entry(task: ShardTask, res: FileResult, attempts: int, part_prefix: str | No
         "faults": [asdict(f) for f in res.faults], "part_prefix": part_prefix, "parts": res.parts,
         "attempts": attempts, "version": __version__,
     }
-
-
-def failed_result(path: str, source_id: int, kind: str, reason: str) -> FileResult:
-    """A FileResult for a file that never produced one (bad input, a task that kept crashing)."""
-    res = FileResult(path, source_id, status="failed", started_at=_now())
-    res.faults.append(Fault(None, kind, reason))
-    res.n_faults = 1
-    return res
 
 
 def _ts(dt: datetime | None) -> str | None:

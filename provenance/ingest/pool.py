@@ -1,0 +1,106 @@
+"""Run file tasks in worker processes, where a worker that dies costs only the file it was reading.
+
+Workers are forked from a forkserver that has already imported and warmed the worker code
+(`provenance.ingest.preload`: numpy, pyarrow, resiliparse, the public suffix list), so a worker
+starts in milliseconds instead of paying ~0.5 CPU-second of imports, and the forkserver starts
+while the writer opens the store. The forkserver never imports DuckDB or polars, whose threads
+would make forking unsafe (tested).
+
+When a worker process dies (the OOM killer, a crash in a C extension, a stray SIGKILL),
+ProcessPoolExecutor fails every unfinished task at once without saying which one was running.
+The tasks that may have been running are then rerun one at a time, each alone in a fresh
+single-worker pool: a task that dies again on its own is reported through `died` and the others
+complete; the remaining tasks continue in a new pool. Each round settles at least the earliest
+unfinished task, so a run always ends.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PRELOAD = ["provenance.ingest.preload"]
+DIED = "the worker process died while reading this file (killed, out of memory, or crashed); it died again when retried alone"
+
+
+def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, str], R]) -> Iterator[R]:
+    """Yield fn(task) for every task as they finish (in-process for a single task, else in worker processes).
+
+    `died(task, reason)` stands in for the result of a task whose worker died even when run alone,
+    or whose result could not be returned (an exception outside fn's own handling).
+    """
+    if len(tasks) <= 1:
+        yield from map(fn, tasks)
+        return
+    queue = list(tasks)
+    while queue:
+        unfinished: list[T] = []
+        with _pool(min(workers, len(queue))) as pool:
+            futures = {pool.submit(fn, task): i for i, task in enumerate(queue)}
+            for fut in as_completed(futures):
+                task = queue[futures[fut]]
+                outcome = _outcome(fut, task, died)
+                if isinstance(outcome, _Broken):
+                    unfinished.append(futures[fut])
+                else:
+                    yield outcome
+        if not unfinished:
+            return
+        # Tasks enter the pool's call queue in submission order, at most `workers + 1` ahead of the
+        # running ones: whatever was running is among the earliest unfinished 2 * workers + 1.
+        order = sorted(unfinished)
+        suspects = order[: 2 * min(workers, len(queue)) + 1]
+        for i in suspects:
+            yield _alone(fn, queue[i], died)
+        queue = [queue[i] for i in order[len(suspects):]]
+
+
+class _Broken:
+    """The pool broke while this task was unfinished (why, when the executor knows: `cause`)."""
+
+    def __init__(self, exc: BrokenProcessPool) -> None:
+        self.cause = exc.__cause__
+
+
+def _outcome(fut: Future, task: T, died: Callable[[T, str], R]) -> object:
+    try:
+        return fut.result()
+    except BrokenProcessPool as exc:
+        return _Broken(exc)
+    except Exception as exc:  # fn raised something it did not handle itself
+        return died(task, _internal(exc))
+
+
+def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], R]) -> R:
+    """Run one task in its own single-worker pool; if that pool breaks too, the task is what broke it."""
+    with _pool(1) as pool:
+        outcome = _outcome(pool.submit(fn, task), task, died)
+    if isinstance(outcome, _Broken):  # a dead worker, or a result that could not be read back
+        return died(task, DIED if outcome.cause is None else _internal(outcome.cause))
+    return outcome  # type: ignore[return-value]
+
+
+def _internal(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"internal error in the worker: {type(exc).__name__}: {first}"
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def start() -> None:
+    """Start the forkserver now (it imports the worker code in the background); later pools fork from it."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+
+
+__all__ = ["run", "start", "DIED"]

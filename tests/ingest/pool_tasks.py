@@ -1,0 +1,33 @@
+"""Task functions for tests/ingest/test_pool.py: importable by worker processes (pool.py forks them)."""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+
+def echo_or_die(task: str) -> str:
+    """'die:...' kills its own worker process every time; 'once:PATH' only the first time (PATH marks it)."""
+    if task.startswith("die:"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if task.startswith("once:"):
+        marker = Path(task[len("once:"):])
+        if not marker.exists():
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+    return f"done {task}"
+
+
+class Unpicklable(Exception):
+    def __init__(self, a: str, b: str) -> None:  # two required arguments: cannot be rebuilt from args
+        super().__init__(f"{a} {b}")
+
+
+def raise_unpicklable(task: str) -> str:
+    if task == "bad":
+        raise Unpicklable("cannot", "travel")
+    return f"done {task}"
+
+
+def died(task: str, reason: str) -> str:
+    return f"died {task}: {reason}"

@@ -1,0 +1,57 @@
+"""A bug in provenance itself, met on odd input, costs the record (or file) it met, never the run."""
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from provenance.cli import app
+from provenance.ingest import worker
+from provenance.store import Store
+from tests.conftest import response_record, warcinfo
+
+runner = CliRunner()
+
+
+def test_a_bug_on_one_record_skips_that_record_with_its_offset_and_keeps_the_rest(make_warc, tmp_path, monkeypatch):
+    path = make_warc("CC-MAIN-2019-35-x.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    real = worker.extract
+
+    def extract(rec, max_bytes):
+        if rec.headers.get("warc-target-uri", "").endswith("/page/4"):
+            raise ValueError("odd record\nsecond line")
+        return real(rec, max_bytes)
+
+    monkeypatch.setattr(worker, "extract", extract)
+    db = str(tmp_path / "s.duckdb")
+    result = runner.invoke(app, ["ingest", str(path), "--db", db, "--workers", "1"])
+    assert result.exit_code == 1
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert "internal error on this record, skipped: ValueError: odd record" in line and "offset" in line
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM documents").fetchone() == (9,)
+        [(kind, offset, rid)] = s.sql("SELECT kind, \"offset\", record_id FROM ingest_errors").fetchall()
+        assert kind == "internal" and offset > 0 and rid is not None
+        assert s.check() == []
+
+
+def test_a_bug_outside_any_record_fails_that_file_in_one_line_and_other_files_land(make_warc, tmp_path, monkeypatch):
+    good = make_warc("a.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    bad = make_warc("b.warc.gz", [warcinfo(), *(response_record(i + 100) for i in range(10))])
+    real = worker.build_tables
+
+    def build_tables(batch, ctx):
+        if any(u.endswith("/page/105") for u in batch.url):
+            raise RuntimeError("feature bug")
+        return real(batch, ctx)
+
+    monkeypatch.setattr(worker, "build_tables", build_tables)
+    db = str(tmp_path / "s.duckdb")
+    for path in (good, bad):  # one file per run: in-process, where the patch applies
+        result = runner.invoke(app, ["ingest", str(path), "--db", db])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert "b.warc.gz" in line and "internal error: RuntimeError: feature bug" in line
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT path LIKE '%a.warc.gz', status, n_docs FROM sources ORDER BY path").fetchall() == [(True, "done", 10), (False, "failed", 0)]
+        assert s.sql("SELECT count(*) FROM documents").fetchone() == (10,)
+        assert s.check() == []

@@ -1,0 +1,94 @@
+"""Worker processes (pool.py): a worker that dies costs only the file it was reading."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from provenance.ingest import pool
+from provenance.store import Store
+from tests.conftest import ROOT, response_record, warcinfo
+from tests.ingest import pool_tasks
+
+
+def test_a_task_that_kills_its_worker_every_time_is_reported_and_every_other_task_completes():
+    tasks = [f"t{i}" for i in range(5)] + ["die:x"] + [f"t{i}" for i in range(5, 9)]
+    results = list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died))
+    assert sorted(results) == sorted([f"done t{i}" for i in range(9)] + [f"died die:x: {pool.DIED}"])
+
+
+def test_two_deadly_tasks_in_flight_together_are_both_told_apart_from_the_innocent(tmp_path):
+    tasks = ["die:a", "die:b", "t1", "t2", "t3"]
+    results = list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died))
+    assert sorted(results) == sorted(["done t1", "done t2", "done t3", f"died die:a: {pool.DIED}", f"died die:b: {pool.DIED}"])
+
+
+def test_a_worker_killed_once_from_outside_costs_nothing_its_task_is_rerun(tmp_path):
+    tasks = ["t1", f"once:{tmp_path / 'killed'}", "t2", "t3"]
+    results = list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died))
+    assert sorted(results) == sorted([f"done {t}" for t in tasks])
+    assert (tmp_path / "killed").exists()  # it really was killed once
+
+
+def test_a_result_that_cannot_come_back_becomes_a_one_line_internal_error():
+    results = list(pool.run(pool_tasks.raise_unpicklable, ["a", "bad", "b"], 2, pool_tasks.died))
+    assert "done a" in results and "done b" in results
+    [bad] = [r for r in results if r.startswith("died bad")]
+    assert "internal error in the worker" in bad and "\n" not in bad
+
+
+def test_the_worker_forkserver_never_imports_duckdb_or_polars():
+    # Workers are forked from the process that imports provenance.ingest.preload; DuckDB's and
+    # polars' thread pools would not survive that fork.
+    code = "import sys, provenance.ingest.preload; print(sorted(m for m in ('duckdb', 'polars') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    assert out.strip() == "[]"
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _worker_pids(ingest_pid: int) -> list[int]:
+    """The ingest's workers: children of its forkserver (itself a child of the ingest)."""
+    return [w for server in _children(ingest_pid) for w in _children(server)]
+
+
+def test_an_ingest_whose_worker_is_killed_mid_file_still_ends_with_exactly_a_clean_runs_documents(make_warc, tmp_path):
+    small = make_warc("a-small.warc.gz", [warcinfo(), *(response_record(i) for i in range(50))])
+    big = make_warc("b-big.warc.gz", [warcinfo(), *(response_record(i + 1000) for i in range(6000))])
+    other = make_warc("c-other.warc.gz", [warcinfo(), *(response_record(i + 9000) for i in range(80))])
+    db = str(tmp_path / "killed.duckdb")
+    cmd = [sys.executable, "-m", "provenance", "ingest", str(small), str(big), str(other), "--db", db, "--workers", "2", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    staging_big = tmp_path / "killed.duckdb.staging" / "2"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (staging_big.exists() and any(staging_big.glob("documents-*.parquet"))):
+        time.sleep(0.02)
+    assert proc.poll() is None, "ingest finished before a worker could be killed mid-file"
+    workers = _worker_pids(proc.pid)
+    assert workers, "no worker processes found"
+    for pid in workers:  # both workers: the one reading the big file is among them
+        os.kill(pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    summary = json.loads(out)
+    assert (summary["ingested"], summary["failed"], summary["documents"]) == (3, 0, 6130)
+    clean = str(tmp_path / "clean.duckdb")
+    subprocess.run([*cmd[:-5], "--db", clean, "--workers", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
+    snapshot = "SELECT url, year, n_tokens, text_hash, record_offset FROM documents ORDER BY url"
+    with Store(db, read_only=True) as a, Store(clean, read_only=True) as b:
+        assert a.check() == []
+        assert a.sql(snapshot).fetchall() == b.sql(snapshot).fetchall()
+        assert a.sql("SELECT count(*) FROM texts").fetchone() == b.sql("SELECT count(*) FROM texts").fetchone() == (6130,)
