@@ -15,9 +15,12 @@ unfinished task, so a run always ends.
 """
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+from multiprocessing import forkserver
 from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -90,17 +93,32 @@ def _internal(exc: BaseException) -> str:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
 
 
 def start() -> None:
     """Start the forkserver now (it imports the worker code in the background); later pools fork from it."""
-    from multiprocessing import forkserver
-
-    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    _context()
     forkserver.ensure_running()
+
+
+@lru_cache(maxsize=1)
+def _context() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    atexit.register(_stop)
+    return ctx
+
+
+def _stop() -> None:
+    """At exit: stop the forkserver and wait for it, so no process outlives this one and the CPU time
+    of the forkserver and its workers is counted to this process (as it was for spawned workers)."""
+    stop = getattr(forkserver._forkserver, "_stop", None)  # private, but present since Python 3.4
+    if stop is not None:
+        try:
+            stop()
+        except OSError:
+            pass
 
 
 __all__ = ["run", "start", "DIED"]
