@@ -20,6 +20,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/**/golden files from the current output")
 
 
+def children(pid: int) -> list[int]:
+    """The live child processes of pid (Linux /proc)."""
+    out = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:  # pid gone
+        pass
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    """Children, grandchildren, ... of pid (the ingest's forkserver, its workers, the resource tracker)."""
+    out, todo = [], children(pid)
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children(p)
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether pid is a live (not zombie) process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def store() -> Store:
     """An in-memory store with every migration applied."""

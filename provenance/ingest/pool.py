@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
+import select
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
@@ -93,7 +97,39 @@ def _internal(exc: BaseException) -> str:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_exit_with, initargs=(os.getpid(),))
+
+
+def _exit_with(parent: int) -> None:
+    """Worker initializer: exit as soon as the process that made the pool is gone, even SIGKILLed.
+
+    Otherwise a worker whose writer was killed waits on its task queue forever (it holds the
+    queue's write end too, so it never sees end of file), and so does the forkserver.
+    """
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(parent)  # Linux >= 5.3: readable once the process has exited
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while _alive(parent):
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="provenance-watch-writer", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def start() -> None:

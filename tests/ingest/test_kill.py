@@ -8,7 +8,7 @@ import sys
 import time
 
 from provenance.store import Store
-from tests.conftest import ROOT, response_record, warcinfo
+from tests.conftest import ROOT, alive, descendants, response_record, warcinfo
 
 
 def snapshot(db: str) -> list[tuple]:
@@ -28,8 +28,13 @@ def test_sigkill_mid_file_leaves_no_partial_file_and_a_rerun_matches_a_clean_run
     while time.time() < deadline and not (staging_big.exists() and any(staging_big.glob("documents-*.parquet"))):
         time.sleep(0.02)
     assert proc.poll() is None, "ingest finished before it could be killed mid-file"
+    helpers = descendants(proc.pid)  # its worker, the forkserver, the resource tracker
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and any(alive(p) for p in helpers):
+        time.sleep(0.05)
+    assert helpers and not [p for p in helpers if alive(p)], "processes of the killed ingest live on"
 
     with Store(db) as store:  # opens, replays its WAL, and is consistent
         assert store.check() == []

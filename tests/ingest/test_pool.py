@@ -7,11 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from provenance.ingest import pool
 from provenance.store import Store
-from tests.conftest import ROOT, response_record, warcinfo
+from tests.conftest import ROOT, children, response_record, warcinfo
 from tests.ingest import pool_tasks
 
 
@@ -50,16 +49,9 @@ def test_the_worker_forkserver_never_imports_duckdb_or_polars():
     assert out.strip() == "[]"
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        out += [int(c) for c in (task / "children").read_text().split()]
-    return out
-
-
 def _worker_pids(ingest_pid: int) -> list[int]:
     """The ingest's workers: children of its forkserver (itself a child of the ingest)."""
-    return [w for server in _children(ingest_pid) for w in _children(server)]
+    return [w for server in children(ingest_pid) for w in children(server)]
 
 
 def test_an_ingest_whose_worker_is_killed_mid_file_still_ends_with_exactly_a_clean_runs_documents(make_warc, tmp_path):
