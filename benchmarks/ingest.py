@@ -2,8 +2,10 @@
 
 Generates (never commits) a WARC of >= 20,000 HTML responses (small ~6 KB pages), the same with
 ~30 KB pages (inline CSS/JS, nested markup, link lists: closer to the HTML size of real crawls,
-where extraction costs more and our per-document work the same), and a WET of >= 20,000
-documents of about 4,000 characters, each split into 8 files, then measures:
+where extraction costs more and our per-document work the same), the same ~30 KB pages as Common
+Crawl's WARC files hold them (each response between a request and a metadata record, with their
+usual WARC and HTTP headers: three records per document), and a WET of >= 20,000 documents of
+about 4,000 characters, each split into 8 files, then measures:
   * provenance ingest, 1 and 2 workers (subprocesses; docs/s, MB/s, peak RSS of any process, and docs
     per CPU-second of the whole process tree: "1 worker" also runs the writer in a second process);
   * the floor: FastWARC read + resiliparse extraction alone, no features, no store;
@@ -12,7 +14,7 @@ documents of about 4,000 characters, each split into 8 files, then measures:
 Each provenance run and the floor are repeated (--repeat, default 2) and the fastest run is reported:
 the machine is shared and its speed drifts by 15-20% between minutes (measured); the naive pipeline
 runs once.
-Usage: python benchmarks/ingest.py [--docs 20000] [--files 8] [--naive-docs 1000] [--kinds warc,warc30,wet] [--repeat 2]
+Usage: python benchmarks/ingest.py [--docs 20000] [--files 8] [--naive-docs 1000] [--kinds warc,warc30,cc,wet] [--repeat 2]
 """
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ def make_corpus(folder: Path, docs: int, files: int, kind: str, seed: int = 7, p
                 url = f"https://site{rng.randrange(5000)}.example.com/{f}/{i}"
                 if kind == "wet":
                     out.write(_gz(_record("conversion", "\n".join(paras).encode(), url, "text/plain")))
+                elif kind == "cc":
+                    out.write(b"".join(_gz(r) for r in _cc_triple(url, _html(paras, i, page_kb), rng)))
                 else:
                     html = _html(paras, i, page_kb)
                     http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
@@ -81,12 +85,36 @@ def _html(paras: list[str], i: int, page_kb: int = 0) -> bytes:
             f"<footer>Copyright 2024 Example Inc. All rights reserved. Privacy Terms Contact</footer></body></html>").encode()
 
 
-def _record(kind: str, block: bytes, url: str | None, ctype: str = "application/warc-fields") -> bytes:
+def _record(kind: str, block: bytes, url: str | None, ctype: str = "application/warc-fields", extra: str = "") -> bytes:
     head = f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{random.getrandbits(128):032x}>\r\nWARC-Date: 2024-03-01T00:00:00Z\r\n"
     if url:
         head += f"WARC-Target-URI: {url}\r\n"
-    head += f"Content-Type: {ctype}\r\nContent-Length: {len(block)}\r\n\r\n"
+    head += f"{extra}Content-Type: {ctype}\r\nContent-Length: {len(block)}\r\n\r\n"
     return head.encode() + block + b"\r\n\r\n"
+
+
+def _cc_triple(url: str, html: bytes, rng: random.Random) -> list[bytes]:
+    """A page as Common Crawl's WARC files hold it: request, response and metadata records with their usual headers."""
+    host = url.split("/")[2]
+    uid = lambda: f"<urn:uuid:{rng.getrandbits(128):032x}>"  # noqa: E731
+    digest = lambda: "sha1:" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(32))  # noqa: E731
+    common = f"WARC-Warcinfo-ID: {uid()}\r\nWARC-IP-Address: 104.21.{rng.randrange(256)}.{rng.randrange(256)}\r\n"
+    request = (f"GET /{url.split('/', 3)[3]} HTTP/1.1\r\nUser-Agent: CCBot/2.0 (https://commoncrawl.org/faq/)\r\n"
+               "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\n"
+               f"Accept-Encoding: br,gzip\r\nHost: {host}\r\nConnection: Keep-Alive\r\n\r\n").encode()
+    http = ("HTTP/1.1 200 OK\r\nDate: Fri, 01 Mar 2024 00:00:00 GMT\r\nContent-Type: text/html; charset=UTF-8\r\n"
+            "X-Crawler-Transfer-Encoding: chunked\r\nConnection: keep-alive\r\nVary: Accept-Encoding\r\n"
+            f"Set-Cookie: session={rng.getrandbits(64):x}; path=/; HttpOnly\r\nCache-Control: max-age=600\r\n"
+            f"Server: cloudflare\r\nCF-RAY: {rng.getrandbits(64):x}-FRA\r\nX-Crawler-Content-Encoding: br\r\n"
+            f"Content-Length: {len(html)}\r\n\r\n").encode() + html
+    meta = (f"fetchTimeMs: {rng.randrange(50, 900)}\r\ncharset-detected: UTF-8\r\nlanguages-cld2: "
+            '{"reliable":true,"text-bytes":5421,"languages":[{"code":"en","code-iso-639-3":"eng","text-covered":0.99,"score":927.0,"name":"ENGLISH"}]}\r\n').encode()
+    response_extra = (f"WARC-Concurrent-To: {uid()}\r\nWARC-Protocol: h2\r\nWARC-Protocol: tls/1.3\r\n"
+                      f"WARC-Cipher-Suite: TLS_AES_256_GCM_SHA384\r\nWARC-Payload-Digest: {digest()}\r\nWARC-Block-Digest: {digest()}\r\n"
+                      "WARC-Identified-Payload-Type: text/html\r\n")
+    return [_record("request", request, url, "application/http; msgtype=request", common + f"WARC-Block-Digest: {digest()}\r\n"),
+            _record("response", http, url, "application/http; msgtype=response", common + response_extra),
+            _record("metadata", meta, url, "application/warc-fields", f"WARC-Concurrent-To: {uid()}\r\nWARC-Block-Digest: {digest()}\r\n")]
 
 
 def _gz(data: bytes) -> bytes:
@@ -168,7 +196,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=20_000)
     ap.add_argument("--files", type=int, default=8)
     ap.add_argument("--naive-docs", type=int, default=1_000)
-    ap.add_argument("--kinds", default="warc,warc30,wet", help="warc (~6 KB pages), warc30 (~30 KB pages), wet")
+    ap.add_argument("--kinds", default="warc,warc30,cc,wet", help="warc (~6 KB pages), warc30 (~30 KB pages), cc (~30 KB pages as Common Crawl stores them: request, response and metadata records), wet")
     ap.add_argument("--repeat", type=int, default=2, help="runs of each measurement; the fastest is reported")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,8 +204,8 @@ def main() -> None:
         for kind in a.kinds.split(","):
             (folder / kind).mkdir()
             t0 = time.perf_counter()
-            page_kb = 30 if kind == "warc30" else 0
-            paths = make_corpus(folder / kind, a.docs, a.files, "wet" if kind == "wet" else "warc", page_kb=page_kb)
+            page_kb = 30 if kind in ("warc30", "cc") else 0
+            paths = make_corpus(folder / kind, a.docs, a.files, kind if kind in ("wet", "cc") else "warc", page_kb=page_kb)
             mb = sum(p.stat().st_size for p in paths) / 1e6
             print(f"\n== {kind.upper()}: {a.docs} documents in {a.files} files, {mb:.1f} MB compressed (generated in {time.perf_counter() - t0:.0f} s)")
             one = best(a.repeat, lambda n: run_provenance(paths, 1, folder / f"{kind}-1-{n}.duckdb"))
