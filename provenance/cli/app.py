@@ -34,13 +34,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """Turn ProvenanceErrors into one line on stderr and exit code 1 (2 for usage errors)."""
+    """Turn ProvenanceErrors into one line on stderr and exit code 1 (2 for usage errors); Ctrl-C into 130."""
     try:
         yield
     except UsageError as exc:
         fail(str(exc), 2)
     except ProvenanceError as exc:
         fail(str(exc), 1)
+    except KeyboardInterrupt:  # typer would exit 130 without a word
+        fail("interrupted; what was committed is kept (a rerun finishes the rest)", 130)
 
 
 def print_json(obj: Any) -> None:

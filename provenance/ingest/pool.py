@@ -31,6 +31,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 PRELOAD = ["provenance.ingest.preload"]
+STOP_WAIT = 10.0  # seconds to wait at exit for the forkserver (and so its workers) to end
 DIED = "the worker process died while reading this file (killed, out of memory, or crashed); it died again when retried alone"
 
 
@@ -45,16 +46,20 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
         return
     queue = list(tasks)
     while queue:
-        unfinished: list[T] = []
+        unfinished: list[int] = []  # indexes into queue
         with _pool(min(workers, len(queue))) as pool:
             futures = {pool.submit(fn, task): i for i, task in enumerate(queue)}
-            for fut in as_completed(futures):
-                task = queue[futures[fut]]
-                outcome = _outcome(fut, task, died)
-                if isinstance(outcome, _Broken):
-                    unfinished.append(futures[fut])
-                else:
-                    yield outcome
+            try:
+                for fut in as_completed(futures):
+                    task = queue[futures[fut]]
+                    outcome = _outcome(fut, task, died)
+                    if isinstance(outcome, _Broken):
+                        unfinished.append(futures[fut])
+                    else:
+                        yield outcome
+            except BaseException:  # Ctrl-C, or the caller stopped reading (an error in its commit)
+                _abandon(pool)
+                raise
         if not unfinished:
             return
         # Tasks enter the pool's call queue in submission order, at most `workers + 1` ahead of the
@@ -64,6 +69,16 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
         for i in suspects:
             yield _alone(fn, queue[i], died)
         queue = [queue[i] for i in order[len(suspects):]]
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    """Stop now: drop the queued tasks and kill the running workers (a rerun redoes their files).
+
+    Without this, leaving the pool's block waits for every queued file to be read first.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # private, present since 3.2
+        process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Broken:
@@ -134,12 +149,14 @@ def _alive(pid: int) -> bool:
 
 def start() -> None:
     """Start the forkserver now (it imports the worker code in the background); later pools fork from it."""
-    _context()
-    forkserver.ensure_running()
+    if _context().get_start_method() == "forkserver":
+        forkserver.ensure_running()
 
 
 @lru_cache(maxsize=1)
 def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: spawn, each worker imports for itself
+        return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     atexit.register(_stop)
@@ -150,11 +167,17 @@ def _stop() -> None:
     """At exit: stop the forkserver and wait for it, so no process outlives this one and the CPU time
     of the forkserver and its workers is counted to this process (as it was for spawned workers)."""
     stop = getattr(forkserver._forkserver, "_stop", None)  # private, but present since Python 3.4
-    if stop is not None:
-        try:
-            stop()
-        except OSError:
-            pass
+    if stop is not None:  # bounded: exit never hangs on a forkserver whose workers linger
+        waiter = threading.Thread(target=_quietly, args=(stop,), name="provenance-stop-forkserver", daemon=True)
+        waiter.start()
+        waiter.join(STOP_WAIT)
+
+
+def _quietly(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except OSError:
+        pass
 
 
 __all__ = ["run", "start", "DIED"]

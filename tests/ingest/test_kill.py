@@ -50,3 +50,30 @@ def test_sigkill_mid_file_leaves_no_partial_file_and_a_rerun_matches_a_clean_run
     assert len(snapshot(db)) == 6050
     with Store(db, read_only=True) as store:
         assert store.check() == []
+
+
+def test_ctrl_c_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_and_no_process(make_warc, tmp_path):
+    files = [make_warc(f"{k}.warc.gz", [warcinfo(), *(response_record(i + 10_000 * k) for i in range(4000))]) for k in range(4)]
+    db = str(tmp_path / "interrupted.duckdb")
+    cmd = [sys.executable, "-m", "provenance", "ingest", *map(str, files), "--db", db, "--workers", "2"]
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    staging = tmp_path / "interrupted.duckdb.staging"
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(staging.glob("*/documents-*.parquet")):
+        time.sleep(0.02)
+    helpers = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1].startswith("Error: interrupted") and "Traceback" not in err
+    deadline = time.time() + 30
+    while time.time() < deadline and any(alive(p) for p in helpers):
+        time.sleep(0.05)
+    assert not [p for p in helpers if alive(p)]
+    with Store(db) as store:
+        assert store.check() == []
+        done = store.sql("SELECT count(*) FROM sources WHERE status = 'done'").fetchone()[0]
+    assert done < 4
+    assert len(list(staging.iterdir())) < 4  # the queued files were dropped, never started, not read before exiting
