@@ -112,11 +112,20 @@ def _internal(exc: BaseException) -> str:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_exit_with, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+                               initargs=(os.getpid(), dict(os.environ)))
+
+
+def _init_worker(parent: int, environ: dict[str, str]) -> None:
+    """Worker initializer: the pool maker's environment as it is now, and an exit when that process goes."""
+    if os.environ != environ:  # the forkserver holds the environment of when it started (credentials may have changed since)
+        os.environ.clear()
+        os.environ.update(environ)
+    _exit_with(parent)
 
 
 def _exit_with(parent: int) -> None:
-    """Worker initializer: exit as soon as the process that made the pool is gone, even SIGKILLed.
+    """Exit as soon as the process that made the pool is gone, even SIGKILLed.
 
     Otherwise a worker whose writer was killed waits on its task queue forever (it holds the
     queue's write end too, so it never sees end of file), and so does the forkserver.

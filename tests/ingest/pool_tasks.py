@@ -31,3 +31,7 @@ def raise_unpicklable(task: str) -> str:
 
 def died(task: str, reason: str) -> str:
     return f"died {task}: {reason}"
+
+
+def environment(name: str) -> str | None:
+    return os.environ.get(name)

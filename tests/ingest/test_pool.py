@@ -40,6 +40,13 @@ def test_a_result_that_cannot_come_back_becomes_a_one_line_internal_error():
     assert "internal error in the worker" in bad and "\n" not in bad
 
 
+def test_workers_see_the_environment_of_when_the_pool_is_made_not_of_when_the_forkserver_started(monkeypatch):
+    list(pool.run(pool_tasks.environment, ["HOME", "HOME"], 2, pool_tasks.died))  # the forkserver runs by now
+    monkeypatch.setenv("PROVENANCE_TEST_LATE", "set after the forkserver started")
+    results = list(pool.run(pool_tasks.environment, ["PROVENANCE_TEST_LATE", "PROVENANCE_TEST_LATE"], 2, pool_tasks.died))
+    assert results == ["set after the forkserver started"] * 2
+
+
 def test_the_worker_forkserver_never_imports_duckdb_or_polars():
     # Workers are forked from the process that imports provenance.ingest.preload; DuckDB's and
     # polars' thread pools would not survive that fork.
