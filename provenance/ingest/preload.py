@@ -6,6 +6,7 @@ Nothing here may import DuckDB or polars (their thread pools do not survive a fo
 """
 from __future__ import annotations
 
+import pyarrow.compute  # noqa: F401  (Table.filter in the first batch would import it: ~0.1 s)
 from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import worker  # noqa: F401  (the import is the point)
