@@ -32,6 +32,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+INTERRUPTED = "interrupted (what was already committed to the store is kept; an ingest rerun finishes the rest)"
+
+
 @contextmanager
 def handled() -> Iterator[None]:
     """Turn ProvenanceErrors into one line on stderr and exit code 1 (2 for usage errors); Ctrl-C into 130."""
@@ -42,7 +45,11 @@ def handled() -> Iterator[None]:
     except ProvenanceError as exc:
         fail(str(exc), 1)
     except KeyboardInterrupt:  # typer would exit 130 without a word
-        fail("interrupted; what was committed is kept (a rerun finishes the rest)", 130)
+        fail(INTERRUPTED, 130)
+    except RuntimeError as exc:
+        if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C that came during a query
+            fail(INTERRUPTED, 130)
+        raise
 
 
 def print_json(obj: Any) -> None:

@@ -41,6 +41,16 @@ class Batch:
     def __len__(self) -> int:
         return len(self.text)
 
+    def trim(self) -> None:
+        """Drop a record whose appends were cut short (a deadline between them): whole rows only."""
+        n = min(len(getattr(self, name)) for name in self.__dataclass_fields__)
+        for name in self.__dataclass_fields__:
+            del getattr(self, name)[n:]
+
+    def clear(self) -> None:
+        for name in self.__dataclass_fields__:
+            getattr(self, name).clear()
+
 
 @dataclass(frozen=True)
 class BatchContext:

@@ -6,7 +6,11 @@ pyarrow, resiliparse, the kernels) happen in the worker processes, through `run_
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
 from datetime import datetime, timezone
 
 from provenance.config import IngestConfig
@@ -23,7 +27,9 @@ class FileJob:
     source_id: int
     staging: str
     config: IngestConfig
-    skip_hashes: frozenset[str] = frozenset()
+    # sha256s of the content the store already holds, one per line: a file written once per run and
+    # read once per worker process (a set in every job was pickled once per file: quadratic in files)
+    known_hashes: str | None = None
     sha256: str | None = None  # already known (the caller hashed the file); local files only
     # Parts that are loaded and deleted on the same machine are written uncompressed (3x cheaper to
     # write, measured); parts that are published as shards keep lz4.
@@ -65,6 +71,26 @@ class FileResult:
         res.faults.append(Fault(None, kind, reason))
         res.n_faults = 1
         return res
+
+
+def write_known_hashes(path: Path, hashes: Iterable[str]) -> str:
+    """Write the hashes for FileJob.known_hashes; return the path as a string."""
+    path.write_text("".join(f"{h}\n" for h in hashes))
+    return str(path)
+
+
+def read_known_hashes(path: str | None) -> frozenset[str]:
+    """The hashes of FileJob.known_hashes, read once per process (and again only if the file changes)."""
+    if path is None:
+        return frozenset()
+    st = os.stat(path)
+    return _read_known(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=2)
+def _read_known(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    with open(path, encoding="ascii") as f:
+        return frozenset(line.strip() for line in f if line.strip())
 
 
 def sha256_file(path: str) -> str:

@@ -23,7 +23,7 @@ from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.jobs import FILE_TABLES, SHARED_TABLES, TABLES, FileJob, FileResult, run_job
+from provenance.ingest.jobs import FILE_TABLES, SHARED_TABLES, TABLES, FileJob, FileResult, run_job, write_known_hashes
 from provenance.store import Store
 
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
@@ -112,7 +112,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     done = store.query("ingest_done_sources").fetchall()
-    known = frozenset(r[3] for r in done)
+    known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
     unchanged = {(r[0], r[1], r[2]) for r in done} | {(r[0], None, None) for r in done if is_remote(r[0])}
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
@@ -120,7 +120,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
         result = _precheck(item, unchanged, config)
         if result is None:
             folder = staging / str(next_id)
-            jobs.append(FileJob(item.path, next_id, str(folder), config, known, part_compression="none",
+            jobs.append(FileJob(item.path, next_id, str(folder), config, known_hashes=known, part_compression="none",
                                 texts_file=str(folder / "texts.parquet")))
         else:
             result.source_id = next_id if result.status == "failed" else 0

@@ -19,6 +19,8 @@ import atexit
 import multiprocessing
 import os
 import select
+import signal
+import sys
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -48,8 +50,8 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
     while queue:
         unfinished: list[int] = []  # indexes into queue
         with _pool(min(workers, len(queue))) as pool:
-            futures = {pool.submit(fn, task): i for i, task in enumerate(queue)}
             try:
+                futures = {pool.submit(fn, task): i for i, task in enumerate(queue)}
                 for fut in as_completed(futures):
                     task = queue[futures[fut]]
                     outcome = _outcome(fut, task, died)
@@ -77,7 +79,8 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
     Without this, leaving the pool's block waits for every queued file to be read first.
     """
     for process in list((getattr(pool, "_processes", None) or {}).values()):  # private, present since 3.2
-        process.kill()
+        if process.is_alive():
+            process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -100,15 +103,22 @@ def _outcome(fut: Future, task: T, died: Callable[[T, str], R]) -> object:
 def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], R]) -> R:
     """Run one task in its own single-worker pool; if that pool breaks too, the task is what broke it."""
     with _pool(1) as pool:
-        outcome = _outcome(pool.submit(fn, task), task, died)
+        try:
+            outcome = _outcome(pool.submit(fn, task), task, died)
+        except BaseException:
+            _abandon(pool)
+            raise
     if isinstance(outcome, _Broken):  # a dead worker, or a result that could not be read back
         return died(task, DIED if outcome.cause is None else _internal(outcome.cause))
     return outcome  # type: ignore[return-value]
 
 
 def _internal(exc: BaseException) -> str:
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
-    return f"internal error in the worker: {type(exc).__name__}: {first}"
+    """One line: the exception's first line, or for a traceback text sent back by a worker, its last."""
+    lines = [line.strip() for line in str(exc).strip().strip("'").splitlines() if line.strip().strip("'")]
+    if type(exc).__name__ == "_RemoteTraceback" and lines:
+        return f"internal error in the worker: {lines[-1][:300]}"
+    return f"internal error in the worker: {type(exc).__name__}: {(lines or [''])[0][:300]}"
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -117,7 +127,11 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _init_worker(parent: int, environ: dict[str, str]) -> None:
-    """Worker initializer: the pool maker's environment as it is now, and an exit when that process goes."""
+    """Worker initializer: the pool maker's environment as it is now, and an exit when that process goes.
+
+    Ctrl-C is the writer's to handle (it kills the workers): a worker ignores SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.environ != environ:  # the forkserver holds the environment of when it started (credentials may have changed since)
         os.environ.clear()
         os.environ.update(environ)
@@ -158,16 +172,21 @@ def _alive(pid: int) -> bool:
 
 def start() -> None:
     """Start the forkserver now (it imports the worker code in the background); later pools fork from it."""
-    if _context().get_start_method() == "forkserver":
-        forkserver.ensure_running()
+    _context()
 
 
 @lru_cache(maxsize=1)
 def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: spawn, each worker imports for itself
+    """Forkserver on Linux; spawn elsewhere (macOS: forking a process that has loaded Accelerate and
+    pyarrow's threads is not safe; Windows has no fork) or when the forkserver cannot start."""
+    if sys.platform != "linux":
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
+    try:
+        forkserver.ensure_running()
+    except OSError:  # e.g. a TMPDIR too long for a Unix socket's path
+        return multiprocessing.get_context("spawn")
     atexit.register(_stop)
     return ctx
 

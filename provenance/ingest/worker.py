@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from provenance.config import IngestConfig
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
-from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, sha256_file
+from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
@@ -48,7 +48,7 @@ def process_file(job: FileJob) -> FileResult:
             res.sha256 = job.sha256 or sha256_file(job.path)
         except OSError as exc:
             return _failed(res, Fault(None, "io", f"cannot read file: {exc.strerror or exc}"), t0)
-    if res.sha256 in job.skip_hashes and not job.config.force:
+    if not job.config.force and res.sha256 in read_known_hashes(job.known_hashes):
         res.status = "skipped"
         return res
     try:
@@ -78,9 +78,22 @@ def _read_file(job: FileJob, res: FileResult) -> None:
 
 
 def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext, writer: "_PartWriter", crawl: str | None) -> None:
-    cfg = job.config
-    batch, ordinal = Batch(), 0
+    batch = Batch()
     res.crawl = crawl or "unknown"
+    try:
+        _read_into(job, res, info, ctx, writer, crawl, batch)
+    except (_Timeout, OSError):  # the records read so far are kept, including the batch in progress
+        batch.trim()  # a deadline may fall between the appends of one record
+        if len(batch):
+            writer.write(batch, ctx)
+        raise
+
+
+def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext, writer: "_PartWriter", crawl: str | None,
+               batch: Batch) -> None:
+    """Read the file's records into `batch`, writing each full batch (the caller writes what is left on a fault)."""
+    cfg = job.config
+    ordinal = 0
     with open_input(job.path) as f:
         for item in read_stream(f, cfg.max_record_bytes, info):
             res.format, res.compression = info.format, _compression(info)
@@ -95,6 +108,8 @@ def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchConte
                 continue
             try:
                 added = _add_document(batch, item, res, cfg, crawl, ordinal)
+            except _Timeout:  # the file's deadline, not a fault of this record
+                raise
             except Exception as exc:  # a bug on one odd record (HTTP, charset, HTML) costs that record only
                 _add_fault(res, _internal_fault(item, exc))
                 continue
@@ -102,11 +117,12 @@ def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchConte
                 ordinal += 1
                 if len(batch) == cfg.batch_docs:
                     writer.write(batch, ctx)
-                    batch = Batch()
+                    batch.clear()
         if isinstance(f, ForwardStream):  # remote: the bytes were hashed as they streamed past
             res.size, res.sha256 = f.finish()
     if len(batch):
         writer.write(batch, ctx)
+        batch.clear()
 
 
 def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConfig, crawl: str | None, ordinal: int) -> bool:

@@ -1,9 +1,16 @@
 """A bug in provenance itself, met on odd input, costs the record (or file) it met, never the run."""
 from __future__ import annotations
 
+import time
+
+import pytest
+import typer
 from typer.testing import CliRunner
 
 from provenance.cli import app
+from provenance.cli.app import handled
+from provenance.config import IngestConfig
+from provenance.ingest.jobs import FileJob
 from provenance.ingest import worker
 from provenance.store import Store
 from tests.conftest import response_record, warcinfo
@@ -55,3 +62,40 @@ def test_a_bug_outside_any_record_fails_that_file_in_one_line_and_other_files_la
         assert s.sql("SELECT path LIKE '%a.warc.gz', status, n_docs FROM sources ORDER BY path").fetchall() == [(True, "done", 10), (False, "failed", 0)]
         assert s.sql("SELECT count(*) FROM documents").fetchone() == (10,)
         assert s.check() == []
+
+
+def test_the_file_deadline_is_not_mistaken_for_a_bug_on_the_record_it_interrupts(make_warc, tmp_path, monkeypatch):
+    path = make_warc("slow.warc.gz", [warcinfo(), *(response_record(i) for i in range(8))])
+    real = worker.extract
+
+    def slow_extract(rec, max_bytes):
+        time.sleep(0.3)  # the deadline falls inside a record's extraction
+        return real(rec, max_bytes)
+
+    monkeypatch.setattr(worker, "extract", slow_extract)
+    config = IngestConfig(db=str(tmp_path / "s.duckdb"), file_timeout=0.5)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "staging"), config))
+    assert [f.kind for f in res.faults] == ["timeout"]
+    assert 0 < res.n_docs < 8
+
+
+def test_a_ctrl_c_that_duckdb_met_inside_a_query_is_an_interrupt_not_a_traceback():
+    with pytest.raises(typer.Exit) as stop:
+        with handled():
+            raise RuntimeError("Query interrupted")
+    assert stop.value.exit_code == 130
+    with pytest.raises(RuntimeError, match="something else"):
+        with handled():
+            raise RuntimeError("something else")
+
+
+def test_a_record_cut_short_between_its_appends_is_dropped_whole():
+    from provenance.ingest.features import Batch
+
+    batch = Batch()
+    for name in batch.__dataclass_fields__:
+        getattr(batch, name).extend([f"{name}0", f"{name}1"])
+    batch.ordinal.append(2)
+    batch.record_id.append("third, cut short")
+    batch.trim()
+    assert {name: len(getattr(batch, name)) for name in batch.__dataclass_fields__} == {name: 2 for name in batch.__dataclass_fields__}

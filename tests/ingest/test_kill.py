@@ -53,7 +53,7 @@ def test_sigkill_mid_file_leaves_no_partial_file_and_a_rerun_matches_a_clean_run
 
 
 def test_ctrl_c_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_and_no_process(make_warc, tmp_path):
-    files = [make_warc(f"{k}.warc.gz", [warcinfo(), *(response_record(i + 10_000 * k) for i in range(4000))]) for k in range(4)]
+    files = [make_warc(f"{k}.warc.gz", [warcinfo(), *(response_record(i + 10_000 * k) for i in range(4000))]) for k in range(6)]
     db = str(tmp_path / "interrupted.duckdb")
     cmd = [sys.executable, "-m", "provenance", "ingest", *map(str, files), "--db", db, "--workers", "2"]
     proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
@@ -75,5 +75,7 @@ def test_ctrl_c_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_a
     with Store(db) as store:
         assert store.check() == []
         done = store.sql("SELECT count(*) FROM sources WHERE status = 'done'").fetchone()[0]
-    assert done < 4
-    assert len(list(staging.iterdir())) < 4  # the queued files were dropped, never started, not read before exiting
+    assert done < 6
+    # Dropped, not read before exiting: at the interrupt two files are being read, and a worker may
+    # start one more before it is killed; without the drop all 6 would be read.
+    assert len([d for d in staging.iterdir() if d.is_dir()]) < 6
