@@ -1,10 +1,11 @@
 """Run file tasks in worker processes, where a worker that dies costs only the file it was reading.
 
-Workers are forked from a forkserver that has already imported and warmed the worker code
-(`provenance.ingest.preload`: numpy, pyarrow, resiliparse, the public suffix list), so a worker
-starts in milliseconds instead of paying ~0.5 CPU-second of imports, and the forkserver starts
-while the writer opens the store. The forkserver never imports DuckDB or polars, whose threads
-would make forking unsafe (tested).
+On Linux, workers are forked from a forkserver that has already imported and warmed the worker
+code (`provenance.ingest.preload`: numpy, pyarrow, resiliparse, the public suffix list), so a
+worker starts in milliseconds instead of paying ~0.5 CPU-second of imports, and the forkserver
+starts while the writer opens the store. The forkserver never imports DuckDB or polars, whose
+threads would make forking unsafe (tested). Elsewhere, or when the forkserver cannot start, spawn.
+Workers ignore Ctrl-C: the writer handles it, dropping queued tasks and killing running workers.
 
 When a worker process dies (the OOM killer, a crash in a C extension, a stray SIGKILL),
 ProcessPoolExecutor fails every unfinished task at once without saying which one was running.
