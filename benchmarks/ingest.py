@@ -11,9 +11,9 @@ about 4,000 characters, each split into 8 files, then measures:
   * the floor: FastWARC read + resiliparse extraction alone, no features, no store;
   * a naive pipeline: warcio + resiliparse + datasketch MinHash + row-by-row DuckDB inserts
     (run on a subset and reported per second).
-Each provenance run and the floor are repeated (--repeat, default 2) and the fastest run is reported:
-the machine is shared and its speed drifts by 15-20% between minutes (measured); the naive pipeline
-runs once.
+Each provenance run and the floor are repeated (--repeat, default 2) in rounds (1 worker, 2 workers,
+floor) and the fastest of each is reported: the machine is shared and its speed drifts by 15-40%
+between minutes (measured); the naive pipeline runs once.
 Usage: python benchmarks/ingest.py [--docs 20000] [--files 8] [--naive-docs 1000] [--kinds warc,warc30,cc,wet] [--repeat 2]
 """
 from __future__ import annotations
@@ -182,11 +182,6 @@ def naive(paths: list[Path], limit: int, db: Path) -> dict:
     return {"docs": n, "seconds": time.perf_counter() - t0}
 
 
-def best(repeat: int, run) -> dict:
-    """The fastest of `repeat` runs (run(n) for n = 0, 1, ...)."""
-    return min((run(n) for n in range(max(1, repeat))), key=lambda r: r["seconds"])
-
-
 def rate(r: dict) -> float:
     return r["docs"] / r["seconds"]
 
@@ -208,9 +203,11 @@ def main() -> None:
             paths = make_corpus(folder / kind, a.docs, a.files, kind if kind in ("wet", "cc") else "warc", page_kb=page_kb)
             mb = sum(p.stat().st_size for p in paths) / 1e6
             print(f"\n== {kind.upper()}: {a.docs} documents in {a.files} files, {mb:.1f} MB compressed (generated in {time.perf_counter() - t0:.0f} s)")
-            one = best(a.repeat, lambda n: run_provenance(paths, 1, folder / f"{kind}-1-{n}.duckdb"))
-            two = best(a.repeat, lambda n: run_provenance(paths, 2, folder / f"{kind}-2-{n}.duckdb"))
-            fl = best(a.repeat, lambda n: floor(paths))
+            # Rounds of (1 worker, 2 workers, floor), not all runs of one then all of the next: the
+            # machine's speed drifts between minutes, and each ratio should compare neighbours.
+            rounds = [(run_provenance(paths, 1, folder / f"{kind}-1-{n}.duckdb"), run_provenance(paths, 2, folder / f"{kind}-2-{n}.duckdb"),
+                       floor(paths)) for n in range(max(1, a.repeat))]
+            one, two, fl = (min((r[i] for r in rounds), key=lambda r: r["seconds"]) for i in range(3))
             nv = naive(paths, a.naive_docs, folder / f"{kind}-naive.duckdb")
             for name, r in (("provenance, 1 worker", one), ("provenance, 2 workers", two), ("floor: FastWARC + resiliparse", fl), ("naive: warcio + datasketch + row inserts", nv)):
                 extra = f", peak RSS {r['rss_mb']:.0f} MB, {r['docs'] / r['cpu']:.0f} docs per CPU-second" if "rss_mb" in r else ""

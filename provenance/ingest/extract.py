@@ -85,6 +85,14 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     return Skipped("non-text")
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _looks_html(body: bytes) -> bool:
     head = body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
@@ -98,7 +106,20 @@ def _charset(ctype: str) -> str | None:
     return None
 
 
+# Labels that servers and pages put on UTF-8 text by default or by mistake. Text that is valid UTF-8
+# and not plain ASCII is read as UTF-8 under them: Latin-1 prose is almost never valid UTF-8 by
+# chance, and read as Latin-1 a UTF-8 page becomes mojibake ("cafÃ©"): false rare tokens in the tails.
+_LATIN_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii",
+                 "iso-8859-15", "iso8859-15"}
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def _decode_text(data: bytes, encoding: str) -> str:
+    for bom, name in _BOMS:  # a byte order mark outranks any label (as in browsers)
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, "replace")
+    if (encoding or "").lower() in _LATIN_LABELS and not data.isascii() and _is_utf8(data):
+        encoding = "utf-8"
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:

@@ -268,3 +268,28 @@ def test_an_absurd_charset_label_falls_back_to_detection(make_warc, tmp_path):
     result = run("ingest", str(make_warc("c.warc.gz", [rec])), "--db", db)
     assert result.exit_code == 0, result.output
     assert "caf\u00e9" in rows(db, "SELECT text FROM texts")[0][0]
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "ISO-8859-1", "windows-1252", "us-ascii"])
+def test_utf8_text_under_a_latin_label_is_read_as_utf8_not_mojibake(make_warc, tmp_path, label):
+    page = html_page("Caf\u00e9", "cr\u00e8me br\u00fbl\u00e9e, na\u00efvet\u00e9 and \u4e2d\u6587 " * 10)  # UTF-8 bytes
+    rec = warc_record("response", http_response(page, f"text/html; charset={label}"), "https://a.example/",
+                      content_type="application/http; msgtype=response")
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("u.warc.gz", [rec])), "--db", db).exit_code == 0
+    text = rows(db, "SELECT text FROM texts")[0][0]
+    assert "cr\u00e8me br\u00fbl\u00e9e" in text and "\u4e2d\u6587" in text and "\u00c3" not in text
+
+
+def test_a_byte_order_mark_outranks_the_label(make_warc, tmp_path):
+    text = "gr\u00fc\u00dfe aus K\u00f6ln " * 20
+    recs = [
+        warc_record("response", http_response(b"\xef\xbb\xbf" + html_page("T", text), "text/html; charset=iso-8859-1"),
+                    "https://a.example/1", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(b"\xff\xfe" + html_page("T", text).decode().encode("utf-16-le"), "text/html"),
+                    "https://a.example/2", content_type="application/http; msgtype=response"),
+    ]
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("b.warc.gz", recs)), "--db", db).exit_code == 0
+    texts = [t for (t,) in rows(db, "SELECT text FROM texts ORDER BY doc_id")]
+    assert len(texts) == 2 and all("gr\u00fc\u00dfe aus K\u00f6ln" in t for t in texts)
