@@ -8,6 +8,7 @@ member), so good records before and after a fault are kept. Memory is bounded by
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Union
 
@@ -15,6 +16,7 @@ from provenance.ingest.remote import open_input
 from provenance.ingest.streams import Break, Event, Member, gzip_events, plain_events, sniff_compression
 
 MAX_HEADER_BYTES = 64 << 10
+_NOT_WS = re.compile(rb"[^\r\n \t\x00]")
 COMPACT_AT = 4 << 20
 
 
@@ -147,10 +149,15 @@ class _Buffer:
         return self.members[0][1]
 
     def skip_ws(self) -> None:
+        """Move past whitespace and NUL bytes (padding from block writers), in bounded memory."""
         while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in b"\r\n \t":
-                self.pos += 1
-            if self.pos < len(self.buf) or not self.pull():
+            m = _NOT_WS.search(self.buf, self.pos)
+            if m is not None:
+                self.pos = m.start()
+                return
+            self.pos = len(self.buf)
+            self.compact(force=True)
+            if not self.pull():
                 return
 
     def reset_after_break(self) -> Break:
@@ -185,6 +192,9 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[
     b.skip_ws()
     if b.brk is not None:
         yield Fault(b.brk.offset, "gzip", b.brk.reason)
+        return
+    if not b.ensure(1):
+        yield Fault(0, "empty", "no records: the file holds only whitespace or NUL bytes")
         return
     b.ensure(16)
     first = bytes(b.buf[b.pos : b.pos + 16])

@@ -60,8 +60,11 @@ def gzip_events(f: BinaryIO) -> Iterator[Event]:
                 return
         start = pos
         yield Member(start)
+        first = buf[at]
         result = yield from _member(f, buf, at, start)
         if isinstance(result, Break):
+            if first == 0 and _zeros_to_end(f, start):  # NUL padding after the last member (block or tape writers): as gzip(1), not a fault
+                return
             yield result
             resume = yield from _skip_to_magic(f, start + 1)
             if resume is None:
@@ -104,6 +107,15 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
             return Break(start, f"gzip member expands over {BOMB_RATIO}x past {produced >> 20} MiB (gzip bomb?); skipped")
         if d.eof:
             return start + consumed, buf, at
+
+
+def _zeros_to_end(f: BinaryIO, offset: int) -> bool:
+    """Whether the file holds only NUL bytes from offset to its end."""
+    f.seek(offset)
+    while chunk := f.read(READ_SIZE):
+        if chunk.count(0) != len(chunk):
+            return False
+    return True
 
 
 def _skip_to_magic(f: BinaryIO, offset: int) -> Iterator[Event]:

@@ -96,6 +96,25 @@ def test_garbage_empty_and_non_warc_files_are_one_fault_each(tmp_path):
         assert good == [] and len(faults) == 1, name
 
 
+def test_nul_padding_after_the_last_record_is_not_a_fault(tmp_path):
+    records = [warcinfo(), *(response_record(i) for i in range(3))]
+    padded = {  # block and tape writers pad files with NUL bytes; gzip(1) ignores them too
+        "members.warc.gz": b"".join(gz(r) for r in records) + b"\0" * 5000,
+        "whole.warc.gz": gz(b"".join(records)) + b"\0" * 512,
+        "plain.warc": b"".join(records) + b"\0" * 300_000,
+    }
+    for name, data in padded.items():
+        (tmp_path / name).write_bytes(data)
+        good, faults = split(tmp_path / name)
+        assert (len(good), faults) == (4, []), name
+
+
+def test_a_file_of_nul_bytes_is_one_fault_not_a_record(tmp_path):
+    (tmp_path / "zeros.warc.gz").write_bytes(b"\0" * 1_000_000)  # a preallocated download that never arrived
+    good, faults = split(tmp_path / "zeros.warc.gz")
+    assert good == [] and [f.kind for f in faults] == ["empty"] and "NUL" in faults[0].reason
+
+
 def test_arc_records_become_responses_with_url_and_date(tmp_path):
     body = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>old page</p></body></html>"
     filedesc = b"1 0 Internet Archive\nURL IP-address Archive-date Content-type Archive-length\n"
