@@ -70,12 +70,14 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         return Skipped("bad-http")
     if not 200 <= http.status < 300:
         return Skipped("http-status")
-    if http.problem and looks_binary(http.body):  # still compressed (unknown or broken Content-Encoding): not text
+    if http.problem and looks_binary(http.body, http.charset):  # still compressed (unknown or broken Content-Encoding): not text
         return Skipped("undecodable-body")
     return _from_body(http.body, http.content_type, http.charset, http.problem)
 
 
 def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None) -> Extracted | Skipped:
+    if (ctype in HTML_TYPES or ctype in TEXT_TYPES) and looks_binary(body, charset):  # an image or archive labelled as text
+        return Skipped("binary-body")
     if ctype in HTML_TYPES or (not ctype and _looks_html(body)):
         encoding = charset or detect_encoding(body, from_html_meta=True)
         html = _decode_text(body, encoding)

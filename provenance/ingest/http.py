@@ -75,6 +75,10 @@ def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[b
         problem = problem or problem2
         if problem2:
             break
+    if not codings and body[:2] == b"\x1f\x8b":  # gzip sent without its header (misconfigured servers)
+        inflated, problem2 = _inflate(body, "gzip", max_bytes)
+        if problem2 is None:
+            body = inflated
     return body, problem
 
 
@@ -139,7 +143,12 @@ def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 
 
-def looks_binary(body: bytes) -> bool:
-    """Whether a payload is not text: over 2% control bytes (not tab, newlines, form feed) in its first 4 KB."""
+def looks_binary(body: bytes, charset: str | None = None) -> bool:
+    """Whether a payload is not text: over 2% control bytes (not tab, newlines, form feed) in its first 4 KB.
+
+    UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text.
+    """
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
+        return False
     head = body[:4096]
     return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 50

@@ -293,3 +293,21 @@ def test_a_byte_order_mark_outranks_the_label(make_warc, tmp_path):
     assert run("ingest", str(make_warc("b.warc.gz", recs)), "--db", db).exit_code == 0
     texts = [t for (t,) in rows(db, "SELECT text FROM texts ORDER BY doc_id")]
     assert len(texts) == 2 and all("gr\u00fc\u00dfe aus K\u00f6ln" in t for t in texts)
+
+
+def test_a_gzip_body_without_its_header_is_inflated_and_a_binary_body_labelled_html_is_not_a_document(make_warc, tmp_path):
+    page = html_page("Tide", "tidal pools and the quiet work of keeping archives " * 10)
+    deflater = zlib.compressobj(6, zlib.DEFLATED, 31)
+    image = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16
+    recs = [
+        warc_record("response", http_response(deflater.compress(page) + deflater.flush()), "https://g.example/1",
+                    content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(image), "https://g.example/2", content_type="application/http; msgtype=response"),
+        warc_record("response", http_response(b"\xff\xfe" + page.decode().encode("utf-16-le")), "https://g.example/3",
+                    content_type="application/http; msgtype=response"),
+    ]
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("g.warc.gz", recs)), "--db", db).exit_code == 0
+    texts = [t for (t,) in rows(db, "SELECT text FROM texts ORDER BY doc_id")]
+    assert len(texts) == 2 and all("tidal pools" in t for t in texts)  # the gzip body and the UTF-16 page
+    assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"binary-body": 1}
