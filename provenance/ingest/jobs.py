@@ -37,6 +37,11 @@ class FileJob:
     # Local ingest: all of the file's texts go to this one zstd Parquet file (moved into the store's
     # texts folder at commit, see textfiles.py) instead of a part per batch.
     texts_file: str | None = None
+    # After a worker died on this file: `careful` writes each record's offset to
+    # <staging>/current-record while the record is being extracted (so the next death names it),
+    # and the records at `skip_offsets` are skipped with a fault instead of read.
+    careful: bool = False
+    skip_offsets: tuple[int, ...] = ()
 
 
 @dataclass
@@ -71,6 +76,9 @@ class FileResult:
         res.faults.append(Fault(None, kind, reason))
         res.n_faults = 1
         return res
+
+
+CURRENT_RECORD = "current-record"  # in a careful job's staging folder: the offset being extracted, or -1
 
 
 def write_known_hashes(path: Path, hashes: Iterable[str]) -> str:

@@ -10,9 +10,10 @@ Workers ignore Ctrl-C: the writer handles it, dropping queued tasks and killing 
 When a worker process dies (the OOM killer, a crash in a C extension, a stray SIGKILL),
 ProcessPoolExecutor fails every unfinished task at once without saying which one was running.
 The tasks that may have been running are then rerun one at a time, each alone in a fresh
-single-worker pool: a task that dies again on its own is reported through `died` and the others
-complete; the remaining tasks continue in a new pool. Each round settles at least the earliest
-unfinished task, so a run always ends.
+single-worker pool: for a task that dies again on its own, `died` gives its result or a changed
+task to rerun alone (the ingest reruns carefully, then without the record that killed it); the
+others complete, and the remaining tasks continue in a new pool. Each round settles at least the
+earliest unfinished task and reruns are bounded, so a run always ends.
 """
 from __future__ import annotations
 
@@ -26,9 +27,10 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import forkserver
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,13 +38,15 @@ R = TypeVar("R")
 PRELOAD = ["provenance.ingest.preload"]
 STOP_WAIT = 10.0  # seconds to wait at exit for the forkserver (and so its workers) to end
 DIED = "the worker process died while reading this file (killed, out of memory, or crashed); it died again when retried alone"
+GAVE_UP = "the worker process died while reading this file, again after every rerun alone"
 
 
-def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, str], R]) -> Iterator[R]:
+def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, str], "R | Retry[T]"]) -> Iterator[R]:
     """Yield fn(task) for every task as they finish (in-process for a single task, else in worker processes).
 
     `died(task, reason)` stands in for the result of a task whose worker died even when run alone,
-    or whose result could not be returned (an exception outside fn's own handling).
+    or whose result could not be returned (an exception outside fn's own handling); for a dead
+    worker it may instead return Retry(changed task), run alone again (at most MAX_RETRIES times).
     """
     if len(tasks) <= 1:
         yield from map(fn, tasks)
@@ -58,6 +62,8 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
                     outcome = _outcome(fut, task, died)
                     if isinstance(outcome, _Broken):
                         unfinished.append(futures[fut])
+                    elif isinstance(outcome, Retry):
+                        yield _alone(fn, outcome.task, died)
                     else:
                         yield outcome
             except BaseException:  # Ctrl-C, or the caller stopped reading (an error in its commit)
@@ -101,17 +107,35 @@ def _outcome(fut: Future, task: T, died: Callable[[T, str], R]) -> object:
         return died(task, _internal(exc))
 
 
-def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], R]) -> R:
-    """Run one task in its own single-worker pool; if that pool breaks too, the task is what broke it."""
-    with _pool(1) as pool:
-        try:
-            outcome = _outcome(pool.submit(fn, task), task, died)
-        except BaseException:
-            _abandon(pool)
-            raise
-    if isinstance(outcome, _Broken):  # a dead worker, or a result that could not be read back
-        return died(task, DIED if outcome.cause is None else _internal(outcome.cause))
-    return outcome  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Retry(Generic[T]):
+    """What `died` returns to run a changed task alone again (e.g. one that skips what killed it)."""
+
+    task: T
+
+
+MAX_RETRIES = 12  # reruns alone per task while `died` answers Retry
+
+
+def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], "R | Retry[T]"]) -> R:
+    """Run one task in its own single-worker pool; if that pool breaks too, the task is what broke it.
+
+    `died` then gives the result, or Retry(changed task) to run alone again; after MAX_RETRIES
+    reruns it is asked once more with the reason GAVE_UP, and must give a result.
+    """
+    for _ in range(MAX_RETRIES):
+        with _pool(1) as pool:
+            try:
+                outcome = _outcome(pool.submit(fn, task), task, died)
+            except BaseException:
+                _abandon(pool)
+                raise
+        if isinstance(outcome, _Broken):  # a dead worker, or a result that could not be read back
+            outcome = died(task, DIED if outcome.cause is None else _internal(outcome.cause))
+        if not isinstance(outcome, Retry):
+            return outcome  # type: ignore[return-value]
+        task = outcome.task
+    return died(task, GAVE_UP)  # type: ignore[return-value]
 
 
 def _internal(exc: BaseException) -> str:
@@ -209,4 +233,4 @@ def _quietly(fn: Callable[[], object]) -> None:
         pass
 
 
-__all__ = ["run", "start", "DIED"]
+__all__ = ["run", "start", "Retry", "DIED", "GAVE_UP"]

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from provenance.config import IngestConfig
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
-from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
+from provenance.ingest.jobs import CURRENT_RECORD, SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
@@ -94,7 +94,8 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     """Read the file's records into `batch`, writing each full batch (the caller writes what is left on a fault)."""
     cfg = job.config
     ordinal = 0
-    with open_input(job.path) as f:
+    watch = _RecordWatch(Path(job.staging) / CURRENT_RECORD if job.careful else None)
+    with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
             res.format, res.compression = info.format, _compression(info)
             if isinstance(item, Fault):
@@ -106,8 +107,14 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 crawl = cfg.crawl or warcinfo_crawl(item) or crawl
                 res.crawl = crawl or "unknown"
                 continue
+            if item.offset in job.skip_offsets:
+                _add_fault(res, Fault(item.offset, "crash", "this record crashed the worker process twice (a bug in a parser); skipped",
+                                      item.headers.get("warc-record-id")))
+                continue
             try:
+                watch.at(item.offset)
                 added = _add_document(batch, item, res, cfg, crawl, ordinal)
+                watch.at(-1)
             except _Timeout:  # the file's deadline, not a fault of this record
                 raise
             except Exception as exc:  # a bug on one odd record (HTTP, charset, HTML) costs that record only
@@ -155,6 +162,30 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     batch.text.append(out.text)
     batch.record_offset.append(rec.offset)
     return True
+
+
+class _RecordWatch:
+    """In a careful job, the offset of the record being extracted, kept in a file for whoever sees this process die."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path, self.fd = path, None
+
+    def __enter__(self) -> "_RecordWatch":
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            self.at(-1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def at(self, offset: int | None) -> None:
+        """Say which record is being extracted (-1: none); nothing unless careful."""
+        if self.fd is not None:
+            os.pwrite(self.fd, f"{-1 if offset is None else offset:>20d}\n".encode(), 0)  # fixed width: an overwrite
 
 
 class _PartWriter:

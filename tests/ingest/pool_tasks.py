@@ -35,3 +35,27 @@ def died(task: str, reason: str) -> str:
 
 def environment(name: str) -> str | None:
     return os.environ.get(name)
+
+
+def run_job_with_a_deadly_record(job):
+    """The real worker, in its real process, except that extracting a record whose URL ends in /deadly kills the process."""
+    from provenance.ingest import jobs, worker
+
+    real = worker.extract
+
+    def extract(rec, max_bytes):
+        if rec.headers.get("warc-target-uri", "").endswith("/deadly"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(rec, max_bytes)
+
+    worker.extract = extract
+    try:
+        return jobs.run_job(job)
+    finally:
+        worker.extract = real
+
+
+def retry_forever(task: str, reason: str):
+    from provenance.ingest import pool
+
+    return pool.Retry(task + "+") if reason == pool.DIED else f"gave up on {task}: {reason}"

@@ -91,3 +91,49 @@ def test_an_ingest_whose_worker_is_killed_mid_file_still_ends_with_exactly_a_cle
         assert a.check() == []
         assert a.sql(snapshot).fetchall() == b.sql(snapshot).fetchall()
         assert a.sql("SELECT count(*) FROM texts").fetchone() == b.sql("SELECT count(*) FROM texts").fetchone() == (6130,)
+
+
+def test_a_rerun_alone_may_change_the_task_and_gives_up_after_max_retries():
+    results = sorted(pool.run(pool_tasks.echo_or_die, ["die:x", "ok"], 2, pool_tasks.retry_forever))
+    assert results == ["done ok", f"gave up on die:x{'+' * pool.MAX_RETRIES}: {pool.GAVE_UP}"]
+
+
+def test_a_record_that_kills_its_worker_is_found_and_skipped_and_the_rest_of_its_file_lands(make_warc, tmp_path, monkeypatch):
+    from provenance.config import IngestConfig
+    from provenance.ingest import pipeline
+
+    records = [warcinfo(), *(response_record(i) for i in range(40))]
+    records.insert(20, response_record(999, url="https://x.example.org/deadly"))
+    deadly = make_warc("deadly.warc.gz", records)
+    others = [make_warc(f"ok{k}.warc.gz", [warcinfo(), *(response_record(i + 100 * k) for i in range(30))]) for k in (1, 2)]
+    monkeypatch.setattr(pipeline, "run_job", pool_tasks.run_job_with_a_deadly_record)  # what the pool runs in each worker
+    db = str(tmp_path / "s.duckdb")
+    summary = pipeline.ingest([str(deadly), *map(str, others)], IngestConfig(db=db, workers=2))
+
+    assert (summary.ingested, summary.failed, summary.documents) == (3, 0, 100)
+    with Store(db, read_only=True) as s:
+        [(path, kind, offset, reason)] = s.sql("SELECT path, kind, \"offset\", reason FROM ingest_errors").fetchall()
+        [(deadly_offset,)] = s.sql("SELECT min(record_offset) FROM documents WHERE url LIKE '%/page/20'").fetchall()
+        assert s.check() == []
+    assert path == str(deadly) and kind == "crash" and "crashed the worker" in reason
+    assert 0 < offset < deadly_offset  # the record just before page 20: the deadly one
+
+
+def test_a_death_outside_any_record_fails_the_file_after_one_careful_rerun(tmp_path):
+    from dataclasses import replace
+
+    from provenance.config import IngestConfig
+    from provenance.ingest.jobs import CURRENT_RECORD, FileJob
+    from provenance.ingest.pipeline import _died
+
+    job = FileJob("f.warc.gz", 7, str(tmp_path / "7"), IngestConfig(db=str(tmp_path / "s.duckdb")))
+    first = _died(job, pool.DIED)
+    assert first == pool.Retry(replace(job, careful=True))  # rerun, watching which record it reads
+    (tmp_path / "7").mkdir()
+    (tmp_path / "7" / CURRENT_RECORD).write_text(f"{-1:>20d}\n")  # it died between records (the reader, a batch)
+    failed = _died(first.task, pool.DIED)
+    assert failed.status == "failed" and [f.kind for f in failed.faults] == ["worker"]
+    (tmp_path / "7").mkdir()
+    (tmp_path / "7" / CURRENT_RECORD).write_text(f"{4242:>20d}\n")
+    assert _died(first.task, pool.DIED) == pool.Retry(replace(first.task, skip_offsets=(4242,)))
+    assert _died(replace(first.task, skip_offsets=(4242,)), pool.DIED).status == "failed"  # the same record again: not a record's fault
