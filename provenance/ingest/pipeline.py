@@ -7,7 +7,6 @@ the staging folder is cleared on the next run, and a rerun ingests exactly the m
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -93,8 +92,7 @@ def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = 
 
         HFTokenizer(config.tokenizer)  # fail fast, before any file is read
     paths = list(paths)
-    if len(paths) != 1 or not os.path.isfile(paths[0]):  # likely several files: workers' imports overlap the store's opening
-        pool.start()
+    pool.start_for(paths)  # the workers' imports overlap the store's opening
     with Store(config.db) as store:
         return ingest_into(store, paths, config, on_file)
 

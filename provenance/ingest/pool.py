@@ -200,6 +200,12 @@ def start() -> None:
     _context()
 
 
+def start_for(paths: list[str]) -> None:
+    """start() when the inputs are likely several files (a single file is read in-process)."""
+    if len(paths) != 1 or not os.path.isfile(paths[0]):
+        start()
+
+
 @lru_cache(maxsize=1)
 def _context() -> multiprocessing.context.BaseContext:
     """Forkserver on Linux; spawn elsewhere (macOS: forking a process that has loaded Accelerate and
@@ -233,4 +239,4 @@ def _quietly(fn: Callable[[], object]) -> None:
         pass
 
 
-__all__ = ["run", "start", "Retry", "DIED", "GAVE_UP"]
+__all__ = ["run", "start", "start_for", "Retry", "DIED", "GAVE_UP"]

@@ -44,6 +44,8 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         HFTokenizer(config.tokenizer)  # fail fast, before any file is read
     t0 = time.perf_counter()
     paths = list(paths)
+    if executor == "local":
+        pool.start_for(paths)  # the workers' imports overlap the planning
     out = ShardDir(output)
     run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
     tasks, instant = plan(out, expand_inputs(paths, config.paths_prefix), config, run_id, attempts)
