@@ -58,6 +58,10 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
     if kind == "conversion":
         return Extracted(_decode_text(rec.block, "utf-8"), "text/plain")
     if kind == "resource":
+        # Crawler artifacts are resources too: wget's log (metadata://), browsertrix's extracted text
+        # of a page it also stored as a response (urn:text:...). Only web addresses are documents.
+        if not rec.headers.get("warc-target-uri", "").strip("<> ").lower().startswith(("http://", "https://")):
+            return Skipped("resource-not-web")
         ctype = rec.headers.get("content-type", "").split(";")[0].strip().lower()
         return _from_body(rec.block, ctype, _charset(rec.headers.get("content-type", "")), None)
     if kind != "response":

@@ -311,3 +311,17 @@ def test_a_gzip_body_without_its_header_is_inflated_and_a_binary_body_labelled_h
     texts = [t for (t,) in rows(db, "SELECT text FROM texts ORDER BY doc_id")]
     assert len(texts) == 2 and all("tidal pools" in t for t in texts)  # the gzip body and the UTF-16 page
     assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"binary-body": 1}
+
+
+def test_resource_records_are_documents_only_at_web_addresses(make_warc, tmp_path):
+    text = b"Notes about tidal pools and the quiet work of keeping archives. " * 5
+    recs = [
+        warc_record("resource", text, "https://r.example/notes.txt", content_type="text/plain"),
+        warc_record("resource", b"Opening WARC file... Downloaded: 3 files " * 5, "metadata://gnu.org/software/wget/warc/wget.log",
+                    content_type="text/plain"),  # wget's own log
+        warc_record("resource", text, "urn:text:https://r.example/page", content_type="text/plain"),  # browsertrix: a page's text, again
+    ]
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("r.warc.gz", recs)), "--db", db).exit_code == 0
+    assert rows(db, "SELECT url FROM documents") == [("https://r.example/notes.txt",)]
+    assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"resource-not-web": 2}
