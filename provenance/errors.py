@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """'Type: first line of the message', for faults and summaries that must stay on one line."""
+    first = (str(exc).strip().splitlines() or [""])[0][:limit]
+    return f"{type(exc).__name__}: {first}"
+
+
 class ProvenanceError(Exception):
     """A handled failure; the CLI prints its one-line message and exits 1."""
 

@@ -88,8 +88,8 @@ def main() -> None:
     _main_is_the_package()
     try:
         app()
-    except KeyboardInterrupt:
-        typer.echo("Error: interrupted", err=True)
+    except KeyboardInterrupt:  # outside a command (handled() covers those)
+        typer.echo(f"Error: {INTERRUPTED}", err=True)
         sys.exit(130)
 
 

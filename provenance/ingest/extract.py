@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest.http import looks_binary, parse_response
+from provenance.ingest.http import charset_of, looks_binary, parse_response
 from provenance.ingest.readers import RawRecord
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
@@ -63,7 +63,7 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         if not rec.headers.get("warc-target-uri", "").strip("<> ").lower().startswith(("http://", "https://")):
             return Skipped("resource-not-web")
         ctype = rec.headers.get("content-type", "").split(";")[0].strip().lower()
-        return _from_body(rec.block, ctype, _charset(rec.headers.get("content-type", "")), None)
+        return _from_body(rec.block, ctype, charset_of(rec.headers.get("content-type", "")), None)
     if kind != "response":
         return Skipped(f"type:{kind}")
     record_ctype = rec.headers.get("content-type", "application/http").lower()
@@ -91,25 +91,9 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     return Skipped("non-text")
 
 
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _looks_html(body: bytes) -> bool:
     head = body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
-
-
-def _charset(ctype: str) -> str | None:
-    for part in ctype.split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip("\"'") or None
-    return None
 
 
 # Labels that servers and pages put on UTF-8 text by default or by mistake. Text that is valid UTF-8
@@ -124,8 +108,11 @@ def _decode_text(data: bytes, encoding: str) -> str:
     for bom, name in _BOMS:  # a byte order mark outranks any label (as in browsers)
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
-    if (encoding or "").lower() in _LATIN_LABELS and not data.isascii() and _is_utf8(data):
-        encoding = "utf-8"
+    if (encoding or "").lower() in _LATIN_LABELS and not data.isascii():
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # really Latin
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:

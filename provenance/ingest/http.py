@@ -20,11 +20,16 @@ class HttpPayload:
 
     @property
     def charset(self) -> str | None:
-        for part in self.headers.get("content-type", "").split(";")[1:]:
-            name, _, value = part.partition("=")
-            if name.strip().lower() == "charset":
-                return value.strip().strip("\"'").lower() or None
-        return None
+        return charset_of(self.headers.get("content-type", ""))
+
+
+def charset_of(content_type: str) -> str | None:
+    """The lower-cased charset parameter of a Content-Type value, if any."""
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'").lower() or None
+    return None
 
 
 def parse_response(block: bytes, max_body_bytes: int) -> HttpPayload:

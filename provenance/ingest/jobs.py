@@ -6,7 +6,6 @@ pyarrow, resiliparse, the kernels) happen in the worker processes, through `run_
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Iterable
 from datetime import datetime, timezone
 
 from provenance.config import IngestConfig
+from provenance.errors import one_line
 from provenance.ingest.readers import Fault
 
 TABLES = ("documents", "texts", "token_blocks", "block_tokens", "tokens", "signatures", "band_keys")
@@ -87,16 +87,11 @@ def write_known_hashes(path: Path, hashes: Iterable[str]) -> str:
     return str(path)
 
 
+@lru_cache(maxsize=2)
 def read_known_hashes(path: str | None) -> frozenset[str]:
-    """The hashes of FileJob.known_hashes, read once per process (and again only if the file changes)."""
+    """The hashes of FileJob.known_hashes, read once per process (the writer names the file once per run)."""
     if path is None:
         return frozenset()
-    st = os.stat(path)
-    return _read_known(path, st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=2)
-def _read_known(path: str, mtime_ns: int, size: int) -> frozenset[str]:
     with open(path, encoding="ascii") as f:
         return frozenset(line.strip() for line in f if line.strip())
 
@@ -120,8 +115,7 @@ def run_job(job: FileJob) -> FileResult:
     try:
         return process_file(job)
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
-        return FileResult.failed(job.path, job.source_id, "internal", f"internal error: {type(exc).__name__}: {first}")
+        return FileResult.failed(job.path, job.source_id, "internal", f"internal error: {one_line(exc)}")
 
 
 __all__ = ["FileJob", "FileResult", "TABLES", "SHARED_TABLES", "FILE_TABLES", "sha256_file", "run_job"]

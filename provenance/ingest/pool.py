@@ -32,6 +32,8 @@ from functools import lru_cache
 from multiprocessing import forkserver
 from typing import Callable, Generic, Iterator, TypeVar
 
+from provenance.errors import one_line
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -143,7 +145,7 @@ def _internal(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).strip().strip("'").splitlines() if line.strip().strip("'")]
     if type(exc).__name__ == "_RemoteTraceback" and lines:
         return f"internal error in the worker: {lines[-1][:300]}"
-    return f"internal error in the worker: {type(exc).__name__}: {(lines or [''])[0][:300]}"
+    return f"internal error in the worker: {one_line(exc)}"
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from provenance.config import IngestConfig
+from provenance.errors import one_line
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
 from provenance.ingest.jobs import CURRENT_RECORD, SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
@@ -234,9 +235,7 @@ class _PartWriter:
 
 
 def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
-    return Fault(rec.offset, "internal", f"internal error on this record, skipped: {type(exc).__name__}: {first}",
-                 rec.headers.get("warc-record-id"))
+    return Fault(rec.offset, "internal", f"internal error on this record, skipped: {one_line(exc)}", rec.headers.get("warc-record-id"))
 
 
 def _parse_date(value: str | None) -> datetime | None:
