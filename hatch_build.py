@@ -1,7 +1,11 @@
-"""Build hook: compile provenance/_native/kernels.c into provenance/_kernels<EXT_SUFFIX>.
+"""Build hook: compile the C modules in provenance/_native into provenance/<name><EXT_SUFFIX>.
 
-The compiled kernels are optional: without a C compiler the build warns and the package runs its
-numpy/polars reference code (identical results, slower). `python hatch_build.py` rebuilds in place.
+  _kernels  (kernels.c): word tokens, their hashes, MinHash
+  _archive  (archive.c, links zlib): gzip members, WARC record framing, HTTP heads
+
+Both are optional and built independently: without a C compiler (or zlib's header) the build warns
+and the package runs its Python reference code (identical results, slower). `python hatch_build.py`
+rebuilds in place.
 """
 from __future__ import annotations
 
@@ -17,26 +21,35 @@ try:
 except ImportError:  # run as a script
     BuildHookInterface = object  # type: ignore[assignment,misc]
 
-SOURCE = Path("provenance/_native/kernels.c")
+MODULES = {  # module name: (source, extra linker arguments)
+    "_kernels": ("provenance/_native/kernels.c", []),
+    "_archive": ("provenance/_native/archive.c", ["-lz"]),
+}
 
 
-def target(root: Path) -> Path:
-    return root / "provenance" / f"_kernels{sysconfig.get_config_var('EXT_SUFFIX')}"
+def target(root: Path, name: str = "_kernels") -> Path:
+    return root / "provenance" / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}"
 
 
-def compile_kernels(root: Path) -> Path | None:
-    """Compile the kernels next to the package sources; return the module path, or None on failure."""
-    out = target(root)
+def compile_module(root: Path, name: str) -> Path | None:
+    """Compile one C module next to the package sources; return its path, or None on failure."""
+    source, libs = MODULES[name]
+    out = target(root, name)
     cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     cmd = [*cc, "-shared", "-fPIC", "-O3", "-fno-strict-aliasing", "-Wall",
-           f"-I{sysconfig.get_paths()['include']}", str(root / SOURCE), "-o", str(out)]
+           f"-I{sysconfig.get_paths()['include']}", str(root / source), "-o", str(out), *libs]
     try:
         subprocess.run(cmd, check=True, capture_output=True, text=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
-        print(f"warning: compiled kernels not built ({detail.strip()[:500]}); using the slower reference code", file=sys.stderr)
+        print(f"warning: {name} not built ({detail.strip()[:500]}); using the slower reference code", file=sys.stderr)
         return None
     return out
+
+
+def compile_kernels(root: Path) -> list[Path]:
+    """Compile every C module; return the paths of those that built."""
+    return [path for name in MODULES if (path := compile_module(root, name)) is not None]
 
 
 class KernelsBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
@@ -44,14 +57,15 @@ class KernelsBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
 
     def initialize(self, version: str, build_data: dict) -> None:
         built = compile_kernels(Path(self.root))
-        if built is None:
+        if not built:
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
-        if version != "editable":  # an editable install imports it from the source tree
-            build_data["force_include"][str(built)] = f"provenance/{built.name}"
+        if version != "editable":  # an editable install imports them from the source tree
+            for path in built:
+                build_data["force_include"][str(path)] = f"provenance/{path.name}"
 
 
 if __name__ == "__main__":
-    path = compile_kernels(Path(__file__).resolve().parent)
-    print(path or "build failed")
+    paths = compile_kernels(Path(__file__).resolve().parent)
+    print("\n".join(map(str, paths)) or "build failed")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+from provenance.ingest.native import archive
+
 
 @dataclass
 class HttpPayload:
@@ -32,13 +34,26 @@ def charset_of(content_type: str) -> str | None:
     return None
 
 
-def parse_response(block: bytes, max_body_bytes: int) -> HttpPayload:
+def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None) -> HttpPayload:
     """Split an HTTP response into status, headers and a decoded body (bounded by max_body_bytes)."""
+    fast = archive(native)
+    head = fast.http_head(block) if fast is not None else None  # None: not plain ASCII, or no end
+    if head is None:
+        head = _head(block)
+    if head is None:
+        return HttpPayload(None, {}, b"", "no end of HTTP headers")
+    status, headers, body_at = head
+    body, problem = decode_body(block[body_at:], headers, max_body_bytes)
+    return HttpPayload(status, headers, body, problem)
+
+
+def _head(block: bytes) -> tuple[int | None, dict[str, str], int] | None:
+    """(status, lower-cased header fields, where the body starts), or None when the head has no end."""
     end, sep = block.find(b"\r\n\r\n"), 4
     if end < 0:
         end, sep = block.find(b"\n\n"), 2
     if end < 0:
-        return HttpPayload(None, {}, b"", "no end of HTTP headers")
+        return None
     lines = block[:end].decode("latin-1").splitlines()
     status = _status(lines[0] if lines else "")
     headers: dict[str, str] = {}
@@ -47,8 +62,7 @@ def parse_response(block: bytes, max_body_bytes: int) -> HttpPayload:
         if ok:
             key = name.strip().lower()
             headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
-    body, problem = decode_body(block[end + sep :], headers, max_body_bytes)
-    return HttpPayload(status, headers, body, problem)
+    return status, headers, end + sep
 
 
 def _status(line: str) -> int | None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Union
 
 from provenance.ingest.remote import open_input
-from provenance.ingest.streams import Break, Event, Member, gzip_events, plain_events, sniff_compression
+from provenance.ingest.native import archive
+from provenance.ingest.streams import Break, Chunk, Event, Member, gzip_events, plain_events, sniff_compression
 
 MAX_HEADER_BYTES = 64 << 10
 _NOT_WS = re.compile(rb"[^\r\n \t\x00]")
@@ -75,6 +76,12 @@ class _Buffer:
         for ev in self.events:
             if isinstance(ev, bytes):
                 self.buf += ev
+                return True
+            if isinstance(ev, Chunk):
+                at = self.base + len(self.buf)
+                self.members.extend((at + out_at, offset) for out_at, offset in ev.members)
+                self.info.members += len(ev.members)
+                self.buf += ev.data
                 return True
             if isinstance(ev, Member):
                 self.members.append((self.base + len(self.buf), ev.offset))
@@ -168,18 +175,20 @@ class _Buffer:
         return brk
 
 
-def iter_records(path: str, max_record_bytes: int = 16 << 20, info: FileInfo | None = None) -> Iterator[Item]:
+def iter_records(path: str, max_record_bytes: int = 16 << 20, info: FileInfo | None = None,
+                 native: bool | None = None) -> Iterator[Item]:
     """Yield the records and faults of one WARC/WET/ARC file (plain or gzip), local or a remote URL."""
     info = info if info is not None else FileInfo()
     with open_input(path) as f:
-        yield from read_stream(f, max_record_bytes, info)
+        yield from read_stream(f, max_record_bytes, info, native)
 
 
-def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
+def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool | None = None) -> Iterator[Item]:
     """Yield the records and faults of an open binary file object.
 
     Seeks are absolute and backward only to bytes just read (the sniff; a gzip resync from a
     corrupt member's start + 1), so a forward stream with a bounded window (remote.ForwardStream) works.
+    The compiled module (native=None: when built) reads clean stretches; native=False: Python only.
     """
     head = f.read(4)
     f.seek(0)
@@ -187,7 +196,7 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[
         yield Fault(0, "empty", "empty file")
         return
     info.compression = sniff_compression(head)
-    events = gzip_events(f) if info.compression == "gzip" else plain_events(f)
+    events = gzip_events(f, native) if info.compression == "gzip" else plain_events(f)
     b = _Buffer(events, info)
     b.skip_ws()
     if b.brk is not None:
@@ -200,7 +209,7 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[
     first = bytes(b.buf[b.pos : b.pos + 16])
     if first.startswith(b"WARC/"):
         info.format = "warc"
-        yield from _warc_records(b, max_record_bytes)
+        yield from _warc_records(b, max_record_bytes, archive(native))
     elif first.startswith(b"filedesc://"):
         info.format = "arc"
         yield from _arc_records(b, max_record_bytes)
@@ -210,7 +219,7 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[
 
 # -- WARC -------------------------------------------------------------------------------------
 
-def _warc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
+def _warc_records(b: _Buffer, max_record_bytes: int, fast: object = None) -> Iterator[Item]:
     while True:
         b.compact()
         b.skip_ws()
@@ -220,6 +229,13 @@ def _warc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
                 yield Fault(brk.offset, "gzip", brk.reason)
                 continue
             return
+        if fast is not None:  # the whole, plain records in the buffer in one call; the rest as below
+            records, pos = fast.warc_records(b.buf, b.pos, max_record_bytes, MAX_HEADER_BYTES)
+            if records:
+                b.pos = pos
+                for at, headers, block in records:
+                    yield RawRecord(b.file_offset(b.base + at), headers, block, "warc")
+                continue
         start = b.base + b.pos
         offset = b.file_offset(start)
         item = _one_warc(b, offset, max_record_bytes)

@@ -11,12 +11,15 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator, Union
 
+from provenance.ingest.native import archive
+
 GZIP_MAGIC = b"\x1f\x8b\x08"
 READ_SIZE = 1 << 20
 OUT_SIZE = 1 << 20
 FEED_SIZE = 32 << 10
 BOMB_MIN_BYTES = 64 << 20  # a member may always expand this far ...
 BOMB_RATIO = 200  # ... and beyond it, at most this many times its compressed size
+FAST_MEMBER_BYTES = 4 << 20  # the compiled path inflates members up to this size; larger ones (bomb checks) stay here
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,15 @@ class Break:
     reason: str
 
 
-Event = Union[bytes, Member, Break]
+@dataclass(frozen=True)
+class Chunk:
+    """Decompressed bytes of whole gzip members: `members` holds (start in data, offset in the compressed file)."""
+
+    data: bytes
+    members: list[tuple[int, int]]
+
+
+Event = Union[bytes, Member, Break, Chunk]
 
 
 def sniff_compression(head: bytes) -> str:
@@ -49,8 +60,14 @@ def plain_events(f: BinaryIO) -> Iterator[Event]:
         yield chunk
 
 
-def gzip_events(f: BinaryIO) -> Iterator[Event]:
-    """Yield decompressed chunks, Member starts and Breaks for a (multi-member) gzip file."""
+def gzip_events(f: BinaryIO, native: bool | None = None) -> Iterator[Event]:
+    """Yield decompressed chunks, Member starts and Breaks for a (multi-member) gzip file.
+
+    With the compiled module, the whole and sound members in the read buffer are inflated in one
+    call (a Chunk); a member it leaves (cut off by the buffer's end, corrupt, large) is read here,
+    and so is the first one, so that a second member becomes known exactly when it does here.
+    """
+    fast = archive(native)
     pos = 0  # compressed offset of buf[at]
     buf, at = b"", 0
     while True:
@@ -58,6 +75,12 @@ def gzip_events(f: BinaryIO) -> Iterator[Event]:
             buf, at = buf[at:] + f.read(READ_SIZE), 0
             if not buf:
                 return
+        if fast is not None and pos > 0:  # the first member here: until a second one is seen, offsets are stream positions (readers.file_offset)
+            data, members, used = fast.inflate_members(buf, at, OUT_SIZE, FAST_MEMBER_BYTES)
+            if members:
+                yield Chunk(data, [(out_at, pos + in_at) for out_at, in_at in members])
+                pos, at = pos + used, at + used
+                continue
         start = pos
         yield Member(start)
         first = buf[at]

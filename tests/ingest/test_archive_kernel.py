@@ -1,0 +1,150 @@
+"""The compiled archive module reads exactly what the Python reader reads: records, faults, offsets.
+
+provenance._archive only takes the clean stretches of a file (whole gzip members, plain-ASCII WARC
+headers, HTTP heads) and leaves every other spot to the Python code; these tests read the same
+bytes both ways and compare everything the reader and the HTTP parser return.
+"""
+from __future__ import annotations
+
+import io
+import os
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provenance.fuzzing import mutate
+from provenance.ingest.http import parse_response
+from provenance.ingest.native import archive
+from provenance.ingest.readers import FileInfo, RawRecord, read_stream
+from tests.conftest import FIXTURES, gz, http_response, response_record, warc_record, warcinfo
+
+needs_archive = pytest.mark.skipif(
+    archive() is None and not os.environ.get("PROVENANCE_REQUIRE_KERNELS"),
+    reason="provenance._archive not built (no C compiler or zlib header at install); the Python reader runs instead",
+)
+pytestmark = needs_archive
+
+
+def read_both_ways(data: bytes, max_record_bytes: int = 1 << 20) -> tuple[list, list]:
+    """(compiled, Python) readings of data: each item as a comparable tuple, then the FileInfo."""
+    out = []
+    for native in (True, False):
+        info = FileInfo()
+        items = [("record", i.offset, i.headers, i.block, i.fmt) if isinstance(i, RawRecord) else ("fault", i.offset, i.kind, i.reason, i.record_id)
+                 for i in read_stream(io.BytesIO(data), max_record_bytes, info, native)]
+        out.append(items + [(info.compression, info.format, info.members)])
+    return out[0], out[1]
+
+
+def assert_same_reading(data: bytes, **kw) -> list:
+    compiled, python = read_both_ways(data, **kw)
+    assert compiled == python
+    for item in compiled[:-1]:
+        if item[0] == "record":
+            assert parse_response(item[3], 1 << 20, native=True) == parse_response(item[3], 1 << 20, native=False)
+    return compiled
+
+
+def styles(records: list[bytes]) -> list[bytes]:
+    """The records as a plain file, one gzip member per record, and one gzip member for all."""
+    return [b"".join(records), b"".join(gz(r) for r in records), gz(b"".join(records))]
+
+
+def archive_files() -> list:
+    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix in (".gz", ".warc", ".wet", ".arc"))
+
+
+def test_ci_builds_the_archive_module():
+    assert archive() is not None
+
+
+@pytest.mark.parametrize("path", archive_files(), ids=lambda p: p.name)
+def test_every_fixture_reads_the_same_both_ways(path):
+    items = assert_same_reading(path.read_bytes())
+    assert items
+
+
+def test_records_across_read_buffer_boundaries_read_the_same_both_ways():
+    # ~2.6 MiB: records straddle the 1 MiB reads (plain, per-member gzip) and decompressed chunks (whole gzip)
+    records = [warcinfo()] + [response_record(i, text=f"word{i} " * (300 + 37 * (i % 50))) for i in range(300)]
+    for data in styles(records):
+        items = assert_same_reading(data)
+        assert sum(1 for i in items[:-1] if i[0] == "record") == 301
+
+
+def test_the_compiled_path_stops_at_faults_and_the_python_reader_reports_them():
+    good = [warcinfo(), response_record(1), response_record(2)]
+    broken = [
+        [good[1].replace(b"Content-Length: ", b"Content-Length: x"), good[2]],  # a bad Content-Length
+        [b"garbage between records\r\n", good[2]],
+        [good[2][:-100]],  # the file ends inside a record's block
+    ]
+    for bad in broken:
+        for data in styles([good[0], good[1], *bad]):
+            items = assert_same_reading(data)
+            assert any(i[0] == "fault" for i in items[:-1])
+    corrupt = gz(good[1])[:40] + b"\x00" * 5 + gz(good[1])[45:]
+    assert any(i[0] == "fault" for i in assert_same_reading(gz(good[0]) + corrupt + gz(good[2]))[:-1])
+
+
+def test_a_header_that_is_not_ascii_is_left_to_the_python_reader():
+    latin = response_record(1).replace(b"WARC-Date", b"WARC-D\xe4te")
+    for data in styles([warcinfo(), latin, response_record(2)]):
+        records = [i for i in assert_same_reading(data)[:-1] if i[0] == "record"]
+        assert len(records) == 3 and "warc-d\ufffdte" in records[1][2]
+
+
+def test_a_record_over_the_size_limit_and_a_large_member_read_the_same_both_ways():
+    big = warc_record("resource", os.urandom(3000).hex().encode() * 1000, "https://x.example/big", content_type="text/plain")
+    for data in styles([warcinfo(), big, response_record(3)]):
+        assert_same_reading(data, max_record_bytes=1 << 20)
+        assert_same_reading(data, max_record_bytes=1 << 23)
+
+
+@pytest.mark.parametrize("seed", range(0, 160, 4))
+def test_fuzzed_archives_read_the_same_both_ways(seed):
+    originals = [p.read_bytes() for p in archive_files() if "crawl" in p.parts][:4]
+    for k, original in enumerate(originals):
+        _, data = mutate(original, seed * 10 + k)
+        assert_same_reading(data)
+
+
+HEADER_BYTES = st.sampled_from([b"a", b"Z", b"-", b":", b" ", b"\t", b"\r", b"\n", b"\r\n", b"\x00", b"\x0b", b"\x1c", b"\x85",
+                                b"\xc3\xa9", b"\xff", b"1", b"WARC/", b"Content-Length: 5\r\n"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(st.lists(HEADER_BYTES, max_size=12).map(b"".join), max_size=8),
+       length=st.sampled_from([b"5", b"05", b" 5 ", b"5\t", b"", b"x", b"1234567890123456", b"\xd9\xa5"]),
+       style=st.integers(0, 2))
+def test_any_warc_header_reads_the_same_both_ways(lines, length, style):
+    head = b"WARC/1.1\r\nWARC-Type: resource\r\n" + b"".join(line + b"\r\n" for line in lines) + b"Content-Length: " + length + b"\r\n\r\n"
+    record = head + b"hello\r\n\r\n"
+    assert_same_reading(styles([record, response_record(1)])[style])
+
+
+@settings(max_examples=300, deadline=None)
+@given(status=st.sampled_from([b"HTTP/1.1 200 OK", b"http/1.0 404", b"HTTP/2 0200", b"  HTTP/1.1\t301 Moved", b"HTTP/1.1 99999999999 x",
+                               b"HTTP/1.1 2OO", b"ICY 200 OK", b"", b"HTTP/1.1 \xa0200"]),
+       lines=st.lists(st.lists(HEADER_BYTES, max_size=10).map(b"".join), max_size=6),
+       end=st.sampled_from([b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n", b""]))
+def test_any_http_head_parses_the_same_both_ways(status, lines, end):
+    block = status + b"".join(b"\r\n" + line for line in lines) + end + b"<html>body</html>"
+    assert parse_response(block, 1 << 20, native=True) == parse_response(block, 1 << 20, native=False)
+
+
+def test_repeated_http_fields_are_joined_and_the_status_read():
+    block = http_response(b"<p>x</p>", extra=[("Set-Cookie", "a=1"), ("set-cookie", " b=2 "), ("X-Empty", "")])
+    head = parse_response(block, 1 << 20, native=True)
+    assert head.status == 200 and head.headers["set-cookie"] == "a=1, b=2" and head.headers["x-empty"] == ""
+    assert head.body == b"<p>x</p>"
+
+
+def test_inflate_members_stops_before_a_cut_off_member():
+    members = [gz(b"one" * 100), gz(b"two" * 100)]
+    data = members[0] + members[1][:-3]
+    out, starts, used = archive().inflate_members(data, 0, 1 << 20, 1 << 20)
+    assert out == b"one" * 100 and starts == [(0, 0)] and used == len(members[0])
+    assert zlib.decompress(members[1], 31) == b"two" * 100
