@@ -309,10 +309,24 @@ done:
     return result;
 }
 
+/* control_bytes(data, limit: int) -> int: how many of data's first `limit` bytes are control bytes
+ * other than tab, newlines and form feed (http.looks_binary's measure). */
+static PyObject *control_bytes(PyObject *self, PyObject *args) {
+    Py_buffer b;
+    Py_ssize_t limit, count = 0;
+    if (!PyArg_ParseTuple(args, "y*n", &b, &limit)) return NULL;
+    const unsigned char *s = b.buf;
+    Py_ssize_t n = b.len < limit ? b.len : limit;
+    for (Py_ssize_t i = 0; i < n; i++) count += s[i] < 32 && s[i] != 9 && s[i] != 10 && s[i] != 12 && s[i] != 13;
+    PyBuffer_Release(&b);
+    return PyLong_FromSsize_t(count);
+}
+
 static PyMethodDef methods[] = {
     {"inflate_members", inflate_members, METH_VARARGS, "Inflate the whole gzip members in data[at:]: (out, [(out_at, in_at)], used)."},
     {"warc_records", warc_records, METH_VARARGS, "The whole, plain WARC records in buf[pos:]: ([(start, headers, block)], pos)."},
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
+    {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -113,6 +113,11 @@ def _decode_text(data: bytes, encoding: str) -> str:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass  # really Latin
+    if encoding in ("utf-8", "utf8"):  # most of the web: CPython's decoder (ASCII fast path) gives what bytes_to_str would
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:

@@ -160,14 +160,21 @@ def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
 
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
+BINARY_SNIFF_BYTES = 4096
 
 
-def looks_binary(body: bytes, charset: str | None = None) -> bool:
+def looks_binary(body: bytes, charset: str | None = None, native: bool | None = None) -> bool:
     """Whether a payload is not text: over 2% control bytes (not tab, newlines, form feed) in its first 4 KB.
 
     UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text.
     """
     if body[:2] in (b"\xff\xfe", b"\xfe\xff") or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
         return False
-    head = body[:4096]
-    return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 50
+    fast = archive(native)
+    n = min(len(body), BINARY_SNIFF_BYTES)
+    if fast is not None:
+        controls = fast.control_bytes(body, BINARY_SNIFF_BYTES)
+    else:
+        head = body[:BINARY_SNIFF_BYTES]
+        controls = n - len(head.translate(None, _CONTROL_BYTES))
+    return controls > n // 50

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provenance.fuzzing import mutate
-from provenance.ingest.http import parse_response
+from provenance.ingest.http import looks_binary, parse_response
 from provenance.ingest.native import archive
 from provenance.ingest.readers import FileInfo, RawRecord, read_stream
 from tests.conftest import FIXTURES, gz, http_response, response_record, warc_record, warcinfo
@@ -148,3 +148,10 @@ def test_inflate_members_stops_before_a_cut_off_member():
     out, starts, used = archive().inflate_members(data, 0, 1 << 20, 1 << 20)
     assert out == b"one" * 100 and starts == [(0, 0)] and used == len(members[0])
     assert zlib.decompress(members[1], 31) == b"two" * 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=6000) | st.lists(st.sampled_from([b"text ", b"\x00", b"\x01", b"\t", b"\r\n", b"\x0c", b"\x1b", b"\x7f"]),
+                                                  max_size=3000).map(b"".join))
+def test_binary_sniffing_agrees_both_ways(body):
+    assert looks_binary(body, native=True) == looks_binary(body, native=False)

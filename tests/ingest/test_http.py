@@ -5,7 +5,11 @@ import random
 import zlib
 
 import brotli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from resiliparse.parse.encoding import bytes_to_str
 
+from provenance.ingest.extract import _decode_text
 from provenance.ingest.http import decode_body, looks_binary
 
 
@@ -33,3 +37,12 @@ def test_text_is_not_binary_and_compressed_bytes_are():
     assert not looks_binary("Caf\u00e9\tcr\u00e8me\r\n\f".encode() * 100)
     assert not looks_binary(b"")
     assert looks_binary(zlib.compress(b"some text " * 500))
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.binary(max_size=300) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+       label=st.sampled_from(["utf-8", "utf8"]))
+def test_text_labelled_utf8_decodes_as_resiliparse_would(data, label):
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return  # a byte order mark is read before any label (tested with the ingest)
+    assert _decode_text(data, label) == bytes_to_str(data, label)
