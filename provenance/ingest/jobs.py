@@ -6,15 +6,18 @@ pyarrow, resiliparse, the kernels) happen in the worker processes, through `run_
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, TypeVar
 from datetime import datetime, timezone
 
 from provenance.config import IngestConfig
 from provenance.errors import one_line
 from provenance.ingest.readers import Fault
+
+if TYPE_CHECKING:
+    from provenance.ingest import pool
 
 TABLES = ("documents", "texts", "token_blocks", "block_tokens", "tokens", "signatures", "band_keys")
 SHARED_TABLES = ("tokens",)  # not per source: never deleted with a source
@@ -37,10 +40,10 @@ class FileJob:
     # Local ingest: all of the file's texts go to this one zstd Parquet file (moved into the store's
     # texts folder at commit, see textfiles.py) instead of a part per batch.
     texts_file: str | None = None
-    # After a worker died on this file: `careful` writes each record's offset to
-    # <staging>/current-record while the record is being extracted (so the next death names it),
-    # and the records at `skip_offsets` are skipped with a fault instead of read.
-    careful: bool = False
+    # After a worker died on this file: the worker keeps the offset of the record it is extracting
+    # in the file `watch` (so the next death names it), and skips the records at `skip_offsets`
+    # with a fault instead of reading them (see rerun_after_death).
+    watch: str | None = None
     skip_offsets: tuple[int, ...] = ()
 
 
@@ -78,7 +81,39 @@ class FileResult:
         return res
 
 
-CURRENT_RECORD = "current-record"  # in a careful job's staging folder: the offset being extracted, or -1
+CURRENT_RECORD = "current-record"  # the store ingest's watch file, in the job's staging folder
+MAX_CRASH_SKIPS = 8  # records of one file skipped for crashing its worker, before the file is failed
+
+J = TypeVar("J")
+
+
+def rerun_after_death(job: J, reason: str, watch: str) -> "pool.Retry[J] | None":
+    """The next run of a job (FileJob or ShardTask) whose worker died on it even alone, or None to fail it.
+
+    First rerun watching which record the worker is extracting (its offset kept in the file `watch`);
+    when that dies too, rerun without that record. A death outside any record, the same record
+    twice, or more than MAX_CRASH_SKIPS deadly records: None (not a record's fault).
+    """
+    from provenance.ingest import pool
+
+    if reason != pool.DIED:
+        return None
+    if job.watch is None:  # type: ignore[attr-defined]
+        return pool.Retry(replace(job, watch=watch))  # type: ignore[type-var]
+    offset = crash_offset(job.watch)  # type: ignore[attr-defined]
+    skipped = job.skip_offsets  # type: ignore[attr-defined]
+    if offset is not None and offset not in skipped and len(skipped) < MAX_CRASH_SKIPS:
+        return pool.Retry(replace(job, skip_offsets=(*skipped, offset)))  # type: ignore[type-var]
+    return None
+
+
+def crash_offset(watch: str) -> int | None:
+    """The offset of the record a watched worker was extracting when it died, if it was extracting one."""
+    try:
+        offset = int(Path(watch).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return offset if offset >= 0 else None
 
 
 def write_known_hashes(path: Path, hashes: Iterable[str]) -> str:

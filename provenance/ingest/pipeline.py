@@ -10,7 +10,7 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -22,7 +22,8 @@ from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.jobs import CURRENT_RECORD, FILE_TABLES, SHARED_TABLES, TABLES, FileJob, FileResult, run_job, write_known_hashes
+from provenance.ingest.jobs import (CURRENT_RECORD, FILE_TABLES, SHARED_TABLES, TABLES, FileJob, FileResult, rerun_after_death, run_job,
+                                    write_known_hashes)
 from provenance.store import Store
 
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
@@ -165,32 +166,13 @@ def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
     yield from pool.run(run_job, jobs, workers, _died)
 
 
-MAX_CRASH_SKIPS = 8  # records of one file skipped for crashing its worker, before the file is failed
-
-
 def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:
-    """A worker died on this file even alone: find the record that kills it and skip it, or fail the file.
-
-    First rerun carefully (the worker keeps the offset of the record it is extracting in a file);
-    when that dies too, rerun skipping that record; a death outside any record fails the file.
-    """
-    if reason == pool.DIED:
-        if not job.careful:
-            return pool.Retry(replace(job, careful=True))
-        offset = _crash_offset(job)
-        if offset is not None and offset not in job.skip_offsets and len(job.skip_offsets) < MAX_CRASH_SKIPS:
-            return pool.Retry(replace(job, skip_offsets=(*job.skip_offsets, offset)))
+    """A worker died on this file even alone: find the record that kills it and skip it, or fail the file."""
+    retry = rerun_after_death(job, reason, str(Path(job.staging) / CURRENT_RECORD))
+    if retry is not None:
+        return retry
     shutil.rmtree(job.staging, ignore_errors=True)  # whatever the dead worker left half-written
     return FileResult.failed(job.path, job.source_id, "worker", reason)
-
-
-def _crash_offset(job: FileJob) -> int | None:
-    """The offset of the record a careful worker was extracting when it died, if it was extracting one."""
-    try:
-        offset = int((Path(job.staging) / CURRENT_RECORD).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return offset if offset >= 0 else None
 
 
 def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None) -> None:

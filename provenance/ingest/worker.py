@@ -21,7 +21,7 @@ from provenance.config import IngestConfig
 from provenance.errors import one_line
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
-from provenance.ingest.jobs import CURRENT_RECORD, SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
+from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
@@ -95,7 +95,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     """Read the file's records into `batch`, writing each full batch (the caller writes what is left on a fault)."""
     cfg = job.config
     ordinal = 0
-    watch = _RecordWatch(Path(job.staging) / CURRENT_RECORD if job.careful else None)
+    watch = _RecordWatch(Path(job.watch) if job.watch else None)
     with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
             res.format, res.compression = info.format, _compression(info)
@@ -166,7 +166,7 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
 
 
 class _RecordWatch:
-    """In a careful job, the offset of the record being extracted, kept in a file for whoever sees this process die."""
+    """In a watched job, the offset of the record being extracted, kept in a file for whoever sees this process die."""
 
     def __init__(self, path: Path | None) -> None:
         self.path, self.fd = path, None
@@ -184,7 +184,7 @@ class _RecordWatch:
             self.fd = None
 
     def at(self, offset: int | None) -> None:
-        """Say which record is being extracted (-1: none); nothing unless careful."""
+        """Say which record is being extracted (-1: none); nothing unless watched."""
         if self.fd is not None:
             os.pwrite(self.fd, f"{-1 if offset is None else offset:>20d}\n".encode(), 0)  # fixed width: an overwrite
 

@@ -7,8 +7,10 @@ worker dies is retried by Ray (`max_retries`); one that dies every time gets an 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
@@ -21,7 +23,7 @@ from provenance.ingest.inputs import expand_inputs
 from provenance.ingest.pipeline import IngestSummary, OnFile
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
-from provenance.ingest.jobs import FileResult
+from provenance.ingest.jobs import FileResult, rerun_after_death
 from provenance.scale.layout import LEDGER, RUNS, ShardDir, allocate_source_ids
 from provenance.scale.task import (
     ShardTask,
@@ -88,11 +90,16 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
 
 def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
     """In-process for one file, else worker processes (pool.py, as the store executor does)."""
-    yield from pool.run(shard_file, tasks, workers, _died)
+    with tempfile.TemporaryDirectory(prefix="provenance-watch-") as watches:
+        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, watches))
 
 
-def _died(task: ShardTask, reason: str) -> FileResult:
-    """A task whose worker process died, also when rerun alone: an error record in the output directory."""
+def _died(watches: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:
+    """A task whose worker process died even alone: find the record that kills it and skip it (as the
+    store ingest does), or write an error record in the output directory."""
+    retry = rerun_after_death(task, reason, os.path.join(watches, str(task.source_id)))
+    if retry is not None:
+        return retry
     res = FileResult.failed(task.path, task.source_id, "worker", reason)
     ShardDir(task.output).write_json(error_path(task.path), entry(task, res, 2))
     return res

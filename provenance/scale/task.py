@@ -46,6 +46,8 @@ class ShardTask:
     config: IngestConfig
     run_id: int
     attempts: int = 3  # whole-file attempts when a read fails (each already retries its requests)
+    watch: str | None = None  # after its worker died: see FileJob.watch and jobs.rerun_after_death
+    skip_offsets: tuple[int, ...] = ()
 
 
 def shard_file(task: ShardTask) -> FileResult:
@@ -83,7 +85,7 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> FileResult:
             pass  # process_file reports it
         if sha and (prior := _prior(out, sha, task.config)):
             return _skipped(task, sha, prior)
-    res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha))
+    res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch, skip_offsets=task.skip_offsets))
     if res.status == "done" and is_remote(task.path) and res.sha256 and (prior := _prior(out, res.sha256, task.config)):
         return _skipped(task, res.sha256, prior)
     return res

@@ -39,7 +39,20 @@ def environment(name: str) -> str | None:
 
 def run_job_with_a_deadly_record(job):
     """The real worker, in its real process, except that extracting a record whose URL ends in /deadly kills the process."""
-    from provenance.ingest import jobs, worker
+    from provenance.ingest import jobs
+
+    return _with_a_deadly_record(jobs.run_job, job)
+
+
+def shard_file_with_a_deadly_record(task):
+    """The real shard task (--output), in its real process, except that a record whose URL ends in /deadly kills it."""
+    from provenance.scale import task as shard
+
+    return _with_a_deadly_record(shard.shard_file, task)
+
+
+def _with_a_deadly_record(fn, job):
+    from provenance.ingest import worker
 
     real = worker.extract
 
@@ -50,7 +63,7 @@ def run_job_with_a_deadly_record(job):
 
     worker.extract = extract
     try:
-        return jobs.run_job(job)
+        return fn(job)
     finally:
         worker.extract = real
 

@@ -119,7 +119,7 @@ def test_a_record_that_kills_its_worker_is_found_and_skipped_and_the_rest_of_its
     assert 0 < offset < deadly_offset  # the record just before page 20: the deadly one
 
 
-def test_a_death_outside_any_record_fails_the_file_after_one_careful_rerun(tmp_path):
+def test_a_death_outside_any_record_fails_the_file_after_one_watched_rerun(tmp_path):
     from dataclasses import replace
 
     from provenance.config import IngestConfig
@@ -128,7 +128,7 @@ def test_a_death_outside_any_record_fails_the_file_after_one_careful_rerun(tmp_p
 
     job = FileJob("f.warc.gz", 7, str(tmp_path / "7"), IngestConfig(db=str(tmp_path / "s.duckdb")))
     first = _died(job, pool.DIED)
-    assert first == pool.Retry(replace(job, careful=True))  # rerun, watching which record it reads
+    assert first == pool.Retry(replace(job, watch=str(tmp_path / "7" / CURRENT_RECORD)))  # rerun, watching which record it reads
     (tmp_path / "7").mkdir()
     (tmp_path / "7" / CURRENT_RECORD).write_text(f"{-1:>20d}\n")  # it died between records (the reader, a batch)
     failed = _died(first.task, pool.DIED)

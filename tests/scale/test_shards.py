@@ -147,3 +147,21 @@ def test_ray_without_output_is_a_usage_error(inputs):
     res = run("ingest", inputs[0], "--executor", "ray")
     assert res.exit_code == 2
     assert res.output.strip() == "Error: --executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'"
+
+
+def test_a_record_that_kills_its_worker_is_found_and_skipped_in_shards_too(make_warc, tmp_path, monkeypatch):
+    from provenance.scale import executor
+    from tests.ingest import pool_tasks
+
+    records = [warcinfo(), *(response_record(i) for i in range(40))]
+    records.insert(20, response_record(999, url="https://x.example.org/deadly"))
+    deadly = make_warc("deadly.warc.gz", records)
+    other = make_warc("ok.warc.gz", [warcinfo(), *(response_record(i + 100) for i in range(30))])
+    monkeypatch.setattr(executor, "shard_file", pool_tasks.shard_file_with_a_deadly_record)  # what the pool runs in each worker
+    out = tmp_path / "shards"
+    summary = ingest_shards([str(deadly), str(other)], IngestConfig(workers=2), str(out))
+
+    assert (summary.ingested, summary.failed, summary.documents) == (2, 0, 70)
+    [ledger] = [json.loads(p.read_text()) for p in (out / "_ledger").glob("*.json") if json.loads(p.read_text())["path"] == str(deadly)]
+    assert [(f["kind"], f["offset"] > 0) for f in ledger["faults"]] == [("crash", True)]
+    assert not list((out / "_errors").glob("*.json"))
