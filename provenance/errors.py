@@ -8,6 +8,11 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     return f"{type(exc).__name__}: {first}"
 
 
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message (its type's name when the message is empty)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]
+
+
 class ProvenanceError(Exception):
     """A handled failure; the CLI prints its one-line message and exits 1."""
 

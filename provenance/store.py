@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 import duckdb
 
 from provenance import textfiles
-from provenance.errors import StoreError, StoreLockedError
+from provenance.errors import StoreError, StoreLockedError, first_line
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
 DEFAULT_DB = "provenance.duckdb"
@@ -32,9 +32,9 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         text = str(exc)
         if "lock" in text.lower():
             raise StoreLockedError(path) from None
-        raise StoreError(f"{path}: cannot open store: {text.splitlines()[0]}") from None
+        raise StoreError(f"{path}: cannot open store: {first_line(exc)}") from None
     except duckdb.Error as exc:
-        raise StoreError(f"{path}: not a DuckDB store or unreadable: {str(exc).splitlines()[0]}") from None
+        raise StoreError(f"{path}: not a DuckDB store or unreadable: {first_line(exc)}") from None
 
 
 class Store:
@@ -138,7 +138,7 @@ class Store:
         try:
             return self.con.execute(text, params)
         except duckdb.Error as exc:
-            raise StoreError(f"SQL error: {str(exc).splitlines()[0]}") from None
+            raise StoreError(f"SQL error: {first_line(exc)}") from None
 
     def frame(self, text: str, params: Any = None) -> "pl.DataFrame":
         """Run SQL and return the result as a polars DataFrame."""

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
+from provenance.errors import first_line
+
 REMOTE_PREFIXES = ("s3://", "http://", "https://", "gs://", "gcs://", "az://", "abfs://")
 FETCH_BYTES = 8 << 20  # bytes per request to the source: few round trips, bounded memory
 WINDOW_BYTES = 16 << 20  # bytes kept for seeks backward (the gzip resync of a corrupt member)
@@ -245,7 +247,7 @@ def _object_store_opener(url: str) -> Opener:
         except FileNotFoundError:
             raise
         except OSError as exc:
-            raise TransientError(str(exc).splitlines()[0]) from None
+            raise TransientError(first_line(exc)) from None
 
     return open_at
 

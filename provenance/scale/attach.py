@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from provenance.errors import StoreError
+from provenance.errors import StoreError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
 from provenance.scale.layout import ERRORS, LEDGER, ShardDir
 from provenance.sqlfiles import table_kind
@@ -94,7 +94,7 @@ def _load_httpfs(store: Store) -> None:
         try:
             store.con.execute("INSTALL httpfs; LOAD httpfs")
         except duckdb.Error as exc:
-            raise StoreError(f"reading s3:// shards needs DuckDB's httpfs extension: {str(exc).splitlines()[0]}") from None
+            raise StoreError(f"reading s3:// shards needs DuckDB's httpfs extension: {first_line(exc)}") from None
 
 
 # -- view definitions (DDL cannot bind parameters: paths go in as escaped string literals) ----------

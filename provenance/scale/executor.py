@@ -17,7 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from provenance.config import IngestConfig
-from provenance.errors import UsageError
+from provenance.errors import UsageError, first_line
 from provenance.ingest import pool
 from provenance.ingest.inputs import expand_inputs
 from provenance.ingest.pipeline import IngestSummary, OnFile
@@ -133,7 +133,7 @@ def _collect(ray: Any, ref: Any, task: ShardTask) -> FileResult:
     try:
         return ray.get(ref)
     except ray.exceptions.RayError as exc:
-        reason = f"task failed after {RAY_MAX_RETRIES + 1} tries: {str(exc).strip().splitlines()[0][:300]}"
+        reason = f"task failed after {RAY_MAX_RETRIES + 1} tries: {first_line(exc)}"
         res = FileResult.failed(task.path, task.source_id, "worker", reason)
         ShardDir(task.output).write_json(error_path(task.path), entry(task, res, RAY_MAX_RETRIES + 1))
         return res

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from provenance.errors import EstimatorError, InputError, UsageError
+from provenance.errors import EstimatorError, InputError, UsageError, first_line
 
 LOGIT_CLIP = 1e-4  # shares are clipped to [1e-4, 1 - 1e-4] before the logit: an estimate of 0 stays finite
 DEFAULT_CI_LEVEL = 0.95  # assumed level of metrics intervals whose parameters do not state one
@@ -118,7 +118,7 @@ def _read_schedule_csv(path: str) -> tuple[str, np.ndarray, np.ndarray]:
     try:
         frame = pl.read_csv(path)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(path, f"cannot read CSV: {str(exc).splitlines()[0]}") from None
+        raise InputError(path, f"cannot read CSV: {first_line(exc)}") from None
     if "alpha" not in frame.columns or not ({"generation", "year"} & set(frame.columns)):
         raise InputError(path, "a schedule CSV needs columns alpha and generation (or year)")
     try:
