@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest.http import charset_of, looks_binary, parse_response
+from provenance.ingest.http import UTF16_BOMS, charset_of, looks_binary, parse_response
 from provenance.ingest.readers import RawRecord
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
@@ -101,7 +101,7 @@ def _looks_html(body: bytes) -> bool:
 # chance, and read as Latin-1 a UTF-8 page becomes mojibake ("cafÃ©"): false rare tokens in the tails.
 _LATIN_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii",
                  "iso-8859-15", "iso8859-15"}
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), *zip(UTF16_BOMS, ("utf-16-le", "utf-16-be")))
 
 
 def _decode_text(data: bytes, encoding: str) -> str:

@@ -161,6 +161,7 @@ def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 BINARY_SNIFF_BYTES = 4096
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little-, big-endian
 
 
 def looks_binary(body: bytes, charset: str | None = None, native: bool | None = None) -> bool:
@@ -168,7 +169,7 @@ def looks_binary(body: bytes, charset: str | None = None, native: bool | None = 
 
     UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text.
     """
-    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
+    if body.startswith(UTF16_BOMS) or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
         return False
     fast = archive(native)
     n = min(len(body), BINARY_SNIFF_BYTES)
