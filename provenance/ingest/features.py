@@ -15,7 +15,7 @@ import xxhash
 from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import minhash
-from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, word_token_batch
+from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, select_kernels, word_token_batch
 from provenance.tokencounts import BLOCK_ID_BITS
 
 LANG_CHARS = 2000  # the detector is linear in length; 2000 characters decide as well as 4000 (trigram profiles)
@@ -164,21 +164,7 @@ def _token_blocks(groups: _Groups, index: np.ndarray, vocab_ids: np.ndarray, len
 
     Within a group, block_tokens rows come in ascending token id order.
     """
-    group_of_doc = groups.of_doc
-    # rank the batch's vocabulary by id, so each group's entries come out in ascending id order
-    order = np.argsort(vocab_ids, kind="stable")
-    rank = np.empty(len(vocab_ids), np.int64)
-    rank[order] = np.arange(len(vocab_ids))
-    n_vocab = max(len(vocab_ids), 1)
-    key = group_of_doc[np.repeat(np.arange(len(group_of_doc)), lengths)] * n_vocab + rank[index]
-    if len(groups) * n_vocab <= 8_000_000:
-        counts = np.bincount(key, minlength=len(groups) * n_vocab)
-        key = np.flatnonzero(counts)
-        counts = counts[key]
-    else:
-        key, counts = np.unique(key, return_counts=True)
-    group = key // n_vocab
-    n_tokens = np.bincount(group, weights=counts, minlength=len(groups)).astype(np.int64)
+    group, token_id, counts, n_tokens = count_blocks(groups.of_doc, index, vocab_ids, lengths, len(groups))
     nonempty = n_tokens > 0  # a group of empty documents has nothing to count
     block_id = np.zeros(len(groups), np.int64)
     block_id[nonempty] = ctx.next_block_ids(int(nonempty.sum()))
@@ -190,10 +176,48 @@ def _token_blocks(groups: _Groups, index: np.ndarray, vocab_ids: np.ndarray, len
     }).filter(pa.array(nonempty))
     rows = pa.table({
         "block_id": pa.array(block_id[group], pa.int64()),
-        "token_id": pa.array(vocab_ids[order][key % n_vocab], pa.uint64()),
-        "count": pa.array(counts.astype(np.int64), pa.int64()),
+        "token_id": pa.array(token_id, pa.uint64()),
+        "count": pa.array(counts, pa.int64()),
     })
     return {"token_blocks": headers, "block_tokens": rows}
+
+
+def count_blocks(group_of_doc: np.ndarray, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray, n_groups: int,
+                 native: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count each group's tokens: (group: int64, token_id: uint64, count: int64) per (group, token) with a nonzero
+    count, by group then ascending token id (ties: dictionary order), and tokens per group (int64, n_groups).
+
+    index: int32 dictionary position of each token (flattened over the documents); lengths: int64 tokens per
+    document; group_of_doc: int64 group of each document; vocab_ids: uint64 id of each dictionary entry.
+    The compiled kernel when built (tested equal); `native=False` forces the numpy reference.
+    """
+    kernels = select_kernels(native)
+    if kernels is None:
+        return _count_blocks_reference(group_of_doc, index, vocab_ids, lengths, n_groups)
+    group, token_id, counts, n_tokens = kernels.count_blocks(
+        np.ascontiguousarray(index, np.int32), np.ascontiguousarray(lengths, np.int64),
+        np.ascontiguousarray(group_of_doc, np.int64), np.ascontiguousarray(vocab_ids, np.uint64), n_groups)
+    return (np.frombuffer(group, np.int64), np.frombuffer(token_id, np.uint64), np.frombuffer(counts, np.int64),
+            np.frombuffer(n_tokens, np.int64))
+
+
+def _count_blocks_reference(group_of_doc: np.ndarray, index: np.ndarray, vocab_ids: np.ndarray, lengths: np.ndarray,
+                            n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # rank the batch's vocabulary by id, so each group's entries come out in ascending id order
+    order = np.argsort(vocab_ids, kind="stable")
+    rank = np.empty(len(vocab_ids), np.int64)
+    rank[order] = np.arange(len(vocab_ids))
+    n_vocab = max(len(vocab_ids), 1)
+    key = group_of_doc[np.repeat(np.arange(len(group_of_doc)), lengths)] * n_vocab + rank[index]
+    if n_groups * n_vocab <= 8_000_000:
+        counts = np.bincount(key, minlength=n_groups * n_vocab)
+        key = np.flatnonzero(counts)
+        counts = counts[key]
+    else:
+        key, counts = np.unique(key, return_counts=True)
+    group = key // n_vocab
+    n_tokens = np.bincount(group, weights=counts, minlength=n_groups).astype(np.int64)
+    return group, vocab_ids[order][key % n_vocab], counts.astype(np.int64), n_tokens
 
 
 def _new_tokens(vocab_ids: np.ndarray, vocab: pa.Array, tokenizer: str, seen: dict[str, np.ndarray]) -> pa.Table:

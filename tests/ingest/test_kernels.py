@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provenance.ingest.features import count_blocks
 from provenance.ingest.minhash import minhash_hashes
-from provenance.ingest.tokenize import _kernels, word_token_batch
+from provenance.ingest.tokenize import _kernels, _reference_batch, normalize_texts, word_token_batch
 from provenance.ingest.wordclass import class_table, derive_class_table
 
 needs_kernels = pytest.mark.skipif(
@@ -28,8 +30,8 @@ SCRIPTS = [
 ]
 
 
-def assert_same(texts):
-    native, reference = word_token_batch(texts, native=True), word_token_batch(texts, native=False)
+def assert_same(texts, reference=None):
+    native, reference = word_token_batch(texts, native=True), reference or word_token_batch(texts, native=False)
     for name in ("hashes", "index", "lengths", "vocab_hashes"):
         a, b = getattr(native, name), getattr(reference, name)
         assert a.dtype == b.dtype and np.array_equal(a, b), name
@@ -66,6 +68,92 @@ def test_kernels_match_the_reference_on_random_code_points():
 @settings(max_examples=150, deadline=None)
 def test_kernels_match_the_reference_on_any_text(texts):
     assert_same(texts)
+
+
+@needs_kernels
+def test_kernels_match_the_reference_where_ascii_and_other_scripts_meet():
+    """ASCII words are found 16 bytes at a time: runs of every length, at the end of a text, straddling
+    non-ASCII word characters, marks and no-space characters."""
+    rng = random.Random(11)
+    pieces = ["a", "Z", "9", "_", "x" * 15, "y" * 16, "q7_" * 11, "\u00e9", "\u00df", "\u0436", "\u0301", "\u4e2d",
+              "\u0e01\u0e31", "\U0001d400", " ", ".", "-", "'", "\n", "\u00a0", "\x00", "\x7f", "\x80", "\u2028"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 40))) for _ in range(400)]
+    texts += ["w" * n for n in range(70)] + ["w" * n + "\u00e9" + "v" * n for n in range(40)]
+    assert_same(texts)
+
+
+@needs_kernels
+def test_kernels_match_the_reference_on_a_large_vocabulary():
+    """More distinct tokens than the kernel's initial map holds, and found in chunks once it is large."""
+    rng = random.Random(5)
+    texts = [" ".join(f"w{rng.randrange(60_000):x}" for _ in range(rng.randrange(0, 400))) for _ in range(300)]
+    assert_same(texts)
+    assert len(word_token_batch(texts, native=True).vocab) > 32_768  # half the initial slots: the map grows
+
+
+@needs_kernels
+def test_kernels_treat_a_lone_surrogate_as_a_separator():
+    """A lone surrogate (surrogatepass bytes) ends a token, as a space does; the regex reference cannot encode it."""
+    texts = ["ab\ud800cd", "\udfffx", "y\udbff", "\u4e2d\ud800\u0301", "caf\u00e9\udc00\u00e9t\u00e9 q" * 5, "\ud800" * 3, ""]
+    spaced = [re.sub("[\ud800-\udfff]", " ", t) for t in normalize_texts(texts)]
+    assert_same(texts, _reference_batch(spaced))
+
+
+def random_counting_input(rng: np.random.Generator, n_docs: int, n_groups: int, n_vocab: int, ids: str):
+    lengths = rng.integers(0, 30, n_docs) * (rng.random(n_docs) < 0.8)  # some empty documents
+    index = rng.integers(0, max(n_vocab, 1), int(lengths.sum())).astype(np.int32)
+    group = rng.integers(0, max(n_groups, 1), n_docs)
+    if ids == "hashes":
+        vocab_ids = rng.integers(0, 2**64, n_vocab, dtype=np.uint64)
+    else:  # few distinct values: equal ids keep dictionary order
+        vocab_ids = rng.integers(0, 8, n_vocab).astype(np.uint64)
+    return group.astype(np.int64), index, vocab_ids, lengths.astype(np.int64), n_groups
+
+
+def assert_same_counts(*args):
+    native, reference = count_blocks(*args, native=True), count_blocks(*args, native=False)
+    for a, b in zip(native, reference):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+@needs_kernels
+@pytest.mark.parametrize("ids", ["hashes", "ties"])
+def test_counting_kernel_matches_the_reference(ids):
+    rng = np.random.default_rng(3)
+    for n_docs, n_groups, n_vocab in [(1, 1, 1), (5, 1, 3), (40, 1, 200), (40, 7, 50), (300, 60, 2000), (10, 25, 10)]:
+        for _ in range(20):
+            assert_same_counts(*random_counting_input(rng, n_docs, n_groups, n_vocab, ids))
+
+
+@needs_kernels
+def test_counting_kernel_on_empty_input_and_groups_without_tokens():
+    empty = np.zeros(0, np.int64)
+    assert_same_counts(empty, np.zeros(0, np.int32), np.zeros(0, np.uint64), empty, 0)  # an empty batch
+    ids = np.array([9, 3, 7], np.uint64)
+    assert_same_counts(np.array([0, 1, 1], np.int64), np.zeros(0, np.int32), ids, np.zeros(3, np.int64), 2)  # empty documents
+    # group 1 has only an empty document; group 2 has none
+    assert_same_counts(np.array([0, 1, 0], np.int64), np.array([2, 0, 2, 1, 0], np.int32), ids, np.array([3, 0, 2], np.int64), 3)
+    group, token_id, count, n_tokens = count_blocks(np.array([0, 1, 0], np.int64), np.array([2, 0, 2, 1, 0], np.int32), ids,
+                                                    np.array([3, 0, 2], np.int64), 3)
+    assert group.tolist() == [0, 0, 0] and token_id.tolist() == [3, 7, 9] and count.tolist() == [1, 2, 2]
+    assert n_tokens.tolist() == [5, 0, 0]
+
+
+@needs_kernels
+@pytest.mark.parametrize("group, index, lengths, n_groups", [
+    ([0, 1], [0, 1, 1], [1, 1], 2),  # lengths do not sum to the tokens
+    ([0, 1], [0, 1], [1, 2], 2),
+    ([0, 2], [0, 1], [1, 1], 2),  # a group out of range
+    ([0, -1], [0, 1], [1, 1], 2),
+    ([0, 0], [0, 3], [1, 1], 1),  # a token outside the vocabulary
+    ([0, 0], [-1, 0], [1, 1], 1),
+    ([0, 0], [0, 1], [3, -1], 1),  # a negative length
+    ([0, 0], [0, 1], [1, 1], -1),
+])
+def test_counting_kernel_rejects_inconsistent_input(group, index, lengths, n_groups):
+    with pytest.raises(ValueError):
+        _kernels().count_blocks(np.array(index, np.int32), np.array(lengths, np.int64), np.array(group, np.int64),
+                                np.array([5, 6, 7], np.uint64), n_groups)
 
 
 @needs_kernels
