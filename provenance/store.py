@@ -156,6 +156,17 @@ class Store:
         finally:
             self.con.unregister("_metric_rows")
 
+    def load_parts(self, table: str, files: list[str]) -> None:
+        """Append a file's staged parts (Arrow IPC files, see FileJob.part_format) to an ingest table."""
+        import pyarrow as pa
+
+        parts = pa.concat_tables([pa.ipc.open_file(pa.memory_map(f)).read_all() for f in files])
+        self.con.register("_parts", parts)
+        try:
+            self.query(f"ingest_load_{table}")
+        finally:
+            self.con.unregister("_parts")
+
     def insert_texts(self, rows: Any) -> None:
         """Add (doc_id, text) rows to the store's texts files (see textfiles.add_texts)."""
         textfiles.add_texts(self.con, self.texts_dir, rows)

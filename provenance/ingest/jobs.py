@@ -34,9 +34,10 @@ class FileJob:
     # read once per worker process (a set in every job was pickled once per file: quadratic in files)
     known_hashes: str | None = None
     sha256: str | None = None  # already known (the caller hashed the file); local files only
-    # Parts that are loaded and deleted on the same machine are written uncompressed (3x cheaper to
-    # write, measured); parts that are published as shards keep lz4.
-    part_compression: str = "lz4"
+    # "parquet": lz4 Parquet parts, for shards that are published (--output). "arrow": Arrow IPC files,
+    # for parts the store's writer loads and deletes on the same machine: written without encoding
+    # (5x cheaper than uncompressed Parquet, measured) and memory-mapped by the writer.
+    part_format: str = "parquet"
     # Local ingest: all of the file's texts go to this one zstd Parquet file (moved into the store's
     # texts folder at commit, see textfiles.py) instead of a part per batch.
     texts_file: str | None = None

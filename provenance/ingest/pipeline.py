@@ -119,7 +119,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
         result = _precheck(item, unchanged, config)
         if result is None:
             folder = staging / str(next_id)
-            jobs.append(FileJob(item.path, next_id, str(folder), config, known_hashes=known, part_compression="none",
+            jobs.append(FileJob(item.path, next_id, str(folder), config, known_hashes=known, part_format="arrow",
                                 texts_file=str(folder / "texts.parquet")))
         else:
             result.source_id = next_id if result.status == "failed" else 0
@@ -205,7 +205,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
             _insert_source(store, res, run_id, config)
             for table in TABLES:
                 if res.parts.get(table) and table not in FILE_TABLES:
-                    store.query(f"ingest_load_{table}", files=res.parts[table])
+                    store.load_parts(table, res.parts[table])
             now = _now()
             for f in res.faults:
                 store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,

@@ -71,7 +71,7 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
     ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
     crawl = cfg.crawl or crawl_from_name(job.path)
-    writer = _PartWriter(Path(job.staging), res, job.part_compression, job.texts_file)
+    writer = _PartWriter(Path(job.staging), res, job.part_format, job.texts_file)
     try:
         _read_records(job, res, info, ctx, writer, crawl)
     finally:
@@ -190,14 +190,14 @@ class _RecordWatch:
 
 
 class _PartWriter:
-    """Write each batch's tables as Parquet parts in the file's staging folder.
+    """Write each batch's tables as parts in the file's staging folder (FileJob.part_format).
 
     With texts_file, the texts of all batches go to that one file instead (a row group per batch,
     zstd: the copy the store keeps, compressed here in the worker rather than by the writer).
     """
 
-    def __init__(self, folder: Path, res: FileResult, compression: str, texts_file: str | None = None) -> None:
-        self.folder, self.res, self.n, self.compression = folder, res, 0, compression
+    def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None) -> None:
+        self.folder, self.res, self.n, self.part_format = folder, res, 0, part_format
         self.texts_file, self.texts_writer = texts_file, None
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -213,9 +213,12 @@ class _PartWriter:
             self._write_texts(tables.pop("texts"))
         for name, table in tables.items():
             if table.num_rows:
-                path = self.folder / f"{name}-{self.n:05d}.parquet"
-                pq.write_table(table, path, compression=self.compression, use_dictionary=False,  # dictionary pages cost more than they save here
-                               write_statistics=self.compression != "none")
+                path = self.folder / f"{name}-{self.n:05d}.{self.part_format}"
+                if self.part_format == "arrow":
+                    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                        out.write_table(table)
+                else:
+                    pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
                 self.res.parts.setdefault(name, []).append(str(path))
         self.n += 1
 

@@ -1,3 +1,3 @@
--- Load a file's staged Parquet parts into band_keys.
--- Params: $files VARCHAR[].
-INSERT INTO band_keys BY NAME SELECT * FROM read_parquet($files);
+-- Load a file's staged parts (registered as the Arrow table _parts) into band_keys.
+-- Params: none; reads _parts (Store.load_parts).
+INSERT INTO band_keys BY NAME SELECT * FROM _parts;

@@ -1,3 +1,3 @@
--- Load a file's staged Parquet parts into block_tokens.
--- Params: $files VARCHAR[].
-INSERT INTO block_tokens BY NAME SELECT * FROM read_parquet($files);
+-- Load a file's staged parts (registered as the Arrow table _parts) into block_tokens.
+-- Params: none; reads _parts (Store.load_parts).
+INSERT INTO block_tokens BY NAME SELECT * FROM _parts;

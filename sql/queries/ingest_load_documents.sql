@@ -1,3 +1,3 @@
--- Load a file's staged Parquet parts into documents.
--- Params: $files VARCHAR[].
-INSERT INTO documents BY NAME SELECT * FROM read_parquet($files);
+-- Load a file's staged parts (registered as the Arrow table _parts) into documents.
+-- Params: none; reads _parts (Store.load_parts).
+INSERT INTO documents BY NAME SELECT * FROM _parts;

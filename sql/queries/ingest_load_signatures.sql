@@ -1,3 +1,3 @@
--- Load a file's staged Parquet parts into signatures.
--- Params: $files VARCHAR[].
-INSERT INTO signatures BY NAME SELECT * FROM read_parquet($files);
+-- Load a file's staged parts (registered as the Arrow table _parts) into signatures.
+-- Params: none; reads _parts (Store.load_parts).
+INSERT INTO signatures BY NAME SELECT * FROM _parts;

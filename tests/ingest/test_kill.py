@@ -25,7 +25,7 @@ def test_sigkill_mid_file_leaves_no_partial_file_and_a_rerun_matches_a_clean_run
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staging_big = tmp_path / "killed.duckdb.staging" / "2"
     deadline = time.time() + 120
-    while time.time() < deadline and not (staging_big.exists() and any(staging_big.glob("documents-*.parquet"))):
+    while time.time() < deadline and not (staging_big.exists() and any(staging_big.glob("documents-*"))):
         time.sleep(0.02)
     assert proc.poll() is None, "ingest finished before it could be killed mid-file"
     helpers = descendants(proc.pid)  # its worker, the forkserver, the resource tracker
@@ -60,7 +60,7 @@ def test_ctrl_c_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_a
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     staging = tmp_path / "interrupted.duckdb.staging"
     deadline = time.time() + 120
-    while time.time() < deadline and not any(staging.glob("*/documents-*.parquet")):
+    while time.time() < deadline and not any(staging.glob("*/documents-*")):
         time.sleep(0.02)
     helpers = descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group

@@ -71,7 +71,7 @@ def test_an_ingest_whose_worker_is_killed_mid_file_still_ends_with_exactly_a_cle
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     staging_big = tmp_path / "killed.duckdb.staging" / "2"
     deadline = time.time() + 120
-    while time.time() < deadline and not (staging_big.exists() and any(staging_big.glob("documents-*.parquet"))):
+    while time.time() < deadline and not (staging_big.exists() and any(staging_big.glob("documents-*"))):
         time.sleep(0.02)
     assert proc.poll() is None, "ingest finished before a worker could be killed mid-file"
     workers = _worker_pids(proc.pid)
