@@ -35,6 +35,7 @@ def compile_module(root: Path, name: str) -> Path | None:
     """Compile one C module next to the package sources; return its path, or None on failure."""
     source, libs = MODULES[name]
     out = target(root, name)
+    out.unlink(missing_ok=True)  # a stale module from an earlier build must not outlive a failed one
     cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     cmd = [*cc, "-shared", "-fPIC", "-O3", "-fno-strict-aliasing", "-Wall",
            f"-I{sysconfig.get_paths()['include']}", str(root / source), "-o", str(out), *libs]

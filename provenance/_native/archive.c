@@ -35,8 +35,8 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     int ready = 0;
-    if (!members || at < 0 || at > in.len) {
-        if (members) PyErr_SetString(PyExc_ValueError, "at is outside the data");
+    if (!members || at < 0 || at > in.len || max_out < 1 || max_member_out < 1) {
+        if (members) PyErr_SetString(PyExc_ValueError, "at outside the data, or a limit below 1");
         goto done;
     }
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) { PyErr_NoMemory(); goto done; }
@@ -45,7 +45,7 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
         if (inflateReset(&zs) != Z_OK) break;
         Py_ssize_t start = out_len;
         zs.next_in = (unsigned char *)data + p;
-        zs.avail_in = (uInt)((in.len - p) > (Py_ssize_t)UINT32_MAX ? UINT32_MAX : (in.len - p));
+        zs.avail_in = (size_t)(in.len - p) > UINT_MAX ? UINT_MAX : (uInt)(in.len - p);
         int rc = Z_OK;
         while (rc == Z_OK) {
             if (cap - out_len < 65536) {
@@ -145,7 +145,7 @@ static PyObject *warc_fields(const unsigned char *s, const unsigned char *e) {
     next_line(&s, e, &ls, &le); /* WARC/1.x */
     while (s < e) {
         next_line(&s, e, &ls, &le);
-        if (ls < le && is_ws(*ls) && last) {
+        if (ls < le && is_ws(*ls) && last && PyUnicode_GET_LENGTH(last)) { /* Python: `and last` (a non-empty name) */
             strip(&ls, &le);
             PyObject *old = PyDict_GetItemWithError(headers, last);
             if (!old) goto fail;
@@ -182,16 +182,16 @@ static Py_ssize_t content_length(PyObject *headers) {
         if (d[i] < '0' || d[i] > '9') return -1;
         x = x * 10 + (d[i] - '0');
     }
-    return (Py_ssize_t)x;
+    return x > PY_SSIZE_T_MAX ? -1 : (Py_ssize_t)x; /* 32-bit builds: too large, as Python's oversize fault would say */
 }
 
 /* Where the header block starting at s ends: the first "\n\n" (*sep = 2) or "\r\n\r\n" (*sep = 4)
  * lying wholly before lim, as readers._header_end finds it; NULL if none does. */
 static const unsigned char *header_end(const unsigned char *s, const unsigned char *lim, int *sep) {
     for (const unsigned char *q = memchr(s, '\n', lim - s); q; q = memchr(q + 1, '\n', lim - (q + 1))) {
-        if (q > s && q[-1] == '\r' && q + 2 < lim && q[1] == '\r' && q[2] == '\n') { *sep = 4; return q - 1; }
-        if (q + 1 < lim && q[1] == '\n') { *sep = 2; return q; }
-        if (q + 1 >= lim) break;
+        if (q > s && q[-1] == '\r' && lim - q > 2 && q[1] == '\r' && q[2] == '\n') { *sep = 4; return q - 1; }
+        if (lim - q > 1 && q[1] == '\n') { *sep = 2; return q; }
+        if (lim - q <= 1) break;
     }
     return NULL;
 }
@@ -211,7 +211,10 @@ static PyObject *warc_records(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "y*nnn", &b, &pos, &max_record, &max_header)) return NULL;
     PyObject *records = PyList_New(0), *result = NULL;
     if (!records) goto done;
-    if (pos < 0 || pos > b.len) { PyErr_SetString(PyExc_ValueError, "pos is outside the buffer"); goto done; }
+    if (pos < 0 || pos > b.len || max_record < 0 || max_header < 8) {
+        PyErr_SetString(PyExc_ValueError, "pos outside the buffer, or a limit out of range");
+        goto done;
+    }
     const unsigned char *buf = b.buf, *end = buf + b.len, *p = buf + pos;
     for (;;) {
         const unsigned char *q = p;
@@ -220,7 +223,9 @@ static PyObject *warc_records(PyObject *self, PyObject *args) {
         const unsigned char *lim = (end - q > max_header) ? q + max_header : end;
         int sep = 0;
         const unsigned char *he = header_end(q, lim, &sep);
-        if (!he || !plain_head(q, he)) break;
+        /* A header ending "\n\n" is left to Python: it reads ahead for a "\r\n\r\n" first, and how far it
+         * has read decides the offsets it gives (file_offset) and what a later break drops (_recover). */
+        if (!he || sep != 4 || !plain_head(q, he)) break;
         PyObject *headers = warc_fields(q, he);
         if (!headers) goto done;
         Py_ssize_t length = content_length(headers);
@@ -250,12 +255,12 @@ static PyObject *http_head(PyObject *self, PyObject *args) {
     const unsigned char *s = b.buf, *e = s + b.len, *he = NULL, *q;
     PyObject *headers = NULL, *status = NULL, *result = NULL;
     int sep = 4;
-    for (q = memchr(s, '\n', e - s); q; q = (q + 1 < e) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
-        if (q > s && q[-1] == '\r' && q + 2 < e && q[1] == '\r' && q[2] == '\n') { he = q - 1; break; }
+    for (q = memchr(s, '\n', e - s); q; q = (e - q > 1) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
+        if (q > s && q[-1] == '\r' && e - q > 2 && q[1] == '\r' && q[2] == '\n') { he = q - 1; break; }
     if (!he) {
         sep = 2;
-        for (q = memchr(s, '\n', e - s); q; q = (q + 1 < e) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
-            if (q + 1 < e && q[1] == '\n') { he = q; break; }
+        for (q = memchr(s, '\n', e - s); q; q = (e - q > 1) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
+            if (e - q > 1 && q[1] == '\n') { he = q; break; }
     }
     if (!he || !plain_head(s, he)) { result = Py_NewRef(Py_None); goto done; }
     const unsigned char *ls, *le, *p = s;
@@ -332,4 +337,10 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_archive", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__archive(void) { return PyModule_Create(&module); }
+/* The module, with `zlib_version`: the zlib it runs with (streams.py uses inflate_members only when
+ * Python's zlib module is the same version, so both paths accept and reject the same members). */
+PyMODINIT_FUNC PyInit__archive(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddStringConstant(m, "zlib_version", zlibVersion()) < 0) Py_CLEAR(m);
+    return m;
+}

@@ -1,6 +1,7 @@
 """HTTP payloads inside archive records: status, headers, and a decoded body (chunked, gzip, deflate)."""
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -101,6 +102,9 @@ def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[b
     return body, problem
 
 
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+
+
 def dechunk(body: bytes) -> tuple[bytes, str | None]:
     """Decode chunked transfer encoding; a malformed stream keeps what decoded cleanly."""
     out, pos = bytearray(), 0
@@ -109,11 +113,10 @@ def dechunk(body: bytes) -> tuple[bytes, str | None]:
         if eol < 0:
             return bytes(out), "chunked body ends without a last chunk"
         size_text = body[pos:eol].split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
+        if not _HEX.fullmatch(size_text):  # int() would also take "-5", "+5", "1_0": a negative size looped forever
             # Many crawlers store the de-chunked body but keep the header: then it is not chunked at all.
             return (body, None) if pos == 0 else (bytes(out), "malformed chunk size")
+        size = int(size_text, 16)
         if size == 0:
             return bytes(out), None
         out += body[eol + 1 : eol + 1 + size]

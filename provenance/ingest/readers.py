@@ -109,7 +109,7 @@ class _Buffer:
             i = self.buf.find(pat, start, self.pos + limit + len(pat))
             if i >= 0:
                 return i
-            if self.avail() >= limit:
+            if self.avail() >= limit + len(pat):  # the whole window was searched
                 return -1
             start = max(self.pos, len(self.buf) - len(pat) + 1)  # a match may straddle the next chunk
             if not self.pull():
@@ -249,6 +249,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
     if not b.ensure(5) and b.brk is not None:
         return Fault(offset, "gzip", b.brk.reason)
     if bytes(b.buf[b.pos : b.pos + 5]) != b"WARC/":
+        b.ensure(12)  # the same bytes in the message however much happened to be read
         got = bytes(b.buf[b.pos : b.pos + 12])
         return Fault(offset, "header", f"expected a WARC record header, found {got!r}")
     end, sep = _header_end(b)

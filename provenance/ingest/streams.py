@@ -68,6 +68,8 @@ def gzip_events(f: BinaryIO, native: bool | None = None) -> Iterator[Event]:
     and so is the first one, so that a second member becomes known exactly when it does here.
     """
     fast = archive(native)
+    if fast is not None and fast.zlib_version != zlib.ZLIB_RUNTIME_VERSION:
+        fast = None  # another zlib than Python's might accept or reject other members
     pos = 0  # compressed offset of buf[at]
     buf, at = b"", 0
     while True:

@@ -46,3 +46,11 @@ def test_text_labelled_utf8_decodes_as_resiliparse_would(data, label):
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return  # a byte order mark is read before any label (tested with the ingest)
     assert _decode_text(data, label) == bytes_to_str(data, label)
+
+
+def test_a_chunk_size_that_is_not_plain_hex_ends_the_decoding_instead_of_looping():
+    from provenance.ingest.http import dechunk
+
+    assert dechunk(b"-B5\r\nhello\r\n0\r\n\r\n") == (b"-B5\r\nhello\r\n0\r\n\r\n", None)  # int("-B5", 16) < 0 walked backwards forever
+    assert dechunk(b"5\r\nhello\r\n-3\r\nabc\r\n0\r\n\r\n") == (b"hello", "malformed chunk size")
+    assert dechunk(b"5;ext=1\r\nhello\r\n0\r\n\r\n") == (b"hello", None)
