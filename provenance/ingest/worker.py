@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -241,7 +242,9 @@ def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
     return Fault(rec.offset, "internal", f"internal error on this record, skipped: {one_line(exc)}", rec.headers.get("warc-record-id"))
 
 
+@lru_cache(maxsize=4096)  # a crawler writes many records per second: most WARC-Dates repeat a recent one
 def _parse_date(value: str | None) -> datetime | None:
+    """WARC-Date as naive UTC; None when absent, unreadable, or outside 1990-2100."""
     if not value:
         return None
     try:
