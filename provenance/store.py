@@ -138,7 +138,7 @@ class Store:
         try:
             return self.con.execute(text, params)
         except duckdb.Error as exc:
-            raise StoreError(f"SQL error: {first_line(exc)}") from None
+            raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None  # binder errors list candidates
 
     def frame(self, text: str, params: Any = None) -> "pl.DataFrame":
         """Run SQL and return the result as a polars DataFrame."""

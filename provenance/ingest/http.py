@@ -102,7 +102,7 @@ def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[b
     return body, problem
 
 
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_HEX = re.compile(rb"0*[0-9A-Fa-f]{1,16}")
 
 
 def dechunk(body: bytes) -> tuple[bytes, str | None]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pyarrow as pa
 
-from provenance.errors import InputError
+from provenance.errors import InputError, first_line
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
 WORD_PATTERN = rf"[{_NO_SPACE}]\p{{M}}*|[\w--[{_NO_SPACE}]]+"
@@ -134,4 +134,4 @@ def _load_hf(path: str) -> Any:
     try:
         return AutoTokenizer.from_pretrained(path, local_files_only=True)
     except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot load tokenizer: {str(exc).splitlines()[0]}") from None
+        raise InputError(path, f"cannot load tokenizer: {first_line(exc)}") from None

@@ -113,15 +113,16 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 _add_fault(res, Fault(item.offset, "crash", "this record crashed the worker process twice (a bug in a parser); skipped",
                                       item.headers.get("warc-record-id")))
                 continue
+            watch.at(item.offset)
             try:
-                watch.at(item.offset)
                 added = _add_document(batch, item, res, cfg, crawl, ordinal)
-                watch.at(-1)
             except _Timeout:  # the file's deadline, not a fault of this record
                 raise
             except Exception as exc:  # a bug on one odd record (HTTP, charset, HTML) costs that record only
                 _add_fault(res, _internal_fault(item, exc))
                 continue
+            finally:
+                watch.at(-1)  # a death from here on is not this record's
             if added:
                 ordinal += 1
                 if len(batch) == cfg.batch_docs:

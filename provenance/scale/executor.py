@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from provenance.config import IngestConfig
@@ -90,14 +90,17 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
 
 def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
     """In-process for one file, else worker processes (pool.py, as the store executor does)."""
-    with tempfile.TemporaryDirectory(prefix="provenance-watch-") as watches:
-        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, watches))
+    # Scratch space of this run: each task's staging folder and watch file, so what a dead worker
+    # left half-written goes with the folder (shard_file removes its staging only when it returns).
+    with tempfile.TemporaryDirectory(prefix="provenance-shards-") as scratch:
+        tasks = [replace(task, scratch=scratch) for task in tasks]
+        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, scratch))
 
 
-def _died(watches: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:
+def _died(scratch: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:
     """A task whose worker process died even alone: find the record that kills it and skip it (as the
     store ingest does), or write an error record in the output directory."""
-    retry = rerun_after_death(task, reason, os.path.join(watches, str(task.source_id)))
+    retry = rerun_after_death(task, reason, os.path.join(scratch, f"watch-{task.source_id}"))
     if retry is not None:
         return retry
     res = FileResult.failed(task.path, task.source_id, "worker", reason)

@@ -47,13 +47,14 @@ class ShardTask:
     run_id: int
     attempts: int = 3  # whole-file attempts when a read fails (each already retries its requests)
     watch: str | None = None  # after its worker died: see FileJob.watch and jobs.rerun_after_death
+    scratch: str | None = None  # the folder for its staging (local executor: removed after the run)
     skip_offsets: tuple[int, ...] = ()
 
 
 def shard_file(task: ShardTask) -> FileResult:
     """Process one file and publish its parts, ledger entry or error record; return its FileResult."""
     out = ShardDir(task.output)
-    staging = Path(tempfile.mkdtemp(prefix="provenance-shard-"))
+    staging = Path(tempfile.mkdtemp(prefix="provenance-shard-", dir=task.scratch))
     try:
         res, attempts = _attempt(task, out, staging)
         if res.status == "done":

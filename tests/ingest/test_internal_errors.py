@@ -99,3 +99,20 @@ def test_a_record_cut_short_between_its_appends_is_dropped_whole():
     batch.record_id.append("third, cut short")
     batch.trim()
     assert {name: len(getattr(batch, name)) for name in batch.__dataclass_fields__} == {name: 2 for name in batch.__dataclass_fields__}
+
+
+def test_after_a_bug_on_a_record_the_watch_file_no_longer_names_that_record(make_warc, tmp_path, monkeypatch):
+    # A death in the reader after the fault must not be blamed on (and skip) the faulty record.
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))])
+    real = worker.extract
+
+    def extract(rec, max_bytes):
+        if rec.headers.get("warc-target-uri", "").endswith("/page/4"):  # the last record
+            raise ValueError("odd record")
+        return real(rec, max_bytes)
+
+    monkeypatch.setattr(worker, "extract", extract)
+    watch = tmp_path / "current-record"
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(), watch=str(watch)))
+    assert [f.kind for f in res.faults] == ["internal"] and res.n_docs == 4
+    assert int(watch.read_text()) == -1

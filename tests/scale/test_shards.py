@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -159,9 +161,12 @@ def test_a_record_that_kills_its_worker_is_found_and_skipped_in_shards_too(make_
     other = make_warc("ok.warc.gz", [warcinfo(), *(response_record(i + 100) for i in range(30))])
     monkeypatch.setattr(executor, "shard_file", pool_tasks.shard_file_with_a_deadly_record)  # what the pool runs in each worker
     out = tmp_path / "shards"
+    leftovers = lambda: set(Path(tempfile.gettempdir()).glob("provenance-shard*"))  # noqa: E731
+    before = leftovers()
     summary = ingest_shards([str(deadly), str(other)], IngestConfig(workers=2), str(out))
 
     assert (summary.ingested, summary.failed, summary.documents) == (2, 0, 70)
+    assert leftovers() <= before  # the dead workers' staging went with the run's scratch folder
     [ledger] = [json.loads(p.read_text()) for p in (out / "_ledger").glob("*.json") if json.loads(p.read_text())["path"] == str(deadly)]
     assert [(f["kind"], f["offset"] > 0) for f in ledger["faults"]] == [("crash", True)]
     assert not list((out / "_errors").glob("*.json"))
