@@ -127,8 +127,9 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)
         next_id += 1
-    if jobs:  # the loader's pyarrow (~0.2 s of imports) is imported while the first file is read
-        threading.Thread(target=importlib.import_module, args=("pyarrow",), name="provenance-import-pyarrow", daemon=True).start()
+    if jobs:  # the loader's pyarrow (~0.2 s of imports) is imported while the first file is read; not a
+        # daemon: an exit waits for the import to end rather than finalizing under a half-imported module
+        threading.Thread(target=importlib.import_module, args=("pyarrow",), name="provenance-import-pyarrow").start()
     with store.bulk_load():  # one DuckDB thread: the cores belong to the workers; one checkpoint at the end
         for result in instant:
             _finish(store, result, run_id, config, summary, on_file)
