@@ -1,26 +1,33 @@
-"""The optional compiled archive module (provenance._archive, from _native/archive.c): loaded once.
+"""The optional compiled modules (_kernels: tokens, MinHash, counts; _archive: gzip members, WARC
+framing, HTTP heads), each loaded once; None when it was not built (no C compiler or zlib header).
 
-It makes clean input fast and leaves everything else to the Python reader, which stays the
-reference (see archive.c); `native=False` anywhere it is taken forces the Python code.
+Each has a Python reference that gives identical results; `native=False` anywhere it is taken forces
+the reference code, `native=True` requires the module.
 """
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 from typing import Any
 
 
-def archive(native: bool | None = None) -> Any:
-    """The _archive module for native=None (when built) or True (required); None for False or not built."""
-    module = _archive() if native is not False else None
+def select(name: str, native: bool | None = None) -> Any:
+    """Module provenance.<name> for native=None (when built) or True (required); None for False or not built."""
+    module = load(name) if native is not False else None
     if native and module is None:
-        raise RuntimeError("provenance._archive is not built")
+        raise RuntimeError(f"provenance.{name} is not built")
     return module
 
 
-@lru_cache(maxsize=1)
-def _archive() -> Any:
+@lru_cache(maxsize=None)
+def load(name: str) -> Any:
+    """The compiled module provenance.<name>, or None when it was not built."""
     try:
-        from provenance import _archive
+        return importlib.import_module(f"provenance.{name}")
     except ImportError:
         return None
-    return _archive
+
+
+def archive(native: bool | None = None) -> Any:
+    """The archive reader module (see _native/archive.c), as select() gives it."""
+    return select("_archive", native)

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from provenance.errors import InputError, first_line
+from provenance.ingest.native import load, select
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
 WORD_PATTERN = rf"[{_NO_SPACE}]\p{{M}}*|[\w--[{_NO_SPACE}]]+"
@@ -84,20 +85,12 @@ def _reference_batch(normalized: list[str | None]) -> TokenBatch:
 
 def select_kernels(native: bool | None) -> Any:
     """The kernels module for native=None (when built) or True (required); None for False or not built."""
-    kernels = _kernels() if native is not False else None
-    if native and kernels is None:
-        raise RuntimeError("provenance._kernels is not built")
-    return kernels
+    return select("_kernels", native)
 
 
-@lru_cache(maxsize=1)
 def _kernels() -> Any:
     """The compiled kernels module, or None when it was not built (no C compiler at install)."""
-    try:
-        from provenance import _kernels
-    except ImportError:
-        return None
-    return _kernels
+    return load("_kernels")
 
 
 def word_tokenize(text: str) -> list[str]:
