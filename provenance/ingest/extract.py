@@ -108,16 +108,13 @@ def _decode_text(data: bytes, encoding: str) -> str:
     for bom, name in _BOMS:  # a byte order mark outranks any label (as in browsers)
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
-    if (encoding or "").lower() in _LATIN_LABELS and not data.isascii():
+    label = (encoding or "").lower()
+    # UTF-8 (most of the web: CPython's decoder gives what bytes_to_str would, faster), and UTF-8 under a Latin label
+    if label in ("utf-8", "utf8") or (label in _LATIN_LABELS and not data.isascii()):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            pass  # really Latin
-    if encoding in ("utf-8", "utf8"):  # most of the web: CPython's decoder (ASCII fast path) gives what bytes_to_str would
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+            pass  # really Latin, or broken UTF-8: bytes_to_str's fallbacks below
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:

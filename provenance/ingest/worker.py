@@ -185,10 +185,10 @@ class _RecordWatch:
             os.close(self.fd)
             self.fd = None
 
-    def at(self, offset: int | None) -> None:
+    def at(self, offset: int) -> None:
         """Say which record is being extracted (-1: none); nothing unless watched."""
         if self.fd is not None:
-            os.pwrite(self.fd, f"{-1 if offset is None else offset:>20d}\n".encode(), 0)  # fixed width: an overwrite
+            os.pwrite(self.fd, f"{offset:>20d}\n".encode(), 0)  # fixed width: an overwrite
 
 
 class _PartWriter:
