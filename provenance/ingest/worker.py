@@ -6,6 +6,7 @@ store. Parts are written batch by batch, so memory is bounded by the batch size,
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import threading
 import time
@@ -35,6 +36,10 @@ class _Timeout(Exception):
     pass
 
 
+class _WriteError(OSError):
+    """Writing a batch's parts failed (a full disk): the file's later batches are not written."""
+
+
 def process_file(job: FileJob) -> FileResult:
     """Read, extract and featurize one file into Parquet parts under job.staging.
 
@@ -58,6 +63,8 @@ def process_file(job: FileJob) -> FileResult:
             _read_file(job, res)
     except _Timeout:
         _add_fault(res, Fault(None, "timeout", f"gave up after --file-timeout {job.config.file_timeout} s; records read so far are kept"))
+    except _WriteError as exc:
+        _add_fault(res, Fault(None, "io", f"cannot write this file's parts: {exc.strerror or exc}; the documents before are kept"))
     except OSError as exc:
         _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}"))
     if res.n_records == 0 and res.n_faults:
@@ -127,12 +134,10 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 ordinal += 1
                 if len(batch) == cfg.batch_docs:
                     writer.write(batch, ctx)
-                    batch.clear()
         if isinstance(f, ForwardStream):  # remote: the bytes were hashed as they streamed past
             res.size, res.sha256 = f.finish()
     if len(batch):
         writer.write(batch, ctx)
-        batch.clear()
 
 
 def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConfig, crawl: str | None, ordinal: int) -> bool:
@@ -192,8 +197,12 @@ class _RecordWatch:
 
 
 class _PartWriter:
-    """Write each batch's tables as parts in the file's staging folder (FileJob.part_format).
+    """Build each batch's tables, and write them as parts in the file's staging folder (FileJob.part_format).
 
+    The tables are built in the calling thread; a thread of the writer's own writes them while the
+    caller reads the next batch: encoding and compressing release the GIL, so a worker uses a free
+    core for them (features on that thread measured no faster: they hold the GIL too often). One
+    batch's tables at most wait for it: memory stays bounded by the batch size.
     With texts_file, the texts of all batches go to that one file instead (a row group per batch,
     zstd: the copy the store keeps, compressed here in the worker rather than by the writer).
     """
@@ -201,16 +210,59 @@ class _PartWriter:
     def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None) -> None:
         self.folder, self.res, self.n, self.part_format = folder, res, 0, part_format
         self.texts_file, self.texts_writer = texts_file, None
+        self.n_docs, self.dropped, self.parts = 0, 0, {}  # the thread's, given to res by close()
+        self.error: BaseException | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.thread: threading.Thread | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, batch: Batch, ctx: BatchContext) -> None:
+        """Build the batch's tables and hand them over; batch is left empty. Raises what writing an earlier batch raised."""
+        self._raise()
         tables, dropped = build_tables(batch, ctx)
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="provenance-parts", daemon=True)
+            self.thread.start()
+        with _Guard.hold():  # a deadline never splits a handover: the rows go whole, and once
+            batch.clear()
+            self.queue.put((tables, dropped))
+
+    def close(self) -> None:
+        """Wait for the batches handed over, finish the texts file, and report to res (also after a fault)."""
         with _Guard.hold():
-            self._write(tables, dropped)
+            if self.thread is not None:
+                self.queue.put(None)
+                self.thread.join()
+                self.thread = None
+            try:
+                if self.texts_writer is not None:
+                    self.texts_writer.close()
+                    self.texts_writer = None
+            finally:
+                _count(self.res.skip_counts, "lang-filtered", self.dropped)
+                self.res.n_docs += self.n_docs
+                for name, files in self.parts.items():
+                    self.res.parts.setdefault(name, []).extend(files)
+                self.n_docs, self.dropped, self.parts = 0, 0, {}
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:  # for good: after a failed batch no later one is written (no gap in a file)
+            raise self.error
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:  # after a failure the rest is drained, not written
+                try:
+                    self._write(*item)
+                except OSError as exc:  # raised in the reading thread by its next write() and by close()
+                    self.error = _WriteError(exc.errno, exc.strerror or str(exc))
+                except BaseException as exc:
+                    self.error = exc
 
     def _write(self, tables: dict[str, "pa.Table"], dropped: int) -> None:
-        _count(self.res.skip_counts, "lang-filtered", dropped)
-        self.res.n_docs += tables["documents"].num_rows
+        self.dropped += dropped
+        self.n_docs += tables["documents"].num_rows
         if self.texts_file and "texts" in tables:
             self._write_texts(tables.pop("texts"))
         for name, table in tables.items():
@@ -221,7 +273,7 @@ class _PartWriter:
                         out.write_table(table)
                 else:
                     pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
-                self.res.parts.setdefault(name, []).append(str(path))
+                self.parts.setdefault(name, []).append(str(path))
         self.n += 1
 
     def _write_texts(self, table: "pa.Table") -> None:
@@ -229,14 +281,8 @@ class _PartWriter:
             return
         if self.texts_writer is None:
             self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
-            self.res.parts["texts"] = [self.texts_file]
+            self.parts["texts"] = [self.texts_file]
         self.texts_writer.write_table(table)
-
-    def close(self) -> None:
-        if self.texts_writer is not None:
-            with _Guard.hold():
-                self.texts_writer.close()
-                self.texts_writer = None
 
 
 def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:

@@ -116,3 +116,42 @@ def test_after_a_bug_on_a_record_the_watch_file_no_longer_names_that_record(make
     res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(), watch=str(watch)))
     assert [f.kind for f in res.faults] == ["internal"] and res.n_docs == 4
     assert int(watch.read_text()) == -1
+
+
+def _doc_ids(res) -> list[int]:
+    import pyarrow.parquet as pq
+
+    return [i for part in res.parts.get("documents", []) for i in pq.read_table(part)["doc_id"].to_pylist()]
+
+
+def test_a_deadline_while_a_batch_is_handed_to_the_part_writer_keeps_each_document_once(make_warc, tmp_path, monkeypatch):
+    # The part writer's thread is slow: the reader waits to hand it a batch when the file's deadline passes.
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(12))])
+    real = worker._PartWriter._write
+
+    def slow_write(self, tables, dropped):
+        time.sleep(0.3)
+        real(self, tables, dropped)
+
+    monkeypatch.setattr(worker._PartWriter, "_write", slow_write)
+    config = IngestConfig(batch_docs=2, block_docs=1, file_timeout=0.5)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), config))
+    ids = _doc_ids(res)
+    assert [f.kind for f in res.faults] == ["timeout"]
+    assert 0 < res.n_docs == len(ids) == len(set(ids)) < 12  # whole batches, none twice
+
+
+def test_a_failed_part_write_stops_the_file_there_rather_than_leaving_a_gap(make_warc, tmp_path, monkeypatch):
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    real, calls = worker._PartWriter._write, []
+
+    def failing_write(self, tables, dropped):
+        calls.append(tables["documents"].num_rows)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(self, tables, dropped)
+
+    monkeypatch.setattr(worker._PartWriter, "_write", failing_write)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
+    assert [(f.kind, f.reason) for f in res.faults] == [("io", "cannot write this file's parts: No space left on device; the documents before are kept")]
+    assert res.n_docs == len(_doc_ids(res)) == 2  # the first batch only: nothing after the failed one
