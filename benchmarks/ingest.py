@@ -8,6 +8,9 @@ usual WARC and HTTP headers: three records per document), and a WET of >= 20,000
 about 4,000 characters, each split into 8 files, then measures:
   * provenance ingest, 1 and 2 workers (subprocesses; docs/s, MB/s, peak RSS of any process, and docs
     per CPU-second of the whole process tree: "1 worker" also runs the writer in a second process);
+    docs/s is end to end (interpreter start to exit), and also by the ingest's own clock (its --json
+    seconds: after the interpreter, the imports and the store opening, as the floor's clock starts
+    after its imports; ~1 s of a 5-10 s run here, nothing on a crawl's hours);
   * the floor: FastWARC read + resiliparse extraction alone, no features, no store;
   * a naive pipeline: warcio + resiliparse + datasketch MinHash + row-by-row DuckDB inserts
     (run on a subset and reported per second).
@@ -134,7 +137,8 @@ def run_provenance(paths: list[Path], workers: int, db: Path) -> dict:
     if res["rc"] != 0:
         sys.exit(f"ingest failed: {res['err']}")
     summary = json.loads(res["out"])
-    return {"docs": summary["documents"], "seconds": wall, "rss_mb": res["maxrss_kb"] / 1024, "cpu": res["cpu"]}
+    # run: the ingest's own seconds (its --json summary): no interpreter start, imports or store opening, like the floor's
+    return {"docs": summary["documents"], "seconds": wall, "run": summary["seconds"], "rss_mb": res["maxrss_kb"] / 1024, "cpu": res["cpu"]}
 
 
 def floor(paths: list[Path]) -> dict:
@@ -213,10 +217,12 @@ def main() -> None:
                 extra = f", peak RSS {r['rss_mb']:.0f} MB, {r['docs'] / r['cpu']:.0f} docs per CPU-second" if "rss_mb" in r else ""
                 print(f"{name:45s} {rate(r):8.0f} docs/s  {mb * r['docs'] / a.docs / r['seconds']:6.2f} MB/s{extra}")
             print(f"ratio 1 worker / floor          {rate(one) / rate(fl):.2f}x   (target >= 0.67x for WARC)")
+            # the floor's clock starts after its imports; the ingest's own clock starts after the interpreter, its imports and the store opening
+            print(f"  same, ingest's own clock      {one['docs'] / one['run'] / rate(fl):.2f}x   ({one['docs'] / one['run']:.0f} docs/s over {one['run']:.1f} s of {one['seconds']:.1f} s)")
             # the floor runs on one core; "1 worker" also runs the writer on the other: compare work per CPU-second too
             print(f"ratio per CPU-second / floor    {one['docs'] / one['cpu'] / rate(fl):.2f}x   (1 worker's docs per CPU-second of all its processes)")
             print(f"ratio 1 worker / naive          {rate(one) / rate(nv):.1f}x   (target >= 5x)")
-            print(f"ratio 2 workers / 1 worker      {rate(two) / rate(one):.2f}x   (target >= 1.7x)")
+            print(f"ratio 2 workers / 1 worker      {rate(two) / rate(one):.2f}x   (target >= 1.7x; ingest's own clock {two['docs'] / two['run'] / (one['docs'] / one['run']):.2f}x)")
             if kind == "wet":  # per core = per CPU-second of the whole process tree (workers + writer)
                 print(f"WET docs per CPU-second         {max(r['docs'] / r['cpu'] for r in (one, two)):.0f}       (target >= 2500 per core)")
             print(f"peak RSS of any process         {max(one['rss_mb'], two['rss_mb']):.0f} MB    (target < 1024 MB)")

@@ -163,12 +163,12 @@ def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResu
 
 
 def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
-    """Yield results as files finish: in-process for a single file, else worker processes (pool.py).
+    """Yield results as files finish: in-process for a single small file, else worker processes (pool.py).
 
     With several files even one worker runs in its own process, so the writer (this process)
     commits file k while the worker featurizes file k + 1.
     """
-    yield from pool.run(run_job, jobs, workers, _died)
+    yield from pool.run(run_job, jobs, workers, _died, in_process=pool.in_process([job.path for job in jobs]))
 
 
 def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:

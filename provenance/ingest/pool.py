@@ -43,14 +43,15 @@ DIED = "the worker process died while reading this file (killed, out of memory, 
 GAVE_UP = "the worker process died while reading this file, again after every rerun alone"
 
 
-def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, str], "R | Retry[T]"]) -> Iterator[R]:
-    """Yield fn(task) for every task as they finish (in-process for a single task, else in worker processes).
+def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, str], "R | Retry[T]"],
+        in_process: bool = False) -> Iterator[R]:
+    """Yield fn(task) for every task as they finish: in worker processes, or in this one when in_process.
 
     `died(task, reason)` stands in for the result of a task whose worker died even when run alone,
     or whose result could not be returned (an exception outside fn's own handling); for a dead
     worker it may instead return Retry(changed task), run alone again (at most MAX_RETRIES times).
     """
-    if len(tasks) <= 1:
+    if in_process or not tasks:
         yield from map(fn, tasks)
         return
     queue = list(tasks)
@@ -204,9 +205,22 @@ def start() -> None:
     _context()
 
 
+IN_PROCESS_MAX_BYTES = 16 << 20  # a single local file smaller than this is read in-process (no worker to start)
+
+
+def in_process(paths: list[str]) -> bool:
+    """Whether these inputs are read in-process: a single small local file, where starting a worker
+    (~0.5 s) would cost more than reading it. A larger file gets a worker process: one that dies on a
+    record (a crash in a parser) is then found out and skipped rather than ending the run."""
+    try:
+        return len(paths) == 1 and os.path.isfile(paths[0]) and os.path.getsize(paths[0]) < IN_PROCESS_MAX_BYTES
+    except OSError:
+        return False
+
+
 def start_for(paths: list[str]) -> None:
-    """start() when the inputs are likely several files (a single file is read in-process)."""
-    if len(paths) != 1 or not os.path.isfile(paths[0]):
+    """start() unless the inputs are read in-process."""
+    if not in_process(paths):
         start()
 
 

@@ -89,12 +89,12 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
 
 
 def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
-    """In-process for one file, else worker processes (pool.py, as the store executor does)."""
+    """In-process for a single small file, else worker processes (pool.py, as the store executor does)."""
     # Scratch space of this run: each task's staging folder and watch file, so what a dead worker
     # left half-written goes with the folder (shard_file removes its staging only when it returns).
     with tempfile.TemporaryDirectory(prefix="provenance-shards-") as scratch:
         tasks = [replace(task, scratch=scratch) for task in tasks]
-        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, scratch))
+        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, scratch), in_process=pool.in_process([t.path for t in tasks]))
 
 
 def _died(scratch: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:

@@ -119,6 +119,25 @@ def test_a_record_that_kills_its_worker_is_found_and_skipped_and_the_rest_of_its
     assert 0 < offset < deadly_offset  # the record just before page 20: the deadly one
 
 
+def test_a_single_large_file_is_read_by_a_worker_so_a_record_that_kills_it_is_skipped_not_the_end_of_the_run(make_warc, tmp_path, monkeypatch):
+    from provenance.config import IngestConfig
+    from provenance.ingest import pipeline
+
+    records = [warcinfo(), *(response_record(i) for i in range(30))]
+    records.insert(10, response_record(999, url="https://x.example.org/deadly"))
+    deadly = make_warc("deadly.warc.gz", records)
+    assert pool.in_process([str(deadly)])  # small: read in-process, where such a record would end the run
+    monkeypatch.setattr(pool, "IN_PROCESS_MAX_BYTES", deadly.stat().st_size)  # now it counts as large
+    assert not pool.in_process([str(deadly)])
+    monkeypatch.setattr(pipeline, "run_job", pool_tasks.run_job_with_a_deadly_record)
+    db = str(tmp_path / "s.duckdb")
+    summary = pipeline.ingest([str(deadly)], IngestConfig(db=db, workers=1))
+
+    assert (summary.ingested, summary.failed, summary.documents) == (1, 0, 30)
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT kind FROM ingest_errors").fetchall() == [("crash",)]
+
+
 def test_a_death_outside_any_record_fails_the_file_after_one_watched_rerun(tmp_path):
     from dataclasses import replace
 
