@@ -262,7 +262,8 @@ static PyObject *http_head(PyObject *self, PyObject *args) {
         for (q = memchr(s, '\n', e - s); q; q = (e - q > 1) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
             if (e - q > 1 && q[1] == '\n') { he = q; break; }
     }
-    if (!he || !plain_head(s, he)) { result = Py_NewRef(Py_None); goto done; }
+    /* blank lines or spaces before the status line, folded fields: http.py's */
+    if (!he || !plain_head(s, he) || is_ws(s[0]) || s[0] == '\r' || s[0] == '\n') { result = Py_NewRef(Py_None); goto done; }
     const unsigned char *ls, *le, *p = s;
     next_line(&p, he, &ls, &le);
     /* status: the second whitespace-separated field of the first line, when the first starts with HTTP/ */
@@ -289,6 +290,7 @@ static PyObject *http_head(PyObject *self, PyObject *args) {
     if (!status || !headers) goto done;
     while (p < he) {
         next_line(&p, he, &ls, &le);
+        if (ls < le && is_ws(*ls)) { result = Py_NewRef(Py_None); goto done; }
         PyObject *name, *value;
         int got = field(ls, le, &name, &value);
         if (got == 0) continue;

@@ -48,17 +48,30 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
     return HttpPayload(status, headers, body, problem)
 
 
+_BLANK = re.compile(rb"[\r\n\t ]*")
+
+
 def _head(block: bytes) -> tuple[int | None, dict[str, str], int] | None:
-    """(status, lower-cased header fields, where the body starts), or None when the head has no end."""
-    end, sep = block.find(b"\r\n\r\n"), 4
+    """(status, lower-cased header fields, where the body starts), or None when the head has no end.
+
+    Blank lines before the status line are skipped (some archive writers leave one), and a field
+    folded onto lines that start with a space or tab (obs-fold, RFC 9112 5.2) is one value.
+    """
+    start = _BLANK.match(block).end()
+    end, sep = block.find(b"\r\n\r\n", start), 4
     if end < 0:
-        end, sep = block.find(b"\n\n"), 2
+        end, sep = block.find(b"\n\n", start), 2
     if end < 0:
         return None
-    lines = block[:end].decode("latin-1").splitlines()
+    lines = block[start:end].decode("latin-1").splitlines()
     status = _status(lines[0] if lines else "")
     headers: dict[str, str] = {}
+    key = None
     for line in lines[1:]:
+        if line[:1] in (" ", "\t"):
+            if key is not None:
+                headers[key] = f"{headers[key]} {line.strip()}".strip()
+            continue
         name, ok, value = line.partition(":")
         if ok:
             key = name.strip().lower()

@@ -159,7 +159,8 @@ def test_any_warc_header_reads_the_same_both_ways(lines, length, newline, style)
 
 @settings(max_examples=300, deadline=None)
 @given(status=st.sampled_from([b"HTTP/1.1 200 OK", b"http/1.0 404", b"HTTP/2 0200", b"  HTTP/1.1\t301 Moved", b"HTTP/1.1 99999999999 x",
-                               b"HTTP/1.1 2OO", b"ICY 200 OK", b"", b"HTTP/1.1 \xa0200"]),
+                               b"HTTP/1.1 2OO", b"ICY 200 OK", b"", b"HTTP/1.1 \xa0200", b"\r\nHTTP/1.1 200 OK",
+                               b"\n\nHTTP/1.0 200"]),
        lines=st.lists(st.lists(HEADER_BYTES, max_size=10).map(b"".join), max_size=6),
        end=st.sampled_from([b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n", b""]))
 def test_any_http_head_parses_the_same_both_ways(status, lines, end):

@@ -5,12 +5,13 @@ import random
 import zlib
 
 import brotli
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from resiliparse.parse.encoding import bytes_to_str
 
 from provenance.ingest.extract import _decode_text
-from provenance.ingest.http import decode_body, looks_binary
+from provenance.ingest.http import decode_body, looks_binary, parse_response
 
 
 def test_a_brotli_body_is_decoded_up_to_the_bound_and_no_further():
@@ -54,3 +55,16 @@ def test_a_chunk_size_that_is_not_plain_hex_ends_the_decoding_instead_of_looping
     assert dechunk(b"-B5\r\nhello\r\n0\r\n\r\n") == (b"-B5\r\nhello\r\n0\r\n\r\n", None)  # int("-B5", 16) < 0 walked backwards forever
     assert dechunk(b"5\r\nhello\r\n-3\r\nabc\r\n0\r\n\r\n") == (b"hello", "malformed chunk size")
     assert dechunk(b"5;ext=1\r\nhello\r\n0\r\n\r\n") == (b"hello", None)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_field_folded_onto_the_next_line_is_one_value(native):
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html;\r\n\tcharset=koi8-r\r\nX-A: 1\r\n\r\n<p>x</p>"
+    head = parse_response(block, 1 << 20, native=native)
+    assert (head.content_type, head.charset, head.headers["x-a"], head.body) == ("text/html", "koi8-r", "1", b"<p>x</p>")
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_blank_lines_before_the_status_line_are_skipped(native):
+    head = parse_response(b"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello", 1 << 20, native=native)
+    assert (head.status, head.content_type, head.body) == (200, "text/plain", b"hello")
