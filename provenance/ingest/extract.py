@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest.http import UTF16_BOMS, charset_of, looks_binary, parse_response
+from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.readers import RawRecord
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
@@ -62,8 +62,8 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         # of a page it also stored as a response (urn:text:...). Only web addresses are documents.
         if not rec.headers.get("warc-target-uri", "").strip("<> ").lower().startswith(("http://", "https://")):
             return Skipped("resource-not-web")
-        ctype = rec.headers.get("content-type", "").split(";")[0].strip().lower()
-        return _from_body(rec.block, ctype, charset_of(rec.headers.get("content-type", "")), None)
+        ctype, charset = media_type(rec.headers.get("content-type", ""))
+        return _from_body(rec.block, ctype, charset, None)
     if kind != "response":
         return Skipped(f"type:{kind}")
     record_ctype = rec.headers.get("content-type", "application/http").lower()

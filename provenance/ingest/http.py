@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from provenance.ingest.native import archive
 
@@ -17,13 +18,40 @@ class HttpPayload:
     body: bytes
     problem: str | None = None
 
+    @cached_property
+    def _media_type(self) -> tuple[str, str | None]:
+        return media_type(self.headers.get("content-type", ""))
+
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return self._media_type[0]
 
     @property
     def charset(self) -> str | None:
-        return charset_of(self.headers.get("content-type", ""))
+        return self._media_type[1]
+
+
+def media_type(value: str) -> tuple[str, str | None]:
+    """The lower-cased type/subtype and charset of a Content-Type value.
+
+    A repeated field arrives joined with commas ("text/html, text/html; charset=utf-8", from
+    misconfigured servers): the last type/subtype wins, with its charset, or the charset of an
+    earlier one of the same type (as browsers read it: Fetch, "extract a MIME type").
+    """
+    if "," not in value:
+        return value.split(";")[0].strip().lower(), charset_of(value)
+    essence, charset = "", None
+    for item in value.split(","):
+        kind = item.split(";")[0].strip().lower()
+        if "/" in kind:
+            item_charset = charset_of(item)
+            if kind != essence:
+                essence, charset = kind, item_charset
+            elif item_charset:
+                charset = item_charset
+    if not essence:  # no type/subtype in any item: read it whole, as a single value
+        return value.split(";")[0].strip().lower(), charset_of(value)
+    return essence, charset
 
 
 def charset_of(content_type: str) -> str | None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from resiliparse.parse.encoding import bytes_to_str
 
 from provenance.ingest.extract import _decode_text
-from provenance.ingest.http import decode_body, looks_binary, parse_response
+from provenance.ingest.http import decode_body, looks_binary, media_type, parse_response
 
 
 def test_a_brotli_body_is_decoded_up_to_the_bound_and_no_further():
@@ -68,3 +68,16 @@ def test_a_field_folded_onto_the_next_line_is_one_value(native):
 def test_blank_lines_before_the_status_line_are_skipped(native):
     head = parse_response(b"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello", 1 << 20, native=native)
     assert (head.status, head.content_type, head.body) == (200, "text/plain", b"hello")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("text/html; charset=UTF-8", ("text/html", "utf-8")),
+    ("text/html, text/html", ("text/html", None)),  # a repeated field, joined: was "text/html, text/html" (a page dropped)
+    ("text/html; charset=utf-8, text/html; charset=utf-8", ("text/html", "utf-8")),  # was charset "utf-8, text/html"
+    ("text/html; charset=koi8-r, text/html", ("text/html", "koi8-r")),  # same type: the earlier charset stands
+    ("text/plain; charset=latin1, text/html", ("text/html", None)),  # another type: the last wins, without that charset
+    ("text/html, nonsense", ("text/html", None)),
+    ("", ("", None)),
+])
+def test_a_content_type_is_read_as_browsers_read_it(value, expected):
+    assert media_type(value) == expected
