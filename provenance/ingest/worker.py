@@ -63,8 +63,10 @@ def process_file(job: FileJob) -> FileResult:
             _read_file(job, res)
     except _Timeout:
         _add_fault(res, Fault(None, "timeout", f"gave up after --file-timeout {job.config.file_timeout} s; records read so far are kept"))
-    except _WriteError as exc:
-        _add_fault(res, Fault(None, "io", f"cannot write this file's parts: {exc.strerror or exc}; the documents before are kept"))
+    except _WriteError as exc:  # a full disk: nothing of this file is kept (a rerun reads it whole)
+        _discard_parts(res)
+        res.status, res.n_docs = "failed", 0
+        _add_fault(res, Fault(None, "io", f"cannot write this file's parts: {exc.strerror or exc}; nothing of the file is kept"))
     except OSError as exc:
         _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}"))
     if res.n_records == 0 and res.n_faults:
@@ -79,11 +81,17 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
     ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
     crawl = cfg.crawl or crawl_from_name(job.path)
-    writer = _PartWriter(Path(job.staging), res, job.part_format, job.texts_file)
+    # A watched rerun (a worker died on this file) writes in the reading thread: a death while
+    # writing is then never blamed on the record being read.
+    writer = _PartWriter(Path(job.staging), res, job.part_format, job.texts_file, threaded=job.watch is None)
     try:
         _read_records(job, res, info, ctx, writer, crawl)
     finally:
-        writer.close()  # also after a timeout: the texts file gets its footer, the records read so far are kept
+        try:
+            writer.close()  # also after a timeout: the texts file gets its footer, the records read so far are kept
+        except _Timeout:  # the deadline fell just as close() began; it fires once, so this call runs whole
+            writer.close()
+            raise
 
 
 def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext, writer: "_PartWriter", crawl: str | None) -> None:
@@ -199,90 +207,119 @@ class _RecordWatch:
 class _PartWriter:
     """Build each batch's tables, and write them as parts in the file's staging folder (FileJob.part_format).
 
-    The tables are built in the calling thread; a thread of the writer's own writes them while the
-    caller reads the next batch: encoding and compressing release the GIL, so a worker uses a free
-    core for them (features on that thread measured no faster: they hold the GIL too often). One
-    batch's tables at most wait for it: memory stays bounded by the batch size.
+    The tables are built in the calling thread; with `threaded`, a thread of the writer's own writes
+    them while the caller reads the next batch: encoding and compressing release the GIL, so a worker
+    uses a free core for them (features on that thread measured no faster: they take the GIL back
+    too often). At most two batches' tables are queued or being written while the next is built.
+    A batch is written whole or not at all (its files are removed when one fails); after a failure
+    no later batch is written, and write() or close() raises _WriteError.
     With texts_file, the texts of all batches go to that one file instead (a row group per batch,
     zstd: the copy the store keeps, compressed here in the worker rather than by the writer).
     """
 
-    def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None) -> None:
+    def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None, threaded: bool = True) -> None:
         self.folder, self.res, self.n, self.part_format = folder, res, 0, part_format
-        self.texts_file, self.texts_writer = texts_file, None
-        self.n_docs, self.dropped, self.parts = 0, 0, {}  # the thread's, given to res by close()
+        self.texts_file, self.texts_writer, self.threaded = texts_file, None, threaded
+        self.n_docs, self.dropped, self.parts = 0, 0, {}  # what was written, given to res by close()
         self.error: BaseException | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.thread: threading.Thread | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, batch: Batch, ctx: BatchContext) -> None:
-        """Build the batch's tables and hand them over; batch is left empty. Raises what writing an earlier batch raised."""
+        """Build the batch's tables and write them, or hand them to the thread; batch is left empty.
+
+        Raises what writing this (unthreaded) or an earlier batch raised.
+        """
         self._raise()
         tables, dropped = build_tables(batch, ctx)
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="provenance-parts", daemon=True)
-            self.thread.start()
         with _Guard.hold():  # a deadline never splits a handover: the rows go whole, and once
+            if not self.threaded:
+                self._write_or_fail(tables, dropped)
+            else:
+                if self.thread is None:
+                    thread = threading.Thread(target=self._run, name="provenance-parts", daemon=True)
+                    thread.start()
+                    self.thread = thread
+                self.queue.put((tables, dropped))
             batch.clear()
-            self.queue.put((tables, dropped))
+        self._raise()
 
     def close(self) -> None:
-        """Wait for the batches handed over, finish the texts file, and report to res (also after a fault)."""
+        """Wait for the batches handed over, finish the texts file, and report to res; a second call does nothing more."""
         with _Guard.hold():
             if self.thread is not None:
                 self.queue.put(None)
                 self.thread.join()
                 self.thread = None
-            try:
-                if self.texts_writer is not None:
-                    self.texts_writer.close()
-                    self.texts_writer = None
-            finally:
-                _count(self.res.skip_counts, "lang-filtered", self.dropped)
-                self.res.n_docs += self.n_docs
-                for name, files in self.parts.items():
-                    self.res.parts.setdefault(name, []).extend(files)
-                self.n_docs, self.dropped, self.parts = 0, 0, {}
+            if self.texts_writer is not None:
+                texts, self.texts_writer = self.texts_writer, None
+                try:
+                    texts.close()
+                except OSError as exc:
+                    self.error = self.error or _WriteError(exc.errno, exc.strerror or str(exc))
+            _count(self.res.skip_counts, "lang-filtered", self.dropped)
+            self.res.n_docs += self.n_docs
+            for name, files in self.parts.items():
+                self.res.parts.setdefault(name, []).extend(files)
+            self.n_docs, self.dropped, self.parts = 0, 0, {}
         self._raise()
 
     def _raise(self) -> None:
-        if self.error is not None:  # for good: after a failed batch no later one is written (no gap in a file)
+        if self.error is not None:  # for good: after a failed batch no later one is written
             raise self.error
 
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
             if self.error is None:  # after a failure the rest is drained, not written
-                try:
-                    self._write(*item)
-                except OSError as exc:  # raised in the reading thread by its next write() and by close()
-                    self.error = _WriteError(exc.errno, exc.strerror or str(exc))
-                except BaseException as exc:
-                    self.error = exc
+                self._write_or_fail(*item)
+
+    def _write_or_fail(self, tables: dict[str, "pa.Table"], dropped: int) -> None:
+        try:
+            self._write(tables, dropped)
+        except OSError as exc:  # raised in the reading thread by its next write() and by close()
+            self.error = _WriteError(exc.errno, exc.strerror or str(exc))
+        except BaseException as exc:
+            self.error = exc
 
     def _write(self, tables: dict[str, "pa.Table"], dropped: int) -> None:
+        texts = tables.pop("texts", None) if self.texts_file else None
+        written: list[tuple[str, str]] = []
+        try:
+            for name, table in tables.items():
+                if table.num_rows:
+                    path = str(self.folder / f"{name}-{self.n:05d}.{self.part_format}")
+                    written.append((name, path))
+                    if self.part_format == "arrow":
+                        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                            out.write_table(table)
+                    else:
+                        pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
+            if texts is not None and texts.num_rows:
+                self._write_texts(texts)
+        except BaseException:
+            for _, path in written:
+                Path(path).unlink(missing_ok=True)
+            raise
         self.dropped += dropped
         self.n_docs += tables["documents"].num_rows
-        if self.texts_file and "texts" in tables:
-            self._write_texts(tables.pop("texts"))
-        for name, table in tables.items():
-            if table.num_rows:
-                path = self.folder / f"{name}-{self.n:05d}.{self.part_format}"
-                if self.part_format == "arrow":
-                    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-                        out.write_table(table)
-                else:
-                    pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
-                self.parts.setdefault(name, []).append(str(path))
+        for name, path in written:
+            self.parts.setdefault(name, []).append(path)
         self.n += 1
 
     def _write_texts(self, table: "pa.Table") -> None:
-        if not table.num_rows:
-            return
         if self.texts_writer is None:
             self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
             self.parts["texts"] = [self.texts_file]
         self.texts_writer.write_table(table)
+
+
+def _discard_parts(res: FileResult) -> None:
+    """Remove the file's parts (and texts file) and forget them."""
+    for files in res.parts.values():
+        for path in files:
+            Path(path).unlink(missing_ok=True)
+    res.parts = {}
 
 
 def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:

@@ -121,37 +121,99 @@ def test_after_a_bug_on_a_record_the_watch_file_no_longer_names_that_record(make
 def _doc_ids(res) -> list[int]:
     import pyarrow.parquet as pq
 
-    return [i for part in res.parts.get("documents", []) for i in pq.read_table(part)["doc_id"].to_pylist()]
+    return sorted(i for part in res.parts.get("documents", []) for i in pq.read_table(part)["doc_id"].to_pylist())
 
 
 def test_a_deadline_while_a_batch_is_handed_to_the_part_writer_keeps_each_document_once(make_warc, tmp_path, monkeypatch):
-    # The part writer's thread is slow: the reader waits to hand it a batch when the file's deadline passes.
+    # The part writer's thread holds its first batch until the file's deadline has passed, so the reader
+    # is waiting to hand over its third batch (the queue holds one) when the alarm comes.
     path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(12))])
     real = worker._PartWriter._write
 
-    def slow_write(self, tables, dropped):
-        time.sleep(0.3)
+    def held_write(self, tables, dropped):
+        deadline = time.monotonic() + 5
+        while not worker._Guard.expired and time.monotonic() < deadline:
+            time.sleep(0.01)
         real(self, tables, dropped)
 
-    monkeypatch.setattr(worker._PartWriter, "_write", slow_write)
+    monkeypatch.setattr(worker._PartWriter, "_write", held_write)
     config = IngestConfig(batch_docs=2, block_docs=1, file_timeout=0.5)
     res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), config))
-    ids = _doc_ids(res)
     assert [f.kind for f in res.faults] == ["timeout"]
-    assert 0 < res.n_docs == len(ids) == len(set(ids)) < 12  # whole batches, none twice
+    assert res.n_docs == 6 and _doc_ids(res) == [(1 << 32) | i for i in range(6)]  # three whole batches: none lost, none twice
 
 
-def test_a_failed_part_write_stops_the_file_there_rather_than_leaving_a_gap(make_warc, tmp_path, monkeypatch):
+def test_a_failed_part_write_fails_the_file_and_leaves_no_part_behind(make_warc, tmp_path, monkeypatch):
     path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
-    real, calls = worker._PartWriter._write, []
+    real, calls = worker.pq.write_table, []
 
-    def failing_write(self, tables, dropped):
-        calls.append(tables["documents"].num_rows)
-        if len(calls) == 2:
+    def write_table(table, where, **kw):
+        calls.append(where)
+        if len(calls) == 9:  # the third table of the second batch
             raise OSError(28, "No space left on device")
+        real(table, where, **kw)
+
+    monkeypatch.setattr(worker.pq, "write_table", write_table)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
+    assert res.status == "failed" and (res.n_docs, res.parts) == (0, {})
+    assert [(f.kind, f.reason) for f in res.faults] == [("io", "cannot write this file's parts: No space left on device; nothing of the file is kept")]
+    assert list((tmp_path / "st").iterdir()) == []
+
+
+def test_a_watched_rerun_writes_parts_between_records_never_while_one_is_read(make_warc, tmp_path, monkeypatch):
+    # After a worker died, the rerun names the record being read in the watch file; a death while
+    # writing parts must not be blamed on (and skip) a record, so no part is written while one is named.
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(40))])
+    watch, seen = tmp_path / "current-record", []
+    real = worker._PartWriter._write
+
+    def spying_write(self, tables, dropped):
+        seen.append(int(watch.read_text()))
         real(self, tables, dropped)
 
-    monkeypatch.setattr(worker._PartWriter, "_write", failing_write)
-    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
-    assert [(f.kind, f.reason) for f in res.faults] == [("io", "cannot write this file's parts: No space left on device; the documents before are kept")]
-    assert res.n_docs == len(_doc_ids(res)) == 2  # the first batch only: nothing after the failed one
+    monkeypatch.setattr(worker._PartWriter, "_write", spying_write)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=4, block_docs=1), watch=str(watch)))
+    assert res.n_docs == 40 and len(seen) == 10 and set(seen) == {-1}
+
+
+def test_a_part_writer_thread_that_cannot_start_fails_the_file_at_once_rather_than_hanging(make_warc, tmp_path, monkeypatch):
+    import threading
+
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(6))])
+    real_start = threading.Thread.start
+
+    def start(self):
+        if self.name == "provenance-parts":
+            raise RuntimeError("can't start new thread")
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    outcome = []
+    runner_thread = threading.Thread(target=lambda: outcome.append(_run_catching(path, tmp_path)), daemon=True)
+    real_start(runner_thread)
+    runner_thread.join(20)
+    assert outcome == ["RuntimeError: can't start new thread"]
+
+
+def _run_catching(path, tmp_path):
+    try:
+        worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
+    except RuntimeError as exc:
+        return f"RuntimeError: {exc}"
+    return "returned"
+
+
+def test_a_deadline_that_falls_as_the_part_writer_closes_keeps_what_was_read(make_warc, tmp_path, monkeypatch):
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    real, calls = worker._PartWriter.close, []
+
+    def close(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise worker._Timeout()  # as if SIGALRM came in the finally block, before close() took the guard
+        real(self)
+
+    monkeypatch.setattr(worker._PartWriter, "close", close)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=4, block_docs=1)))
+    assert [f.kind for f in res.faults] == ["timeout"]
+    assert res.n_docs == 10 and len(_doc_ids(res)) == 10 and len(res.parts["documents"]) == 3
