@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import threading
 import time
 from contextlib import contextmanager
 from functools import lru_cache
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -326,6 +328,11 @@ def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
     return Fault(rec.offset, "internal", f"internal error on this record, skipped: {one_line(exc)}", rec.headers.get("warc-record-id"))
 
 
+# What writers put in WARC-Date besides what fromisoformat reads (on every Python version): any number
+# of fraction digits, no separators (ARC-style 14 digits), a space before the zone.
+_LOOSE_DATE = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)(?:[T ]?(\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d*))?)?)?\s*(Z|[+-]\d\d:?\d\d)?", re.I)
+
+
 @lru_cache(maxsize=4096)  # a crawler writes many records per second: most WARC-Dates repeat a recent one
 def _parse_date(value: str | None) -> datetime | None:
     """WARC-Date as naive UTC; None when absent, unreadable, or outside 1990-2100."""
@@ -334,10 +341,27 @@ def _parse_date(value: str | None) -> datetime | None:
     try:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return None
+        dt = _loose_date(value.strip())
+        if dt is None:
+            return None
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt if 1990 <= dt.year <= 2100 else None
+
+
+def _loose_date(value: str) -> datetime | None:
+    m = _LOOSE_DATE.fullmatch(value)
+    try:
+        if m is None:  # an HTTP-style date ("Sat, 17 Aug 2019 12:34:56 GMT") from odd writers
+            return parsedate_to_datetime(value)
+        year, month, day, hour, minute, second, fraction, zone = m.groups()
+        tz = None
+        if zone:
+            tz = timezone.utc if zone.upper() == "Z" else datetime.strptime(zone.replace(":", ""), "%z").tzinfo
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro, tz)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _compression(info: FileInfo) -> str:

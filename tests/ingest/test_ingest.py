@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import zlib
 
 import duckdb
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.config import IngestConfig
 from provenance.ingest.pipeline import ingest
+from provenance.ingest.worker import _parse_date
 from provenance.store import Store
 from tests.conftest import gz, html_page, http_response, response_record, warc_record, warcinfo
 
@@ -325,3 +327,16 @@ def test_resource_records_are_documents_only_at_web_addresses(make_warc, tmp_pat
     assert run("ingest", str(make_warc("r.warc.gz", recs)), "--db", db).exit_code == 0
     assert rows(db, "SELECT url FROM documents") == [("https://r.example/notes.txt",)]
     assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"resource-not-web": 2}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2019-08-17T12:34:56Z", datetime(2019, 8, 17, 12, 34, 56)),
+    ("2019-08-17T12:34:56.123456789Z", datetime(2019, 8, 17, 12, 34, 56, 123456)),  # any fraction digits (Python 3.10 took 3 or 6)
+    ("2019-08-17T12:34:56,5Z", datetime(2019, 8, 17, 12, 34, 56, 500000)),
+    ("2019-08-17T14:34:56 +0200", datetime(2019, 8, 17, 12, 34, 56)),  # a space before the zone: UTC
+    ("20190817123456", datetime(2019, 8, 17, 12, 34, 56)),  # ARC-style, from converted archives
+    ("Sat, 17 Aug 2019 12:34:56 GMT", datetime(2019, 8, 17, 12, 34, 56)),  # HTTP-style, from odd writers
+    ("2019-13-45T00:00:00Z", None), ("garbage", None), ("1899-01-01T00:00:00Z", None), ("", None),
+])
+def test_warc_dates_are_read_in_the_forms_writers_use(value, expected):
+    assert _parse_date(value) == expected
