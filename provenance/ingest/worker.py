@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import signal
 import threading
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -23,6 +20,7 @@ import pyarrow.parquet as pq
 
 from provenance.config import IngestConfig
 from provenance.errors import one_line
+from provenance.ingest.dates import parse_warc_date
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
@@ -164,7 +162,7 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     if not out.text.strip():
         _count(res.skip_counts, "empty-text")
         return False
-    fetch_time = _parse_date(rec.headers.get("warc-date"))
+    fetch_time = parse_warc_date(rec.headers.get("warc-date"))
     host = split_host(url) if url else None
     domain = registered_domain(host)  # everything that can fail comes before the first append
     batch.ordinal.append(ordinal)
@@ -326,42 +324,6 @@ def _discard_parts(res: FileResult) -> None:
 
 def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
     return Fault(rec.offset, "internal", f"internal error on this record, skipped: {one_line(exc)}", rec.headers.get("warc-record-id"))
-
-
-# What writers put in WARC-Date besides what fromisoformat reads (on every Python version): any number
-# of fraction digits, no separators (ARC-style 14 digits), a space before the zone.
-_LOOSE_DATE = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)(?:[T ]?(\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d*))?)?)?\s*(Z|[+-]\d\d:?\d\d)?", re.I)
-
-
-@lru_cache(maxsize=4096)  # a crawler writes many records per second: most WARC-Dates repeat a recent one
-def _parse_date(value: str | None) -> datetime | None:
-    """WARC-Date as naive UTC; None when absent, unreadable, or outside 1990-2100."""
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        dt = _loose_date(value.strip())
-        if dt is None:
-            return None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
-    return dt if 1990 <= dt.year <= 2100 else None
-
-
-def _loose_date(value: str) -> datetime | None:
-    m = _LOOSE_DATE.fullmatch(value)
-    try:
-        if m is None:  # an HTTP-style date ("Sat, 17 Aug 2019 12:34:56 GMT") from odd writers
-            return parsedate_to_datetime(value)
-        year, month, day, hour, minute, second, fraction, zone = m.groups()
-        tz = None
-        if zone:
-            tz = timezone.utc if zone.upper() == "Z" else datetime.strptime(zone.replace(":", ""), "%z").tzinfo
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro, tz)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 def _compression(info: FileInfo) -> str:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.config import IngestConfig
 from provenance.ingest.pipeline import ingest
-from provenance.ingest.worker import _parse_date
+from provenance.ingest.dates import parse_warc_date
 from provenance.store import Store
 from tests.conftest import gz, html_page, http_response, response_record, warc_record, warcinfo
 
@@ -339,4 +339,4 @@ def test_resource_records_are_documents_only_at_web_addresses(make_warc, tmp_pat
     ("2019-13-45T00:00:00Z", None), ("garbage", None), ("1899-01-01T00:00:00Z", None), ("", None),
 ])
 def test_warc_dates_are_read_in_the_forms_writers_use(value, expected):
-    assert _parse_date(value) == expected
+    assert parse_warc_date(value) == expected
