@@ -129,6 +129,8 @@ def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[b
             body, problem2 = _inflate(body, coding, max_bytes)
         elif coding == "br":
             body, problem2 = _unbrotli(body, max_bytes)
+        elif coding == "zstd":
+            body, problem2 = _unzstd(body, max_bytes)
         elif coding in ("identity", "none"):
             continue
         else:
@@ -182,7 +184,7 @@ def _inflate(body: bytes, encoding: str, max_bytes: int) -> tuple[bytes, str | N
     return body, f"cannot decode Content-Encoding {encoding}"
 
 
-BROTLI_FEED = 1024  # input per call: brotli has no output limit, so the body is fed in small slices
+FEED_BYTES = 1024  # input per call: brotli and zstd objects have no output limit, so bodies are fed in small slices
 
 
 def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
@@ -190,8 +192,8 @@ def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
     d, out, size = brotli.Decompressor(), [], 0
     try:
-        for i in range(0, len(body), BROTLI_FEED):
-            chunk = d.process(body[i : i + BROTLI_FEED])
+        for i in range(0, len(body), FEED_BYTES):
+            chunk = d.process(body[i : i + FEED_BYTES])
             out.append(chunk)
             size += len(chunk)
             if size > max_bytes:
@@ -200,6 +202,27 @@ def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
         return body, "cannot decode Content-Encoding br"
     if not d.is_finished():
         return b"".join(out), "brotli body cut off"
+    return b"".join(out), None
+
+
+def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+    """Content-Encoding: zstd (sent by servers to browsers since 2024; browser-based crawlers keep it)."""
+    import zstandard
+
+    d, out, size = zstandard.ZstdDecompressor().decompressobj(), [], 0
+    try:
+        for i in range(0, len(body), FEED_BYTES):
+            chunk = d.decompress(body[i : i + FEED_BYTES])
+            out.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
+            if d.eof:
+                break
+    except zstandard.ZstdError:
+        return body, "cannot decode Content-Encoding zstd"
+    if not d.eof:
+        return b"".join(out), "zstd body cut off"
     return b"".join(out), None
 
 

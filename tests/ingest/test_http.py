@@ -6,6 +6,7 @@ import zlib
 
 import brotli
 import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from resiliparse.parse.encoding import bytes_to_str
@@ -81,3 +82,18 @@ def test_blank_lines_before_the_status_line_are_skipped(native):
 ])
 def test_a_content_type_is_read_as_browsers_read_it(value, expected):
     assert media_type(value) == expected
+
+
+def test_a_zstd_body_is_decoded_up_to_the_bound_and_no_further():
+    page = b"<html><body><p>" + b"zstd from a browser-based crawler " * 100 + b"</p></body></html>"
+    assert decode_body(zstandard.ZstdCompressor().compress(page), {"content-encoding": "zstd"}, max_bytes=1 << 20) == (page, None)
+    bomb = zstandard.ZstdCompressor().compress(b"\0" * (8 << 20))  # 8 MiB of zeros in a few hundred bytes
+    body, problem = decode_body(bomb, {"content-encoding": "zstd"}, max_bytes=1 << 20)
+    assert len(body) == 1 << 20 and "truncated" in problem
+
+
+def test_a_cut_or_false_zstd_body_says_so():
+    rng = random.Random(2)
+    data = zstandard.ZstdCompressor().compress(" ".join(f"w{rng.randrange(10**6)}" for _ in range(20000)).encode())
+    assert decode_body(data[: len(data) // 2], {"content-encoding": "zstd"}, max_bytes=1 << 20)[1] == "zstd body cut off"
+    assert decode_body(b"<html>stored decoded</html>", {"content-encoding": "zstd"}, 1 << 20) == (b"<html>stored decoded</html>", "cannot decode Content-Encoding zstd")
