@@ -5,6 +5,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 from provenance.ingest.native import archive
 
@@ -190,39 +191,35 @@ FEED_BYTES = 1024  # input per call: brotli and zstd objects have no output limi
 def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
     import brotli
 
-    d, out, size = brotli.Decompressor(), [], 0
-    try:
-        for i in range(0, len(body), FEED_BYTES):
-            chunk = d.process(body[i : i + FEED_BYTES])
-            out.append(chunk)
-            size += len(chunk)
-            if size > max_bytes:
-                return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
-    except brotli.error:
-        return body, "cannot decode Content-Encoding br"
-    if not d.is_finished():
-        return b"".join(out), "brotli body cut off"
-    return b"".join(out), None
+    d = brotli.Decompressor()
+    return _fed(d.process, d.is_finished, brotli.error, body, max_bytes, "br", "brotli")
 
 
 def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
     """Content-Encoding: zstd (sent by servers to browsers since 2024; browser-based crawlers keep it)."""
     import zstandard
 
-    d, out, size = zstandard.ZstdDecompressor().decompressobj(), [], 0
+    d = zstandard.ZstdDecompressor().decompressobj()
+    return _fed(d.decompress, lambda: d.eof, zstandard.ZstdError, body, max_bytes, "zstd", "zstd")
+
+
+def _fed(decode: Callable[[bytes], bytes], finished: Callable[[], bool], error: type[Exception], body: bytes,
+         max_bytes: int, coding: str, name: str) -> tuple[bytes, str | None]:
+    """Decode body FEED_BYTES at a time, stopping past max_bytes; bytes after the end of the stream are ignored."""
+    out, size = [], 0
     try:
         for i in range(0, len(body), FEED_BYTES):
-            chunk = d.decompress(body[i : i + FEED_BYTES])
+            chunk = decode(body[i : i + FEED_BYTES])
             out.append(chunk)
             size += len(chunk)
             if size > max_bytes:
                 return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
-            if d.eof:
+            if finished():
                 break
-    except zstandard.ZstdError:
-        return body, "cannot decode Content-Encoding zstd"
-    if not d.eof:
-        return b"".join(out), "zstd body cut off"
+    except error:
+        return body, f"cannot decode Content-Encoding {coding}"
+    if not finished():
+        return b"".join(out), f"{name} body cut off"
     return b"".join(out), None
 
 
