@@ -84,7 +84,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
         return Skipped("binary-body")
     if ctype in HTML_TYPES or (not ctype and _looks_html(body)):
         encoding = charset or detect_encoding(body, from_html_meta=True)
-        html = _decode_text(body, encoding)
+        html = _decode_text(body, encoding, html=True)
         return Extracted(extract_plain_text(html, main_content=True), "text/html", problem)
     if ctype in TEXT_TYPES:
         return Extracted(_decode_text(body, charset or detect_encoding(body)), "text/plain", problem)
@@ -104,20 +104,40 @@ _LATIN_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), *zip(UTF16_BOMS, ("utf-16-le", "utf-16-be")))
 
 
-def _decode_text(data: bytes, encoding: str) -> str:
+def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
     for bom, name in _BOMS:  # a byte order mark outranks any label (as in browsers)
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
     label = (encoding or "").lower()
     # UTF-8 (most of the web: CPython's decoder gives what bytes_to_str would, faster), and UTF-8 under a Latin label
-    if label in ("utf-8", "utf8") or (label in _LATIN_LABELS and not data.isascii()):
+    if label in _UTF8_LABELS or (label in _LATIN_LABELS and not data.isascii()):
         try:
             return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass  # really Latin, or broken UTF-8: bytes_to_str's fallbacks below
+        except UnicodeDecodeError as exc:
+            cut = exc.end == len(data) and exc.reason == "unexpected end of data"  # a record truncated by the crawler
+            text = data[: exc.start].decode("utf-8", "replace") if cut else data.decode("utf-8", "replace")
+        if _mostly_valid(text):  # UTF-8 with a stray bad byte, or cut in a character: not another charset
+            return text
+        if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not Windows-1252 mojibake
+            encoding = detect_encoding(data, from_html_meta=html)
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:
         return bytes_to_str(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
         return bytes_to_str(data, detect_encoding(data))
+
+
+_UTF8_LABELS = {"utf-8", "utf8"}
+MAX_BAD_SHARE = 0.02  # invalid sequences per non-ASCII character, at most, for text to count as UTF-8 with a few bad bytes
+
+
+def _mostly_valid(text: str) -> bool:
+    """Whether text decoded from UTF-8 with replacement has few bad sequences for its good non-ASCII characters.
+
+    Latin-1, Windows-125x, Shift_JIS or GBK read as UTF-8 are almost all bad sequences; UTF-8 with a
+    stray byte has one among many good characters.
+    """
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return bad <= MAX_BAD_SHARE * good
