@@ -120,6 +120,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
             return text
         if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not Windows-1252 mojibake
             encoding = detect_encoding(data, from_html_meta=html)
+    if label in _WINDOWS_1252_LABELS:  # as browsers read them (WHATWG Encoding): 0x80-0x9F are quotes and dashes, not C1 controls
+        encoding = "cp1252"
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     try:
@@ -129,6 +131,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
 
 
 _UTF8_LABELS = {"utf-8", "utf8"}
+_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819",
+                        "iso_8859-1", "iso-ir-100", "csisolatin1", "x-cp1252", "windows-1252", "cp1252"}
 MAX_BAD_SHARE = 0.02  # invalid sequences per non-ASCII character, at most, for text to count as UTF-8 with a few bad bytes
 
 

@@ -63,6 +63,7 @@ MIXED = "Ünïcödé naïve façade — ок, 日本 " * 20
     (MIXED.encode()[:-2], "utf-8", MIXED[:-2]),  # cut inside its last character (a truncated record): that character goes
     (MIXED.encode()[:50] + b"\xff" + MIXED.encode()[50:], "utf-8", MIXED[:50 - 16] + "\ufffd" + MIXED[50 - 16:]),  # one stray byte
     (MIXED.encode()[:50] + b"\xff" + MIXED.encode()[50:], "iso-8859-1", MIXED[:50 - 16] + "\ufffd" + MIXED[50 - 16:]),
+    (b"\x93Quoted\x94 \x96 caf\xe9", "iso-8859-1", "\u201cQuoted\u201d \u2013 caf\u00e9"),  # browsers read Latin-1 labels as Windows-1252
 ])
 def test_text_whose_label_or_bytes_are_off_is_read_as_what_it_is_not_mojibake(data, label, expected):
     # was: anything not valid UTF-8 under a UTF-8 label became Windows-1252 mojibake, whole ("ÃœnÃ¯", "Ïðèâåò")
