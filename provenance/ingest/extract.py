@@ -120,10 +120,9 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
             return text
         if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not Windows-1252 mojibake
             encoding = detect_encoding(data, from_html_meta=html)
-    if label in _WINDOWS_1252_LABELS:  # as browsers read them (WHATWG Encoding): 0x80-0x9F are quotes and dashes, not C1 controls
-        encoding = "cp1252"
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
+    encoding = _AS_BROWSERS_READ.get(encoding.lower(), encoding)
     try:
         return bytes_to_str(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
@@ -131,8 +130,22 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
 
 
 _UTF8_LABELS = {"utf-8", "utf8"}
-_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819",
-                        "iso_8859-1", "iso-ir-100", "csisolatin1", "x-cp1252", "windows-1252", "cp1252"}
+# Labels browsers read as a superset encoding (WHATWG Encoding Standard): pages under them use the
+# superset's characters (GBK under gb2312, cp949 under euc-kr, NEC/IBM extensions under shift_jis,
+# quotes and dashes at 0x80-0x9F under iso-8859-1), which Python's strict codecs reject: the whole
+# page then became Windows-1252 mojibake.
+_AS_BROWSERS_READ = {
+    **dict.fromkeys(["iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819", "iso_8859-1",
+                     "iso-ir-100", "csisolatin1", "x-cp1252", "windows-1252"], "cp1252"),
+    **dict.fromkeys(["iso-8859-9", "iso8859-9", "latin5", "l5", "iso_8859-9", "iso-ir-148", "csisolatin5", "windows-1254"], "cp1254"),
+    **dict.fromkeys(["iso-8859-11", "iso8859-11", "tis-620", "dos-874", "windows-874"], "cp874"),
+    **dict.fromkeys(["gb2312", "gb_2312", "gb_2312-80", "chinese", "csgb2312", "csiso58gb231280", "iso-ir-58", "gbk", "x-gbk",
+                     "euc-cn"], "gb18030"),
+    **dict.fromkeys(["euc-kr", "euc_kr", "cseuckr", "csksc56011987", "iso-ir-149", "korean", "ks_c_5601-1987", "ks_c_5601-1989",
+                     "ksc5601", "ksc_5601", "windows-949"], "cp949"),
+    **dict.fromkeys(["shift_jis", "shift-jis", "sjis", "x-sjis", "ms932", "ms_kanji", "csshiftjis", "windows-31j"], "cp932"),
+    **dict.fromkeys(["big5", "cn-big5", "csbig5", "x-x-big5"], "big5hkscs"),
+}
 MAX_BAD_SHARE = 0.02  # invalid sequences per non-ASCII character, at most, for text to count as UTF-8 with a few bad bytes
 
 

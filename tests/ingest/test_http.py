@@ -53,6 +53,10 @@ FRENCH = "Le café crème à Paris, où l'été est très chaud. Ça va très bi
 RUSSIAN = "Привет, мир: это страница в кодировке windows-1251, которую сервер назвал UTF-8. " * 5
 JAPANESE = "日本語のテキストです。サーバーはUTF-8と言いますが、これはシフトJISです。" * 5
 MIXED = "Ünïcödé naïve façade — ок, 日本 " * 20
+CHINESE = "中文网页测试，这是一个简体中文的页面。朱镕基" * 10  # 镕: GBK, not GB2312
+KOREAN = "한국어 웹 페이지 테스트입니다. 똠방각하 햏" * 10  # 똠, 햏: cp949, not EUC-KR
+JAPANESE_EXT = "日本語のページです。①②③㈱髙﨑" * 10  # NEC and IBM extensions of Shift_JIS
+TURKISH = "Türkçe sayfa: ığüşöç İĞÜŞÖÇ " * 10
 
 
 @pytest.mark.parametrize("data, label, expected", [
@@ -64,6 +68,10 @@ MIXED = "Ünïcödé naïve façade — ок, 日本 " * 20
     (MIXED.encode()[:50] + b"\xff" + MIXED.encode()[50:], "utf-8", MIXED[:50 - 16] + "\ufffd" + MIXED[50 - 16:]),  # one stray byte
     (MIXED.encode()[:50] + b"\xff" + MIXED.encode()[50:], "iso-8859-1", MIXED[:50 - 16] + "\ufffd" + MIXED[50 - 16:]),
     (b"\x93Quoted\x94 \x96 caf\xe9", "iso-8859-1", "\u201cQuoted\u201d \u2013 caf\u00e9"),  # browsers read Latin-1 labels as Windows-1252
+    (CHINESE.encode("gbk"), "gb2312", CHINESE),  # labels read as their supersets, as browsers do
+    (KOREAN.encode("cp949"), "euc-kr", KOREAN),
+    (JAPANESE_EXT.encode("cp932"), "shift_jis", JAPANESE_EXT),
+    (TURKISH.encode("cp1254"), "iso-8859-9", TURKISH),
 ])
 def test_text_whose_label_or_bytes_are_off_is_read_as_what_it_is_not_mojibake(data, label, expected):
     # was: anything not valid UTF-8 under a UTF-8 label became Windows-1252 mojibake, whole ("ÃœnÃ¯", "Ïðèâåò")
