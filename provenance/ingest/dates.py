@@ -22,6 +22,8 @@ def parse_warc_date(value: str | None) -> datetime | None:
         dt = _loose_date(value.strip())
         if dt is None:
             return None
+    if not 1989 <= dt.year <= 2101:  # before converting: a zone can push year 1 or 9999 out of range (OverflowError)
+        return None
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt if 1990 <= dt.year <= 2100 else None

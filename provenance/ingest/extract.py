@@ -114,15 +114,18 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            cut = exc.end == len(data) and exc.reason == "unexpected end of data"  # a record truncated by the crawler
+            # cut inside its last character: a record truncated by the crawler (under a UTF-8 label only)
+            cut = label in _UTF8_LABELS and exc.end == len(data) and exc.reason == "unexpected end of data"
             text = data[: exc.start].decode("utf-8", "replace") if cut else data.decode("utf-8", "replace")
-        if _mostly_valid(text):  # UTF-8 with a stray bad byte, or cut in a character: not another charset
+        if _mostly_valid(text, data):  # UTF-8 with a stray bad byte, or cut in a character: not another charset
             return text
-        if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not Windows-1252 mojibake
-            encoding = detect_encoding(data, from_html_meta=html)
+        if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not mojibake
+            encoding = _not_utf8(detect_encoding(data, from_html_meta=html))
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
-    encoding = _AS_BROWSERS_READ.get(encoding.lower(), encoding)
+    superset = _AS_BROWSERS_READ.get(encoding.lower())
+    if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
+        return data.decode(superset, "replace")
     try:
         return bytes_to_str(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
@@ -135,26 +138,40 @@ _UTF8_LABELS = {"utf-8", "utf8"}
 # quotes and dashes at 0x80-0x9F under iso-8859-1), which Python's strict codecs reject: the whole
 # page then became Windows-1252 mojibake.
 _AS_BROWSERS_READ = {
-    **dict.fromkeys(["iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819", "iso_8859-1",
+    **dict.fromkeys(["iso-8859-1", "iso8859-1", "iso88591", "iso_8859-1:1987", "ansi_x3.4-1968", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "ibm819", "iso_8859-1",
                      "iso-ir-100", "csisolatin1", "x-cp1252", "windows-1252"], "cp1252"),
-    **dict.fromkeys(["iso-8859-9", "iso8859-9", "latin5", "l5", "iso_8859-9", "iso-ir-148", "csisolatin5", "windows-1254"], "cp1254"),
-    **dict.fromkeys(["iso-8859-11", "iso8859-11", "tis-620", "dos-874", "windows-874"], "cp874"),
+    **dict.fromkeys(["iso-8859-9", "iso8859-9", "latin5", "l5", "iso_8859-9", "iso-ir-148", "csisolatin5", "windows-1254", "iso88599",
+                     "x-cp1254"], "cp1254"),
+    **dict.fromkeys(["iso-8859-11", "iso8859-11", "iso885911", "tis-620", "dos-874", "windows-874"], "cp874"),
     **dict.fromkeys(["gb2312", "gb_2312", "gb_2312-80", "chinese", "csgb2312", "csiso58gb231280", "iso-ir-58", "gbk", "x-gbk",
                      "euc-cn"], "gb18030"),
     **dict.fromkeys(["euc-kr", "euc_kr", "cseuckr", "csksc56011987", "iso-ir-149", "korean", "ks_c_5601-1987", "ks_c_5601-1989",
                      "ksc5601", "ksc_5601", "windows-949"], "cp949"),
     **dict.fromkeys(["shift_jis", "shift-jis", "sjis", "x-sjis", "ms932", "ms_kanji", "csshiftjis", "windows-31j"], "cp932"),
     **dict.fromkeys(["big5", "cn-big5", "csbig5", "x-x-big5"], "big5hkscs"),
+    **{name: name for name in ("cp1250", "cp1251", "cp1253", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u", "euc-jp",
+                               "euc_jp", "gb18030", "big5hkscs", "cp932", "cp949", "cp874")},
 }
-MAX_BAD_SHARE = 0.02  # invalid sequences per non-ASCII character, at most, for text to count as UTF-8 with a few bad bytes
+MIN_GOOD_PER_BAD = 2  # good non-ASCII characters per invalid sequence, at least, for text to count as UTF-8 with a few bad bytes
 
 
-def _mostly_valid(text: str) -> bool:
-    """Whether text decoded from UTF-8 with replacement has few bad sequences for its good non-ASCII characters.
+def _mostly_valid(text: str, data: bytes) -> bool:
+    """Whether text decoded from UTF-8 with replacement has many good non-ASCII characters per bad sequence.
 
     Latin-1, Windows-125x, Shift_JIS or GBK read as UTF-8 are almost all bad sequences; UTF-8 with a
-    stray byte has one among many good characters.
+    stray byte has one among good characters. U+FFFD already in the page is not a bad sequence.
     """
-    bad = text.count("\ufffd")
-    good = len(text) - len(text.encode("ascii", "ignore")) - bad
-    return bad <= MAX_BAD_SHARE * good
+    replaced = text.count("\ufffd")
+    bad = replaced - data.count(b"\xef\xbf\xbd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    return good > 0 and good >= MIN_GOOD_PER_BAD * bad
+
+
+# What charset detection (uchardet) says of Western text mislabelled UTF-8: a Latin single-byte
+# charset, often the wrong one (iso8859-10 for Spanish); Windows-1252 is what such pages are written in.
+_LATIN_FAMILY = re.compile(r"(iso[-_]?8859[-_]?(1|2|3|4|9|10|13|14|15|16)|(windows|cp)-?125[0247]|latin.*|ascii|us-ascii|utf-?8)")
+
+
+def _not_utf8(detected: str) -> str:
+    """The charset to read text with that is not valid UTF-8 although labelled so, from what detection says."""
+    return "cp1252" if _LATIN_FAMILY.fullmatch((detected or "").lower()) else detected

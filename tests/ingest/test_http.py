@@ -57,6 +57,8 @@ CHINESE = "中文网页测试，这是一个简体中文的页面。朱镕基" *
 KOREAN = "한국어 웹 페이지 테스트입니다. 똠방각하 햏" * 10  # 똠, 햏: cp949, not EUC-KR
 JAPANESE_EXT = "日本語のページです。①②③㈱髙﨑" * 10  # NEC and IBM extensions of Shift_JIS
 TURKISH = "Türkçe sayfa: ığüşöç İĞÜŞÖÇ " * 10
+SPANISH = "Visit España and São Paulo, señor. Mañana será otro día. " * 3
+CURLY = "It\u2019s what it\u2019s like \u2014 isn\u2019t it? " * 10
 
 
 @pytest.mark.parametrize("data, label, expected", [
@@ -72,6 +74,12 @@ TURKISH = "Türkçe sayfa: ığüşöç İĞÜŞÖÇ " * 10
     (KOREAN.encode("cp949"), "euc-kr", KOREAN),
     (JAPANESE_EXT.encode("cp932"), "shift_jis", JAPANESE_EXT),
     (TURKISH.encode("cp1254"), "iso-8859-9", TURKISH),
+    (SPANISH.encode("cp1252"), "utf-8", SPANISH),  # detection says iso8859-10 ("Espaņa"): Western text is Windows-1252
+    (CURLY[:30].encode() + b"\xa0" + CURLY[30:].encode(), "utf-8", CURLY[:30] + "\ufffd" + CURLY[30:]),  # one stray byte, few good characters
+    ("caf\ufffd au lait \u2019 ".encode() * 3 + b"\xff", "utf-8", "caf\ufffd au lait \u2019 " * 3 + "\ufffd"),  # U+FFFD in the page is not a bad byte
+    (b"Rendez-vous \xe0", "windows-1252", "Rendez-vous \u00e0"),  # a Latin text ending in a letter is not a cut UTF-8 record
+    (b"ending with caf\xe9", "iso-8859-1", "ending with caf\u00e9"),
+    ("這是一個測試".encode("big5") + b"\xc6\xcf", "big5", "這是一個測試" + b"\xc6\xcf".decode("big5hkscs", "replace")),  # never cp1252 whole
 ])
 def test_text_whose_label_or_bytes_are_off_is_read_as_what_it_is_not_mojibake(data, label, expected):
     # was: anything not valid UTF-8 under a UTF-8 label became Windows-1252 mojibake, whole ("ÃœnÃ¯", "Ïðèâåò")

@@ -337,6 +337,7 @@ def test_resource_records_are_documents_only_at_web_addresses(make_warc, tmp_pat
     ("20190817123456", datetime(2019, 8, 17, 12, 34, 56)),  # ARC-style, from converted archives
     ("Sat, 17 Aug 2019 12:34:56 GMT", datetime(2019, 8, 17, 12, 34, 56)),  # HTTP-style, from odd writers
     ("2019-13-45T00:00:00Z", None), ("garbage", None), ("1899-01-01T00:00:00Z", None), ("", None),
+    ("0001-01-01T00:00:00+01:00", None), ("9999-12-31T23:59:59-01:00", None), ("00010101000000+0100", None),  # no OverflowError
 ])
 def test_warc_dates_are_read_in_the_forms_writers_use(value, expected):
     assert parse_warc_date(value) == expected
