@@ -99,8 +99,7 @@ def _looks_html(body: bytes) -> bool:
 # Labels that servers and pages put on UTF-8 text by default or by mistake. Text that is valid UTF-8
 # and not plain ASCII is read as UTF-8 under them: Latin-1 prose is almost never valid UTF-8 by
 # chance, and read as Latin-1 a UTF-8 page becomes mojibake ("cafÃ©"): false rare tokens in the tails.
-_LATIN_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii",
-                 "iso-8859-15", "iso8859-15"}
+_LATIN_LABELS = {"cp1252", "iso-8859-15", "iso8859-15"}  # and every label read as Windows-1252 (_AS_BROWSERS_READ)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), *zip(UTF16_BOMS, ("utf-16-le", "utf-16-be")))
 
 
@@ -152,6 +151,7 @@ _AS_BROWSERS_READ = {
     **{name: name for name in ("cp1250", "cp1251", "cp1253", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u", "euc-jp",
                                "euc_jp", "gb18030", "big5hkscs", "cp932", "cp949", "cp874")},
 }
+_LATIN_LABELS |= {label for label, codec in _AS_BROWSERS_READ.items() if codec == "cp1252"}
 MIN_GOOD_PER_BAD = 2  # good non-ASCII characters per invalid sequence, at least, for text to count as UTF-8 with a few bad bytes
 
 

@@ -39,10 +39,8 @@ def media_type(value: str) -> tuple[str, str | None]:
     misconfigured servers): the last type/subtype wins, with its charset, or the charset of an
     earlier one of the same type (as browsers read it: Fetch, "extract a MIME type").
     """
-    if "," not in value:
-        return value.split(";")[0].strip().lower(), charset_of(value)
     essence, charset = "", None
-    for item in value.split(","):
+    for item in value.split(",") if "," in value else ():
         kind = item.split(";")[0].strip().lower()
         if "/" in kind:
             item_charset = charset_of(item)
@@ -50,7 +48,7 @@ def media_type(value: str) -> tuple[str, str | None]:
                 essence, charset = kind, item_charset
             elif item_charset:
                 charset = item_charset
-    if not essence:  # no type/subtype in any item: read it whole, as a single value
+    if not essence:  # a single value, or no type/subtype in any item: read it whole
         return value.split(";")[0].strip().lower(), charset_of(value)
     return essence, charset
 
@@ -205,7 +203,7 @@ def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
 def _fed(decode: Callable[[bytes], bytes], finished: Callable[[], bool], error: type[Exception], body: bytes,
          max_bytes: int, coding: str, name: str) -> tuple[bytes, str | None]:
-    """Decode body FEED_BYTES at a time, stopping past max_bytes; bytes after the end of the stream are ignored."""
+    """Decode body FEED_BYTES at a time, stopping past max_bytes and at the end of the stream."""
     out, size = [], 0
     try:
         for i in range(0, len(body), FEED_BYTES):

@@ -73,6 +73,13 @@ class FileResult:
     seconds: float = 0.0
     note: str | None = None
 
+    def discard_parts(self) -> None:
+        """Remove the file's staged parts (and texts file) and forget them."""
+        for files in self.parts.values():
+            for part in files:
+                Path(part).unlink(missing_ok=True)
+        self.parts = {}
+
     @classmethod
     def failed(cls, path: str, source_id: int, kind: str, reason: str) -> "FileResult":
         """A result for a file that never produced one (bad input, a worker that died or hit a bug)."""

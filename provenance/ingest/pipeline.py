@@ -222,9 +222,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
             placed.unlink(missing_ok=True)
         raise
     finally:
-        for files in res.parts.values():
-            for part in files:
-                Path(part).unlink(missing_ok=True)
+        res.discard_parts()
     textfiles.remove(store.texts_dir, old)
 
 

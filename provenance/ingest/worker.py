@@ -64,7 +64,7 @@ def process_file(job: FileJob) -> FileResult:
     except _Timeout:
         _add_fault(res, Fault(None, "timeout", f"gave up after --file-timeout {job.config.file_timeout} s; records read so far are kept"))
     except _WriteError as exc:  # a full disk: nothing of this file is kept (a rerun reads it whole)
-        _discard_parts(res)
+        res.discard_parts()
         res.status, res.n_docs = "failed", 0
         _add_fault(res, Fault(None, "io", f"cannot write this file's parts: {exc.strerror or exc}; nothing of the file is kept"))
     except OSError as exc:
@@ -312,14 +312,6 @@ class _PartWriter:
             self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
             self.parts["texts"] = [self.texts_file]
         self.texts_writer.write_table(table)
-
-
-def _discard_parts(res: FileResult) -> None:
-    """Remove the file's parts (and texts file) and forget them."""
-    for files in res.parts.values():
-        for path in files:
-            Path(path).unlink(missing_ok=True)
-    res.parts = {}
 
 
 def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
