@@ -5,7 +5,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 from provenance.ingest.native import archive
 
@@ -187,38 +187,104 @@ FEED_BYTES = 1024  # input per call: brotli and zstd objects have no output limi
 
 
 def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+    """Content-Encoding: br. Bytes after the end of the stream (a stray CRLF from the connection) are ignored."""
     import brotli
 
-    d = brotli.Decompressor()
-    return _fed(d.process, d.is_finished, brotli.error, body, max_bytes, "br", "brotli")
+    out, problem, _ = _stream(lambda: _Brotli(brotli.Decompressor()), brotli.error, body, max_bytes, "brotli")
+    return (body, "cannot decode Content-Encoding br") if out is None else (out, problem)
 
 
 def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
-    """Content-Encoding: zstd (sent by servers to browsers since 2024; browser-based crawlers keep it)."""
+    """Content-Encoding: zstd (sent by servers to browsers since 2024; browser-based crawlers keep it).
+
+    A body may hold several frames, skippable frames among them (RFC 8878), each decoded in turn;
+    bytes after the last frame that do not begin another are ignored.
+    """
     import zstandard
 
-    d = zstandard.ZstdDecompressor().decompressobj()
-    return _fed(d.decompress, lambda: d.eof, zstandard.ZstdError, body, max_bytes, "zstd", "zstd")
+    def new() -> _Zstd:
+        return _Zstd(zstandard.ZstdDecompressor().decompressobj())
+
+    frames: list[bytes] = []
+    size, rest = 0, body
+    while len(frames) < MAX_ZSTD_FRAMES:
+        out, problem, rest = _stream(new, zstandard.ZstdError, rest, max_bytes - size, "zstd")
+        if out is None:  # the first frame: stored decoded under the header; a later one: keep the frames before it
+            return (body, "cannot decode Content-Encoding zstd") if not frames else (b"".join(frames), "zstd body: a later frame cannot be decoded")
+        frames.append(out)
+        size += len(out)
+        if problem is not None or not _starts_zstd_frame(rest):
+            return b"".join(frames), problem
+    return b"".join(frames), f"zstd body of more than {MAX_ZSTD_FRAMES} frames; the rest ignored"
 
 
-def _fed(decode: Callable[[bytes], bytes], finished: Callable[[], bool], error: type[Exception], body: bytes,
-         max_bytes: int, coding: str, name: str) -> tuple[bytes, str | None]:
-    """Decode body FEED_BYTES at a time, stopping past max_bytes and at the end of the stream."""
-    out, size = [], 0
-    try:
-        for i in range(0, len(body), FEED_BYTES):
-            chunk = decode(body[i : i + FEED_BYTES])
-            out.append(chunk)
-            size += len(chunk)
-            if size > max_bytes:
-                return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
-            if finished():
-                break
-    except error:
-        return body, f"cannot decode Content-Encoding {coding}"
-    if not finished():
-        return b"".join(out), f"{name} body cut off"
-    return b"".join(out), None
+MAX_ZSTD_FRAMES = 4096  # a body of tiny (skippable) frames costs a decoder each: bounded like the body's size
+
+
+def _starts_zstd_frame(data: bytes) -> bool:
+    """A zstd frame (magic 0xFD2FB528) or skippable frame (0x184D2A50-5F) begins here (little-endian magic numbers)."""
+    return data[:4] == b"\x28\xb5\x2f\xfd" or (data[1:4] == b"\x2a\x4d\x18" and data[0] & 0xF0 == 0x50)
+
+
+class _Brotli:
+    def __init__(self, d: Any) -> None:
+        self.feed, self.finished = d.process, d.is_finished
+
+    def unused(self) -> bytes:
+        return b""  # brotli raises on bytes past the end instead (see _stream)
+
+
+class _Zstd:
+    def __init__(self, d: Any) -> None:
+        self.d, self.feed = d, d.decompress
+
+    def finished(self) -> bool:
+        return self.d.eof
+
+    def unused(self) -> bytes:
+        return self.d.unused_data
+
+
+def _stream(new: Callable[[], Any], error: type[Exception], body: bytes, max_bytes: int, name: str) -> tuple[bytes | None, str | None, bytes]:
+    """Decode the compressed stream at the start of body, FEED_BYTES at a time, up to max_bytes of output.
+
+    Returns (output, problem, the input after the stream's end); output is None when the stream is
+    corrupt. A decoder that rejects a slice holding its stream's end and bytes after it (brotli) is
+    run again up to that slice and given it a byte at a time, so the end is found and the rest left.
+    """
+    s, out, size, i = new(), [], 0, 0
+    while i < len(body):
+        piece = body[i : i + FEED_BYTES]
+        try:
+            chunk = s.feed(piece)
+        except error:
+            s, chunk, piece = _end_within(new, error, body[:i], piece)
+            if s is None:
+                return None, None, body
+        out.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated", b""
+        i += len(piece)
+        if s.finished():
+            return b"".join(out), None, s.unused() + body[i:]
+    return b"".join(out), (None if s.finished() else f"{name} body cut off"), b""
+
+
+def _end_within(new: Callable[[], Any], error: type[Exception], before: bytes, piece: bytes) -> tuple[Any, bytes, bytes]:
+    """(decoder, output of piece, the bytes of piece used) if the stream ends inside piece, else (None, b"", b"")."""
+    s = new()
+    for j in range(0, len(before), FEED_BYTES):  # these decoded before: replayed only to reach the same state
+        s.feed(before[j : j + FEED_BYTES])
+    got = []
+    for k in range(len(piece)):
+        try:
+            got.append(s.feed(piece[k : k + 1]))
+        except error:
+            break
+        if s.finished():
+            return s, b"".join(got), piece[: k + 1]
+    return None, b"", b""
 
 
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))

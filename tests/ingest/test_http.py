@@ -133,3 +133,48 @@ def test_a_cut_or_false_zstd_body_says_so():
     data = zstandard.ZstdCompressor().compress(" ".join(f"w{rng.randrange(10**6)}" for _ in range(20000)).encode())
     assert decode_body(data[: len(data) // 2], {"content-encoding": "zstd"}, max_bytes=1 << 20)[1] == "zstd body cut off"
     assert decode_body(b"<html>stored decoded</html>", {"content-encoding": "zstd"}, 1 << 20) == (b"<html>stored decoded</html>", "cannot decode Content-Encoding zstd")
+
+
+def _words(seed: int, n: int) -> bytes:
+    rng = random.Random(seed)
+    return " ".join(f"w{rng.randrange(10**6)}" for _ in range(n)).encode()
+
+
+SKIPPABLE = (0x184D2A53).to_bytes(4, "little") + (5).to_bytes(4, "little") + b"meta!"  # RFC 8878 skippable frame
+
+
+@pytest.mark.parametrize("frames", [["a", "b"], ["skip", "a"], ["a", "skip", "b", "skip"], ["a", "trailing"]])
+def test_a_zstd_body_of_several_frames_gives_every_frame(frames):
+    # servers that compress a response in pieces send a frame per piece; skippable frames carry metadata
+    z = zstandard.ZstdCompressor()
+    parts = {"a": _words(3, 3000), "b": _words(4, 3000)}
+    data = b"".join(z.compress(parts[f]) if f in parts else SKIPPABLE if f == "skip" else b"\r\n" for f in frames)
+    assert decode_body(data, {"content-encoding": "zstd"}, 1 << 20) == (b"".join(parts.get(f, b"") for f in frames), None)
+
+
+def test_several_zstd_frames_are_bounded_together_and_a_bad_later_frame_keeps_the_earlier():
+    z = zstandard.ZstdCompressor()
+    bombs = z.compress(b"\0" * (600 << 10)) * 3  # 1.8 MiB over three frames
+    body, problem = decode_body(bombs, {"content-encoding": "zstd"}, max_bytes=1 << 20)
+    assert len(body) == 1 << 20 and "truncated" in problem
+    first = _words(5, 2000)
+    body, problem = decode_body(z.compress(first) + b"\x28\xb5\x2f\xfd" + b"\xff" * 20, {"content-encoding": "zstd"}, 1 << 20)
+    assert body == first and problem == "zstd body: a later frame cannot be decoded"
+    tiny = SKIPPABLE[:4] + (0).to_bytes(4, "little")  # empty skippable frames: a decoder each, so their number is bounded
+    body, problem = decode_body(z.compress(first) + tiny * 5000, {"content-encoding": "zstd"}, 1 << 20)
+    assert body == first and "more than 4096 frames" in problem
+
+
+@pytest.mark.parametrize("trailing", [b"\r\n", b"\0" * 3000, b"HTTP/1.1 200 OK\r\n"])
+def test_bytes_after_a_brotli_stream_are_ignored_not_the_body(trailing):
+    # a connection's stray CRLF or the next response stored after the stream: brotli rejects the slice holding both
+    page = _words(6, 5000)
+    assert decode_body(brotli.compress(page) + trailing, {"content-encoding": "br"}, 1 << 20) == (page, None)
+
+
+def test_a_corrupt_brotli_stream_is_still_undecodable():
+    data = bytearray(brotli.compress(_words(7, 5000)))
+    data[len(data) // 2] ^= 0xFF
+    body, problem = decode_body(bytes(data), {"content-encoding": "br"}, 1 << 20)
+    assert problem in ("cannot decode Content-Encoding br", "brotli body cut off")
+    assert decode_body(b"<html>stored decoded</html>", {"content-encoding": "br"}, 1 << 20) == (b"<html>stored decoded</html>", "cannot decode Content-Encoding br")
