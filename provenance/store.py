@@ -156,16 +156,30 @@ class Store:
         finally:
             self.con.unregister("_metric_rows")
 
-    def load_parts(self, table: str, files: list[str]) -> None:
-        """Append a file's staged parts (Arrow IPC files, see FileJob.part_format) to an ingest table."""
+    def load_parts(self, table: str, files: list[str], query: str | None = None) -> None:
+        """Append a file's staged parts (Arrow IPC files, see FileJob.part_format) to an ingest table.
+
+        By the query `ingest_load_<table>`, or the one named (the tokens' depends on the dictionary's size).
+        """
         import pyarrow as pa
 
         parts = pa.concat_tables([pa.ipc.open_file(pa.memory_map(f)).read_all() for f in files])
         self.con.register("_parts", parts)
         try:
-            self.query(f"ingest_load_{table}")
+            self.query(query or f"ingest_load_{table}")
         finally:
             self.con.unregister("_parts")
+
+    def token_dictionary_rows(self) -> tuple[int, int]:
+        """Rows of the token dictionary: (merged, pending their merge); see sql/schema/0010."""
+        merged, pending = self.query("tokens_dictionary_rows").fetchall()[0]  # fetchall: leaves no unfinished result
+        return int(merged), int(pending)
+
+    def merge_tokens(self) -> None:
+        """Merge the pending tokens into the dictionary, in one transaction (a scan of the dictionary)."""
+        with self.transaction():
+            self.query("tokens_merge")
+            self.query("tokens_clear_pending")
 
     def insert_texts(self, rows: Any) -> None:
         """Add (doc_id, text) rows to the store's texts files (see textfiles.add_texts)."""
@@ -265,13 +279,24 @@ def _upgrade_hash_columns(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DROP TABLE {table}_0009")
 
 
+def _upgrade_token_dictionary(con: duckdb.DuckDBPyConnection) -> None:
+    """0010: the tokens table becomes token_dict (renamed, no copy), read with the pending tokens through the view `tokens`."""
+    if table_kind(con, "tokens") == "VIEW":  # attached to Parquet shards: their view stays; the tables stay empty
+        con.execute("ALTER TABLE token_dict_0010 RENAME TO token_dict")
+        return
+    con.execute("DROP TABLE token_dict_0010")
+    con.execute("ALTER TABLE tokens RENAME TO token_dict")
+    con.execute(load_query("tokens_view"))
+
+
 def _upgrade_texts_table(con: duckdb.DuckDBPyConnection) -> None:
     textfiles.upgrade_texts_table(con)
 
 
 # Schema files whose data change needs Python (run in the same transaction, right after the file).
 _DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists,
-                  "0008_texts_files.sql": _upgrade_texts_table, "0009_hash_columns_uncompressed.sql": _upgrade_hash_columns}
+                  "0008_texts_files.sql": _upgrade_texts_table, "0009_hash_columns_uncompressed.sql": _upgrade_hash_columns,
+                  "0010_token_dictionary.sql": _upgrade_token_dictionary}
 
 
 def _now() -> datetime:

@@ -78,7 +78,7 @@ def insert_token_counts(con: duckdb.DuckDBPyConnection, rows: Any) -> None:
     try:
         con.execute("INSERT INTO token_blocks BY NAME SELECT * FROM _new_blocks")
         con.execute("INSERT INTO block_tokens BY NAME SELECT * FROM _new_block_tokens")
-        con.execute("INSERT INTO tokens BY NAME SELECT n.* FROM _new_tokens n "
+        con.execute("INSERT INTO token_dict BY NAME SELECT n.* FROM _new_tokens n "  # `tokens` is the view over it (schema 0010)
                     "ANTI JOIN tokens t ON t.tokenizer = n.tokenizer AND t.token_id = n.token_id")
     finally:
         for name in ("_new_blocks", "_new_block_tokens", "_new_tokens"):

@@ -61,7 +61,7 @@ def test_the_consistency_check_names_a_token_id_missing_from_the_dictionary(make
     db = str(tmp_path / "s.duckdb")
     ingest([str(make_warc("a.warc.gz", [response_record(i) for i in range(5)]))], IngestConfig(db=db, workers=1))
     with Store(db) as s:
-        s.sql("DELETE FROM tokens WHERE token_id = (SELECT min(token_id) FROM tokens)")
+        s.sql("DELETE FROM token_dict WHERE token_id = (SELECT min(token_id) FROM token_dict)")  # the merged dictionary (schema 0010)
         assert s.check() == ["token id without a dictionary entry"]
 
 
@@ -144,6 +144,6 @@ def test_a_store_before_0009_keeps_its_rows_and_gets_uncompressed_hash_columns(t
         assert s.sql("SELECT * FROM block_tokens").fetchall() == [(1, 42, 5)]
         assert s.sql("SELECT * FROM tokens").fetchall() == [("word", 42, "garden")]
         ddl = dict(s.sql("SELECT table_name, sql FROM duckdb_tables() WHERE table_name IN "
-                         "('signatures', 'band_keys', 'block_tokens', 'tokens')").fetchall())
-        assert sorted(ddl) == ["band_keys", "block_tokens", "signatures", "tokens"]
+                         "('signatures', 'band_keys', 'block_tokens', 'token_dict')").fetchall())  # tokens: its view (0010)
+        assert sorted(ddl) == ["band_keys", "block_tokens", "signatures", "token_dict"]
         assert all("USING COMPRESSION Uncompressed" in sql for sql in ddl.values())

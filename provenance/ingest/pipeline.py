@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from provenance import textfiles
 from provenance.config import IngestConfig
-from provenance.ingest import pool
+from provenance.ingest import dictionary, pool
 from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
@@ -135,6 +135,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
             _finish(store, result, run_id, config, summary, on_file)
         for result in _run(jobs, config.workers):
             _finish(store, result, run_id, config, summary, on_file)
+        dictionary.merge_pending(store)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
@@ -183,6 +184,7 @@ def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:
 def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None) -> None:
     if res.status != "skipped":
         commit_file(store, res, run_id, config)
+        dictionary.merge_if_large(store)
     summary.add(res, on_file)
 
 
@@ -210,7 +212,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
             _insert_source(store, res, run_id, config)
             for table in TABLES:
                 if res.parts.get(table) and table not in FILE_TABLES:
-                    store.load_parts(table, res.parts[table])
+                    store.load_parts(table, res.parts[table], dictionary.load_query(store) if table == "tokens" else None)
             now = _now()
             for f in res.faults:
                 store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,

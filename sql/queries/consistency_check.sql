@@ -16,6 +16,8 @@ UNION ALL SELECT 'token block total differs from its counts', EXISTS (
 UNION ALL SELECT 'token id without a dictionary entry', EXISTS (
     SELECT 1 FROM (SELECT DISTINCT b.tokenizer, c.token_id FROM block_tokens c JOIN token_blocks b USING (block_id)) u
     ANTI JOIN tokens t ON t.tokenizer = u.tokenizer AND t.token_id = u.token_id)
+UNION ALL SELECT 'token id twice in the dictionary', EXISTS (
+    SELECT 1 FROM tokens GROUP BY tokenizer, token_id HAVING count(*) > 1)
 UNION ALL SELECT 'document count differs from ledger', EXISTS (
     SELECT 1 FROM sources s LEFT JOIN (SELECT source_id, count(*) AS n FROM documents GROUP BY source_id) d USING (source_id)
     WHERE s.status = 'done' AND coalesce(d.n, 0) <> s.n_docs)

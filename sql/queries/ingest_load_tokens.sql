@@ -1,6 +1,8 @@
--- Add a file's tokens to the dictionary, skipping ids it already holds.
+-- Add a file's tokens to the dictionary, skipping ids it already holds: an anti-join scan of the merged
+-- dictionary (while it is small: see provenance/ingest/dictionary.py). Ids only pending stay so: the
+-- `tokens` view shows each once, and their merge skips them.
 -- Params: none; reads _parts (Store.load_parts).
-INSERT INTO tokens BY NAME
+INSERT INTO token_dict BY NAME
 SELECT p.tokenizer, p.token_id, p.token
 FROM _parts AS p
-ANTI JOIN tokens AS t ON t.tokenizer = p.tokenizer AND t.token_id = p.token_id;
+ANTI JOIN token_dict AS t ON t.tokenizer = p.tokenizer AND t.token_id = p.token_id;
