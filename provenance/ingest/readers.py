@@ -1,8 +1,8 @@
-"""Read WARC (1.0/1.1, WET) and ARC records from plain or gzip files, with faults instead of exceptions.
+"""Read WARC (1.0/1.1, WET) and ARC records from plain, gzip or zstd files, with faults instead of exceptions.
 
 `iter_records(path)` yields `RawRecord`s and `Fault`s. A fault never ends the file unless nothing
 after it can be read: the reader resynchronizes at the next record header (or the next gzip
-member), so good records before and after a fault are kept. Memory is bounded by
+member or zstd frame), so good records before and after a fault are kept. Memory is bounded by
 `max_record_bytes`: larger records are skipped, never buffered.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import BinaryIO, Iterator, Union
 from provenance.ingest.remote import open_input
 from provenance.ingest.native import archive
 from provenance.ingest.streams import Break, Chunk, Event, Member, gzip_events, plain_events, sniff_compression
+from provenance.ingest.zstdstream import is_zstd, zstd_events
 
 MAX_HEADER_BYTES = 64 << 10
 _NOT_WS = re.compile(rb"[^\r\n \t\x00]")
@@ -195,12 +196,17 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
     if not head:
         yield Fault(0, "empty", "empty file")
         return
-    info.compression = sniff_compression(head)
-    events = gzip_events(f, native) if info.compression == "gzip" else plain_events(f)
+    info.compression = "zstd" if is_zstd(head) else sniff_compression(head)
+    if info.compression == "gzip":
+        events = gzip_events(f, native)
+    elif info.compression == "zstd":
+        events = zstd_events(f)
+    else:
+        events = plain_events(f)
     b = _Buffer(events, info)
     b.skip_ws()
     if b.brk is not None:
-        yield Fault(b.brk.offset, "gzip", b.brk.reason)
+        yield Fault(b.brk.offset, b.brk.kind, b.brk.reason)
         return
     if not b.ensure(1):
         yield Fault(0, "empty", "no records: the file holds only whitespace or NUL bytes")
@@ -226,7 +232,7 @@ def _warc_records(b: _Buffer, max_record_bytes: int, fast: object = None) -> Ite
         if b.avail() == 0:
             if b.brk is not None:
                 brk = b.reset_after_break()
-                yield Fault(brk.offset, "gzip", brk.reason)
+                yield Fault(brk.offset, brk.kind, brk.reason)
                 continue
             return
         if fast is not None:  # the whole, plain records in the buffer in one call; the rest as below
@@ -247,7 +253,7 @@ def _warc_records(b: _Buffer, max_record_bytes: int, fast: object = None) -> Ite
 
 def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
     if not b.ensure(5) and b.brk is not None:
-        return Fault(offset, "gzip", b.brk.reason)
+        return Fault(offset, b.brk.kind, b.brk.reason)
     if bytes(b.buf[b.pos : b.pos + 5]) != b"WARC/":
         b.ensure(12)  # the same bytes in the message however much happened to be read
         got = bytes(b.buf[b.pos : b.pos + 12])
@@ -255,7 +261,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
     end, sep = _header_end(b)
     if end < 0:
         if b.brk is not None:
-            return Fault(offset, "gzip", f"{b.brk.reason}; record header cut off")
+            return Fault(offset, b.brk.kind, f"{b.brk.reason}; record header cut off")
         if b.eof:
             return Fault(offset, "truncated", "file ends inside a record header")
         return Fault(offset, "header", f"record header longer than {MAX_HEADER_BYTES} bytes")
@@ -270,7 +276,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
     block = b.take(length)
     if block is None:
         if b.brk is not None:
-            return Fault(offset, "gzip", f"{b.brk.reason}; record cut off", rid)
+            return Fault(offset, b.brk.kind, f"{b.brk.reason}; record cut off", rid)
         return Fault(offset, "truncated", f"truncated record: file ends {length - b.avail()} bytes before the end of its {length}-byte block", rid)
     return RawRecord(offset, headers, block, "warc")
 
@@ -316,8 +322,8 @@ def _recover(b: _Buffer, fault: Fault, start: int, marker: bytes) -> Iterator[Fa
         b.pos = len(b.buf)
     if b.brk is not None:
         brk = b.reset_after_break()
-        if fault.kind != "gzip":  # not yet reported as this fault's cause
-            yield Fault(brk.offset, "gzip", brk.reason)
+        if fault.kind != brk.kind:  # not yet reported as this fault's cause
+            yield Fault(brk.offset, brk.kind, brk.reason)
 
 
 # -- ARC --------------------------------------------------------------------------------------
@@ -329,7 +335,7 @@ def _arc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
         if b.avail() == 0:
             if b.brk is not None:
                 brk = b.reset_after_break()
-                yield Fault(brk.offset, "gzip", brk.reason)
+                yield Fault(brk.offset, brk.kind, brk.reason)
                 continue
             return
         start = b.base + b.pos
@@ -345,7 +351,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
     end = b.find(b"\n", 8192)
     if end < 0:
         if b.brk is not None:
-            return Fault(offset, "gzip", f"{b.brk.reason}; record header cut off")
+            return Fault(offset, b.brk.kind, f"{b.brk.reason}; record header cut off")
         return Fault(offset, "truncated" if b.eof else "header", "ARC record header line missing or too long")
     line = bytes(b.buf[b.pos : end]).decode("utf-8", "replace").strip()
     fields = line.split(" ")
@@ -358,7 +364,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
     block = b.take(length)
     if block is None:
         if b.brk is not None:
-            return Fault(offset, "gzip", f"{b.brk.reason}; record cut off")
+            return Fault(offset, b.brk.kind, f"{b.brk.reason}; record cut off")
         return Fault(offset, "truncated", f"truncated ARC record: file ends before the end of its {length}-byte block")
     url, date, ctype = fields[0], fields[2], fields[3]
     if url.startswith("filedesc://"):

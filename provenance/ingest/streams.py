@@ -31,10 +31,11 @@ class Member:
 
 @dataclass(frozen=True)
 class Break:
-    """The decompressed stream is discontinuous here (corrupt or truncated member)."""
+    """The decompressed stream is discontinuous here (corrupt or truncated member or frame)."""
 
     offset: int
     reason: str
+    kind: str = "gzip"  # the fault kind it becomes: gzip, zstd
 
 
 @dataclass(frozen=True)

@@ -319,9 +319,10 @@ def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
 
 
 def _compression(info: FileInfo) -> str:
-    if info.compression != "gzip":
+    """none, gzip-members / gzip-whole, zstd-frames / zstd-whole (a member or frame per record, or one for the file)."""
+    if info.compression not in ("gzip", "zstd"):
         return "none"
-    return "gzip-members" if info.members > 1 else "gzip-whole"
+    return f"{info.compression}-{'members' if info.compression == 'gzip' else 'frames'}" if info.members > 1 else f"{info.compression}-whole"
 
 
 def _add_fault(res: FileResult, fault: Fault) -> None:
