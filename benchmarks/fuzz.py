@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from provenance.config import IngestConfig  # noqa: E402
-from provenance.fuzzing import mutate  # noqa: E402
+from provenance.fuzzing import as_zstd, mutate  # noqa: E402
 from provenance.ingest.pipeline import ingest_into  # noqa: E402
 from provenance.store import Store  # noqa: E402
 
@@ -28,7 +28,7 @@ def seed_files() -> list[bytes]:
     small = [p.read_bytes() for p in files if p.stat().st_size < 400_000]
     if not small:
         sys.exit("no fixture archives found under fixtures/")
-    return small
+    return small + [as_zstd(data) for data in small if data[:2] == b"\x1f\x8b"][:4]  # zstd archives (a frame per record) too
 
 
 def run_shard(args: tuple[int, int, float]) -> tuple[int, int, list[str], float]:

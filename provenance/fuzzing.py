@@ -30,6 +30,26 @@ def gunzip_all(data: bytes) -> bytes:
     return b"".join(out)
 
 
+def as_zstd(data: bytes) -> bytes:
+    """The same archive as zstd: a frame per gzip member (a WARC-zstd file), or one frame for a plain file."""
+    import zstandard
+
+    z = zstandard.ZstdCompressor(level=3, write_checksum=True)
+    if data[:2] != b"\x1f\x8b":
+        return z.compress(data)
+    out, rest = [], data
+    while rest[:2] == b"\x1f\x8b":
+        d = zlib.decompressobj(31)
+        try:
+            out.append(z.compress(d.decompress(rest)))
+        except zlib.error:
+            break
+        if not d.eof:
+            break
+        rest = d.unused_data
+    return b"".join(out)
+
+
 def bit_flips(data: bytes, rng: random.Random) -> bytes:
     buf = bytearray(data)
     for _ in range(rng.randint(1, 8)):

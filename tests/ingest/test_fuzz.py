@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from provenance.config import IngestConfig
-from provenance.fuzzing import mutate
+from provenance.fuzzing import as_zstd, mutate
 from provenance.ingest.pipeline import ingest_into
 from provenance.store import Store
 from tests.conftest import FIXTURES, gz, response_record, warc_record, warcinfo
@@ -15,11 +15,11 @@ CASES = 300
 
 
 def seeds(tmp_path: Path) -> list[bytes]:
-    """Fixture archives (when present) and generated ones in both gzip styles and plain."""
+    """Fixture archives (when present) and generated ones in both gzip styles, plain, and zstd (a frame per record)."""
     found = sorted(p for p in (FIXTURES / "crawl").rglob("*") if p.is_file() and p.stat().st_size < 300_000) if (FIXTURES / "crawl").exists() else []
     records = [warcinfo(), *(response_record(i) for i in range(6)),
                warc_record("conversion", b"some plain text", "https://x.example/", content_type="text/plain")]
-    generated = [b"".join(gz(r) for r in records), gz(b"".join(records)), b"".join(records)]
+    generated = [b"".join(gz(r) for r in records), gz(b"".join(records)), b"".join(records), as_zstd(b"".join(gz(r) for r in records))]
     return [p.read_bytes() for p in found[:8]] + generated
 
 
