@@ -187,11 +187,15 @@ FEED_BYTES = 1024  # input per call: brotli and zstd objects have no output limi
 
 
 def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
-    """Content-Encoding: br. Bytes after the end of the stream (a stray CRLF from the connection) are ignored."""
+    """Content-Encoding: br. Bytes after the end of the stream (a stray CRLF, the next response) are ignored
+    when the stream is most of the body: a body stored decoded may begin with bytes that are a whole
+    (empty, or short) brotli stream on their own ("3 reasons to ...": the byte 3 is one)."""
     import brotli
 
-    out, problem, _ = _stream(lambda: _Brotli(brotli.Decompressor()), brotli.error, body, max_bytes, "brotli")
-    return (body, "cannot decode Content-Encoding br") if out is None else (out, problem)
+    out, state, used = _stream(lambda: _Brotli(brotli.Decompressor()), brotli.error, memoryview(body), max_bytes)
+    if state == "corrupt" or (state == "end" and used < len(body) and (not out or used < len(body) - used)):
+        return body, "cannot decode Content-Encoding br"
+    return out, _problem(state, "brotli", max_bytes)
 
 
 def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
@@ -206,16 +210,22 @@ def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
         return _Zstd(zstandard.ZstdDecompressor().decompressobj())
 
     frames: list[bytes] = []
-    size, rest = 0, body
+    size, rest = 0, memoryview(body)
     while len(frames) < MAX_ZSTD_FRAMES:
-        out, problem, rest = _stream(new, zstandard.ZstdError, rest, max_bytes - size, "zstd")
-        if out is None:  # the first frame: stored decoded under the header; a later one: keep the frames before it
+        out, state, used = _stream(new, zstandard.ZstdError, rest, max_bytes - size)
+        if state == "corrupt":  # the first frame: stored decoded under the header; a later one: keep the frames before it
             return (body, "cannot decode Content-Encoding zstd") if not frames else (b"".join(frames), "zstd body: a later frame cannot be decoded")
         frames.append(out)
         size += len(out)
-        if problem is not None or not _starts_zstd_frame(rest):
-            return b"".join(frames), problem
+        rest = rest[used:]
+        if state != "end" or not _starts_zstd_frame(bytes(rest[:4])):
+            return b"".join(frames), _problem(state, "zstd", max_bytes)
     return b"".join(frames), f"zstd body of more than {MAX_ZSTD_FRAMES} frames; the rest ignored"
+
+
+def _problem(state: str, name: str, max_bytes: int) -> str | None:
+    """The problem to record for a stream's end state (see _stream)."""
+    return {"bound": f"decoded body exceeds {max_bytes} bytes; truncated", "cut": f"{name} body cut off"}.get(state)
 
 
 MAX_ZSTD_FRAMES = 4096  # a body of tiny (skippable) frames costs a decoder each: bounded like the body's size
@@ -245,12 +255,13 @@ class _Zstd:
         return self.d.unused_data
 
 
-def _stream(new: Callable[[], Any], error: type[Exception], body: bytes, max_bytes: int, name: str) -> tuple[bytes | None, str | None, bytes]:
+def _stream(new: Callable[[], Any], error: type[Exception], body: memoryview, max_bytes: int) -> tuple[bytes, str, int]:
     """Decode the compressed stream at the start of body, FEED_BYTES at a time, up to max_bytes of output.
 
-    Returns (output, problem, the input after the stream's end); output is None when the stream is
-    corrupt. A decoder that rejects a slice holding its stream's end and bytes after it (brotli) is
-    run again up to that slice and given it a byte at a time, so the end is found and the rest left.
+    Returns (output, state, input bytes used): state "end" (the stream ended), "bound" (max_bytes
+    reached), "cut" (the body ends first) or "corrupt". A decoder that rejects a slice holding its
+    stream's end and bytes after it (brotli) is run again up to that slice and given it a byte at a
+    time, so the end is found and the rest left.
     """
     s, out, size, i = new(), [], 0, 0
     while i < len(body):
@@ -260,15 +271,15 @@ def _stream(new: Callable[[], Any], error: type[Exception], body: bytes, max_byt
         except error:
             s, chunk, piece = _end_within(new, error, body[:i], piece)
             if s is None:
-                return None, None, body
+                return b"", "corrupt", 0
         out.append(chunk)
         size += len(chunk)
         if size > max_bytes:
-            return b"".join(out)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated", b""
+            return b"".join(out)[:max_bytes], "bound", len(body)
         i += len(piece)
         if s.finished():
-            return b"".join(out), None, s.unused() + body[i:]
-    return b"".join(out), (None if s.finished() else f"{name} body cut off"), b""
+            return b"".join(out), "end", i - len(s.unused())
+    return b"".join(out), ("end" if s.finished() else "cut"), len(body)
 
 
 def _end_within(new: Callable[[], Any], error: type[Exception], before: bytes, piece: bytes) -> tuple[Any, bytes, bytes]:

@@ -2,6 +2,8 @@
 once, and the `tokens` view reads merged and pending entries alike (sql/schema/0010)."""
 from __future__ import annotations
 
+import pytest
+
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary
 from provenance.ingest.pipeline import ingest
@@ -19,11 +21,18 @@ def _dictionary(s: Store) -> list[tuple]:
     return sorted(s.sql("SELECT tokenizer, token_id, token FROM tokens").fetchall())
 
 
-def test_an_ingest_ends_with_nothing_pending_and_each_token_once(make_warc, tmp_path):
+@pytest.mark.parametrize("direct_max", [3_000_000, 1, 0])  # direct only; direct for the first file, then pending; pending only
+def test_an_ingest_ends_with_nothing_pending_and_each_token_once(make_warc, tmp_path, monkeypatch, direct_max):
+    monkeypatch.setattr(dictionary, "DIRECT_MAX_ROWS", direct_max)
+    merges = []
+    real = Store.merge_tokens
+    monkeypatch.setattr(Store, "merge_tokens", lambda self: (merges.append(self.token_dictionary_rows()), real(self))[1])
     db = str(tmp_path / "s.duckdb")
     paths = [_file(make_warc, f"CC-MAIN-2021-04-{k}.warc.gz", 4 * k) for k in range(3)]  # overlapping pages: shared tokens
     summary = ingest(paths, IngestConfig(db=db, workers=1))
     assert summary.ok
+    assert len(merges) == (direct_max < 3_000_000)  # one merge, at the end, of what the files left pending
+    assert all(pending > 0 for _, pending in merges) and (direct_max != 1 or merges[0][0] > 0)  # 1: the first file went in directly
     with Store(db, read_only=True) as s:
         assert s.token_dictionary_rows()[1] == 0
         names = _dictionary(s)
