@@ -119,7 +119,7 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         if _mostly_valid(text, data):  # UTF-8 with a stray bad byte, or cut in a character: not another charset
             return text
         if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not mojibake
-            encoding = _not_utf8(detect_encoding(data, from_html_meta=html))
+            encoding = _not_utf8(detect_encoding(data, from_html_meta=html), data)
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     superset = _AS_BROWSERS_READ.get(encoding.lower())
@@ -172,6 +172,29 @@ def _mostly_valid(text: str, data: bytes) -> bool:
 _LATIN_FAMILY = re.compile(r"(iso[-_]?8859[-_]?(1|2|3|4|9|10|13|14|15|16)|(windows|cp)-?125[0247]|latin.*|ascii|us-ascii|utf-?8)")
 
 
-def _not_utf8(detected: str) -> str:
+def _not_utf8(detected: str, data: bytes) -> str:
     """The charset to read text with that is not valid UTF-8 although labelled so, from what detection says."""
-    return "cp1252" if _LATIN_FAMILY.fullmatch((detected or "").lower()) else detected
+    detected = (detected or "").lower()
+    if detected.replace("-", "") == "utf8" and _looks_korean(data):  # uchardet calls EUC-KR Korean "utf-8" (tested)
+        return "cp949"
+    return "cp1252" if _LATIN_FAMILY.fullmatch(detected) else detected
+
+
+# EUC-KR's Hangul syllables (KS X 1001: lead byte 0xB0-0xC8, trail 0xA1-0xFE), of all byte pairs with a high lead byte
+_KOREAN_PAIR = re.compile(rb"[\xb0-\xc8][\xa1-\xfe]")
+_HIGH_PAIR = re.compile(rb"[\x80-\xff][\x00-\xff]")
+KOREAN_MIN_SYLLABLES = 8
+KOREAN_MIN_SHARE = 0.8  # the 2,350 KS X 1001 syllables are nearly all of real text; cp949 adds 8,822 rare ones
+
+
+def _looks_korean(data: bytes) -> bool:
+    """Whether bytes are EUC-KR (or cp949) Korean: most non-ASCII pairs KS X 1001 Hangul syllables, and all valid cp949."""
+    sample = data[:65536]
+    korean = len(_KOREAN_PAIR.findall(sample))
+    if korean < KOREAN_MIN_SYLLABLES or korean < KOREAN_MIN_SHARE * len(_HIGH_PAIR.findall(sample)):
+        return False
+    try:
+        sample.decode("cp949")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(sample) - 1  # only cut inside the sample's last character
+    return True

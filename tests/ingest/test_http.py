@@ -55,6 +55,7 @@ JAPANESE = "日本語のテキストです。サーバーはUTF-8と言います
 MIXED = "Ünïcödé naïve façade — ок, 日本 " * 20
 CHINESE = "中文网页测试，这是一个简体中文的页面。朱镕基" * 10  # 镕: GBK, not GB2312
 KOREAN = "한국어 웹 페이지 테스트입니다. 똠방각하 햏" * 10  # 똠, 햏: cp949, not EUC-KR
+KOREAN_PLAIN = "대한민국은 동아시아의 한반도 남부에 위치한 민주공화국이다. 서울은 수도이다." * 3
 JAPANESE_EXT = "日本語のページです。①②③㈱髙﨑" * 10  # NEC and IBM extensions of Shift_JIS
 TURKISH = "Türkçe sayfa: ığüşöç İĞÜŞÖÇ " * 10
 SPANISH = "Visit España and São Paulo, señor. Mañana será otro día. " * 3
@@ -75,6 +76,8 @@ CURLY = "It\u2019s what it\u2019s like \u2014 isn\u2019t it? " * 10
     (JAPANESE_EXT.encode("cp932"), "shift_jis", JAPANESE_EXT),
     (TURKISH.encode("cp1254"), "iso-8859-9", TURKISH),
     (SPANISH.encode("cp1252"), "utf-8", SPANISH),  # detection says iso8859-10 ("Espaņa"): Western text is Windows-1252
+    (KOREAN_PLAIN.encode("euc-kr"), "utf-8", KOREAN_PLAIN),  # detection says utf-8 for EUC-KR Korean: was cp1252 mojibake
+    (KOREAN.encode("cp949"), "utf-8", KOREAN),
     (CURLY[:30].encode() + b"\xa0" + CURLY[30:].encode(), "utf-8", CURLY[:30] + "\ufffd" + CURLY[30:]),  # one stray byte, few good characters
     ("caf\ufffd au lait \u2019 ".encode() * 3 + b"\xff", "utf-8", "caf\ufffd au lait \u2019 " * 3 + "\ufffd"),  # U+FFFD in the page is not a bad byte
     (b"Rendez-vous \xe0", "windows-1252", "Rendez-vous \u00e0"),  # a Latin text ending in a letter is not a cut UTF-8 record
@@ -183,3 +186,19 @@ def test_a_corrupt_brotli_stream_is_still_undecodable():
 def test_a_body_stored_decoded_under_a_brotli_header_is_kept_whole(stored):
     # the bytes 3 5 7 9 ; = ? are each a whole empty brotli stream: the text after them is not "trailing bytes"
     assert decode_body(stored, {"content-encoding": "br"}, 1 << 20) == (stored, "cannot decode Content-Encoding br")
+
+
+@pytest.mark.parametrize("data, korean", [
+    (KOREAN_PLAIN.encode("euc-kr"), True),
+    (KOREAN.encode("cp949"), True),
+    (("<html><body><p>" + KOREAN_PLAIN + "</p></body></html>").encode("euc-kr")[:-20] + b"\xb0", True),  # cut mid-character
+    ("中华人民共和国是位于东亚的国家，首都北京。人口众多，历史悠久。".encode("gb2312") * 3, False),
+    ("日本は東アジアに位置する島国である。首都は東京。".encode("euc_jp") * 3, False),
+    ("這是一個繁體中文的測試頁面，臺灣與香港使用。".encode("big5") * 3, False),
+    ("ÄRGER ÜBER ÖL UND ÄPFEL IN ÖSTERREICH. " .encode("cp1252") * 5, False),
+    ("한국".encode("euc-kr"), False),  # too few syllables to say
+])
+def test_korean_is_recognized_where_charset_detection_says_utf8_and_nothing_else_is(data, korean):
+    from provenance.ingest.extract import _looks_korean
+
+    assert _looks_korean(data) is korean
