@@ -10,7 +10,7 @@ from pathlib import Path
 from provenance.ingest.remote import is_remote, read_remote_text, url_join
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
-                    ".warc.wet.gz", ".warc.wet.zst", ".wat.gz")
+                    ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst")
 LISTING_SUFFIXES = (".paths", ".paths.gz")
 # Where relative entries of a remote Common Crawl listing live (they are relative to the bucket root).
 CC_ROOTS = {"s3://commoncrawl/": "s3://commoncrawl/", "https://data.commoncrawl.org/": "https://data.commoncrawl.org/"}

@@ -147,8 +147,10 @@ class _Buffer:
         Per-record gzip: the offset of its gzip member (as in Common Crawl's indexes);
         plain files and whole-file gzip: the offset in the uncompressed stream.
         """
-        if self.info.compression == "none" or self.info.members <= 1:
+        if self.info.compression == "none":
             return stream_pos
+        if self.info.members <= 1:  # a record at the first member's start is at its offset (after a zstd dictionary frame: not 0)
+            return self.members[0][1] if self.members and self.members[0][0] == stream_pos else stream_pos
         i = bisect.bisect_right(self.members, (stream_pos, 1 << 62)) - 1
         if i < 0:
             return stream_pos
@@ -205,11 +207,15 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
         events = plain_events(f)
     b = _Buffer(events, info)
     b.skip_ws()
-    if b.brk is not None:
+    broken = False
+    while b.brk is not None:  # a corrupt first member or frame, or a bad zstd dictionary: the rest may still read
         yield Fault(b.brk.offset, b.brk.kind, b.brk.reason)
-        return
+        b.reset_after_break()
+        b.skip_ws()
+        broken = True
     if not b.ensure(1):
-        yield Fault(0, "empty", "no records: the file holds only whitespace or NUL bytes")
+        if not broken:
+            yield Fault(0, "empty", "no records: the file holds only whitespace or NUL bytes")
         return
     b.ensure(16)
     first = bytes(b.buf[b.pos : b.pos + 16])

@@ -22,6 +22,7 @@ FRAME_MAGIC = b"\x28\xb5\x2f\xfd"
 DICTIONARY_MAGIC = 0x184D2A5D  # a skippable frame holding the file's dictionary (WARC-zstd)
 MAX_BLOCK_BYTES = 128 << 10  # RFC 8878: a block never exceeds 128 KiB, compressed or not
 MAX_DICTIONARY_BYTES = 64 << 20
+MAX_WINDOW_MIB = 128  # libzstd's default limit for decoding, as the zstd command's (more needs --memory)
 KEEP_BYTES = 16 << 20  # a frame's bytes kept buffered for a resync just past its start
 _FCS_BYTES = (0, 2, 4, 8)  # Frame_Content_Size field per FCS_flag (0 -> 1 byte when single-segment)
 _DID_BYTES = (0, 1, 2, 4)
@@ -95,11 +96,14 @@ class _Input:
             if len(self.peek(held + 1)) <= held:
                 return False
 
-    def rest_is_zeros(self) -> bool:
-        while chunk := self.read(READ_SIZE):
-            if chunk.count(0) != len(chunk):
-                return False
-        return True
+    def skip_zeros(self) -> bool:
+        """Move past NUL bytes; False if the file ends with them."""
+        while chunk := self.peek(READ_SIZE):
+            zeros = len(chunk) - len(chunk.lstrip(b"\0"))
+            self.read(zeros)
+            if zeros < len(chunk):
+                return True
+        return False
 
 
 def zstd_events(f: BinaryIO) -> Iterator[Event]:
@@ -122,15 +126,22 @@ def zstd_events(f: BinaryIO) -> Iterator[Event]:
                 if problem:
                     yield Break(start, problem, "zstd")
                 continue
+            src.mark = start
             src.read(8)
-            if not src.skip(size):
-                yield Break(start, "truncated zstd skippable frame (file ends inside it)", "zstd")
-                return
-            continue
-        if not head.startswith(FRAME_MAGIC):
-            if head[0] == 0 and src.rest_is_zeros():  # NUL padding after the last frame (block writers): not a fault
+            ended = not src.skip(size)
+            src.mark = None
+            if not ended:
+                continue
+            yield Break(start, "truncated zstd skippable frame (file ends inside it)", "zstd")  # or its size is corrupt:
+            src.back_to(start)  # look for frames inside it
+        elif not head.startswith(FRAME_MAGIC):
+            if head[0] == 0 and not src.skip_zeros():  # NUL padding after the last frame (block writers): not a fault
                 return
             yield Break(start, f"not a zstd frame at this offset (starts with {head[:4]!r})", "zstd")
+            if src.pos > start:  # past the NUL bytes: a frame may start right here
+                if src.to_next_frame():
+                    continue
+                return
         else:
             yield Member(start)
             src.mark = start
@@ -191,6 +202,11 @@ def _frame(src: _Input, decoder: object, start: int, error: type[Exception]) -> 
             body = src.read(1 if kind == 1 else length)
             if len(body) < (1 if kind == 1 else length):
                 return Break(start, "truncated zstd frame (file ends inside it)", "zstd")
+            if value & 1 and desc >> 2 & 1:  # the last block and a content checksum: checked in the same call,
+                checksum = src.read(4)       # so a frame that fails it yields nothing of its last block
+                if len(checksum) < 4:
+                    return Break(start, "truncated zstd frame (file ends inside its checksum)", "zstd")
+                body += checksum
             out = d.decompress(block + body)
             consumed += 3 + len(body)
             produced += len(out)
@@ -199,12 +215,8 @@ def _frame(src: _Input, decoder: object, start: int, error: type[Exception]) -> 
             if produced > streams.BOMB_MIN_BYTES and produced > streams.BOMB_RATIO * consumed:
                 return Break(start, f"zstd frame expands over {streams.BOMB_RATIO}x past {produced >> 20} MiB (zstd bomb?); skipped", "zstd")
             if value & 1:  # the last block
-                break
-        if desc >> 2 & 1:  # a content checksum follows
-            checksum = src.read(4)
-            if len(checksum) < 4:
-                return Break(start, "truncated zstd frame (file ends inside its checksum)", "zstd")
-            d.decompress(checksum)
+                return None
     except error as exc:
+        if "too much memory" in str(exc):
+            return Break(start, f"zstd frame needs a window over {MAX_WINDOW_MIB} MiB (zstd --long=28 or more); not read", "zstd")
         return Break(start, f"corrupt zstd frame ({exc})", "zstd")
-    return None

@@ -46,6 +46,18 @@ def test_a_corrupt_gzip_member_is_one_fault_and_the_records_after_it_are_kept(ma
     assert "gzip" in faults[0].reason
 
 
+def test_a_corrupt_first_gzip_member_loses_only_its_record(tmp_path):
+    members = [gz(response_record(i)) for i in range(4)]
+    bad = bytearray(members[0])
+    bad[len(bad) // 2] ^= 0xFF
+    bad[len(bad) // 2 + 1] ^= 0xFF
+    path = tmp_path / "f.warc.gz"
+    path.write_bytes(bytes(bad) + b"".join(members[1:]))
+    good, faults = split(path)
+    assert [r.offset for r in good] == [len(bad) + sum(map(len, members[1:i])) for i in range(1, 4)]  # was: nothing after it
+    assert len(faults) == 1 and faults[0].offset == 0 and faults[0].kind == "gzip"
+
+
 def test_a_truncated_file_keeps_every_complete_record(make_warc, tmp_path):
     data = b"".join(gz(response_record(i)) for i in range(3))
     path = tmp_path / "t.warc.gz"

@@ -2,6 +2,7 @@
 or frames for the whole file read the same records as plain files, and faults lose only their frame."""
 from __future__ import annotations
 
+import io
 import random
 
 import zstandard
@@ -69,9 +70,19 @@ def test_the_warc_zstd_dictionary_frame_is_used_raw_or_compressed(tmp_path):
     plain = split(_plain(tmp_path))[0]
     for compressed in (False, True):
         path = tmp_path / f"d{compressed}.warc.zst"
-        path.write_bytes(dictionary_frame(d, compressed) + b"".join(frames(RECORDS, d)))
+        head, parts = dictionary_frame(d, compressed), frames(RECORDS, d)
+        path.write_bytes(head + b"".join(parts))
         good, faults = split(path)
         assert faults == [] and [r.block for r in good] == [r.block for r in plain]
+        assert [r.offset for r in good] == [len(head) + sum(map(len, parts[:i])) for i in range(len(parts))]  # the first too
+
+
+def test_a_bad_dictionary_frame_is_one_fault_and_frames_without_it_still_read(tmp_path):
+    bad = DICTIONARY_FRAME + (64).to_bytes(4, "little") + b"\x28\xb5\x2f\xfd" + b"\xff" * 60  # a compressed dictionary, corrupt
+    path = tmp_path / "b.warc.zst"
+    path.write_bytes(bad + b"".join(frames(RECORDS)))
+    good, faults = split(path)
+    assert len(good) == len(RECORDS) and [f.kind for f in faults] == ["zstd"] and "dictionary" in faults[0].reason
 
 
 def test_a_frame_that_needs_a_dictionary_the_file_lacks_is_one_fault(tmp_path):
@@ -95,6 +106,43 @@ def test_a_corrupt_or_cut_frame_loses_only_its_record(tmp_path):
         assert [r.offset for r in good] == [0, len(parts[0]), *(len(parts[0]) + len(parts[1]) + len(broken) + sum(map(len, parts[3:i]))
                                                                 for i in range(3, len(parts)))]
         assert len(faults) == 1 and faults[0].kind == "zstd" and faults[0].offset == len(parts[0]) + len(parts[1])
+
+
+def test_nul_bytes_or_a_bad_skippable_frame_between_frames_lose_no_frame(tmp_path):
+    parts = frames(RECORDS)
+    skippable = (0x184D2A51).to_bytes(4, "little") + (1 << 30).to_bytes(4, "little") + b"meta"  # its size: past the file's end
+    for junk in (b"\0", b"\0" * 5, skippable):
+        path = tmp_path / "n.warc.zst"
+        path.write_bytes(b"".join(parts[:3]) + junk + b"".join(parts[3:]))
+        good, faults = split(path)
+        assert [r.block for r in good] == [r.block for r in split(_plain(tmp_path))[0]] and len(faults) == 1, junk
+
+
+def test_a_frame_failing_its_checksum_yields_no_record(tmp_path):
+    parts = frames(RECORDS)
+    originals = {r.block for r in split(_plain(tmp_path))[0]}
+    changed = 0
+    for bit in range(0, 8 * len(parts[2]), 3):
+        bad = bytearray(parts[2])
+        bad[bit // 8] ^= 1 << bit % 8
+        path = tmp_path / "k.warc.zst"
+        path.write_bytes(b"".join(parts[:2]) + bytes(bad) + b"".join(parts[3:]))
+        good, _ = split(path)
+        changed += any(r.block not in originals for r in good)
+    assert changed == 0  # was: the last block's bytes went out before the checksum was checked
+
+
+def test_a_frame_needing_a_larger_window_than_the_decoder_allows_says_so(tmp_path):
+    params = zstandard.ZstdCompressionParameters(window_log=28, enable_ldm=True, write_content_size=False)  # zstd --long=28 on a pipe
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor(compression_params=params).stream_writer(out, closefd=False) as w:
+        w.write(RECORDS[1])
+    big_window = out.getvalue()
+    parts = frames(RECORDS[:1])
+    path = tmp_path / "w.warc.zst"
+    path.write_bytes(parts[0] + big_window + b"".join(frames(RECORDS[2:])))
+    good, faults = split(path)
+    assert len(good) == len(RECORDS) - 1 and len(faults) == 1 and "window over 128 MiB" in faults[0].reason
 
 
 def test_a_truncated_file_keeps_every_complete_record_and_says_so(tmp_path):
