@@ -75,15 +75,32 @@ def duplicate(data: bytes, rng: random.Random) -> bytes:
 
 
 def absurd_header(data: bytes, rng: random.Random) -> bytes:
-    gz = data[:2] == b"\x1f\x8b"
-    plain = gunzip_all(data) if gz else data
+    gz, zst = data[:2] == b"\x1f\x8b", data[:4] == b"\x28\xb5\x2f\xfd"
+    plain = gunzip_all(data) if gz else unzstd_all(data) if zst else data
     matches = list(HEADER_RE.finditer(plain))
     if not matches:
         return bit_flips(data, rng)
     for m in rng.sample(matches, min(len(matches), rng.randint(1, 3))):
         value = rng.choice(ABSURD) if m.group(1) == b"Content-Length" else rng.choice([b"", b"\x00" * 5, b"x" * 5000, b"9999-99-99T99:99:99Z", b"<script>"])
         plain = plain[: m.start(2)] + value + plain[m.end(2) :] if len(plain) >= m.end(2) else plain
-    return gzip.compress(plain, mtime=0) if gz else plain
+    return gzip.compress(plain, mtime=0) if gz else as_zstd(plain) if zst else plain
+
+
+def unzstd_all(data: bytes) -> bytes:
+    """Decompress every zstd frame (stopping at the first bad one)."""
+    import zstandard
+
+    out, rest = [], data
+    while rest[:4] == b"\x28\xb5\x2f\xfd":
+        d = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            out.append(d.decompress(rest))
+        except zstandard.ZstdError:
+            break
+        if not d.eof:
+            break
+        rest = d.unused_data
+    return b"".join(out)
 
 
 MUTATIONS = [bit_flips, truncation, splice, duplicate, absurd_header]
