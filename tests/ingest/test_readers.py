@@ -165,3 +165,22 @@ def test_records_are_the_same_whatever_the_chunk_boundaries(monkeypatch):
             got = list(iter_records(str(p)))
             assert not [f for f in got if isinstance(f, Fault)], (p, size)
             assert [(r.offset, r.headers, r.block) for r in got] == expected[p], (p, size)
+
+
+def test_member_starts_are_not_kept_without_bound(tmp_path, monkeypatch):
+    # a file of empty gzip members (no records between them) kept every start: ~1 GB for 5 million
+    from provenance.ingest import readers
+
+    seen = []
+    real = readers._Buffer.pull
+    monkeypatch.setattr(readers._Buffer, "pull", lambda self: (real(self), seen.append(len(self.members)))[0])
+    empty = gz(b"")
+    records = [gz(response_record(i)) for i in range(3)]
+    path = tmp_path / "e.warc.gz"
+    path.write_bytes(records[0] + empty * 60_000 + records[1] + empty * 60_000 + records[2])
+    for native in (None, False):
+        seen.clear()
+        good, faults = split(path, native=native)
+        assert faults == [] and len(good) == 3
+        assert [r.offset for r in good] == [0, len(records[0]) + 60_000 * len(empty), len(records[0]) + len(records[1]) + 120_000 * len(empty)]
+        assert max(seen) < 60_000  # well under the members read
