@@ -180,18 +180,28 @@ def _not_utf8(detected: str, data: bytes) -> str:
     return "cp1252" if _LATIN_FAMILY.fullmatch(detected) else detected
 
 
-# EUC-KR's Hangul syllables (KS X 1001: lead byte 0xB0-0xC8, trail 0xA1-0xFE), of all byte pairs with a high lead byte
-_KOREAN_PAIR = re.compile(rb"[\xb0-\xc8][\xa1-\xfe]")
+# Byte pairs that start with a high byte, in order from the start (non-overlapping, so aligned on
+# EUC-KR's double-byte characters: ASCII in between is single bytes). Of these, KS X 1001's Hangul
+# syllables (lead 0xB0-0xC8, trail 0xA1-0xFE) must be most of those that are not its punctuation and
+# symbol rows (_NEUTRAL_LEADS: “ ” · ※ ▶ ■ ☎ ⓒ, full-width forms), and several distinct: all-caps
+# Portuguese in cp1252 ("INFORMAÇÕES", "AÇÃO") makes KS X 1001 pairs too, but only a couple of
+# different ones. Hanja count against (GB2312 Chinese and EUC-JP kanji read as cp949 are Hanja and
+# Hangul mixed: 50-75% "Hangul"), and so do the kana rows (0xA4-0xA5: EUC-JP's kana).
 _HIGH_PAIR = re.compile(rb"[\x80-\xff][\x00-\xff]")
+_NEUTRAL_LEADS = frozenset((0xA1, 0xA2, 0xA3, 0xA6, 0xA7, 0xA8))
 KOREAN_MIN_SYLLABLES = 8
+KOREAN_MIN_DISTINCT = 5
 KOREAN_MIN_SHARE = 0.8  # the 2,350 KS X 1001 syllables are nearly all of real text; cp949 adds 8,822 rare ones
 
 
 def _looks_korean(data: bytes) -> bool:
-    """Whether bytes are EUC-KR (or cp949) Korean: most non-ASCII pairs KS X 1001 Hangul syllables, and all valid cp949."""
+    """Whether bytes are EUC-KR (or cp949) Korean: mostly KS X 1001 Hangul syllables, and all valid cp949."""
     sample = data[:65536]
-    korean = len(_KOREAN_PAIR.findall(sample))
-    if korean < KOREAN_MIN_SYLLABLES or korean < KOREAN_MIN_SHARE * len(_HIGH_PAIR.findall(sample)):
+    pairs = _HIGH_PAIR.findall(sample)
+    hangul = [p for p in pairs if 0xB0 <= p[0] <= 0xC8 and p[1] >= 0xA1 and p[1] != 0xFF]
+    neutral = sum(1 for p in pairs if p[0] in _NEUTRAL_LEADS)
+    if (len(hangul) < KOREAN_MIN_SYLLABLES or len(set(hangul)) < KOREAN_MIN_DISTINCT
+            or len(hangul) < KOREAN_MIN_SHARE * (len(pairs) - neutral)):
         return False
     try:
         sample.decode("cp949")

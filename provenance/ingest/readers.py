@@ -20,6 +20,7 @@ from provenance.ingest.zstdstream import is_zstd, zstd_events
 MAX_HEADER_BYTES = 64 << 10
 _NOT_WS = re.compile(rb"[^\r\n \t\x00]")
 COMPACT_AT = 4 << 20
+MAX_LEADING_BREAKS = 16  # corrupt members or frames before the first record, before the file is abandoned
 MEMBERS_LISTED = 4096  # member starts listed before those behind the read position are dropped
 
 
@@ -81,14 +82,15 @@ class _Buffer:
                 return True
             if isinstance(ev, Chunk):
                 at = self.base + len(self.buf)
-                self.members.extend((at + out_at, offset) for out_at, offset in ev.members)
+                for out_at, offset in ev.members:
+                    self._add_member(at + out_at, offset)
                 self.info.members += len(ev.members)
                 self.buf += ev.data
                 if len(self.members) > MEMBERS_LISTED:
                     self._forget_members()
                 return True
             if isinstance(ev, Member):
-                self.members.append((self.base + len(self.buf), ev.offset))
+                self._add_member(self.base + len(self.buf), ev.offset)
                 self.info.members += 1
                 if len(self.members) > MEMBERS_LISTED:
                     self._forget_members()
@@ -97,6 +99,14 @@ class _Buffer:
                 return False
         self.eof = True
         return False
+
+    def _add_member(self, at: int, offset: int) -> None:
+        """List a member start; one after an empty member replaces it (file_offset gives the last start
+        at or before a position), so the list is bounded by the bytes buffered, not the members read."""
+        if self.members and self.members[-1][0] == at:
+            self.members[-1] = (at, offset)
+        else:
+            self.members.append((at, offset))
 
     def _forget_members(self) -> None:
         """Drop the member starts no record can need: records still to come start at or after pos
@@ -220,12 +230,15 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
         events = plain_events(f)
     b = _Buffer(events, info)
     b.skip_ws()
-    broken = False
+    broken = 0
     while b.brk is not None:  # a corrupt first member or frame, or a bad zstd dictionary: the rest may still read
         yield Fault(b.brk.offset, b.brk.kind, b.brk.reason)
+        broken += 1
+        if broken == MAX_LEADING_BREAKS:  # junk behind a compression magic: each resync reads on to the end
+            yield Fault(b.brk.offset, "format", f"no readable {info.compression} data in the first {broken} attempts; file abandoned")
+            return
         b.reset_after_break()
         b.skip_ws()
-        broken = True
     if not b.ensure(1):
         if not broken:
             yield Fault(0, "empty", "no records: the file holds only whitespace or NUL bytes")
@@ -239,7 +252,7 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
         info.format = "arc"
         yield from _arc_records(b, max_record_bytes)
     else:
-        yield Fault(0, "format", f"not a WARC or ARC file (starts with {first[:12]!r})")
+        yield Fault(b.file_offset(b.base + b.pos), "format", f"not a WARC or ARC file (starts with {first[:12]!r})")
 
 
 # -- WARC -------------------------------------------------------------------------------------

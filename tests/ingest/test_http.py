@@ -197,6 +197,9 @@ def test_a_body_stored_decoded_under_a_brotli_header_is_kept_whole(stored):
     ("這是一個繁體中文的測試頁面，臺灣與香港使用。".encode("big5") * 3, False),
     ("ÄRGER ÜBER ÖL UND ÄPFEL IN ÖSTERREICH. " .encode("cp1252") * 5, False),
     ("한국".encode("euc-kr"), False),  # too few syllables to say
+    ("MENU: INFORMAÇÃO | PUBLICAÇÕES | ATENÇÃO | AÇÕES | " .encode("cp1252") * 4, False),  # ÇÃ, ÇÕ: KS X 1001 pairs, few distinct
+    ("▶ 홈 ■ 쇼핑몰 ☎ 고객센터 ※ 공지사항 ▶ 이벤트 ■ 장바구니 ☎ 02-123-4567 ※ 배송안내 ".encode("euc-kr") * 2, True),  # symbols
+    ("대한민국(大韓民國)은 동아시아의 한반도에 있는 나라이다. “서울”이 수도이며 인구가 가장 많은 도시이다.".encode("euc-kr") * 2, True),  # Hanja, quotes
 ])
 def test_korean_is_recognized_where_charset_detection_says_utf8_and_nothing_else_is(data, korean):
     from provenance.ingest.extract import _looks_korean

@@ -184,3 +184,40 @@ def test_member_starts_are_not_kept_without_bound(tmp_path, monkeypatch):
         assert faults == [] and len(good) == 3
         assert [r.offset for r in good] == [0, len(records[0]) + 60_000 * len(empty), len(records[0]) + len(records[1]) + 120_000 * len(empty)]
         assert max(seen) < 60_000  # well under the members read
+
+
+def test_junk_behind_a_gzip_magic_gives_a_bounded_list_of_faults(tmp_path):
+    # every fake member reads on to the end of the file: resyncing at each of 20,000 would be quadratic
+    path = tmp_path / "j.warc.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage!" * 20_000)
+    good, faults = split(path)
+    assert good == [] and len(faults) == 17 and faults[-1].kind == "format" and "abandoned" in faults[-1].reason
+
+
+def test_a_readable_member_that_is_not_an_archive_is_named_at_its_offset(tmp_path):
+    bad = bytearray(gz(b"WARC/1.0\r\n" + b"x" * 500))
+    bad[len(bad) // 2] ^= 0xFF
+    path = tmp_path / "n.warc.gz"
+    path.write_bytes(bytes(bad) + gz(b"hello world, this is not an archive"))
+    good, faults = split(path)
+    assert good == [] and [(f.kind, f.offset) for f in faults] == [("gzip", 0), ("format", len(bad))]
+
+
+def test_empty_members_inside_a_record_are_not_listed_one_by_one(tmp_path, monkeypatch):
+    from provenance.ingest import readers
+
+    seen = []
+    real = readers._Buffer.pull
+    monkeypatch.setattr(readers._Buffer, "pull", lambda self: (real(self), seen.append(len(self.members)))[0])
+    record = response_record(1)
+    path = tmp_path / "s.warc.gz"
+    path.write_bytes(gz(record[:300]) + gz(b"") * 100_000 + gz(record[300:]))  # a record split around a run of empty members
+    for native in (None, False):
+        seen.clear()
+        good, faults = split(path, native=native)
+        assert faults == [] and [(r.offset, r.block) for r in good] == [(0, split_block(record))]
+        assert max(seen) < 100  # was: every one of the 100,000 starts, ahead of the read position
+
+
+def split_block(record: bytes) -> bytes:
+    return record.split(b"\r\n\r\n", 1)[1][: -4]
