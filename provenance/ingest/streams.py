@@ -19,7 +19,11 @@ OUT_SIZE = 1 << 20
 FEED_SIZE = 32 << 10
 BOMB_MIN_BYTES = 64 << 20  # a member may always expand this far ...
 BOMB_RATIO = 200  # ... and beyond it, at most this many times its compressed size
-FAST_MEMBER_BYTES = 4 << 20  # the compiled path inflates members up to this size; larger ones (bomb checks) stay here
+FAST_MEMBER_BYTES = 4 << 20
+# After a corrupt member, reading resumes at the next gzip magic; a false one in junk may read on to
+# the end of the file before failing, so resyncs in a row that do are bounded (else quadratic).
+MAX_RUNS_TO_THE_END = 8
+TRUNCATED_MEMBER = "truncated gzip member (file ends inside it)"  # the compiled path inflates members up to this size; larger ones (bomb checks) stay here
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def gzip_events(f: BinaryIO, native: bool | None = None) -> Iterator[Event]:
         fast = None  # another zlib than Python's might accept or reject other members
     pos = 0  # compressed offset of buf[at]
     buf, at = b"", 0
+    to_the_end = 0  # candidate members in a row that ran on to the end of the file
     while True:
         if len(buf) - at < 2:
             buf, at = buf[at:] + f.read(READ_SIZE), 0
@@ -92,12 +97,16 @@ def gzip_events(f: BinaryIO, native: bool | None = None) -> Iterator[Event]:
             if first == 0 and _zeros_to_end(f, start):  # NUL padding after the last member (block or tape writers): as gzip(1), not a fault
                 return
             yield result
+            to_the_end = to_the_end + 1 if result.reason == TRUNCATED_MEMBER else 0
+            if to_the_end == MAX_RUNS_TO_THE_END:
+                yield Break(start, f"{to_the_end} gzip members in a row run on to the end of the file; the rest is not read")
+                return
             resume = yield from _skip_to_magic(f, start + 1)
             if resume is None:
                 return
             (pos, buf), at = resume, 0
         else:
-            pos, buf, at = result
+            pos, buf, at, to_the_end = *result, 0
 
 
 def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
@@ -114,7 +123,7 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
         if at >= len(view):
             buf = f.read(READ_SIZE)
             if not buf:
-                return Break(start, "truncated gzip member (file ends inside it)")
+                return Break(start, TRUNCATED_MEMBER)
             view, at = memoryview(buf), 0
         data = view[at : at + FEED_SIZE]
         try:

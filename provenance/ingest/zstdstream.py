@@ -111,6 +111,7 @@ def zstd_events(f: BinaryIO) -> Iterator[Event]:
     import zstandard
 
     src, decoder = _Input(f), zstandard.ZstdDecompressor()
+    to_the_end = 0  # candidate frames in a row that ran on to the end of the file (see streams.MAX_RUNS_TO_THE_END)
     while True:
         start = src.pos
         head = src.peek(8)
@@ -148,8 +149,13 @@ def zstd_events(f: BinaryIO) -> Iterator[Event]:
             brk = yield from _frame(src, decoder, start, zstandard.ZstdError)
             src.mark = None
             if brk is None:
+                to_the_end = 0
                 continue
             yield brk
+            to_the_end = to_the_end + 1 if brk.reason.startswith("truncated zstd frame") else 0
+            if to_the_end == streams.MAX_RUNS_TO_THE_END:
+                yield Break(start, f"{to_the_end} zstd frames in a row run on to the end of the file; the rest is not read", "zstd")
+                return
             src.back_to(start)
         src.read(1)
         if not src.to_next_frame():

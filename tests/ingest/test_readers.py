@@ -221,3 +221,13 @@ def test_empty_members_inside_a_record_are_not_listed_one_by_one(tmp_path, monke
 
 def split_block(record: bytes) -> bytes:
     return record.split(b"\r\n\r\n", 1)[1][: -4]
+
+
+def test_junk_of_false_gzip_members_after_a_record_is_bounded(tmp_path):
+    # FLG 0x1f: each false member looks for a NUL-ended name and reads on to the end of the file;
+    # resyncing at each of them was quadratic (20,000 here: minutes)
+    path = tmp_path / "k.warc.gz"
+    path.write_bytes(gz(response_record(1)) + b"\x1f\x8b\x08\x1f" * 20_000)
+    for native in (None, False):
+        good, faults = split(path, native=native)
+        assert len(good) == 1 and len(faults) == 9 and "in a row run on to the end of the file" in faults[-1].reason

@@ -200,3 +200,14 @@ def test_a_zstd_warc_ingests_like_the_gzip_one(make_warc, tmp_path):
     with Store(str(tmp_path / "gz.duckdb"), read_only=True) as a, Store(str(tmp_path / "zst.duckdb"), read_only=True) as b:
         assert b.sql(query).fetchall() == a.sql(query).fetchall()
         assert b.sql("SELECT compression FROM sources").fetchall() == [("zstd-frames",)]
+
+
+def test_junk_of_false_zstd_frames_after_a_record_is_bounded(tmp_path):
+    # a frame magic, a frame header, then a raw block whose length runs past the file's end: each false
+    # frame read on to the end, and resyncing at each of them was quadratic
+    junk = (b"\x28\xb5\x2f\xfd" + b"\x00\x38" + ((9006 << 3) | 0).to_bytes(3, "little")) * 20_000
+    path = tmp_path / "k.warc.zst"
+    path.write_bytes(frames(RECORDS[:1])[0] + junk)
+    good, faults = split(path)
+    assert len(good) == 1 and "in a row run on to the end of the file" in faults[-1].reason
+    assert len([f for f in faults if f.kind == "zstd"]) == 9  # (each false frame's raw block also reads as a broken header)
