@@ -10,24 +10,43 @@ import gzip
 import random
 import re
 import zlib
+from typing import Any, Callable, Iterator
+
+from provenance.ingest.streams import ZSTD_FRAME_MAGIC
 
 ABSURD = [b"999999999999999", b"-1", b"0x10", b"", b"12 34", b"\xff\xfe", b"1e9", b"00000000000000000000000000000001"]
 HEADER_RE = re.compile(rb"(Content-Length|WARC-Date|WARC-Type|WARC-Target-URI|Content-Type|Transfer-Encoding|Content-Encoding): ([^\r\n]*)")
 
 
+def _members(data: bytes, magic: bytes, decompressobj: Callable[[], Any], error: type[Exception]) -> Iterator[bytes]:
+    """Each gzip member or zstd frame decompressed, in order (stopping at a bad one, or after a cut one)."""
+    rest = data
+    while rest[: len(magic)] == magic:
+        d = decompressobj()
+        try:
+            out = d.decompress(rest)
+        except error:
+            return
+        yield out  # a cut last member's bytes too
+        if not d.eof:
+            return
+        rest = d.unused_data
+
+
+def _gzip_members(data: bytes) -> Iterator[bytes]:
+    return _members(data, b"\x1f\x8b", lambda: zlib.decompressobj(31), zlib.error)
+
+
 def gunzip_all(data: bytes) -> bytes:
     """Decompress every gzip member (stopping at the first bad one)."""
-    out, rest = [], data
-    while rest[:2] == b"\x1f\x8b":
-        d = zlib.decompressobj(31)
-        try:
-            out.append(d.decompress(rest))
-        except zlib.error:
-            break
-        if not d.eof:
-            break
-        rest = d.unused_data
-    return b"".join(out)
+    return b"".join(_gzip_members(data))
+
+
+def unzstd_all(data: bytes) -> bytes:
+    """Decompress every zstd frame (stopping at the first bad one)."""
+    import zstandard
+
+    return b"".join(_members(data, ZSTD_FRAME_MAGIC, lambda: zstandard.ZstdDecompressor().decompressobj(), zstandard.ZstdError))
 
 
 def as_zstd(data: bytes) -> bytes:
@@ -35,19 +54,7 @@ def as_zstd(data: bytes) -> bytes:
     import zstandard
 
     z = zstandard.ZstdCompressor(level=3, write_checksum=True)
-    if data[:2] != b"\x1f\x8b":
-        return z.compress(data)
-    out, rest = [], data
-    while rest[:2] == b"\x1f\x8b":
-        d = zlib.decompressobj(31)
-        try:
-            out.append(z.compress(d.decompress(rest)))
-        except zlib.error:
-            break
-        if not d.eof:
-            break
-        rest = d.unused_data
-    return b"".join(out)
+    return b"".join(map(z.compress, _gzip_members(data))) if data[:2] == b"\x1f\x8b" else z.compress(data)
 
 
 def bit_flips(data: bytes, rng: random.Random) -> bytes:
@@ -75,7 +82,7 @@ def duplicate(data: bytes, rng: random.Random) -> bytes:
 
 
 def absurd_header(data: bytes, rng: random.Random) -> bytes:
-    gz, zst = data[:2] == b"\x1f\x8b", data[:4] == b"\x28\xb5\x2f\xfd"
+    gz, zst = data[:2] == b"\x1f\x8b", data[:4] == ZSTD_FRAME_MAGIC
     plain = gunzip_all(data) if gz else unzstd_all(data) if zst else data
     matches = list(HEADER_RE.finditer(plain))
     if not matches:
@@ -84,23 +91,6 @@ def absurd_header(data: bytes, rng: random.Random) -> bytes:
         value = rng.choice(ABSURD) if m.group(1) == b"Content-Length" else rng.choice([b"", b"\x00" * 5, b"x" * 5000, b"9999-99-99T99:99:99Z", b"<script>"])
         plain = plain[: m.start(2)] + value + plain[m.end(2) :] if len(plain) >= m.end(2) else plain
     return gzip.compress(plain, mtime=0) if gz else as_zstd(plain) if zst else plain
-
-
-def unzstd_all(data: bytes) -> bytes:
-    """Decompress every zstd frame (stopping at the first bad one)."""
-    import zstandard
-
-    out, rest = [], data
-    while rest[:4] == b"\x28\xb5\x2f\xfd":
-        d = zstandard.ZstdDecompressor().decompressobj()
-        try:
-            out.append(d.decompress(rest))
-        except zstandard.ZstdError:
-            break
-        if not d.eof:
-            break
-        rest = d.unused_data
-    return b"".join(out)
 
 
 MUTATIONS = [bit_flips, truncation, splice, duplicate, absurd_header]

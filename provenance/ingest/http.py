@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any, Callable
 
 from provenance.ingest.native import archive
+from provenance.ingest.streams import is_zstd
 
 
 @dataclass
@@ -218,7 +219,7 @@ def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
         frames.append(out)
         size += len(out)
         rest = rest[used:]
-        if state != "end" or not _starts_zstd_frame(bytes(rest[:4])):
+        if state != "end" or not is_zstd(bytes(rest[:4])):
             return b"".join(frames), _problem(state, "zstd", max_bytes)
     return b"".join(frames), f"zstd body of more than {MAX_ZSTD_FRAMES} frames; the rest ignored"
 
@@ -229,11 +230,6 @@ def _problem(state: str, name: str, max_bytes: int) -> str | None:
 
 
 MAX_ZSTD_FRAMES = 4096  # a body of tiny (skippable) frames costs a decoder each: bounded like the body's size
-
-
-def _starts_zstd_frame(data: bytes) -> bool:
-    """A zstd frame (magic 0xFD2FB528) or skippable frame (0x184D2A50-5F) begins here (little-endian magic numbers)."""
-    return data[:4] == b"\x28\xb5\x2f\xfd" or (data[1:4] == b"\x2a\x4d\x18" and data[0] & 0xF0 == 0x50)
 
 
 class _Brotli:

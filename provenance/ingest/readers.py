@@ -15,7 +15,7 @@ from typing import BinaryIO, Iterator, Union
 from provenance.ingest.remote import open_input
 from provenance.ingest.native import archive
 from provenance.ingest.streams import Break, Chunk, Event, Member, gzip_events, plain_events, sniff_compression
-from provenance.ingest.zstdstream import is_zstd, zstd_events
+from provenance.ingest.zstdstream import zstd_events
 
 MAX_HEADER_BYTES = 64 << 10
 _NOT_WS = re.compile(rb"[^\r\n \t\x00]")
@@ -221,7 +221,7 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
     if not head:
         yield Fault(0, "empty", "empty file")
         return
-    info.compression = "zstd" if is_zstd(head) else sniff_compression(head)
+    info.compression = sniff_compression(head)
     if info.compression == "gzip":
         events = gzip_events(f, native)
     elif info.compression == "zstd":

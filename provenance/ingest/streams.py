@@ -19,11 +19,12 @@ OUT_SIZE = 1 << 20
 FEED_SIZE = 32 << 10
 BOMB_MIN_BYTES = 64 << 20  # a member may always expand this far ...
 BOMB_RATIO = 200  # ... and beyond it, at most this many times its compressed size
-FAST_MEMBER_BYTES = 4 << 20
+FAST_MEMBER_BYTES = 4 << 20  # the compiled path inflates members up to this size; larger ones (bomb checks) stay here
 # After a corrupt member, reading resumes at the next gzip magic; a false one in junk may read on to
 # the end of the file before failing, so resyncs in a row that do are bounded (else quadratic).
 MAX_RUNS_TO_THE_END = 8
-TRUNCATED_MEMBER = "truncated gzip member (file ends inside it)"  # the compiled path inflates members up to this size; larger ones (bomb checks) stay here
+TRUNCATED_MEMBER = "truncated gzip member (file ends inside it)"
+ZSTD_FRAME_MAGIC = b"\x28\xb5\x2f\xfd"  # little-endian 0xFD2FB528 (RFC 8878)
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,18 @@ Event = Union[bytes, Member, Break, Chunk]
 
 
 def sniff_compression(head: bytes) -> str:
-    """Return 'gzip' when the bytes start a gzip member, else 'none'."""
-    return "gzip" if head.startswith(b"\x1f\x8b") else "none"
+    """Return 'gzip' or 'zstd' when the bytes start a gzip member or a zstd (or skippable) frame, else 'none'."""
+    return "gzip" if head.startswith(b"\x1f\x8b") else "zstd" if is_zstd(head) else "none"
+
+
+def is_zstd(head: bytes) -> bool:
+    """Whether the bytes start a zstd frame or a skippable frame."""
+    return head.startswith(ZSTD_FRAME_MAGIC) or is_skippable(head)
+
+
+def is_skippable(head: bytes) -> bool:
+    """Whether the bytes start a zstd skippable frame (magic 0x184D2A50-0x184D2A5F, little-endian)."""
+    return len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18"
 
 
 def plain_events(f: BinaryIO) -> Iterator[Event]:

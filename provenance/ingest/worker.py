@@ -104,6 +104,8 @@ def _read_records(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchConte
         if len(batch):
             writer.write(batch, ctx)
         raise
+    finally:  # once per file, not per record; a deadline or I/O error keeps what was learned of the file
+        res.format, res.compression = info.format, _compression(info)
 
 
 def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext, writer: "_PartWriter", crawl: str | None,
@@ -114,7 +116,6 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     watch = _RecordWatch(Path(job.watch) if job.watch else None)
     with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
-            res.format, res.compression = info.format, _compression(info)
             if isinstance(item, Fault):
                 _add_fault(res, item)
                 continue
@@ -318,11 +319,14 @@ def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:
     return Fault(rec.offset, "internal", f"internal error on this record, skipped: {one_line(exc)}", rec.headers.get("warc-record-id"))
 
 
+_PER_RECORD = {"gzip": "gzip-members", "zstd": "zstd-frames"}  # a member or frame per record (else: one for the whole file)
+
+
 def _compression(info: FileInfo) -> str:
-    """none, gzip-members / gzip-whole, zstd-frames / zstd-whole (a member or frame per record, or one for the file)."""
-    if info.compression not in ("gzip", "zstd"):
+    """none, gzip-members / gzip-whole, zstd-frames / zstd-whole."""
+    if info.compression not in _PER_RECORD:
         return "none"
-    return f"{info.compression}-{'members' if info.compression == 'gzip' else 'frames'}" if info.members > 1 else f"{info.compression}-whole"
+    return _PER_RECORD[info.compression] if info.members > 1 else f"{info.compression}-whole"
 
 
 def _add_fault(res: FileResult, fault: Fault) -> None:

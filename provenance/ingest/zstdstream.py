@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import BinaryIO, Iterator
 
 from provenance.ingest import streams
-from provenance.ingest.streams import READ_SIZE, Break, Event, Member
+from provenance.ingest.streams import READ_SIZE, ZSTD_FRAME_MAGIC, Break, Event, Member, is_skippable
 
-FRAME_MAGIC = b"\x28\xb5\x2f\xfd"
 DICTIONARY_MAGIC = 0x184D2A5D  # a skippable frame holding the file's dictionary (WARC-zstd)
 MAX_BLOCK_BYTES = 128 << 10  # RFC 8878: a block never exceeds 128 KiB, compressed or not
 MAX_DICTIONARY_BYTES = 64 << 20
@@ -26,15 +25,6 @@ MAX_WINDOW_MIB = 128  # libzstd's default limit for decoding, as the zstd comman
 KEEP_BYTES = 16 << 20  # a frame's bytes kept buffered for a resync just past its start
 _FCS_BYTES = (0, 2, 4, 8)  # Frame_Content_Size field per FCS_flag (0 -> 1 byte when single-segment)
 _DID_BYTES = (0, 1, 2, 4)
-
-
-def is_zstd(head: bytes) -> bool:
-    """Whether the bytes start a zstd frame or a skippable frame."""
-    return head.startswith(FRAME_MAGIC) or _skippable(head)
-
-
-def _skippable(head: bytes) -> bool:
-    return len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18"
 
 
 class _Input:
@@ -84,12 +74,12 @@ class _Input:
     def to_next_frame(self) -> bool:
         """Move to the next frame magic number at or after the position; False if there is none."""
         while True:
-            i = self.buf.find(FRAME_MAGIC, self.at)
+            i = self.buf.find(ZSTD_FRAME_MAGIC, self.at)
             if i >= 0:
                 self.pos += i - self.at
                 self.at = i
                 return True
-            keep = max(self.at, len(self.buf) - len(FRAME_MAGIC) + 1)  # a magic number may straddle the next read
+            keep = max(self.at, len(self.buf) - len(ZSTD_FRAME_MAGIC) + 1)  # a magic number may straddle the next read
             self.pos += keep - self.at
             self.at = keep
             held = len(self.buf) - self.at
@@ -117,7 +107,7 @@ def zstd_events(f: BinaryIO) -> Iterator[Event]:
         head = src.peek(8)
         if not head:
             return
-        if _skippable(head):
+        if is_skippable(head):
             if len(head) < 8:
                 yield Break(start, "truncated zstd skippable frame (file ends inside its header)", "zstd")
                 return
@@ -135,7 +125,7 @@ def zstd_events(f: BinaryIO) -> Iterator[Event]:
                 continue
             yield Break(start, "truncated zstd skippable frame (file ends inside it)", "zstd")  # or its size is corrupt:
             src.back_to(start)  # look for frames inside it
-        elif not head.startswith(FRAME_MAGIC):
+        elif not head.startswith(ZSTD_FRAME_MAGIC):
             if head[0] == 0 and not src.skip_zeros():  # NUL padding after the last frame (block writers): not a fault
                 return
             yield Break(start, f"not a zstd frame at this offset (starts with {head[:4]!r})", "zstd")
@@ -174,7 +164,7 @@ def _with_dictionary(src: _Input, size: int, zstandard: object) -> tuple[object,
     if len(data) < size:
         return plain, "truncated zstd dictionary frame (file ends inside it)"
     try:
-        if data.startswith(FRAME_MAGIC):  # the dictionary itself zstd-compressed (as wget-at writes it)
+        if data.startswith(ZSTD_FRAME_MAGIC):  # the dictionary itself zstd-compressed (as wget-at writes it)
             data = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_DICTIONARY_BYTES)
         return zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(data)), None
     except zstandard.ZstdError as exc:
