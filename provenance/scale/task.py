@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from provenance import __version__
 from provenance.config import IngestConfig
+from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.worker import (
     SHARED_TABLES,
@@ -57,6 +58,8 @@ def shard_file(task: ShardTask) -> FileResult:
     staging = Path(tempfile.mkdtemp(prefix="provenance-shard-", dir=task.scratch))
     try:
         res, attempts = _attempt(task, out, staging)
+        if isinstance(res, _Published):
+            return res.result
         if res.status == "done":
             _with_retries(lambda: publish(out, task, res, attempts), task.attempts)
         elif res.status == "failed":
@@ -66,17 +69,24 @@ def shard_file(task: ShardTask) -> FileResult:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _attempt(task: ShardTask, out: ShardDir, staging: Path) -> tuple[FileResult, int]:
+def _attempt(task: ShardTask, out: ShardDir, staging: Path) -> tuple["FileResult | _Published", int]:
     for attempt in range(1, task.attempts + 1):
         res = _process(task, out, staging / str(attempt))
-        if attempt == task.attempts or not any(f.kind in RETRY_KINDS for f in res.faults):
+        if isinstance(res, _Published) or attempt == task.attempts or not any(f.kind in RETRY_KINDS for f in res.faults):
             return res, attempt
         shutil.rmtree(staging / str(attempt), ignore_errors=True)
         time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
 
 
-def _process(task: ShardTask, out: ShardDir, staging: Path) -> FileResult:
+@dataclass(frozen=True)
+class _Published:
+    """This task already published its file in this run: its result, read back from the ledger."""
+
+    result: FileResult
+
+
+def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Published":
     """process_file, skipping content that a ledger entry (from any address) already holds."""
     sha = None
     if not is_remote(task.path):
@@ -96,8 +106,24 @@ def _prior(out: ShardDir, sha: str, config: IngestConfig) -> dict[str, Any] | No
     return None if config.force else out.read_json(f"{LEDGER}/{sha}.json")
 
 
-def _skipped(task: ShardTask, sha: str, prior: dict[str, Any]) -> FileResult:
+def _skipped(task: ShardTask, sha: str, prior: dict[str, Any]) -> "FileResult | _Published":
+    """The file is skipped, unless the ledger entry is this very task's, from this run: a task rerun
+    after its result was lost (a pool broken by another worker's death; Ray retrying a task whose
+    worker died after publishing) reports what it published, not "same content as" itself."""
+    if prior.get("path") == task.path and prior.get("run_id") == task.run_id and prior.get("source_id") == task.source_id:
+        return _Published(_result_of(prior))
     return FileResult(task.path, 0, status="skipped", sha256=sha, note=f"same content as {prior.get('path')}")
+
+
+def _result_of(e: dict[str, Any]) -> FileResult:
+    """The FileResult a ledger entry was written from (its parts as published)."""
+    started = datetime.fromisoformat(e["started_at"]) if e.get("started_at") else None
+    return FileResult(
+        e["path"], e["source_id"], status=e["status"], sha256=e["sha256"], size=e["size"], mtime=e["mtime"],
+        format=e["format"], compression=e["compression"], crawl=e["crawl"], n_records=e["n_records"],
+        n_docs=e["n_docs"], n_sampled_out=e["n_sampled_out"], n_faults=e["n_errors"],
+        record_counts=e["record_counts"], skip_counts=e["skip_counts"], faults=[Fault(**f) for f in e["faults"]],
+        parts=e["parts"], started_at=started, seconds=e["seconds"])
 
 
 def _with_retries(fn: Any, attempts: int) -> None:
