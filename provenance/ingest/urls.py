@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import xxhash
 
 _PSL = None
+_IP_FIRST = frozenset("0123456789[")
 # scheme://host[:port] followed by a path, query, fragment or the end: the common case, where the
 # host is exactly what urlsplit(...).hostname returns (tested); anything else goes to urlsplit.
 _PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9._~-]+)(?::[0-9]*)?(?=[/?#]|$)")
@@ -32,11 +33,12 @@ def registered_domain(host: str | None) -> str | None:
     global _PSL
     if not host:
         return None
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return host
-    except ValueError:
-        pass
+    if host[0] in _IP_FIRST or ":" in host:  # an IP address begins with a digit (v4) or holds a colon (v6)
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return host
+        except ValueError:
+            pass
     if _PSL is None:
         from publicsuffixlist import PublicSuffixList
 

@@ -38,3 +38,10 @@ def test_registered_domains_follow_the_public_suffix_list():
     assert registered_domain("a.b.example.co.uk") == "example.co.uk"
     assert registered_domain("192.0.2.7") == "192.0.2.7"
     assert registered_domain(None) is None
+
+
+def test_ip_addresses_are_their_own_domain_and_names_beginning_with_digits_are_not_addresses():
+    assert [registered_domain(h) for h in ("2001:db8::7", "[2001:db8::7]", "::1")] == ["2001:db8::7", "[2001:db8::7]", "::1"]
+    assert registered_domain("1password.com") == "1password.com"
+    assert registered_domain("www.163.com") == "163.com"
+    assert registered_domain("192.0.2.7.nip.io") == "nip.io"
