@@ -247,21 +247,19 @@ done:
 /* http_head(block) -> (status: int | None, headers: dict, body_at: int), or None to leave it to http.py
  *
  * The status line and header fields of an HTTP response as http.parse_response reads them: the head
- * ends at the first "\r\n\r\n" in the block, or else the first "\n\n"; names lower-cased, repeated
+ * ends at the first empty line (CRLF CRLF, LF LF, or a LF-ended line then CRLF); names lower-cased, repeated
  * names joined with ", ". None when the head is not plain ASCII or has no end. */
 static PyObject *http_head(PyObject *self, PyObject *args) {
     Py_buffer b;
     if (!PyArg_ParseTuple(args, "y*", &b)) return NULL;
-    const unsigned char *s = b.buf, *e = s + b.len, *he = NULL, *q;
+    const unsigned char *s = b.buf, *e = s + b.len, *he = NULL, *body = NULL, *q;
     PyObject *headers = NULL, *status = NULL, *result = NULL;
-    int sep = 4;
-    for (q = memchr(s, '\n', e - s); q; q = (e - q > 1) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
-        if (q > s && q[-1] == '\r' && e - q > 2 && q[1] == '\r' && q[2] == '\n') { he = q - 1; break; }
-    if (!he) {
-        sep = 2;
-        for (q = memchr(s, '\n', e - s); q; q = (e - q > 1) ? memchr(q + 1, '\n', e - (q + 1)) : NULL)
-            if (e - q > 1 && q[1] == '\n') { he = q; break; }
+    /* the first empty line: a LF followed by LF or CR LF (CRLF CRLF, LF LF, or mixed line ends) */
+    for (q = memchr(s, '\n', e - s); q; q = (e - q > 1) ? memchr(q + 1, '\n', e - (q + 1)) : NULL) {
+        if (e - q > 1 && q[1] == '\n') { body = q + 2; break; }
+        if (e - q > 2 && q[1] == '\r' && q[2] == '\n') { body = q + 3; break; }
     }
+    if (body) he = (q > s && q[-1] == '\r') ? q - 1 : q;
     /* blank lines or spaces before the status line, folded fields: http.py's */
     if (!he || !plain_head(s, he) || is_ws(s[0]) || s[0] == '\r' || s[0] == '\n') { result = Py_NewRef(Py_None); goto done; }
     const unsigned char *ls, *le, *p = s;
@@ -308,7 +306,7 @@ static PyObject *http_head(PyObject *self, PyObject *args) {
         Py_XDECREF(value);
         if (rc < 0) goto done;
     }
-    result = Py_BuildValue("(OOn)", status, headers, (Py_ssize_t)(he + sep - s));
+    result = Py_BuildValue("(OOn)", status, headers, (Py_ssize_t)(body - s));
 done:
     Py_XDECREF(status);
     Py_XDECREF(headers);

@@ -1,6 +1,7 @@
 """From an archive record to main text: HTTP decoding, charset, HTML main-content extraction."""
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -69,6 +70,8 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
     record_ctype = rec.headers.get("content-type", "application/http").lower()
     if rec.fmt == "warc" and "application/http" not in record_ctype:
         return Skipped("non-http")
+    if rec.fmt == "arc" and not rec.headers.get("warc-target-uri", "").lower().startswith(("http://", "https://")):
+        return Skipped("non-http")  # dns:, alexa/dat, metadata:// records: no HTTP response inside
     http = parse_response(rec.block, max_bytes)
     if http.status is None:
         return Skipped("bad-http")
@@ -91,15 +94,21 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     return Skipped("non-text")
 
 
+# What the WHATWG MIME sniffing standard takes for HTML at the start of a body (after a BOM and
+# white space): these tags followed by a space or ">", a comment; and XML (XHTML, feeds: extraction reads them)
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*(?:<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|"
+                         rb"body|br|p)[\t\n\x0c\r >]|<!--|<\?xml)", re.IGNORECASE)
+
+
 def _looks_html(body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
+    return _HTML_START.match(body[:512]) is not None
 
 
 # Labels that servers and pages put on UTF-8 text by default or by mistake. Text that is valid UTF-8
 # and not plain ASCII is read as UTF-8 under them: Latin-1 prose is almost never valid UTF-8 by
 # chance, and read as Latin-1 a UTF-8 page becomes mojibake ("cafÃ©"): false rare tokens in the tails.
 _LATIN_LABELS = {"cp1252", "iso-8859-15", "iso8859-15"}  # and every label read as Windows-1252 (_AS_BROWSERS_READ)
+UTF16_SNIFF_BYTES = 4096
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), *zip(UTF16_BOMS, ("utf-16-le", "utf-16-be")))
 
 
@@ -108,6 +117,10 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
     label = (encoding or "").lower()
+    if html and _codec(label).startswith(("utf-16", "utf-32")) and b"\x00" not in data[:UTF16_SNIFF_BYTES]:
+        # HTML in UTF-16 has NUL bytes all through its markup; 8-bit HTML under a UTF-16 label (<meta
+        # charset="utf-16">, "unicode" from MS Office) is read as UTF-8, as the HTML standard says
+        label = encoding = "utf-8"
     # UTF-8 (most of the web: CPython's decoder gives what bytes_to_str would, faster), and UTF-8 under a Latin label
     if label in _UTF8_LABELS or (label in _LATIN_LABELS and not data.isascii()):
         try:
@@ -119,12 +132,15 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         if _mostly_valid(text, data):  # UTF-8 with a stray bad byte, or cut in a character: not another charset
             return text
         if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not mojibake
-            encoding = _not_utf8(detect_encoding(data, from_html_meta=html), data)
+            detected = detect_encoding(data, from_html_meta=html)
+            if html and _codec(detected) == "utf-8":  # the meta tag repeats the wrong label: the bytes alone
+                detected = detect_encoding(data)
+            encoding = _not_utf8(detected, data)
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
-    superset = _AS_BROWSERS_READ.get(encoding.lower())
+    superset = _AS_BROWSERS_READ.get(encoding.lower()) or _AS_BROWSERS_READ.get(_codec(encoding))
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
-        return data.decode(superset, "replace")
+        return data.decode(superset, _EUC_JP_ERRORS if superset == "euc_jp" else "replace")
     try:
         return bytes_to_str(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
@@ -148,9 +164,46 @@ _AS_BROWSERS_READ = {
                      "ksc5601", "ksc_5601", "windows-949"], "cp949"),
     **dict.fromkeys(["shift_jis", "shift-jis", "sjis", "x-sjis", "ms932", "ms_kanji", "csshiftjis", "windows-31j"], "cp932"),
     **dict.fromkeys(["big5", "cn-big5", "csbig5", "x-x-big5"], "big5hkscs"),
-    **{name: name for name in ("cp1250", "cp1251", "cp1253", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u", "euc-jp",
-                               "euc_jp", "gb18030", "big5hkscs", "cp932", "cp949", "cp874")},
+    # Python's names of the other single-byte charsets of the web (what codecs.lookup gives for any of
+    # their labels: windows-1251, iso-8859-2, ...): bytes they leave undefined are replaced, one each
+    **{name: name for name in ("cp1250", "cp1251", "cp1253", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u",
+                               "gb18030", "big5hkscs", "cp932", "cp949", "cp874", "mac-cyrillic", "cp866",
+                               *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)))},
+    **dict.fromkeys(["euc-jp", "euc_jp", "x-euc-jp", "cseucpkdfmtjapanese"], "euc_jp"),  # NEC's row 13 too (_EUC_JP_ERRORS)
 }
+_EUC_JP_ERRORS = "provenance-euc-jp"
+
+
+def _euc_jp_errors(exc: UnicodeError) -> tuple[str, int]:
+    """Decode error handler for EUC-JP: a pair Python's euc_jp leaves undefined is read as JIS X 0213 (NEC's
+    row 13 of circled numbers and ㈱ sits there, as browsers read it), else one U+FFFD for the pair: the
+    decoder stays aligned on the page's double-byte characters (plain "replace" lost step after each)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    pair = exc.object[exc.start : exc.start + 2]
+    if len(pair) == 2 and pair[0] >= 0xA1 and pair[1] >= 0xA1:
+        try:
+            return pair.decode("euc_jis_2004"), exc.start + 2
+        except UnicodeDecodeError:
+            return "\ufffd", exc.start + 2
+    return "\ufffd", exc.start + 1
+
+
+codecs.register_error(_EUC_JP_ERRORS, _euc_jp_errors)
+
+
+_UTF16_LABELS = {"unicode": "utf-16-le", "csunicode": "utf-16-le", "ucs-2": "utf-16-le", "iso-10646-ucs-2": "utf-16-le",
+                 "unicodefeff": "utf-16-le", "unicodefffe": "utf-16-be"}  # WHATWG's labels that Python does not know
+
+
+def _codec(label: str) -> str:
+    """Python's name of a charset label ('windows-1251' -> 'cp1251'), or the label when Python has none."""
+    if label.lower() in _UTF16_LABELS:
+        return _UTF16_LABELS[label.lower()]
+    try:
+        return codecs.lookup(label).name
+    except (LookupError, ValueError):
+        return label
 _LATIN_LABELS |= {label for label, codec in _AS_BROWSERS_READ.items() if codec == "cp1252"}
 MIN_GOOD_PER_BAD = 2  # good non-ASCII characters per invalid sequence, at least, for text to count as UTF-8 with a few bad bytes
 

@@ -77,6 +77,7 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
 
 
 _BLANK = re.compile(rb"[\r\n\t ]*")
+_HEAD_END = re.compile(rb"\n\r?\n")  # an empty line: CRLF CRLF, LF LF, or a LF-ended field before a CRLF
 
 
 def _head(block: bytes) -> tuple[int | None, dict[str, str], int] | None:
@@ -86,12 +87,10 @@ def _head(block: bytes) -> tuple[int | None, dict[str, str], int] | None:
     folded onto lines that start with a space or tab (obs-fold, RFC 9112 5.2) is one value.
     """
     start = _BLANK.match(block).end()
-    end, sep = block.find(b"\r\n\r\n", start), 4
-    if end < 0:
-        end, sep = block.find(b"\n\n", start), 2
-    if end < 0:
+    blank = _HEAD_END.search(block, start)  # the first empty line, whatever the line ends (CRLF, LF, mixed)
+    if blank is None:
         return None
-    lines = block[start:end].decode("latin-1").splitlines()
+    lines = block[start : blank.start()].decode("latin-1").splitlines()
     status = _status(lines[0] if lines else "")
     headers: dict[str, str] = {}
     key = None
@@ -104,12 +103,12 @@ def _head(block: bytes) -> tuple[int | None, dict[str, str], int] | None:
         if ok:
             key = name.strip().lower()
             headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
-    return status, headers, end + sep
+    return status, headers, blank.end()
 
 
 def _status(line: str) -> int | None:
     parts = line.split(None, 2)
-    if len(parts) >= 2 and parts[0].upper().startswith("HTTP/") and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0].upper().startswith("HTTP/") and parts[1].isascii() and parts[1].isdigit():
         return int(parts[1])
     return None
 
@@ -153,8 +152,8 @@ def dechunk(body: bytes) -> tuple[bytes, str | None]:
     out, pos = bytearray(), 0
     while True:
         eol = body.find(b"\n", pos)
-        if eol < 0:
-            return bytes(out), "chunked body ends without a last chunk"
+        if eol < 0:  # at the start: one line (minified HTML) stored de-chunked under the header, as below
+            return (body, None) if pos == 0 else (bytes(out), "chunked body ends without a last chunk")
         size_text = body[pos:eol].split(b";")[0].strip()
         if not _HEX.fullmatch(size_text):  # int() would also take "-5", "+5", "1_0": a negative size looped forever
             # Many crawlers store the de-chunked body but keep the header: then it is not chunked at all.
@@ -302,7 +301,8 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little-, big-endian
 def looks_binary(body: bytes, charset: str | None = None, native: bool | None = None) -> bool:
     """Whether a payload is not text: over 2% control bytes (not tab, newlines, form feed) in its first 4 KB.
 
-    UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text.
+    UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text; ISO-2022
+    text (an ESC $ designation) is full of ESC bytes and is text.
     """
     if body.startswith(UTF16_BOMS) or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
         return False
@@ -313,4 +313,6 @@ def looks_binary(body: bytes, charset: str | None = None, native: bool | None = 
     else:
         head = body[:BINARY_SNIFF_BYTES]
         controls = n - len(head.translate(None, _CONTROL_BYTES))
+    if controls > n // 50 and b"\x1b$" in body[:n]:  # ISO-2022 text (JP, KR, CN): escapes switch its character sets
+        controls -= body.count(b"\x1b", 0, n)
     return controls > n // 50

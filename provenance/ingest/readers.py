@@ -323,10 +323,17 @@ def _header_end(b: _Buffer) -> tuple[int, int]:
 
 
 def _parse_headers(raw: bytes) -> dict[str, str]:
-    text = raw.decode("utf-8", "replace")
+    """Header fields after the first line: names lower-cased, folded lines joined. UTF-8, or Latin-1 when
+    not valid UTF-8 (a URI's raw bytes, as warcio reads them); lines end at LF only (str.splitlines also
+    splits at U+2028, U+0085 and form feeds, which cut a URI)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
     headers: dict[str, str] = {}
     last = None
-    for line in text.splitlines()[1:]:
+    for line in text.split("\n")[1:]:
+        line = line.removesuffix("\r")
         if line[:1] in (" ", "\t") and last:  # folded continuation line
             headers[last] += " " + line.strip()
             continue
@@ -339,7 +346,7 @@ def _parse_headers(raw: bytes) -> dict[str, str]:
 
 def _content_length(headers: dict[str, str]) -> int | None:
     raw = headers.get("content-length", "")
-    if not raw.isdigit() or len(raw) > 15:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:  # "²".isdigit(), but int() refuses it
         return None
     return int(raw)
 
@@ -387,7 +394,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "truncated" if b.eof else "header", "ARC record header line missing or too long")
     line = bytes(b.buf[b.pos : end]).decode("utf-8", "replace").strip()
     fields = line.split(" ")
-    if len(fields) < 5 or not fields[-1].isdigit() or len(fields[-1]) > 15:
+    if len(fields) < 5 or not (fields[-1].isascii() and fields[-1].isdigit()) or len(fields[-1]) > 15:
         return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
     length = int(fields[-1])
     b.pos = end + 1
@@ -398,11 +405,25 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         if b.brk is not None:
             return Fault(offset, b.brk.kind, f"{b.brk.reason}; record cut off")
         return Fault(offset, "truncated", f"truncated ARC record: file ends before the end of its {length}-byte block")
-    url, date, ctype = fields[0], fields[2], fields[3]
+    url, date, ctype = _arc_fields(fields)
     if url.startswith("filedesc://"):
         return RawRecord(offset, {"warc-type": "warcinfo", "arc-filedesc": url}, block, "arc")
     headers = {"warc-type": "response", "warc-target-uri": url, "warc-date": _arc_date(date), "arc-content-type": ctype}
     return RawRecord(offset, headers, block, "arc")
+
+
+_ARC_IP = re.compile(r"[0-9A-Fa-f.:]+|-")
+_ARC_DATE = re.compile(r"[0-9]{12,16}")
+
+
+def _arc_fields(fields: list[str]) -> tuple[str, str, str]:
+    """URL, date and content type of an ARC header line's fields (v1: URL IP date type length; v2: five
+    more before the length). A URL with spaces (Common Crawl's 2012 ARC files have them) spans several
+    fields: it ends before the first IP-address field followed by a date; its spaces become %20."""
+    for i in range(1, len(fields) - 3):
+        if _ARC_DATE.fullmatch(fields[i + 1]) and _ARC_IP.fullmatch(fields[i]):
+            return "%20".join(fields[:i]), fields[i + 1], fields[i + 2]
+    return fields[0], fields[2], fields[3]
 
 
 def _arc_date(d: str) -> str:

@@ -83,10 +83,68 @@ CURLY = "It\u2019s what it\u2019s like \u2014 isn\u2019t it? " * 10
     (b"Rendez-vous \xe0", "windows-1252", "Rendez-vous \u00e0"),  # a Latin text ending in a letter is not a cut UTF-8 record
     (b"ending with caf\xe9", "iso-8859-1", "ending with caf\u00e9"),
     ("這是一個測試".encode("big5") + b"\xc6\xcf", "big5", "這是一個測試" + b"\xc6\xcf".decode("big5hkscs", "replace")),  # never cp1252 whole
+    (RUSSIAN.encode("cp1251") + b"\x98", "windows-1251", RUSSIAN + "\ufffd"),  # the label's usual spelling, one byte it leaves undefined
+    (b"\x98 " + "Łódź, Kraków i Wrocław".encode("cp1250"), "windows-1250", "\ufffd Łódź, Kraków i Wrocław"),  # was cp1252 ("£ódŸ"), whole
+    ("Καλημέρα κόσμε".encode("iso-8859-7") + b"\xff", "iso-8859-7", "Καλημέρα κόσμε\ufffd"),
+    ("株式会社（㈱）の第①回 会議は東京で開かれました".encode("euc_jis_2004"), "euc-jp", "株式会社（㈱）の第①回 会議は東京で開かれました"),  # NEC row 13
 ])
 def test_text_whose_label_or_bytes_are_off_is_read_as_what_it_is_not_mojibake(data, label, expected):
     # was: anything not valid UTF-8 under a UTF-8 label became Windows-1252 mojibake, whole ("ÃœnÃ¯", "Ïðèâåò")
     assert _decode_text(data, label) == expected
+
+
+RUSSIAN_PAGE = f'<html><head><meta charset="utf-8"></head><body><p>{RUSSIAN}</p></body></html>'
+
+
+@pytest.mark.parametrize("data, label, expected", [
+    (RUSSIAN_PAGE.encode("cp1251"), "utf-8", RUSSIAN_PAGE),  # labelled UTF-8 by server and meta tag alike: the bytes decide
+    *((f'<html><head><meta charset="utf-16"></head><body>café{pad}</body></html>'.encode(), label,
+       f'<html><head><meta charset="utf-16"></head><body>café{pad}</body></html>')  # 8-bit HTML under a UTF-16 label: UTF-8, as the
+      for pad in ("", "!") for label in ("utf-16", "utf-16le", "unicode")),  # HTML standard reads it (odd lengths came out by chance)
+    ('<html><body>café</body></html>'.encode("utf-16-le"), "utf-16le", '<html><body>café</body></html>'),  # real UTF-16 stays
+])
+def test_html_whose_labels_are_wrong_is_read_as_what_it_is(data, label, expected):
+    assert _decode_text(data, label, html=True) == expected
+
+
+def test_html_without_a_content_type_is_recognized_as_browsers_sniff_it():
+    from provenance.ingest.extract import _looks_html
+
+    for start in (b"<!-- a comment -->", b"<TITLE>x</title>", b"<body class='a'>", b"\xef\xbb\xbf<!DOCTYPE html>", b"  <p>x", b"<table>"):
+        assert _looks_html(start + b"<p>text</p>"), start
+    for start in (b"Plain text <p>", b"<pre>x</pre>", b"<bodyguard>", b"{\"json\": 1}", b"<svg></svg>"):
+        assert not _looks_html(start), start
+
+
+def test_iso_2022_text_is_not_taken_for_binary():
+    text = "2019年8月17日、東京都内で開かれた記者会見で、同社は新しいアプリを発表した。" * 5
+    assert not looks_binary(text.encode("iso2022_jp"))
+    assert not looks_binary(text.encode("iso2022_jp"), native=False)
+    assert looks_binary(bytes(range(256)) * 8 + b"\x1b$B")  # an escape in binary data does not make it text
+
+
+def test_a_one_line_body_stored_dechunked_under_a_chunked_header_is_the_body():
+    from provenance.ingest.http import dechunk
+
+    page = b"<!DOCTYPE html><html><body><p>" + b"one line page. " * 30 + b"</p></body></html>"  # minified: no newline at all
+    assert dechunk(page) == (page, None)
+    assert dechunk(b"5\r\nhello\r\n6\r\n world") == (b"hello world", "chunked body ends without a last chunk")  # a cut chunked body
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("head", [
+    b"HTTP/1.0 200 OK\nContent-Type: text/html\n\n",  # bare LF, the body's own lines CRLF: the body began at its first blank line
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\n",  # an unparsed CGI script's head
+    b"HTTP/1.1 200 OK\nContent-Type: text/html\n\r\n",  # LF lines, a CRLF blank line: was "no end of HTTP headers"
+])
+def test_the_head_ends_at_its_first_empty_line_whatever_the_line_ends(head, native):
+    body = b"<html><title>Old</title>\r\n<p>First paragraph.</p>\r\n\r\n<p>Second paragraph.</p></html>"
+    res = parse_response(head + body, 1 << 20, native=native)
+    assert (res.status, res.content_type, res.body) == (200, "text/html", body)
+
+
+def test_a_status_code_of_non_ascii_digits_is_no_status():
+    assert parse_response("HTTP/1.1 2\u00b2 OK\r\n\r\nx".encode("latin-1"), 1 << 20, native=False).status is None
 
 
 def test_a_chunk_size_that_is_not_plain_hex_ends_the_decoding_instead_of_looping():

@@ -87,6 +87,33 @@ def test_an_absurd_content_length_loses_only_its_own_record(make_warc):
     assert len(good) == 2 and len(faults) == 1
 
 
+def test_a_length_of_non_ascii_digits_loses_only_its_own_record(make_warc, tmp_path):
+    # "²".isdigit() is true and int("²") raises: the whole file failed, the records around it lost too
+    odd = "WARC/1.0\r\nWARC-Type: response\r\nContent-Length: \u00b2\r\n\r\nxx\r\n\r\n".encode()
+    good, faults = split(make_warc("d.warc", [response_record(1), odd, response_record(2)], None))
+    assert len(good) == 2 and [f.kind for f in faults] == ["header"]
+    arc = _arc(b"http://a.example.com/ 1.2.3.4 20130405060708 text/html \xc2\xb2\nxx\n", _ARC_PAGE)
+    path = tmp_path / "d.arc"
+    path.write_bytes(arc)
+    good, faults = split(path)
+    assert [r.headers["warc-target-uri"] for r in good[1:]] == ["http://old.example.com/a"] and [f.kind for f in faults] == ["header"]
+
+
+def test_a_uri_keeps_characters_that_are_line_breaks_only_to_python_and_its_latin1_bytes():
+    import io
+
+    from provenance.ingest.readers import read_stream
+
+    for raw, uri in ((b"http://a.example.com/a\xe2\x80\xa8b", "http://a.example.com/a\u2028b"),  # U+2028 (str.splitlines splits there)
+                     (b"http://a.example.com/a\x0cb", "http://a.example.com/a\x0cb"),
+                     (b"http://a.example.com/caf\xe9", "http://a.example.com/caf\u00e9")):  # not UTF-8: Latin-1, as warcio reads it
+        block = b"HTTP/1.1 200 OK\r\n\r\nhi"
+        rec = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: " + raw +
+               b"\r\nContent-Type: application/http\r\nContent-Length: %d\r\n\r\n" % len(block) + block + b"\r\n\r\n")
+        [got] = list(read_stream(io.BytesIO(rec), 1 << 20, FileInfo()))
+        assert got.headers["warc-target-uri"] == uri
+
+
 def test_a_gzip_bomb_is_abandoned_with_a_fault(tmp_path, monkeypatch):
     from provenance.ingest import streams
 
@@ -138,6 +165,34 @@ def test_arc_records_become_responses_with_url_and_date(tmp_path):
     assert faults == []
     assert good[1].headers["warc-target-uri"] == "http://old.example.com/a"
     assert good[1].headers["warc-date"] == "2013-04-05T06:07:08Z"
+
+
+_ARC_PAGE = b"http://old.example.com/a 1.2.3.4 20130405060708 text/html %d\n" % len(b"HTTP/1.0 200 OK\r\n\r\n<p>x</p>") + b"HTTP/1.0 200 OK\r\n\r\n<p>x</p>\n"
+
+
+def _arc(*records: bytes) -> bytes:
+    filedesc = b"1 0 Internet Archive\nURL IP-address Archive-date Content-type Archive-length\n"
+    return (b"filedesc://x.arc 0.0.0.0 20130101000000 text/plain %d\n" % len(filedesc)) + filedesc + b"\n" + b"".join(records)
+
+
+def test_an_arc_url_with_spaces_keeps_its_whole_url_and_date(tmp_path):
+    # Common Crawl's 2012 ARC files have such lines: the URL was cut at its first space, the IP read as the date
+    body = b"HTTP/1.0 200 OK\r\n\r\n<p>x</p>"
+    v1 = b"http://b.example.com/my page.html 1.2.3.4 20100107145725 text/html %d\n" % len(body) + body + b"\n"
+    v2 = b"http://b.example.com/a b c 1.2.3.4 20100107145726 text/html 200 - - 0 x.arc %d\n" % len(body) + body + b"\n"
+    path = tmp_path / "s.arc"
+    path.write_bytes(_arc(v1, v2))
+    good, faults = split(path)
+    assert faults == []
+    assert [(r.headers["warc-target-uri"], r.headers["warc-date"]) for r in good[1:]] == [
+        ("http://b.example.com/my%20page.html", "2010-01-07T14:57:25Z"), ("http://b.example.com/a%20b%20c", "2010-01-07T14:57:26Z")]
+
+
+def test_arc_records_that_are_not_http_are_counted_as_such():
+    from provenance.ingest.extract import Skipped, extract
+
+    rec = RawRecord(0, {"warc-type": "response", "warc-target-uri": "dns:www.example.com"}, b"20100107 www.example.com. 300 IN A 1.2.3.4", "arc")
+    assert extract(rec, 1 << 20) == Skipped("non-http")
 
 
 def test_minhash_of_documents_shorter_than_a_shingle_is_defined():
