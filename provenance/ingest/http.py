@@ -63,15 +63,24 @@ def charset_of(content_type: str) -> str | None:
     return None
 
 
+MAX_INTERIM = 8  # interim (1xx) responses read past before the final one
+
+
 def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None) -> HttpPayload:
     """Split an HTTP response into status, headers and a decoded body (bounded by max_body_bytes)."""
     fast = archive(native)
-    head = fast.http_head(block) if fast is not None else None  # None: not plain ASCII, or no end
-    if head is None:
-        head = _head(block)
-    if head is None:
-        return HttpPayload(None, {}, b"", "no end of HTTP headers")
-    status, headers, body_at = head
+    at = 0
+    for _ in range(MAX_INTERIM):
+        head = fast.http_head(block[at:] if at else block) if fast is not None else None  # None: not plain ASCII, or no end
+        if head is None:
+            head = _head(block[at:] if at else block)
+        if head is None:
+            return HttpPayload(None, {}, b"", "no end of HTTP headers")
+        status, headers, body_at = head
+        if status is None or not 100 <= status < 200 or block[at + body_at : at + body_at + 5].upper() != b"HTTP/":
+            break
+        at += body_at  # an interim response ("100 Continue") recorded before the real one
+    body_at += at
     body, problem = decode_body(block[body_at:], headers, max_body_bytes)
     return HttpPayload(status, headers, body, problem)
 

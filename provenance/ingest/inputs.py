@@ -6,6 +6,7 @@ import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from provenance.ingest.remote import is_remote, read_remote_text, url_join
 
@@ -22,6 +23,7 @@ class InputFile:
 
     path: str
     problem: str | None = None
+    listed_as: str | None = None  # the listing's entry, when found elsewhere: its folders may name the crawl
 
 
 def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[InputFile]:
@@ -58,8 +60,8 @@ def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
     """Read a Common Crawl listing: one path per line, relative to --paths-prefix or the listing's folder."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as f:
-            lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+        with opener(path, "rt", encoding="utf-8-sig") as f:  # -sig: a byte order mark is not part of the first entry
+            lines = _entries(f)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         return [InputFile(str(path), f"cannot read listing: {exc}")]
     if paths_prefix and is_remote(paths_prefix):
@@ -71,19 +73,25 @@ def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
             out.append(InputFile(line))
             continue
         candidate = Path(line) if os.path.isabs(line) else base / line
+        listed_as = None
         if not candidate.exists() and not paths_prefix:
-            candidate = base / Path(line).name  # a listing next to its downloaded files
+            candidate, listed_as = base / Path(line).name, line  # a listing next to its downloaded files
         if candidate.is_file():
-            out.append(InputFile(str(candidate)))
+            out.append(InputFile(str(candidate), listed_as=listed_as))
         else:
             out.append(InputFile(str(candidate), f"listed in {path.name} but not found; set --paths-prefix"))
     return out
 
 
+def _entries(lines: Iterable[str]) -> list[str]:
+    """A listing's entries: its lines stripped, without blank lines and comments (# after any indent)."""
+    return [entry for entry in (line.strip() for line in lines) if entry and not entry.startswith("#")]
+
+
 def _read_remote_listing(url: str, paths_prefix: str | None) -> list[InputFile]:
     """Read a remote listing; entries are relative to --paths-prefix, the Common Crawl root, or the listing's folder."""
     try:
-        lines = [ln.strip() for ln in read_remote_text(url).splitlines() if ln.strip() and not ln.startswith("#")]
+        lines = _entries(read_remote_text(url).removeprefix("\ufeff").splitlines())
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         return [InputFile(url, f"cannot read listing: {exc}")]
     base = paths_prefix or next((root for prefix, root in CC_ROOTS.items() if url.startswith(prefix)), url.rsplit("/", 1)[0])

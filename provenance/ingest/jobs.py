@@ -46,6 +46,7 @@ class FileJob:
     # with a fault instead of reading them (see rerun_after_death).
     watch: str | None = None
     skip_offsets: tuple[int, ...] = ()
+    listed_as: str | None = None  # the *.paths entry this file was found for (its folders may name the crawl)
 
 
 @dataclass

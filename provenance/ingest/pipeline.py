@@ -122,7 +122,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
         if result is None:
             folder = staging / str(next_id)
             jobs.append(FileJob(item.path, next_id, str(folder), config, known_hashes=known, part_format="arrow",
-                                texts_file=str(folder / "texts.parquet")))
+                                texts_file=str(folder / "texts.parquet"), listed_as=item.listed_as))
         else:
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)

@@ -16,15 +16,26 @@ _PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9._~-]+)(?::[0-9]
 
 
 def split_host(url: str) -> str | None:
-    """Return the lower-cased host of a URL, or None."""
+    """Return the lower-cased host of a URL, or None; a host in Unicode as its ASCII (punycode) form."""
     url = url.strip()
     m = _PLAIN_HOST.match(url)
     if m is not None:
         return m.group(1).lower()
     try:
-        return urlsplit(url).hostname
+        return ascii_host(urlsplit(url.replace("\\", "/")).hostname)  # a backslash ends the host, as browsers read it
     except ValueError:
         return None
+
+
+def ascii_host(host: str | None) -> str | None:
+    """The host's ASCII form (IDNA: 'bücher.de' -> 'xn--bcher-kva.de', as crawlers and browsers send it),
+    so a site spelled both ways is one host; a host IDNA refuses stays as it is."""
+    if not host or host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 @lru_cache(maxsize=1 << 16)
@@ -49,8 +60,8 @@ def registered_domain(host: str | None) -> str | None:
 def normalize_url(url: str) -> str:
     """Return the URL's identity across crawls: no scheme, no 'www.', no default port or fragment."""
     try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").removeprefix("www.")
+        parts = urlsplit(url.strip().replace("\\", "/"))
+        host = (ascii_host(parts.hostname) or "").removeprefix("www.")
         port = parts.port
     except ValueError:
         return url.strip().lower()

@@ -80,7 +80,7 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     info = FileInfo()
     hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
     ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
-    crawl = cfg.crawl or crawl_from_name(job.path)
+    crawl = cfg.crawl or crawl_from_name(job.path) or crawl_from_name(job.listed_as or "")
     # A watched rerun (a worker died on this file) writes in the reading thread: a death while
     # writing is then never blamed on the record being read.
     writer = _PartWriter(Path(job.staging), res, job.part_format, job.texts_file, threaded=job.watch is None)

@@ -74,17 +74,17 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
         if item.problem is None and path in done and not config.force:
             instant.append(FileResult(path, 0, status="skipped", note="in the ledger of the output directory"))
         else:
-            todo.append((path, item.problem))
+            todo.append((path, item))
     ids = allocate_source_ids([p for p, _ in todo], used)
     tasks = []
-    for path, problem in todo:
-        if problem:
-            res = FileResult.failed(path, ids[path], "input", problem)
+    for path, item in todo:
+        if item.problem:
+            res = FileResult.failed(path, ids[path], "input", item.problem)
             task = ShardTask(path, ids[path], out.uri, config, run_id, attempts)
             out.write_json(error_path(path), entry(task, res, 0))
             instant.append(res)
         else:
-            tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts))
+            tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts, listed_as=item.listed_as))
     return tasks, instant
 
 

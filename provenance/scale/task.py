@@ -50,6 +50,7 @@ class ShardTask:
     watch: str | None = None  # after its worker died: see FileJob.watch and jobs.rerun_after_death
     scratch: str | None = None  # the folder for its staging (local executor: removed after the run)
     skip_offsets: tuple[int, ...] = ()
+    listed_as: str | None = None  # see FileJob.listed_as
 
 
 def shard_file(task: ShardTask) -> FileResult:
@@ -96,7 +97,8 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
             pass  # process_file reports it
         if sha and (prior := _prior(out, sha, task.config)):
             return _skipped(task, sha, prior)
-    res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch, skip_offsets=task.skip_offsets))
+    res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch,
+                               skip_offsets=task.skip_offsets, listed_as=task.listed_as))
     if res.status == "done" and is_remote(task.path) and res.sha256 and (prior := _prior(out, res.sha256, task.config)):
         return _skipped(task, res.sha256, prior)
     return res

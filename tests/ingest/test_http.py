@@ -143,6 +143,14 @@ def test_the_head_ends_at_its_first_empty_line_whatever_the_line_ends(head, nati
     assert (res.status, res.content_type, res.body) == (200, "text/html", body)
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_interim_responses_recorded_before_the_final_one_are_read_past(native):
+    block = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+    res = parse_response(block, 1 << 20, native=native)
+    assert (res.status, res.content_type, res.body) == (200, "text/html", b"<p>x</p>")
+    assert parse_response(b"HTTP/1.1 100 Continue\r\n\r\n", 1 << 20, native=native).status == 100  # nothing after it: as it is
+
+
 def test_a_status_code_of_non_ascii_digits_is_no_status():
     assert parse_response("HTTP/1.1 2\u00b2 OK\r\n\r\nx".encode("latin-1"), 1 << 20, native=False).status is None
 

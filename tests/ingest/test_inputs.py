@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gzip
 
-from provenance.ingest.inputs import expand_inputs
+from provenance.ingest.inputs import InputFile, expand_inputs
 from tests.conftest import response_record
 
 
@@ -30,3 +30,25 @@ def test_a_paths_listing_resolves_entries_under_the_prefix(make_warc, tmp_path):
 def test_the_same_file_named_twice_is_read_once(make_warc):
     a = make_warc("a.warc.gz", [response_record(1)])
     assert len(expand_inputs([str(a), str(a)])) == 1
+
+
+def test_a_listing_with_a_byte_order_mark_and_indented_comments_lists_only_its_entries(make_warc, tmp_path):
+    make_warc("x.warc.gz", [response_record(1)])
+    listing = tmp_path / "warc.paths"
+    listing.write_bytes("\ufeffx.warc.gz\r\n  # downloaded on Monday\r\n\r\n".encode())
+    assert expand_inputs([str(listing)], str(tmp_path)) == [InputFile(str(tmp_path / "x.warc.gz"))]
+
+
+def test_a_file_found_beside_its_listing_takes_its_crawl_from_the_listed_path(make_warc, tmp_path):
+    # Common Crawl's WARC file names hold a timestamp; the crawl id is in the listed folders
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from provenance.store import Store
+
+    make_warc("CC-MAIN-20190817203056-00000.warc.gz", [response_record(1)])  # no warcinfo record
+    listing = tmp_path / "warc.paths"
+    listing.write_text("crawl-data/CC-MAIN-2019-35/segments/1566027312025.20/warc/CC-MAIN-20190817203056-00000.warc.gz\n")
+    db = tmp_path / "s.duckdb"
+    ingest([str(listing)], IngestConfig(db=str(db), workers=1))
+    with Store(str(db), read_only=True) as s:
+        assert s.con.execute("SELECT DISTINCT crawl FROM documents").fetchall() == [("CC-MAIN-2019-35",)]

@@ -1,4 +1,4 @@
-"""URL parts: the fast host path agrees with urllib on every URL, and registered domains follow the public suffix list."""
+"""URL parts: the fast host path agrees with urllib (hosts in ASCII form) on every URL, and registered domains follow the public suffix list."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.ingest.urls import registered_domain, split_host
+from provenance.ingest.urls import ascii_host, registered_domain, split_host
 
 HOST_CHARS = "abcXYZ019.-_~%:@[]\u00e9\t "
 TAIL_CHARS = "/?#:@ab\t\n%"
@@ -14,7 +14,7 @@ TAIL_CHARS = "/?#:@ab\t\n%"
 
 def _reference(url: str) -> str | None:
     try:
-        return urlsplit(url.strip()).hostname
+        return ascii_host(urlsplit(url.strip()).hostname)  # urlsplit's host, in its ASCII (IDNA) form
     except ValueError:
         return None
 
@@ -45,3 +45,15 @@ def test_ip_addresses_are_their_own_domain_and_names_beginning_with_digits_are_n
     assert registered_domain("1password.com") == "1password.com"
     assert registered_domain("www.163.com") == "163.com"
     assert registered_domain("192.0.2.7.nip.io") == "nip.io"
+
+
+def test_a_host_spelled_in_unicode_or_punycode_is_one_host_one_domain_and_one_sample_key():
+    from provenance.ingest.urls import sample_key
+
+    assert {split_host(u) for u in ("https://bücher.de/x", "https://BÜCHER.de/x", "https://xn--bcher-kva.de/x")} == {"xn--bcher-kva.de"}
+    assert registered_domain(split_host("http://www.例え.公司.cn/")) == "xn--r8jz45g.xn--55qx5d.cn"  # 公司.cn is a public suffix
+    assert sample_key("https://bücher.de/x") == sample_key("https://xn--bcher-kva.de/x")
+
+
+def test_a_backslash_ends_the_host_as_browsers_read_it():
+    assert split_host("https://example.com\\path\\to") == "example.com"
