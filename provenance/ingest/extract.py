@@ -225,11 +225,18 @@ def _mostly_valid(text: str, data: bytes) -> bool:
 _LATIN_FAMILY = re.compile(r"(iso[-_]?8859[-_]?(1|2|3|4|9|10|13|14|15|16)|(windows|cp)-?125[0247]|latin.*|ascii|us-ascii|utf-?8)")
 
 
+_C1_BYTES = bytes(range(0x80, 0xA0))
+
+
 def _not_utf8(detected: str, data: bytes) -> str:
     """The charset to read text with that is not valid UTF-8 although labelled so, from what detection says."""
     detected = (detected or "").lower()
-    if detected.replace("-", "") == "utf8" and _looks_korean(data):  # uchardet calls EUC-KR Korean "utf-8" (tested)
-        return "cp949"
+    if detected.replace("-", "") == "utf8":  # detection gave up (its answer when the bytes fit no charset whole)
+        if _looks_korean(data):  # uchardet calls EUC-KR Korean "utf-8" (tested)
+            return "cp949"
+        # One byte a charset leaves undefined (0x98 in Windows-1251) makes uchardet refuse that charset:
+        # ask again without the 0x80-0x9F bytes (typographic marks in Windows-125x, rare letters)
+        detected = detect_encoding(data.translate(None, _C1_BYTES)).lower()
     return "cp1252" if _LATIN_FAMILY.fullmatch(detected) else detected
 
 

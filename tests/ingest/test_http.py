@@ -83,7 +83,8 @@ CURLY = "It\u2019s what it\u2019s like \u2014 isn\u2019t it? " * 10
     (b"Rendez-vous \xe0", "windows-1252", "Rendez-vous \u00e0"),  # a Latin text ending in a letter is not a cut UTF-8 record
     (b"ending with caf\xe9", "iso-8859-1", "ending with caf\u00e9"),
     ("這是一個測試".encode("big5") + b"\xc6\xcf", "big5", "這是一個測試" + b"\xc6\xcf".decode("big5hkscs", "replace")),  # never cp1252 whole
-    (RUSSIAN.encode("cp1251") + b"\x98", "windows-1251", RUSSIAN + "\ufffd"),  # the label's usual spelling, one byte it leaves undefined
+    (RUSSIAN.encode("cp1251") + b"\x98", "windows-1251", RUSSIAN + "\ufffd"),
+    (RUSSIAN.encode("cp1251") + b"\x98", "utf-8", RUSSIAN + "\ufffd"),  # detection refuses cp1251 for that byte: was cp1252 whole  # the label's usual spelling, one byte it leaves undefined
     (b"\x98 " + "Łódź, Kraków i Wrocław".encode("cp1250"), "windows-1250", "\ufffd Łódź, Kraków i Wrocław"),  # was cp1252 ("£ódŸ"), whole
     ("Καλημέρα κόσμε".encode("iso-8859-7") + b"\xff", "iso-8859-7", "Καλημέρα κόσμε\ufffd"),
     ("株式会社（㈱）の第①回 会議は東京で開かれました".encode("euc_jis_2004"), "euc-jp", "株式会社（㈱）の第①回 会議は東京で開かれました"),  # NEC row 13
