@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
@@ -196,6 +197,7 @@ _UTF16_LABELS = {"unicode": "utf-16-le", "csunicode": "utf-16-le", "ucs-2": "utf
                  "unicodefeff": "utf-16-le", "unicodefffe": "utf-16-be"}  # WHATWG's labels that Python does not know
 
 
+@lru_cache(maxsize=1024)
 def _codec(label: str) -> str:
     """Python's name of a charset label ('windows-1251' -> 'cp1251'), or the label when Python has none."""
     if label.lower() in _UTF16_LABELS:
