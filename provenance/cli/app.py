@@ -61,12 +61,14 @@ def print_table(df: Any, title: str | None = None) -> None:
     """Print a polars DataFrame as a rich table (plain text when not a terminal)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
+    # Text, not str: values are shown as they are ("if(t[r])" is not Rich markup, "[b]" not bold)
+    table = Table(title=Text(title) if title else None, show_lines=False)
     for name in df.columns:
-        table.add_column(str(name), overflow="fold")
+        table.add_column(Text(str(name)), overflow="fold")
     for row in df.iter_rows():
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(_cell(v)) for v in row))
     console = Console()
     if not console.is_terminal:
         console = Console(width=200)

@@ -341,3 +341,10 @@ def test_resource_records_are_documents_only_at_web_addresses(make_warc, tmp_pat
 ])
 def test_warc_dates_are_read_in_the_forms_writers_use(value, expected):
     assert parse_warc_date(value) == expected
+
+
+def test_sql_tables_show_values_as_they_are_not_as_rich_markup(tmp_path):
+    Store(str(tmp_path / "m.duckdb")).close()
+    res = run("sql", "SELECT 'if(t[r]) [b]x[/b]' AS \"[i]code\"", "--db", str(tmp_path / "m.duckdb"))
+    assert res.exit_code == 0
+    assert "if(t[r]) [b]x[/b]" in res.output and "[i]code" in res.output  # was "if(t)" and a bold x
