@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.readers import RawRecord
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
-TEXT_TYPES = {"text/plain"}
+TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
 NOT_DOCUMENTS = {"request", "metadata", "revisit", "continuation", "warcinfo", "unknown"}
 _CRAWL_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}")
 _CHARSET_RE = re.compile(r"[A-Za-z0-9._:-]{1,40}")
+_ROBOTS_TXT = re.compile(r"<?[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+/robots\.txt>?$", re.IGNORECASE)
 
 
 @dataclass
@@ -59,6 +62,8 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         return Skipped(kind)
     if kind == "conversion":
         return Extracted(_decode_text(rec.block, "utf-8"), "text/plain")
+    if _ROBOTS_TXT.match(rec.headers.get("warc-target-uri", "")):  # crawler directives, not a page (Common Crawl keeps them apart)
+        return Skipped("robots-txt")
     if kind == "resource":
         # Crawler artifacts are resources too: wget's log (metadata://), browsertrix's extracted text
         # of a page it also stored as a response (urn:text:...). Only web addresses are documents.
@@ -84,25 +89,85 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
 
 
 def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None) -> Extracted | Skipped:
-    if (ctype in HTML_TYPES or ctype in TEXT_TYPES) and looks_binary(body, charset):  # an image or archive labelled as text
+    kind = _kind(body, ctype)
+    if kind is None:
+        return Skipped("non-text")
+    if looks_binary(body, charset):  # an image or archive labelled as text
         return Skipped("binary-body")
-    if ctype in HTML_TYPES or (not ctype and _looks_html(body)):
+    if _is_json(body):  # an API's answer, not prose (under text/html or text/plain)
+        return Skipped("json-body")
+    if kind == "html":
         encoding = charset or detect_encoding(body, from_html_meta=True)
-        html = _decode_text(body, encoding, html=True)
-        return Extracted(extract_plain_text(html, main_content=True), "text/html", problem)
-    if ctype in TEXT_TYPES:
-        return Extracted(_decode_text(body, charset or detect_encoding(body)), "text/plain", problem)
-    return Skipped("non-text")
+        return Extracted(main_text(_decode_text(body, encoding, html=True)), "text/html", problem)
+    return Extracted(_decode_text(body, charset or detect_encoding(body)), "text/plain", problem)
+
+
+XML_TYPES = {"text/xml", "application/xml"}
+SNIFF_BYTES = 512  # of a body's start, to tell what it is (as browsers sniff)
+MARKUP_SNIFF_BYTES = 4096
+
+
+def _kind(body: bytes, ctype: str) -> str | None:
+    """How to read a body: "html", "text", or None (not text) from its Content-Type and, where that is
+    missing or wrong in a common way, its first bytes."""
+    if ctype in HTML_TYPES:  # plain text served as text/html: no tag at all, so its line breaks are kept
+        return "html" if _TAG.search(body, 0, MARKUP_SNIFF_BYTES) else "text"
+    if ctype in TEXT_TYPES:  # a whole HTML page served as text/plain: its text, not its markup
+        return "html" if _HTML_DOCUMENT.match(body, 0, SNIFF_BYTES) else "text"
+    if ctype in XML_TYPES:  # XHTML served as XML; feeds and sitemaps are not prose
+        return "html" if _is_xhtml(body) else None
+    if not ctype:
+        return "html" if _looks_html(body) else None
+    return None
 
 
 # What the WHATWG MIME sniffing standard takes for HTML at the start of a body (after a BOM and
-# white space): these tags followed by a space or ">", a comment; and XML (XHTML, feeds: extraction reads them)
+# white space): these tags followed by a space or ">", or a comment; XML only when it is XHTML
 _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*(?:<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|"
-                         rb"body|br|p)[\t\n\x0c\r >]|<!--|<\?xml)", re.IGNORECASE)
+                         rb"body|br|p)[\t\n\x0c\r >]|<!--)", re.IGNORECASE)
+_HTML_DOCUMENT = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<(?:!doctype html|html)[\t\n\x0c\r >]", re.IGNORECASE)
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<\?xml", re.IGNORECASE)
+_XHTML_ROOT = re.compile(rb"<(?:!doctype html|html)[\t\n\x0c\r >]", re.IGNORECASE)
+_TAG = re.compile(rb"<[A-Za-z!/?]")
+_JSON_START = re.compile(rb"[\t\n\r ]*[\[{]")
 
 
 def _looks_html(body: bytes) -> bool:
-    return _HTML_START.match(body[:512]) is not None
+    return _HTML_START.match(body, 0, SNIFF_BYTES) is not None or _is_xhtml(body)
+
+
+def _is_xhtml(body: bytes) -> bool:
+    return _XML_START.match(body, 0, SNIFF_BYTES) is not None and _XHTML_ROOT.search(body, 0, SNIFF_BYTES) is not None
+
+
+def _is_json(body: bytes) -> bool:
+    if _JSON_START.match(body) is None:
+        return False
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return False
+    return True
+
+
+MIN_MAIN_CHARS = 50  # main text shorter than this may be a heuristic's miss: look again
+MIN_PAGE_CHARS = 200  # ... when the page as a whole has at least this much text
+
+
+def main_text(html: str) -> str:
+    """The page's main text (resiliparse's main-content heuristics), or, when those leave almost nothing
+    of a page that has text, what they leave with hidden-class wrappers and <noscript> kept, else
+    the page's whole text: a page wrapped whole in a "hidden md:block" (shown on desktops only), a
+    sidebar, a <footer> or a display:none preloader is not an empty page."""
+    tree = HTMLTree.parse(html)
+    text = extract_plain_text(tree, main_content=True)
+    if len(text) >= MIN_MAIN_CHARS:
+        return text
+    whole = extract_plain_text(tree, main_content=False, noscript=True)
+    if len(whole) < MIN_PAGE_CHARS:
+        return text
+    again = extract_plain_text(tree, main_content=True, hidden_elements=True, noscript=True)
+    return again if len(again) >= MIN_MAIN_CHARS else whole
 
 
 # Labels that servers and pages put on UTF-8 text by default or by mistake. Text that is valid UTF-8

@@ -272,3 +272,69 @@ def test_korean_is_recognized_where_charset_detection_says_utf8_and_nothing_else
     from provenance.ingest.extract import _looks_korean
 
     assert _looks_korean(data) is korean
+
+
+PROSE = "The river flows through the old town, past the mill and the church, and on to the sea. " * 4
+
+
+def _page(body: str) -> bytes:
+    return f"<!DOCTYPE html><html><head><title>T</title></head><body>{body}</body></html>".encode()
+
+
+@pytest.mark.parametrize("wrapper", [
+    '<div class="hidden md:block">{}</div>',  # Tailwind: shown on desktops only
+    '<div class="hidden-xs">{}</div>',
+    '<aside><article>{}</article></aside>',
+    '<footer>{}</footer>',
+    '<div style="display:none" id="preloader-revealed">{}</div>',
+    '<div id="root"></div><noscript>{}</noscript>',  # a single-page app's shell
+])
+def test_a_page_whose_text_the_main_content_heuristics_drop_whole_keeps_its_text(wrapper):
+    from provenance.ingest.extract import _from_body
+
+    out = _from_body(_page(wrapper.format(f"<h1>Rivers</h1><p>{PROSE}</p>")), "text/html", "utf-8", None)
+    assert PROSE.strip() in out.text  # was "" (counted empty-text) or the title alone
+
+
+def test_main_content_is_still_only_the_main_content_and_short_pages_stay_short():
+    from provenance.ingest.extract import _from_body
+
+    nav = "<nav><ul>" + "".join(f'<li><a href="/{i}">Section {i}</a></li>' for i in range(20)) + "</ul></nav>"
+    assert "Section" not in _from_body(_page(nav + f"<main><p>{PROSE}</p></main>"), "text/html", "utf-8", None).text
+    shell = _page('<div id="root"></div><noscript>You need to enable JavaScript to run this app.</noscript>')
+    assert _from_body(shell, "text/html", "utf-8", None).text == ""  # nothing more to find: still empty
+
+
+@pytest.mark.parametrize("body, ctype, expected", [
+    (b'<?xml version="1.0"?><rss><channel><title>Bread blog</title><item><link>https://example.org/</link></item></channel></rss>',
+     "", "non-text"),  # a feed without a type was read as HTML: its links and escaped markup glued into "text"
+    (b'<?xml version="1.0"?><urlset><url><loc>https://example.org/a</loc></url></urlset>', "application/xml", "non-text"),
+    (b'<?xml version="1.0"?>\n<!DOCTYPE html><html><body><p>' + PROSE.encode() + b"</p></body></html>", "text/xml", "text/html"),  # XHTML
+    (b"<!DOCTYPE html><html><body><p>" + PROSE.encode() + b"</p><script>var x = 1;</script></body></html>", "text/plain", "text/html"),
+    (b"Line one of a plain file.\nLine two.\n" + PROSE.encode(), "text/html", "text/plain"),  # no tag at all: its line breaks kept
+    (b'{"id": 1, "items": [1, 2, 3], "name": "x"}', "text/html", "json-body"),
+    (b'  [{"id": 1}, {"id": 2}]', "text/plain", "json-body"),
+    (b"{not json, a template: " + PROSE.encode() + b"}", "text/plain", "text/plain"),
+    (b"# Title\n\nSome *markdown* prose. " + PROSE.encode(), "text/markdown", "text/plain"),
+])
+def test_bodies_are_read_as_what_they_are_not_only_as_labelled(body, ctype, expected):
+    from provenance.ingest.extract import Extracted, _from_body
+
+    out = _from_body(body, ctype, None, None)
+    assert (out.content_type if isinstance(out, Extracted) else out.reason) == expected
+    if expected == "text/html":
+        assert "<" not in out.text and PROSE.split(".")[0] in out.text
+    if ctype == "text/html" and expected == "text/plain":
+        assert out.text.startswith("Line one of a plain file.\nLine two.\n")
+
+
+def test_robots_txt_is_not_a_document():
+    from provenance.ingest.extract import extract
+    from provenance.ingest.readers import RawRecord
+
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nUser-agent: *\nDisallow: /private/\n"
+    rec = RawRecord(0, {"warc-type": "response", "warc-target-uri": "https://example.com/robots.txt",
+                        "content-type": "application/http; msgtype=response"}, block, "warc")
+    assert extract(rec, 1 << 20).reason == "robots-txt"
+    rec.headers["warc-target-uri"] = "https://example.com/docs/robots.txt"  # a page about robots.txt files is a page
+    assert extract(rec, 1 << 20).content_type == "text/plain"

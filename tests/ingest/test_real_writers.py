@@ -141,7 +141,7 @@ def test_wget_warc_gzip_and_plain_give_every_page_in_its_own_words(site, tmp_pat
         records, skips = counts[name]
         assert records["request"] == records["response"] == 12  # 9 pages, robots.txt, "/" twice (as linked)
         assert (records["warcinfo"], records["metadata"], records["resource"]) == (1, 1, 2)  # wget's manifest and log
-        assert (skips["http-status"], skips["non-text"], skips["resource-not-web"]) == (3, 1, 2)  # 404s, 301; the image
+        assert (skips["http-status"], skips["non-text"], skips["resource-not-web"], skips["robots-txt"]) == (2, 1, 2, 1)  # 404, 301; the image
 
 
 def test_wget_split_files_and_dedup_revisits_are_counted_not_stored(site, tmp_path):
