@@ -92,7 +92,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     kind = _kind(body, ctype)
     if kind is None:
         return Skipped("non-text")
-    if looks_binary(body, charset):  # an image or archive labelled as text
+    if looks_binary(body, _codec(charset) if charset else None):  # an image or archive labelled as text
         return Skipped("binary-body")
     if _is_json(body):  # an API's answer, not prose (under text/html or text/plain)
         return Skipped("json-body")
@@ -111,7 +111,8 @@ def _kind(body: bytes, ctype: str) -> str | None:
     """How to read a body: "html", "text", or None (not text) from its Content-Type and, where that is
     missing or wrong in a common way, its first bytes."""
     if ctype in HTML_TYPES:  # plain text served as text/html: no tag at all, so its line breaks are kept
-        return "html" if _TAG.search(body, 0, MARKUP_SNIFF_BYTES) else "text"
+        wide = b"\x00" in body[:SNIFF_BYTES]  # UTF-16 or UTF-32: byte patterns cannot tell; as labelled
+        return "html" if wide or _TAG.search(body, 0, MARKUP_SNIFF_BYTES) else "text"
     if ctype in TEXT_TYPES:  # a whole HTML page served as text/plain: its text, not its markup
         return "html" if _HTML_DOCUMENT.match(body, 0, SNIFF_BYTES) else "text"
     if ctype in XML_TYPES:  # XHTML served as XML; feeds and sitemaps are not prose
@@ -183,6 +184,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
     label = (encoding or "").lower()
+    if label not in _UTF8_LABELS and (_codec(label) == "utf-8" or label in _UTF16_LABELS):  # utf_8, u8; "unicode"
+        label = encoding = _codec(label)
     if html and _codec(label).startswith(("utf-16", "utf-32")) and b"\x00" not in data[:UTF16_SNIFF_BYTES]:
         # HTML in UTF-16 has NUL bytes all through its markup; 8-bit HTML under a UTF-16 label (<meta
         # charset="utf-16">, "unicode" from MS Office) is read as UTF-8, as the HTML standard says
@@ -199,8 +202,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
             return text
         if label in _UTF8_LABELS:  # labelled UTF-8 but not: what the bytes (and a page's meta tag) say, not mojibake
             detected = detect_encoding(data, from_html_meta=html)
-            if html and _codec(detected) == "utf-8":  # the meta tag repeats the wrong label: the bytes alone
-                detected = detect_encoding(data)
+            if html and _codec(detected).startswith(("utf-8", "utf-16", "utf-32")):  # the meta tag repeats the wrong
+                detected = detect_encoding(data)  # label (or says UTF-16, which 8-bit HTML is not): the bytes alone
             encoding = _not_utf8(detected, data)
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
@@ -232,7 +235,7 @@ _AS_BROWSERS_READ = {
     **dict.fromkeys(["big5", "cn-big5", "csbig5", "x-x-big5"], "big5hkscs"),
     # Python's names of the other single-byte charsets of the web (what codecs.lookup gives for any of
     # their labels: windows-1251, iso-8859-2, ...): bytes they leave undefined are replaced, one each
-    **{name: name for name in ("cp1250", "cp1251", "cp1253", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u",
+    **{name: name for name in ("cp1252", "cp1254", "cp1250", "cp1251", "cp1253", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u",
                                "gb18030", "big5hkscs", "cp932", "cp949", "cp874", "mac-cyrillic", "cp866",
                                *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)))},
     **dict.fromkeys(["euc-jp", "euc_jp", "x-euc-jp", "cseucpkdfmtjapanese"], "euc_jp"),  # NEC's row 13 too (_EUC_JP_ERRORS)
@@ -241,18 +244,25 @@ _EUC_JP_ERRORS = "provenance-euc-jp"
 
 
 def _euc_jp_errors(exc: UnicodeError) -> tuple[str, int]:
-    """Decode error handler for EUC-JP: a pair Python's euc_jp leaves undefined is read as JIS X 0213 (NEC's
-    row 13 of circled numbers and ㈱ sits there, as browsers read it), else one U+FFFD for the pair: the
-    decoder stays aligned on the page's double-byte characters (plain "replace" lost step after each)."""
+    """Decode error handler for EUC-JP, as browsers read it (WHATWG): a pair Python's euc_jp leaves
+    undefined is looked up in the same JIS X 0208 index as Shift_JIS (NEC's row 13: ①, ㈱, ≒; the
+    NEC-selected IBM kanji of rows 89-92: 髙), here through cp932 at the same index; what is not
+    there is one U+FFFD per pair or 0x8F triple, so the decoder stays aligned on the page's
+    characters (plain "replace" lost step after each)."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    pair = exc.object[exc.start : exc.start + 2]
-    if len(pair) == 2 and pair[0] >= 0xA1 and pair[1] >= 0xA1:
+    data, at = exc.object, exc.start
+    if data[at] == 0x8F and len(data) >= at + 3 and data[at + 1] >= 0xA1 and data[at + 2] >= 0xA1:  # JIS X 0212
+        return "\ufffd", at + 3
+    if len(data) >= at + 2 and 0xA1 <= data[at] <= 0xFE and 0xA1 <= data[at + 1] <= 0xFE:
+        pointer = (data[at] - 0xA1) * 94 + data[at + 1] - 0xA1
+        lead, trail = divmod(pointer, 188)
+        sjis = bytes((lead + (0x81 if lead < 0x1F else 0xC1), trail + (0x40 if trail < 0x3F else 0x41)))
         try:
-            return pair.decode("euc_jis_2004"), exc.start + 2
+            return sjis.decode("cp932"), at + 2
         except UnicodeDecodeError:
-            return "\ufffd", exc.start + 2
-    return "\ufffd", exc.start + 1
+            return "\ufffd", at + 2
+    return "\ufffd", at + 1
 
 
 codecs.register_error(_EUC_JP_ERRORS, _euc_jp_errors)

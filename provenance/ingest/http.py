@@ -70,7 +70,7 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
     """Split an HTTP response into status, headers and a decoded body (bounded by max_body_bytes)."""
     fast = archive(native)
     at = 0
-    for _ in range(MAX_INTERIM):
+    for i in range(MAX_INTERIM):
         head = fast.http_head(block[at:] if at else block) if fast is not None else None  # None: not plain ASCII, or no end
         if head is None:
             head = _head(block[at:] if at else block)
@@ -78,6 +78,8 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
             return HttpPayload(None, {}, b"", "no end of HTTP headers")
         status, headers, body_at = head
         if status is None or not 100 <= status < 200 or block[at + body_at : at + body_at + 5].upper() != b"HTTP/":
+            break
+        if i == MAX_INTERIM - 1:  # too many: the last one read stands, with what follows it as its body
             break
         at += body_at  # an interim response ("100 Continue") recorded before the real one
     body_at += at
@@ -310,8 +312,9 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little-, big-endian
 def looks_binary(body: bytes, charset: str | None = None, native: bool | None = None) -> bool:
     """Whether a payload is not text: over 2% control bytes (not tab, newlines, form feed) in its first 4 KB.
 
-    UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text; ISO-2022
-    text (an ESC $ designation) is full of ESC bytes and is text.
+    UTF-16 and UTF-32 text (a BOM or the charset says so) is full of NUL bytes and is text; ISO-2022-JP
+    text (an ESC $ designation) is full of ESC bytes and is text (ISO-2022-KR/CN's shift bytes are not
+    exempted: browsers do not read those charsets either).
     """
     if body.startswith(UTF16_BOMS) or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
         return False
@@ -322,6 +325,6 @@ def looks_binary(body: bytes, charset: str | None = None, native: bool | None = 
     else:
         head = body[:BINARY_SNIFF_BYTES]
         controls = n - len(head.translate(None, _CONTROL_BYTES))
-    if controls > n // 50 and b"\x1b$" in body[:n]:  # ISO-2022 text (JP, KR, CN): escapes switch its character sets
+    if controls > n // 50 and b"\x1b$" in body[:n]:  # ISO-2022-JP text: escapes switch its character sets
         controls -= body.count(b"\x1b", 0, n)
     return controls > n // 50

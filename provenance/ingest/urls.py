@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import idna
 import xxhash
 
 _PSL = None
@@ -22,16 +23,29 @@ def split_host(url: str) -> str | None:
     if m is not None:
         return m.group(1).lower()
     try:
-        return ascii_host(urlsplit(url.replace("\\", "/")).hostname)  # a backslash ends the host, as browsers read it
+        return ascii_host(urlsplit(_slashes(url)).hostname)
     except ValueError:
         return None
 
 
+def _slashes(url: str) -> str:
+    """Backslashes before the query or fragment as slashes, as browsers read http(s) URLs (one ends the host)."""
+    if "\\" not in url:
+        return url
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return url[:cut].replace("\\", "/") + url[cut:]
+
+
 def ascii_host(host: str | None) -> str | None:
-    """The host's ASCII form (IDNA: 'bücher.de' -> 'xn--bcher-kva.de', as crawlers and browsers send it),
-    so a site spelled both ways is one host; a host IDNA refuses stays as it is."""
+    """The host's ASCII form as browsers make it (UTS 46, non-transitional: 'bücher.de' -> 'xn--bcher-kva.de',
+    'faß.de' -> 'xn--fa-hia.de'), so a site spelled both ways is one host; else Python's IDNA 2003
+    (it takes emoji hosts); a host both refuse stays as it is."""
     if not host or host.isascii():
         return host
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        pass
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -60,7 +74,7 @@ def registered_domain(host: str | None) -> str | None:
 def normalize_url(url: str) -> str:
     """Return the URL's identity across crawls: no scheme, no 'www.', no default port or fragment."""
     try:
-        parts = urlsplit(url.strip().replace("\\", "/"))
+        parts = urlsplit(_slashes(url.strip()))
         host = (ascii_host(parts.hostname) or "").removeprefix("www.")
         port = parts.port
     except ValueError:

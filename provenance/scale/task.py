@@ -95,25 +95,27 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
             sha = sha256_file(task.path)
         except OSError:
             pass  # process_file reports it
-        if sha and (prior := _prior(out, sha, task.config)):
-            return _skipped(task, sha, prior)
+        if sha and (known := _known(task, sha, out)):
+            return known
     res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch,
                                skip_offsets=task.skip_offsets, listed_as=task.listed_as))
-    if res.status == "done" and is_remote(task.path) and res.sha256 and (prior := _prior(out, res.sha256, task.config)):
-        return _skipped(task, res.sha256, prior)
+    if res.status == "done" and is_remote(task.path) and res.sha256 and (known := _known(task, res.sha256, out)):
+        return known
     return res
 
 
-def _prior(out: ShardDir, sha: str, config: IngestConfig) -> dict[str, Any] | None:
-    return None if config.force else out.read_json(f"{LEDGER}/{sha}.json")
-
-
-def _skipped(task: ShardTask, sha: str, prior: dict[str, Any]) -> "FileResult | _Published":
-    """The file is skipped, unless the ledger entry is this very task's, from this run: a task rerun
-    after its result was lost (a pool broken by another worker's death; Ray retrying a task whose
-    worker died after publishing) reports what it published, not "same content as" itself."""
+def _known(task: ShardTask, sha: str, out: ShardDir) -> "FileResult | _Published | None":
+    """What the ledger entry of this content (if any) means for the task: its own publication in this run
+    (a rerun after its result was lost: a pool broken by another worker's death, Ray retrying a task
+    whose worker died after publishing; even under --force), else a skip as the same content as the
+    entry's file (unless --force), else nothing."""
+    prior = out.read_json(f"{LEDGER}/{sha}.json")
+    if prior is None:
+        return None
     if prior.get("path") == task.path and prior.get("run_id") == task.run_id and prior.get("source_id") == task.source_id:
         return _Published(_result_of(prior))
+    if task.config.force:
+        return None
     return FileResult(task.path, 0, status="skipped", sha256=sha, note=f"same content as {prior.get('path')}")
 
 

@@ -88,6 +88,10 @@ CURLY = "It\u2019s what it\u2019s like \u2014 isn\u2019t it? " * 10
     (b"\x98 " + "Łódź, Kraków i Wrocław".encode("cp1250"), "windows-1250", "\ufffd Łódź, Kraków i Wrocław"),  # was cp1252 ("£ódŸ"), whole
     ("Καλημέρα κόσμε".encode("iso-8859-7") + b"\xff", "iso-8859-7", "Καλημέρα κόσμε\ufffd"),
     ("株式会社（㈱）の第①回 会議は東京で開かれました".encode("euc_jis_2004"), "euc-jp", "株式会社（㈱）の第①回 会議は東京で開かれました"),  # NEC row 13
+    (b"\xfc\xe2\xb6\xb6\xad\xf0", "euc-jp", "髙橋≒"),  # NEC-selected IBM kanji (rows 89-92), row 13's ≒: as browsers read them
+    ("日本".encode("euc_jp") + b"\x8f\xa1\xa1" + "語".encode("euc_jp"), "euc-jp", "日本\ufffd語"),  # an undefined JIS X 0212 triple: one
+    (b"a\x81b caf\xe9", "cp1252", "a\ufffdb caf\u00e9"),  # Python's codec names reach the table: an undefined byte is U+FFFD
+    ("café".encode(), "utf_8", "café"), ("café".encode(), "u8", "café"),
 ])
 def test_text_whose_label_or_bytes_are_off_is_read_as_what_it_is_not_mojibake(data, label, expected):
     # was: anything not valid UTF-8 under a UTF-8 label became Windows-1252 mojibake, whole ("ÃœnÃ¯", "Ïðèâåò")
@@ -103,6 +107,10 @@ RUSSIAN_PAGE = f'<html><head><meta charset="utf-8"></head><body><p>{RUSSIAN}</p>
        f'<html><head><meta charset="utf-16"></head><body>café{pad}</body></html>')  # 8-bit HTML under a UTF-16 label: UTF-8, as the
       for pad in ("", "!") for label in ("utf-16", "utf-16le", "unicode")),  # HTML standard reads it (odd lengths came out by chance)
     ('<html><body>café</body></html>'.encode("utf-16-le"), "utf-16le", '<html><body>café</body></html>'),  # real UTF-16 stays
+    ('<html><body>café</body></html>'.encode("utf-16-le"), "unicode", '<html><body>café</body></html>'),  # WHATWG's label for it
+    *((f'<html><head><meta charset="utf-16"></head><body><p>{"Café crème brûlée. " * 20}{pad}</p></body></html>'.encode("cp1252"), label,
+       f'<html><head><meta charset="utf-16"></head><body><p>{"Café crème brûlée. " * 20}{pad}</p></body></html>')
+      for pad in ("", "!") for label in ("utf-8", "utf-16")),  # not UTF-8 either: the bytes decide, not the meta tag's UTF-16
 ])
 def test_html_whose_labels_are_wrong_is_read_as_what_it_is(data, label, expected):
     assert _decode_text(data, label, html=True) == expected
@@ -115,6 +123,13 @@ def test_html_without_a_content_type_is_recognized_as_browsers_sniff_it():
         assert _looks_html(start + b"<p>text</p>"), start
     for start in (b"Plain text <p>", b"<pre>x</pre>", b"<bodyguard>", b"{\"json\": 1}", b"<svg></svg>"):
         assert not _looks_html(start), start
+
+
+def test_utf16_html_under_a_whatwg_only_label_is_text():
+    from provenance.ingest.extract import _from_body
+
+    out = _from_body("<html><body><p>Grüße aus Köln</p></body></html>".encode("utf-16-le"), "text/html", "unicode", None)
+    assert (out.text, out.content_type) == ("Grüße aus Köln", "text/html")  # was skipped as binary-body
 
 
 def test_iso_2022_text_is_not_taken_for_binary():
@@ -150,6 +165,9 @@ def test_interim_responses_recorded_before_the_final_one_are_read_past(native):
     res = parse_response(block, 1 << 20, native=native)
     assert (res.status, res.content_type, res.body) == (200, "text/html", b"<p>x</p>")
     assert parse_response(b"HTTP/1.1 100 Continue\r\n\r\n", 1 << 20, native=native).status == 100  # nothing after it: as it is
+    final = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+    many = parse_response(b"HTTP/1.1 100 Continue\r\n\r\n" * 8 + final, 1 << 20, native=native)  # past the bound: the last read stands,
+    assert (many.status, many.body) == (100, final)  # its body the rest (was a body cut into the final head)
 
 
 def test_a_status_code_of_non_ascii_digits_is_no_status():

@@ -56,4 +56,11 @@ def test_a_host_spelled_in_unicode_or_punycode_is_one_host_one_domain_and_one_sa
 
 
 def test_a_backslash_ends_the_host_as_browsers_read_it():
+    from provenance.ingest.urls import normalize_url
+
     assert split_host("https://example.com\\path\\to") == "example.com"
+    assert normalize_url("https://example.com\\a?q=1\\2") == "example.com/a?q=1\\2"  # in the query it is a character
+
+
+def test_hosts_take_the_ascii_form_browsers_give_them():
+    assert [split_host(u) for u in ("http://faß.de/", "http://ς.gr/", "https://☃.net/")] == ["xn--fa-hia.de", "xn--3xa.gr", "xn--n3h.net"]

@@ -172,19 +172,20 @@ def test_a_record_that_kills_its_worker_is_found_and_skipped_in_shards_too(make_
     assert not list((out / "_errors").glob("*.json"))
 
 
-def test_a_task_rerun_after_its_result_was_lost_reports_what_it_published(make_warc, tmp_path):
+@pytest.mark.parametrize("force", [False, True])
+def test_a_task_rerun_after_its_result_was_lost_reports_what_it_published(make_warc, tmp_path, force):
     # A pool broken by another worker's death (or Ray retrying a task whose worker died after
     # publishing) reruns a task that had already published its file in this run.
     from provenance.scale.task import ShardTask, shard_file
 
     path = str(make_warc("once.warc.gz", [warcinfo(), *(response_record(i) for i in range(12))]))
     out = tmp_path / "shards"
-    task = ShardTask(path, 7, str(out), IngestConfig(workers=1), run_id=1)
+    task = ShardTask(path, 7, str(out), IngestConfig(workers=1, force=force), run_id=1)
     first = shard_file(task)
     parts = sorted(p.relative_to(out) for p in out.rglob("*.parquet"))
 
     again = shard_file(task)
-    later_run = shard_file(ShardTask(path, 7, str(out), IngestConfig(workers=1), run_id=2))
+    later_run = shard_file(ShardTask(path, 7, str(out), IngestConfig(workers=1), run_id=2))  # without --force
 
     assert (first.status, first.n_docs) == ("done", 12)
     assert (again.status, again.n_docs, again.crawl, again.parts) == ("done", 12, first.crawl, first.parts)
