@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
+from urllib.parse import urlsplit
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
@@ -19,7 +21,6 @@ TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
 NOT_DOCUMENTS = {"request", "metadata", "revisit", "continuation", "warcinfo", "unknown"}
 _CRAWL_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}")
 _CHARSET_RE = re.compile(r"[A-Za-z0-9._:-]{1,40}")
-_ROBOTS_TXT = re.compile(r"<?[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+/robots\.txt>?$", re.IGNORECASE)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         return Skipped(kind)
     if kind == "conversion":
         return Extracted(_decode_text(rec.block, "utf-8"), "text/plain")
-    if _ROBOTS_TXT.match(rec.headers.get("warc-target-uri", "")):  # crawler directives, not a page (Common Crawl keeps them apart)
+    if _is_robots_txt(rec.headers.get("warc-target-uri", "")):  # crawler directives, not a page (Common Crawl keeps them apart)
         return Skipped("robots-txt")
     if kind == "resource":
         # Crawler artifacts are resources too: wget's log (metadata://), browsertrix's extracted text
@@ -88,6 +89,16 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
     return _from_body(http.body, http.content_type, http.charset, http.problem)
 
 
+def _is_robots_txt(url: str) -> bool:
+    """Whether a URL is a site's robots.txt (RFC 9309: the path /robots.txt, case-sensitive; any query)."""
+    if "/robots.txt" not in url:
+        return False
+    try:
+        return urlsplit(url.strip("<> ")).path == "/robots.txt"
+    except ValueError:
+        return False
+
+
 def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None) -> Extracted | Skipped:
     kind = _kind(body, ctype)
     if kind is None:
@@ -99,12 +110,15 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     if kind == "html":
         encoding = charset or detect_encoding(body, from_html_meta=True)
         return Extracted(main_text(_decode_text(body, encoding, html=True)), "text/html", problem)
-    return Extracted(_decode_text(body, charset or detect_encoding(body)), "text/plain", problem)
+    text = _decode_text(body, charset or detect_encoding(body))
+    if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
+        text = unescape(text)
+    return Extracted(text, "text/plain", problem)
 
 
 XML_TYPES = {"text/xml", "application/xml"}
 SNIFF_BYTES = 512  # of a body's start, to tell what it is (as browsers sniff)
-MARKUP_SNIFF_BYTES = 4096
+JSON_SNIFF_BYTES = 65536  # parsed to tell JSON from text (a whole API answer need not be built to know)
 
 
 def _kind(body: bytes, ctype: str) -> str | None:
@@ -112,9 +126,9 @@ def _kind(body: bytes, ctype: str) -> str | None:
     missing or wrong in a common way, its first bytes."""
     if ctype in HTML_TYPES:  # plain text served as text/html: no tag at all, so its line breaks are kept
         wide = b"\x00" in body[:SNIFF_BYTES]  # UTF-16 or UTF-32: byte patterns cannot tell; as labelled
-        return "html" if wide or _TAG.search(body, 0, MARKUP_SNIFF_BYTES) else "text"
-    if ctype in TEXT_TYPES:  # a whole HTML page served as text/plain: its text, not its markup
-        return "html" if _HTML_DOCUMENT.match(body, 0, SNIFF_BYTES) else "text"
+        return "html" if wide or _TAG.search(body) else "text"  # the search ends at the first tag
+    if ctype in TEXT_TYPES:  # as browsers show it: even HTML source served as text/plain is text
+        return "text"
     if ctype in XML_TYPES:  # XHTML served as XML; feeds and sitemaps are not prose
         return "html" if _is_xhtml(body) else None
     if not ctype:
@@ -126,11 +140,10 @@ def _kind(body: bytes, ctype: str) -> str | None:
 # white space): these tags followed by a space or ">", or a comment; XML only when it is XHTML
 _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*(?:<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|"
                          rb"body|br|p)[\t\n\x0c\r >]|<!--)", re.IGNORECASE)
-_HTML_DOCUMENT = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<(?:!doctype html|html)[\t\n\x0c\r >]", re.IGNORECASE)
 _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<\?xml", re.IGNORECASE)
 _XHTML_ROOT = re.compile(rb"<(?:!doctype html|html)[\t\n\x0c\r >]", re.IGNORECASE)
 _TAG = re.compile(rb"<[A-Za-z!/?]")
-_JSON_START = re.compile(rb"[\t\n\r ]*[\[{]")
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\r ]*[\[{]")
 
 
 def _looks_html(body: bytes) -> bool:
@@ -142,33 +155,39 @@ def _is_xhtml(body: bytes) -> bool:
 
 
 def _is_json(body: bytes) -> bool:
-    if _JSON_START.match(body) is None:
+    """Whether a body is JSON: its first JSON_SNIFF_BYTES parse, or fail only where they (or the body, cut
+    by the crawler) end. "[Verse 1]", "[INFO] ...", "{{ template }}" fail early: text."""
+    start = _JSON_START.match(body)
+    if start is None:
         return False
+    head = body[start.end() - 1 : start.end() - 1 + JSON_SNIFF_BYTES].decode("utf-8", "replace")
     try:
-        json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        json.loads(head)
+    except json.JSONDecodeError as exc:
+        return exc.pos >= len(head.rstrip()) or exc.msg.startswith("Unterminated string")
+    except (ValueError, RecursionError):
         return False
     return True
 
 
-MIN_MAIN_CHARS = 50  # main text shorter than this may be a heuristic's miss: look again
-MIN_PAGE_CHARS = 200  # ... when the page as a whole has at least this much text
+MIN_PAGE_CHARS = 200  # of text in a page whose main text came out empty, to look again
+NAVIGATION = ["nav", "header", "[role=navigation]", "[role=menu]", "[role=menubar]"]
 
 
 def main_text(html: str) -> str:
-    """The page's main text (resiliparse's main-content heuristics), or, when those leave almost nothing
-    of a page that has text, what they leave with hidden-class wrappers and <noscript> kept, else
-    the page's whole text: a page wrapped whole in a "hidden md:block" (shown on desktops only), a
-    sidebar, a <footer> or a display:none preloader is not an empty page."""
+    """The page's main text (resiliparse's main-content heuristics). When those leave nothing of a page
+    that has text: what they leave with hidden-class wrappers and <noscript> kept, else the page's text
+    without its navigation. A page wrapped whole in a "hidden md:block" (shown on desktops only), a
+    sidebar, a <footer> or a display:none preloader is not an empty page; a short answer is kept as it is."""
     tree = HTMLTree.parse(html)
     text = extract_plain_text(tree, main_content=True)
-    if len(text) >= MIN_MAIN_CHARS:
+    if text.strip():
         return text
-    whole = extract_plain_text(tree, main_content=False, noscript=True)
+    whole = extract_plain_text(tree, main_content=False, noscript=True, skip_elements=NAVIGATION)
     if len(whole) < MIN_PAGE_CHARS:
         return text
     again = extract_plain_text(tree, main_content=True, hidden_elements=True, noscript=True)
-    return again if len(again) >= MIN_MAIN_CHARS else whole
+    return again if again.strip() else whole
 
 
 # Labels that servers and pages put on UTF-8 text by default or by mistake. Text that is valid UTF-8

@@ -328,11 +328,18 @@ def test_main_content_is_still_only_the_main_content_and_short_pages_stay_short(
      "", "non-text"),  # a feed without a type was read as HTML: its links and escaped markup glued into "text"
     (b'<?xml version="1.0"?><urlset><url><loc>https://example.org/a</loc></url></urlset>', "application/xml", "non-text"),
     (b'<?xml version="1.0"?>\n<!DOCTYPE html><html><body><p>' + PROSE.encode() + b"</p></body></html>", "text/xml", "text/html"),  # XHTML
-    (b"<!DOCTYPE html><html><body><p>" + PROSE.encode() + b"</p><script>var x = 1;</script></body></html>", "text/plain", "text/html"),
+    (b"<!DOCTYPE html><html><body><p>" + PROSE.encode() + b"</p><script>var x = 1;</script></body></html>", "text/plain",
+     "text/plain"),  # HTML source served as text is shown as text by browsers (a listing on a code host)
+    (b" " * 5000 + b"<html><body><p>" + PROSE.encode() + b"</p><script>var a = 1;</script></body></html>", "text/html",
+     "text/html"),  # a template's long blank run before its markup: still HTML
     (b"Line one of a plain file.\nLine two.\n" + PROSE.encode(), "text/html", "text/plain"),  # no tag at all: its line breaks kept
     (b'{"id": 1, "items": [1, 2, 3], "name": "x"}', "text/html", "json-body"),
     (b'  [{"id": 1}, {"id": 2}]', "text/plain", "json-body"),
+    (b'\xef\xbb\xbf{"id": 1}', "text/plain", "json-body"),
+    (b'[' + b'{"id": 1, "name": "a long API answer"}, ' * 3000, "text/html", "json-body"),  # cut by the crawler: JSON still
     (b"{not json, a template: " + PROSE.encode() + b"}", "text/plain", "text/plain"),
+    (b"[Verse 1]\n" + PROSE.encode(), "text/plain", "text/plain"),
+    (b"[INFO] 2019-08-17 started\n" + PROSE.encode(), "text/plain", "text/plain"),
     (b"# Title\n\nSome *markdown* prose. " + PROSE.encode(), "text/markdown", "text/plain"),
 ])
 def test_bodies_are_read_as_what_they_are_not_only_as_labelled(body, ctype, expected):
@@ -346,6 +353,30 @@ def test_bodies_are_read_as_what_they_are_not_only_as_labelled(body, ctype, expe
         assert out.text.startswith("Line one of a plain file.\nLine two.\n")
 
 
+def test_text_served_as_html_without_tags_has_its_character_references_decoded():
+    from provenance.ingest.extract import _from_body
+
+    assert _from_body(b"Caf&eacute; &amp; bar. " + PROSE.encode(), "text/html", "utf-8", None).text.startswith("Café & bar. ")
+
+
+def test_a_short_answer_is_its_page_main_text_not_the_menu_around_it():
+    from provenance.ingest.extract import _from_body
+
+    nav = "<nav><ul>" + "".join(f'<li><a href="/{i}">Category number {i}</a></li>' for i in range(60)) + "</ul></nav>"
+    hidden = '<div class="hidden">Thanks for subscribing to our newsletter!</div><noscript>Please enable JavaScript.</noscript>'
+    page = _page(nav + hidden + "<main><h1>Is water wet?</h1><p>Yes, it is.</p></main><footer>(c) 2024 Example</footer>")
+    assert _from_body(page, "text/html", "utf-8", None).text == "Is water wet?\n\nYes, it is."
+
+
+def test_the_whole_text_fallback_leaves_the_navigation_out():
+    from provenance.ingest.extract import main_text
+
+    nav = "<nav>" + "".join(f'<a href="/{i}">Category number {i}</a> ' for i in range(30)) + "</nav>"
+    page = f'<html><body>{nav}<div style="display:none"><div class="hidden"><p>{PROSE}</p></div></div></body></html>'
+    text = main_text(page)
+    assert PROSE.strip() in text and "Category" not in text
+
+
 def test_robots_txt_is_not_a_document():
     from provenance.ingest.extract import extract
     from provenance.ingest.readers import RawRecord
@@ -354,5 +385,8 @@ def test_robots_txt_is_not_a_document():
     rec = RawRecord(0, {"warc-type": "response", "warc-target-uri": "https://example.com/robots.txt",
                         "content-type": "application/http; msgtype=response"}, block, "warc")
     assert extract(rec, 1 << 20).reason == "robots-txt"
-    rec.headers["warc-target-uri"] = "https://example.com/docs/robots.txt"  # a page about robots.txt files is a page
-    assert extract(rec, 1 << 20).content_type == "text/plain"
+    rec.headers["warc-target-uri"] = "<https://example.com/robots.txt?v=2>"  # wget's brackets, a query
+    assert extract(rec, 1 << 20).reason == "robots-txt"
+    for page in ("https://example.com/docs/robots.txt", "https://example.com/ROBOTS.TXT"):  # a page about them; paths are case-sensitive
+        rec.headers["warc-target-uri"] = page
+        assert extract(rec, 1 << 20).content_type == "text/plain"
