@@ -19,6 +19,7 @@ class IngestConfig:
     langs: tuple[str, ...] = ()  # keep only these languages (empty: all)
     tokenizer: str | None = None  # path of a local Hugging Face tokenizer, counted beside the word tokenizer
     keep_text: bool = True
+    prose_lists: bool = False  # keep <ul> lists of prose near the top of a page in main text (ingest/prose_lists.py)
     force: bool = False
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     batch_docs: int = 1000  # documents per feature batch: bounds worker memory

@@ -327,11 +327,64 @@ static PyObject *control_bytes(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(count);
 }
 
+/* prose_lists(html: bytes) -> [(start, end)]: the <ul> lists to wrap in three <div>s (prose_lists.py) */
+#define MAX_LIST_DEPTH 64
+
+static inline int tag_name_ends(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '>'; }
+
+static inline int lower_is(unsigned char c, char want) { return (c | 0x20) == want; }
+
+static Py_ssize_t count_tags(const unsigned char *s, Py_ssize_t from, Py_ssize_t to, char a, char b) {
+    Py_ssize_t count = 0;
+    const unsigned char *p = s + from, *e = s + to;
+    while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
+        if (b) {
+            if (e - p >= 4 && lower_is(p[1], a) && lower_is(p[2], b) && (tag_name_ends(p[3]) || p[3] == '/')) count++;
+        } else if (e - p >= 3 && lower_is(p[1], a) && tag_name_ends(p[2])) {
+            count++;
+        }
+        p++;
+    }
+    return count;
+}
+
+static PyObject *prose_lists(PyObject *self, PyObject *args) {
+    Py_buffer b;
+    if (!PyArg_ParseTuple(args, "y*", &b)) return NULL;
+    const unsigned char *s = b.buf, *e = s + b.len, *p = s;
+    Py_ssize_t starts[MAX_LIST_DEPTH];
+    int depth = 0;
+    PyObject *spans = PyList_New(0);
+    while (spans && p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
+        Py_ssize_t at = p - s;
+        if (e - p >= 4 && lower_is(p[1], 'u') && lower_is(p[2], 'l') && (tag_name_ends(p[3]) || p[3] == '/')) {
+            if (depth == MAX_LIST_DEPTH) { Py_SETREF(spans, PyList_New(0)); break; } /* absurd nesting: left as it is */
+            starts[depth++] = at;
+        } else if (depth && e - p >= 5 && p[1] == '/' && lower_is(p[2], 'u') && lower_is(p[3], 'l') && tag_name_ends(p[4])) {
+            Py_ssize_t start = starts[--depth];
+            const unsigned char *close = memchr(p, '>', (size_t)(e - p));
+            if (!close) break;
+            Py_ssize_t items = count_tags(s, start, at, 'l', 'i'), links = count_tags(s, start, at, 'a', 0);
+            if (items && 2 * links < items) {
+                Py_ssize_t keep = PyList_GET_SIZE(spans); /* spans inside this one: it covers them */
+                while (keep > 0 && PyLong_AsSsize_t(PyTuple_GET_ITEM(PyList_GET_ITEM(spans, keep - 1), 0)) >= start) keep--;
+                PyObject *span = Py_BuildValue("(nn)", start, (Py_ssize_t)(close + 1 - s));
+                if (!span || PyList_SetSlice(spans, keep, PyList_GET_SIZE(spans), NULL) < 0 || PyList_Append(spans, span) < 0) Py_CLEAR(spans);
+                Py_XDECREF(span);
+            }
+        }
+        p++;
+    }
+    PyBuffer_Release(&b);
+    return spans;
+}
+
 static PyMethodDef methods[] = {
     {"inflate_members", inflate_members, METH_VARARGS, "Inflate the whole gzip members in data[at:]: (out, [(out_at, in_at)], used)."},
     {"warc_records", warc_records, METH_VARARGS, "The whole, plain WARC records in buf[pos:]: ([(start, headers, block)], pos)."},
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
+    {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,6 +25,7 @@ def ingest(
     lang: Annotated[Optional[list[str]], typer.Option(help="Keep only documents detected in this language (repeatable), e.g. --lang en.")] = None,
     tokenizer: Annotated[Optional[str], typer.Option(help="Local Hugging Face tokenizer folder: its token counts are stored beside the word tokenizer's.")] = None,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Keep document text in the texts table.")] = True,
+    prose_lists: Annotated[bool, typer.Option("--prose-lists/--no-prose-lists", help="Keep bulleted lists of prose near the top of a page in its main text (resiliparse drops every <ul> fewer than 3 elements below <body> as navigation).")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in the ledger, replacing their rows.")] = False,
     max_record_bytes: Annotated[int, typer.Option(help="Skip (and report) records larger than this.")] = DEFAULT_MAX_RECORD_BYTES,
     file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
@@ -42,7 +43,7 @@ def ingest(
         fail("--executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'", 2)
     with handled():
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
-                              langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, force=force,
+                              langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,
                               max_record_bytes=max_record_bytes, file_timeout=file_timeout, paths_prefix=paths_prefix,
                               block_docs=block_docs)
         with _progress(json_out) as on_file:

@@ -14,6 +14,7 @@ from resiliparse.parse.html import HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
+from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+html"}
@@ -56,8 +57,8 @@ def crawl_from_name(path: str) -> str | None:
     return m.group(0) if m else None
 
 
-def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
-    """Turn a record into main text, or say why it is not a document."""
+def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extracted | Skipped:
+    """Turn a record into main text, or say why it is not a document (prose_lists: see prose_lists.py)."""
     kind = rec.type
     if kind in NOT_DOCUMENTS:
         return Skipped(kind)
@@ -71,7 +72,7 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         if not rec.headers.get("warc-target-uri", "").strip("<> ").lower().startswith(("http://", "https://")):
             return Skipped("resource-not-web")
         ctype, charset = media_type(rec.headers.get("content-type", ""))
-        return _from_body(rec.block, ctype, charset, None)
+        return _from_body(rec.block, ctype, charset, None, prose_lists)
     if kind != "response":
         return Skipped(f"type:{kind}")
     record_ctype = rec.headers.get("content-type", "application/http").lower()
@@ -86,7 +87,7 @@ def extract(rec: RawRecord, max_bytes: int) -> Extracted | Skipped:
         return Skipped("http-status")
     if http.problem and looks_binary(http.body, http.charset):  # still compressed (unknown or broken Content-Encoding): not text
         return Skipped("undecodable-body")
-    return _from_body(http.body, http.content_type, http.charset, http.problem)
+    return _from_body(http.body, http.content_type, http.charset, http.problem, prose_lists)
 
 
 def _is_robots_txt(url: str) -> bool:
@@ -99,7 +100,7 @@ def _is_robots_txt(url: str) -> bool:
         return False
 
 
-def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None) -> Extracted | Skipped:
+def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None, prose_lists: bool = False) -> Extracted | Skipped:
     kind = _kind(body, ctype)
     if kind is None:
         return Skipped("non-text")
@@ -108,6 +109,8 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     if _is_json(body):  # an API's answer, not prose (under text/html or text/plain)
         return Skipped("json-body")
     if kind == "html":
+        if prose_lists:
+            body = keep_prose_lists(body)
         encoding = charset or detect_encoding(body, from_html_meta=True)
         return Extracted(main_text(_decode_text(body, encoding, html=True)), "text/html", problem)
     text = _decode_text(body, charset or detect_encoding(body))

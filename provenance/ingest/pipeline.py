@@ -230,7 +230,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
 
 def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
     options = {"sample_rate": config.sample_rate, "langs": list(config.langs), "tokenizer": config.tokenizer,
-               "year": config.year, "crawl": config.crawl, "keep_text": config.keep_text}
+               "year": config.year, "crawl": config.crawl, "keep_text": config.keep_text, "prose_lists": config.prose_lists}
     store.query(
         "ingest_insert_source",
         source_id=res.source_id, path=res.path, size=res.size, mtime=res.mtime, sha256=res.sha256,

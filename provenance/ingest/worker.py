@@ -154,7 +154,7 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     if rec.type in ("response", "resource", "conversion") and url and not keep_url(url, cfg.sample_rate):
         res.n_sampled_out += 1
         return False
-    out = extract(rec, cfg.max_record_bytes)
+    out = extract(rec, cfg.max_record_bytes, cfg.prose_lists)
     if not isinstance(out, Extracted):
         _count(res.skip_counts, out.reason)
         return False

@@ -209,7 +209,7 @@ def entry(task: ShardTask, res: FileResult, attempts: int, part_prefix: str | No
     """The JSON ledger (or error) record of one file: the columns of `sources`, its faults, its parts."""
     cfg = task.config
     options = {"sample_rate": cfg.sample_rate, "langs": list(cfg.langs), "tokenizer": cfg.tokenizer,
-               "year": cfg.year, "crawl": cfg.crawl, "keep_text": cfg.keep_text}
+               "year": cfg.year, "crawl": cfg.crawl, "keep_text": cfg.keep_text, "prose_lists": cfg.prose_lists}
     return {
         "source_id": task.source_id, "path": res.path, "size": res.size, "mtime": res.mtime, "sha256": res.sha256,
         "format": res.format, "compression": res.compression, "crawl": res.crawl, "status": res.status,

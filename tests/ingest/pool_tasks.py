@@ -56,10 +56,10 @@ def _with_a_deadly_record(fn, job):
 
     real = worker.extract
 
-    def extract(rec, max_bytes):
+    def extract(rec, max_bytes, *options):
         if rec.headers.get("warc-target-uri", "").endswith("/deadly"):
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(rec, max_bytes)
+        return real(rec, max_bytes, *options)
 
     worker.extract = extract
     try:

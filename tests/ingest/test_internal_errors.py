@@ -22,10 +22,10 @@ def test_a_bug_on_one_record_skips_that_record_with_its_offset_and_keeps_the_res
     path = make_warc("CC-MAIN-2019-35-x.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
     real = worker.extract
 
-    def extract(rec, max_bytes):
+    def extract(rec, max_bytes, *options):
         if rec.headers.get("warc-target-uri", "").endswith("/page/4"):
             raise ValueError("odd record\nsecond line")
-        return real(rec, max_bytes)
+        return real(rec, max_bytes, *options)
 
     monkeypatch.setattr(worker, "extract", extract)
     db = str(tmp_path / "s.duckdb")
@@ -68,9 +68,9 @@ def test_the_file_deadline_is_not_mistaken_for_a_bug_on_the_record_it_interrupts
     path = make_warc("slow.warc.gz", [warcinfo(), *(response_record(i) for i in range(8))])
     real = worker.extract
 
-    def slow_extract(rec, max_bytes):
+    def slow_extract(rec, max_bytes, *options):
         time.sleep(0.3)  # the deadline falls inside a record's extraction
-        return real(rec, max_bytes)
+        return real(rec, max_bytes, *options)
 
     monkeypatch.setattr(worker, "extract", slow_extract)
     config = IngestConfig(db=str(tmp_path / "s.duckdb"), file_timeout=0.5)
@@ -106,10 +106,10 @@ def test_after_a_bug_on_a_record_the_watch_file_no_longer_names_that_record(make
     path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))])
     real = worker.extract
 
-    def extract(rec, max_bytes):
+    def extract(rec, max_bytes, *options):
         if rec.headers.get("warc-target-uri", "").endswith("/page/4"):  # the last record
             raise ValueError("odd record")
-        return real(rec, max_bytes)
+        return real(rec, max_bytes, *options)
 
     monkeypatch.setattr(worker, "extract", extract)
     watch = tmp_path / "current-record"
