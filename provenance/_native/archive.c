@@ -372,6 +372,7 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
                 if (!span || PyList_SetSlice(spans, keep, PyList_GET_SIZE(spans), NULL) < 0 || PyList_Append(spans, span) < 0) Py_CLEAR(spans);
                 Py_XDECREF(span);
             }
+            p = close; /* the end tag ends at its '>': nothing inside it is markup, so spans never overlap */
         }
         p++;
     }

@@ -56,6 +56,7 @@ def prose_lists(body: bytes) -> list[tuple[int, int]]:
                 while spans and spans[-1][0] >= start:  # lists inside this one: it covers them
                     spans.pop()
                 spans.append((start, close + 1))
+            at = close  # the end tag ends at its '>': nothing inside it is markup, so spans never overlap
         at = body.find(b"<", at + 1)
     return spans
 

@@ -67,6 +67,7 @@ def test_lists_of_links_inside_lists_and_odd_case_markup_are_read_as_browsers_pa
     (b"<ul><li>a</li>", []),  # never closed
     (b"<ul/><li>a</li></ul>", [(0, 20)]),
     (b"<ul>" * 65 + b"<li>a</li>" + b"</ul>" * 65, []),  # absurd nesting: left as it is
+    (b"<ul><li>one</li></ul\n<ul><li>two</li></ul>", [(0, 25)]),  # an end tag ends at its '>': spans never overlap
 ])
 def test_prose_lists_are_the_outermost_lists_whose_items_are_mostly_not_links(html, spans):
     assert prose_lists(html) == spans
@@ -89,4 +90,6 @@ def test_the_compiled_scan_finds_the_same_lists_as_the_reference(html):
     if fast is None:
         pytest.skip("the C extension is not built")
     assert fast.prose_lists(html) == prose_lists(html)
+    ends = [0] + [x for span in prose_lists(html) for x in span]
+    assert ends == sorted(ends) and all(a < b for a, b in prose_lists(html))  # in order, none inside another
     assert keep_prose_lists(html, native=True) == keep_prose_lists(html, native=False)
