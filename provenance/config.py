@@ -27,6 +27,11 @@ class IngestConfig:
     file_timeout: float | None = None  # seconds per input file; None: no limit
     paths_prefix: str | None = None  # where relative entries of *.paths listings live
 
+    def ledger_options(self) -> dict:
+        """The options that shape a file's rows, as its ledger entry records them (sources.options)."""
+        return {"sample_rate": self.sample_rate, "langs": list(self.langs), "tokenizer": self.tokenizer, "year": self.year,
+                "crawl": self.crawl, "keep_text": self.keep_text, "prose_lists": self.prose_lists}
+
     def __post_init__(self) -> None:
         from provenance.errors import UsageError
 

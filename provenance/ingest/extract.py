@@ -69,7 +69,7 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
     if kind == "resource":
         # Crawler artifacts are resources too: wget's log (metadata://), browsertrix's extracted text
         # of a page it also stored as a response (urn:text:...). Only web addresses are documents.
-        if not rec.headers.get("warc-target-uri", "").strip("<> ").lower().startswith(("http://", "https://")):
+        if not _is_web(rec.headers.get("warc-target-uri", "")):
             return Skipped("resource-not-web")
         ctype, charset = media_type(rec.headers.get("content-type", ""))
         return _from_body(rec.block, ctype, charset, None, prose_lists)
@@ -78,7 +78,7 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
     record_ctype = rec.headers.get("content-type", "application/http").lower()
     if rec.fmt == "warc" and "application/http" not in record_ctype:
         return Skipped("non-http")
-    if rec.fmt == "arc" and not rec.headers.get("warc-target-uri", "").lower().startswith(("http://", "https://")):
+    if rec.fmt == "arc" and not _is_web(rec.headers.get("warc-target-uri", "")):
         return Skipped("non-http")  # dns:, alexa/dat, metadata:// records: no HTTP response inside
     http = parse_response(rec.block, max_bytes)
     if http.status is None:
@@ -88,6 +88,11 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
     if http.problem and looks_binary(http.body, http.charset):  # still compressed (unknown or broken Content-Encoding): not text
         return Skipped("undecodable-body")
     return _from_body(http.body, http.content_type, http.charset, http.problem, prose_lists)
+
+
+def _is_web(url: str) -> bool:
+    """Whether a target URI is a web address (not dns:, metadata://, urn:, filedesc://)."""
+    return url.strip("<> ").lower().startswith(("http://", "https://"))
 
 
 def _is_robots_txt(url: str) -> bool:
@@ -128,7 +133,7 @@ def _kind(body: bytes, ctype: str) -> str | None:
     """How to read a body: "html", "text", or None (not text) from its Content-Type and, where that is
     missing or wrong in a common way, its first bytes."""
     if ctype in HTML_TYPES:  # plain text served as text/html: no tag at all, so its line breaks are kept
-        wide = b"\x00" in body[:SNIFF_BYTES]  # UTF-16 or UTF-32: byte patterns cannot tell; as labelled
+        wide = body.find(b"\x00", 0, SNIFF_BYTES) >= 0  # UTF-16 or UTF-32: byte patterns cannot tell; as labelled
         return "html" if wide or _TAG.search(body) else "text"  # the search ends at the first tag
     if ctype in TEXT_TYPES:  # as browsers show it: even HTML source served as text/plain is text
         return "text"
@@ -206,9 +211,10 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
     label = (encoding or "").lower()
-    if label not in _UTF8_LABELS and (_codec(label) == "utf-8" or label in _UTF16_LABELS):  # utf_8, u8; "unicode"
-        label = encoding = _codec(label)
-    if html and _codec(label).startswith(("utf-16", "utf-32")) and b"\x00" not in data[:UTF16_SNIFF_BYTES]:
+    codec = _codec(label)
+    if label not in _UTF8_LABELS and (codec == "utf-8" or label in _UTF16_LABELS):  # utf_8, u8; "unicode"
+        label = encoding = codec
+    if html and codec.startswith(("utf-16", "utf-32")) and data.find(b"\x00", 0, UTF16_SNIFF_BYTES) < 0:
         # HTML in UTF-16 has NUL bytes all through its markup; 8-bit HTML under a UTF-16 label (<meta
         # charset="utf-16">, "unicode" from MS Office) is read as UTF-8, as the HTML standard says
         label = encoding = "utf-8"

@@ -71,15 +71,15 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
     fast = archive(native)
     at = 0
     for i in range(MAX_INTERIM):
-        head = fast.http_head(block[at:] if at else block) if fast is not None else None  # None: not plain ASCII, or no end
+        rest = block[at:] if at else block
+        head = fast.http_head(rest) if fast is not None else None  # None: not plain ASCII, or no end
         if head is None:
-            head = _head(block[at:] if at else block)
+            head = _head(rest)
         if head is None:
             return HttpPayload(None, {}, b"", "no end of HTTP headers")
         status, headers, body_at = head
-        if status is None or not 100 <= status < 200 or block[at + body_at : at + body_at + 5].upper() != b"HTTP/":
-            break
-        if i == MAX_INTERIM - 1:  # too many: the last one read stands, with what follows it as its body
+        interim = status is not None and 100 <= status < 200 and rest[body_at : body_at + 5].upper() == b"HTTP/"
+        if not interim or i == MAX_INTERIM - 1:  # past the bound, the last one read stands with the rest as its body
             break
         at += body_at  # an interim response ("100 Continue") recorded before the real one
     body_at += at

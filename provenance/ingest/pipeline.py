@@ -229,15 +229,13 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
 
 
 def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
-    options = {"sample_rate": config.sample_rate, "langs": list(config.langs), "tokenizer": config.tokenizer,
-               "year": config.year, "crawl": config.crawl, "keep_text": config.keep_text, "prose_lists": config.prose_lists}
     store.query(
         "ingest_insert_source",
         source_id=res.source_id, path=res.path, size=res.size, mtime=res.mtime, sha256=res.sha256,
         format=res.format, compression=res.compression, crawl=res.crawl, status=res.status,
         n_records=res.n_records, n_docs=res.n_docs, n_sampled_out=res.n_sampled_out, n_errors=res.n_faults,
         record_counts=json.dumps(res.record_counts, sort_keys=True), skip_counts=json.dumps(res.skip_counts, sort_keys=True),
-        options=json.dumps(options, sort_keys=True), run_id=run_id, started_at=res.started_at or _now(),
+        options=json.dumps(config.ledger_options(), sort_keys=True), run_id=run_id, started_at=res.started_at or _now(),
         finished_at=_now(), seconds=res.seconds,
     )
 

@@ -345,10 +345,12 @@ def _parse_headers(raw: bytes) -> dict[str, str]:
 
 
 def _content_length(headers: dict[str, str]) -> int | None:
-    raw = headers.get("content-length", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:  # "²".isdigit(), but int() refuses it
-        return None
-    return int(raw)
+    return _length(headers.get("content-length", ""))
+
+
+def _length(raw: str) -> int | None:
+    """A length field's value: 1-15 ASCII digits ("²".isdigit(), but int() refuses it), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
 
 
 def _recover(b: _Buffer, fault: Fault, start: int, marker: bytes) -> Iterator[Fault]:
@@ -394,9 +396,9 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "truncated" if b.eof else "header", "ARC record header line missing or too long")
     line = bytes(b.buf[b.pos : end]).decode("utf-8", "replace").strip()
     fields = line.split(" ")
-    if len(fields) < 5 or not (fields[-1].isascii() and fields[-1].isdigit()) or len(fields[-1]) > 15:
+    length = _length(fields[-1]) if len(fields) >= 5 else None
+    if length is None:
         return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
-    length = int(fields[-1])
     b.pos = end + 1
     if length > max_record_bytes:
         return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped")

@@ -207,14 +207,11 @@ def error_path(path: str) -> str:
 
 def entry(task: ShardTask, res: FileResult, attempts: int, part_prefix: str | None = None) -> dict[str, Any]:
     """The JSON ledger (or error) record of one file: the columns of `sources`, its faults, its parts."""
-    cfg = task.config
-    options = {"sample_rate": cfg.sample_rate, "langs": list(cfg.langs), "tokenizer": cfg.tokenizer,
-               "year": cfg.year, "crawl": cfg.crawl, "keep_text": cfg.keep_text, "prose_lists": cfg.prose_lists}
     return {
         "source_id": task.source_id, "path": res.path, "size": res.size, "mtime": res.mtime, "sha256": res.sha256,
         "format": res.format, "compression": res.compression, "crawl": res.crawl, "status": res.status,
         "n_records": res.n_records, "n_docs": res.n_docs, "n_sampled_out": res.n_sampled_out, "n_errors": res.n_faults,
-        "record_counts": res.record_counts, "skip_counts": res.skip_counts, "options": options, "run_id": task.run_id,
+        "record_counts": res.record_counts, "skip_counts": res.skip_counts, "options": task.config.ledger_options(), "run_id": task.run_id,
         "started_at": _ts(res.started_at), "finished_at": _ts(_now()), "seconds": round(res.seconds, 6),
         "faults": [asdict(f) for f in res.faults], "part_prefix": part_prefix, "parts": res.parts,
         "attempts": attempts, "version": __version__,
