@@ -380,12 +380,63 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
     return spans;
 }
 
+/* nested_pairs(html: bytes, limit: int) -> int: the sum, over the <div>, <article> and <ol> start
+ * tags, of how many of them are open there (deep_markup.py), counted up to just past limit.
+ * Comments and the text of <script>, <style>, <textarea>, <title> and <xmp> are not markup. */
+static const char *const NESTING[] = {"div", "article", "ol", NULL};
+static const char *const RAW_TEXT[] = {"script", "style", "textarea", "title", "xmp", NULL};
+
+/* Whether the tag name at p is `name` (ASCII, any case), followed by a name end or '/'. */
+static int tag_is(const unsigned char *p, const unsigned char *e, const char *name) {
+    size_t i = 0;
+    for (; name[i]; i++)
+        if (p + i >= e || (p[i] | 0x20) != (unsigned char)name[i]) return 0;
+    return p + i < e && (tag_name_ends(p[i]) || p[i] == '/');
+}
+
+/* The name among `names` that the tag at p has, or NULL; most tags fail on their first letter. */
+static const char *tag_in(const unsigned char *p, const unsigned char *e, const char *const *names) {
+    if (p >= e) return NULL;
+    unsigned char first = p[0] | 0x20;
+    for (; *names; names++)
+        if ((unsigned char)(*names)[0] == first && tag_is(p, e, *names)) return *names;
+    return NULL;
+}
+
+static PyObject *nested_pairs(PyObject *self, PyObject *args) {
+    Py_buffer b;
+    long long limit;
+    if (!PyArg_ParseTuple(args, "y*L", &b, &limit)) return NULL;
+    const unsigned char *s = b.buf, *e = s + b.len, *p = s;
+    long long depth = 0, pairs = 0;
+    while (pairs <= limit && p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
+        const char *raw;
+        if (e - p >= 4 && p[1] == '!' && p[2] == '-' && p[3] == '-') {
+            p = memmem(p + 2, (size_t)(e - p - 2), "-->", 3); /* "<!-->" is a whole (empty) comment */
+            if (!p) break;
+        } else if (p + 1 < e && p[1] == '/') {
+            if (depth && tag_in(p + 2, e, NESTING)) depth--;
+        } else if (tag_in(p + 1, e, NESTING)) {
+            pairs += depth++;
+        } else if ((raw = tag_in(p + 1, e, RAW_TEXT))) {
+            const unsigned char *q = p + 1;
+            while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && tag_is(q + 2, e, raw))) q++;
+            if (!q) break; /* an unclosed <script> holds the rest of the page */
+            p = q;
+        }
+        p++;
+    }
+    PyBuffer_Release(&b);
+    return PyLong_FromLongLong(pairs);
+}
+
 static PyMethodDef methods[] = {
     {"inflate_members", inflate_members, METH_VARARGS, "Inflate the whole gzip members in data[at:]: (out, [(out_at, in_at)], used)."},
     {"warc_records", warc_records, METH_VARARGS, "The whole, plain WARC records in buf[pos:]: ([(start, headers, block)], pos)."},
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
+    {"nested_pairs", nested_pairs, METH_VARARGS, "Sum over <div>, <article>, <ol> start tags of those open there, up to just past limit."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,6 +13,7 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
+from provenance.ingest import deep_markup
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
@@ -31,6 +32,7 @@ class Extracted:
     text: str
     content_type: str
     problem: str | None = None  # a non-fatal decoding problem, recorded but the text is kept
+    note: str | None = None  # a fallback the text was taken by (deep_markup.NOTE), counted per source
 
 
 @dataclass
@@ -117,7 +119,10 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
         if prose_lists:
             body = keep_prose_lists(body)
         encoding = charset or detect_encoding(body, from_html_meta=True)
-        return Extracted(main_text(_decode_text(body, encoding, html=True)), "text/html", problem)
+        html = _decode_text(body, encoding, html=True)
+        # UTF-16 and ISO-2022 bytes are not ASCII-compatible: their markup is scanned in UTF-8
+        whole = deep_markup.too_deep(html.encode("utf-8", "surrogatepass") if b"\x00" in body or b"\x1b" in body else body)
+        return Extracted(main_text(html, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
         text = unescape(text)
@@ -182,12 +187,15 @@ MIN_PAGE_CHARS = 200  # of text in a page whose main text came out empty, to loo
 NAVIGATION = ["nav", "header", "[role=navigation]", "[role=menu]", "[role=menubar]"]
 
 
-def main_text(html: str) -> str:
+def main_text(html: str, whole: bool = False) -> str:
     """The page's main text (resiliparse's main-content heuristics). When those leave nothing of a page
     that has text: what they leave with hidden-class wrappers and <noscript> kept, else the page's text
     without its navigation. A page wrapped whole in a "hidden md:block" (shown on desktops only), a
-    sidebar, a <footer> or a display:none preloader is not an empty page; a short answer is kept as it is."""
+    sidebar, a <footer> or a display:none preloader is not an empty page; a short answer is kept as it is.
+    whole: the page's text without its navigation, no heuristics (for markup nested too deep for them)."""
     tree = HTMLTree.parse(html)
+    if whole:
+        return extract_plain_text(tree, main_content=False, noscript=True, skip_elements=NAVIGATION)
     text = extract_plain_text(tree, main_content=True)
     if text.strip():
         return text

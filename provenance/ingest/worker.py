@@ -160,6 +160,8 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
         return False
     if out.problem:
         _count(res.skip_counts, "decode-warning")
+    if out.note:
+        _count(res.skip_counts, out.note)
     if not out.text.strip():
         _count(res.skip_counts, "empty-text")
         return False

@@ -1,0 +1,91 @@
+"""Markup nested too deep for main-content extraction (its cost is quadratic in the depth) is read whole, in linear time."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.ingest.deep_markup import MAX_NESTED_PAIRS, nested_pairs, too_deep
+from provenance.ingest.extract import _from_body
+from provenance.ingest.native import archive
+
+NAV = '<nav><ul><li><a href="/">Home</a></li><li><a href="/shop">Shop</a></li></ul></nav>'
+PROSE = "The river rose overnight and the ferry did not run; the village waited on the bank for news. " * 3
+UNCLOSED = 2000  # unclosed <div>s: 2,000 x 1,999 / 2 pairs, about twice MAX_NESTED_PAIRS
+
+
+def _page(body: str) -> bytes:
+    return f"<!DOCTYPE html><html><body>{NAV}{body}</body></html>".encode()
+
+
+def test_a_page_that_never_closes_its_divs_keeps_its_text_without_the_navigation():
+    out = _from_body(_page('<div class="post">' * UNCLOSED + f"<p>{PROSE}</p>"), "text/html", "utf-8", None)
+    assert out.note == "deep-markup"
+    assert PROSE.strip() in out.text and "Home" not in out.text and "Shop" not in out.text
+
+
+def test_an_ordinary_page_is_read_by_the_main_content_heuristics():
+    out = _from_body(_page(f"<main><article><div><div><p>{PROSE}</p></div></div></article></main><footer>Contact us</footer>"),
+                     "text/html", "utf-8", None)
+    assert out.note is None and out.text == PROSE.strip() and "Contact" not in out.text
+
+
+def test_the_deep_markup_of_a_utf16_page_is_found_too():
+    body = _page("<div>" * UNCLOSED + f"<p>{PROSE}</p>").decode().encode("utf-16-le")
+    out = _from_body(body, "text/html", "utf-16", None)
+    assert out.note == "deep-markup" and PROSE.strip() in out.text
+
+
+def test_the_page_is_a_document_and_its_source_counts_it(make_warc, tmp_path):
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from provenance.store import Store
+    from tests.conftest import http_response, warc_record
+
+    deep = warc_record("response", http_response(_page("<div>" * UNCLOSED + f"<p>{PROSE}</p>")), "https://example.com/deep",
+                       content_type="application/http; msgtype=response")
+    path = make_warc("deep.warc.gz", [deep])
+    db = tmp_path / "s.duckdb"
+    assert ingest([str(path)], IngestConfig(db=str(db), workers=1)).documents == 1
+    with Store(str(db), read_only=True) as s:
+        assert json.loads(s.con.execute("SELECT skip_counts FROM sources").fetchall()[0][0]) == {"deep-markup": 1}
+
+
+@pytest.mark.parametrize("html, pairs", [
+    (b"<div><div></div><div>", 2),  # 0 + 1 + 1: the second and third divs each inside one
+    (b"<div><article><ol><li>x", 3),  # 0 + 1 + 2
+    (b"</div></div><div><div>", 1),  # end tags with nothing open are ignored (as parsers do)
+    (b"<DIV class=a><Div\n><div/><div>", 6),  # any case; '<div/>' opens a div in HTML
+    (b"<divx><dl><o><olx><section><div>", 0),  # other tags
+    (b"<div><!-- <div><div> --><div>", 1),  # comments are not markup
+    (b"<div><!--><div>", 1),  # "<!-->" is a whole comment
+    (b"<div><script>'<div><div>'</script><div>", 1),  # nor is a script's text
+    (b"<div><STYLE>x</style ><div><title><div></title>", 1),
+    (b"<div><script><div><div>", 0),  # an unclosed script holds the rest
+    (b"<div><!-- <div><div>", 0),  # so does an unclosed comment
+])
+def test_nesting_is_counted_as_pairs_of_open_containers(html, pairs):
+    assert nested_pairs(html, 10**9) == pairs
+    if archive() is not None:
+        assert archive().nested_pairs(html, 10**9) == pairs
+
+
+def test_the_count_stops_once_past_the_limit_and_only_past_it_is_a_page_too_deep():
+    chain = b"<div>" * 1415  # 1,415 x 1,414 / 2 = 1,000,405 pairs
+    assert nested_pairs(chain[:-5], 10**9) == 1414 * 1413 // 2 <= MAX_NESTED_PAIRS and not too_deep(chain[:-5])
+    assert too_deep(chain) and too_deep(chain, native=False)
+    assert nested_pairs(b"<div>" * 100, 10) == 15  # 0+1+2+3+4+5: the first sum past 10
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from([b"<div>", b"</div>", b"<DIV ", b"</Div\n>", b"<div/", b"<article>", b"</ol>", b"<ol", b"<!--", b"-->",
+                                 b"<script>", b"</script>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
+                                 b" ", b"</", b"<!", b"di", b"v>"]), max_size=40).map(b"".join),
+       st.integers(0, 40))
+def test_the_compiled_scan_counts_as_the_reference_does(html, limit):
+    fast = archive()
+    if fast is None:
+        pytest.skip("the C extension is not built")
+    assert fast.nested_pairs(html, limit) == nested_pairs(html, limit)
