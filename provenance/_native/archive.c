@@ -380,10 +380,10 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
     return spans;
 }
 
-/* nested_pairs(html: bytes, limit: int) -> int: the sum, over the <div>, <article> and <ol> start
+/* nested_pairs(html: bytes, limit: int) -> int: the sum, over the <div>, <article>, <ol> and <ul> start
  * tags, of how many of them are open there (deep_markup.py), counted up to just past limit.
  * Comments and the text of <script>, <style>, <textarea>, <title> and <xmp> are not markup. */
-static const char *const NESTING[] = {"div", "article", "ol", NULL};
+static const char *const NESTING[] = {"div", "article", "ol", "ul", NULL};
 static const char *const RAW_TEXT[] = {"script", "style", "textarea", "title", "xmp", NULL};
 
 /* Whether the tag name at p is `name` (ASCII, any case), followed by a name end or '/'. */
@@ -436,7 +436,7 @@ static PyMethodDef methods[] = {
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
-    {"nested_pairs", nested_pairs, METH_VARARGS, "Sum over <div>, <article>, <ol> start tags of those open there, up to just past limit."},
+    {"nested_pairs", nested_pairs, METH_VARARGS, "Sum over <div>, <article>, <ol>, <ul> start tags of those open there, up to just past limit."},
     {NULL, NULL, 0, NULL},
 };
 

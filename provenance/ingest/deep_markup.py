@@ -1,17 +1,20 @@
-"""Pages nested too deep for main-content extraction: their text is taken whole instead.
+"""Pages nested too deep for main-content extraction: their words are taken whole instead.
 
 Resiliparse's main-content heuristics cost time in proportion to the pairs of nested <div> (and
 <article>, <ol>) elements, one inside the other: quadratic in the depth of a chain. Markup that
 opens divs and never closes them (a template's loop, a spam page) makes such chains: measured here,
 2,000 unclosed divs take 0.07 s, 10,000 take 1.9 s and 100,000 more than two minutes, in one call
-that no deadline interrupts, while the rest of the worker's files wait. Before extraction, a scan of
-the bytes (C, or this reference code, which gives the same counts) sums over those start tags how
-many of them are open there; past MAX_NESTED_PAIRS (about 1,400 divs in one chain, ~50 ms) the page's
-text is taken without the main-content heuristics (navigation still left out), in linear time, and
-the page is counted as `deep-markup` in its source's skip_counts. The count needs no parse: end tags
-that an ancestor's end tag implies are not seen, so a page that leaves many divs open inside closed
-list items counts more than it nests, and may be read whole too. benchmarks/deep_markup.py measures
-both paths.
+that no deadline interrupts, while the rest of the worker's files wait. Nested lists (<ul>, <ol>)
+cost output instead: each item is indented by its depth, so 10,000 unclosed <ul><li> (100 KB) came
+out as 100 million characters, and a few megabytes of them would exhaust memory.
+Before extraction, a scan of the bytes (C, or this reference code, which gives the same counts)
+sums over those start tags how many of them are open there; past MAX_NESTED_PAIRS (about 1,400
+in one chain, ~50 ms) the page's words are taken without the main-content heuristics (navigation
+still left out) and without layout (no indentation, no line breaks), in linear time and size, and
+the page is counted as `deep-markup` in its source's skip_counts. The count needs no parse: end
+tags that an ancestor's end tag implies are not seen, so a page that leaves many divs open inside
+closed list items counts more than it nests, and may be read whole too. benchmarks/deep_markup.py
+measures both paths.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from provenance.ingest.native import archive
 
 MAX_NESTED_PAIRS = 1_000_000
 NOTE = "deep-markup"
-_NESTING = (b"div", b"article", b"ol")
+_NESTING = (b"div", b"article", b"ol", b"ul")
 _RAW_TEXT = (b"script", b"style", b"textarea", b"title", b"xmp")
 _NAME_ENDS = frozenset(b" \t\n\r\f>/")
 
@@ -31,7 +34,7 @@ def too_deep(body: bytes, native: bool | None = None) -> bool:
 
 
 def nested_pairs(body: bytes, limit: int) -> int:
-    """Sum, over the <div>, <article> and <ol> start tags, of how many of them are open there;
+    """Sum, over the <div>, <article>, <ol> and <ul> start tags, of how many of them are open there;
     the scan stops once the sum is past limit. Comments and raw text (<script>...) are skipped."""
     depth = pairs = 0
     at = body.find(b"<")

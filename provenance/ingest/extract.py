@@ -192,10 +192,11 @@ def main_text(html: str, whole: bool = False) -> str:
     that has text: what they leave with hidden-class wrappers and <noscript> kept, else the page's text
     without its navigation. A page wrapped whole in a "hidden md:block" (shown on desktops only), a
     sidebar, a <footer> or a display:none preloader is not an empty page; a short answer is kept as it is.
-    whole: the page's text without its navigation, no heuristics (for markup nested too deep for them)."""
+    whole: the page's words without its navigation, no heuristics and no layout (for markup nested too
+    deep for them: see deep_markup.py)."""
     tree = HTMLTree.parse(html)
     if whole:
-        return extract_plain_text(tree, main_content=False, noscript=True, skip_elements=NAVIGATION)
+        return extract_plain_text(tree, main_content=False, noscript=True, skip_elements=NAVIGATION, preserve_formatting=False)
     text = extract_plain_text(tree, main_content=True)
     if text.strip():
         return text

@@ -32,6 +32,12 @@ def test_an_ordinary_page_is_read_by_the_main_content_heuristics():
     assert out.note is None and out.text == PROSE.strip() and "Contact" not in out.text
 
 
+def test_lists_nested_without_end_are_read_in_linear_size():
+    # each item is indented by its depth: 10,000 of them came out as 100 million characters
+    out = _from_body(_page("<ul><li>item " * 10_000), "text/html", "utf-8", None)
+    assert out.note == "deep-markup" and out.text.split() == ["item"] * 10_000
+
+
 def test_the_deep_markup_of_a_utf16_page_is_found_too():
     body = _page("<div>" * UNCLOSED + f"<p>{PROSE}</p>").decode().encode("utf-16-le")
     out = _from_body(body, "text/html", "utf-16", None)
@@ -58,7 +64,8 @@ def test_the_page_is_a_document_and_its_source_counts_it(make_warc, tmp_path):
     (b"<div><article><ol><li>x", 3),  # 0 + 1 + 2
     (b"</div></div><div><div>", 1),  # end tags with nothing open are ignored (as parsers do)
     (b"<DIV class=a><Div\n><div/><div>", 6),  # any case; '<div/>' opens a div in HTML
-    (b"<divx><dl><o><olx><section><div>", 0),  # other tags
+    (b"<ul><li>a<ul><li>b<UL\n><li>c", 3),  # lists: each item is indented by its depth
+    (b"<divx><dl><o><olx><ulx><section><div>", 0),  # other tags
     (b"<div><!-- <div><div> --><div>", 1),  # comments are not markup
     (b"<div><!--><div>", 1),  # "<!-->" is a whole comment
     (b"<div><script>'<div><div>'</script><div>", 1),  # nor is a script's text
@@ -81,7 +88,7 @@ def test_the_count_stops_once_past_the_limit_and_only_past_it_is_a_page_too_deep
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from([b"<div>", b"</div>", b"<DIV ", b"</Div\n>", b"<div/", b"<article>", b"</ol>", b"<ol", b"<!--", b"-->",
-                                 b"<script>", b"</script>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
+                                 b"<ul>", b"</UL>", b"<script>", b"</script>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
                                  b" ", b"</", b"<!", b"di", b"v>"]), max_size=40).map(b"".join),
        st.integers(0, 40))
 def test_the_compiled_scan_counts_as_the_reference_does(html, limit):
