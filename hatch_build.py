@@ -2,8 +2,9 @@
 
   _kernels  (kernels.c): word tokens, their hashes, MinHash
   _archive  (archive.c, links zlib): gzip members, WARC record framing, HTTP heads
+  _watchdog (watchdog.c): ends a worker whose record runs past --record-timeout
 
-Both are optional and built independently: without a C compiler (or zlib's header) the build warns
+Each is optional and built on its own: without a C compiler (or zlib's header) the build warns
 and the package runs its Python reference code (identical results, slower). `python hatch_build.py`
 rebuilds in place.
 """
@@ -24,6 +25,7 @@ except ImportError:  # run as a script
 MODULES = {  # module name: (source, extra linker arguments)
     "_kernels": ("provenance/_native/kernels.c", []),
     "_archive": ("provenance/_native/archive.c", ["-lz"]),
+    "_watchdog": ("provenance/_native/watchdog.c", ["-lpthread"]),
 }
 
 

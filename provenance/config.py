@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_RECORD_BYTES = 16 << 20
+DEFAULT_RECORD_TIMEOUT = 60.0  # seconds: sound records, even 1 MiB of real HTML, take well under one
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class IngestConfig:
     batch_docs: int = 1000  # documents per feature batch: bounds worker memory
     block_docs: int = 500  # documents per resampling block (token_counts.block); divides batch_docs
     file_timeout: float | None = None  # seconds per input file; None: no limit
+    record_timeout: float | None = DEFAULT_RECORD_TIMEOUT  # seconds to extract one record, in worker processes (ingest/watch.py); None: no limit
     paths_prefix: str | None = None  # where relative entries of *.paths listings live
 
     def ledger_options(self) -> dict:
@@ -41,5 +43,7 @@ class IngestConfig:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if self.max_record_bytes < 1024:
             raise UsageError(f"--max-record-bytes must be at least 1024, got {self.max_record_bytes}")
+        if self.record_timeout is not None and not self.record_timeout > 0:
+            raise UsageError(f"--record-timeout must be more than 0 seconds, got {self.record_timeout}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from provenance.config import IngestConfig
 from provenance.errors import one_line
 from provenance.ingest.readers import Fault
+from provenance.ingest.watch import recorded_offset
 
 if TYPE_CHECKING:
     from provenance.ingest import pool
@@ -46,6 +47,10 @@ class FileJob:
     # with a fault instead of reading them (see rerun_after_death).
     watch: str | None = None
     skip_offsets: tuple[int, ...] = ()
+    # --record-timeout, in a worker process: a record extracted for longer makes the worker write its
+    # offset here and die (watch.py); the rerun skips the records at `slow_offsets` with a fault.
+    overdue_file: str | None = None
+    slow_offsets: tuple[int, ...] = ()
     listed_as: str | None = None  # the *.paths entry this file was found for (its folders may name the crawl)
 
 
@@ -91,7 +96,8 @@ class FileResult:
 
 
 CURRENT_RECORD = "current-record"  # the store ingest's watch file, in the job's staging folder
-MAX_CRASH_SKIPS = 8  # records of one file skipped for crashing its worker, before the file is failed
+OVERDUE_RECORD = "overdue-record"  # where --record-timeout leaves the offset of a record that ran too long
+MAX_CRASH_SKIPS = 8  # records of one file skipped for killing (or stalling) its worker, before the file is failed
 
 J = TypeVar("J")
 
@@ -99,30 +105,27 @@ J = TypeVar("J")
 def rerun_after_death(job: J, reason: str, watch: str) -> "pool.Retry[J] | None":
     """The next run of a job (FileJob or ShardTask) whose worker died on it even alone, or None to fail it.
 
-    First rerun watching which record the worker is extracting (its offset kept in the file `watch`);
-    when that dies too, rerun without that record. A death outside any record, the same record
-    twice, or more than MAX_CRASH_SKIPS deadly records: None (not a record's fault).
+    A worker ended by --record-timeout left the offset of the overdue record in the job's
+    overdue_file: rerun without that record. Otherwise first rerun watching which record the worker
+    is extracting (its offset kept in the file `watch`); when that dies too, rerun without that
+    record. A death outside any record, the same record twice, or more than MAX_CRASH_SKIPS such
+    records: None (not a record's fault).
     """
     from provenance.ingest import pool
 
     if reason != pool.DIED:
         return None
+    skipped, slow = job.skip_offsets, job.slow_offsets  # type: ignore[attr-defined]
+    room = len(skipped) + len(slow) < MAX_CRASH_SKIPS
+    if (overdue := recorded_offset(job.overdue_file)) is not None:  # type: ignore[attr-defined]
+        Path(job.overdue_file).unlink(missing_ok=True)  # type: ignore[attr-defined]
+        return pool.Retry(replace(job, slow_offsets=(*slow, overdue))) if room and overdue not in slow else None  # type: ignore[type-var]
     if job.watch is None:  # type: ignore[attr-defined]
         return pool.Retry(replace(job, watch=watch))  # type: ignore[type-var]
-    offset = crash_offset(job.watch)  # type: ignore[attr-defined]
-    skipped = job.skip_offsets  # type: ignore[attr-defined]
-    if offset is not None and offset not in skipped and len(skipped) < MAX_CRASH_SKIPS:
+    offset = recorded_offset(job.watch)  # type: ignore[attr-defined]
+    if offset is not None and offset not in skipped and room:
         return pool.Retry(replace(job, skip_offsets=(*skipped, offset)))  # type: ignore[type-var]
     return None
-
-
-def crash_offset(watch: str) -> int | None:
-    """The offset of the record a watched worker was extracting when it died, if it was extracting one."""
-    try:
-        offset = int(Path(watch).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return offset if offset >= 0 else None
 
 
 def write_known_hashes(path: Path, hashes: Iterable[str]) -> str:

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -24,7 +24,7 @@ from provenance.ingest.inputs import InputFile, expand_inputs
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.jobs import (CURRENT_RECORD, FILE_TABLES, SHARED_TABLES, TABLES, FileJob, FileResult, rerun_after_death, run_job,
+from provenance.ingest.jobs import (CURRENT_RECORD, FILE_TABLES, OVERDUE_RECORD, SHARED_TABLES, TABLES, FileJob, FileResult, rerun_after_death, run_job,
                                     write_known_hashes)
 from provenance.store import Store
 
@@ -169,7 +169,10 @@ def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
     With several files even one worker runs in its own process, so the writer (this process)
     commits file k while the worker featurizes file k + 1.
     """
-    yield from pool.run(run_job, jobs, workers, _died, in_process=pool.in_process([job.path for job in jobs]))
+    in_process = pool.in_process([job.path for job in jobs])
+    if not in_process:  # --record-timeout ends a worker process, never this one
+        jobs = [replace(job, overdue_file=str(Path(job.staging) / OVERDUE_RECORD)) for job in jobs]
+    yield from pool.run(run_job, jobs, workers, _died, in_process=in_process)
 
 
 def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:

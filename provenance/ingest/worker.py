@@ -28,6 +28,7 @@ from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
+from provenance.ingest.watch import RecordWatch
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
 
@@ -113,7 +114,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     """Read the file's records into `batch`, writing each full batch (the caller writes what is left on a fault)."""
     cfg = job.config
     ordinal = 0
-    watch = _RecordWatch(Path(job.watch) if job.watch else None)
+    watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
     with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
@@ -128,6 +129,10 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
             if item.offset in job.skip_offsets:
                 _add_fault(res, Fault(item.offset, "crash", "this record crashed the worker process twice (a bug in a parser); skipped",
                                       item.headers.get("warc-record-id")))
+                continue
+            if item.offset in job.slow_offsets:
+                _add_fault(res, Fault(item.offset, "timeout", f"extracting this record ran past --record-timeout {cfg.record_timeout:g} s "
+                                      "(a parser's worst case on its markup); skipped", item.headers.get("warc-record-id")))
                 continue
             watch.at(item.offset)
             try:
@@ -181,30 +186,6 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     batch.text.append(out.text)
     batch.record_offset.append(rec.offset)
     return True
-
-
-class _RecordWatch:
-    """In a watched job, the offset of the record being extracted, kept in a file for whoever sees this process die."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path, self.fd = path, None
-
-    def __enter__(self) -> "_RecordWatch":
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            self.at(-1)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-    def at(self, offset: int) -> None:
-        """Say which record is being extracted (-1: none); nothing unless watched."""
-        if self.fd is not None:
-            os.pwrite(self.fd, f"{offset:>20d}\n".encode(), 0)  # fixed width: an overwrite
 
 
 class _PartWriter:

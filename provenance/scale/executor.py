@@ -93,8 +93,10 @@ def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
     # Scratch space of this run: each task's staging folder and watch file, so what a dead worker
     # left half-written goes with the folder (shard_file removes its staging only when it returns).
     with tempfile.TemporaryDirectory(prefix="provenance-shards-") as scratch:
-        tasks = [replace(task, scratch=scratch) for task in tasks]
-        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, scratch), in_process=pool.in_process([t.path for t in tasks]))
+        in_process = pool.in_process([t.path for t in tasks])
+        tasks = [replace(task, scratch=scratch, overdue_file=None if in_process else os.path.join(scratch, f"overdue-{task.source_id}"))
+                 for task in tasks]
+        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, scratch), in_process=in_process)
 
 
 def _died(scratch: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:

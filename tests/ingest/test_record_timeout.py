@@ -1,0 +1,101 @@
+"""--record-timeout: a record that a parser's worst case stalls is skipped and reported; the rest of its file lands."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from provenance.config import IngestConfig
+from provenance.errors import UsageError
+from provenance.ingest import pool
+from provenance.ingest.native import select
+from provenance.store import Store
+from tests.conftest import http_response, response_record, warc_record, warcinfo
+
+needs_watchdog = pytest.mark.skipif(select("_watchdog") is None and not os.environ.get("PROVENANCE_REQUIRE_KERNELS"),
+                                    reason="the C watchdog is not built")  # CI requires it
+
+# Lexbor checks each new attribute against the tag's others: 100,000 of them took 19 s here (quadratic)
+STALLING_PAGE = b"<html><body><div " + b" ".join(b"a%d=1" % i for i in range(100_000)) + b">x</div></body></html>"
+
+
+def _child(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+
+
+@needs_watchdog
+def test_a_record_past_the_limit_inside_a_parser_call_ends_the_process_and_names_the_record(tmp_path):
+    overdue = tmp_path / "overdue"
+    done = _child(f"""
+from resiliparse.parse.html import HTMLTree
+from provenance.ingest.watch import RecordWatch
+from tests.ingest.test_record_timeout import STALLING_PAGE
+with RecordWatch(None, {str(overdue)!r}, 0.5) as watch:
+    watch.at(4242)
+    HTMLTree.parse(STALLING_PAGE.decode())  # one C call that holds the GIL for ~20 s
+print("parsed")
+""")
+    assert done.returncode == -signal.SIGKILL and "parsed" not in done.stdout
+    assert overdue.read_text() == "4242\n"
+
+
+@needs_watchdog
+def test_between_records_and_without_a_limit_nothing_is_watched(tmp_path):
+    overdue = tmp_path / "overdue"
+    done = _child(f"""
+import time
+from provenance.ingest.watch import RecordWatch
+with RecordWatch(None, {str(overdue)!r}, 0.2) as watch:
+    watch.at(7)
+    watch.at(-1)
+    time.sleep(1)  # a batch being written, the next record being read: not a record's time
+with RecordWatch(None, {str(overdue)!r}, None) as watch:
+    watch.at(8)
+    time.sleep(1)
+print("alive")
+""")
+    assert done.returncode == 0 and done.stdout.strip() == "alive" and not overdue.exists()
+
+
+@needs_watchdog
+def test_the_stalling_record_is_skipped_with_a_fault_and_every_other_record_lands(make_warc, tmp_path):
+    from provenance.ingest.pipeline import ingest
+
+    stalling = warc_record("response", http_response(STALLING_PAGE), "https://x.example.org/stall",
+                           content_type="application/http; msgtype=response")
+    records = [warcinfo(), *(response_record(i) for i in range(20))]
+    records.insert(10, stalling)
+    slow = make_warc("slow.warc.gz", records)
+    other = make_warc("ok.warc.gz", [warcinfo(), *(response_record(100 + i) for i in range(10))])
+    db = str(tmp_path / "s.duckdb")
+    summary = ingest([str(slow), str(other)], IngestConfig(db=db, workers=2, record_timeout=1.0))
+
+    assert (summary.ingested, summary.failed, summary.documents) == (2, 0, 30)
+    with Store(db, read_only=True) as s:
+        [(path, kind, reason)] = s.sql("SELECT path, kind, reason FROM ingest_errors").fetchall()
+        assert s.check() == []
+    assert path == str(slow) and kind == "timeout" and "--record-timeout 1 s" in reason
+
+
+def test_an_overdue_record_is_skipped_at_once_and_only_once(tmp_path):
+    from provenance.ingest.jobs import OVERDUE_RECORD, FileJob
+    from provenance.ingest.pipeline import _died
+
+    (tmp_path / "7").mkdir()
+    overdue = tmp_path / "7" / OVERDUE_RECORD
+    job = FileJob("f.warc.gz", 7, str(tmp_path / "7"), IngestConfig(db=str(tmp_path / "s.duckdb")), overdue_file=str(overdue))
+    overdue.write_text("4242\n")
+    assert _died(job, pool.DIED) == pool.Retry(replace(job, slow_offsets=(4242,)))  # no watched rerun needed: the record is known
+    assert not overdue.exists()
+    overdue.write_text("4242\n")
+    assert _died(replace(job, slow_offsets=(4242,)), pool.DIED).status == "failed"  # skipped already: not that record's fault
+
+
+def test_the_limit_is_positive_or_off():
+    assert IngestConfig(record_timeout=None).record_timeout is None
+    with pytest.raises(UsageError, match="--record-timeout must be more than 0"):
+        IngestConfig(record_timeout=-1)
