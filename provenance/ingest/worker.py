@@ -31,6 +31,11 @@ from provenance.ingest.urls import keep_url, registered_domain, split_host
 from provenance.ingest.watch import RecordWatch
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
+# Text per batch, besides batch_docs documents: a batch's peak memory is a few times its text (the
+# normalized copy, token hashes, Arrow columns), and 1,000 documents of a few MB each (text dumps a
+# crawler fetched whole) would take gigabytes. A block may then span two batches: its rows are one
+# resampling unit still (sql/views/drift_units.sql).
+MAX_BATCH_CHARS = 32 << 20
 
 
 class _Timeout(Exception):
@@ -113,7 +118,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                batch: Batch) -> None:
     """Read the file's records into `batch`, writing each full batch (the caller writes what is left on a fault)."""
     cfg = job.config
-    ordinal = 0
+    ordinal = chars = 0
     watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
     with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
@@ -146,8 +151,10 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 watch.at(-1)  # a death from here on is not this record's
             if added:
                 ordinal += 1
-                if len(batch) == cfg.batch_docs:
+                chars += len(batch.text[-1])
+                if len(batch) == cfg.batch_docs or chars >= MAX_BATCH_CHARS:
                     writer.write(batch, ctx)
+                    chars = 0
         if isinstance(f, ForwardStream):  # remote: the bytes were hashed as they streamed past
             res.size, res.sha256 = f.finish()
     if len(batch):
