@@ -43,7 +43,7 @@ class IngestConfig:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if self.max_record_bytes < 1024:
             raise UsageError(f"--max-record-bytes must be at least 1024, got {self.max_record_bytes}")
-        if self.record_timeout is not None and not self.record_timeout > 0:
-            raise UsageError(f"--record-timeout must be more than 0 seconds, got {self.record_timeout}")
+        if self.record_timeout is not None and not 0 < self.record_timeout < float("inf"):
+            raise UsageError(f"--record-timeout must be a number of seconds (0: no limit), got {self.record_timeout}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")

@@ -1,13 +1,15 @@
-/* _watchdog: end this process when one record takes too long (see provenance/ingest/record_timeout.py).
+/* _watchdog: end this process when one record takes too long (see provenance/ingest/watch.py).
  *
- * A parser's worst case (100,000 attributes in one tag, 20,000 distinct <font>s, a <select> of
+ * A parser's worst case (200,000 attributes in one tag, 20,000 distinct <font>s, a <select> of
  * 20,000 unclosed options: quadratic in Lexbor) runs for minutes or hours inside one C call that
  * holds the GIL: no Python thread or signal handler runs until it returns. This thread needs no GIL.
- * The worker says which record it is extracting (at); when one has run for longer than the limit,
- * the thread writes the record's offset to the armed file and kills the process with SIGKILL; the
- * pool sees a dead worker and the ingest reruns the file without that record.
+ * The worker says which record it is extracting (at); when the armed thread (the one that called
+ * arm, the reader) has spent more CPU time on one record than the limit, this thread appends the
+ * record's offset to the armed file and kills the process with SIGKILL; the pool sees a dead worker
+ * and the ingest reruns the file without that record. CPU time, not wall time: a stopped process
+ * (Ctrl-Z, SIGSTOP, a frozen cgroup), a busy machine or a reader waiting for the GIL is not slow.
  *
- *   arm(limit_seconds, path)   watch from now on (limit 0: stop watching); starts the thread once
+ *   arm(limit_seconds, path)   watch the calling thread from now on (limit 0: stop); starts the thread once
  *   at(offset)                 the record at this offset is being extracted from now (-1: none)
  */
 #define PY_SSIZE_T_CLEAN
@@ -21,32 +23,30 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TICK_NS 50000000LL /* how often the thread looks: 0.05 s */
+#define TICK_NS 50000000LL       /* how often the thread looks: 0.05 s */
+#define MAX_LIMIT_S 1000000000.0 /* larger limits are no limit */
 
-static long long record_offset = -1; /* all three shared with the thread through __atomic loads and stores */
+/* Shared with the thread: the offset and its start through __atomic loads and stores; the rest
+ * (limit, clock, path, and the decision to kill) under `lock`. */
+static long long record_offset = -1;
 static long long record_since_ns;
 static long long limit_ns;
+static clockid_t reader_clock;
 static char path[4096];
-static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t thread_pid; /* the process the thread runs in (a forked child has none) */
 
-static long long now_ns(void) {
+static long long cpu_ns(clockid_t clock) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (clock_gettime(clock, &t) != 0) return 0;
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void overdue(long long offset) {
-    pthread_mutex_lock(&path_lock);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        char line[32];
-        int n = snprintf(line, sizeof line, "%lld\n", offset);
-        if (write(fd, line, (size_t)n) == n) fsync(fd);
-        close(fd);
-    }
-    kill(getpid(), SIGKILL);
-    pthread_mutex_unlock(&path_lock); /* not reached */
+/* Under lock: the record that is still running and past the limit, or -1. */
+static long long overdue_record(void) {
+    long long offset = __atomic_load_n(&record_offset, __ATOMIC_ACQUIRE); /* before its start: see at() */
+    long long since = __atomic_load_n(&record_since_ns, __ATOMIC_ACQUIRE);
+    return limit_ns > 0 && offset >= 0 && cpu_ns(reader_clock) - since > limit_ns ? offset : -1;
 }
 
 static void *watch(void *unused) {
@@ -54,10 +54,19 @@ static void *watch(void *unused) {
     struct timespec tick = {0, TICK_NS};
     for (;;) {
         nanosleep(&tick, NULL);
-        long long limit = __atomic_load_n(&limit_ns, __ATOMIC_ACQUIRE);
-        long long offset = __atomic_load_n(&record_offset, __ATOMIC_ACQUIRE); /* before its start time: see at() */
-        long long since = __atomic_load_n(&record_since_ns, __ATOMIC_ACQUIRE);
-        if (limit > 0 && offset >= 0 && now_ns() - since > limit) overdue(offset);
+        pthread_mutex_lock(&lock);
+        long long offset = overdue_record();
+        if (offset >= 0) {
+            int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+            if (fd >= 0) {
+                char line[32];
+                int n = snprintf(line, sizeof line, "%lld\n", offset);
+                if (write(fd, line, (size_t)n) == n) fsync(fd);
+                close(fd);
+            }
+            kill(getpid(), SIGKILL);
+        }
+        pthread_mutex_unlock(&lock);
     }
     return NULL;
 }
@@ -71,20 +80,30 @@ static PyObject *arm(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "watchdog file path too long");
         return NULL;
     }
-    pthread_mutex_lock(&path_lock);
+    clockid_t clock;
+    int err = pthread_getcpuclockid(pthread_self(), &clock);
+    if (err) {
+        errno = err;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    int on = seconds > 0 && seconds < MAX_LIMIT_S; /* also false for NaN */
+    pthread_mutex_lock(&lock);
     memcpy(path, file, (size_t)len + 1);
-    pthread_mutex_unlock(&path_lock);
+    reader_clock = clock;
     __atomic_store_n(&record_offset, -1LL, __ATOMIC_RELEASE);
-    __atomic_store_n(&limit_ns, seconds > 0 ? (long long)(seconds * 1e9) : 0LL, __ATOMIC_RELEASE);
-    if (seconds > 0 && thread_pid != getpid()) {
+    limit_ns = on ? (long long)(seconds * 1e9) : 0;
+    pthread_mutex_unlock(&lock);
+    if (on && thread_pid != getpid()) {
         pthread_t thread;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int err = pthread_create(&thread, &attr, watch, NULL);
+        err = pthread_create(&thread, &attr, watch, NULL);
         pthread_attr_destroy(&attr);
         if (err) {
-            __atomic_store_n(&limit_ns, 0LL, __ATOMIC_RELEASE);
+            pthread_mutex_lock(&lock);
+            limit_ns = 0;
+            pthread_mutex_unlock(&lock);
             errno = err;
             return PyErr_SetFromErrno(PyExc_OSError);
         }
@@ -96,14 +115,14 @@ static PyObject *arm(PyObject *self, PyObject *args) {
 static PyObject *at(PyObject *self, PyObject *arg) {
     long long offset = PyLong_AsLongLong(arg);
     if (offset == -1 && PyErr_Occurred()) return NULL;
-    /* the start time first: a thread that sees the new offset sees its start time too */
-    if (offset >= 0) __atomic_store_n(&record_since_ns, now_ns(), __ATOMIC_RELEASE);
+    /* the start first: a thread that sees the new offset sees its start too */
+    if (offset >= 0) __atomic_store_n(&record_since_ns, cpu_ns(CLOCK_THREAD_CPUTIME_ID), __ATOMIC_RELEASE);
     __atomic_store_n(&record_offset, offset, __ATOMIC_RELEASE);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
-    {"arm", arm, METH_VARARGS, "Watch records from now on: past limit_seconds on one, write its offset to path and SIGKILL this process (0: stop)."},
+    {"arm", arm, METH_VARARGS, "Watch the calling thread's records: past limit_seconds of its CPU on one, append its offset to path and SIGKILL this process (0: stop)."},
     {"at", at, METH_O, "The record at this offset is being extracted from now (-1: none)."},
     {NULL, NULL, 0, NULL},
 };

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from provenance.config import IngestConfig
 from provenance.errors import one_line
 from provenance.ingest.readers import Fault
-from provenance.ingest.watch import recorded_offset
+from provenance.ingest.watch import overdue_offsets, recorded_offset
 
 if TYPE_CHECKING:
     from provenance.ingest import pool
@@ -47,8 +47,8 @@ class FileJob:
     # with a fault instead of reading them (see rerun_after_death).
     watch: str | None = None
     skip_offsets: tuple[int, ...] = ()
-    # --record-timeout, in a worker process: a record extracted for longer makes the worker write its
-    # offset here and die (watch.py); the rerun skips the records at `slow_offsets` with a fault.
+    # --record-timeout, in a worker process: a record extracted for longer makes the worker append its
+    # offset here and die (watch.py); later runs skip the records listed there and at `slow_offsets`.
     overdue_file: str | None = None
     slow_offsets: tuple[int, ...] = ()
     listed_as: str | None = None  # the *.paths entry this file was found for (its folders may name the crawl)
@@ -105,25 +105,24 @@ J = TypeVar("J")
 def rerun_after_death(job: J, reason: str, watch: str) -> "pool.Retry[J] | None":
     """The next run of a job (FileJob or ShardTask) whose worker died on it even alone, or None to fail it.
 
-    A worker ended by --record-timeout left the offset of the overdue record in the job's
-    overdue_file: rerun without that record. Otherwise first rerun watching which record the worker
-    is extracting (its offset kept in the file `watch`); when that dies too, rerun without that
-    record. A death outside any record, the same record twice, or more than MAX_CRASH_SKIPS such
-    records: None (not a record's fault).
+    A worker ended by --record-timeout appended the offset of the overdue record to the job's
+    overdue_file: rerun without the records listed there. Otherwise first rerun watching which
+    record the worker is extracting (its offset kept in the file `watch`); when that dies too, rerun
+    without that record. A death outside any record, the same record twice, or more than
+    MAX_CRASH_SKIPS such records: None (not a record's fault).
     """
     from provenance.ingest import pool
 
     if reason != pool.DIED:
         return None
     skipped, slow = job.skip_offsets, job.slow_offsets  # type: ignore[attr-defined]
-    room = len(skipped) + len(slow) < MAX_CRASH_SKIPS
-    if (overdue := recorded_offset(job.overdue_file)) is not None:  # type: ignore[attr-defined]
-        Path(job.overdue_file).unlink(missing_ok=True)  # type: ignore[attr-defined]
-        return pool.Retry(replace(job, slow_offsets=(*slow, overdue))) if room and overdue not in slow else None  # type: ignore[type-var]
+    if overdue := set(overdue_offsets(job.overdue_file)) - set(slow):  # type: ignore[attr-defined]
+        slow = tuple(sorted({*slow, *overdue}))
+        return pool.Retry(replace(job, slow_offsets=slow)) if len(skipped) + len(slow) <= MAX_CRASH_SKIPS else None  # type: ignore[type-var]
     if job.watch is None:  # type: ignore[attr-defined]
         return pool.Retry(replace(job, watch=watch))  # type: ignore[type-var]
     offset = recorded_offset(job.watch)  # type: ignore[attr-defined]
-    if offset is not None and offset not in skipped and room:
+    if offset is not None and offset not in skipped and len(skipped) + len(slow) < MAX_CRASH_SKIPS:
         return pool.Retry(replace(job, skip_offsets=(*skipped, offset)))  # type: ignore[type-var]
     return None
 

@@ -4,12 +4,13 @@ Two watchers, both off unless asked for:
   * the watch file (FileJob.watch): after a worker died on a file, its rerun keeps the offset of the
     record it is extracting in a file, so that the next death names the record (jobs.rerun_after_death);
   * --record-timeout (FileJob.overdue_file): a parser's worst case runs for minutes or hours inside
-    one C call (Lexbor: 100,000 attributes in one tag took 112 s, 20,000 distinct unclosed <font>s
+    one C call (Lexbor: 200,000 attributes in one tag took 112 s, 20,000 distinct unclosed <font>s
     2.2 s, a <select> of 20,000 unclosed options 1.4 s, each quadratic in its count), where no
-    Python thread or signal runs. A thread in C (_native/watchdog.c) writes the offset of a record
-    that has run past the limit to overdue_file and kills the worker; the ingest reruns the file
-    without that record, which becomes a fault. Only in worker processes (never the writer's own),
-    and only with the compiled module: without it, no limit.
+    Python thread or signal runs. A thread in C (_native/watchdog.c) appends the offset of a record
+    that has taken more CPU time than the limit to overdue_file and kills the worker. Every later
+    run of the file (the pool's rerun alone, the ingest's rerun) skips the offsets listed there,
+    each a fault. Only in worker processes (never the writer's own), and only with the compiled
+    module: without it, no limit.
 """
 from __future__ import annotations
 
@@ -28,12 +29,12 @@ class RecordWatch:
         self.overdue_file, self.record_timeout = overdue_file, record_timeout
 
     def __enter__(self) -> "RecordWatch":
+        if self.dog is not None:  # arms the calling thread: the one that extracts
+            self.dog.arm(self.record_timeout, self.overdue_file)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             self.at(-1)
-        if self.dog is not None:
-            self.dog.arm(self.record_timeout, self.overdue_file)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -60,3 +61,14 @@ def recorded_offset(path: str | None) -> int | None:
     except (OSError, ValueError):
         return None
     return offset if offset >= 0 else None
+
+
+def overdue_offsets(path: str | None) -> tuple[int, ...]:
+    """The offsets of the records that ran past --record-timeout in earlier runs of a job (its overdue_file)."""
+    if path is None:
+        return ()
+    try:
+        lines = Path(path).read_text().split()
+    except OSError:
+        return ()
+    return tuple(sorted({int(line) for line in lines if line.isdigit()}))

@@ -28,7 +28,7 @@ from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
-from provenance.ingest.watch import RecordWatch
+from provenance.ingest.watch import RecordWatch, overdue_offsets
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
 # Text per batch, besides batch_docs documents: a batch's peak memory is a few times its text (the
@@ -120,6 +120,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     cfg = job.config
     ordinal = chars = 0
     watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
+    slow = {*job.slow_offsets, *overdue_offsets(job.overdue_file)}  # the pool's rerun alone learns them here
     with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
@@ -135,7 +136,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 _add_fault(res, Fault(item.offset, "crash", "this record crashed the worker process twice (a bug in a parser); skipped",
                                       item.headers.get("warc-record-id")))
                 continue
-            if item.offset in job.slow_offsets:
+            if item.offset in slow:
                 _add_fault(res, Fault(item.offset, "timeout", f"extracting this record ran past --record-timeout {cfg.record_timeout:g} s "
                                       "(a parser's worst case on its markup); skipped", item.headers.get("warc-record-id")))
                 continue

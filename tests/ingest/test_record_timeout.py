@@ -44,21 +44,28 @@ print("parsed")
 
 
 @needs_watchdog
-def test_between_records_and_without_a_limit_nothing_is_watched(tmp_path):
+def test_only_cpu_time_spent_on_a_record_counts(tmp_path):
     overdue = tmp_path / "overdue"
     done = _child(f"""
 import time
 from provenance.ingest.watch import RecordWatch
-with RecordWatch(None, {str(overdue)!r}, 0.2) as watch:
+
+def spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+with RecordWatch(None, {str(overdue)!r}, 0.3) as watch:
     watch.at(7)
     watch.at(-1)
-    time.sleep(1)  # a batch being written, the next record being read: not a record's time
-with RecordWatch(None, {str(overdue)!r}, None) as watch:
+    spin(1)  # a batch being built, the next record being read: not a record's time
     watch.at(8)
-    time.sleep(1)
+    time.sleep(1.5)  # waiting (a stopped process, a busy machine, the GIL): not the record's CPU time
+    watch.at(9)
+spin(1)  # after the file (record 9 never said it ended): no limit between files
 print("alive")
 """)
-    assert done.returncode == 0 and done.stdout.strip() == "alive" and not overdue.exists()
+    assert (done.returncode, done.stdout.strip(), overdue.exists()) == (0, "alive", False)
 
 
 @needs_watchdog
@@ -82,20 +89,24 @@ def test_the_stalling_record_is_skipped_with_a_fault_and_every_other_record_land
 
 
 def test_an_overdue_record_is_skipped_at_once_and_only_once(tmp_path):
-    from provenance.ingest.jobs import OVERDUE_RECORD, FileJob
+    from provenance.ingest.jobs import CURRENT_RECORD, OVERDUE_RECORD, FileJob
     from provenance.ingest.pipeline import _died
 
     (tmp_path / "7").mkdir()
     overdue = tmp_path / "7" / OVERDUE_RECORD
     job = FileJob("f.warc.gz", 7, str(tmp_path / "7"), IngestConfig(db=str(tmp_path / "s.duckdb")), overdue_file=str(overdue))
     overdue.write_text("4242\n")
-    assert _died(job, pool.DIED) == pool.Retry(replace(job, slow_offsets=(4242,)))  # no watched rerun needed: the record is known
-    assert not overdue.exists()
-    overdue.write_text("4242\n")
-    assert _died(replace(job, slow_offsets=(4242,)), pool.DIED).status == "failed"  # skipped already: not that record's fault
+    rerun = _died(job, pool.DIED)
+    assert rerun == pool.Retry(replace(job, slow_offsets=(4242,)))  # no watched rerun needed: the record is known
+    # that rerun died too, but not on a record past the limit (none new in the file): hunt what killed it
+    watched = _died(rerun.task, pool.DIED)
+    assert watched == pool.Retry(replace(rerun.task, watch=str(tmp_path / "7" / CURRENT_RECORD)))
+    overdue.write_text("4242\n77\n")  # a second record of the file ran past the limit
+    assert _died(watched.task, pool.DIED) == pool.Retry(replace(watched.task, slow_offsets=(77, 4242)))
 
 
 def test_the_limit_is_positive_or_off():
     assert IngestConfig(record_timeout=None).record_timeout is None
-    with pytest.raises(UsageError, match="--record-timeout must be more than 0"):
-        IngestConfig(record_timeout=-1)
+    for bad in (-1, 0, float("inf"), float("nan")):
+        with pytest.raises(UsageError, match="--record-timeout must be a number of seconds"):
+            IngestConfig(record_timeout=bad)
