@@ -380,11 +380,14 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
     return spans;
 }
 
-/* nested_pairs(html: bytes, limit: int) -> int: the sum, over the <div>, <article>, <ol> and <ul> start
- * tags, of how many of them are open there (deep_markup.py), counted up to just past limit.
- * Comments and the text of <script>, <style>, <textarea>, <title> and <xmp> are not markup. */
-static const char *const NESTING[] = {"div", "article", "ol", "ul", NULL};
+/* nested_pairs(html: str | bytes, limit: int, floor: int) -> int: the sum, over the start tags of
+ * nesting containers, of how many of them are open there beyond floor (deep_markup.py), counted up to
+ * just past limit; a str is scanned as its UTF-8 (which CPython keeps, for the parser to reuse).
+ * An end tag closes its name only when one is open; comments end at "-->" or "--!>"; the text of
+ * <script>, <style>, <textarea>, <title> and <xmp> is not markup, except inside <svg> or <math>. */
+static const char *const NESTING[] = {"div", "article", "ol", "ul", "table", "object", "marquee", "applet", "template", NULL};
 static const char *const RAW_TEXT[] = {"script", "style", "textarea", "title", "xmp", NULL};
+static const char *const FOREIGN[] = {"svg", "math", NULL};
 
 /* Whether the tag name at p is `name` (ASCII, any case), followed by a name end or '/'. */
 static int tag_is(const unsigned char *p, const unsigned char *e, const char *name) {
@@ -394,39 +397,70 @@ static int tag_is(const unsigned char *p, const unsigned char *e, const char *na
     return p + i < e && (tag_name_ends(p[i]) || p[i] == '/');
 }
 
-/* The name among `names` that the tag at p has, or NULL; most tags fail on their first letter. */
-static const char *tag_in(const unsigned char *p, const unsigned char *e, const char *const *names) {
-    if (p >= e) return NULL;
+/* The index in `names` of the tag's name at p, or -1; most tags fail on their first letter. */
+static int tag_in(const unsigned char *p, const unsigned char *e, const char *const *names) {
+    if (p >= e) return -1;
     unsigned char first = p[0] | 0x20;
-    for (; *names; names++)
-        if ((unsigned char)(*names)[0] == first && tag_is(p, e, *names)) return *names;
+    for (int i = 0; names[i]; i++)
+        if ((unsigned char)names[i][0] == first && tag_is(p, e, names[i])) return i;
+    return -1;
+}
+
+/* The '>' that ends the comment whose text starts at p: of the first "-->" or "--!>", or NULL. */
+static const unsigned char *comment_end(const unsigned char *p, const unsigned char *e) {
+    while (p < e && (p = memmem(p, (size_t)(e - p), "--", 2))) {
+        if (p + 2 < e && p[2] == '>') return p + 2;
+        if (p + 3 < e && p[2] == '!' && p[3] == '>') return p + 3;
+        p++;
+    }
     return NULL;
 }
 
-static PyObject *nested_pairs(PyObject *self, PyObject *args) {
-    Py_buffer b;
-    long long limit;
-    if (!PyArg_ParseTuple(args, "y*L", &b, &limit)) return NULL;
-    const unsigned char *s = b.buf, *e = s + b.len, *p = s;
-    long long depth = 0, pairs = 0;
+static long long scan_nesting(const unsigned char *s, const unsigned char *e, long long limit, long long floor) {
+    const unsigned char *p = s;
+    long long open[sizeof NESTING / sizeof *NESTING] = {0}, depth = 0, pairs = 0, foreign = 0;
+    int i;
     while (pairs <= limit && p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
-        const char *raw;
         if (e - p >= 4 && p[1] == '!' && p[2] == '-' && p[3] == '-') {
-            p = memmem(p + 2, (size_t)(e - p - 2), "-->", 3); /* "<!-->" is a whole (empty) comment */
-            if (!p) break;
+            p = comment_end(p + 2, e); /* "<!-->" is a whole (empty) comment */
+            if (!p) break;             /* an unclosed comment holds the rest of the page */
         } else if (p + 1 < e && p[1] == '/') {
-            if (depth && tag_in(p + 2, e, NESTING)) depth--;
-        } else if (tag_in(p + 1, e, NESTING)) {
-            pairs += depth++;
-        } else if ((raw = tag_in(p + 1, e, RAW_TEXT))) {
+            if ((i = tag_in(p + 2, e, NESTING)) >= 0) {
+                if (open[i]) open[i]--, depth--;
+            } else if (foreign && tag_in(p + 2, e, FOREIGN) >= 0) {
+                foreign--;
+            }
+        } else if ((i = tag_in(p + 1, e, NESTING)) >= 0) {
+            pairs += depth > floor ? depth - floor : 0;
+            open[i]++, depth++;
+        } else if (!foreign && (i = tag_in(p + 1, e, RAW_TEXT)) >= 0) {
             const unsigned char *q = p + 1;
-            while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && tag_is(q + 2, e, raw))) q++;
+            while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && tag_is(q + 2, e, RAW_TEXT[i]))) q++;
             if (!q) break; /* an unclosed <script> holds the rest of the page */
             p = q;
+        } else if (tag_in(p + 1, e, FOREIGN) >= 0) {
+            foreign++;
         }
         p++;
     }
-    PyBuffer_Release(&b);
+    return pairs;
+}
+
+static PyObject *nested_pairs(PyObject *self, PyObject *args) {
+    PyObject *html;
+    long long limit, floor, pairs;
+    if (!PyArg_ParseTuple(args, "OLL", &html, &limit, &floor)) return NULL;
+    if (PyUnicode_Check(html)) {
+        Py_ssize_t n;
+        const char *utf8 = PyUnicode_AsUTF8AndSize(html, &n); /* fails on lone surrogates: the caller encodes */
+        if (!utf8) return NULL;
+        pairs = scan_nesting((const unsigned char *)utf8, (const unsigned char *)utf8 + n, limit, floor);
+    } else {
+        Py_buffer b;
+        if (PyObject_GetBuffer(html, &b, PyBUF_SIMPLE) < 0) return NULL;
+        pairs = scan_nesting(b.buf, (const unsigned char *)b.buf + b.len, limit, floor);
+        PyBuffer_Release(&b);
+    }
     return PyLong_FromLongLong(pairs);
 }
 
@@ -436,7 +470,7 @@ static PyMethodDef methods[] = {
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
-    {"nested_pairs", nested_pairs, METH_VARARGS, "Sum over <div>, <article>, <ol>, <ul> start tags of those open there, up to just past limit."},
+    {"nested_pairs", nested_pairs, METH_VARARGS, "Sum over nesting containers' start tags of those open there beyond a floor, up to just past limit (deep_markup.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,52 +7,82 @@ opens divs and never closes them (a template's loop, a spam page) makes such cha
 that no deadline interrupts, while the rest of the worker's files wait. Nested lists (<ul>, <ol>)
 cost output instead: each item is indented by its depth, so 10,000 unclosed <ul><li> (100 KB) came
 out as 100 million characters, and a few megabytes of them would exhaust memory.
-Before extraction, a scan of the bytes (C, or this reference code, which gives the same counts)
-sums over those start tags how many of them are open there; past MAX_NESTED_PAIRS (about 1,400
-in one chain, ~50 ms) the page's words are taken without the main-content heuristics (navigation
-still left out) and without layout (no indentation, no line breaks), in linear time and size, and
-the page is counted as `deep-markup` in its source's skip_counts. The count needs no parse: end
-tags that an ancestor's end tag implies are not seen, so a page that leaves many divs open inside
-closed list items counts more than it nests, and may be read whole too. benchmarks/deep_markup.py
-measures both paths.
+
+Before extraction, a scan of the decoded page (C, or this reference code, which gives the same
+counts) sums over the start tags of nesting containers how many are open there beyond a floor of
+NESTING_FLOOR (real pages stay under it, so a large shallow page counts nothing); past
+MAX_NESTED_PAIRS (a chain of about 1,480) the page's words are taken without the main-content
+heuristics (navigation still left out) and without layout (no indentation, no line breaks), in
+linear time and size, and the page is counted as `deep-markup` in its source's skip_counts. The
+scan follows the parser where markup could hide depth from it: an end tag closes its name only when
+one is open; <object>, <table>, <template>, <marquee> and <applet> count too (a parser ignores the
+end tags of divs opened outside them); comments end at "-->" or "--!>"; inside <svg> and <math>,
+<style> and <title> hold markup. It needs no parse, so it may count more than a page nests (end
+tags implied by an ancestor's are not seen): such a page is read whole, never a deep one read by
+the heuristics. The page is scanned as UTF-8, so a charset whose bytes are not ASCII's (UTF-16,
+UTF-7) hides nothing. benchmarks/deep_markup.py measures both paths.
 """
 from __future__ import annotations
+
+import re
 
 from provenance.ingest.native import archive
 
 MAX_NESTED_PAIRS = 1_000_000
+NESTING_FLOOR = 64  # open containers a page may have at any point before its nesting counts (real pages: under 40)
 NOTE = "deep-markup"
-_NESTING = (b"div", b"article", b"ol", b"ul")
-_RAW_TEXT = (b"script", b"style", b"textarea", b"title", b"xmp")
+# Containers that nest when left open; the last five also make a parser ignore end tags of the ones
+# opened outside them (so "<div><object></div>" nests), and count for that.
+_NESTING = (b"div", b"article", b"ol", b"ul", b"table", b"object", b"marquee", b"applet", b"template")
+_RAW_TEXT = (b"script", b"style", b"textarea", b"title", b"xmp")  # text, not markup (outside <svg> and <math>)
+_FOREIGN = (b"svg", b"math")
 _NAME_ENDS = frozenset(b" \t\n\r\f>/")
+_COMMENT_END = re.compile(rb"--!?>")
 
 
-def too_deep(body: bytes, native: bool | None = None) -> bool:
-    """Whether the page's nesting is past what main-content extraction does in reasonable time."""
+def too_deep(html: str, native: bool | None = None) -> bool:
+    """Whether the page's nesting is past what main-content extraction does in reasonable time and size.
+
+    The decoded page is scanned as UTF-8 (what CPython keeps of it is what the parser reads too), so
+    a charset whose bytes are not ASCII's (UTF-16, UTF-7, ISO-2022) hides no markup."""
     scan = getattr(archive(native), "nested_pairs", nested_pairs)  # a module built before this scan existed: the reference
-    return scan(body, MAX_NESTED_PAIRS) > MAX_NESTED_PAIRS
+    try:
+        return scan(html, MAX_NESTED_PAIRS, NESTING_FLOOR) > MAX_NESTED_PAIRS
+    except UnicodeEncodeError:  # lone surrogates: no cached UTF-8
+        return scan(html.encode("utf-8", "surrogatepass"), MAX_NESTED_PAIRS, NESTING_FLOOR) > MAX_NESTED_PAIRS
 
 
-def nested_pairs(body: bytes, limit: int) -> int:
-    """Sum, over the <div>, <article>, <ol> and <ul> start tags, of how many of them are open there;
-    the scan stops once the sum is past limit. Comments and raw text (<script>...) are skipped."""
-    depth = pairs = 0
+def nested_pairs(html: str | bytes, limit: int, floor: int = NESTING_FLOOR) -> int:
+    """Sum, over the start tags of nesting containers, of how many of them are open there beyond
+    floor; the scan stops once the sum is past limit. An end tag closes its name only when
+    one is open; comments and raw text (<script>...) are skipped. A str is read as its UTF-8."""
+    body = html.encode("utf-8") if isinstance(html, str) else html
+    open_ = dict.fromkeys(_NESTING, 0)
+    depth = pairs = foreign = 0
     at = body.find(b"<")
     while at >= 0 and pairs <= limit:
         if body.startswith(b"<!--", at):
-            at = body.find(b"-->", at + 2)  # "<!-->" is a whole (empty) comment
-            if at < 0:
+            end = _COMMENT_END.search(body, at + 2)  # "<!-->" is a whole (empty) comment
+            if end is None:  # an unclosed comment holds the rest of the page
                 break
+            at = end.end() - 1
         elif body.startswith(b"</", at):
-            if depth and _tag_in(body, at + 2, _NESTING):
-                depth -= 1
-        elif _tag_in(body, at + 1, _NESTING):
-            pairs += depth
+            if name := _tag_in(body, at + 2, _NESTING):
+                if open_[name]:
+                    open_[name] -= 1
+                    depth -= 1
+            elif foreign and _tag_in(body, at + 2, _FOREIGN):
+                foreign -= 1
+        elif name := _tag_in(body, at + 1, _NESTING):
+            pairs += max(0, depth - floor)
+            open_[name] += 1
             depth += 1
-        elif raw := _tag_in(body, at + 1, _RAW_TEXT):
+        elif not foreign and (raw := _tag_in(body, at + 1, _RAW_TEXT)):
             at = _end_tag(body, at + 1, raw)
             if at < 0:  # an unclosed <script> holds the rest of the page
                 break
+        elif _tag_in(body, at + 1, _FOREIGN):
+            foreign += 1
         at = body.find(b"<", at + 1)
     return pairs
 

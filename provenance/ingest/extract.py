@@ -120,8 +120,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             body = keep_prose_lists(body)
         encoding = charset or detect_encoding(body, from_html_meta=True)
         html = _decode_text(body, encoding, html=True)
-        # UTF-16 and ISO-2022 bytes are not ASCII-compatible: their markup is scanned in UTF-8
-        whole = deep_markup.too_deep(html.encode("utf-8", "surrogatepass") if b"\x00" in body or b"\x1b" in body else body)
+        whole = deep_markup.too_deep(html)
         return Extracted(main_text(html, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's

@@ -173,11 +173,11 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
         return False
     if out.problem:
         _count(res.skip_counts, "decode-warning")
-    if out.note:
-        _count(res.skip_counts, out.note)
     if not out.text.strip():
         _count(res.skip_counts, "empty-text")
         return False
+    if out.note:  # a document, read another way
+        _count(res.skip_counts, out.note)
     fetch_time = parse_warc_date(rec.headers.get("warc-date"))
     host = split_host(url) if url else None
     domain = registered_domain(host)  # everything that can fail comes before the first append
