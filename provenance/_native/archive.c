@@ -293,19 +293,37 @@ static PyObject *http_head(PyObject *self, PyObject *args) {
         int got = field(ls, le, &name, &value);
         if (got == 0) continue;
         if (got < 0) goto done;
+        /* a repeated field's values are gathered in a list and joined once at the end: joining
+         * at each repeat was quadratic (2.6 MB of "X-A: b" lines took 3.8 s) */
         PyObject *old = PyDict_GetItemWithError(headers, name);
-        if (old) {
-            PyObject *joined = PyUnicode_FromFormat("%U, %U", old, value);
-            Py_DECREF(value);
-            value = joined;
-        } else if (PyErr_Occurred()) {
-            Py_DECREF(name); Py_DECREF(value); goto done;
+        int rc;
+        if (old && PyList_CheckExact(old)) {
+            rc = PyList_Append(old, value);
+        } else if (old) {
+            PyObject *values = PyList_New(2);
+            if (values) {
+                PyList_SET_ITEM(values, 0, Py_NewRef(old));
+                PyList_SET_ITEM(values, 1, Py_NewRef(value));
+            }
+            rc = values ? PyDict_SetItem(headers, name, values) : -1;
+            Py_XDECREF(values);
+        } else {
+            rc = PyErr_Occurred() ? -1 : PyDict_SetItem(headers, name, value);
         }
-        int rc = value ? PyDict_SetItem(headers, name, value) : -1;
         Py_DECREF(name);
-        Py_XDECREF(value);
+        Py_DECREF(value);
         if (rc < 0) goto done;
     }
+    PyObject *key, *values, *sep = PyUnicode_FromString(", ");
+    Py_ssize_t at = 0;
+    while (sep && PyDict_Next(headers, &at, &key, &values)) {
+        if (!PyList_CheckExact(values)) continue;
+        PyObject *joined = PyUnicode_Join(sep, values);
+        if (!joined || PyDict_SetItem(headers, key, joined) < 0) { Py_XDECREF(joined); Py_CLEAR(sep); break; }
+        Py_DECREF(joined);
+    }
+    if (!sep) goto done;
+    Py_DECREF(sep);
     result = Py_BuildValue("(OOn)", status, headers, (Py_ssize_t)(body - s));
 done:
     Py_XDECREF(status);

@@ -124,8 +124,13 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
         return Extracted(main_text(html, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
-        text = unescape(text)
+        # a numeric reference past any code point is U+FFFD (as unescape makes it), before unescape
+        # tries a number of more than 4,300 digits (Python's limit: ValueError, the record was lost)
+        text = unescape(_HUGE_REFERENCE.sub("\ufffd", text) if "&#" in text else text)
     return Extracted(text, "text/plain", problem)
+
+
+_HUGE_REFERENCE = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{9,}|0*[0-9]{11,});?")
 
 
 XML_TYPES = {"text/xml", "application/xml"}

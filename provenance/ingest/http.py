@@ -103,17 +103,18 @@ def _head(block: bytes) -> tuple[int | None, dict[str, str], int] | None:
         return None
     lines = block[start : blank.start()].decode("latin-1").splitlines()
     status = _status(lines[0] if lines else "")
-    headers: dict[str, str] = {}
-    key = None
+    values: dict[str, list[list[str]]] = {}  # per field, its values, each in its folded pieces: joined once
+    pieces: list[str] | None = None  # (joined at each repeat or fold, 2.6 MB of "X-A: b" lines took 3.8 s)
     for line in lines[1:]:
         if line[:1] in (" ", "\t"):
-            if key is not None:
-                headers[key] = f"{headers[key]} {line.strip()}".strip()
+            if pieces is not None:
+                pieces.append(line.strip())
             continue
         name, ok, value = line.partition(":")
         if ok:
-            key = name.strip().lower()
-            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+            pieces = [value.strip()]
+            values.setdefault(name.strip().lower(), []).append(pieces)
+    headers = {key: ", ".join(" ".join(p for p in folded if p) for folded in field) for key, field in values.items()}
     return status, headers, blank.end()
 
 

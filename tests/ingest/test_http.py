@@ -359,6 +359,14 @@ def test_text_served_as_html_without_tags_has_its_character_references_decoded()
     assert _from_body(b"Caf&eacute; &amp; bar. " + PROSE.encode(), "text/html", "utf-8", None).text.startswith("Café & bar. ")
 
 
+def test_a_numeric_reference_past_any_code_point_is_a_replacement_character_however_long():
+    from provenance.ingest.extract import _from_body
+
+    for digits in (b"99999999999", b"1" * 5000, b"x" + b"f" * 5000):  # over 4,300 digits: more than Python's int() takes
+        assert _from_body(b"A &#" + digits + b"; B " + PROSE.encode(), "text/html", "utf-8", None).text.startswith("A \ufffd B ")
+    assert _from_body(b"A &#233;&#x1F600;&#0000000065; B", "text/html", "utf-8", None).text == "A \u00e9\U0001f600A B"
+
+
 def test_a_short_answer_is_its_page_main_text_not_the_menu_around_it():
     from provenance.ingest.extract import _from_body
 
