@@ -286,3 +286,34 @@ def test_junk_of_false_gzip_members_after_a_record_is_bounded(tmp_path):
     for native in (None, False):
         good, faults = split(path, native=native)
         assert len(good) == 1 and len(faults) == 9 and "in a row run on to the end of the file" in faults[-1].reason
+
+
+def _items(path: str) -> list:
+    return [(i.offset, i.kind, i.reason) if isinstance(i, Fault) else (i.offset, i.headers.get("warc-target-uri"), i.block)
+            for i in iter_records(path, native=False)]
+
+
+def test_junk_full_of_record_markers_reads_as_if_every_marker_were_searched_afresh(tmp_path, monkeypatch):
+    # a failed search for a header's end remembers how far it looked (the next marker's search starts
+    # there: 1 MiB of "WARC/" lines took 10 s, one 64 KiB search each); the records and faults are
+    # those of a search from each marker (the code before that memory)
+    from provenance.ingest import readers
+
+    def afresh(b):
+        i = b.find(b"\r\n\r\n", readers.MAX_HEADER_BYTES)
+        if i >= 0:
+            j = b.buf.find(b"\n\n", b.pos, i)
+            return (j, 2) if j >= 0 else (i, 4)
+        j = b.find(b"\n\n", readers.MAX_HEADER_BYTES)
+        return (j, 2) if j >= 0 else (-1, 0)
+
+    monkeypatch.setattr(readers, "MAX_HEADER_BYTES", 300)  # windows of 300 bytes: the markers' windows overlap
+    good = response_record(1, text="short")
+    for k, junk in enumerate([b"\nWARC/1.0 junk" * 60, b"\nWARC/1.0 x\r\n" * 40 + b"\nWARC/1.0 y\n\n", b"\nWARC/" * 100 + b"\r\n\r\n"]):
+        path = tmp_path / f"j{k}.warc"
+        path.write_bytes(warcinfo() + junk + b"\r\n\r\n" + good + junk[: len(junk) // 2] + good)
+        remembered = _items(str(path))
+        monkeypatch.setattr(readers, "_header_end", afresh)
+        assert remembered == _items(str(path)) and sum(len(i) == 3 and isinstance(i[2], bytes) for i in remembered) >= 2
+        monkeypatch.undo()
+        monkeypatch.setattr(readers, "MAX_HEADER_BYTES", 300)
