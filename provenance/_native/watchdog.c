@@ -115,8 +115,14 @@ static PyObject *arm(PyObject *self, PyObject *args) {
 static PyObject *at(PyObject *self, PyObject *arg) {
     long long offset = PyLong_AsLongLong(arg);
     if (offset == -1 && PyErr_Occurred()) return NULL;
-    /* the start first: a thread that sees the new offset sees its start too */
-    if (offset >= 0) __atomic_store_n(&record_since_ns, cpu_ns(CLOCK_THREAD_CPUTIME_ID), __ATOMIC_RELEASE);
+    /* the start first: a thread that sees the new offset sees its start too; on the armed reader's
+     * clock, whichever thread says it (the reader does) */
+    if (offset >= 0) {
+        pthread_mutex_lock(&lock);
+        clockid_t clock = reader_clock;
+        pthread_mutex_unlock(&lock);
+        __atomic_store_n(&record_since_ns, cpu_ns(clock), __ATOMIC_RELEASE);
+    }
     __atomic_store_n(&record_offset, offset, __ATOMIC_RELEASE);
     Py_RETURN_NONE;
 }

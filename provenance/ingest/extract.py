@@ -124,13 +124,23 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
         return Extracted(main_text(html, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
-        # a numeric reference past any code point is U+FFFD (as unescape makes it), before unescape
-        # tries a number of more than 4,300 digits (Python's limit: ValueError, the record was lost)
-        text = unescape(_HUGE_REFERENCE.sub("\ufffd", text) if "&#" in text else text)
+        # numeric references lose their leading zeros and one past any code point is U+FFFD (as
+        # unescape makes it) before unescape tries a number of more than 4,300 digits (Python's
+        # limit, zeros included: ValueError, the record was lost)
+        text = unescape(_LONG_REFERENCE.sub(_short_reference, text) if "&#" in text else text)
     return Extracted(text, "text/plain", problem)
 
 
-_HUGE_REFERENCE = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{9,}|0*[0-9]{11,});?")
+_LONG_REFERENCE = re.compile(r"&#([xX]?)0*([0-9a-fA-F]{8,}|(?<=[xX])[0-9a-fA-F]*|[0-9]*)(;?)")
+
+
+def _short_reference(m: re.Match) -> str:
+    x, digits, end = m.groups()
+    if not digits:  # zeros only ("&#000;", U+FFFD as unescape makes it), or no number at all ("&#x;": as it is)
+        return f"&#{x}0{end}" if m.group().rstrip(";")[-1] == "0" else m.group()
+    if not (x or digits.isdigit()):  # hex digits in a decimal reference: not one
+        return m.group()
+    return "\ufffd" if len(digits) > (6 if x else 7) else f"&#{x}{digits}{end}"
 
 
 XML_TYPES = {"text/xml", "application/xml"}

@@ -365,6 +365,9 @@ def test_a_numeric_reference_past_any_code_point_is_a_replacement_character_howe
     for digits in (b"99999999999", b"1" * 5000, b"x" + b"f" * 5000):  # over 4,300 digits: more than Python's int() takes
         assert _from_body(b"A &#" + digits + b"; B " + PROSE.encode(), "text/html", "utf-8", None).text.startswith("A \ufffd B ")
     assert _from_body(b"A &#233;&#x1F600;&#0000000065; B", "text/html", "utf-8", None).text == "A \u00e9\U0001f600A B"
+    # leading zeros are not digits of the number, however many ("&#" + 5,000 zeros + "65;" is "A")
+    for number in (b"0" * 9 + b"101", b"x" + b"0" * 12 + b"65", b"0" * 5000 + b"101"):  # "e"
+        assert _from_body(b"A &#" + number + b"; B " + PROSE.encode(), "text/html", "utf-8", None).text.startswith("A e B ")
 
 
 def test_a_short_answer_is_its_page_main_text_not_the_menu_around_it():
