@@ -401,11 +401,20 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
 /* nested_pairs(html: str | bytes, limit: int, floor: int) -> int: the sum, over the start tags of
  * nesting containers, of how many of them are open there beyond floor (deep_markup.py), counted up to
  * just past limit; a str is scanned as its UTF-8 (which CPython keeps, for the parser to reuse).
- * An end tag closes its name only when one is open; comments end at "-->" or "--!>"; the text of
- * <script>, <style>, <textarea>, <title> and <xmp> is not markup, except inside <svg> or <math>. */
-static const char *const NESTING[] = {"div", "article", "ol", "ul", "table", "object", "marquee", "applet", "template", NULL};
+ * Markup is read as an HTML tokenizer reads it: a tag ends at its '>' outside quoted attribute
+ * values; comments end at "-->" or "--!>"; "<!...>", "<?...>" and "</" + not a letter are bogus
+ * comments; the text of <script>, <style>, <textarea>, <title> and <xmp> is not markup, except inside
+ * <svg> or <math>, where CDATA sections are skipped and <desc>, <title>, <foreignObject>, <mi>, <mo>,
+ * <mn>, <ms>, <mtext> and <annotation-xml> nest (end tags of elements outside them are ignored
+ * there). An end tag closes its name only when one is open. */
+static const char *const NESTING[] = {"div", "article", "ol", "ul", "table", "object", "marquee", "applet", "template",
+                                      "desc", "title", "foreignobject", "mi", "mo", "mn", "ms", "mtext", "annotation-xml", NULL};
+#define HTML_NESTING 9 /* NESTING[HTML_NESTING:] nest only inside <svg> or <math> */
 static const char *const RAW_TEXT[] = {"script", "style", "textarea", "title", "xmp", NULL};
 static const char *const FOREIGN[] = {"svg", "math", NULL};
+
+static inline int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
 /* Whether the tag name at p is `name` (ASCII, any case), followed by a name end or '/'. */
 static int tag_is(const unsigned char *p, const unsigned char *e, const char *name) {
@@ -415,13 +424,35 @@ static int tag_is(const unsigned char *p, const unsigned char *e, const char *na
     return p + i < e && (tag_name_ends(p[i]) || p[i] == '/');
 }
 
-/* The index in `names` of the tag's name at p, or -1; most tags fail on their first letter. */
-static int tag_in(const unsigned char *p, const unsigned char *e, const char *const *names) {
-    if (p >= e) return -1;
-    unsigned char first = p[0] | 0x20;
-    for (int i = 0; names[i]; i++)
-        if ((unsigned char)names[i][0] == first && tag_is(p, e, names[i])) return i;
+/* The index in names[from:to] of the name [s, e) (ASCII, any case), or -1. */
+static int name_in(const unsigned char *s, const unsigned char *e, const char *const *names, int from, int to) {
+    size_t n = (size_t)(e - s);
+    if (n == 0) return -1;
+    for (int i = from; i < to && names[i]; i++) {
+        if ((unsigned char)names[i][0] != (s[0] | 0x20) || strlen(names[i]) != n) continue;
+        size_t k = 0;
+        while (k < n && (s[k] | 0x20) == (unsigned char)names[i][k]) k++;
+        if (k == n) return i;
+    }
     return -1;
+}
+
+/* The '>' that ends the tag whose name starts at p, or NULL: the first '>' outside quoted attribute
+ * values, a quoted value being one whose quote follows '=' (spaces between). */
+static const unsigned char *tag_end(const unsigned char *p, const unsigned char *e, const unsigned char **name_end) {
+    while (p < e && !is_space(*p) && *p != '/' && *p != '>') p++;
+    *name_end = p;
+    for (;;) {
+        const unsigned char *gt = memchr(p, '>', (size_t)(e - p));
+        const unsigned char *eq = memchr(p, '=', (size_t)((gt ? gt : e) - p));
+        if (!eq) return gt;
+        for (p = eq + 1; p < e && is_space(*p);) p++;
+        if (p < e && (*p == '"' || *p == '\'')) { /* a quoted value: its '>' are not the tag's */
+            p = memchr(p + 1, *p, (size_t)(e - p - 1));
+            if (!p) return NULL;
+            p++;
+        }
+    }
 }
 
 /* The '>' that ends the comment whose text starts at p: of the first "-->" or "--!>", or NULL. */
@@ -435,30 +466,44 @@ static const unsigned char *comment_end(const unsigned char *p, const unsigned c
 }
 
 static long long scan_nesting(const unsigned char *s, const unsigned char *e, long long limit, long long floor) {
-    const unsigned char *p = s;
-    long long open[sizeof NESTING / sizeof *NESTING] = {0}, depth = 0, pairs = 0, foreign = 0;
+    const unsigned char *p = s, *ne, *gt;
+    long long open[sizeof NESTING / sizeof *NESTING] = {0}, foreign[2] = {0}, depth = 0, pairs = 0;
     int i;
     while (pairs <= limit && p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
+        int in_foreign = foreign[0] || foreign[1];
         if (e - p >= 4 && p[1] == '!' && p[2] == '-' && p[3] == '-') {
             p = comment_end(p + 2, e); /* "<!-->" is a whole (empty) comment */
-            if (!p) break;             /* an unclosed comment holds the rest of the page */
-        } else if (p + 1 < e && p[1] == '/') {
-            if ((i = tag_in(p + 2, e, NESTING)) >= 0) {
+        } else if (in_foreign && e - p >= 9 && memcmp(p + 1, "![CDATA[", 8) == 0) {
+            p = memmem(p + 9, (size_t)(e - p - 9), "]]>", 3);
+            if (p) p += 2;
+        } else if (p + 1 < e && (p[1] == '!' || p[1] == '?')) {
+            p = memchr(p + 1, '>', (size_t)(e - p - 1)); /* a bogus comment (a doctype too) */
+        } else if (p + 2 < e && p[1] == '/' && is_alpha(p[2])) {
+            if (!(gt = tag_end(p + 2, e, &ne))) break; /* a tag the file ends in is no tag */
+            if ((i = name_in(p + 2, ne, NESTING, 0, 1 << 30)) >= 0) {
                 if (open[i]) open[i]--, depth--;
-            } else if (foreign && tag_in(p + 2, e, FOREIGN) >= 0) {
-                foreign--;
+            } else if ((i = name_in(p + 2, ne, FOREIGN, 0, 2)) >= 0 && foreign[i]) {
+                foreign[i]--;
             }
-        } else if ((i = tag_in(p + 1, e, NESTING)) >= 0) {
-            pairs += depth > floor ? depth - floor : 0;
-            open[i]++, depth++;
-        } else if (!foreign && (i = tag_in(p + 1, e, RAW_TEXT)) >= 0) {
-            const unsigned char *q = p + 1;
-            while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && tag_is(q + 2, e, RAW_TEXT[i]))) q++;
-            if (!q) break; /* an unclosed <script> holds the rest of the page */
-            p = q;
-        } else if (tag_in(p + 1, e, FOREIGN) >= 0) {
-            foreign++;
+            p = gt;
+        } else if (p + 1 < e && p[1] == '/') {
+            if (p + 2 < e && p[2] == '>') p += 2; /* "</>" is nothing */
+            else p = memchr(p + 1, '>', (size_t)(e - p - 1)); /* a bogus comment */
+        } else if (p + 1 < e && is_alpha(p[1])) {
+            if (!(gt = tag_end(p + 1, e, &ne))) break;
+            if ((i = name_in(p + 1, ne, NESTING, 0, in_foreign ? 1 << 30 : HTML_NESTING)) >= 0) {
+                pairs += depth > floor ? depth - floor : 0;
+                open[i]++, depth++;
+            } else if (!in_foreign && (i = name_in(p + 1, ne, RAW_TEXT, 0, 1 << 30)) >= 0) {
+                const unsigned char *q = gt + 1;
+                while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && tag_is(q + 2, e, RAW_TEXT[i]))) q++;
+                gt = q ? q - 1 : NULL; /* on at the end tag's '<'; an unclosed <script> holds the rest of the page */
+            } else if ((i = name_in(p + 1, ne, FOREIGN, 0, 2)) >= 0) {
+                foreign[i]++;
+            }
+            p = gt;
         }
+        if (!p) break; /* an unclosed comment holds the rest of the page */
         p++;
     }
     return pairs;

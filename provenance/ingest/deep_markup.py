@@ -14,12 +14,15 @@ NESTING_FLOOR (real pages stay under it, so a large shallow page counts nothing)
 MAX_NESTED_PAIRS (a chain of about 1,480) the page's words are taken without the main-content
 heuristics (navigation still left out) and without layout (no indentation, no line breaks), in
 linear time and size, and the page is counted as `deep-markup` in its source's skip_counts. The
-scan follows the parser where markup could hide depth from it: an end tag closes its name only when
-one is open; <object>, <table>, <template>, <marquee> and <applet> count too (a parser ignores the
-end tags of divs opened outside them); comments end at "-->" or "--!>"; inside <svg> and <math>,
-<style> and <title> hold markup. It needs no parse, so it may count more than a page nests (end
-tags implied by an ancestor's are not seen): such a page is read whole, never a deep one read by
-the heuristics. The page is scanned as UTF-8, so a charset whose bytes are not ASCII's (UTF-16,
+scan reads markup as an HTML tokenizer does, where markup could hide depth from it (two reviews
+found ten ways): a tag ends at its '>' outside quoted attribute values; comments end at "-->" or
+"--!>"; "<!...>", "<?...>" and "</" + not a letter are bogus comments; an end tag closes its name
+only when one is open; <object>, <table>, <template>, <marquee> and <applet> count too (a parser
+ignores end tags of divs opened outside them), and so do <desc>, <title>, <foreignObject>, <mi>,
+<mo>, <mn>, <ms>, <mtext> and <annotation-xml> inside <svg> and <math>, where raw text is markup
+and CDATA sections are skipped. It builds no tree, so it may count more than a page nests (end
+tags implied by an ancestor's are not seen; a page over 64 deep with tens of thousands of rows):
+such a page is read whole, never a deep one read by the heuristics. The page is scanned as UTF-8, so a charset whose bytes are not ASCII's (UTF-16,
 UTF-7) hides nothing. benchmarks/deep_markup.py measures both paths.
 """
 from __future__ import annotations
@@ -31,13 +34,18 @@ from provenance.ingest.native import archive
 MAX_NESTED_PAIRS = 1_000_000
 NESTING_FLOOR = 64  # open containers a page may have at any point before its nesting counts (real pages: under 40)
 NOTE = "deep-markup"
-# Containers that nest when left open; the last five also make a parser ignore end tags of the ones
-# opened outside them (so "<div><object></div>" nests), and count for that.
-_NESTING = (b"div", b"article", b"ol", b"ul", b"table", b"object", b"marquee", b"applet", b"template")
+# Containers that nest when left open; <object>, <table>, <template>, <marquee> and <applet> also make
+# a parser ignore end tags of the ones opened outside them (so "<div><object></div>" nests), and so do
+# the last nine inside <svg> and <math>: those nest only there.
+_NESTING = (b"div", b"article", b"ol", b"ul", b"table", b"object", b"marquee", b"applet", b"template",
+            b"desc", b"title", b"foreignobject", b"mi", b"mo", b"mn", b"ms", b"mtext", b"annotation-xml")
+_HTML_NESTING = 9
 _RAW_TEXT = (b"script", b"style", b"textarea", b"title", b"xmp")  # text, not markup (outside <svg> and <math>)
 _FOREIGN = (b"svg", b"math")
+_SPACE = b" \t\n\r\f"
 _NAME_ENDS = frozenset(b" \t\n\r\f>/")
 _COMMENT_END = re.compile(rb"--!?>")
+_NAME = re.compile(rb"[^ \t\n\r\f/>]*")
 
 
 def too_deep(html: str, native: bool | None = None) -> bool:
@@ -54,37 +62,75 @@ def too_deep(html: str, native: bool | None = None) -> bool:
 
 def nested_pairs(html: str | bytes, limit: int, floor: int = NESTING_FLOOR) -> int:
     """Sum, over the start tags of nesting containers, of how many of them are open there beyond
-    floor; the scan stops once the sum is past limit. An end tag closes its name only when
-    one is open; comments and raw text (<script>...) are skipped. A str is read as its UTF-8."""
+    floor; the scan stops once the sum is past limit. Markup is read as an HTML tokenizer reads it
+    (see the C scan's comment in _native/archive.c). A str is read as its UTF-8."""
     body = html.encode("utf-8") if isinstance(html, str) else html
     open_ = dict.fromkeys(_NESTING, 0)
-    depth = pairs = foreign = 0
+    foreign = dict.fromkeys(_FOREIGN, 0)
+    depth = pairs = 0
     at = body.find(b"<")
     while at >= 0 and pairs <= limit:
+        in_foreign = any(foreign.values())
+        nxt = body[at + 1 : at + 2]
         if body.startswith(b"<!--", at):
             end = _COMMENT_END.search(body, at + 2)  # "<!-->" is a whole (empty) comment
-            if end is None:  # an unclosed comment holds the rest of the page
+            at = end.end() - 1 if end else -1
+        elif in_foreign and body.startswith(b"<![CDATA[", at):
+            at = body.find(b"]]>", at + 9)
+            at = at + 2 if at >= 0 else -1
+        elif nxt in (b"!", b"?"):
+            at = body.find(b">", at + 1)  # a bogus comment (a doctype too)
+        elif nxt == b"/" and body[at + 2 : at + 3].isalpha():
+            name, gt = _tag(body, at + 2)
+            if gt < 0:  # a tag the file ends in is no tag
                 break
-            at = end.end() - 1
-        elif body.startswith(b"</", at):
-            if name := _tag_in(body, at + 2, _NESTING):
+            if name in open_:
                 if open_[name]:
                     open_[name] -= 1
                     depth -= 1
-            elif foreign and _tag_in(body, at + 2, _FOREIGN):
-                foreign -= 1
-        elif name := _tag_in(body, at + 1, _NESTING):
-            pairs += max(0, depth - floor)
-            open_[name] += 1
-            depth += 1
-        elif not foreign and (raw := _tag_in(body, at + 1, _RAW_TEXT)):
-            at = _end_tag(body, at + 1, raw)
-            if at < 0:  # an unclosed <script> holds the rest of the page
+            elif name in foreign and foreign[name]:
+                foreign[name] -= 1
+            at = gt
+        elif nxt == b"/":
+            at = at + 2 if body[at + 2 : at + 3] == b">" else body.find(b">", at + 1)  # "</>" is nothing; else a bogus comment
+        elif nxt.isalpha():
+            name, gt = _tag(body, at + 1)
+            if gt < 0:
                 break
-        elif _tag_in(body, at + 1, _FOREIGN):
-            foreign += 1
+            if name in _NESTING[: len(_NESTING) if in_foreign else _HTML_NESTING]:
+                pairs += max(0, depth - floor)
+                open_[name] += 1
+                depth += 1
+            elif not in_foreign and name in _RAW_TEXT:
+                end = _end_tag(body, gt + 1, name)
+                gt = end - 1 if end >= 0 else -1  # on at the end tag's '<'; an unclosed <script> holds the rest
+            elif name in foreign:
+                foreign[name] += 1
+            at = gt
+        if at < 0:  # an unclosed comment holds the rest of the page
+            break
         at = body.find(b"<", at + 1)
     return pairs
+
+
+def _tag(body: bytes, at: int) -> tuple[bytes, int]:
+    """(lower-cased name, offset of the '>' that ends it) of the tag whose name starts at `at`: the first
+    '>' outside quoted attribute values, a quoted value being one whose quote follows '=' (spaces
+    between); -1 when the file ends first."""
+    p = _NAME.match(body, at).end()
+    name = body[at:p].lower()
+    while True:
+        gt = body.find(b">", p)
+        stop = gt if gt >= 0 else len(body)
+        quotes = [q for q in (body.find(b'"', p, stop), body.find(b"'", p, stop)) if q >= 0]
+        if not quotes:
+            return name, gt
+        q = min(quotes)
+        if body[p:q].rstrip(_SPACE).endswith(b"="):
+            q = body.find(body[q : q + 1], q + 1)
+            if q < 0:
+                return name, -1
+        p = q + 1
 
 
 def _tag_in(body: bytes, at: int, names: tuple[bytes, ...]) -> bytes | None:

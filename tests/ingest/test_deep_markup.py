@@ -79,6 +79,19 @@ def test_the_page_is_a_document_and_its_source_counts_it(make_warc, tmp_path):
     (b"<div><svg></svg><style><div></style><div>", 1),
     (b"<div><script><div><div>", 0),  # an unclosed script holds the rest
     (b"<div><!-- <div><div>", 0),  # so does an unclosed comment
+    (b'<p title="<!--"><div><div>', 1),  # a tag ends at its '>' outside quoted values
+    (b"<div><i title='</div>' x=a>y</i><div>", 1),
+    (b"<div><!x </div>><div>", 1),  # "<!...>", "<?...>" and "</" + not a letter are bogus comments
+    (b"<div><?php </div> ?><div></ 1 </div>><div>", 3),  # each ends at its first ">"
+    (b"<div><svg><![CDATA[</div>]]></svg><div>", 1),  # CDATA inside <svg>
+    # <desc>, <mi>, <foreignObject> nest: parsers ignore the </div> in them; here it closes the div, but
+    # each stays open, so "<div><svg><desc></div>" repeated nests one deeper each time, as in the tree
+    (b"<div><svg><desc></div><div>", 2),
+    (b"<div><math><mi></div><div>", 2),
+    (b"<div><svg><foreignObject></div></svg><div>", 2),
+    (b"<svg></math><style><div><div>", 1),  # a stray </math> does not end the <svg>
+    (b"<div><desc></div><div>", 0),  # <desc> outside <svg> is nothing special
+    (b'<div x="1', 0),  # a tag the file ends in is no tag
 ])
 def test_nesting_is_counted_as_pairs_of_open_containers(html, pairs):
     assert nested_pairs(html, 10**9, floor=0) == pairs
@@ -99,7 +112,9 @@ def test_only_nesting_beyond_the_floor_counts_so_a_large_shallow_page_is_not_dee
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from([b"<div>", b"</div>", b"<DIV ", b"</Div\n>", b"<div/", b"<article>", b"</ol>", b"<ol", b"<!--", b"-->",
-                                 b"<ul>", b"</UL>", b"<object>", b"<TABLE ", b"<svg>", b"</svg>", b"<math ", b"--!>", b"--", b"<script>", b"</script>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
+                                 b"<ul>", b"</UL>", b"<object>", b"<TABLE ", b"<svg>", b"</svg>", b"<math ", b"</math>", b"--!>", b"--", b"<script>", b"</script>",
+                                 b"'", b'"', b"=", b" a=", b"<!", b"<?", b"</>", b"</ ", b"<![CDATA[", b"]]>", b"<desc>", b"</desc>",
+                                 b"<mi ", b"<foreignObject>", b"<title>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
                                  b" ", b"</", b"<!", b"di", b"v>"]), max_size=40).map(b"".join),
        st.integers(0, 40), st.integers(0, 3))
 def test_the_compiled_scan_counts_as_the_reference_does(html, limit, floor):
