@@ -5,12 +5,12 @@
  * holds the GIL: no Python thread or signal handler runs until it returns. This thread needs no GIL.
  * The worker says which record it is extracting (at); when the armed thread (the one that called
  * arm, the reader) has spent more CPU time on one record than the limit, this thread appends the
- * record's offset to the armed file and kills the process with SIGKILL; the pool sees a dead worker
+ * record's number to the armed file and kills the process with SIGKILL; the pool sees a dead worker
  * and the ingest reruns the file without that record. CPU time, not wall time: a stopped process
  * (Ctrl-Z, SIGSTOP, a frozen cgroup), a busy machine or a reader waiting for the GIL is not slow.
  *
  *   arm(limit_seconds, path)   watch the calling thread from now on (limit 0: stop); starts the thread once
- *   at(offset)                 the record at this offset is being extracted from now (-1: none)
+ *   at(record)                 the record of this number is being extracted from now (-1: none)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -128,8 +128,8 @@ static PyObject *at(PyObject *self, PyObject *arg) {
 }
 
 static PyMethodDef methods[] = {
-    {"arm", arm, METH_VARARGS, "Watch the calling thread's records: past limit_seconds of its CPU on one, append its offset to path and SIGKILL this process (0: stop)."},
-    {"at", at, METH_O, "The record at this offset is being extracted from now (-1: none)."},
+    {"arm", arm, METH_VARARGS, "Watch the calling thread's records: past limit_seconds of its CPU on one, append its number to path and SIGKILL this process (0: stop)."},
+    {"at", at, METH_O, "The record of this number is being extracted from now (-1: none)."},
     {NULL, NULL, 0, NULL},
 };
 

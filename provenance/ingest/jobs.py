@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from provenance.config import IngestConfig
 from provenance.errors import one_line
 from provenance.ingest.readers import Fault
-from provenance.ingest.watch import overdue_offsets, recorded_offset
+from provenance.ingest.watch import overdue_records, recorded_record
 
 if TYPE_CHECKING:
     from provenance.ingest import pool
@@ -42,15 +42,16 @@ class FileJob:
     # Local ingest: all of the file's texts go to this one zstd Parquet file (moved into the store's
     # texts folder at commit, see textfiles.py) instead of a part per batch.
     texts_file: str | None = None
-    # After a worker died on this file: the worker keeps the offset of the record it is extracting
-    # in the file `watch` (so the next death names it), and skips the records at `skip_offsets`
-    # with a fault instead of reading them (see rerun_after_death).
+    # After a worker died on this file: the worker keeps the number of the record it is extracting
+    # (1 for the file's first record; offsets repeat in whole-file gzip members) in the file `watch`
+    # (so the next death names it), and skips the records numbered in `skip_records` with a fault
+    # instead of reading them (see rerun_after_death).
     watch: str | None = None
-    skip_offsets: tuple[int, ...] = ()
+    skip_records: tuple[int, ...] = ()
     # --record-timeout, in a worker process: a record extracted for longer makes the worker append its
-    # offset here and die (watch.py); later runs skip the records listed there and at `slow_offsets`.
+    # number here and die (watch.py); later runs skip the records listed there and in `slow_records`.
     overdue_file: str | None = None
-    slow_offsets: tuple[int, ...] = ()
+    slow_records: tuple[int, ...] = ()
     listed_as: str | None = None  # the *.paths entry this file was found for (its folders may name the crawl)
 
 
@@ -105,9 +106,9 @@ J = TypeVar("J")
 def rerun_after_death(job: J, reason: str, watch: str) -> "pool.Retry[J] | None":
     """The next run of a job (FileJob or ShardTask) whose worker died on it even alone, or None to fail it.
 
-    A worker ended by --record-timeout appended the offset of the overdue record to the job's
+    A worker ended by --record-timeout appended the number of the overdue record to the job's
     overdue_file: rerun without the records listed there. Otherwise first rerun watching which
-    record the worker is extracting (its offset kept in the file `watch`); when that dies too, rerun
+    record the worker is extracting (its number kept in the file `watch`); when that dies too, rerun
     without that record. A death outside any record, the same record twice, or more than
     MAX_CRASH_SKIPS such records: None (not a record's fault).
     """
@@ -115,15 +116,15 @@ def rerun_after_death(job: J, reason: str, watch: str) -> "pool.Retry[J] | None"
 
     if reason != pool.DIED:
         return None
-    skipped, slow = job.skip_offsets, job.slow_offsets  # type: ignore[attr-defined]
-    if overdue := set(overdue_offsets(job.overdue_file)) - set(slow):  # type: ignore[attr-defined]
+    skipped, slow = job.skip_records, job.slow_records  # type: ignore[attr-defined]
+    if overdue := set(overdue_records(job.overdue_file)) - set(slow):  # type: ignore[attr-defined]
         slow = tuple(sorted({*slow, *overdue}))
-        return pool.Retry(replace(job, slow_offsets=slow)) if len(skipped) + len(slow) <= MAX_CRASH_SKIPS else None  # type: ignore[type-var]
+        return pool.Retry(replace(job, slow_records=slow)) if len(skipped) + len(slow) <= MAX_CRASH_SKIPS else None  # type: ignore[type-var]
     if job.watch is None:  # type: ignore[attr-defined]
         return pool.Retry(replace(job, watch=watch))  # type: ignore[type-var]
-    offset = recorded_offset(job.watch)  # type: ignore[attr-defined]
-    if offset is not None and offset not in skipped and len(skipped) + len(slow) < MAX_CRASH_SKIPS:
-        return pool.Retry(replace(job, skip_offsets=(*skipped, offset)))  # type: ignore[type-var]
+    number = recorded_record(job.watch)  # type: ignore[attr-defined]
+    if number is not None and number not in skipped and len(skipped) + len(slow) < MAX_CRASH_SKIPS:
+        return pool.Retry(replace(job, skip_records=(*skipped, number)))  # type: ignore[type-var]
     return None
 
 

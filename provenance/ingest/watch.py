@@ -1,14 +1,14 @@
 """Which record a worker is extracting, for whoever has to name it.
 
 Two watchers, both off unless asked for:
-  * the watch file (FileJob.watch): after a worker died on a file, its rerun keeps the offset of the
+  * the watch file (FileJob.watch): after a worker died on a file, its rerun keeps the number of the
     record it is extracting in a file, so that the next death names the record (jobs.rerun_after_death);
   * --record-timeout (FileJob.overdue_file): a parser's worst case runs for minutes or hours inside
     one C call (Lexbor: 200,000 attributes in one tag took 112 s, 20,000 distinct unclosed <font>s
     2.2 s, a <select> of 20,000 unclosed options 1.4 s, each quadratic in its count), where no
-    Python thread or signal runs. A thread in C (_native/watchdog.c) appends the offset of a record
+    Python thread or signal runs. A thread in C (_native/watchdog.c) appends the number of a record
     that has taken more CPU time than the limit to overdue_file and kills the worker. Every later
-    run of the file (the pool's rerun alone, the ingest's rerun) skips the offsets listed there,
+    run of the file (the pool's rerun alone, the ingest's rerun) skips the records listed there,
     each a fault. Only in worker processes (never the writer's own), and only with the compiled
     module: without it, no limit.
 """
@@ -21,7 +21,7 @@ from provenance.ingest.native import select
 
 
 class RecordWatch:
-    """Context for reading one file: at(offset) before extracting each record, at(-1) after it."""
+    """Context for reading one file: at(number) before extracting each record (1 for the first), at(-1) after it."""
 
     def __init__(self, watch_file: str | None, overdue_file: str | None = None, record_timeout: float | None = None) -> None:
         self.path, self.fd = Path(watch_file) if watch_file else None, None
@@ -44,27 +44,27 @@ class RecordWatch:
             os.close(self.fd)
             self.fd = None
 
-    def at(self, offset: int) -> None:
+    def at(self, number: int) -> None:
         """Say which record is being extracted (-1: none)."""
         if self.fd is not None:
-            os.pwrite(self.fd, f"{offset:>20d}\n".encode(), 0)  # fixed width: an overwrite
+            os.pwrite(self.fd, f"{number:>20d}\n".encode(), 0)  # fixed width: an overwrite
         if self.dog is not None:
-            self.dog.at(offset)
+            self.dog.at(number)
 
 
-def recorded_offset(path: str | None) -> int | None:
-    """The record offset a watcher left in this file (a watch file or an overdue file), if any."""
+def recorded_record(path: str | None) -> int | None:
+    """The record number a watcher left in this file (a watch file), if any."""
     if path is None:
         return None
     try:
-        offset = int(Path(path).read_text().strip())
+        number = int(Path(path).read_text().strip())
     except (OSError, ValueError):
         return None
-    return offset if offset >= 0 else None
+    return number if number >= 0 else None
 
 
-def overdue_offsets(path: str | None) -> tuple[int, ...]:
-    """The offsets of the records that ran past --record-timeout in earlier runs of a job (its overdue_file)."""
+def overdue_records(path: str | None) -> tuple[int, ...]:
+    """The numbers of the records that ran past --record-timeout in earlier runs of a job (its overdue_file)."""
     if path is None:
         return ()
     try:

@@ -28,7 +28,7 @@ from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
-from provenance.ingest.watch import RecordWatch, overdue_offsets
+from provenance.ingest.watch import RecordWatch, overdue_records
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
 # Text per batch, besides batch_docs documents: a batch's peak memory is a few times its text (the
@@ -120,27 +120,29 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     cfg = job.config
     ordinal = chars = 0
     watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
-    slow = {*job.slow_offsets, *overdue_offsets(job.overdue_file)}  # the pool's rerun alone learns them here
+    slow = {*job.slow_records, *overdue_records(job.overdue_file)}  # the pool's rerun alone learns them here
     with open_input(job.path) as f, watch:
         for item in read_stream(f, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
                 _add_fault(res, item)
                 continue
             res.n_records += 1
+            number = res.n_records  # a record's identity for reruns (offsets repeat: records of a whole-file gzip
+            # member after the first all have the member's)
             res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
             if item.type == "warcinfo":
                 crawl = cfg.crawl or warcinfo_crawl(item) or crawl
                 res.crawl = crawl or "unknown"
                 continue
-            if item.offset in job.skip_offsets:
+            if number in job.skip_records:
                 _add_fault(res, Fault(item.offset, "crash", "this record crashed the worker process twice (a bug in a parser); skipped",
                                       item.headers.get("warc-record-id")))
                 continue
-            if item.offset in slow:
+            if number in slow:
                 _add_fault(res, Fault(item.offset, "timeout", f"extracting this record ran past --record-timeout {cfg.record_timeout:g} s "
                                       "(a parser's worst case on its markup); skipped", item.headers.get("warc-record-id")))
                 continue
-            watch.at(item.offset)
+            watch.at(number)
             try:
                 added = _add_document(batch, item, res, cfg, crawl, ordinal)
             except _Timeout:  # the file's deadline, not a fault of this record

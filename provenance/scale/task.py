@@ -49,10 +49,10 @@ class ShardTask:
     attempts: int = 3  # whole-file attempts when a read fails (each already retries its requests)
     watch: str | None = None  # after its worker died: see FileJob.watch and jobs.rerun_after_death
     scratch: str | None = None  # the folder for its staging (local executor: removed after the run)
-    skip_offsets: tuple[int, ...] = ()
+    skip_records: tuple[int, ...] = ()
     listed_as: str | None = None  # see FileJob.listed_as
     overdue_file: str | None = None  # see FileJob.overdue_file (local executor's worker processes only)
-    slow_offsets: tuple[int, ...] = ()
+    slow_records: tuple[int, ...] = ()
 
 
 def shard_file(task: ShardTask) -> FileResult:
@@ -100,8 +100,8 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
         if sha and (known := _known(task, sha, out)):
             return known
     res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch,
-                               skip_offsets=task.skip_offsets, listed_as=task.listed_as, overdue_file=task.overdue_file,
-                               slow_offsets=task.slow_offsets))
+                               skip_records=task.skip_records, listed_as=task.listed_as, overdue_file=task.overdue_file,
+                               slow_records=task.slow_records))
     if res.status == "done" and is_remote(task.path) and res.sha256 and (known := _known(task, res.sha256, out)):
         return known
     return res

@@ -154,5 +154,5 @@ def test_a_death_outside_any_record_fails_the_file_after_one_watched_rerun(tmp_p
     assert failed.status == "failed" and [f.kind for f in failed.faults] == ["worker"]
     (tmp_path / "7").mkdir()
     (tmp_path / "7" / CURRENT_RECORD).write_text(f"{4242:>20d}\n")
-    assert _died(first.task, pool.DIED) == pool.Retry(replace(first.task, skip_offsets=(4242,)))
-    assert _died(replace(first.task, skip_offsets=(4242,)), pool.DIED).status == "failed"  # the same record again: not a record's fault
+    assert _died(first.task, pool.DIED) == pool.Retry(replace(first.task, skip_records=(4242,)))
+    assert _died(replace(first.task, skip_records=(4242,)), pool.DIED).status == "failed"  # the same record again: not a record's fault

@@ -97,12 +97,12 @@ def test_an_overdue_record_is_skipped_at_once_and_only_once(tmp_path):
     job = FileJob("f.warc.gz", 7, str(tmp_path / "7"), IngestConfig(db=str(tmp_path / "s.duckdb")), overdue_file=str(overdue))
     overdue.write_text("4242\n")
     rerun = _died(job, pool.DIED)
-    assert rerun == pool.Retry(replace(job, slow_offsets=(4242,)))  # no watched rerun needed: the record is known
+    assert rerun == pool.Retry(replace(job, slow_records=(4242,)))  # no watched rerun needed: the record is known
     # that rerun died too, but not on a record past the limit (none new in the file): hunt what killed it
     watched = _died(rerun.task, pool.DIED)
     assert watched == pool.Retry(replace(rerun.task, watch=str(tmp_path / "7" / CURRENT_RECORD)))
     overdue.write_text("4242\n77\n")  # a second record of the file ran past the limit
-    assert _died(watched.task, pool.DIED) == pool.Retry(replace(watched.task, slow_offsets=(77, 4242)))
+    assert _died(watched.task, pool.DIED) == pool.Retry(replace(watched.task, slow_records=(77, 4242)))
 
 
 def test_the_limit_is_positive_or_off():
@@ -110,3 +110,26 @@ def test_the_limit_is_positive_or_off():
     for bad in (-1, 0, float("inf"), float("nan")):
         with pytest.raises(UsageError, match="--record-timeout must be a number of seconds"):
             IngestConfig(record_timeout=bad)
+
+
+@needs_watchdog
+def test_only_the_stalling_record_is_skipped_where_records_share_an_offset(tmp_path):
+    # in a whole-file gzip member after the first, every record has the member's offset: a record is
+    # known to its reruns by its number, not its offset
+    from provenance.ingest.pipeline import ingest
+    from tests.conftest import gz
+
+    stalling = warc_record("response", http_response(STALLING_PAGE), "https://x.example.org/stall",
+                           content_type="application/http; msgtype=response")
+    first = [warcinfo(), *(response_record(i) for i in range(5))]
+    second = [*(response_record(10 + i) for i in range(5)), stalling, *(response_record(20 + i) for i in range(5))]
+    slow = tmp_path / "two-members.warc.gz"
+    slow.write_bytes(gz(b"".join(first)) + gz(b"".join(second)))
+    other = tmp_path / "ok.warc.gz"
+    other.write_bytes(gz(b"".join([warcinfo(), response_record(100)])))
+    db = str(tmp_path / "s.duckdb")
+    summary = ingest([str(slow), str(other)], IngestConfig(db=db, workers=2, record_timeout=1.0))
+
+    assert (summary.ingested, summary.failed, summary.documents) == (2, 0, 16)
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT kind FROM ingest_errors").fetchall() == [("timeout",)] and s.check() == []
