@@ -97,7 +97,7 @@ class FileResult:
 
 
 CURRENT_RECORD = "current-record"  # the store ingest's watch file, in the job's staging folder
-OVERDUE_RECORD = "overdue-record"  # where --record-timeout leaves the offset of a record that ran too long
+OVERDUE_RECORD = "overdue-record"  # where --record-timeout leaves the numbers of records that ran too long
 MAX_CRASH_SKIPS = 8  # records of one file skipped for killing (or stalling) its worker, before the file is failed
 
 J = TypeVar("J")

@@ -127,8 +127,8 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 _add_fault(res, item)
                 continue
             res.n_records += 1
-            number = res.n_records  # a record's identity for reruns (offsets repeat: records of a whole-file gzip
-            # member after the first all have the member's)
+            # a record's identity for reruns: its number (records of a whole-file gzip member after the first share its offset)
+            number = res.n_records
             res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
             if item.type == "warcinfo":
                 crawl = cfg.crawl or warcinfo_crawl(item) or crawl
