@@ -437,20 +437,29 @@ static int name_in(const unsigned char *s, const unsigned char *e, const char *c
     return -1;
 }
 
-/* The '>' that ends the tag whose name starts at p, or NULL: the first '>' outside quoted attribute
- * values, a quoted value being one whose quote follows '=' (spaces between). */
+/* The '>' that ends the tag whose name starts at p, or NULL, read in the HTML tokenizer's attribute
+ * states: a name runs to a space, '/', '>' or '=' (its first character may be any, '=' too); after
+ * it, '=' starts a value; a value in quotes runs to its closing quote (its '>' are not the tag's),
+ * else to a space or '>'. */
 static const unsigned char *tag_end(const unsigned char *p, const unsigned char *e, const unsigned char **name_end) {
     while (p < e && !is_space(*p) && *p != '/' && *p != '>') p++;
     *name_end = p;
     for (;;) {
-        const unsigned char *gt = memchr(p, '>', (size_t)(e - p));
-        const unsigned char *eq = memchr(p, '=', (size_t)((gt ? gt : e) - p));
-        if (!eq) return gt;
-        for (p = eq + 1; p < e && is_space(*p);) p++;
-        if (p < e && (*p == '"' || *p == '\'')) { /* a quoted value: its '>' are not the tag's */
-            p = memchr(p + 1, *p, (size_t)(e - p - 1));
-            if (!p) return NULL;
-            p++;
+        while (p < e && (is_space(*p) || *p == '/')) p++; /* before an attribute's name */
+        if (p >= e) return NULL;
+        if (*p == '>') return p;
+        p++;
+        while (p < e && !is_space(*p) && *p != '/' && *p != '>' && *p != '=') p++;
+        while (p < e && is_space(*p)) p++; /* after the name */
+        if (p >= e || *p != '=') continue;
+        p++;
+        while (p < e && is_space(*p)) p++; /* before the value */
+        if (p < e && (*p == '"' || *p == '\'')) {
+            const unsigned char *q = memchr(p + 1, *p, (size_t)(e - p - 1));
+            if (!q) return NULL;
+            p = q + 1;
+        } else {
+            while (p < e && !is_space(*p) && *p != '>') p++;
         }
     }
 }

@@ -15,7 +15,8 @@ MAX_NESTED_PAIRS (a chain of about 1,480) the page's words are taken without the
 heuristics (navigation still left out) and without layout (no indentation, no line breaks), in
 linear time and size, and the page is counted as `deep-markup` in its source's skip_counts. The
 scan reads markup as an HTML tokenizer does, where markup could hide depth from it (two reviews
-found ten ways): a tag ends at its '>' outside quoted attribute values; comments end at "-->" or
+found eleven ways): a tag ends at its '>' outside quoted attribute values, read in the tokenizer's
+attribute states (a quote opens a value only after an attribute's "="); comments end at "-->" or
 "--!>"; "<!...>", "<?...>" and "</" + not a letter are bogus comments; an end tag closes its name
 only when one is open; <object>, <table>, <template>, <marquee> and <applet> count too (a parser
 ignores end tags of divs opened outside them), and so do <desc>, <title>, <foreignObject>, <mi>,
@@ -46,6 +47,8 @@ _SPACE = b" \t\n\r\f"
 _NAME_ENDS = frozenset(b" \t\n\r\f>/")
 _COMMENT_END = re.compile(rb"--!?>")
 _NAME = re.compile(rb"[^ \t\n\r\f/>]*")
+_ATTRIBUTE_NAME = re.compile(rb"[^ \t\n\r\f/>=]*")
+_UNQUOTED = re.compile(rb"[^ \t\n\r\f>]*")
 
 
 def too_deep(html: str, native: bool | None = None) -> bool:
@@ -114,23 +117,32 @@ def nested_pairs(html: str | bytes, limit: int, floor: int = NESTING_FLOOR) -> i
 
 
 def _tag(body: bytes, at: int) -> tuple[bytes, int]:
-    """(lower-cased name, offset of the '>' that ends it) of the tag whose name starts at `at`: the first
-    '>' outside quoted attribute values, a quoted value being one whose quote follows '=' (spaces
-    between); -1 when the file ends first."""
+    """(lower-cased name, offset of the '>' that ends it) of the tag whose name starts at `at`, or -1
+    when the file ends first; its attributes read as the C scan reads them (the tokenizer's states)."""
     p = _NAME.match(body, at).end()
-    name = body[at:p].lower()
+    name, n = body[at:p].lower(), len(body)
     while True:
-        gt = body.find(b">", p)
-        stop = gt if gt >= 0 else len(body)
-        quotes = [q for q in (body.find(b'"', p, stop), body.find(b"'", p, stop)) if q >= 0]
-        if not quotes:
-            return name, gt
-        q = min(quotes)
-        if body[p:q].rstrip(_SPACE).endswith(b"="):
-            q = body.find(body[q : q + 1], q + 1)
+        while p < n and (body[p] in _SPACE or body[p] == 47):  # before an attribute's name ("/" skipped)
+            p += 1
+        if p >= n:
+            return name, -1
+        if body[p] == 62:  # ">"
+            return name, p
+        p = _ATTRIBUTE_NAME.match(body, p + 1).end()  # its first character may be any, "=" too
+        while p < n and body[p] in _SPACE:
+            p += 1
+        if p >= n or body[p] != 61:  # not "=": a new name
+            continue
+        p += 1
+        while p < n and body[p] in _SPACE:
+            p += 1
+        if p < n and body[p] in b"\"'":
+            q = body.find(body[p : p + 1], p + 1)
             if q < 0:
                 return name, -1
-        p = q + 1
+            p = q + 1
+        else:
+            p = _UNQUOTED.match(body, p).end()
 
 
 def _tag_in(body: bytes, at: int, names: tuple[bytes, ...]) -> bytes | None:

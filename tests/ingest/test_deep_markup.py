@@ -81,6 +81,10 @@ def test_the_page_is_a_document_and_its_source_counts_it(make_warc, tmp_path):
     (b"<div><!-- <div><div>", 0),  # so does an unclosed comment
     (b'<p title="<!--"><div><div>', 1),  # a tag ends at its '>' outside quoted values
     (b"<div><i title='</div>' x=a>y</i><div>", 1),
+    # a quote opens a value only after an attribute's "=": after "=" that starts a name, or inside an
+    # unquoted value, it is a character, and the tag ends at the next '>'
+    (b'<p ="><div><div>"', 1), (b'<p/="><div><div>"', 1), (b'<p x="a"="><div><div>"', 1),
+    (b'<p x=="><div><div>"', 1), (b'<p x=a="><div><div>"', 1),
     (b"<div><!x </div>><div>", 1),  # "<!...>", "<?...>" and "</" + not a letter are bogus comments
     (b"<div><?php </div> ?><div></ 1 </div>><div>", 3),  # each ends at its first ">"
     (b"<div><svg><![CDATA[</div>]]></svg><div>", 1),  # CDATA inside <svg>
@@ -113,7 +117,7 @@ def test_only_nesting_beyond_the_floor_counts_so_a_large_shallow_page_is_not_dee
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from([b"<div>", b"</div>", b"<DIV ", b"</Div\n>", b"<div/", b"<article>", b"</ol>", b"<ol", b"<!--", b"-->",
                                  b"<ul>", b"</UL>", b"<object>", b"<TABLE ", b"<svg>", b"</svg>", b"<math ", b"</math>", b"--!>", b"--", b"<script>", b"</script>",
-                                 b"'", b'"', b"=", b" a=", b"<!", b"<?", b"</>", b"</ ", b"<![CDATA[", b"]]>", b"<desc>", b"</desc>",
+                                 b"'", b'"', b"=", b" a=", b" =", b"==", b'"="', b"/=", b"<!", b"<?", b"</>", b"</ ", b"<![CDATA[", b"]]>", b"<desc>", b"</desc>",
                                  b"<mi ", b"<foreignObject>", b"<title>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
                                  b" ", b"</", b"<!", b"di", b"v>"]), max_size=40).map(b"".join),
        st.integers(0, 40), st.integers(0, 3))
