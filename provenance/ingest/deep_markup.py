@@ -14,7 +14,7 @@ NESTING_FLOOR (real pages stay under it, so a large shallow page counts nothing)
 MAX_NESTED_PAIRS (a chain of about 1,480) the page's words are taken without the main-content
 heuristics (navigation still left out) and without layout (no indentation, no line breaks), in
 linear time and size, and the page is counted as `deep-markup` in its source's skip_counts. The
-scan reads markup as an HTML tokenizer does, where markup could hide depth from it (two reviews
+scan reads markup as an HTML tokenizer does, where markup could hide depth from it (three reviews
 found eleven ways): a tag ends at its '>' outside quoted attribute values, read in the tokenizer's
 attribute states (a quote opens a value only after an attribute's "="); comments end at "-->" or
 "--!>"; "<!...>", "<?...>" and "</" + not a letter are bogus comments; an end tag closes its name
