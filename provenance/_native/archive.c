@@ -416,12 +416,10 @@ static const char *const FOREIGN[] = {"svg", "math", NULL};
 static inline int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
-/* Whether the tag name at p is `name` (ASCII, any case), followed by a name end or '/'. */
-static int tag_is(const unsigned char *p, const unsigned char *e, const char *name) {
-    size_t i = 0;
-    for (; name[i]; i++)
-        if (p + i >= e || (p[i] | 0x20) != (unsigned char)name[i]) return 0;
-    return p + i < e && (tag_name_ends(p[i]) || p[i] == '/');
+/* The end of the tag name that starts at p: a space, '/' or '>' (or e). */
+static const unsigned char *name_end(const unsigned char *p, const unsigned char *e) {
+    while (p < e && !is_space(*p) && *p != '/' && *p != '>') p++;
+    return p;
 }
 
 /* The index in names[from:to] of the name [s, e) (ASCII, any case), or -1. */
@@ -441,9 +439,8 @@ static int name_in(const unsigned char *s, const unsigned char *e, const char *c
  * states: a name runs to a space, '/', '>' or '=' (its first character may be any, '=' too); after
  * it, '=' starts a value; a value in quotes runs to its closing quote (its '>' are not the tag's),
  * else to a space or '>'. */
-static const unsigned char *tag_end(const unsigned char *p, const unsigned char *e, const unsigned char **name_end) {
-    while (p < e && !is_space(*p) && *p != '/' && *p != '>') p++;
-    *name_end = p;
+static const unsigned char *tag_end(const unsigned char *p, const unsigned char *e, const unsigned char **name) {
+    p = *name = name_end(p, e);
     for (;;) {
         while (p < e && (is_space(*p) || *p == '/')) p++; /* before an attribute's name */
         if (p >= e) return NULL;
@@ -505,7 +502,7 @@ static long long scan_nesting(const unsigned char *s, const unsigned char *e, lo
                 open[i]++, depth++;
             } else if (!in_foreign && (i = name_in(p + 1, ne, RAW_TEXT, 0, 1 << 30)) >= 0) {
                 const unsigned char *q = gt + 1;
-                while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && tag_is(q + 2, e, RAW_TEXT[i]))) q++;
+                while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && name_in(q + 2, name_end(q + 2, e), RAW_TEXT, i, i + 1) == i)) q++;
                 gt = q ? q - 1 : NULL; /* on at the end tag's '<'; an unclosed <script> holds the rest of the page */
             } else if ((i = name_in(p + 1, ne, FOREIGN, 0, 2)) >= 0) {
                 foreign[i]++;

@@ -26,8 +26,8 @@
 #define TICK_NS 50000000LL       /* how often the thread looks: 0.05 s */
 #define MAX_LIMIT_S 1000000000.0 /* larger limits are no limit */
 
-/* Shared with the thread: the offset and its start through __atomic loads and stores; the rest
- * (limit, clock, path, and the decision to kill) under `lock`. */
+/* Shared with the thread: the record, its start and the reader's clock through __atomic loads and
+ * stores; the limit, the path and the decision to kill under `lock`. */
 static long long record_offset = -1;
 static long long record_since_ns;
 static long long limit_ns;
@@ -89,7 +89,7 @@ static PyObject *arm(PyObject *self, PyObject *args) {
     int on = seconds > 0 && seconds < MAX_LIMIT_S; /* also false for NaN */
     pthread_mutex_lock(&lock);
     memcpy(path, file, (size_t)len + 1);
-    reader_clock = clock;
+    __atomic_store_n(&reader_clock, clock, __ATOMIC_RELEASE);
     __atomic_store_n(&record_offset, -1LL, __ATOMIC_RELEASE);
     limit_ns = on ? (long long)(seconds * 1e9) : 0;
     pthread_mutex_unlock(&lock);
@@ -117,12 +117,7 @@ static PyObject *at(PyObject *self, PyObject *arg) {
     if (offset == -1 && PyErr_Occurred()) return NULL;
     /* the start first: a thread that sees the new offset sees its start too; on the armed reader's
      * clock, whichever thread says it (the reader does) */
-    if (offset >= 0) {
-        pthread_mutex_lock(&lock);
-        clockid_t clock = reader_clock;
-        pthread_mutex_unlock(&lock);
-        __atomic_store_n(&record_since_ns, cpu_ns(clock), __ATOMIC_RELEASE);
-    }
+    if (offset >= 0) __atomic_store_n(&record_since_ns, cpu_ns(__atomic_load_n(&reader_clock, __ATOMIC_ACQUIRE)), __ATOMIC_RELEASE);
     __atomic_store_n(&record_offset, offset, __ATOMIC_RELEASE);
     Py_RETURN_NONE;
 }

@@ -44,7 +44,6 @@ _HTML_NESTING = 9
 _RAW_TEXT = (b"script", b"style", b"textarea", b"title", b"xmp")  # text, not markup (outside <svg> and <math>)
 _FOREIGN = (b"svg", b"math")
 _SPACE = b" \t\n\r\f"
-_NAME_ENDS = frozenset(b" \t\n\r\f>/")
 _COMMENT_END = re.compile(rb"--!?>")
 _NAME = re.compile(rb"[^ \t\n\r\f/>]*")
 _ATTRIBUTE_NAME = re.compile(rb"[^ \t\n\r\f/>=]*")
@@ -145,17 +144,9 @@ def _tag(body: bytes, at: int) -> tuple[bytes, int]:
             p = _UNQUOTED.match(body, p).end()
 
 
-def _tag_in(body: bytes, at: int, names: tuple[bytes, ...]) -> bytes | None:
-    for name in names:
-        end = at + len(name)
-        if end < len(body) and body[at:end].lower() == name and body[end] in _NAME_ENDS:
-            return name
-    return None
-
-
 def _end_tag(body: bytes, at: int, name: bytes) -> int:
     """Offset of the first </name at or after `at`, or -1."""
     at = body.find(b"</", at)
-    while at >= 0 and not _tag_in(body, at + 2, (name,)):
+    while at >= 0 and body[at + 2 : _NAME.match(body, at + 2).end()].lower() != name:
         at = body.find(b"</", at + 1)
     return at
