@@ -131,16 +131,15 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     return Extracted(text, "text/plain", problem)
 
 
-_LONG_REFERENCE = re.compile(r"&#([xX]?)0*([0-9a-fA-F]{8,}|(?<=[xX])[0-9a-fA-F]*|[0-9]*)(;?)")
+_LONG_REFERENCE = re.compile(r"&#(?:([xX])0*([0-9a-fA-F]*)|0*([0-9]*))(;?)")
 
 
 def _short_reference(m: re.Match) -> str:
-    x, digits, end = m.groups()
+    x, hex_digits, digits, end = m.groups()
+    digits = hex_digits if x else digits
     if not digits:  # zeros only ("&#000;", U+FFFD as unescape makes it), or no number at all ("&#x;": as it is)
-        return f"&#{x}0{end}" if m.group().rstrip(";")[-1] == "0" else m.group()
-    if not (x or digits.isdigit()):  # hex digits in a decimal reference: not one
-        return m.group()
-    return "\ufffd" if len(digits) > (6 if x else 7) else f"&#{x}{digits}{end}"
+        return f"&#{x or ''}0{end}" if m.group().rstrip(";")[-1] == "0" else m.group()
+    return "\ufffd" if len(digits) > (6 if x else 7) else f"&#{x or ''}{digits}{end}"
 
 
 XML_TYPES = {"text/xml", "application/xml"}

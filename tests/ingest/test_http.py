@@ -368,6 +368,8 @@ def test_a_numeric_reference_past_any_code_point_is_a_replacement_character_howe
     # leading zeros are not digits of the number, however many ("&#" + 5,000 zeros + "65;" is "A")
     for number in (b"0" * 9 + b"101", b"x" + b"0" * 12 + b"65", b"0" * 5000 + b"101"):  # "e"
         assert _from_body(b"A &#" + number + b"; B " + PROSE.encode(), "text/html", "utf-8", None).text.startswith("A e B ")
+    # a decimal reference ends at its last decimal digit, however long
+    assert _from_body(b"A &#" + b"1" * 5000 + b"a; B", "text/html", "utf-8", None).text == "A \ufffda; B"
 
 
 def test_a_short_answer_is_its_page_main_text_not_the_menu_around_it():
