@@ -398,139 +398,156 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
     return spans;
 }
 
-/* nested_pairs(html: str | bytes, limit: int, floor: int) -> int: the sum, over the start tags of
- * nesting containers, of how many of them are open there beyond floor (deep_markup.py), counted up to
- * just past limit; a str is scanned as its UTF-8 (which CPython keeps, for the parser to reuse).
- * Markup is read as an HTML tokenizer reads it: a tag ends at its '>' outside quoted attribute
- * values; comments end at "-->" or "--!>"; "<!...>", "<?...>" and "</" + not a letter are bogus
- * comments; the text of <script>, <style>, <textarea>, <title> and <xmp> is not markup, except inside
- * <svg> or <math>, where CDATA sections are skipped and <desc>, <title>, <foreignObject>, <mi>, <mo>,
- * <mn>, <ms>, <mtext> and <annotation-xml> nest (end tags of elements outside them are ignored
- * there). An end tag closes its name only when one is open. */
-static const char *const NESTING[] = {"div", "article", "ol", "ul", "table", "object", "marquee", "applet", "template",
-                                      "desc", "title", "foreignobject", "mi", "mo", "mn", "ms", "mtext", "annotation-xml", NULL};
-#define HTML_NESTING 9 /* NESTING[HTML_NESTING:] nest only inside <svg> or <math> */
-static const char *const RAW_TEXT[] = {"script", "style", "textarea", "title", "xmp", NULL};
-static const char *const FOREIGN[] = {"svg", "math", NULL};
+/* container_tags(html: str) -> int: how many '<' are followed by "div", "article", "ul" or "ol" in
+ * any ASCII case: at least as many as the page has start tags of those nesting containers, so at least
+ * as many as its tree has such elements (deep_markup.py's first, cheap bound). Read in the str's own
+ * code units: no copy. */
+#define CONTAINER_AT(s, i, n) \
+    (((i) + 2 < (n) && ((((s)[(i)] | 0x20) == 'u' || ((s)[(i)] | 0x20) == 'o') && ((s)[(i) + 1] | 0x20) == 'l')) || \
+     ((i) + 3 < (n) && ((s)[(i)] | 0x20) == 'd' && ((s)[(i) + 1] | 0x20) == 'i' && ((s)[(i) + 2] | 0x20) == 'v') || \
+     ((i) + 7 < (n) && ((s)[(i)] | 0x20) == 'a' && ((s)[(i) + 1] | 0x20) == 'r' && ((s)[(i) + 2] | 0x20) == 't' && \
+      ((s)[(i) + 3] | 0x20) == 'i' && ((s)[(i) + 4] | 0x20) == 'c' && ((s)[(i) + 5] | 0x20) == 'l' && ((s)[(i) + 6] | 0x20) == 'e'))
+#define COUNT_CONTAINERS(T)                                                          \
+    {                                                                                \
+        const T *s = (const T *)data;                                                \
+        for (Py_ssize_t i = 0; i < n; i++)                                           \
+            if (s[i] == '<' && CONTAINER_AT(s, i + 1, n + 1)) count++;               \
+    }
 
-static inline int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-
-/* The end of the tag name that starts at p: a space, '/' or '>' (or e). */
-static const unsigned char *name_end(const unsigned char *p, const unsigned char *e) {
-    while (p < e && !is_space(*p) && *p != '/' && *p != '>') p++;
-    return p;
+static PyObject *container_tags(PyObject *self, PyObject *html) {
+    if (!PyUnicode_Check(html)) {
+        PyErr_SetString(PyExc_TypeError, "container_tags() takes a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(html), count = 0;
+    const void *data = PyUnicode_DATA(html);
+    switch (PyUnicode_KIND(html)) {
+    case PyUnicode_1BYTE_KIND: {
+        const unsigned char *s = data, *p = s, *e = s + n;
+        while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
+            Py_ssize_t i = p - s + 1;
+            if (CONTAINER_AT(s, i, n + 1)) count++;
+            p++;
+        }
+        break;
+    }
+    case PyUnicode_2BYTE_KIND: COUNT_CONTAINERS(Py_UCS2) break;
+    default: COUNT_CONTAINERS(Py_UCS4) break;
+    }
+    return PyLong_FromSsize_t(count);
 }
 
-/* The index in names[from:to] of the name [s, e) (ASCII, any case), or -1. */
-static int name_in(const unsigned char *s, const unsigned char *e, const char *const *names, int from, int to) {
-    size_t n = (size_t)(e - s);
-    if (n == 0) return -1;
-    for (int i = from; i < to && names[i]; i++) {
-        if ((unsigned char)names[i][0] != (s[0] | 0x20) || strlen(names[i]) != n) continue;
-        size_t k = 0;
-        while (k < n && (s[k] | 0x20) == (unsigned char)names[i][k]) k++;
-        if (k == n) return i;
+/* serialized_pairs(markup: str, floor: int) -> int: for markup that is a parsed tree as its serializer
+ * writes it (resiliparse's Node.html), the sum over its <div>, <article>, <ul> and <ol> elements of
+ * how many of them enclose each beyond floor, none counted inside <script>, <style> or <template>;
+ * -1 when the markup does not read as such a serialization (then deep_markup.py walks the tree).
+ * The serializer writes every element as <name attributes>children</name>, except the void
+ * elements (no end tag), each attribute as ' name="value"' (the value's '"' escaped; the name may
+ * start with '=' and hold quotes but no other '='), comments as <!--text--> (text without "-->"),
+ * text with '<' escaped, except inside elements named script, style, xmp, iframe, noembed, noframes
+ * and plaintext, whose text is as it was. Those are read as markup too (every end tag must close the
+ * innermost open element, and all must be closed), except script and style, read to their first
+ * "</script>" or "</style>": the parser never ends one later than that. Text inside the others that
+ * looks like markup either reads as balanced tags (counted: more, never fewer, pairs) or breaks the
+ * reading (-1); what a script or style holds is never counted (the extraction skips them). */
+static const char *const VOID_ELEMENTS[] = {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
+                                            "input", "keygen", "link", "meta", "param", "source", "track", "wbr", NULL};
+enum { OPEN_CONTAINER = 1, OPEN_TEMPLATE = 2 };
+
+typedef struct {
+    Py_ssize_t name, len; /* the name's offset in the markup and its length */
+    int kind;             /* OPEN_CONTAINER (counted), OPEN_TEMPLATE or 0 */
+} open_element;
+
+static int name_is(const unsigned char *s, Py_ssize_t n, const char *name) { return (size_t)n == strlen(name) && memcmp(s, name, (size_t)n) == 0; }
+
+static int is_void(const unsigned char *s, Py_ssize_t n) {
+    for (int i = 0; VOID_ELEMENTS[i]; i++)
+        if (name_is(s, n, VOID_ELEMENTS[i])) return 1;
+    return 0;
+}
+
+static long long scan_serialization(const unsigned char *s, Py_ssize_t n, long long floor) {
+    const unsigned char *e = s + n, *p = s, *q;
+    open_element *stack = NULL;
+    Py_ssize_t depth = 0, room = 0;
+    long long containers = 0, templates = 0, pairs = 0;
+    while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
+        if (e - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+            if (!(q = memmem(p + 4, (size_t)(e - p - 4), "-->", 3))) goto broken;
+            p = q + 3;
+        } else if (e - p >= 2 && p[1] == '!') { /* the doctype */
+            if (!(q = memchr(p, '>', (size_t)(e - p)))) goto broken;
+            p = q + 1;
+        } else if (e - p >= 2 && p[1] == '/') {
+            if (!(q = memchr(p, '>', (size_t)(e - p))) || depth == 0) goto broken;
+            open_element *top = &stack[depth - 1];
+            if (q - p - 2 != top->len || memcmp(p + 2, s + top->name, (size_t)top->len) != 0) goto broken;
+            containers -= top->kind == OPEN_CONTAINER;
+            templates -= top->kind == OPEN_TEMPLATE;
+            depth--;
+            p = q + 1;
+        } else {
+            const unsigned char *name = ++p, *gt = memchr(p, '>', (size_t)(e - p)); /* no '>' in names or values */
+            if (!gt) goto broken;
+            while (p < gt && *p != ' ') p++;
+            Py_ssize_t len = p - name;
+            if (len == 0) goto broken; /* text's '<' is escaped */
+            while (p < gt) { /* ' name="value"' */
+                if (*p != ' ' || gt - p < 5 || !(q = memchr(p + 2, '=', (size_t)(gt - p - 2))) || gt - q < 3 || q[1] != '"' ||
+                    !(q = memchr(q + 2, '"', (size_t)(gt - q - 2))))
+                    goto broken;
+                p = q + 1;
+            }
+            p = gt + 1;
+            if (is_void(name, len)) continue;
+            if (depth == room) {
+                room = room ? 2 * room : 64;
+                open_element *more = PyMem_Realloc(stack, (size_t)room * sizeof *stack);
+                if (!more) {
+                    PyMem_Free(stack);
+                    PyErr_NoMemory();
+                    return -2;
+                }
+                stack = more;
+            }
+            int kind = 0;
+            if (templates == 0 && (name_is(name, len, "div") || name_is(name, len, "article") || name_is(name, len, "ul") || name_is(name, len, "ol"))) {
+                kind = OPEN_CONTAINER;
+                pairs += containers > floor ? containers - floor : 0;
+                containers++;
+            } else if (name_is(name, len, "template")) {
+                kind = OPEN_TEMPLATE;
+                templates++;
+            }
+            stack[depth++] = (open_element){name - s, len, kind};
+            if (name_is(name, len, "script") || name_is(name, len, "style")) {
+                const char *end = len == 6 ? "</script>" : "</style>";
+                if (!(q = memmem(p, (size_t)(e - p), end, strlen(end)))) goto broken;
+                p = q; /* on its end tag */
+            }
+        }
     }
+    if (depth) goto broken;
+    PyMem_Free(stack);
+    return pairs;
+broken:
+    PyMem_Free(stack);
     return -1;
 }
 
-/* The '>' that ends the tag whose name starts at p, or NULL, read in the HTML tokenizer's attribute
- * states: a name runs to a space, '/', '>' or '=' (its first character may be any, '=' too); after
- * it, '=' starts a value; a value in quotes runs to its closing quote (its '>' are not the tag's),
- * else to a space or '>'. */
-static const unsigned char *tag_end(const unsigned char *p, const unsigned char *e, const unsigned char **name) {
-    p = *name = name_end(p, e);
-    for (;;) {
-        while (p < e && (is_space(*p) || *p == '/')) p++; /* before an attribute's name */
-        if (p >= e) return NULL;
-        if (*p == '>') return p;
-        p++;
-        while (p < e && !is_space(*p) && *p != '/' && *p != '>' && *p != '=') p++;
-        while (p < e && is_space(*p)) p++; /* after the name */
-        if (p >= e || *p != '=') continue;
-        p++;
-        while (p < e && is_space(*p)) p++; /* before the value */
-        if (p < e && (*p == '"' || *p == '\'')) {
-            const unsigned char *q = memchr(p + 1, *p, (size_t)(e - p - 1));
-            if (!q) return NULL;
-            p = q + 1;
-        } else {
-            while (p < e && !is_space(*p) && *p != '>') p++;
-        }
+static PyObject *serialized_pairs(PyObject *self, PyObject *args) {
+    PyObject *markup;
+    long long floor;
+    if (!PyArg_ParseTuple(args, "UL", &markup, &floor)) return NULL;
+    Py_ssize_t n;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(markup, &n);
+    if (!utf8) { /* lone surrogates: not what a serializer writes */
+        PyErr_Clear();
+        return PyLong_FromLong(-1);
     }
-}
-
-/* The '>' that ends the comment whose text starts at p: of the first "-->" or "--!>", or NULL. */
-static const unsigned char *comment_end(const unsigned char *p, const unsigned char *e) {
-    while (p < e && (p = memmem(p, (size_t)(e - p), "--", 2))) {
-        if (p + 2 < e && p[2] == '>') return p + 2;
-        if (p + 3 < e && p[2] == '!' && p[3] == '>') return p + 3;
-        p++;
-    }
-    return NULL;
-}
-
-static long long scan_nesting(const unsigned char *s, const unsigned char *e, long long limit, long long floor) {
-    const unsigned char *p = s, *ne, *gt;
-    long long open[sizeof NESTING / sizeof *NESTING] = {0}, foreign[2] = {0}, depth = 0, pairs = 0;
-    int i;
-    while (pairs <= limit && p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
-        int in_foreign = foreign[0] || foreign[1];
-        if (e - p >= 4 && p[1] == '!' && p[2] == '-' && p[3] == '-') {
-            p = comment_end(p + 2, e); /* "<!-->" is a whole (empty) comment */
-        } else if (in_foreign && e - p >= 9 && memcmp(p + 1, "![CDATA[", 8) == 0) {
-            p = memmem(p + 9, (size_t)(e - p - 9), "]]>", 3);
-            if (p) p += 2;
-        } else if (p + 1 < e && (p[1] == '!' || p[1] == '?')) {
-            p = memchr(p + 1, '>', (size_t)(e - p - 1)); /* a bogus comment (a doctype too) */
-        } else if (p + 2 < e && p[1] == '/' && is_alpha(p[2])) {
-            if (!(gt = tag_end(p + 2, e, &ne))) break; /* a tag the file ends in is no tag */
-            if ((i = name_in(p + 2, ne, NESTING, 0, 1 << 30)) >= 0) {
-                if (open[i]) open[i]--, depth--;
-            } else if ((i = name_in(p + 2, ne, FOREIGN, 0, 2)) >= 0 && foreign[i]) {
-                foreign[i]--;
-            }
-            p = gt;
-        } else if (p + 1 < e && p[1] == '/') {
-            if (p + 2 < e && p[2] == '>') p += 2; /* "</>" is nothing */
-            else p = memchr(p + 1, '>', (size_t)(e - p - 1)); /* a bogus comment */
-        } else if (p + 1 < e && is_alpha(p[1])) {
-            if (!(gt = tag_end(p + 1, e, &ne))) break;
-            if ((i = name_in(p + 1, ne, NESTING, 0, in_foreign ? 1 << 30 : HTML_NESTING)) >= 0) {
-                pairs += depth > floor ? depth - floor : 0;
-                open[i]++, depth++;
-            } else if (!in_foreign && (i = name_in(p + 1, ne, RAW_TEXT, 0, 1 << 30)) >= 0) {
-                const unsigned char *q = gt + 1;
-                while ((q = memchr(q, '<', (size_t)(e - q))) && !(q + 1 < e && q[1] == '/' && name_in(q + 2, name_end(q + 2, e), RAW_TEXT, i, i + 1) == i)) q++;
-                gt = q ? q - 1 : NULL; /* on at the end tag's '<'; an unclosed <script> holds the rest of the page */
-            } else if ((i = name_in(p + 1, ne, FOREIGN, 0, 2)) >= 0) {
-                foreign[i]++;
-            }
-            p = gt;
-        }
-        if (!p) break; /* an unclosed comment holds the rest of the page */
-        p++;
-    }
-    return pairs;
-}
-
-static PyObject *nested_pairs(PyObject *self, PyObject *args) {
-    PyObject *html;
-    long long limit, floor, pairs;
-    if (!PyArg_ParseTuple(args, "OLL", &html, &limit, &floor)) return NULL;
-    if (PyUnicode_Check(html)) {
-        Py_ssize_t n;
-        const char *utf8 = PyUnicode_AsUTF8AndSize(html, &n); /* fails on lone surrogates: the caller encodes */
-        if (!utf8) return NULL;
-        pairs = scan_nesting((const unsigned char *)utf8, (const unsigned char *)utf8 + n, limit, floor);
-    } else {
-        Py_buffer b;
-        if (PyObject_GetBuffer(html, &b, PyBUF_SIMPLE) < 0) return NULL;
-        pairs = scan_nesting(b.buf, (const unsigned char *)b.buf + b.len, limit, floor);
-        PyBuffer_Release(&b);
-    }
-    return PyLong_FromLongLong(pairs);
+    long long pairs = scan_serialization((const unsigned char *)utf8, n, floor);
+    return pairs == -2 ? NULL : PyLong_FromLongLong(pairs);
 }
 
 static PyMethodDef methods[] = {
@@ -539,7 +556,8 @@ static PyMethodDef methods[] = {
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
-    {"nested_pairs", nested_pairs, METH_VARARGS, "Sum over nesting containers' start tags of those open there beyond a floor, up to just past limit (deep_markup.py)."},
+    {"container_tags", container_tags, METH_O, "How many '<' are followed by div, article, ul or ol (any ASCII case): deep_markup.py's first bound."},
+    {"serialized_pairs", serialized_pairs, METH_VARARGS, "Pairs of nested containers beyond a floor in a serialized tree, or -1 (deep_markup.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -120,8 +120,9 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             body = keep_prose_lists(body)
         encoding = charset or detect_encoding(body, from_html_meta=True)
         html = _decode_text(body, encoding, html=True)
-        whole = deep_markup.too_deep(html)
-        return Extracted(main_text(html, whole), "text/html", problem, deep_markup.NOTE if whole else None)
+        tree = HTMLTree.parse(html)
+        whole = deep_markup.too_deep(html, tree)
+        return Extracted(main_text(tree, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
         # numeric references lose their leading zeros and one past any code point is U+FFFD (as
@@ -200,14 +201,14 @@ MIN_PAGE_CHARS = 200  # of text in a page whose main text came out empty, to loo
 NAVIGATION = ["nav", "header", "[role=navigation]", "[role=menu]", "[role=menubar]"]
 
 
-def main_text(html: str, whole: bool = False) -> str:
+def main_text(page: str | HTMLTree, whole: bool = False) -> str:
     """The page's main text (resiliparse's main-content heuristics). When those leave nothing of a page
     that has text: what they leave with hidden-class wrappers and <noscript> kept, else the page's text
     without its navigation. A page wrapped whole in a "hidden md:block" (shown on desktops only), a
     sidebar, a <footer> or a display:none preloader is not an empty page; a short answer is kept as it is.
     whole: the page's words without its navigation, no heuristics and no layout (for markup nested too
     deep for them: see deep_markup.py)."""
-    tree = HTMLTree.parse(html)
+    tree = page if isinstance(page, HTMLTree) else HTMLTree.parse(page)
     if whole:
         return extract_plain_text(tree, main_content=False, noscript=True, skip_elements=NAVIGATION, preserve_formatting=False)
     text = extract_plain_text(tree, main_content=True)

@@ -1,4 +1,6 @@
-"""Markup nested too deep for main-content extraction (its cost is quadratic in the depth) is read whole, in linear time."""
+"""Markup nested too deep for main-content extraction (its cost is quadratic in the depth) is read whole, in linear time.
+
+Depth is the parsed tree's: end tags the parser ignores or implies count as the parser counts them."""
 from __future__ import annotations
 
 import json
@@ -8,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.ingest.deep_markup import MAX_NESTED_PAIRS, NESTING_FLOOR, nested_pairs, too_deep
+from resiliparse.parse.html import HTMLTree
+
+from provenance.ingest.deep_markup import MAX_NESTED_PAIRS, NESTING_FLOOR, container_tags, nested_pairs, too_deep, walked_pairs
 from provenance.ingest.extract import _from_body
 from provenance.ingest.native import archive
 
@@ -61,69 +65,103 @@ def test_the_page_is_a_document_and_its_source_counts_it(make_warc, tmp_path):
         assert json.loads(s.con.execute("SELECT skip_counts FROM sources").fetchall()[0][0]) == {"deep-markup": 1}
 
 
-@pytest.mark.parametrize("html, pairs", [
-    (b"<div><div></div><div>", 2),  # 0 + 1 + 1: the second and third divs each inside one
-    (b"<div><article><ol><li>x", 3),  # 0 + 1 + 2
-    (b"</div></div><div><div>", 1),  # end tags with nothing open are ignored (as parsers do)
-    (b"<div></ul></OL><div>", 1),  # and so are end tags of what is not open: the div stays open
-    (b"<DIV class=a><Div\n><div/><div>", 6),  # any case; '<div/>' opens a div in HTML
-    (b"<ul><li>a<ul><li>b<UL\n><li>c", 3),  # lists: each item is indented by its depth
-    (b"<div><object></div><div>", 2),  # an <object> (<table>, <template>, ...) nests too: parsers ignore that </div>
-    (b"<divx><dl><o><olx><ulx><section><div>", 0),  # other tags
-    (b"<div><!-- <div><div> --><div>", 1),  # comments are not markup
-    (b"<div><!--><div>", 1),  # "<!-->" is a whole comment
-    (b"<div><!-- <div> --!><div>", 1),  # and "--!>" ends one
-    (b"<div><script>'<div><div>'</script><div>", 1),  # nor is a script's text
-    (b"<div><STYLE>x</style ><div><title><div></title>", 1),
-    (b"<svg><style><div><div>", 1),  # inside <svg> or <math>, <style> and <title> hold markup
-    (b"<div><svg></svg><style><div></style><div>", 1),
-    (b"<div><script><div><div>", 0),  # an unclosed script holds the rest
-    (b"<div><!-- <div><div>", 0),  # so does an unclosed comment
-    (b'<p title="<!--"><div><div>', 1),  # a tag ends at its '>' outside quoted values
-    (b"<div><i title='</div>' x=a>y</i><div>", 1),
-    # a quote opens a value only after an attribute's "=": after "=" that starts a name, or inside an
-    # unquoted value, it is a character, and the tag ends at the next '>'
-    (b'<p ="><div><div>"', 1), (b'<p/="><div><div>"', 1), (b'<p x="a"="><div><div>"', 1),
-    (b'<p x=="><div><div>"', 1), (b'<p x=a="><div><div>"', 1),
-    (b"<div><!x </div>><div>", 1),  # "<!...>", "<?...>" and "</" + not a letter are bogus comments
-    (b"<div><?php </div> ?><div></ 1 </div>><div>", 3),  # each ends at its first ">"
-    (b"<div><svg><![CDATA[</div>]]></svg><div>", 1),  # CDATA inside <svg>
-    # <desc>, <mi>, <foreignObject> nest: parsers ignore the </div> in them; here it closes the div, but
-    # each stays open, so "<div><svg><desc></div>" repeated nests one deeper each time, as in the tree
-    (b"<div><svg><desc></div><div>", 2),
-    (b"<div><math><mi></div><div>", 2),
-    (b"<div><svg><foreignObject></div></svg><div>", 2),
-    (b"<svg></math><style><div><div>", 1),  # a stray </math> does not end the <svg>
-    (b"<div><desc></div><div>", 0),  # <desc> outside <svg> is nothing special
-    (b'<div x="1', 0),  # a tag the file ends in is no tag
+def _deep(html: str, **kw) -> bool:
+    return too_deep(html, HTMLTree.parse(html), **kw)
+
+
+# Chains of 2,000 divs (~1.87 million pairs beyond the floor) whose end tags a scan of the markup
+# sees closing them, while the parser ignores them: an earlier scan counted none of these pairs, and
+# resiliparse took 3.3 s on 10,000 of the first (quadratic: ~5 minutes on 100,000, 3 MB)
+@pytest.mark.parametrize("unit", [
+    "<div><object></div></object>x ",  # </div> inside an <object> opened after the div: ignored
+    "<div><table><tr><td></div></td></tr></table>x ",  # and inside a table cell
+    "<div><marquee></div></marquee>x ",
+    "<svg><div><script>x</div></script>y ",  # <div> leaves the svg: the script is HTML's, its text no markup
+    "<svg><desc></div><div></desc></svg>x ",  # </div> inside <desc>: ignored
 ])
-def test_nesting_is_counted_as_pairs_of_open_containers(html, pairs):
-    assert nested_pairs(html, 10**9, floor=0) == pairs
+def test_a_chain_the_parser_builds_from_end_tags_it_ignores_is_deep(unit):
+    page = f"<html><body>{unit * UNCLOSED}</body></html>"
+    assert _deep(page) and _deep(page, native=False)
+    assert _from_body(page.encode(), "text/html", "utf-8", None).note == "deep-markup"
+
+
+# Pages whose markup leaves thousands of containers open, but whose tree is shallow: an ancestor's end,
+# the next row or the next item closes them. An earlier scan of the markup read the first as deep.
+@pytest.mark.parametrize("body", [
+    '<div class="item"><ul><li>Blue kettle, 1.7 l</div>' * 2_000,  # </div> closes the <ul> and <li> inside it
+    "<table>" + "<tr><td><div>row" * 20_000 + "</table>",  # each row closes the cell and its divs
+    "<ul>" + "<li><div>item" * 20_000 + "</ul>",  # each item closes the one before and its div
+    "<span>" * 20_000 + "<div>x</div>" * 20_000,
+])
+def test_containers_left_open_that_the_parser_closes_are_not_deep(body):
+    page = f"<html><body>{body}</body></html>"
+    assert container_tags(page) >= 2_000 and not _deep(page) and not _deep(page, native=False)
+
+
+@pytest.mark.parametrize("html, pairs", [
+    ("<div><div></div><div>", 2),  # 0 + 1 + 1: the second and third divs each inside one
+    ("<div><article><ol><li>x", 3),  # 0 + 1 + 2
+    ("</div></div><div><div>", 1),  # end tags with nothing open are ignored
+    ("<DIV class=a><Div\n><div/><div>", 6),  # any case; '<div/>' opens a div in HTML
+    ("<ul><li>a<ul><li>b<UL\n><li>c", 3),  # lists: each item is indented by its depth
+    ("<div><object></div><div>", 1),  # the </div> is ignored, the object is no container
+    ("<div><ul><li>a</div><div><ul><li>b</div>", 2),  # </div> closes the list inside it
+    ("<section><div><p><div><blockquote><div>", 3),  # what lies between does not matter
+    ("<div><!-- <div><div> --><div>", 1),  # comments are no elements
+    ("<div><script>'<div><div>'</script><div>", 1),  # nor is a script's text
+    ("<div><svg><script><div><div>", 3),  # the divs leave the svg: HTML's, in the first div
+    ("<div><svg><script><article><article>", 0),  # an SVG script's elements: not extracted, not counted
+    ("<div><template><div><div></template><div>", 1),  # nor is a template's content
+    ('<div><xmp></div><div></xmp><div>', 1),  # <xmp> text is written as it was: the tree is walked
+    ('<div><iframe><div></iframe><div>', 1),
+    ('<div><svg><style><![CDATA[</style></div><div>]]></style></svg><div>', 1),
+    ('<p title="<div>"><div><div>', 1),
+])
+def test_nesting_is_counted_as_the_tree_nests(html, pairs):
+    tree = HTMLTree.parse(html)
+    assert walked_pairs(tree, floor=0) == pairs
+    assert nested_pairs(tree, floor=0) == pairs
     if archive() is not None:
-        assert archive().nested_pairs(html, 10**9, 0) == pairs
-        assert archive().nested_pairs(html.decode(), 10**9, 0) == pairs  # a str: its UTF-8
+        assert archive().serialized_pairs(tree.document.html, 0) in (pairs, -1)
 
 
 def test_only_nesting_beyond_the_floor_counts_so_a_large_shallow_page_is_not_deep():
     row = "<div class=post><div class=body><ul><li>reply</li></ul></div></div>"
     page = "<div>" * 20 + row * 50_000 + "</div>" * 20  # 3.4 MB, 24 deep at most
-    assert nested_pairs(page, 10**12, floor=0) > MAX_NESTED_PAIRS and not too_deep(page)
-    chain = "<div>" * (NESTING_FLOOR + 1415)  # 1,415 x 1,414 / 2 = 1,000,405 pairs beyond the floor
-    assert nested_pairs(chain[:-5], 10**9) == 1414 * 1413 // 2 <= MAX_NESTED_PAIRS and not too_deep(chain[:-5])
-    assert too_deep(chain) and too_deep(chain, native=False)
-    assert nested_pairs("<div>" * 100, 10, floor=0) == 15  # 0+1+2+3+4+5: the first sum past 10
+    assert nested_pairs(HTMLTree.parse(page), floor=0) > MAX_NESTED_PAIRS and not _deep(page)
+    chain = "<div>" * (NESTING_FLOOR + 1415)  # 1,414 x 1,415 / 2 = 1,000,405 pairs beyond the floor
+    assert nested_pairs(HTMLTree.parse(chain[:-5])) == 1413 * 1414 // 2 <= MAX_NESTED_PAIRS and not _deep(chain[:-5])
+    assert _deep(chain) and _deep(chain, native=False)
+    assert walked_pairs(HTMLTree.parse("<div>" * 100), floor=0, limit=10) == 15  # 0+1+2+3+4+5: the first sum past 10
+
+
+def test_the_count_of_container_tags_bounds_the_elements_and_ignores_other_names():
+    assert container_tags("<DIV><ul><Ol><article><a><uL><divider><olx>") == 7  # any ASCII case; a prefix is enough
+    assert container_tags("\u00fc<div>\u20ac<ol>\U0001f600<ul>") == 3  # in every width of str
+    assert container_tags("<d\u0130v><\u0131ul>") == 0
+
+
+TOKENS = ["<div>", "</div>", "<DIV ", "</Div\n>", "<div/", "<article>", "</ol>", "<ol", "<ul>", "</UL>", "<li>", "<object>",
+          "</object>", "<TABLE ", "<tr>", "<td>", "</table>", "<svg>", "</svg>", "<math ", "</math>", "<mi>", "<desc>", "</desc>",
+          "<foreignObject>", "<script>", "</script>", "<style>", "</style>", "<template>", "</template>", "<xmp>", "</xmp>",
+          "<iframe>", "</iframe>", "<noembed>", "<plaintext>", "<textarea>", "<title>", "<link>", "</link>", "<track>", "<br>",
+          "<![CDATA[", "]]>", "<!--", "-->", "--!>", "<b>", "</b>", "<a>", "</a>", "<p>", "<!", "<?", "</", "x", " ", "=", '"', "'",
+          "<", ">", "/", "&lt;", "\u00e9"]
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.lists(st.sampled_from([b"<div>", b"</div>", b"<DIV ", b"</Div\n>", b"<div/", b"<article>", b"</ol>", b"<ol", b"<!--", b"-->",
-                                 b"<ul>", b"</UL>", b"<object>", b"<TABLE ", b"<svg>", b"</svg>", b"<math ", b"</math>", b"--!>", b"--", b"<script>", b"</script>",
-                                 b"'", b'"', b"=", b" a=", b" =", b"==", b'"="', b"/=", b"<!", b"<?", b"</>", b"</ ", b"<![CDATA[", b"]]>", b"<desc>", b"</desc>",
-                                 b"<mi ", b"<foreignObject>", b"<title>", b"<Style>", b"</STYLE", b"<title", b"</title>", b"<", b">", b"/", b"x",
-                                 b" ", b"</", b"<!", b"di", b"v>"]), max_size=40).map(b"".join),
-       st.integers(0, 40), st.integers(0, 3))
-def test_the_compiled_scan_counts_as_the_reference_does(html, limit, floor):
-    fast = archive()
-    if fast is None:
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join), st.integers(0, 12), st.integers(0, 3))
+def test_every_shortcut_decides_as_the_walk_of_the_tree_does(html, limit, floor):
+    tree = HTMLTree.parse(html)
+    pairs = walked_pairs(tree, floor)
+    assert nested_pairs(tree, floor) == pairs  # the C reading of the serialized tree, or the walk where it cannot read it
+    assert too_deep(html, tree, limit, floor) == (pairs > limit)  # with the bound from the count of tags first
+    assert too_deep(html, tree, limit, floor, native=False) == (pairs > limit)
+    assert container_tags(html) == container_tags(html, native=False)
+
+
+def test_the_compiled_module_is_there_when_ci_requires_it():
+    if archive() is None:
         assert not os.environ.get("PROVENANCE_REQUIRE_KERNELS"), "CI requires the C extension"
         pytest.skip("the C extension is not built")
-    assert fast.nested_pairs(html, limit, floor) == nested_pairs(html, limit, floor)
+    assert archive().serialized_pairs(HTMLTree.parse("<div><div>").document.html, 0) == 1
