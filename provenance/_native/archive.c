@@ -402,16 +402,18 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
  * any ASCII case: at least as many as the page has start tags of those nesting containers, so at least
  * as many as its tree has such elements (deep_markup.py's first, cheap bound). Read in the str's own
  * code units: no copy. */
-#define CONTAINER_AT(s, i, n) \
-    (((i) + 2 < (n) && ((((s)[(i)] | 0x20) == 'u' || ((s)[(i)] | 0x20) == 'o') && ((s)[(i) + 1] | 0x20) == 'l')) || \
-     ((i) + 3 < (n) && ((s)[(i)] | 0x20) == 'd' && ((s)[(i) + 1] | 0x20) == 'i' && ((s)[(i) + 2] | 0x20) == 'v') || \
-     ((i) + 7 < (n) && ((s)[(i)] | 0x20) == 'a' && ((s)[(i) + 1] | 0x20) == 'r' && ((s)[(i) + 2] | 0x20) == 't' && \
-      ((s)[(i) + 3] | 0x20) == 'i' && ((s)[(i) + 4] | 0x20) == 'c' && ((s)[(i) + 5] | 0x20) == 'l' && ((s)[(i) + 6] | 0x20) == 'e'))
-#define COUNT_CONTAINERS(T)                                                          \
-    {                                                                                \
-        const T *s = (const T *)data;                                                \
-        for (Py_ssize_t i = 0; i < n; i++)                                           \
-            if (s[i] == '<' && CONTAINER_AT(s, i + 1, n + 1)) count++;               \
+#define LOWER_IS(c, want) (((c) | 0x20) == (want)) /* also false for any code unit past ASCII */
+/* Whether s[i:] (of n code units) starts with ul, ol, div or article, any ASCII case. */
+#define CONTAINER_AT(s, i, n)                                                                                       \
+    (((i) + 2 <= (n) && (LOWER_IS((s)[i], 'u') || LOWER_IS((s)[i], 'o')) && LOWER_IS((s)[(i) + 1], 'l')) ||         \
+     ((i) + 3 <= (n) && LOWER_IS((s)[i], 'd') && LOWER_IS((s)[(i) + 1], 'i') && LOWER_IS((s)[(i) + 2], 'v')) ||    \
+     ((i) + 7 <= (n) && LOWER_IS((s)[i], 'a') && LOWER_IS((s)[(i) + 1], 'r') && LOWER_IS((s)[(i) + 2], 't') &&     \
+      LOWER_IS((s)[(i) + 3], 'i') && LOWER_IS((s)[(i) + 4], 'c') && LOWER_IS((s)[(i) + 5], 'l') && LOWER_IS((s)[(i) + 6], 'e')))
+#define COUNT_CONTAINERS(T)                                 \
+    {                                                       \
+        const T *s = (const T *)data;                       \
+        for (Py_ssize_t i = 0; i < n; i++)                  \
+            if (s[i] == '<' && CONTAINER_AT(s, i + 1, n)) count++; \
     }
 
 static PyObject *container_tags(PyObject *self, PyObject *html) {
@@ -426,7 +428,7 @@ static PyObject *container_tags(PyObject *self, PyObject *html) {
         const unsigned char *s = data, *p = s, *e = s + n;
         while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
             Py_ssize_t i = p - s + 1;
-            if (CONTAINER_AT(s, i, n + 1)) count++;
+            if (CONTAINER_AT(s, i, n)) count++;
             p++;
         }
         break;
@@ -440,16 +442,17 @@ static PyObject *container_tags(PyObject *self, PyObject *html) {
 /* serialized_pairs(markup: str, floor: int) -> int: for markup that is a parsed tree as its serializer
  * writes it (resiliparse's Node.html), the sum over its <div>, <article>, <ul> and <ol> elements of
  * how many of them enclose each beyond floor, none counted inside <script>, <style> or <template>;
- * -1 when the markup does not read as such a serialization (then deep_markup.py walks the tree).
+ * -1 when the markup does not read as such a serialization.
  * The serializer writes every element as <name attributes>children</name>, except the void
- * elements (no end tag), each attribute as ' name="value"' (the value's '"' escaped; the name may
- * start with '=' and hold quotes but no other '='), comments as <!--text--> (text without "-->"),
- * text with '<' escaped, except inside elements named script, style, xmp, iframe, noembed, noframes
- * and plaintext, whose text is as it was. Those are read as markup too (every end tag must close the
- * innermost open element, and all must be closed), except script and style, read to their first
- * "</script>" or "</style>": the parser never ends one later than that. Text inside the others that
- * looks like markup either reads as balanced tags (counted: more, never fewer, pairs) or breaks the
- * reading (-1); what a script or style holds is never counted (the extraction skips them). */
+ * elements (no end tag), each attribute as ' name="value"' (the value's '"', '<' and '>' escaped; the
+ * name may start with '=' and hold quotes but no other '='), comments as <!--text--> (text without
+ * "-->"), text with '<' escaped, except inside elements named script, style, xmp, iframe, noembed,
+ * noframes and plaintext (in any namespace), whose text is as it was: those are read to their first
+ * end tag. That is exact only where each of them holds text alone, without its own end tag in it (a
+ * script's text may hold "</script>", an SVG <xmp> may hold elements), and where no <template> holds
+ * such text out of the tree's sight: deep_markup.py checks both on the tree before it asks, and
+ * walks the tree otherwise. Every end tag must close the innermost open element (an end tag of a
+ * void name closes nothing: an SVG <link> has one) and all must be closed, or the answer is -1. */
 static const char *const VOID_ELEMENTS[] = {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
                                             "input", "keygen", "link", "meta", "param", "source", "track", "wbr", NULL};
 enum { OPEN_CONTAINER = 1, OPEN_TEMPLATE = 2 };
@@ -467,6 +470,14 @@ static int is_void(const unsigned char *s, Py_ssize_t n) {
     return 0;
 }
 
+static const char *const RAW_TEXT_ELEMENTS[] = {"script", "style", "xmp", "iframe", "noembed", "noframes", "plaintext", NULL};
+
+static int is_raw_text(const unsigned char *s, Py_ssize_t n) {
+    for (int i = 0; RAW_TEXT_ELEMENTS[i]; i++)
+        if (name_is(s, n, RAW_TEXT_ELEMENTS[i])) return 1;
+    return 0;
+}
+
 static long long scan_serialization(const unsigned char *s, Py_ssize_t n, long long floor) {
     const unsigned char *e = s + n, *p = s, *q;
     open_element *stack = NULL;
@@ -480,9 +491,13 @@ static long long scan_serialization(const unsigned char *s, Py_ssize_t n, long l
             if (!(q = memchr(p, '>', (size_t)(e - p)))) goto broken;
             p = q + 1;
         } else if (e - p >= 2 && p[1] == '/') {
-            if (!(q = memchr(p, '>', (size_t)(e - p))) || depth == 0) goto broken;
-            open_element *top = &stack[depth - 1];
-            if (q - p - 2 != top->len || memcmp(p + 2, s + top->name, (size_t)top->len) != 0) goto broken;
+            if (!(q = memchr(p, '>', (size_t)(e - p)))) goto broken;
+            open_element *top = depth ? &stack[depth - 1] : NULL;
+            if (!top || q - p - 2 != top->len || memcmp(p + 2, s + top->name, (size_t)top->len) != 0) {
+                if (!is_void(p + 2, q - p - 2)) goto broken;
+                p = q + 1; /* a foreign element of a void name: never a container */
+                continue;
+            }
             containers -= top->kind == OPEN_CONTAINER;
             templates -= top->kind == OPEN_TEMPLATE;
             depth--;
@@ -521,9 +536,11 @@ static long long scan_serialization(const unsigned char *s, Py_ssize_t n, long l
                 templates++;
             }
             stack[depth++] = (open_element){name - s, len, kind};
-            if (name_is(name, len, "script") || name_is(name, len, "style")) {
-                const char *end = len == 6 ? "</script>" : "</style>";
-                if (!(q = memmem(p, (size_t)(e - p), end, strlen(end)))) goto broken;
+            if (is_raw_text(name, len)) {
+                char end[16] = "</"; /* the longest: "</plaintext>" */
+                memcpy(end + 2, name, (size_t)len);
+                end[len + 2] = '>';
+                if (!(q = memmem(p, (size_t)(e - p), end, (size_t)len + 3))) goto broken;
                 p = q; /* on its end tag */
             }
         }

@@ -26,14 +26,17 @@ eleven mends later, still missed chains built from "<div><object></div></object>
      bounds the pairs: n containers make at most m(m+1)/2 pairs beyond the floor, m = n - floor - 1.
      Under the limit (pages with fewer than ~1,480 such tags: nearly all), nothing more is done;
   2. else the tree as its serializer writes it (Lexbor, linear) is read by a C scan: every element
-     is written with its end tag, so the nesting is explicit (serialized_pairs, _native/archive.c);
-  3. where that text does not read as a serialization (text in <xmp>, <iframe> or an SVG <script>
-     is written as it was, and may look like markup), the tree is walked (exact, ~3 us an element).
+     is written with its end tag, so the nesting is explicit (serialized_pairs, _native/archive.c).
+     The text of <script>, <style>, <xmp>, <iframe>, <noembed>, <noframes> and <plaintext> is
+     written as it was, and may look like markup: the scan reads each to its first end tag, which
+     is its own where it holds text alone without that end tag, as the tree shows (checked first);
+  3. where it does not (a script's "<!--<script></script>", an SVG <xmp> holding elements, any of
+     them inside a <template>), the tree is walked (exact, ~3 us an element).
 """
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from provenance.ingest.native import archive
 
@@ -72,11 +75,30 @@ def nested_pairs(tree: HTMLTree, floor: int = NESTING_FLOOR, limit: int | None =
     if document is None:
         return 0
     fast = archive(native)
-    if fast is not None and hasattr(fast, "serialized_pairs"):
+    if fast is not None and hasattr(fast, "serialized_pairs") and serializes_plainly(document):
         pairs = fast.serialized_pairs(document.html, floor)
         if pairs >= 0:
             return pairs
     return walked_pairs(tree, floor, limit)
+
+
+_RAW_TEXT = ("script", "style", "xmp", "iframe", "noembed", "noframes", "plaintext")  # written as their text was
+
+
+def serializes_plainly(document: Any) -> bool:
+    """Whether the C scan reads the tree's serialization exactly: every element whose text the
+    serializer writes as it was (any namespace) holds text alone, its serialization ending at its
+    first end tag (a script's text may hold "</script>" after "<!--<script>"; an SVG <xmp> holds
+    elements and CDATA), and no <template> holds any of them (selectors do not look inside)."""
+    for template in document.query_selector_all("template"):  # its content is written, all escaped but those
+        outer = template.html
+        if any(f"<{name}" in outer for name in _RAW_TEXT):
+            return False
+    for node in document.query_selector_all(",".join(_RAW_TEXT)):
+        outer, end = node.html, f"</{node.tag}>"
+        if node.first_element_child is not None or outer.find(end) != len(outer) - len(end):
+            return False
+    return True
 
 
 class _Past(Exception):
