@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from provenance.cli.app import DbOption, JsonOption, app, fail, handled, print_json
-from provenance.config import DEFAULT_MAX_RECORD_BYTES, DEFAULT_RECORD_TIMEOUT, IngestConfig
+from provenance.config import DEFAULT_MAX_RECORD_BYTES, DEFAULT_RECORD_TIMEOUT, DEFAULT_WORKER_MEMORY_MB, IngestConfig
 from provenance.store import default_db_path
 
 MAX_FAULT_LINES = 20
@@ -31,6 +31,8 @@ def ingest(
     file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
     record_timeout: Annotated[float, typer.Option(help="Skip (and report) a record whose extraction runs longer than this many seconds "
                                                         "(a parser's worst case); the worker is ended and the file reread without it. 0: no limit.")] = DEFAULT_RECORD_TIMEOUT,
+    worker_memory: Annotated[int, typer.Option(help="MiB a worker process may allocate beyond what it holds when it starts a file: a record "
+                                                    "whose parse needs more is skipped (and reported) instead of exhausting the machine. 0: no limit.")] = DEFAULT_WORKER_MEMORY_MB,
     paths_prefix: Annotated[Optional[str], typer.Option(help="Folder that relative entries of *.paths listings are under.")] = None,
     block_docs: Annotated[int, typer.Option(help="Documents per resampling block of token_counts (intervals need >= 30 blocks per period); divides 1000.")] = 500,
     executor: Annotated[str, typer.Option(help="local (process pool) or ray (a Ray cluster; needs --output).")] = "local",
@@ -47,7 +49,7 @@ def ingest(
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,
                               max_record_bytes=max_record_bytes, file_timeout=file_timeout, record_timeout=record_timeout or None,
-                              paths_prefix=paths_prefix, block_docs=block_docs)
+                              worker_memory_mb=worker_memory or None, paths_prefix=paths_prefix, block_docs=block_docs)
         with _progress(json_out) as on_file:
             if output:
                 from provenance.scale import ingest_shards

@@ -23,6 +23,7 @@ from provenance.errors import one_line
 from provenance.ingest.dates import parse_warc_date
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
+from provenance.ingest import memory
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
@@ -121,7 +122,8 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     ordinal = chars = 0
     watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
     slow = {*job.slow_records, *overdue_records(job.overdue_file)}  # the pool's rerun alone learns them here
-    with open_input(job.path) as f, watch:
+    mib = cfg.worker_memory_mb if job.overdue_file else None  # worker processes only (see ingest/memory.py)
+    with open_input(job.path) as f, watch, memory.budget(mib << 20 if mib else None):
         for item in read_stream(f, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
                 _add_fault(res, item)
@@ -148,7 +150,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
             except _Timeout:  # the file's deadline, not a fault of this record
                 raise
             except Exception as exc:  # a bug on one odd record (HTTP, charset, HTML) costs that record only
-                _add_fault(res, _internal_fault(item, exc))
+                _add_fault(res, _memory_fault(item, exc, mib) if mib and _out_of_memory(exc) else _internal_fault(item, exc))
                 continue
             finally:
                 watch.at(-1)  # a death from here on is not this record's
@@ -306,6 +308,17 @@ class _PartWriter:
             self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
             self.parts["texts"] = [self.texts_file]
         self.texts_writer.write_table(table)
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """Whether an extraction failed for memory: Python's MemoryError, or Lexbor's parse, which fails
+    (HTMLParserException) when an allocation does."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "HTMLParserException"
+
+
+def _memory_fault(rec: RawRecord, exc: Exception, mib: int) -> Fault:
+    return Fault(rec.offset, "memory", f"extracting this record needed more than --worker-memory {mib} MiB (a parser's worst case on "
+                 f"its markup: {one_line(exc)}); skipped", rec.headers.get("warc-record-id"))
 
 
 def _internal_fault(rec: RawRecord, exc: Exception) -> Fault:

@@ -1,0 +1,56 @@
+"""A worker's memory budget (--worker-memory): a record that blows memory up fails, not the machine.
+
+Some markup makes a parser build far more than it reads: Lexbor rebuilds every open formatting
+element (<b>, <font>, ... with distinct attributes, so the spec's cap of three alike does not apply)
+in each block that follows, so 69 KB of them became 3 million elements and 1.2 GB (1 MB of them would
+need hundreds of GB), inside one C call, before anything could measure the tree. With a budget, an
+allocation past it fails in that call (Lexbor's parse raises, Python's raises MemoryError): that
+record is a fault and the file goes on. The budget is on the process's data (Linux RLIMIT_DATA:
+heap and private writable mappings), counted from what the worker holds when it starts a file; in
+worker processes only (where a job has an overdue file, as for --record-timeout), never in the
+writer's own process. Where the limit cannot be read or set (not Linux), there is none.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+try:
+    import resource
+except ImportError:  # not POSIX
+    resource = None  # type: ignore[assignment]
+
+
+def data_bytes() -> int | None:
+    """The process's data size now (VmData), or None where /proc does not say."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+@contextmanager
+def budget(extra_bytes: int | None) -> Iterator[None]:
+    """Within the block, allocations past the data the process holds now plus extra_bytes fail."""
+    now = data_bytes() if extra_bytes and resource is not None else None
+    if now is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = now + extra_bytes
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            limit = min(limit, bound)
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
