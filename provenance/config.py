@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 DEFAULT_MAX_RECORD_BYTES = 16 << 20
 DEFAULT_RECORD_TIMEOUT = 60.0  # seconds: sound records, even 1 MiB of real HTML, take well under one
-DEFAULT_WORKER_MEMORY_MB = 4096  # beyond what a worker holds when it starts a file (benchmarks: ~230 MB resident in all)
+DEFAULT_WORKER_MEMORY_MB = 4096  # beyond what a worker holds when it starts a file: 16 MiB of dense markup (<p>a) peaks at 2.4 GB
+MIN_WORKER_MEMORY_MB = 1024  # a batch (32 Mi characters of text and their features) takes a few hundred MB
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class IngestConfig:
             raise UsageError(f"--max-record-bytes must be at least 1024, got {self.max_record_bytes}")
         if self.record_timeout is not None and not 0 < self.record_timeout < float("inf"):
             raise UsageError(f"--record-timeout must be a number of seconds (0: no limit), got {self.record_timeout}")
-        if self.worker_memory_mb is not None and self.worker_memory_mb < 64:
-            raise UsageError(f"--worker-memory must be at least 64 MiB (0: no limit), got {self.worker_memory_mb}")
+        if self.worker_memory_mb is not None and self.worker_memory_mb < MIN_WORKER_MEMORY_MB:
+            raise UsageError(f"--worker-memory must be at least {MIN_WORKER_MEMORY_MB} MiB (0: no limit), got {self.worker_memory_mb}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")

@@ -137,7 +137,8 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 res.crawl = crawl or "unknown"
                 continue
             if number in job.skip_records:
-                _add_fault(res, Fault(item.offset, "crash", "this record crashed the worker process twice (a bug in a parser); skipped",
+                why = f"a bug in a parser, or an allocation past --worker-memory {mib} MiB" if mib else "a bug in a parser"
+                _add_fault(res, Fault(item.offset, "crash", f"this record crashed the worker process twice ({why}); skipped",
                                       item.headers.get("warc-record-id")))
                 continue
             if number in slow:

@@ -143,18 +143,30 @@ def test_only_the_stalling_record_is_skipped_where_records_share_an_offset(tmp_p
 
 
 # Lexbor rebuilds each open formatting element in every block after it (distinct attributes defeat
-# the spec's cap of three alike): these 35 KB become 1.5 million elements, ~600 MB here
-SWELLING_PAGE = ("<html><body><section>" + "".join(f"<b c={i}>" for i in range(500)) + "</section>"
-                 + "<section>x</section>" * 3000 + "</body></html>").encode()
+# the spec's cap of three alike): these 90 KB would become 4 million elements, ~1.6 GB
+SWELLING_PAGE = ("<html><body><section>" + "".join(f"<b c={i}>" for i in range(1000)) + "</section>"
+                 + "<section>x</section>" * 4000 + "</body></html>").encode()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA as Linux counts it")
 def test_a_record_whose_parse_swells_past_the_worker_memory_is_skipped_and_the_rest_lands(make_warc, tmp_path):
-    _, kind, reason = _ingest_with_one_bad_record(make_warc, tmp_path, SWELLING_PAGE, worker_memory_mb=200)
-    assert kind == "memory" and "--worker-memory 200 MiB" in reason
+    _, kind, reason = _ingest_with_one_bad_record(make_warc, tmp_path, SWELLING_PAGE, worker_memory_mb=1024)
+    assert kind == "memory" and "--worker-memory 1024 MiB" in reason
 
 
-def test_the_worker_memory_is_at_least_64_mib_or_off():
+def test_the_worker_memory_is_at_least_1024_mib_or_off():
     assert IngestConfig(worker_memory_mb=None).worker_memory_mb is None
-    with pytest.raises(UsageError, match="--worker-memory must be at least 64 MiB"):
-        IngestConfig(worker_memory_mb=10)
+    with pytest.raises(UsageError, match="--worker-memory must be at least 1024 MiB"):
+        IngestConfig(worker_memory_mb=1000)
+
+
+def test_a_file_whose_batches_need_more_than_the_worker_memory_fails_with_one_clear_line(make_warc, tmp_path, monkeypatch):
+    from provenance.ingest import jobs, worker
+
+    def starved(job):
+        raise MemoryError
+    monkeypatch.setattr(worker, "process_file", starved)  # where reading or features ran past the budget
+    path = make_warc("a.warc.gz", [warcinfo(), response_record(1)])
+    res = jobs.run_job(jobs.FileJob(str(path), 1, str(tmp_path / "1"), IngestConfig(db=str(tmp_path / "s.duckdb"))))
+    [fault] = res.faults
+    assert res.status == "failed" and fault.kind == "memory" and "--worker-memory 4096 MiB is too small for its batches" in fault.reason
