@@ -29,7 +29,7 @@ class IngestConfig:
     block_docs: int = 500  # documents per resampling block (token_counts.block); divides batch_docs
     file_timeout: float | None = None  # seconds per input file; None: no limit
     record_timeout: float | None = DEFAULT_RECORD_TIMEOUT  # seconds to extract one record, in worker processes (ingest/watch.py); None: no limit
-    worker_memory_mb: int | None = DEFAULT_WORKER_MEMORY_MB  # MiB a worker process may allocate while reading a file (ingest/memory.py); None: no limit
+    worker_memory_mb: int | None = DEFAULT_WORKER_MEMORY_MB  # MiB the process reading a file may allocate beyond what it held (ingest/memory.py); None: no limit
     paths_prefix: str | None = None  # where relative entries of *.paths listings live
 
     def ledger_options(self) -> dict:

@@ -6,9 +6,10 @@ in each block that follows, so 69 KB of them became 3 million elements and 1.2 G
 need hundreds of GB), inside one C call, before anything could measure the tree. With a budget, an
 allocation past it fails in that call (Lexbor's parse raises, Python's raises MemoryError): that
 record is a fault and the file goes on. The budget is on the process's data (Linux RLIMIT_DATA:
-heap and private writable mappings), counted from what the worker holds when it starts a file; in
-worker processes only (where a job has an overdue file, as for --record-timeout), never in the
-writer's own process. Where the limit cannot be read or set (not Linux), there is none.
+heap and private writable mappings), counted from what the process holds when it starts reading a
+file, and lifted when it is done: in worker processes, Ray tasks, and the ingest's own process when
+it reads a single small file itself (nothing else allocates there meanwhile: the store's writes come
+after). Where the limit cannot be read or set (not Linux), there is none.
 """
 from __future__ import annotations
 

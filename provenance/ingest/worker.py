@@ -122,7 +122,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     ordinal = chars = 0
     watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
     slow = {*job.slow_records, *overdue_records(job.overdue_file)}  # the pool's rerun alone learns them here
-    mib = cfg.worker_memory_mb if job.overdue_file else None  # worker processes only (see ingest/memory.py)
+    mib = cfg.worker_memory_mb  # in whatever process reads the file (see ingest/memory.py)
     with open_input(job.path) as f, watch, memory.budget(mib << 20 if mib else None):
         for item in read_stream(f, cfg.max_record_bytes, info):
             if isinstance(item, Fault):

@@ -170,3 +170,25 @@ def test_a_file_whose_batches_need_more_than_the_worker_memory_fails_with_one_cl
     res = jobs.run_job(jobs.FileJob(str(path), 1, str(tmp_path / "1"), IngestConfig(db=str(tmp_path / "s.duckdb"))))
     [fault] = res.faults
     assert res.status == "failed" and fault.kind == "memory" and "--worker-memory 4096 MiB is too small for its batches" in fault.reason
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA as Linux counts it")
+def test_the_worker_memory_holds_where_a_single_small_file_is_read_in_the_ingests_own_process(make_warc, tmp_path):
+    import resource
+
+    from provenance.ingest.pipeline import ingest
+
+    records = [warcinfo(), *(response_record(i) for i in range(5))]
+    records.insert(3, warc_record("response", http_response(SWELLING_PAGE), "https://x.example.org/bad",
+                                  content_type="application/http; msgtype=response"))
+    path = make_warc("one.warc.gz", records)
+    assert pool.in_process([str(path)])
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    db = str(tmp_path / "s.duckdb")
+    summary = ingest([str(path)], IngestConfig(db=db, workers=2, worker_memory_mb=1024))
+
+    assert (summary.ingested, summary.failed, summary.documents) == (1, 0, 5)
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before  # lifted once the file was read
+    with Store(db, read_only=True) as s:
+        [(kind, reason)] = s.sql("SELECT kind, reason FROM ingest_errors").fetchall()
+    assert kind == "memory" and "--worker-memory 1024 MiB" in reason
