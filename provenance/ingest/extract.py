@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
@@ -13,7 +14,7 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest import deep_markup
+from provenance.ingest import deep_markup, memory
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
@@ -120,7 +121,10 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             body = keep_prose_lists(body)
         encoding = charset or detect_encoding(body, from_html_meta=True)
         html = _decode_text(body, encoding, html=True)
+        start = time.perf_counter()
         tree = HTMLTree.parse(html)
+        if time.perf_counter() - start > SLOW_PARSE_S:  # a huge tree (memory grows with parse time): room left to extract it?
+            memory.require_headroom()
         whole = deep_markup.too_deep(html, tree)
         return Extracted(main_text(tree, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
@@ -197,6 +201,7 @@ def _is_json(body: bytes) -> bool:
     return True
 
 
+SLOW_PARSE_S = 0.25  # a parse this long may have built a tree of gigabytes (1.2 GB took 1.2 s); ordinary pages take ~0.1 ms
 MIN_PAGE_CHARS = 200  # of text in a page whose main text came out empty, to look again
 NAVIGATION = ["nav", "header", "[role=navigation]", "[role=menu]", "[role=menubar]"]
 

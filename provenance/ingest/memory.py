@@ -34,6 +34,9 @@ def data_bytes() -> int | None:
     return None
 
 
+_active: list[tuple[int, int]] = []  # (limit, budget) of the budget in force, if any
+
+
 @contextmanager
 def budget(extra_bytes: int | None) -> Iterator[None]:
     """Within the block, allocations past the data the process holds now plus extra_bytes fail."""
@@ -51,7 +54,22 @@ def budget(extra_bytes: int | None) -> Iterator[None]:
     except (ValueError, OSError):
         yield
         return
+    _active.append((limit, extra_bytes))
     try:
         yield
     finally:
+        _active.pop()
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def require_headroom(share: float = 1 / 3) -> None:
+    """Raise MemoryError when less than `share` of the budget in force is left.
+
+    For a parse that built a huge tree just under the budget: resiliparse's text extraction (Rust)
+    aborts the process when an allocation fails, where Lexbor's parse raises, so a record is better
+    refused before that step than crash its process (in the ingest's own process, fatal to the run)."""
+    if _active:
+        limit, extra = _active[-1]
+        now = data_bytes()
+        if now is not None and limit - now < share * extra:
+            raise MemoryError(f"{(limit - now) >> 20} MiB of the memory budget left after parsing the page")

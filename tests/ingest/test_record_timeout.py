@@ -192,3 +192,20 @@ def test_the_worker_memory_holds_where_a_single_small_file_is_read_in_the_ingest
     with Store(db, read_only=True) as s:
         [(kind, reason)] = s.sql("SELECT kind, reason FROM ingest_errors").fetchall()
     assert kind == "memory" and "--worker-memory 1024 MiB" in reason
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA as Linux counts it")
+def test_a_page_whose_parse_leaves_under_a_third_of_the_budget_is_refused_before_the_text_extraction(monkeypatch):
+    # resiliparse's extraction is Rust and aborts the process when an allocation fails: a page whose
+    # tree leaves too little room must fail before it, as a MemoryError (the record's fault)
+    from provenance.ingest import extract, memory
+
+    monkeypatch.setattr(extract, "SLOW_PARSE_S", -1.0)  # every parse counts as slow
+    body = b"<html><body><p>" + b"word " * 500 + b"</p></body></html>"
+    with memory.budget(1024 << 20):
+        assert extract._from_body(body, "text/html", "utf-8", None).text.startswith("word")  # room enough
+        hog = bytearray(800 << 20)  # leaves ~224 MiB of 1,024
+        with pytest.raises(MemoryError, match="MiB of the memory budget left"):
+            extract._from_body(body, "text/html", "utf-8", None)
+        del hog
+    memory.require_headroom()  # no budget in force: nothing to refuse
