@@ -161,9 +161,6 @@ def run_job(job: FileJob) -> FileResult:
 
     try:
         return process_file(job)
-    except MemoryError:  # outside any one record (reading, features, parts): the file's batches need more
-        return FileResult.failed(job.path, job.source_id, "memory", "the worker ran out of memory reading this file outside any one record "
-                                 f"(--worker-memory {job.config.worker_memory_mb} MiB is too small for its batches)")
     except Exception as exc:
         return FileResult.failed(job.path, job.source_id, "internal", f"internal error: {one_line(exc)}")
 

@@ -49,17 +49,19 @@ def budget(extra_bytes: int | None) -> Iterator[None]:
     for bound in (soft, hard):
         if bound != resource.RLIM_INFINITY:
             limit = min(limit, bound)
-    try:
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-    except (ValueError, OSError):
-        yield
-        return
-    _active.append((limit, extra_bytes))
-    try:
+    try:  # set inside: a signal's exception (a --file-timeout deadline, Ctrl-C) right after it still lifts it
+        try:
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        except (ValueError, OSError):
+            limit = None
+        if limit is not None:
+            _active.append((limit, extra_bytes))
         yield
     finally:
-        _active.pop()
-        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+        if limit is not None:
+            if _active:
+                _active.pop()
+            resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def require_headroom(share: float = 1 / 3) -> None:

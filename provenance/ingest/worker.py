@@ -71,15 +71,23 @@ def process_file(job: FileJob) -> FileResult:
     except _Timeout:
         _add_fault(res, Fault(None, "timeout", f"gave up after --file-timeout {job.config.file_timeout} s; records read so far are kept"))
     except _WriteError as exc:  # a full disk: nothing of this file is kept (a rerun reads it whole)
-        res.discard_parts()
-        res.status, res.n_docs = "failed", 0
-        _add_fault(res, Fault(None, "io", f"cannot write this file's parts: {exc.strerror or exc}; nothing of the file is kept"))
+        _discard(res, Fault(None, "io", f"cannot write this file's parts: {exc.strerror or exc}; nothing of the file is kept"))
+    except MemoryError:  # outside any one record (reading, features, parts): the file's batches need more
+        _discard(res, Fault(None, "memory", f"ran out of memory reading this file outside any one record (--worker-memory "
+                            f"{job.config.worker_memory_mb} MiB is too small for its batches); nothing of the file is kept"))
     except OSError as exc:
         _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}"))
     if res.n_records == 0 and res.n_faults:
         res.status = "failed"
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _discard(res: FileResult, fault: Fault) -> None:
+    """Fail the file with this fault, keeping nothing of it."""
+    res.discard_parts()
+    res.status, res.n_docs = "failed", 0
+    _add_fault(res, fault)
 
 
 def _read_file(job: FileJob, res: FileResult) -> None:

@@ -163,13 +163,15 @@ def test_the_worker_memory_is_at_least_1024_mib_or_off():
 def test_a_file_whose_batches_need_more_than_the_worker_memory_fails_with_one_clear_line(make_warc, tmp_path, monkeypatch):
     from provenance.ingest import jobs, worker
 
-    def starved(job):
+    def starved(*args, **kwargs):
         raise MemoryError
-    monkeypatch.setattr(worker, "process_file", starved)  # where reading or features ran past the budget
+    monkeypatch.setattr(worker, "build_tables", starved)  # as if a batch's features ran past the budget
     path = make_warc("a.warc.gz", [warcinfo(), response_record(1)])
-    res = jobs.run_job(jobs.FileJob(str(path), 1, str(tmp_path / "1"), IngestConfig(db=str(tmp_path / "s.duckdb"))))
+    # process_file: what the store's pool (run_job) and the shard executors (scale/task.py) both run
+    res = worker.process_file(jobs.FileJob(str(path), 1, str(tmp_path / "1"), IngestConfig(db=str(tmp_path / "s.duckdb"))))
     [fault] = res.faults
-    assert res.status == "failed" and fault.kind == "memory" and "--worker-memory 4096 MiB is too small for its batches" in fault.reason
+    assert (res.status, res.n_docs, res.parts) == ("failed", 0, {}) and fault.kind == "memory"
+    assert "--worker-memory 4096 MiB is too small for its batches" in fault.reason
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA as Linux counts it")
