@@ -1,4 +1,4 @@
-"""A worker's memory budget (--worker-memory): a record that blows memory up fails, not the machine.
+"""The memory budget of a process reading a file (--worker-memory): a record that blows memory up fails, not the machine.
 
 Some markup makes a parser build far more than it reads: Lexbor rebuilds every open formatting
 element (<b>, <font>, ... with distinct attributes, so the spec's cap of three alike does not apply)
@@ -59,7 +59,7 @@ def budget(extra_bytes: int | None) -> Iterator[None]:
         yield
     finally:
         if limit is not None:
-            if _active:
+            if _active:  # not yet there if a signal's exception came between the two lines above
                 _active.pop()
             resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 

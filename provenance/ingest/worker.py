@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 
 from provenance.config import IngestConfig
 from provenance.errors import one_line
+from provenance.ingest import memory
 from provenance.ingest.dates import parse_warc_date
 from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
-from provenance.ingest import memory
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
