@@ -31,7 +31,7 @@ def ingest(
     file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
     record_timeout: Annotated[float, typer.Option(help="Skip (and report) a record whose extraction runs longer than this many seconds "
                                                         "(a parser's worst case); the worker is ended and the file reread without it. 0: no limit.")] = DEFAULT_RECORD_TIMEOUT,
-    worker_memory: Annotated[int, typer.Option(help="MiB a worker process may allocate beyond what it holds when it starts a file: a record "
+    worker_memory: Annotated[int, typer.Option(help="MiB the process reading a file may allocate beyond what it holds when it starts: a record "
                                                     "whose parse needs more is skipped (and reported) instead of exhausting the machine. 0: no limit.")] = DEFAULT_WORKER_MEMORY_MB,
     paths_prefix: Annotated[Optional[str], typer.Option(help="Folder that relative entries of *.paths listings are under.")] = None,
     block_docs: Annotated[int, typer.Option(help="Documents per resampling block of token_counts (intervals need >= 30 blocks per period); divides 1000.")] = 500,

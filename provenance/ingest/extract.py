@@ -11,7 +11,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.html import HTMLTree
+from resiliparse.parse.html import HTMLParserException, HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
 from provenance.ingest import deep_markup, memory
@@ -122,7 +122,12 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
         encoding = charset or detect_encoding(body, from_html_meta=True)
         html = _decode_text(body, encoding, html=True)
         start = time.perf_counter()
-        tree = HTMLTree.parse(html)
+        try:
+            tree = HTMLTree.parse(html)
+        except HTMLParserException as exc:  # Lexbor's parse fails so when an allocation does
+            if memory.in_force():
+                raise MemoryError(f"the HTML parser failed under the memory budget: {exc}") from None
+            raise
         if time.perf_counter() - start > SLOW_PARSE_S:  # a huge tree (memory grows with parse time): room left to extract it?
             memory.require_headroom()
         whole = deep_markup.too_deep(html, tree)

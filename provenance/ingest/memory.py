@@ -64,6 +64,11 @@ def budget(extra_bytes: int | None) -> Iterator[None]:
             resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
+def in_force() -> bool:
+    """Whether a budget holds now (a failed allocation then is most likely its doing)."""
+    return bool(_active)
+
+
 def require_headroom(share: float = 1 / 3) -> None:
     """Raise MemoryError when less than `share` of the budget in force is left.
 

@@ -158,8 +158,11 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 added = _add_document(batch, item, res, cfg, crawl, ordinal)
             except _Timeout:  # the file's deadline, not a fault of this record
                 raise
+            except MemoryError as exc:  # past --worker-memory (see ingest/memory.py)
+                _add_fault(res, _memory_fault(item, exc, mib) if mib else _internal_fault(item, exc))
+                continue
             except Exception as exc:  # a bug on one odd record (HTTP, charset, HTML) costs that record only
-                _add_fault(res, _memory_fault(item, exc, mib) if mib and _out_of_memory(exc) else _internal_fault(item, exc))
+                _add_fault(res, _internal_fault(item, exc))
                 continue
             finally:
                 watch.at(-1)  # a death from here on is not this record's
@@ -317,12 +320,6 @@ class _PartWriter:
             self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
             self.parts["texts"] = [self.texts_file]
         self.texts_writer.write_table(table)
-
-
-def _out_of_memory(exc: Exception) -> bool:
-    """Whether an extraction failed for memory: Python's MemoryError, or Lexbor's parse, which fails
-    (HTMLParserException) when an allocation does."""
-    return isinstance(exc, MemoryError) or type(exc).__name__ == "HTMLParserException"
 
 
 def _memory_fault(rec: RawRecord, exc: Exception, mib: int) -> Fault:
