@@ -5,8 +5,8 @@
  *
  * Word tokens follow tokenize.WORD_PATTERN through a per-code-point class table built from that
  * same regex (provenance/ingest/wordclass.py): bit 1 = word character outside the no-space
- * scripts, bit 2 = character of a no-space script (one token each, with its following marks),
- * bit 4 = combining mark.
+ * scripts, bit 2 = character of a no-space script that is a token (one each, with its following
+ * marks), bit 4 = combining mark, bit 8 = word character that never starts a token (marks, joiners).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -23,6 +23,7 @@
 #define CLS_WORD 1
 #define CLS_NOSPACE 2
 #define CLS_MARK 4
+#define CLS_NOSTART 8
 #define N_CODEPOINTS 0x110000
 #define INITIAL_SLOTS 65536 /* 1 MiB: a batch's vocabulary of a few thousand words has few collisions */
 
@@ -194,7 +195,8 @@ static inline Py_ssize_t word_end(const scanner *sc, const unsigned char *s, Py_
 }
 
 /* The next token at or after s[*pos]: returns 1 with its bytes s[*start..*pos), or 0 (*pos = n)
- * when s has no more. A token is a no-space character with its marks, or a word run. */
+ * when s has no more. A token is a no-space character with its marks, or a word run that does not
+ * start with a mark or joiner. */
 static inline int next_token(const scanner *sc, const unsigned char *s, Py_ssize_t n, Py_ssize_t *pos, Py_ssize_t *start) {
     const unsigned char *table = sc->table;
     Py_ssize_t i = *pos;
@@ -202,7 +204,7 @@ static inline int next_token(const scanner *sc, const unsigned char *s, Py_ssize
         Py_ssize_t begin = i;
         unsigned char c = s[i] < 0x80 ? table[s[i++]] : table[next_cp(s, n, &i)];
         if (c & CLS_NOSPACE) i = marks_end(table, s, n, i);
-        else if (c & CLS_WORD) i = word_end(sc, s, n, i);
+        else if ((c & (CLS_WORD | CLS_NOSTART)) == CLS_WORD) i = word_end(sc, s, n, i);
         else continue;
         *start = begin; *pos = i;
         return 1;

@@ -15,7 +15,7 @@ import xxhash
 from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import minhash
-from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, select_kernels, word_token_batch
+from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, normalize_texts, select_kernels, word_token_batch
 from provenance.tokencounts import BLOCK_ID_BITS
 
 LANG_CHARS = 2000  # the detector is linear in length; 2000 characters decide as well as 4000 (trigram profiles)
@@ -70,7 +70,9 @@ class BatchContext:
 
 
 def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
-    """Return (ISO code or 'unknown', out-of-place rank: lower is surer) per text."""
+    """Return (ISO code or 'unknown', out-of-place rank: lower is surer) per text, of texts as normalize_texts
+    leaves them: the detector reads ALL-CAPS English, German or French (a licence, a headline) and
+    full-width Latin as Chinese or Japanese; lower-cased and NFKC-folded it reads them right."""
     langs, ranks = [], []
     for t in texts:
         lang, rank = detect_fast(t[:LANG_CHARS])
@@ -81,15 +83,16 @@ def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
 
 def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], int]:
     """Return the batch's rows for each store table, and how many documents the language filter dropped."""
-    langs, ranks = detect_languages(batch.text)
+    normalized = normalize_texts(batch.text)
+    langs, ranks = detect_languages(normalized)
     keep = np.array([not ctx.langs or lang in ctx.langs for lang in langs], bool)
     dropped = int((~keep).sum())
     if dropped:
-        batch, langs, ranks = _subset(batch, keep), _pick(langs, keep), _pick(ranks, keep)
+        batch, langs, ranks, normalized = _subset(batch, keep), _pick(langs, keep), _pick(ranks, keep), _pick(normalized, keep)
     ordinal = np.asarray(batch.ordinal, np.int64)
     doc_id = (np.int64(ctx.source_id) << 32) | ordinal
     block = (np.int64(ctx.source_id) << 20) | (ordinal // ctx.block_docs)
-    tb = word_token_batch(batch.text)
+    tb = word_token_batch(normalized, normalized=True)
     index, vocab, lengths = tb.index, tb.vocab, tb.lengths
     sig, keys = minhash.minhash_hashes(tb.hashes, lengths)
     docs = pa.table(

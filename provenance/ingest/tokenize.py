@@ -1,8 +1,13 @@
 """Tokenizers: the default Unicode word tokenizer (a compiled kernel; a polars regex reference) and Hugging Face tokenizers.
 
-Default word tokenizer: NFKC, lower-case, then tokens are maximal runs of word characters (\\w), except
-that scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar, Tibetan) yield
-one token per character (with its combining marks), so a Chinese sentence never becomes one token.
+Default word tokenizer: NFKC, lower-case, invisible in-word format characters removed (soft hyphen,
+word joiner, zero-width no-break space: a browser shows "Donau&shy;dampf" as one word), then tokens
+are maximal runs of word characters (\\w), except that scripts written without spaces (Han, Hiragana,
+Katakana, Thai, Lao, Khmer, Myanmar, Tibetan) yield one token per character (with its combining
+marks), so a Chinese sentence never becomes one token; their punctuation (Tibetan tsheg and shad,
+Khmer and Myanmar full stops) is no token, as Chinese punctuation is not. Combining marks and joiners
+(ZWJ, ZWNJ) continue a token but never start one: the ZWJ and variation selectors between the
+pictographs of an emoji sequence are no tokens; Persian's ZWNJ inside a word stays in it.
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from provenance.errors import InputError, first_line
 from provenance.ingest.native import load, select
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
-WORD_PATTERN = rf"[{_NO_SPACE}]\p{{M}}*|[\w--[{_NO_SPACE}]]+"
+_NO_START = r"\p{M}\p{Join_Control}"  # word characters that continue a token, never start one
+WORD_PATTERN = rf"[[{_NO_SPACE}]&&[\w--[{_NO_START}]]]\p{{M}}*|[\w--[{_NO_SPACE}{_NO_START}]][\w--[{_NO_SPACE}]]*"
+_INVISIBLE = {0xAD: None, 0x2060: None, 0xFEFF: None}  # soft hyphen, word joiner, zero-width no-break space
 WORD_TOKENIZER = "word"
 
 if TYPE_CHECKING:  # polars is imported only by the reference paths: worker processes start without it
@@ -27,10 +34,17 @@ if TYPE_CHECKING:  # polars is imported only by the reference paths: worker proc
 
 
 def normalize_texts(texts: Sequence[str | None]) -> list[str | None]:
-    """Return NFKC-normalized, lower-cased texts (CPython's str.lower: full Unicode case mapping)."""
+    """Return NFKC-normalized, lower-cased texts (CPython's str.lower: full Unicode case mapping)
+    without the invisible in-word format characters (see the module docstring)."""
     # CPython's NFKC has a quick-check fast path (ASCII and already-normal text cost ~nothing);
     # polars' normalize always rebuilds the string and is ~100x slower on typical web text.
-    return [None if t is None else unicodedata.normalize("NFKC", t).lower() for t in texts]
+    return [None if t is None else _visible(unicodedata.normalize("NFKC", t).lower()) for t in texts]
+
+
+def _visible(text: str) -> str:
+    if "\xad" in text or "\u2060" in text or "\ufeff" in text:  # three scans cost less than a translate of every text
+        return text.translate(_INVISIBLE)
+    return text
 
 
 def normalize(texts: pl.Series) -> pl.Series:
@@ -56,18 +70,19 @@ class TokenBatch:
     vocab: pa.Array  # the distinct tokens (strings)
 
 
-def word_token_batch(texts: Sequence[str], native: bool | None = None) -> TokenBatch:
-    """Tokenize, hash and dictionary-encode texts: the compiled kernel when built, else polars + numpy.
+def word_token_batch(texts: Sequence[str], native: bool | None = None, *, normalized: bool = False) -> TokenBatch:
+    """Tokenize, hash and dictionary-encode texts (normalized: already through normalize_texts): the
+    compiled kernel when built, else polars + numpy.
 
     Both paths give identical results (tested); `native=False` forces the reference path.
     """
     kernels = select_kernels(native)
-    normalized = normalize_texts(texts)
+    ready = list(texts) if normalized else normalize_texts(texts)
     if kernels is None:
-        return _reference_batch(normalized)
+        return _reference_batch(ready)
     from provenance.ingest.wordclass import class_table
 
-    hashes, index, lengths, vocab_hashes, vocab = kernels.tokenize(normalized, class_table())
+    hashes, index, lengths, vocab_hashes, vocab = kernels.tokenize(ready, class_table())
     return TokenBatch(np.frombuffer(hashes, np.uint64), np.frombuffer(index, np.int32), np.frombuffer(lengths, np.int64),
                       np.frombuffer(vocab_hashes, np.uint64), pa.array(vocab, pa.string()))
 
@@ -77,7 +92,9 @@ def _reference_batch(normalized: list[str | None]) -> TokenBatch:
 
     from provenance.ingest.minhash import encode_tokens, hash_strings
 
-    tokens = pl.Series(normalized, dtype=pl.String).str.extract_all(WORD_PATTERN).fill_null([])
+    # a lone surrogate (no UTF-8 form: polars cannot hold it) separates tokens, as in the kernel
+    texts = [t if t is None or t.isascii() else t.encode("utf-8", "replace").decode("utf-8") for t in normalized]
+    tokens = pl.Series(texts, dtype=pl.String).str.extract_all(WORD_PATTERN).fill_null([])
     index, vocab, lengths = encode_tokens(tokens)
     vocab_hashes = hash_strings(vocab)
     return TokenBatch(vocab_hashes[index], index.astype(np.int32, copy=False), lengths, vocab_hashes, vocab)

@@ -174,6 +174,23 @@ def test_language_filter_keeps_only_the_asked_language(make_warc, tmp_path):
     assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"lang-filtered": 1}
 
 
+def test_language_is_read_regardless_of_case_and_width(make_warc, tmp_path):
+    """All-caps text (licences, headlines) and full-width Latin are their language, not Chinese."""
+    texts = {
+        "en": "THE SOFTWARE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO "
+              "THE WARRANTIES OF MERCHANTABILITY. IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM.",
+        "de": "DIE SOFTWARE WIRD OHNE JEDE AUSDR\u00dcCKLICHE ODER IMPLIZIERTE GARANTIE BEREITGESTELLT, EINSCHLIESSLICH DER GARANTIE "
+              "ZUR BENUTZUNG F\u00dcR DEN VORGESEHENEN ODER EINEM BESTIMMTEN ZWECK.",
+        "fr": "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in  # full width
+                      "Le logiciel est fourni tel quel, sans garantie d'aucune sorte, explicite ou implicite, notamment sans "
+                      "garantie de qualit\u00e9 marchande, d'ad\u00e9quation \u00e0 un usage particulier et d'absence de contrefa\u00e7on."),
+    }
+    recs = [response_record(i, url=f"http://{lang}.example.org/", text=text) for i, (lang, text) in enumerate(texts.items())]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("caps.warc.gz", recs)), "--db", db)
+    assert rows(db, "SELECT host, lang FROM documents ORDER BY host") == [(f"{lang}.example.org", lang) for lang in sorted(texts)]
+
+
 def test_no_text_drops_the_text_table_but_keeps_features(corpus, tmp_path):
     db = str(tmp_path / "s.duckdb")
     run("ingest", str(corpus), "--db", db, "--no-text")

@@ -76,10 +76,17 @@ def test_kernels_match_the_reference_where_ascii_and_other_scripts_meet():
     non-ASCII word characters, marks and no-space characters."""
     rng = random.Random(11)
     pieces = ["a", "Z", "9", "_", "x" * 15, "y" * 16, "q7_" * 11, "\u00e9", "\u00df", "\u0436", "\u0301", "\u4e2d",
-              "\u0e01\u0e31", "\U0001d400", " ", ".", "-", "'", "\n", "\u00a0", "\x00", "\x7f", "\x80", "\u2028"]
+              "\u0e01\u0e31", "\U0001d400", " ", ".", "-", "'", "\n", "\u00a0", "\x00", "\x7f", "\x80", "\u2028",
+              "\u200d", "\u200c", "\ufe0f", "\u00ad", "\u2060", "\ufeff", "\u0f0b", "\u0f7c", "\u17d4", "\U0001f468"]
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 40))) for _ in range(400)]
     texts += ["w" * n for n in range(70)] + ["w" * n + "\u00e9" + "v" * n for n in range(40)]
     assert_same(texts)
+
+
+@needs_kernels
+def test_a_lone_surrogate_separates_tokens_in_both_paths():
+    assert_same(["ab\ud800cd", "\udfff", "x\udc80\u4e2d"])
+    assert word_token_batch(["ab\ud800cd"], native=False).vocab.to_pylist() == ["ab", "cd"]
 
 
 @needs_kernels

@@ -20,6 +20,15 @@ from provenance.ingest.tokenize import HFTokenizer, word_tokenize
         ("\u3053\u3093\u306b\u3061\u306f\u4e16\u754c", ["\u3053", "\u3093", "\u306b", "\u3061", "\u306f", "\u4e16", "\u754c"]),  # Japanese kana + kanji
         ("\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35", ["\u0e2a", "\u0e27\u0e31", "\u0e2a", "\u0e14\u0e35"]),  # Thai: characters with their marks
         ("web2.0 e-mail don't", ["web2", "0", "e", "mail", "don", "t"]),
+        # a browser shows one word across a soft hyphen, a word joiner or a zero-width no-break space
+        ("Donau\u00addampf\u00adschiff x\u2060y a\ufeffb", ["donaudampfschiff", "xy", "ab"]),
+        # the ZWJ and variation selectors inside emoji sequences are no tokens (family, technologist, eye in bubble)
+        ("family \U0001f468\u200d\U0001f469\u200d\U0001f467 \U0001f469\u200d\U0001f4bb \U0001f441\ufe0f\u200d\U0001f5e8\ufe0f end",
+         ["family", "end"]),
+        ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645", ["\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"]),  # Persian: a ZWNJ inside a word stays in it
+        ("\u0301abc", ["abc"]),  # a mark with no base starts no token
+        # punctuation of scripts without spaces is no token: Tibetan tsheg and shad, Khmer and Myanmar full stops, Chinese full stop
+        ("\u0f56\u0f7c\u0f51\u0f0b\u0f0d \u1780\u17d4 \u1019\u104b \u4e2d\u3002", ["\u0f56\u0f7c", "\u0f51", "\u1780", "\u1019", "\u4e2d"]),
     ],
 )
 def test_word_tokenizer_splits_each_script_sensibly(text, tokens):
