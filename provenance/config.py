@@ -10,6 +10,16 @@ DEFAULT_WORKER_MEMORY_MB = 4096  # beyond what a worker holds when it starts a f
 MIN_WORKER_MEMORY_MB = 1024  # a batch (32 Mi characters of text and their features) takes a few hundred MB
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2999  # --year: the years a document's date can hold (documents.year is a SMALLINT)
+
+
+def known_languages() -> frozenset[str]:
+    """The codes the language detector gives (resiliparse's fast detector: ISO 639-1), and 'unknown'."""
+    from resiliparse.parse.lang import supported_langs
+
+    return frozenset(supported_langs()) | {"unknown"}
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     """Options of one ingest run."""
@@ -50,5 +60,12 @@ class IngestConfig:
             raise UsageError(f"--record-timeout must be a number of seconds (0: no limit), got {self.record_timeout}")
         if self.worker_memory_mb is not None and self.worker_memory_mb < MIN_WORKER_MEMORY_MB:
             raise UsageError(f"--worker-memory must be at least {MIN_WORKER_MEMORY_MB} MiB (0: no limit), got {self.worker_memory_mb}")
+        if self.year is not None and not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise UsageError(f"--year must be a year between {MIN_YEAR} and {MAX_YEAR}, got {self.year}")
+        if self.langs:
+            object.__setattr__(self, "langs", tuple(dict.fromkeys(lang.strip().lower() for lang in self.langs)))  # "EN" is en
+            unknown = [lang for lang in self.langs if lang not in known_languages()]
+            if unknown:  # a code the detector never gives would drop every document, and mark the files done
+                raise UsageError(f"--lang {', '.join(unknown)}: not a language the detector knows; one of {' '.join(sorted(known_languages()))}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from provenance import textfiles
-from provenance.errors import UsageError
+from provenance.errors import ProvenanceError, UsageError
 from provenance.store import Store, to_polars
 
 
@@ -16,6 +16,8 @@ def run_sql(db: str, query: str) -> pl.DataFrame:
     """Run one SQL statement on the store and return its rows as a polars DataFrame."""
     with Store(db, read_only=True) as store:
         cur = store.sql(query)
+        if cur is None:  # DuckDB's answer to a text without a statement
+            raise UsageError("no SQL statement to run (the query is empty, or only comments)")
         if cur.description is None:
             return pl.DataFrame()
         return to_polars(cur)
@@ -23,22 +25,39 @@ def run_sql(db: str, query: str) -> pl.DataFrame:
 
 def write_result(df: pl.DataFrame, fmt: str, out: str | None) -> str | None:
     """Render df as csv/json/parquet to `out`, or return the text when out is None."""
-    if fmt == "parquet":
-        if not out:
-            raise UsageError("--format parquet needs --out FILE")
-        df.write_parquet(out)
-        return None
-    if fmt == "csv":
-        text = df.write_csv()
-    else:
-        buf = io.StringIO()
-        df.write_json(buf)
-        text = buf.getvalue() + "\n"
-    if out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(text)
-        return None
-    return text
+    try:
+        if fmt == "parquet":
+            if not out:
+                raise UsageError("--format parquet needs --out FILE")
+            df.write_parquet(out)
+            return None
+        if fmt == "csv":
+            text = as_text_columns(df, nested=True).write_csv()
+        else:
+            buf = io.StringIO()
+            as_text_columns(df, nested=False).write_json(buf)
+            text = buf.getvalue() + "\n"
+        if out:
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(text)
+            return None
+        return text
+    except OSError as exc:
+        raise ProvenanceError(f"{out}: cannot write the result: {exc.strerror or exc}") from None
+
+
+def as_text_columns(df: pl.DataFrame, nested: bool) -> pl.DataFrame:
+    """df with its binary columns as hex (signatures.minhash: JSON and CSV have no bytes) and, when nested,
+    its list and struct columns as JSON text (CSV has no nesting)."""
+    import json
+
+    columns = []
+    for name, dtype in df.schema.items():
+        if dtype == pl.Binary:
+            columns.append(pl.col(name).bin.encode("hex"))
+        elif nested and isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+            columns.append(pl.Series(name, [None if v is None else json.dumps(v, default=str) for v in df[name].to_list()], pl.String))
+    return df.with_columns(columns) if columns else df
 
 
 def store_info(db: str) -> dict[str, Any]:

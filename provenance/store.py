@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 import duckdb
 
 from provenance import textfiles
+from provenance.arrow_views import registered
 from provenance.errors import StoreError, StoreLockedError, first_line
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
@@ -46,6 +47,8 @@ class Store:
             raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
         self.texts_dir = textfiles.texts_dir(self.path)  # document texts: Parquet files beside the store
         self.con = _connect(self.path, read_only)
+        if self.path != ":memory:":
+            self._refuse_foreign(read_only)
         if not read_only:
             self.migrate()
         elif self.path != ":memory:" and self._pending():
@@ -58,6 +61,21 @@ class Store:
             self.con = _connect(self.path, read_only)
         if read_only:
             self._point_texts_view(temporary=True)
+
+    def _refuse_foreign(self, read_only: bool) -> None:
+        """Refuse a DuckDB file that is not a provenance store: never add our tables to another database
+        (a --db that named the wrong file), nor read one as a store. An empty file (a first ingest
+        interrupted before its tables) becomes a store when opened for writing."""
+        names = [r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal ORDER BY 1").fetchall()]
+        if "_migrations" in names or (not names and not read_only):
+            return
+        self.con.close()
+        what = (f"a DuckDB database of other tables ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})" if names
+                else "an empty DuckDB file")
+        hint = "give --db a new file or a provenance store" if names else "create one with 'provenance ingest'"
+        raise StoreError(f"{self.path}: not a provenance store ({what}); {hint}")
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -150,11 +168,8 @@ class Store:
 
     def insert_metrics(self, rows: Any) -> None:
         """Append an Arrow table of metrics rows (the metrics columns) in the caller's transaction."""
-        self.con.register("_metric_rows", rows)
-        try:
+        with registered(self.con, _metric_rows=rows):
             self.query("metrics_insert")
-        finally:
-            self.con.unregister("_metric_rows")
 
     def load_parts(self, table: str, files: list[str], query: str | None = None) -> None:
         """Append a file's staged parts (Arrow IPC files, see FileJob.part_format) to an ingest table.
@@ -164,11 +179,8 @@ class Store:
         import pyarrow as pa
 
         parts = pa.concat_tables([pa.ipc.open_file(pa.memory_map(f)).read_all() for f in files])
-        self.con.register("_parts", parts)
-        try:
+        with registered(self.con, _parts=parts):
             self.query(query or f"ingest_load_{table}")
-        finally:
-            self.con.unregister("_parts")
 
     def token_dictionary_rows(self) -> tuple[int, int]:
         """Rows of the token dictionary: (merged, pending their merge); see sql/schema/0010."""

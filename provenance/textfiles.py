@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from provenance.arrow_views import registered
 from provenance.sqlfiles import load_query, table_kind
 
 if TYPE_CHECKING:
@@ -73,16 +74,13 @@ def add_texts(con: "duckdb.DuckDBPyConnection", folder: Path, rows: object) -> N
     new rows and replaced atomically. Rows show in `texts` once their source is in the ledger.
     """
     ensure(con, folder)
-    con.register("_new_texts", rows)
-    try:
+    with registered(con, _new_texts=rows):
         for (sid,) in con.execute(load_query("texts_new_sources")).fetchall():
             final = source_file(folder, sid)
             current = final if final.exists() else folder / SCHEMA_FILE
             tmp = folder / f".{final.name}.tmp"
             con.sql(load_query("texts_merge_rows"), params={"files": [str(current)], "source_id": sid}).write_parquet(str(tmp), compression="zstd")
             os.replace(tmp, final)
-    finally:
-        con.unregister("_new_texts")
 
 
 def remove(folder: Path, source_ids: Iterable[int]) -> None:

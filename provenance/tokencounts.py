@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import xxhash
 
+from provenance.arrow_views import registered
 from provenance.sqlfiles import table_kind
 
 if TYPE_CHECKING:  # imported where used: opening a store (its migrations) and ingest workers must not load them
@@ -72,17 +73,11 @@ def insert_token_counts(con: duckdb.DuckDBPyConnection, rows: Any) -> None:
     first = dict(con.execute(f"SELECT block_id >> {BLOCK_ID_BITS}, max(block_id & {(1 << BLOCK_ID_BITS) - 1}) + 1 "
                              "FROM token_blocks GROUP BY ALL").fetchall())
     headers, block_tokens, tokens = to_blocks(frame, first)
-    con.register("_new_blocks", headers)
-    con.register("_new_block_tokens", block_tokens)
-    con.register("_new_tokens", tokens)
-    try:
+    with registered(con, _new_blocks=headers, _new_block_tokens=block_tokens, _new_tokens=tokens):
         con.execute("INSERT INTO token_blocks BY NAME SELECT * FROM _new_blocks")
         con.execute("INSERT INTO block_tokens BY NAME SELECT * FROM _new_block_tokens")
         con.execute("INSERT INTO token_dict BY NAME SELECT n.* FROM _new_tokens n "  # `tokens` is the view over it (schema 0010)
                     "ANTI JOIN tokens t ON t.tokenizer = n.tokenizer AND t.token_id = n.token_id")
-    finally:
-        for name in ("_new_blocks", "_new_block_tokens", "_new_tokens"):
-            con.unregister(name)
 
 
 def upgrade_token_counts_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -99,9 +94,9 @@ def upgrade_token_counts_table(con: duckdb.DuckDBPyConnection) -> None:
         return
     import pyarrow as pa
 
-    con.register("_token_ids", pa.table({"tokenizer": [n[0] for n in names], "token": [n[1] for n in names],
-                                         "token_id": pa.array([token_id(n[1]) for n in names], pa.uint64())}))
-    try:
+    ids = pa.table({"tokenizer": [n[0] for n in names], "token": [n[1] for n in names],
+                    "token_id": pa.array([token_id(n[1]) for n in names], pa.uint64())})
+    with registered(con, _token_ids=ids):
         con.execute("""
             INSERT INTO token_blocks BY NAME
             SELECT source_id, crawl, year, lang, block, tokenizer, sum(count)::BIGINT AS n_tokens,
@@ -111,8 +106,6 @@ def upgrade_token_counts_table(con: duckdb.DuckDBPyConnection) -> None:
                   WHERE c.count > 0 GROUP BY ALL)
             GROUP BY ALL""")
         con.execute("INSERT INTO tokens SELECT tokenizer, token_id, any_value(token) FROM _token_ids GROUP BY ALL")
-    finally:
-        con.unregister("_token_ids")
     con.execute("DROP TABLE token_counts")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from contextlib import contextmanager
 from typing import Annotated, Any, Iterator, NoReturn, Optional
@@ -35,20 +36,35 @@ def fail(message: str, code: int = 1) -> NoReturn:
 INTERRUPTED = "interrupted (what was already committed to the store is kept; an ingest rerun finishes the rest)"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's or a service manager's stop): the same orderly end as Ctrl-C, exit code 143."""
+
+    received = False  # DuckDB reports a signal that came during a query as its own error ("Query interrupted")
+
+
+def _terminate(signum: int, frame: object) -> None:
+    Terminated.received = True
+    raise Terminated()
+
+
+def _exit_code(exc: BaseException | None = None) -> int:
+    return 143 if isinstance(exc, Terminated) or Terminated.received else 130  # 128 + the signal's number, as a shell reports it
+
+
 @contextmanager
 def handled() -> Iterator[None]:
-    """Turn ProvenanceErrors into one line on stderr and exit code 1 (2 for usage errors); Ctrl-C into 130."""
+    """Turn ProvenanceErrors into one line on stderr and exit code 1 (2 for usage errors); Ctrl-C into 130, SIGTERM 143."""
     try:
         yield
     except UsageError as exc:
         fail(str(exc), 2)
     except ProvenanceError as exc:
         fail(str(exc), 1)
-    except KeyboardInterrupt:  # typer would exit 130 without a word
-        fail(INTERRUPTED, 130)
+    except KeyboardInterrupt as exc:  # typer would exit 130 without a word
+        fail(INTERRUPTED, _exit_code(exc))
     except RuntimeError as exc:
-        if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C that came during a query
-            fail(INTERRUPTED, 130)
+        if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C (or SIGTERM) that came during a query
+            fail(INTERRUPTED, _exit_code())
         raise
 
 
@@ -57,8 +73,11 @@ def print_json(obj: Any) -> None:
     typer.echo(json.dumps(obj, indent=2, default=str, sort_keys=False))
 
 
+TABLE_MAX_ROWS = 1000  # a rich table lays out every cell: 2 million rows took minutes; csv and json print all
+
+
 def print_table(df: Any, title: str | None = None) -> None:
-    """Print a polars DataFrame as a rich table (plain text when not a terminal)."""
+    """Print a polars DataFrame as a rich table (plain text when not a terminal), its first TABLE_MAX_ROWS rows."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -67,12 +86,14 @@ def print_table(df: Any, title: str | None = None) -> None:
     table = Table(title=Text(title) if title else None, show_lines=False)
     for name in df.columns:
         table.add_column(Text(str(name)), overflow="fold")
-    for row in df.iter_rows():
+    for row in df.head(TABLE_MAX_ROWS).iter_rows():
         table.add_row(*(Text(_cell(v)) for v in row))
     console = Console()
     if not console.is_terminal:
         console = Console(width=200)
     console.print(table)
+    if len(df) > TABLE_MAX_ROWS:
+        typer.echo(f"(the first {TABLE_MAX_ROWS:,} of {len(df):,} rows; --format csv, json or parquet gives them all)", err=True)
 
 
 def _cell(value: Any) -> str:
@@ -88,11 +109,12 @@ def main() -> None:
     from provenance import cli  # noqa: F401  (registers the commands)
 
     _main_is_the_package()
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
-    except KeyboardInterrupt:  # outside a command (handled() covers those)
+    except KeyboardInterrupt as exc:  # outside a command (handled() covers those)
         typer.echo(f"Error: {INTERRUPTED}", err=True)
-        sys.exit(130)
+        sys.exit(_exit_code(exc))
 
 
 def _main_is_the_package() -> None:

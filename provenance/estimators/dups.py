@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from provenance.arrow_views import registered
 from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
 from provenance.estimators.periods import parse_by, period_sort_key, query_arrow
@@ -214,12 +215,8 @@ def _load_keys(store: object, lang: str | None, doc_ids: np.ndarray) -> np.ndarr
 
 def _write_clusters(store: object, run_id: int, members: pl.DataFrame) -> None:
     rows = members.select(pl.lit(run_id, pl.Int64).alias("run_id"), "doc_id", "cluster_id")
-    con = store.con  # type: ignore[attr-defined]
-    con.register("_dup_cluster_rows", rows.to_arrow())
-    try:
+    with registered(store.con, _dup_cluster_rows=rows.to_arrow()):  # type: ignore[attr-defined]
         store.query("dups_insert_clusters")  # type: ignore[attr-defined]
-    finally:
-        con.unregister("_dup_cluster_rows")
 
 
 def dups_from_clusters(docs: pl.DataFrame, clusters: pl.DataFrame, config: DupsConfig) -> Estimate:

@@ -14,7 +14,7 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLParserException, HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest import deep_markup, memory
+from provenance.ingest import deep_markup, memory, ruby
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
@@ -65,10 +65,12 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
     kind = rec.type
     if kind in NOT_DOCUMENTS:
         return Skipped(kind)
-    if kind == "conversion":
-        return Extracted(_decode_text(rec.block, "utf-8"), "text/plain")
     if _is_robots_txt(rec.headers.get("warc-target-uri", "")):  # crawler directives, not a page (Common Crawl keeps them apart)
         return Skipped("robots-txt")
+    if "warc-segment-number" in rec.headers:  # a part of a record split over several (WARC 1.1, 6.9): not a whole page
+        return Skipped("segmented")
+    if kind == "conversion":
+        return Extracted(_decode_text(rec.block, "utf-8"), "text/plain")
     if kind == "resource":
         # Crawler artifacts are resources too: wget's log (metadata://), browsertrix's extracted text
         # of a page it also stored as a response (urn:text:...). Only web addresses are documents.
@@ -79,8 +81,8 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
     if kind != "response":
         return Skipped(f"type:{kind}")
     record_ctype = rec.headers.get("content-type", "application/http").lower()
-    if rec.fmt == "warc" and "application/http" not in record_ctype:
-        return Skipped("non-http")
+    if rec.fmt == "warc" and "application/http" not in record_ctype and bytes(rec.block[:5]).upper() != b"HTTP/":
+        return Skipped("non-http")  # (a response whose block is HTTP under another record type is read as HTTP)
     if rec.fmt == "arc" and not _is_web(rec.headers.get("warc-target-uri", "")):
         return Skipped("non-http")  # dns:, alexa/dat, metadata:// records: no HTTP response inside
     http = parse_response(rec.block, max_bytes)
@@ -88,6 +90,8 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
         return Skipped("bad-http")
     if not 200 <= http.status < 300:
         return Skipped("http-status")
+    if http.status == 206:  # a byte range of a page (a media player's, a download resumed): not the page
+        return Skipped("partial-content")
     if http.problem and looks_binary(http.body, http.charset):  # still compressed (unknown or broken Content-Encoding): not text
         return Skipped("undecodable-body")
     return _from_body(http.body, http.content_type, http.charset, http.problem, prose_lists)
@@ -112,7 +116,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     kind = _kind(body, ctype)
     if kind is None:
         return Skipped("non-text")
-    if looks_binary(body, _codec(charset) if charset else None):  # an image or archive labelled as text
+    if body.startswith(BINARY_SIGNATURES) or looks_binary(body, _codec(charset) if charset else None):  # an image or archive labelled as text
         return Skipped("binary-body")
     if _is_json(body):  # an API's answer, not prose (under text/html or text/plain)
         return Skipped("json-body")
@@ -130,6 +134,8 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             raise
         if time.perf_counter() - start > SLOW_PARSE_S:  # a huge tree (memory grows with parse time): room left to extract it?
             memory.require_headroom()
+        if ruby.has_readings(html):
+            ruby.flatten_ruby(tree)
         whole = deep_markup.too_deep(html, tree)
         return Extracted(main_text(tree, whole), "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
@@ -152,6 +158,10 @@ def _short_reference(m: re.Match) -> str:
     return "\ufffd" if len(digits) > (6 if x else 7) else f"&#{x or ''}{digits}{end}"
 
 
+# Formats whose first kilobytes can pass for text (a PDF's header and XMP metadata, PostScript's
+# comments): the signatures the WHATWG MIME sniffing standard reads, and common binary formats
+BINARY_SIGNATURES = (b"%PDF-", b"%!PS-Adobe-", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"Rar!\x1a\x07",
+                     b"7z\xbc\xaf\x27\x1c", b"OggS\x00", b"ID3", b"fLaC", b"\x1aE\xdf\xa3", b"wOFF", b"wOF2", b"\x00\x00\x01\x00")
 XML_TYPES = {"text/xml", "application/xml"}
 SNIFF_BYTES = 512  # of a body's start, to tell what it is (as browsers sniff)
 JSON_SNIFF_BYTES = 65536  # parsed to tell JSON from text (a whole API answer need not be built to know)
@@ -251,6 +261,13 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         # HTML in UTF-16 has NUL bytes all through its markup; 8-bit HTML under a UTF-16 label (<meta
         # charset="utf-16">, "unicode" from MS Office) is read as UTF-8, as the HTML standard says
         label = encoding = "utf-8"
+    if label not in _UTF8_LABELS and label not in _LATIN_LABELS and not codec.startswith(("utf-16", "utf-32")) and not data.isascii():
+        # valid UTF-8 under another label (a server's default charset on a site moved to UTF-8: windows-1251,
+        # Shift_JIS): text in those charsets is never valid UTF-8 by chance, and read so it is mojibake
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     # UTF-8 (most of the web: CPython's decoder gives what bytes_to_str would, faster), and UTF-8 under a Latin label
     if label in _UTF8_LABELS or (label in _LATIN_LABELS and not data.isascii()):
         try:
@@ -272,9 +289,17 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
         return data.decode(superset, _EUC_JP_ERRORS if superset == "euc_jp" else "replace")
     try:
-        return bytes_to_str(data, encoding)
+        return _decode_as(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
-        return bytes_to_str(data, detect_encoding(data))
+        return _decode_as(data, detect_encoding(data))
+
+
+def _decode_as(data: bytes, encoding: str) -> str:
+    """Bytes read in a charset; as UTF-8, a bad byte is U+FFFD (bytes_to_str drops it: a page in a charset
+    that detection does not know lost every letter that is not ASCII)."""
+    if _codec(encoding) == "utf-8":
+        return data.decode("utf-8", "replace")
+    return bytes_to_str(data, encoding)
 
 
 _UTF8_LABELS = {"utf-8", "utf8"}
@@ -300,6 +325,10 @@ _AS_BROWSERS_READ = {
                                "gb18030", "big5hkscs", "cp932", "cp949", "cp874", "mac-cyrillic", "cp866",
                                *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)))},
     **dict.fromkeys(["euc-jp", "euc_jp", "x-euc-jp", "cseucpkdfmtjapanese"], "euc_jp"),  # NEC's row 13 too (_EUC_JP_ERRORS)
+    # WHATWG labels Python does not know (its codecs have other names): read as browsers read them
+    **dict.fromkeys(["x-mac-cyrillic", "x-mac-ukrainian"], "mac-cyrillic"),
+    **dict.fromkeys(["x-mac-roman", "mac", "macintosh", "csmacintosh"], "mac-roman"),
+    "koi8-ru": "koi8-u",
 }
 _EUC_JP_ERRORS = "provenance-euc-jp"
 

@@ -173,6 +173,10 @@ def dechunk(body: bytes) -> tuple[bytes, str | None]:
         size = int(size_text, 16)
         if size == 0:
             return bytes(out), None
+        if pos == 0 and eol + 1 + size > len(body) and (body[eol - 1 : eol] != b"\r" or size_text.isalpha()):
+            # a first chunk past the body's end, its size a word ("Face", "add") or its line not CRLF-ended:
+            # text stored de-chunked (a real chunked body cut by the crawler has a CRLF after a number)
+            return body, None
         out += body[eol + 1 : eol + 1 + size]
         pos = eol + 1 + size
         if body[pos : pos + 2] == b"\r\n":
@@ -189,10 +193,39 @@ def _inflate(body: bytes, encoding: str, max_bytes: int) -> tuple[bytes, str | N
             out = d.decompress(body, max_bytes + 1)
         except zlib.error:
             continue
+        if d.eof and bits > zlib.MAX_WBITS and d.unused_data[:2] == GZIP_MAGIC:  # gzip members one after another (RFC 1952)
+            return _more_members(out, d.unused_data, max_bytes)
         if len(out) > max_bytes:
             return out[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
         return out, None
     return body, f"cannot decode Content-Encoding {encoding}"
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_GZIP_MEMBERS = 4096  # a body of tiny members costs a decoder each: bounded like the body's size
+
+
+def _more_members(out: bytes, rest: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+    """The first member's output and the members after it, as gzip(1) reads a file of several."""
+    parts, size, problem = [out], len(out), None
+    for _ in range(MAX_GZIP_MEMBERS):
+        if size > max_bytes or rest[:2] != GZIP_MAGIC:  # bytes after the last member (a stray CRLF) are ignored, as by gzip(1)
+            break
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(d.decompress(rest, max_bytes + 1 - size))
+        except zlib.error:
+            problem = "gzip body: a later member cannot be decoded"
+            break
+        size += len(parts[-1])
+        if not d.eof:  # cut off (as a first member may be), or past max_bytes
+            break
+        rest = d.unused_data
+    else:
+        problem = f"gzip body of more than {MAX_GZIP_MEMBERS} members; the rest ignored"
+    if size > max_bytes:
+        return b"".join(parts)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
+    return b"".join(parts), problem
 
 
 FEED_BYTES = 1024  # input per call: brotli and zstd objects have no output limit, so bodies are fed in small slices
@@ -205,7 +238,9 @@ def _unbrotli(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
     import brotli
 
     out, state, used = _stream(lambda: _Brotli(brotli.Decompressor()), brotli.error, memoryview(body), max_bytes)
-    if state == "corrupt" or (state == "end" and used < len(body) and (not out or used < len(body) - used)):
+    if (state == "corrupt" or (state == "end" and used < len(body) and (not out or used < len(body) - used))
+            or (state == "cut" and len(out) < len(body))):  # a stream that never ends and gave less than it took: no stream
+        # ("Lorem ipsum" stored decoded: brotli reads "L" as the start of a stream and waits for the rest)
         return body, "cannot decode Content-Encoding br"
     return out, _problem(state, "brotli", max_bytes)
 

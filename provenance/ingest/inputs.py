@@ -47,13 +47,31 @@ def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
         return [f for m in matches for f in _expand_one(m, paths_prefix)] or [InputFile(arg, "no files match this pattern")]
     path = Path(arg)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(ARCHIVE_SUFFIXES))
-        return [InputFile(str(p)) for p in files] or [InputFile(arg, "directory holds no .warc/.wet/.arc files")]
+        return _archives_under(arg) or [InputFile(arg, "directory holds no .warc/.wet/.arc files")]
     if not path.exists():
         return [InputFile(arg, "no such file or directory")]
     if arg.lower().endswith(LISTING_SUFFIXES):
         return _read_listing(path, paths_prefix)
     return [InputFile(arg)]
+
+
+def _archives_under(folder: str) -> list[InputFile]:
+    """The archive files under a folder, recursively, sorted: links to folders followed (each folder
+    once: a link loop ends), hidden files and folders (".name": a download in progress, a tool's
+    state) left out, a link to a missing archive reported."""
+    found, seen = [], set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(ARCHIVE_SUFFIXES):
+                path = os.path.join(root, name)
+                found.append(InputFile(path) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))
+    return sorted(found, key=lambda f: f.path)
 
 
 def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:

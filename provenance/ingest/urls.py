@@ -17,15 +17,18 @@ _PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9._~-]+)(?::[0-9]
 
 
 def split_host(url: str) -> str | None:
-    """Return the lower-cased host of a URL, or None; a host in Unicode as its ASCII (punycode) form."""
+    """Return the lower-cased host of a URL, or None; a host in Unicode as its ASCII (punycode) form,
+    without the dot of a fully qualified name ('example.com.' is example.com: one site, one host)."""
     url = url.strip()
     m = _PLAIN_HOST.match(url)
     if m is not None:
-        return m.group(1).lower()
-    try:
-        return ascii_host(urlsplit(_slashes(url)).hostname)
-    except ValueError:
-        return None
+        host: str | None = m.group(1)
+    else:
+        try:
+            host = ascii_host(urlsplit(_slashes(url)).hostname)
+        except ValueError:
+            return None
+    return (host.rstrip(".").lower() or None) if host else None
 
 
 def _slashes(url: str) -> str:
@@ -75,7 +78,7 @@ def normalize_url(url: str) -> str:
     """Return the URL's identity across crawls: no scheme, no 'www.', no default port or fragment."""
     try:
         parts = urlsplit(_slashes(url.strip()))
-        host = (ascii_host(parts.hostname) or "").removeprefix("www.")
+        host = (ascii_host(parts.hostname) or "").rstrip(".").removeprefix("www.")
         port = parts.port
     except ValueError:
         return url.strip().lower()

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from provenance.arrow_views import registered
 from provenance.errors import EstimatorError
 from provenance.simulate import metrics
 from provenance.simulate.config import SimulationConfig
@@ -104,11 +105,8 @@ def record_result(store: Any, result: SimulationResult) -> SimulationResult:
     with store.transaction():
         run_id = store.new_run("simulate", config.to_dict())
         store.query("simulate_insert_run", **_run_row(run_id, result))
-        store.con.register("sim_generations_in", result.generations.to_arrow())
-        try:
+        with registered(store.con, sim_generations_in=result.generations.to_arrow()):
             store.query("simulate_insert_generations", run_id=run_id)
-        finally:
-            store.con.unregister("sim_generations_in")
         store.finish_run(run_id)
     return replace(result, run_id=run_id)
 

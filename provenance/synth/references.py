@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from provenance.arrow_views import registered
 from provenance.errors import InputError, UsageError
 from provenance.synth.units import UNITS, occurrence_counts, split_units
 
@@ -173,11 +174,8 @@ def _write(store: Any, info: ReferenceInfo, docs: list[str], fold: np.ndarray, d
         store.query("synth_insert_reference", **row, options=json.dumps(options), run_id=run_id)
         for rel, df, query in (("_synth_docs", frame, "synth_insert_reference_docs"),
                                ("_synth_stats", stats, "synth_insert_reference_stats")):
-            con.register(rel, df.to_arrow())
-            try:
+            with registered(con, **{rel: df.to_arrow()}):
                 store.query(query, reference=info.name)
-            finally:
-                con.unregister(rel)
     store.finish_run(run_id)
 
 

@@ -403,3 +403,110 @@ def test_robots_txt_is_not_a_document():
     for page in ("https://example.com/docs/robots.txt", "https://example.com/ROBOTS.TXT"):  # a page about them; paths are case-sensitive
         rec.headers["warc-target-uri"] = page
         assert extract(rec, 1 << 20).content_type == "text/plain"
+
+
+def _record(kind, block, url="https://example.com/page", ctype="application/http; msgtype=response", **headers):
+    from provenance.ingest.readers import RawRecord
+
+    return RawRecord(0, {"warc-type": kind, "warc-target-uri": url, "content-type": ctype, **headers}, block, "warc")
+
+
+def _http(body, *fields, status="200 OK"):
+    return f"HTTP/1.1 {status}\r\n".encode() + b"".join(f"{f}\r\n".encode() for f in fields) + b"\r\n" + body
+
+
+def test_robots_txt_in_a_wet_file_is_not_a_document_either():
+    from provenance.ingest.extract import extract
+
+    assert extract(_record("conversion", b"User-agent: *\nDisallow: /", "https://example.com/robots.txt", "text/plain"), 1 << 20).reason == "robots-txt"
+
+
+def test_a_segment_of_a_record_split_over_several_is_not_taken_for_the_whole_page():
+    from provenance.ingest.extract import extract
+
+    first = _record("response", _http(_page(PROSE * 3)[:300], "Content-Type: text/html"), **{"warc-segment-number": "1"})
+    assert extract(first, 1 << 20).reason == "segmented"
+
+
+def test_a_byte_range_of_a_page_is_not_the_page():
+    from provenance.ingest.extract import extract
+
+    block = _http(_page(PROSE)[:100], "Content-Type: text/html", "Content-Range: bytes 0-99/5000", status="206 Partial Content")
+    assert extract(_record("response", block), 1 << 20).reason == "partial-content"
+
+
+def test_a_response_whose_block_is_http_under_another_record_content_type_is_read_as_http():
+    from provenance.ingest.extract import extract
+
+    block = _http(_page(PROSE), "Content-Type: text/html")
+    assert PROSE.split(".")[0] in extract(_record("response", block, ctype="text/html"), 1 << 20).text
+    assert extract(_record("response", b"<html>not http</html>", ctype="text/html"), 1 << 20).reason == "non-http"
+
+
+def test_a_gzip_body_of_several_members_is_decoded_whole():
+    import gzip
+
+    page = _page(PROSE * 4)
+    body = gzip.compress(page[:200]) + gzip.compress(page[200:500]) + gzip.compress(page[500:])
+    assert decode_body(body, {"content-encoding": "gzip"}, 1 << 20) == (page, None)
+    assert decode_body(body + b"\r\n", {"content-encoding": "gzip"}, 1 << 20) == (page, None)  # bytes after the last member ignored
+    assert decode_body(body, {"content-encoding": "gzip"}, 300) == (page[:300], "decoded body exceeds 300 bytes; truncated")
+
+
+@pytest.mark.parametrize("first", [b"L", b"l", b"Lorem", b"license"])
+def test_text_stored_decoded_under_a_brotli_header_is_kept_even_where_brotli_takes_its_start_for_a_stream(first):
+    text = first + b" ipsum dolor sit amet, consectetur adipiscing elit. " * 10
+    body, problem = decode_body(text, {"content-encoding": "br"}, 1 << 20)
+    assert body == text and problem is not None
+
+
+@pytest.mark.parametrize("word", [b"Face", b"cafe", b"add", b"Dead", b"bad"])
+def test_text_stored_dechunked_whose_first_line_looks_like_a_chunk_size_is_kept_whole(word):
+    text = word + b"\nThe face of the moon is covered in craters, " * 3
+    assert decode_body(text, {"transfer-encoding": "chunked"}, 1 << 20) == (text, None)
+    cut = b"1f40\r\n<html><body>a real chunked body cut by the crawler"  # a number and CRLF: chunked, cut off
+    assert decode_body(cut, {"transfer-encoding": "chunked"}, 1 << 20)[0] == cut[6:]
+
+
+@pytest.mark.parametrize("body", [
+    b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Metadata/Subtype/XML/Length 4000>>stream\n<x:xmpmeta>Annual Report 2023</x:xmpmeta>"
+    + b" " * 4000 + b"\nendstream",  # Adobe pads its XMP packet: the first kilobytes are text
+    b"%!PS-Adobe-3.0\n%%Title: Annual report\n%%Pages: 12\n" + PROSE.encode(),
+])
+def test_a_document_format_served_as_html_or_text_is_not_a_page(body):
+    from provenance.ingest.extract import _from_body
+
+    for ctype in ("text/html", "text/plain"):
+        assert _from_body(body, ctype, None, None).reason == "binary-body"
+
+
+@pytest.mark.parametrize("label, encode", [("windows-1251", "utf-8"), ("shift_jis", "utf-8"), ("koi8-r", "utf-8"), ("gbk", "utf-8")])
+def test_utf8_under_a_legacy_label_is_read_as_utf8(label, encode):
+    """A server's default charset left on a site moved to UTF-8: text in those charsets is never valid UTF-8 by chance."""
+    text = f"{RUSSIAN} 東京は日本の首都です。"
+    assert _decode_text(text.encode(encode), label) == text
+    assert _decode_text(RUSSIAN.encode("cp1251"), "windows-1251") == RUSSIAN  # the label still holds for its own bytes
+
+
+@pytest.mark.parametrize("label, codec, text", [
+    ("x-mac-cyrillic", "mac-cyrillic", RUSSIAN), ("x-mac-ukrainian", "mac-cyrillic", RUSSIAN),
+    ("x-mac-roman", "mac-roman", "Le château de l'île"), ("macintosh", "mac-roman", "Le château de l'île"),
+    ("koi8-ru", "koi8-u", "Київ і Львів"),
+])
+def test_whatwg_labels_python_names_otherwise_are_read_in_their_charset(label, codec, text):
+    assert _decode_text(text.encode(codec), label) == text
+
+
+def test_a_page_in_a_charset_nobody_detects_keeps_its_bytes_as_replacement_characters_not_nothing():
+    from provenance.ingest.extract import _decode_as
+
+    assert _decode_as("Москва".encode("cp1251"), "utf-8") == "\ufffd" * 6  # bytes_to_str dropped them: an empty page
+
+
+def test_ruby_readings_do_not_replace_the_words_they_annotate():
+    from provenance.ingest.extract import _from_body
+
+    sentence = ("私は<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>に住んでいます。毎日、<ruby><rb>電車</rb><rp>(</rp><rt>でんしゃ</rt>"
+                "<rp>)</rp></ruby>で<ruby>会社<rtc><rt>かいしゃ</rt></rtc></ruby>に行きます。")
+    text = _from_body(_page(sentence * 5), "text/html", "utf-8", None).text
+    assert text.count("私は東京に住んでいます。毎日、電車で会社に行きます。") == 5 and "きょう" not in text

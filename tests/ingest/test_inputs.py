@@ -18,6 +18,23 @@ def test_folders_recurse_to_archives_only_and_globs_expand(make_warc, tmp_path):
     assert expand_inputs([str(tmp_path / "*.nothing")])[0].problem == "no files match this pattern"
 
 
+def test_folders_linked_into_a_tree_are_walked_once_and_hidden_files_and_broken_links_are_not_archives(make_warc, tmp_path):
+    real = tmp_path / "disk2" / "CC-MAIN-2013-20"
+    real.mkdir(parents=True)
+    (real / "a.arc.gz").write_bytes(make_warc("x.warc.gz", [response_record(1)]).read_bytes())
+    top = tmp_path / "crawl"
+    top.mkdir()
+    (top / "CC-MAIN-2013-20").symlink_to(real)  # a crawl's folders linked in from other disks
+    (top / "again").symlink_to(top)  # a loop
+    (top / ".part.warc.gz").write_bytes(b"a download in progress")
+    (top / ".cache").mkdir()
+    (top / ".cache" / "b.warc.gz").write_bytes(b"a tool's state")
+    (top / "gone.warc.gz").symlink_to(tmp_path / "missing.warc.gz")
+    found = expand_inputs([str(top)])
+    assert [(i.path, i.problem) for i in found] == [(str(top / "CC-MAIN-2013-20" / "a.arc.gz"), None),
+                                                    (str(top / "gone.warc.gz"), "a symbolic link to a missing file")]
+
+
 def test_a_paths_listing_resolves_entries_under_the_prefix(make_warc, tmp_path):
     make_warc("x.warc.gz", [response_record(1)])
     listing = tmp_path / "warc.paths.gz"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from provenance.store import Store
 from tests.conftest import ROOT, alive, descendants, response_record, warcinfo
 
@@ -52,7 +54,8 @@ def test_sigkill_mid_file_leaves_no_partial_file_and_a_rerun_matches_a_clean_run
         assert store.check() == []
 
 
-def test_ctrl_c_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_and_no_process(make_warc, tmp_path):
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])  # Ctrl-C; a scheduler's stop
+def test_an_interrupt_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_and_no_process(make_warc, tmp_path, sig, code):
     files = [make_warc(f"{k}.warc.gz", [warcinfo(), *(response_record(i + 10_000 * k) for i in range(4000))]) for k in range(6)]
     db = str(tmp_path / "interrupted.duckdb")
     cmd = [sys.executable, "-m", "provenance", "ingest", *map(str, files), "--db", db, "--workers", "2"]
@@ -63,10 +66,10 @@ def test_ctrl_c_stops_at_once_drops_queued_files_and_leaves_a_consistent_store_a
     while time.time() < deadline and not any(staging.glob("*/documents-*")):
         time.sleep(0.02)
     helpers = descendants(proc.pid)
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    os.killpg(proc.pid, sig)  # what Ctrl-C in a terminal does: the whole process group
     _, err = proc.communicate(timeout=60)
 
-    assert proc.returncode == 130
+    assert proc.returncode == code
     assert err.strip().splitlines()[-1].startswith("Error: interrupted") and "Traceback" not in err
     deadline = time.time() + 30
     while time.time() < deadline and any(alive(p) for p in helpers):

@@ -14,9 +14,10 @@ TAIL_CHARS = "/?#:@ab\t\n%"
 
 def _reference(url: str) -> str | None:
     try:
-        return ascii_host(urlsplit(url.strip()).hostname)  # urlsplit's host, in its ASCII (IDNA) form
+        host = ascii_host(urlsplit(url.strip()).hostname)  # urlsplit's host, in its ASCII (IDNA) form
     except ValueError:
         return None
+    return (host.rstrip(".").lower() or None) if host else None  # without a fully qualified name's dot
 
 
 @settings(max_examples=600, deadline=None)
@@ -25,6 +26,15 @@ def _reference(url: str) -> str | None:
 def test_the_host_is_what_urlsplit_says_for_any_url(scheme, host, port, tail):
     url = f"{scheme}://{host}{port}{tail}"
     assert split_host(url) == _reference(url)
+
+
+def test_a_fully_qualified_name_is_the_same_host_domain_and_sample_key():
+    from provenance.ingest.urls import sample_key
+
+    for url in ("http://user:pw@sub.example.co.uk./x", "https://SUB.Example.CO.UK:443/x"):
+        assert split_host(url) == "sub.example.co.uk" and registered_domain(split_host(url)) == "example.co.uk"
+    assert sample_key("http://sub.example.co.uk./x") == sample_key("http://sub.example.co.uk/x")
+    assert split_host("http://./") is None
 
 
 def test_common_urls_give_lower_case_hosts():

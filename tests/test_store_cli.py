@@ -1,0 +1,101 @@
+"""The store and its query commands meet real users: foreign DuckDB files, odd SQL, big results, interrupts."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from provenance.arrow_views import registered
+from provenance.cli import app
+from provenance.cli.app import TABLE_MAX_ROWS
+from provenance.config import IngestConfig
+from provenance.errors import StoreError, UsageError
+from provenance.store import Store
+from tests.conftest import response_record
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def store_path(make_warc, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    assert runner.invoke(app, ["ingest", str(make_warc("a.warc.gz", [response_record(i) for i in range(3)])), "--db", db]).exit_code == 0
+    return db
+
+
+def _duckdb_file(path, *statements):
+    con = duckdb.connect(str(path))
+    for sql in statements:
+        con.execute(sql)
+    con.close()
+    return str(path)
+
+
+def test_a_duckdb_file_of_other_tables_is_never_taken_for_a_store_nor_changed(tmp_path):
+    other = _duckdb_file(tmp_path / "sales.duckdb", "CREATE TABLE orders (id INT)")
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match="not a provenance store .*orders"):
+            Store(other, read_only=read_only)
+    for command in (["info"], ["check"], ["dups"], ["sql", "SELECT 1"]):
+        result = runner.invoke(app, [*command, "--db", other])
+        assert result.exit_code == 1 and "not a provenance store" in result.output and "Traceback" not in result.output
+    con = duckdb.connect(other, read_only=True)
+    assert con.execute("SHOW TABLES").fetchall() == [("orders",)]  # no provenance table was added
+
+
+def test_an_empty_duckdb_file_is_no_store_to_read_but_becomes_one_by_an_ingest(make_warc, tmp_path):
+    empty = _duckdb_file(tmp_path / "left.duckdb")  # an ingest interrupted before it made its tables
+    result = runner.invoke(app, ["info", "--db", empty])
+    assert result.exit_code == 1 and "an empty DuckDB file" in result.output
+    assert runner.invoke(app, ["ingest", str(make_warc("a.warc.gz", [response_record(1)])), "--db", empty]).exit_code == 0
+    assert runner.invoke(app, ["check", "--db", empty]).exit_code == 0
+
+
+@pytest.mark.parametrize("query", ["", "   ", "-- only a comment"])
+def test_sql_without_a_statement_is_a_usage_error(store_path, query):
+    result = runner.invoke(app, ["sql", "--db", store_path, "--", query])
+    assert result.exit_code == 2 and "no SQL statement" in result.output
+
+
+def test_binary_and_nested_columns_print_as_csv_and_json(store_path):
+    query = "SELECT doc_id, minhash, [1, 2] AS l, {'a': 1} AS s FROM signatures ORDER BY doc_id LIMIT 2"
+    rows = json.loads(runner.invoke(app, ["sql", query, "--db", store_path, "-f", "json"]).output)
+    assert len(rows) == 2 and len(rows[0]["minhash"]) == 128 * 4 * 2 and rows[0]["l"] == [1, 2]  # 128 uint32, in hex
+    csv = runner.invoke(app, ["sql", query, "--db", store_path, "-f", "csv"])
+    assert csv.exit_code == 0 and csv.output.splitlines()[1].endswith(',"[1, 2]","{""a"": 1}"')
+
+
+def test_a_result_that_cannot_be_written_is_one_line(store_path, tmp_path):
+    for fmt, out in (("csv", tmp_path / "no" / "such" / "dir.csv"), ("parquet", tmp_path)):
+        result = runner.invoke(app, ["sql", "SELECT 1", "--db", store_path, "-f", fmt, "--out", str(out)])
+        assert result.exit_code == 1 and result.output.startswith(f"Error: {out}: cannot write the result")
+
+
+def test_a_table_shows_its_first_rows_and_says_how_many_there_are(store_path):
+    result = runner.invoke(app, ["sql", f"SELECT range AS n FROM range({TABLE_MAX_ROWS + 5})", "--db", store_path])
+    assert result.exit_code == 0 and f"{TABLE_MAX_ROWS - 1} " in result.output and f"{TABLE_MAX_ROWS} " not in result.output
+    assert f"the first {TABLE_MAX_ROWS:,} of {TABLE_MAX_ROWS + 5:,} rows" in result.output
+
+
+def test_language_codes_are_read_in_any_case_and_an_unknown_one_is_a_usage_error():
+    assert IngestConfig(langs=("EN", " de", "en")).langs == ("en", "de")
+    with pytest.raises(UsageError, match="--lang xx"):
+        IngestConfig(langs=("en", "xx"))
+
+
+@pytest.mark.parametrize("year", [0, -5, 99999])
+def test_a_year_no_document_can_have_is_a_usage_error(year):
+    with pytest.raises(UsageError, match="--year"):
+        IngestConfig(year=year)
+
+
+def test_an_error_inside_a_registered_block_is_the_one_raised_even_where_unregistering_fails():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x INT)")
+    con.execute("BEGIN")
+    with pytest.raises(duckdb.ConversionException):  # the transaction is aborted: unregister fails too (was raised instead)
+        with registered(con, v=pa.table({"x": ["a"]})):
+            con.execute("INSERT INTO t SELECT x::INT FROM v")
