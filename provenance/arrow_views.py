@@ -1,11 +1,12 @@
 """Arrow tables seen by SQL for the length of a block: registered as views, then unregistered."""
 from __future__ import annotations
 
-from contextlib import contextmanager, suppress
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:  # imported where used: worker processes import modules that use this, never DuckDB (tests/ingest/test_pool.py)
+    import duckdb
 
 
 @contextmanager
@@ -15,6 +16,8 @@ def registered(con: duckdb.DuckDBPyConnection, **tables: Any) -> Iterator[None]:
     Unregistering never hides the block's own error: a query interrupted by Ctrl-C or SIGTERM aborts
     the transaction, and an unregister then fails too (its traceback replaced the one-line message).
     """
+    import duckdb
+
     for name, table in tables.items():
         con.register(name, table)
     try:

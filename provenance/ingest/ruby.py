@@ -3,8 +3,13 @@
 <ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby> shows 東京 with its reading in small type above. Resiliparse's
 main-content heuristics keep the readings and drop the base characters, the words themselves
 ("私はとうきょうに住んでいます"); without them, base and reading run together ("東とう京きょう"). Before
-extraction each <ruby> of a page that has readings becomes a text node of its base text (without
-<rt>, <rtc>, <rp>), as a reader takes it. Japanese educational, news and manga sites use ruby often.
+extraction, each run of text and <ruby> elements side by side becomes one text node: the text with
+each ruby's base text (without <rt>, <rtc>, <rp>), as a reader takes it. One node, not a node per
+ruby: the heuristics drop a text node between two others ("電車で会社" lost its で). Japanese
+educational, news and manga sites use ruby often.
+
+Linear in the page: the tree is walked by sibling links (resiliparse's NodeList is quadratic to
+iterate: 4,000 rubies took 34 s), each run is joined once.
 """
 from __future__ import annotations
 
@@ -19,42 +24,72 @@ def has_readings(html: str) -> bool:
 
 
 def flatten_ruby(tree: HTMLTree) -> None:
-    """Replace each outermost <ruby> element in the tree by a text node of its base text."""
+    """Replace each run of text nodes and outermost <ruby> elements in the tree by one text node."""
     if tree.body is None:
         return
-    for ruby in tree.body.query_selector_all("ruby"):  # document order: an outer one before those inside it
-        parent = ruby.parent
-        if parent is None or not _outermost(ruby):
+    parents: list[DOMNode] = []
+    for ruby in _outermost_rubies(tree.body):
+        if not parents or ruby.parent != parents[-1]:  # in document order: a parent's rubies come together
+            parents.append(ruby.parent)
+    for parent in parents:  # (a parent met again after rubies of a child element: its second pass finds no ruby)
+        _join_runs(tree, parent)
+
+
+def _outermost_rubies(root: DOMNode) -> list[DOMNode]:
+    """The <ruby> elements under root that are inside no other, in document order (not descending into them)."""
+    found = []
+    node = root.first_child
+    while node is not None:
+        child = None
+        if node.type == NodeType.ELEMENT:
+            if node.tag == "ruby":
+                found.append(node)
+            else:
+                child = node.first_child
+        if child is not None:
+            node = child
             continue
-        # one text node with the text around it: the heuristics drop a text node between two others ("電車で会社" lost its で)
-        before, after, text = ruby.prev, ruby.next, base_text(ruby)
-        if before is not None and before.type == NodeType.TEXT:
-            text = before.text + text
-            parent.remove_child(before)
-        if after is not None and after.type == NodeType.TEXT:
-            text += after.text
-            parent.remove_child(after)
-        parent.replace_child(tree.create_text_node(text), ruby)
+        while node is not None and node.next is None:  # up to the next sibling of an ancestor below root
+            node = node.parent
+            if node is None or node == root:
+                return found
+        node = node.next
+    return found
 
 
-def _outermost(node: DOMNode) -> bool:
-    """Whether no ancestor of node is a <ruby> (one inside another went with it when the outer was replaced)."""
-    up = node.parent
-    while up is not None:
-        if up.type == NodeType.ELEMENT and up.tag == "ruby":
-            return False
-        up = up.parent
-    return True
+def _join_runs(tree: HTMLTree, parent: DOMNode) -> None:
+    """Make each run of text nodes and <ruby> elements among parent's children one text node."""
+    run: list[DOMNode] = []
+    node = parent.first_child
+    while True:
+        if node is not None and (node.type == NodeType.TEXT or (node.type == NodeType.ELEMENT and node.tag == "ruby")):
+            run.append(node)
+        else:
+            if any(n.type == NodeType.ELEMENT for n in run):
+                parent.insert_before(tree.create_text_node("".join(_text(n) for n in run)), run[0])
+                for n in run:
+                    parent.remove_child(n)
+            run = []
+        if node is None:
+            return
+        node = node.next
+
+
+def _text(node: DOMNode) -> str:
+    return node.text if node.type == NodeType.TEXT else base_text(node)
 
 
 def base_text(ruby: DOMNode) -> str:
     """The text of an element without its ruby annotations, in document order (no recursion: markup nests deep)."""
     out: list[str] = []
-    stack = list(ruby.child_nodes)[::-1]
+    stack = [ruby.first_child]
     while stack:
         node = stack.pop()
+        if node is None:
+            continue
+        stack.append(node.next)
         if node.type == NodeType.TEXT:
             out.append(node.text)
         elif node.type == NodeType.ELEMENT and node.tag not in ANNOTATIONS:
-            stack.extend(list(node.child_nodes)[::-1])
+            stack.append(node.first_child)
     return "".join(out)

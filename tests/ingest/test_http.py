@@ -510,3 +510,19 @@ def test_ruby_readings_do_not_replace_the_words_they_annotate():
                 "<rp>)</rp></ruby>で<ruby>会社<rtc><rt>かいしゃ</rt></rtc></ruby>に行きます。")
     text = _from_body(_page(sentence * 5), "text/html", "utf-8", None).text
     assert text.count("私は東京に住んでいます。毎日、電車で会社に行きます。") == 5 and "きょう" not in text
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ("<p>で<ruby>a<ruby>b<rt>x</rt></ruby><rt>y</rt></ruby>会社</p>", "<p>でab会社</p>"),  # ruby in ruby: its base text too
+    ("<p>x<b>y<ruby>z<rt>q</rt></ruby></b><ruby>w<rt>v</rt></ruby>!</p>", "<p>x<b>yz</b>w!</p>"),  # runs at two levels
+    ("<ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rtc><rt>じ</rt></rtc></ruby>", "漢字"),
+    ("<p>no ruby <b>here</b></p>", "<p>no ruby <b>here</b></p>"),
+])
+def test_each_run_of_text_and_ruby_becomes_one_text_node_of_the_words(markup, expected):
+    from resiliparse.parse.html import HTMLTree
+
+    from provenance.ingest.ruby import flatten_ruby
+
+    tree = HTMLTree.parse(markup)
+    flatten_ruby(tree)
+    assert tree.body.html == f"<body>{expected}</body>"
