@@ -398,9 +398,10 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
     return spans;
 }
 
-/* container_tags(html: str) -> int: how many '<' are followed by "div", "article", "ul" or "ol" in
- * any ASCII case: at least as many as the page has start tags of those nesting containers, so at least
- * as many as its tree has such elements (deep_markup.py's first, cheap bound). Read in the str's own
+/* tag_census(html: str) -> (containers, rubies): how many '<' are followed by "div", "article", "ul" or
+ * "ol", and by "ruby", in any ASCII case: at least as many as the page has start tags of those
+ * nesting containers, so at least as many as its tree has such elements (deep_markup.py's first,
+ * cheap bound), and whether it may hold ruby annotations (ruby.py). One pass, read in the str's own
  * code units: no copy. */
 #define LOWER_IS(c, want) (((c) | 0x20) == (want)) /* also false for any code unit past ASCII */
 /* Whether s[i:] (of n code units) starts with ul, ol, div or article, any ASCII case. */
@@ -409,34 +410,40 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
      ((i) + 3 <= (n) && LOWER_IS((s)[i], 'd') && LOWER_IS((s)[(i) + 1], 'i') && LOWER_IS((s)[(i) + 2], 'v')) ||    \
      ((i) + 7 <= (n) && LOWER_IS((s)[i], 'a') && LOWER_IS((s)[(i) + 1], 'r') && LOWER_IS((s)[(i) + 2], 't') &&     \
       LOWER_IS((s)[(i) + 3], 'i') && LOWER_IS((s)[(i) + 4], 'c') && LOWER_IS((s)[(i) + 5], 'l') && LOWER_IS((s)[(i) + 6], 'e')))
-#define COUNT_CONTAINERS(T)                                 \
-    {                                                       \
-        const T *s = (const T *)data;                       \
-        for (Py_ssize_t i = 0; i < n; i++)                  \
-            if (s[i] == '<' && CONTAINER_AT(s, i + 1, n)) count++; \
+#define RUBY_AT(s, i, n) \
+    ((i) + 4 <= (n) && LOWER_IS((s)[i], 'r') && LOWER_IS((s)[(i) + 1], 'u') && LOWER_IS((s)[(i) + 2], 'b') && LOWER_IS((s)[(i) + 3], 'y'))
+#define CENSUS(T)                                                  \
+    {                                                              \
+        const T *s = (const T *)data;                              \
+        for (Py_ssize_t i = 0; i < n; i++)                         \
+            if (s[i] == '<') {                                     \
+                if (CONTAINER_AT(s, i + 1, n)) containers++;       \
+                else if (RUBY_AT(s, i + 1, n)) rubies++;           \
+            }                                                      \
     }
 
-static PyObject *container_tags(PyObject *self, PyObject *html) {
+static PyObject *tag_census(PyObject *self, PyObject *html) {
     if (!PyUnicode_Check(html)) {
-        PyErr_SetString(PyExc_TypeError, "container_tags() takes a str");
+        PyErr_SetString(PyExc_TypeError, "tag_census() takes a str");
         return NULL;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(html), count = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(html), containers = 0, rubies = 0;
     const void *data = PyUnicode_DATA(html);
     switch (PyUnicode_KIND(html)) {
     case PyUnicode_1BYTE_KIND: {
         const unsigned char *s = data, *p = s, *e = s + n;
         while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
             Py_ssize_t i = p - s + 1;
-            if (CONTAINER_AT(s, i, n)) count++;
+            if (CONTAINER_AT(s, i, n)) containers++;
+            else if (RUBY_AT(s, i, n)) rubies++;
             p++;
         }
         break;
     }
-    case PyUnicode_2BYTE_KIND: COUNT_CONTAINERS(Py_UCS2) break;
-    default: COUNT_CONTAINERS(Py_UCS4) break;
+    case PyUnicode_2BYTE_KIND: CENSUS(Py_UCS2) break;
+    default: CENSUS(Py_UCS4) break;
     }
-    return PyLong_FromSsize_t(count);
+    return Py_BuildValue("(nn)", containers, rubies);
 }
 
 /* serialized_pairs(markup: str, floor: int) -> int: for markup that is a parsed tree as its serializer
@@ -573,7 +580,7 @@ static PyMethodDef methods[] = {
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
-    {"container_tags", container_tags, METH_O, "How many '<' are followed by div, article, ul or ol (any ASCII case): deep_markup.py's first bound."},
+    {"tag_census", tag_census, METH_O, "How many '<' are followed by div, article, ul or ol, and by ruby (any ASCII case): census.py."},
     {"serialized_pairs", serialized_pairs, METH_VARARGS, "Pairs of nested containers beyond a floor in a serialized tree, or -1 (deep_markup.py)."},
     {NULL, NULL, 0, NULL},
 };

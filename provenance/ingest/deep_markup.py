@@ -35,9 +35,9 @@ eleven mends later, still missed chains built from "<div><object></div></object>
 """
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
+from provenance.ingest.census import tag_census
 from provenance.ingest.native import archive
 
 if TYPE_CHECKING:
@@ -48,12 +48,15 @@ NESTING_FLOOR = 64  # containers that may enclose an element before its nesting 
 NOTE = "deep-markup"
 CONTAINERS = frozenset({"div", "article", "ul", "ol"})
 SKIPPED = frozenset({"script", "style", "template"})  # what they hold is not extracted, so not counted
-_CONTAINER_TAG = re.compile(r"<(?:div|article|ul|ol)", re.IGNORECASE | re.ASCII)
 
 
-def too_deep(html: str, tree: HTMLTree, limit: int = MAX_NESTED_PAIRS, floor: int = NESTING_FLOOR, native: bool | None = None) -> bool:
-    """Whether the tree parsed from html nests past what main-content extraction does in reasonable time and size."""
-    beyond = max(0, container_tags(html, native) - floor - 1)  # the most containers that can be beyond the floor
+def too_deep(html: str, tree: HTMLTree, limit: int = MAX_NESTED_PAIRS, floor: int = NESTING_FLOOR, native: bool | None = None,
+             containers: int | None = None) -> bool:
+    """Whether the tree parsed from html nests past what main-content extraction does in reasonable time and
+    size (containers: the page's container_tags, when known)."""
+    if containers is None:
+        containers = container_tags(html, native)
+    beyond = max(0, containers - floor - 1)  # the most containers that can be beyond the floor
     if beyond * (beyond + 1) // 2 <= limit:
         return False
     return nested_pairs(tree, floor, limit, native) > limit
@@ -61,11 +64,8 @@ def too_deep(html: str, tree: HTMLTree, limit: int = MAX_NESTED_PAIRS, floor: in
 
 def container_tags(html: str, native: bool | None = None) -> int:
     """How many '<' in html are followed by div, article, ul or ol (any ASCII case): at least as many
-    as the parsed tree has such elements (each is made from one start tag)."""
-    fast = archive(native)
-    if fast is not None and hasattr(fast, "container_tags"):
-        return fast.container_tags(html)
-    return sum(1 for _ in _CONTAINER_TAG.finditer(html))
+    as the parsed tree has such elements (each is made from one start tag; census.py)."""
+    return tag_census(html, native).containers
 
 
 def nested_pairs(tree: HTMLTree, floor: int = NESTING_FLOOR, limit: int | None = None, native: bool | None = None) -> int:

@@ -18,11 +18,6 @@ from resiliparse.parse.html import DOMNode, HTMLTree, NodeType
 ANNOTATIONS = frozenset({"rt", "rtc", "rp"})
 
 
-def has_readings(html: str) -> bool:
-    """Whether a page may hold ruby readings (a cheap test on the markup: most pages have none)."""
-    return "<rt" in html or "<RT" in html
-
-
 def flatten_ruby(tree: HTMLTree) -> None:
     """Replace each run of text nodes and outermost <ruby> elements in the tree by one text node."""
     if tree.body is None:

@@ -203,3 +203,12 @@ BLOCKS = ["<div>", "</div>", "<div><div></div></div>", "<ul><li>", "<article>", 
 def test_text_that_looks_like_tags_never_changes_the_count(html, floor):
     tree = HTMLTree.parse(html)
     assert nested_pairs(tree, floor) == walked_pairs(tree, floor)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_the_census_counts_container_and_ruby_start_tags_in_one_pass(native):
+    from provenance.ingest.census import Census, tag_census
+
+    assert tag_census("<DIV><ruby>\u6771<rt>x</rt></RUBY><Ruby><rub><rubyx>", native) == Census(1, 3)  # end tags are not '<' + name
+    assert tag_census("\u00fc<rUby>\u20ac<ol>\U0001f600<ruby>", native) == Census(1, 2)  # in every width of str
+    assert tag_census("<r\u00fcby><\u0131ul>", native) == Census(0, 0)
