@@ -47,17 +47,39 @@ def write_result(df: pl.DataFrame, fmt: str, out: str | None) -> str | None:
 
 
 def as_text_columns(df: pl.DataFrame, nested: bool) -> pl.DataFrame:
-    """df with its binary columns as hex (signatures.minhash: JSON and CSV have no bytes) and, when nested,
-    its list and struct columns as JSON text (CSV has no nesting)."""
+    """df with its bytes as hex at any depth (signatures.minhash, list(minhash): JSON and CSV have no bytes)
+    and, when nested, its list and struct columns as JSON text (CSV has no nesting)."""
     import json
 
     columns = []
     for name, dtype in df.schema.items():
         if dtype == pl.Binary:
             columns.append(pl.col(name).bin.encode("hex"))
-        elif nested and isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
-            columns.append(pl.Series(name, [None if v is None else json.dumps(v, default=str) for v in df[name].to_list()], pl.String))
+        elif dtype.is_nested() and (nested or _holds_bytes(dtype)):
+            values = [_hexed(v) for v in df[name].to_list()] if _holds_bytes(dtype) else df[name].to_list()
+            columns.append(pl.Series(name, [None if v is None else json.dumps(v, default=str) for v in values], pl.String)
+                           if nested else pl.Series(name, values))
     return df.with_columns(columns) if columns else df
+
+
+def _holds_bytes(dtype: pl.DataType) -> bool:
+    if dtype == pl.Binary:
+        return True
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return _holds_bytes(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return any(_holds_bytes(f.dtype) for f in dtype.fields)
+    return False
+
+
+def _hexed(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [_hexed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _hexed(v) for k, v in value.items()}
+    return value
 
 
 def store_info(db: str) -> dict[str, Any]:

@@ -68,6 +68,14 @@ def test_binary_and_nested_columns_print_as_csv_and_json(store_path):
     assert csv.exit_code == 0 and csv.output.splitlines()[1].endswith(',"[1, 2]","{""a"": 1}"')
 
 
+def test_bytes_inside_lists_and_structs_print_as_hex_too(store_path):
+    query = "SELECT list(minhash ORDER BY doc_id) AS l, {'m': min(minhash)} AS s FROM signatures"
+    row = json.loads(runner.invoke(app, ["sql", query, "--db", store_path, "-f", "json"]).output)[0]  # a Rust panic before
+    assert len(row["l"]) == 3 and all(len(h) == 1024 for h in row["l"]) and len(row["s"]["m"]) == 1024
+    csv = runner.invoke(app, ["sql", query, "--db", store_path, "-f", "csv"]).output
+    assert "b'" not in csv and row["s"]["m"] in csv
+
+
 def test_a_result_that_cannot_be_written_is_one_line(store_path, tmp_path):
     for fmt, out in (("csv", tmp_path / "no" / "such" / "dir.csv"), ("parquet", tmp_path)):
         result = runner.invoke(app, ["sql", "SELECT 1", "--db", store_path, "-f", fmt, "--out", str(out)])

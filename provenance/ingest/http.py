@@ -173,9 +173,10 @@ def dechunk(body: bytes) -> tuple[bytes, str | None]:
         size = int(size_text, 16)
         if size == 0:
             return bytes(out), None
-        if pos == 0 and eol + 1 + size > len(body) and (body[eol - 1 : eol] != b"\r" or size_text.isalpha()):
-            # a first chunk past the body's end, its size a word ("Face", "add") or its line not CRLF-ended:
-            # text stored de-chunked (a real chunked body cut by the crawler has a CRLF after a number)
+        if pos == 0 and eol + 1 + size > len(body) and (body[eol - 1 : eol] != b"\r" or size_text.istitle()):
+            # a first chunk past the body's end, its line not CRLF-ended or its size a capitalized word
+            # ("Face", "Dead"): text stored de-chunked (a real chunked body cut by the crawler has a CRLF
+            # after a size its server writes in one case: "1f40", "ffff", "FFFF")
             return body, None
         out += body[eol + 1 : eol + 1 + size]
         pos = eol + 1 + size
@@ -208,24 +209,39 @@ MAX_GZIP_MEMBERS = 4096  # a body of tiny members costs a decoder each: bounded 
 def _more_members(out: bytes, rest: bytes, max_bytes: int) -> tuple[bytes, str | None]:
     """The first member's output and the members after it, as gzip(1) reads a file of several."""
     parts, size, problem = [out], len(out), None
+    view, pos = memoryview(rest), 0
     for _ in range(MAX_GZIP_MEMBERS):
-        if size > max_bytes or rest[:2] != GZIP_MAGIC:  # bytes after the last member (a stray CRLF) are ignored, as by gzip(1)
+        if size > max_bytes or view[pos : pos + 2] != GZIP_MAGIC:  # bytes after the last member (a stray CRLF) are ignored, as by gzip(1)
             break
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            parts.append(d.decompress(rest, max_bytes + 1 - size))
+            out, ended, pos = _member(view, pos, max_bytes + 1 - size)
         except zlib.error:
             problem = "gzip body: a later member cannot be decoded"
             break
-        size += len(parts[-1])
-        if not d.eof:  # cut off (as a first member may be), or past max_bytes
+        parts.append(out)
+        size += len(out)
+        if not ended:  # cut off (as a first member may be), or past max_bytes
             break
-        rest = d.unused_data
     else:
         problem = f"gzip body of more than {MAX_GZIP_MEMBERS} members; the rest ignored"
     if size > max_bytes:
         return b"".join(parts)[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
     return b"".join(parts), problem
+
+
+MEMBER_FEED = 1 << 16  # input per call: at a member's end zlib copies the input left over, so it is fed in slices
+
+
+def _member(view: memoryview, pos: int, room: int) -> tuple[bytes, bool, int]:
+    """Inflate the gzip member at view[pos:], up to room bytes: (output, whether it ended, where it ended)."""
+    d, parts, size = zlib.decompressobj(16 + zlib.MAX_WBITS), [], 0
+    while not d.eof and pos < len(view) and size < room:
+        piece = view[pos : pos + MEMBER_FEED]
+        parts.append(d.decompress(piece, room - size))
+        size += len(parts[-1])
+        # unconsumed input (the room ran out) is fed again; at the member's end what is left is not its own
+        pos += len(piece) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))
+    return b"".join(parts), d.eof, pos
 
 
 FEED_BYTES = 1024  # input per call: brotli and zstd objects have no output limit, so bodies are fed in small slices

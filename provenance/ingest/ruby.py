@@ -22,12 +22,8 @@ def flatten_ruby(tree: HTMLTree) -> None:
     """Replace each run of text nodes and outermost <ruby> elements in the tree by one text node."""
     if tree.body is None:
         return
-    parents: list[DOMNode] = []
-    for ruby in _outermost_rubies(tree.body):
-        if not parents or ruby.parent != parents[-1]:  # in document order: a parent's rubies come together
-            parents.append(ruby.parent)
-    for parent in parents:  # (a parent met again after rubies of a child element: its second pass finds no ruby)
-        _join_runs(tree, parent)
+    for parent in dict.fromkeys(ruby.parent for ruby in _outermost_rubies(tree.body)):  # each once: a parent's rubies
+        _join_runs(tree, parent)  # may alternate with a child element's (<ruby/><b><ruby/></b> ...: quadratic before)
 
 
 def _outermost_rubies(root: DOMNode) -> list[DOMNode]:

@@ -464,8 +464,11 @@ def test_text_stored_decoded_under_a_brotli_header_is_kept_even_where_brotli_tak
 def test_text_stored_dechunked_whose_first_line_looks_like_a_chunk_size_is_kept_whole(word):
     text = word + b"\nThe face of the moon is covered in craters, " * 3
     assert decode_body(text, {"transfer-encoding": "chunked"}, 1 << 20) == (text, None)
-    cut = b"1f40\r\n<html><body>a real chunked body cut by the crawler"  # a number and CRLF: chunked, cut off
-    assert decode_body(cut, {"transfer-encoding": "chunked"}, 1 << 20)[0] == cut[6:]
+    crlf = word.capitalize() + b"\r\nThe face of the moon is covered in craters, " * 3  # a capitalized word: text, even CRLF-ended
+    assert decode_body(crlf, {"transfer-encoding": "chunked"}, 1 << 20) == (crlf, None)
+    for size in (b"1f40", b"ffff", b"FFFA"):  # a size written in one case and CRLF: chunked, cut off by the crawler
+        cut = size + b"\r\n<html><body>a real chunked body cut by the crawler"
+        assert decode_body(cut, {"transfer-encoding": "chunked"}, 1 << 20) == (cut[6:], "chunked body ends without a last chunk")
 
 
 @pytest.mark.parametrize("body", [
@@ -517,6 +520,7 @@ def test_ruby_readings_do_not_replace_the_words_they_annotate():
     ("<p>x<b>y<ruby>z<rt>q</rt></ruby></b><ruby>w<rt>v</rt></ruby>!</p>", "<p>x<b>yz</b>w!</p>"),  # runs at two levels
     ("<ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rtc><rt>じ</rt></rtc></ruby>", "漢字"),
     ("<p>no ruby <b>here</b></p>", "<p>no ruby <b>here</b></p>"),
+    ("<p>" + "<ruby>漢<rt>かん</rt></ruby><b><ruby>字<rt>じ</rt></ruby></b>" * 3 + "</p>", "<p>" + "漢<b>字</b>" * 3 + "</p>"),  # alternating
 ])
 def test_each_run_of_text_and_ruby_becomes_one_text_node_of_the_words(markup, expected):
     from resiliparse.parse.html import HTMLTree
