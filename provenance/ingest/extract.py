@@ -198,8 +198,11 @@ def _looks_html(body: bytes) -> bool:
     return _HTML_START.match(body, 0, SNIFF_BYTES) is not None or _is_xhtml(body)
 
 
+XHTML_ROOT_BYTES = 8192  # an XML document's start searched for an HTML root: a licence comment may come first
+
+
 def _is_xhtml(body: bytes) -> bool:
-    return _XML_START.match(body, 0, SNIFF_BYTES) is not None and _XHTML_ROOT.search(body, 0, SNIFF_BYTES) is not None
+    return _XML_START.match(body, 0, SNIFF_BYTES) is not None and _XHTML_ROOT.search(body, 0, XHTML_ROOT_BYTES) is not None
 
 
 def _is_json(body: bytes) -> bool:

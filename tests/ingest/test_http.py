@@ -328,6 +328,8 @@ def test_main_content_is_still_only_the_main_content_and_short_pages_stay_short(
      "", "non-text"),  # a feed without a type was read as HTML: its links and escaped markup glued into "text"
     (b'<?xml version="1.0"?><urlset><url><loc>https://example.org/a</loc></url></urlset>', "application/xml", "non-text"),
     (b'<?xml version="1.0"?>\n<!DOCTYPE html><html><body><p>' + PROSE.encode() + b"</p></body></html>", "text/xml", "text/html"),  # XHTML
+    (b'<?xml version="1.0"?>\n<!-- ' + b"Licensed under the Apache License. " * 40 + b'-->\n<html xmlns="http://www.w3.org/1999/xhtml"><body><p>'
+     + PROSE.encode() + b"</p></body></html>", "application/xml", "text/html"),  # a licence comment before the root
     (b"<!DOCTYPE html><html><body><p>" + PROSE.encode() + b"</p><script>var x = 1;</script></body></html>", "text/plain",
      "text/plain"),  # HTML source served as text is shown as text by browsers (a listing on a code host)
     (b" " * 5000 + b"<html><body><p>" + PROSE.encode() + b"</p><script>var a = 1;</script></body></html>", "text/html",
