@@ -7,6 +7,7 @@ Usage: python benchmarks/fuzz.py [--cases 10000] [--budget-seconds 2400] [--work
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import multiprocessing
 import sys
 import tempfile
@@ -37,10 +38,14 @@ def run_shard(args: tuple[int, int, float]) -> tuple[int, int, list[str], float]
     failures, done = [], 0
     slowest = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(str(Path(tmp) / "fuzz.duckdb"))
+        store = Store(str(Path(tmp) / "fuzz-0.duckdb"))
         config = IngestConfig(db=store.path, workers=1, file_timeout=10, max_record_bytes=1 << 20)
         case = shard
         while case < CASES and time.time() < deadline:
+            if done and done % CASES_PER_STORE == 0:  # the consistency check reads the whole store: keep it small
+                store.close()
+                store = Store(str(Path(tmp) / f"fuzz-{done}.duckdb"))
+                config = replace(config, db=store.path)
             name, data = mutate(originals[case % len(originals)], seed=case)
             path = Path(tmp) / f"case{case}.warc.gz"
             path.write_bytes(data)
@@ -63,6 +68,7 @@ def run_shard(args: tuple[int, int, float]) -> tuple[int, int, list[str], float]
 
 
 CASES = 10_000
+CASES_PER_STORE = 250  # then a new store: a check after each case over thousands of cases' rows slowed the run down
 
 
 def main() -> None:
