@@ -41,7 +41,8 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 class Store:
     """A DuckDB file holding documents, features, metrics; migrated on open."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False, reattach: bool = False) -> None:
+        """reattach: open a store attached to shards that are gone, for `provenance attach` to point it at them again."""
         self.path = str(path or default_db_path())
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
@@ -49,6 +50,13 @@ class Store:
         self.con = _connect(self.path, read_only)
         if self.path != ":memory:":
             self._refuse_foreign(read_only)
+            gone = self._gone_shards()
+            if gone and not reattach:
+                self.con.close()
+                raise StoreError(f"{self.path}: the store reads shards at {gone}, which are gone (moved or deleted); point it at "
+                                 f"them where they are now: provenance attach NEW_FOLDER --db {self.path}")
+            if gone:
+                return  # its views cannot be rebuilt over missing files: attach replaces them first
         if not read_only:
             self.migrate()
         elif self.path != ":memory:" and self._pending():
@@ -62,18 +70,36 @@ class Store:
         if read_only:
             self._point_texts_view(temporary=True)
 
+    def _gone_shards(self) -> str | None:
+        """The local shard folder this store is attached to, when it no longer exists."""
+        try:
+            row = self.query("ingest_attached_dir").fetchone()
+        except duckdb.Error:
+            return None  # a new store: no attachments table yet
+        if row is None or "://" in row[0] or Path(row[0]).is_dir():
+            return None
+        return str(row[0])
+
+    def _has_core_migration(self) -> bool:
+        """Whether a _migrations table is provenance's: it records the first schema file (another tool's may share its name)."""
+        try:
+            return bool(self.con.execute("SELECT count(*) FROM _migrations WHERE CAST(name AS VARCHAR) = '0001_core.sql'").fetchone()[0])
+        except duckdb.Error:
+            return False
+
     def _refuse_foreign(self, read_only: bool) -> None:
         """Refuse a DuckDB file that is not a provenance store: never add our tables to another database
         (a --db that named the wrong file), nor read one as a store. An empty file (a first ingest
         interrupted before its tables) becomes a store when opened for writing."""
-        names = [r[0] for r in self.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
-            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal ORDER BY 1").fetchall()]
-        if "_migrations" in names or (not names and not read_only):
+        names = [r[0] for r in self.con.execute(load_query("store_objects")).fetchall()]
+        if (names == ["_migrations"] or self._has_core_migration()) and not (read_only and names == ["_migrations"]):
+            return  # ours (or ours interrupted in its first migration, to finish now)
+        if not names and not read_only:
             return
         self.con.close()
         what = (f"a DuckDB database of other tables ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})" if names
                 else "an empty DuckDB file")
+        names = [n for n in names if n != "_migrations"] if names == ["_migrations"] else names
         hint = "give --db a new file or a provenance store" if names else "create one with 'provenance ingest'"
         raise StoreError(f"{self.path}: not a provenance store ({what}); {hint}")
 

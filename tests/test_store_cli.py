@@ -46,6 +46,17 @@ def test_a_duckdb_file_of_other_tables_is_never_taken_for_a_store_nor_changed(tm
     assert con.execute("SHOW TABLES").fetchall() == [("orders",)]  # no provenance table was added
 
 
+@pytest.mark.parametrize("statements", [
+    ["CREATE TABLE _migrations (version INT, name VARCHAR)", "INSERT INTO _migrations VALUES (1, 'init')", "CREATE TABLE users (id INT)"],
+    ["CREATE SEQUENCE ids", "CREATE MACRO plus_one(x) AS x + 1"],  # no table, but not empty
+])
+def test_another_tools_migrations_table_or_a_database_of_sequences_and_macros_is_not_a_store(tmp_path, statements):
+    other = _duckdb_file(tmp_path / "other.duckdb", *statements)
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match="not a provenance store"):
+            Store(other, read_only=read_only)
+
+
 def test_an_empty_duckdb_file_is_no_store_to_read_but_becomes_one_by_an_ingest(make_warc, tmp_path):
     empty = _duckdb_file(tmp_path / "left.duckdb")  # an ingest interrupted before it made its tables
     result = runner.invoke(app, ["info", "--db", empty])

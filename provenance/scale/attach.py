@@ -36,9 +36,12 @@ class Attachment:
 
 
 def attach(db: str, output: str) -> Attachment:
-    """Replace the core tables of the store at db with views over the shard directory output."""
-    with Store(db) as store:
-        return attach_store(store, output)
+    """Replace the core tables of the store at db with views over the shard directory output (also
+    to point a store at its shards where they were moved)."""
+    with Store(db, reattach=True) as store:
+        attached = attach_store(store, output)
+    Store(db).close()  # the store's own views, over the new ones
+    return attached
 
 
 def attach_store(store: Store, output: str) -> Attachment:
@@ -51,17 +54,17 @@ def attach_store(store: Store, output: str) -> Attachment:
     with_parts = tuple(t for t in TABLES if out.has_parts(t))
     statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
     statements += [_parts_view(out, t, columns[t]) if t in with_parts else _empty_view(t, columns[t]) for t in TABLES]
-    with store.transaction() as con:
+    run_id = store.new_run("attach", {"path": out.uri})
+    with store.transaction() as con:  # the views and the attachments row that says what they read: together or not at all
         for table in CORE_TABLES:
             con.execute(f"DROP {_kind(store, table)} {table}")
         for sql in statements:
             con.execute(sql)
-    files, failed = store.sql("SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed') FROM sources").fetchone()
-    documents = store.sql("SELECT count(*) FROM documents").fetchone()[0]
-    run_id = store.new_run("attach", {"path": out.uri})
-    store.query("scale_insert_attachment", path=out.uri, run_id=run_id, files=files, failed=failed,
-                documents=documents, tables=json.dumps(list(with_parts)),
-                attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
+        files, failed = store.sql("SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed') FROM sources").fetchone()
+        documents = store.sql("SELECT count(*) FROM documents").fetchone()[0]
+        store.query("scale_insert_attachment", path=out.uri, run_id=run_id, files=files, failed=failed,
+                    documents=documents, tables=json.dumps(list(with_parts)),
+                    attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
     return Attachment(out.uri, files, failed, documents, with_parts)
 

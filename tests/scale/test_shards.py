@@ -127,6 +127,41 @@ def test_attach_refuses_a_store_with_ingested_rows_and_refreshes_an_attached_one
         assert s.sql("SELECT count(*) FROM attachments").fetchone()[0] == 2
 
 
+def test_a_store_whose_shards_moved_says_so_in_one_line_and_attach_points_it_at_them_again(inputs, tmp_path):
+    db, old, new = str(tmp_path / "a.duckdb"), tmp_path / "shards", tmp_path / "moved"
+    ingest_shards(inputs[:2], IngestConfig(workers=1), str(old))
+    attach(db, str(old))
+    old.rename(new)
+    for command in (["info"], ["check"], ["sql", "SELECT count(*) FROM documents"], ["ingest", inputs[0]]):
+        res = run(*command, "--db", db)
+        assert res.exit_code == 1 and res.output.strip() == (
+            f"Error: {db}: the store reads shards at {old}, which are gone (moved or deleted); point it at them where they "
+            f"are now: provenance attach NEW_FOLDER --db {db}")  # a traceback from every command, attach included, before
+    assert run("attach", str(new), "--db", db).exit_code == 0
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM documents").fetchone()[0] == 60 and s.check() == []
+
+
+def test_an_attach_interrupted_before_it_records_its_shards_leaves_the_store_as_it_was(inputs, tmp_path, monkeypatch):
+    """Killed between its views and their attachments row, a store read its local (empty) texts and took local ingests."""
+    db = str(tmp_path / "a.duckdb")
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(tmp_path / "shards"))
+    query = Store.query
+
+    def interrupted(self, name, **params):
+        if name == "scale_insert_attachment":
+            raise KeyboardInterrupt  # the moment a SIGTERM or Ctrl-C may come
+        return query(self, name, **params)
+
+    monkeypatch.setattr(Store, "query", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        attach(db, str(tmp_path / "shards"))
+    monkeypatch.setattr(Store, "query", query)
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT (SELECT count(*) FROM attachments), (SELECT count(*) FROM documents), (SELECT count(*) FROM texts)").fetchone() == (0, 0, 0)
+    assert attach(db, str(tmp_path / "shards")).documents == 30  # and the rerun attaches
+
+
 def test_shards_without_text_attach_an_empty_texts_view(inputs, tmp_path):
     ingest_shards(inputs[:1], IngestConfig(workers=1, keep_text=False), str(tmp_path / "shards"))
     a = attach(str(tmp_path / "a.duckdb"), str(tmp_path / "shards"))
