@@ -398,11 +398,13 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
     return spans;
 }
 
-/* tag_census(html: str) -> (containers, rubies): how many '<' are followed by "div", "article", "ul" or
- * "ol", and by "ruby", in any ASCII case: at least as many as the page has start tags of those
+/* tag_census(html: str) -> (containers, rubies, lone): how many '<' are followed by "div", "article",
+ * "ul" or "ol", and by "ruby", in any ASCII case: at least as many as the page has start tags of those
  * nesting containers, so at least as many as its tree has such elements (deep_markup.py's first,
- * cheap bound), and whether it may hold ruby annotations (ruby.py). One pass, read in the str's own
- * code units: no copy. */
+ * cheap bound), and whether it may hold ruby annotations (ruby.py); and, in a list, the position just
+ * past each CJK character that stands alone between a '>' and a '<' (ASCII white space around it
+ * aside): resiliparse's main-content extraction drops such a text node (census.py). One pass, read in
+ * the str's own code units: no copy. */
 #define LOWER_IS(c, want) (((c) | 0x20) == (want)) /* also false for any code unit past ASCII */
 /* Whether s[i:] (of n code units) starts with ul, ol, div or article, any ASCII case. */
 #define CONTAINER_AT(s, i, n)                                                                                       \
@@ -412,15 +414,40 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
       LOWER_IS((s)[(i) + 3], 'i') && LOWER_IS((s)[(i) + 4], 'c') && LOWER_IS((s)[(i) + 5], 'l') && LOWER_IS((s)[(i) + 6], 'e')))
 #define RUBY_AT(s, i, n) \
     ((i) + 4 <= (n) && LOWER_IS((s)[i], 'r') && LOWER_IS((s)[(i) + 1], 'u') && LOWER_IS((s)[(i) + 2], 'b') && LOWER_IS((s)[(i) + 3], 'y'))
-#define CENSUS(T)                                                  \
-    {                                                              \
-        const T *s = (const T *)data;                              \
-        for (Py_ssize_t i = 0; i < n; i++)                         \
-            if (s[i] == '<') {                                     \
-                if (CONTAINER_AT(s, i + 1, n)) containers++;       \
-                else if (RUBY_AT(s, i + 1, n)) rubies++;           \
-            }                                                      \
+#define HTML_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == '\f')
+/* CJK radicals to ideographs (with kana, CJK punctuation, Hangul jamo), Hangul syllables, compatibility
+ * ideographs, full-width forms: three bytes each in UTF-8, as census.py's LONE_CJK. */
+#define CJK(c) (((c) >= 0x2E80 && (c) <= 0x9FFF) || ((c) >= 0xAC00 && (c) <= 0xD7AF) || ((c) >= 0xF900 && (c) <= 0xFAFF) || \
+                ((c) >= 0xFF00 && (c) <= 0xFFEF))
+/* For the '<' at s[i]: the position past a CJK character alone since the last '>', or -1. */
+#define LONE_BEFORE(s, i, out)                                              \
+    {                                                                       \
+        Py_ssize_t j = (i) - 1;                                             \
+        while (j >= 0 && HTML_SPACE((s)[j])) j--;                           \
+        Py_ssize_t k = j - 1;                                               \
+        while (k >= 0 && HTML_SPACE((s)[k])) k--;                           \
+        out = (j >= 1 && k >= 0 && CJK((s)[j]) && (s)[k] == '>') ? j + 1 : -1; \
     }
+#define CENSUS(T)                                                                \
+    {                                                                            \
+        const T *s = (const T *)data;                                            \
+        for (Py_ssize_t i = 0; i < n; i++)                                       \
+            if (s[i] == '<') {                                                   \
+                if (CONTAINER_AT(s, i + 1, n)) containers++;                     \
+                else if (RUBY_AT(s, i + 1, n)) rubies++;                         \
+                Py_ssize_t at;                                                   \
+                LONE_BEFORE(s, i, at)                                            \
+                if (at >= 0 && append_position(lone, at) < 0) goto fail;         \
+            }                                                                    \
+    }
+
+static int append_position(PyObject *list, Py_ssize_t at) {
+    PyObject *v = PyLong_FromSsize_t(at);
+    if (!v) return -1;
+    int r = PyList_Append(list, v);
+    Py_DECREF(v);
+    return r;
+}
 
 static PyObject *tag_census(PyObject *self, PyObject *html) {
     if (!PyUnicode_Check(html)) {
@@ -429,8 +456,10 @@ static PyObject *tag_census(PyObject *self, PyObject *html) {
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(html), containers = 0, rubies = 0;
     const void *data = PyUnicode_DATA(html);
+    PyObject *lone = PyList_New(0);
+    if (!lone) return NULL;
     switch (PyUnicode_KIND(html)) {
-    case PyUnicode_1BYTE_KIND: {
+    case PyUnicode_1BYTE_KIND: { /* no code point past U+00FF: no CJK character */
         const unsigned char *s = data, *p = s, *e = s + n;
         while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
             Py_ssize_t i = p - s + 1;
@@ -443,7 +472,10 @@ static PyObject *tag_census(PyObject *self, PyObject *html) {
     case PyUnicode_2BYTE_KIND: CENSUS(Py_UCS2) break;
     default: CENSUS(Py_UCS4) break;
     }
-    return Py_BuildValue("(nn)", containers, rubies);
+    return Py_BuildValue("(nnN)", containers, rubies, lone);
+fail:
+    Py_DECREF(lone);
+    return NULL;
 }
 
 /* serialized_pairs(markup: str, floor: int) -> int: for markup that is a parsed tree as its serializer
@@ -580,7 +612,7 @@ static PyMethodDef methods[] = {
     {"http_head", http_head, METH_VARARGS, "Status, header fields and body offset of a plain HTTP response head, or None."},
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
-    {"tag_census", tag_census, METH_O, "How many '<' are followed by div, article, ul or ol, and by ruby (any ASCII case): census.py."},
+    {"tag_census", tag_census, METH_O, "Container and ruby start tags, and lone CJK characters between tags: census.py."},
     {"serialized_pairs", serialized_pairs, METH_VARARGS, "Pairs of nested containers beyond a floor in a serialized tree, or -1 (deep_markup.py)."},
     {NULL, NULL, 0, NULL},
 };

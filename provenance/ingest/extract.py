@@ -15,7 +15,7 @@ from resiliparse.parse.html import HTMLParserException, HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
 from provenance.ingest import deep_markup, memory, ruby
-from provenance.ingest.census import tag_census
+from provenance.ingest.census import JOINER, join_lone, tag_census
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
@@ -126,6 +126,9 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             body = keep_prose_lists(body)
         encoding = charset or detect_encoding(body, from_html_meta=True)
         html = _decode_text(body, encoding, html=True)
+        tags = tag_census(html)  # (str's "<ruby" in html took 3 us a page, the census all it counts in 1)
+        if tags.lone:  # CJK particles between two tags, which the heuristics drop (census.py)
+            html = join_lone(html, tags.lone)
         start = time.perf_counter()
         try:
             tree = HTMLTree.parse(html)
@@ -135,11 +138,11 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             raise
         if time.perf_counter() - start > SLOW_PARSE_S:  # a huge tree (memory grows with parse time): room left to extract it?
             memory.require_headroom()
-        tags = tag_census(html)  # (str's "<ruby" in html took 3 us a page, the census all it counts in 1)
         if tags.rubies:
             ruby.flatten_ruby(tree)
         whole = deep_markup.too_deep(html, tree, containers=tags.containers)
-        return Extracted(main_text(tree, whole), "text/html", problem, deep_markup.NOTE if whole else None)
+        text = main_text(tree, whole)
+        return Extracted(text.replace(JOINER, "") if tags.lone else text, "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
         # numeric references lose their leading zeros and one past any code point is U+FFFD (as

@@ -209,6 +209,16 @@ def test_text_that_looks_like_tags_never_changes_the_count(html, floor):
 def test_the_census_counts_container_and_ruby_start_tags_in_one_pass(native):
     from provenance.ingest.census import Census, tag_census
 
-    assert tag_census("<DIV><ruby>\u6771<rt>x</rt></RUBY><Ruby><rub><rubyx>", native) == Census(1, 3)  # end tags are not '<' + name
-    assert tag_census("\u00fc<rUby>\u20ac<ol>\U0001f600<ruby>", native) == Census(1, 2)  # in every width of str
-    assert tag_census("<r\u00fcby><\u0131ul>", native) == Census(0, 0)
+    assert tag_census("<DIV><ruby>\u6771<rt>x</rt></RUBY><Ruby><rub><rubyx>", native) == Census(1, 3, [12])  # end tags are not '<' + name
+    assert tag_census("\u00fc<rUby>\u20ac<ol>\U0001f600<ruby>", native) == Census(1, 2, [])  # in every width of str
+    assert tag_census("<r\u00fcby><\u0131ul>", native) == Census(0, 0, [])
+    # a CJK character alone between tags (white space aside), in 2- and 4-byte strs; not two, not a bullet, not at the start
+    assert tag_census("\u3068<a>\u3068</a> \u548c\n<b>\u548c\u548c<i>\u2022<i>\uac00<\U0001f600", native).lone == [5, 11, 25]
+
+
+@given(st.text(alphabet="<> \na\u3068\u548c\u2022\uac00\uff0c\U0001f600", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_the_census_in_c_finds_what_the_reference_finds(html):
+    from provenance.ingest.census import tag_census
+
+    assert tag_census(html, native=True) == tag_census(html, native=False)

@@ -532,3 +532,17 @@ def test_each_run_of_text_and_ruby_becomes_one_text_node_of_the_words(markup, ex
     tree = HTMLTree.parse(markup)
     flatten_ruby(tree)
     assert tree.body.html == f"<body>{expected}</body>"
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    ('私は<a href="/a">東京</a>と<a href="/b">大阪</a>に住んでいます。', "私は東京と大阪に住んでいます。"),
+    ('我在<a href="/a">北京</a>和<a href="/b">上海</a>工作。', "我在北京和上海工作。"),
+    ("서울<b>시</b>와 <b>부산</b>에 살아요.", "서울시와 부산에 살아요."),
+    ('<a href="/">Home</a> \u2022 <a href="/b">Blog</a> the rest of a long enough sentence.', "HomeBlog the rest"),  # a bullet stays out
+])
+def test_a_cjk_word_of_one_character_between_two_tags_is_kept(sentence, kept):
+    """Resiliparse drops a text node of one three-byte character (a separator between links): CJK particles with it."""
+    from provenance.ingest.extract import _from_body
+
+    text = _from_body(_page(f"<article><p>{sentence}</p>" * 3 + "</article>"), "text/html", "utf-8", None).text
+    assert kept in text and "\u2060" not in text
