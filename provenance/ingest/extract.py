@@ -117,6 +117,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
     kind = _kind(body, ctype)
     if kind is None:
         return Skipped("non-text")
+    charset = charset or (_wide_html(body) if kind == "html" else None)
     if body.startswith(BINARY_SIGNATURES) or looks_binary(body, _codec(charset) if charset else None):  # an image or archive labelled as text
         return Skipped("binary-body")
     if _is_json(body):  # an API's answer, not prose (under text/html or text/plain)
@@ -195,6 +196,26 @@ _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<\?xml", re.IGNORECASE
 _XHTML_ROOT = re.compile(rb"<(?:!doctype html|html)[\t\n\x0c\r >]", re.IGNORECASE)
 _TAG = re.compile(rb"<[A-Za-z!/?]")
 _JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\r ]*[\[{]")
+
+
+_MARKUP_START = frozenset(b"<\t\n\r ")
+
+
+def _wide_html(body: bytes) -> str | None:
+    """UTF-16 or UTF-32 HTML without a byte order mark or a label, told by its first character: a '<' or
+    white space with its width's NUL bytes around it (else the NULs all through it made it binary-body)."""
+    head = body[:4]
+    if len(head) < 4:
+        return None
+    if head[:3] == b"\x00\x00\x00" and head[3] in _MARKUP_START:
+        return "utf-32-be"
+    if head[1:] == b"\x00\x00\x00" and head[0] in _MARKUP_START:
+        return "utf-32-le"
+    if head[0] == head[2] == 0 and head[1] in _MARKUP_START and head[3]:
+        return "utf-16-be"
+    if head[1] == head[3] == 0 and head[0] in _MARKUP_START and head[2]:
+        return "utf-16-le"
+    return None
 
 
 def _looks_html(body: bytes) -> bool:

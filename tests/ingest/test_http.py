@@ -546,3 +546,13 @@ def test_a_cjk_word_of_one_character_between_two_tags_is_kept(sentence, kept):
 
     text = _from_body(_page(f"<article><p>{sentence}</p>" * 3 + "</article>"), "text/html", "utf-8", None).text
     assert kept in text and "\u2060" not in text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_html_without_a_byte_order_mark_or_a_label_is_read_in_its_width(encoding):
+    from provenance.ingest.extract import _from_body
+
+    page = _page(f"<article><p>{PROSE} 世界.</p></article>").decode()
+    out = _from_body(page.encode(encoding), "text/html", None, None)  # binary-body before: its NULs
+    assert out.text.startswith(PROSE.split(".")[0]) and "世界" in out.text
+    assert _from_body(b"\x00\x01\x02\x03" * 500, "text/html", None, None).reason == "binary-body"  # NULs that are no text
