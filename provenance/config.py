@@ -64,8 +64,9 @@ class IngestConfig:
             raise UsageError(f"--year must be a year between {MIN_YEAR} and {MAX_YEAR}, got {self.year}")
         if self.langs:
             object.__setattr__(self, "langs", tuple(dict.fromkeys(lang.strip().lower() for lang in self.langs)))  # "EN" is en
-            unknown = [lang for lang in self.langs if lang not in known_languages()]
+            known = known_languages()
+            unknown = [lang for lang in self.langs if lang not in known]
             if unknown:  # a code the detector never gives would drop every document, and mark the files done
-                raise UsageError(f"--lang {', '.join(unknown)}: not a language the detector knows; one of {' '.join(sorted(known_languages()))}")
+                raise UsageError(f"--lang {', '.join(unknown)}: not a language the detector knows; one of {' '.join(sorted(known))}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")

@@ -55,8 +55,11 @@ def as_text_columns(df: pl.DataFrame, nested: bool) -> pl.DataFrame:
     for name, dtype in df.schema.items():
         if dtype == pl.Binary:
             columns.append(pl.col(name).bin.encode("hex"))
-        elif dtype.is_nested() and (nested or _holds_bytes(dtype)):
-            values = [_hexed(v) for v in df[name].to_list()] if _holds_bytes(dtype) else df[name].to_list()
+        elif dtype.is_nested():
+            has_bytes = _holds_bytes(dtype)
+            if not (nested or has_bytes):
+                continue
+            values = [_hexed(v) for v in df[name].to_list()] if has_bytes else df[name].to_list()
             columns.append(pl.Series(name, [None if v is None else json.dumps(v, default=str) for v in values], pl.String)
                            if nested else pl.Series(name, values))
     return df.with_columns(columns) if columns else df

@@ -80,27 +80,27 @@ class Store:
             return None
         return str(row[0])
 
-    def _has_core_migration(self) -> bool:
-        """Whether a _migrations table is provenance's: it records the first schema file (another tool's may share its name)."""
+    def _applied(self) -> set[str] | None:
+        """The schema files this store's _migrations table records, or None when it has no such table (of our columns)."""
         try:
-            return bool(self.con.execute("SELECT count(*) FROM _migrations WHERE CAST(name AS VARCHAR) = '0001_core.sql'").fetchone()[0])
+            return {r[0] for r in self.con.execute("SELECT name, applied_at FROM _migrations").fetchall()}
         except duckdb.Error:
-            return False
+            return None
 
     def _refuse_foreign(self, read_only: bool) -> None:
         """Refuse a DuckDB file that is not a provenance store: never add our tables to another database
-        (a --db that named the wrong file), nor read one as a store. An empty file (a first ingest
-        interrupted before its tables) becomes a store when opened for writing."""
+        (a --db that named the wrong file), nor read one as a store. An empty file, or one whose first
+        migration was interrupted (an empty _migrations alone), becomes a store when opened for writing."""
         names = [r[0] for r in self.con.execute(load_query("store_objects")).fetchall()]
-        if (names == ["_migrations"] or self._has_core_migration()) and not (read_only and names == ["_migrations"]):
-            return  # ours (or ours interrupted in its first migration, to finish now)
-        if not names and not read_only:
+        applied = self._applied()
+        ours = applied is not None and ("0001_core.sql" in applied or (not applied and names == ["_migrations"]))  # another tool's
+        if (ours and (applied or not read_only)) or (not names and not read_only):  # _migrations records other names
             return
         self.con.close()
-        what = (f"a DuckDB database of other tables ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})" if names
+        others = [] if ours else names
+        what = (f"a DuckDB database of other tables ({', '.join(others[:5])}{', ...' if len(others) > 5 else ''})" if others
                 else "an empty DuckDB file")
-        names = [n for n in names if n != "_migrations"] if names == ["_migrations"] else names
-        hint = "give --db a new file or a provenance store" if names else "create one with 'provenance ingest'"
+        hint = "give --db a new file or a provenance store" if others else "create one with 'provenance ingest'"
         raise StoreError(f"{self.path}: not a provenance store ({what}); {hint}")
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -155,11 +155,8 @@ class Store:
 
     def _pending(self) -> bool:
         """Whether schema files are not yet applied (read-only check)."""
-        try:
-            done = {r[0] for r in self.con.execute("SELECT name FROM _migrations").fetchall()}
-        except duckdb.Error:
-            return False  # not a provenance store (yet): the commands say so themselves
-        return any(path.name not in done for path in schema_files())
+        done = self._applied()
+        return done is not None and any(path.name not in done for path in schema_files())  # None: not a store (yet)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

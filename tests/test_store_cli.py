@@ -49,6 +49,8 @@ def test_a_duckdb_file_of_other_tables_is_never_taken_for_a_store_nor_changed(tm
 @pytest.mark.parametrize("statements", [
     ["CREATE TABLE _migrations (version INT, name VARCHAR)", "INSERT INTO _migrations VALUES (1, 'init')", "CREATE TABLE users (id INT)"],
     ["CREATE SEQUENCE ids", "CREATE MACRO plus_one(x) AS x + 1"],  # no table, but not empty
+    ["CREATE TABLE _migrations (name VARCHAR, applied_at TIMESTAMP)", "INSERT INTO _migrations VALUES ('001_init.sql', now())"],
+    ["CREATE TABLE _migrations (id INT, applied TIMESTAMP)"],  # alone, with its own columns: a traceback before
 ])
 def test_another_tools_migrations_table_or_a_database_of_sequences_and_macros_is_not_a_store(tmp_path, statements):
     other = _duckdb_file(tmp_path / "other.duckdb", *statements)

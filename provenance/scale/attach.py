@@ -40,7 +40,7 @@ def attach(db: str, output: str) -> Attachment:
     to point a store at its shards where they were moved)."""
     with Store(db, reattach=True) as store:
         attached = attach_store(store, output)
-    Store(db).close()  # the store's own views, over the new ones
+        store.migrate()  # the store's own views, over the new ones (not built at the opening where the old shards are gone)
     return attached
 
 
