@@ -28,20 +28,22 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
     Py_buffer in;
     Py_ssize_t at, max_out, max_member_out;
     if (!PyArg_ParseTuple(args, "y*nnn", &in, &at, &max_out, &max_member_out)) return NULL;
-    PyObject *members = PyList_New(0), *result = NULL;
+    PyObject *members = NULL, *result = NULL;
     unsigned char *out = NULL;
-    Py_ssize_t out_len = 0, cap = 0, p = at;
+    Py_ssize_t out_len = 0, cap = 0, p = at, n = 0, n_cap = 0;
+    Py_ssize_t (*found)[2] = NULL;  /* (out_at, in_at) per member */
     const unsigned char *data = in.buf;
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    int ready = 0;
-    if (!members || at < 0 || at > in.len || max_out < 1 || max_member_out < 1) {
-        if (members) PyErr_SetString(PyExc_ValueError, "at outside the data, or a limit below 1");
+    int ready = 0, nomem = 0;
+    if (at < 0 || at > in.len || max_out < 1 || max_member_out < 1) {
+        PyErr_SetString(PyExc_ValueError, "at outside the data, or a limit below 1");
         goto done;
     }
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) { PyErr_NoMemory(); goto done; }
     ready = 1;
-    while (out_len < max_out && in.len - p >= MIN_MEMBER && data[p] == 0x1f && data[p + 1] == 0x8b) {
+    Py_BEGIN_ALLOW_THREADS  /* plain buffers until the results are made: the caller's other threads run meanwhile */
+    while (!nomem && out_len < max_out && in.len - p >= MIN_MEMBER && data[p] == 0x1f && data[p + 1] == 0x8b) {
         if (inflateReset(&zs) != Z_OK) break;
         Py_ssize_t start = out_len;
         zs.next_in = (unsigned char *)data + p;
@@ -51,7 +53,7 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
             if (cap - out_len < 65536) {
                 Py_ssize_t grown = cap ? cap * 2 : (max_out + 65536);
                 unsigned char *bigger = realloc(out, grown);
-                if (!bigger) { PyErr_NoMemory(); goto done; }
+                if (!bigger) { nomem = 1; break; }
                 out = bigger;
                 cap = grown;
             }
@@ -62,17 +64,27 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
             if (out_len - start > max_member_out) rc = Z_BUF_ERROR;
             if (rc == Z_OK && zs.avail_in == 0) rc = Z_BUF_ERROR; /* cut off: the rest is in the next read */
         }
-        if (rc != Z_STREAM_END) { out_len = start; break; }
-        Py_ssize_t used = (Py_ssize_t)(zs.next_in - (data + p));
-        PyObject *pair = Py_BuildValue("(nn)", start, p - at);
-        if (!pair || PyList_Append(members, pair) < 0) { Py_XDECREF(pair); goto done; }
-        Py_DECREF(pair);
-        p += used;
+        if (rc != Z_STREAM_END || nomem) { out_len = start; break; }
+        if (n == n_cap) {
+            Py_ssize_t (*more)[2] = realloc(found, (n_cap = n_cap ? n_cap * 2 : 64) * sizeof *found);
+            if (!more) { nomem = 1; out_len = start; break; }
+            found = more;
+        }
+        found[n][0] = start; found[n][1] = p - at; n++;
+        p += (Py_ssize_t)(zs.next_in - (data + p));
+    }
+    Py_END_ALLOW_THREADS
+    if (nomem) { PyErr_NoMemory(); goto done; }
+    if (!(members = PyList_New(n))) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pair = Py_BuildValue("(nn)", found[i][0], found[i][1]);
+        if (!pair) goto done;
+        PyList_SET_ITEM(members, i, pair);
     }
     result = Py_BuildValue("(NOn)", PyBytes_FromStringAndSize(out_len ? (const char *)out : "", out_len), members, p - at);
 done:
     if (ready) inflateEnd(&zs);
-    free(out);
+    free(out); free(found);
     Py_XDECREF(members);
     PyBuffer_Release(&in);
     return result;

@@ -213,14 +213,22 @@ static inline int next_token(const scanner *sc, const unsigned char *s, Py_ssize
     return 0;
 }
 
-/* A batch being tokenized: each token's dictionary index, the dictionary (hash -> index map, hashes, strings). */
+/* A dictionary entry's UTF-8 bytes, where the batch's texts hold them (made into a str at the end). */
+typedef struct { const unsigned char *s; Py_ssize_t n; } span;
+
+/* A batch being tokenized: each token's dictionary index, the dictionary (hash -> index map, hashes,
+ * the bytes of each entry). No Python object is touched while tokenizing: it runs without the GIL. */
 typedef struct {
     scanner scan;
     vec32 index;
     hmap map;
     vec64 vocab_hashes;
-    PyObject *vocab;
+    span *words;  /* one per vocab_hashes entry; room for vocab_hashes.cap */
+    Py_ssize_t words_cap;
 } tokenizer;
+
+#define TK_NOMEM (-1)
+#define TK_OVERFLOW (-2)
 
 /* Once the dictionary has DIRECT_MAX entries, tokens are looked up CHUNK at a time: their slots are
  * prefetched while the next tokens are found, so the map's cache misses overlap with the scanning.
@@ -237,39 +245,41 @@ static PyObject *word_of(const unsigned char *s, Py_ssize_t n) {
     return word;
 }
 
-/* Add the token s[start..end) with hash h to the dictionary, at slot `at`; returns its index, or -1
- * (an exception set). */
+/* Add the token s[start..end) with hash h to the dictionary, at slot `at`; returns its index, or
+ * TK_NOMEM / TK_OVERFLOW. */
 static int32_t add_word(tokenizer *tk, slot *at, uint64_t h, const unsigned char *s, Py_ssize_t start, Py_ssize_t end) {
-    if (tk->vocab_hashes.len >= INT32_MAX) { PyErr_SetString(PyExc_OverflowError, "tokenize: more than 2**31 distinct tokens"); return -1; }
+    if (tk->vocab_hashes.len >= INT32_MAX) return TK_OVERFLOW;
     int32_t id = (int32_t)tk->vocab_hashes.len;
-    PyObject *word = word_of(s + start, end - start);
-    if (!word) return -1;
-    int failed = PyList_Append(tk->vocab, word);
-    Py_DECREF(word);
-    if (failed) return -1;
-    if (push64(&tk->vocab_hashes, h) < 0) { PyErr_NoMemory(); return -1; }
+    if (push64(&tk->vocab_hashes, h) < 0) return TK_NOMEM;
+    if (tk->words_cap < tk->vocab_hashes.cap) {
+        span *w = realloc(tk->words, tk->vocab_hashes.cap * sizeof *w);
+        if (!w) { tk->vocab_hashes.len--; return TK_NOMEM; }
+        tk->words = w; tk->words_cap = tk->vocab_hashes.cap;
+    }
+    tk->words[id] = (span){s + start, end - start};
     at->key = h; at->id1 = (uint32_t)id + 1; tk->map.size++;
-    if (tk->map.size * 2 > tk->map.mask && hmap_grow(&tk->map) < 0) { PyErr_NoMemory(); return -1; }
+    if (tk->map.size * 2 > tk->map.mask && hmap_grow(&tk->map) < 0) return TK_NOMEM;
     return id;
 }
 
 /* Look up the token s[start..end) with hash h (adding it if new) and append its index. Returns 0,
- * or -1 (an exception set). */
+ * or TK_NOMEM / TK_OVERFLOW. */
 static inline int add_token(tokenizer *tk, uint64_t h, const unsigned char *s, Py_ssize_t start, Py_ssize_t end) {
     slot *at = hmap_slot(&tk->map, h);
     int32_t id = at->id1 ? (int32_t)(at->id1 - 1) : add_word(tk, at, h, s, start, end);
-    if (id < 0) return -1;
-    if (tk->index.len == tk->index.cap && reserve32(&tk->index, 1) < 0) { PyErr_NoMemory(); return -1; }
+    if (id < 0) return id;
+    if (tk->index.len == tk->index.cap && reserve32(&tk->index, 1) < 0) return TK_NOMEM;
     tk->index.data[tk->index.len++] = id;
     return 0;
 }
 
-/* Tokenize the UTF-8 bytes s[0..n) into tk. Returns the number of tokens, or -1 (an exception set). */
+/* Tokenize the UTF-8 bytes s[0..n) into tk. Returns the number of tokens, or TK_NOMEM / TK_OVERFLOW. */
 static Py_ssize_t tokenize_text(tokenizer *tk, const unsigned char *s, Py_ssize_t n) {
     Py_ssize_t before = tk->index.len, pos = 0, start[CHUNK], end[CHUNK];
     uint64_t hash[CHUNK];
+    int rc;
     while (pos < n && tk->map.size < DIRECT_MAX && next_token(&tk->scan, s, n, &pos, &start[0]))
-        if (add_token(tk, XXH3_64bits(s + start[0], (size_t)(pos - start[0])), s, start[0], pos) < 0) return -1;
+        if ((rc = add_token(tk, XXH3_64bits(s + start[0], (size_t)(pos - start[0])), s, start[0], pos)) < 0) return rc;
     while (pos < n) {
         int k = 0;
         for (; k < CHUNK && next_token(&tk->scan, s, n, &pos, &start[k]); k++) {
@@ -278,9 +288,21 @@ static Py_ssize_t tokenize_text(tokenizer *tk, const unsigned char *s, Py_ssize_
             PREFETCH(tk->map.slots + (hash[k] & (uint64_t)tk->map.mask));
         }
         for (int t = 0; t < k; t++)
-            if (add_token(tk, hash[t], s, start[t], end[t]) < 0) return -1;
+            if ((rc = add_token(tk, hash[t], s, start[t], end[t])) < 0) return rc;
     }
     return tk->index.len - before;
+}
+
+/* The dictionary's entries as a list of str (NULL, an exception set, on failure). */
+static PyObject *vocab_list(const tokenizer *tk) {
+    PyObject *vocab = PyList_New(tk->vocab_hashes.len);
+    if (!vocab) return NULL;
+    for (Py_ssize_t i = 0; i < tk->vocab_hashes.len; i++) {
+        PyObject *word = word_of(tk->words[i].s, tk->words[i].n);
+        if (!word) { Py_DECREF(vocab); return NULL; }
+        PyList_SET_ITEM(vocab, i, word);
+    }
+    return vocab;
 }
 
 /* bytes of the uint64 hash of each token: its dictionary entry's. NULL (an exception set) when out of memory. */
@@ -311,42 +333,49 @@ static const unsigned char *utf8_of(PyObject *text, Py_ssize_t *n, PyObject **ke
  *   (hashes: bytes of uint64 per token, index: bytes of int32 dictionary index per token,
  *    lengths: bytes of int64 tokens per text, vocab_hashes: bytes of uint64, vocab: list[str]) */
 static PyObject *tokenize(PyObject *self, PyObject *args) {
-    PyObject *texts;
+    PyObject *list;
     Py_buffer cls;
-    if (!PyArg_ParseTuple(args, "O!y*", &PyList_Type, &texts, &cls)) return NULL;
+    if (!PyArg_ParseTuple(args, "O!y*", &PyList_Type, &list, &cls)) return NULL;
     if (cls.len != N_CODEPOINTS) {
         PyBuffer_Release(&cls);
         PyErr_SetString(PyExc_ValueError, "class table must have 0x110000 entries");
         return NULL;
     }
-    Py_ssize_t n_texts = PyList_GET_SIZE(texts);
-    tokenizer tk = {.vocab = PyList_New(0)};
+    PyObject *texts = PyList_AsTuple(list);  /* holds every text (and so its UTF-8) while the GIL is released */
+    Py_ssize_t n_texts = texts ? PyTuple_GET_SIZE(texts) : 0;
+    tokenizer tk = {0};
     scanner_init(&tk.scan, cls.buf);
     int64_t *lengths = malloc((n_texts ? n_texts : 1) * sizeof *lengths);
+    span *utf8 = malloc((n_texts ? n_texts : 1) * sizeof *utf8);
+    PyObject **keep = calloc(n_texts ? n_texts : 1, sizeof *keep);  /* surrogatepass copies, see utf8_of */
     PyObject *result = NULL;
     Py_ssize_t chars = 0;  /* English has a token per ~6.5 characters: room for a token per 4 grows rarely */
-    for (Py_ssize_t t = 0; t < n_texts; t++)
-        if (PyUnicode_Check(PyList_GET_ITEM(texts, t))) chars += PyUnicode_GET_LENGTH(PyList_GET_ITEM(texts, t));
-    if (!lengths || !tk.vocab || hmap_init(&tk.map, INITIAL_SLOTS) < 0 || reserve32(&tk.index, chars / 4 + 1) < 0) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    int rc = 0;
+    if (!texts) goto done;
+    if (!lengths || !utf8 || !keep) { PyErr_NoMemory(); goto done; }
     for (Py_ssize_t t = 0; t < n_texts; t++) {
-        PyObject *keep;
-        Py_ssize_t n;
-        const unsigned char *s = utf8_of(PyList_GET_ITEM(texts, t), &n, &keep);
-        if (!s) goto done;
-        Py_ssize_t count = tokenize_text(&tk, s, n);
-        Py_XDECREF(keep);
-        if (count < 0) goto done;
-        lengths[t] = count;
+        PyObject *text = PyTuple_GET_ITEM(texts, t);
+        if (!(utf8[t].s = utf8_of(text, &utf8[t].n, &keep[t]))) goto done;
+        chars += PyUnicode_GET_LENGTH(text);
     }
-    result = Py_BuildValue("(NNNNO)", token_hashes(tk.index, tk.vocab_hashes.data), bytes_of(tk.index.data, tk.index.len * 4),
-                           bytes_of(lengths, n_texts * 8), bytes_of(tk.vocab_hashes.data, tk.vocab_hashes.len * 8), tk.vocab);
+    if (hmap_init(&tk.map, INITIAL_SLOTS) < 0 || reserve32(&tk.index, chars / 4 + 1) < 0) { PyErr_NoMemory(); goto done; }
+    Py_BEGIN_ALLOW_THREADS  /* C buffers only until the dictionary's strings are made: the caller's other threads run meanwhile */
+    for (Py_ssize_t t = 0; t < n_texts && rc == 0; t++) {
+        Py_ssize_t count = tokenize_text(&tk, utf8[t].s, utf8[t].n);
+        if (count < 0) rc = (int)count;
+        else lengths[t] = count;
+    }
+    Py_END_ALLOW_THREADS
+    if (rc == TK_OVERFLOW) { PyErr_SetString(PyExc_OverflowError, "tokenize: more than 2**31 distinct tokens"); goto done; }
+    if (rc < 0) { PyErr_NoMemory(); goto done; }
+    result = Py_BuildValue("(NNNNN)", token_hashes(tk.index, tk.vocab_hashes.data), bytes_of(tk.index.data, tk.index.len * 4),
+                           bytes_of(lengths, n_texts * 8), bytes_of(tk.vocab_hashes.data, tk.vocab_hashes.len * 8), vocab_list(&tk));
 done:
     PyBuffer_Release(&cls);
-    free(tk.index.data); free(tk.vocab_hashes.data); free(lengths); free(tk.map.slots);
-    Py_XDECREF(tk.vocab);
+    if (keep)
+        for (Py_ssize_t t = 0; t < n_texts; t++) Py_XDECREF(keep[t]);
+    free(keep); free(utf8); Py_XDECREF(texts);
+    free(tk.index.data); free(tk.vocab_hashes.data); free(tk.words); free(lengths); free(tk.map.slots);
     return result;
 }
 
@@ -391,12 +420,13 @@ static PyObject *minhash(PyObject *self, PyObject *args) {
     if (__builtin_cpu_supports("avx2")) update = update_avx2;
 #endif
     uint32_t *out = ob.buf;
-    Py_ssize_t start = 0;
-    for (Py_ssize_t d = 0; d < n_docs; d++) {
+    Py_ssize_t start = 0, d = 0;
+    Py_BEGIN_ALLOW_THREADS  /* plain buffers from here on: the caller's other threads run meanwhile */
+    for (; d < n_docs; d++) {
         uint32_t *sig = out + d * NUM_PERM;
         for (int p = 0; p < NUM_PERM; p++) sig[p] = 0xFFFFFFFFu;
         Py_ssize_t n = len[d];
-        if (n < 0 || start + n > total) { PyErr_SetString(PyExc_ValueError, "minhash: lengths exceed hashes"); goto done; }
+        if (n < 0 || start + n > total) break;
         Py_ssize_t shingles = n >= k ? n - k + 1 : (n > 0 ? 1 : 0);
         for (Py_ssize_t i = 0; i < shingles; i++) {
             uint64_t acc = h[start + i];
@@ -405,6 +435,8 @@ static PyObject *minhash(PyObject *self, PyObject *args) {
         }
         start += n;
     }
+    Py_END_ALLOW_THREADS
+    if (d < n_docs) { PyErr_SetString(PyExc_ValueError, "minhash: lengths exceed hashes"); goto done; }
     result = Py_None;
     Py_INCREF(result);
 done:

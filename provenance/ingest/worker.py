@@ -215,10 +215,10 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
 class _PartWriter:
     """Build each batch's tables, and write them as parts in the file's staging folder (FileJob.part_format).
 
-    The tables are built in the calling thread; with `threaded`, a thread of the writer's own writes
-    them while the caller reads the next batch: encoding and compressing release the GIL, so a worker
-    uses a free core for them (features on that thread measured no faster: they take the GIL back
-    too often). At most two batches' tables are queued or being written while the next is built.
+    With `threaded`, a thread of the writer's own builds and writes them while the caller reads the
+    next batch: the tokenizer, MinHash, the inflating of the reader's gzip members, Arrow's encoding
+    and compression release the GIL, so a worker uses a free core for them; otherwise the calling
+    thread does. At most two batches are queued or being built and written while the next is read.
     A batch is written whole or not at all (its files are removed when one fails); after a failure
     no later batch is written, and write() or close() raises _WriteError.
     With texts_file, the texts of all batches go to that one file instead (a row group per batch,
@@ -235,22 +235,21 @@ class _PartWriter:
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, batch: Batch, ctx: BatchContext) -> None:
-        """Build the batch's tables and write them, or hand them to the thread; batch is left empty.
+        """Build the batch's tables and write them, or hand the batch to the thread that does; batch is left empty.
 
         Raises what writing this (unthreaded) or an earlier batch raised.
         """
         self._raise()
-        tables, dropped = build_tables(batch, ctx)
         with _Guard.hold():  # a deadline never splits a handover: the rows go whole, and once
             if not self.threaded:
-                self._write_or_fail(tables, dropped)
+                self._write_or_fail(batch, ctx)
+                batch.clear()
             else:
                 if self.thread is None:
                     thread = threading.Thread(target=self._run, name="provenance-parts", daemon=True)
                     thread.start()
                     self.thread = thread
-                self.queue.put((tables, dropped))
-            batch.clear()
+                self.queue.put((batch.take(), ctx))
         self._raise()
 
     def close(self) -> None:
@@ -282,9 +281,9 @@ class _PartWriter:
             if self.error is None:  # after a failure the rest is drained, not written
                 self._write_or_fail(*item)
 
-    def _write_or_fail(self, tables: dict[str, "pa.Table"], dropped: int) -> None:
+    def _write_or_fail(self, batch: Batch, ctx: BatchContext) -> None:
         try:
-            self._write(tables, dropped)
+            self._write(*build_tables(batch, ctx))
         except OSError as exc:  # raised in the reading thread by its next write() and by close()
             self.error = _WriteError(exc.errno, exc.strerror or str(exc))
         except BaseException as exc:
