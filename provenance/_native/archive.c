@@ -413,10 +413,11 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
 /* tag_census(html: str) -> (containers, rubies, lone): how many '<' are followed by "div", "article",
  * "ul" or "ol", and by "ruby", in any ASCII case: at least as many as the page has start tags of those
  * nesting containers, so at least as many as its tree has such elements (deep_markup.py's first,
- * cheap bound), and whether it may hold ruby annotations (ruby.py); and, in a list, the position just
- * past each CJK character that stands alone between a '>' and a '<' (ASCII white space around it
- * aside): resiliparse's main-content extraction drops such a text node (census.py). One pass, read in
- * the str's own code units: no copy. */
+ * cheap bound), and whether it may hold ruby annotations (ruby.py); and how many CJK characters stand
+ * alone between a '>' and a '<' (ASCII white space around them aside), written as themselves or as a
+ * numeric character reference: resiliparse's main-content extraction drops such a text node (census.py).
+ * One pass, read in the str's own code units: no copy.
+ * join_lone(html: str, mark: str) -> str: html with mark after each of those lone characters. */
 #define LOWER_IS(c, want) (((c) | 0x20) == (want)) /* also false for any code unit past ASCII */
 /* Whether s[i:] (of n code units) starts with ul, ol, div or article, any ASCII case. */
 #define CONTAINER_AT(s, i, n)                                                                                       \
@@ -431,15 +432,46 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
  * ideographs, full-width forms: three bytes each in UTF-8, as census.py's LONE_CJK. */
 #define CJK(c) (((c) >= 0x2E80 && (c) <= 0x9FFF) || ((c) >= 0xAC00 && (c) <= 0xD7AF) || ((c) >= 0xF900 && (c) <= 0xFAFF) || \
                 ((c) >= 0xFF00 && (c) <= 0xFFEF))
-/* For the '<' at s[i]: the position past a CJK character alone since the last '>', or -1. */
-#define LONE_BEFORE(s, i, out)                                              \
-    {                                                                       \
-        Py_ssize_t j = (i) - 1;                                             \
-        while (j >= 0 && HTML_SPACE((s)[j])) j--;                           \
-        Py_ssize_t k = j - 1;                                               \
-        while (k >= 0 && HTML_SPACE((s)[k])) k--;                           \
-        out = (j >= 1 && k >= 0 && CJK((s)[j]) && (s)[k] == '>') ? j + 1 : -1; \
+#define MAX_REFERENCE_DIGITS 8
+static int hex_value(Py_UCS4 c) {
+    if (c >= '0' && c <= '9') return (int)(c - '0');
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (int)((c | 0x20) - 'a' + 10);
+    return -1;
+}
+/* lone_before_T(s, i): for the '<' at s[i], the position just past a CJK character, or past the ';'
+ * of a reference to one (&#DIGITS; or &#xHEX;, at most MAX_REFERENCE_DIGITS digits), alone since the
+ * last '>' (white space aside); else -1. */
+#define LONE_BEFORE(T)                                                                              \
+    static Py_ssize_t lone_before_##T(const T *s, Py_ssize_t i) {                                    \
+        Py_ssize_t j = i - 1, k;                                                                    \
+        while (j >= 0 && HTML_SPACE(s[j])) j--;                                                     \
+        if (j < 1) return -1;                                                                       \
+        if (s[j] == ';') {                                                                          \
+            Py_UCS4 value = 0, scale = 1;                                                           \
+            int hex_only = 0;                                                                       \
+            for (k = j - 1; k >= 0 && j - 1 - k < MAX_REFERENCE_DIGITS && hex_value(s[k]) >= 0; k--) { \
+                value += scale * (Py_UCS4)hex_value(s[k]);                                          \
+                hex_only |= s[k] > '9';                                                             \
+                scale *= 16;                                                                        \
+            }                                                                                       \
+            if (k == j - 1 || k < 2) return -1;                                                     \
+            if ((s[k] | 0x20) == 'x' && s[k - 1] == '#' && k >= 3 && s[k - 2] == '&') k -= 3;        \
+            else if (s[k] == '#' && s[k - 1] == '&' && !hex_only) {                                 \
+                value = 0;                                                                          \
+                for (Py_ssize_t d = k + 1; d < j; d++) value = value * 10 + (Py_UCS4)(s[d] - '0');  \
+                k -= 2;                                                                             \
+            } else return -1;                                                                       \
+            if (!CJK(value)) return -1;                                                             \
+        } else {                                                                                    \
+            if (!CJK(s[j])) return -1;                                                              \
+            k = j - 1;                                                                              \
+        }                                                                                           \
+        while (k >= 0 && HTML_SPACE(s[k])) k--;                                                     \
+        return k >= 0 && s[k] == '>' ? j + 1 : -1;                                                  \
     }
+LONE_BEFORE(Py_UCS1)
+LONE_BEFORE(Py_UCS2)
+LONE_BEFORE(Py_UCS4)
 #define CENSUS(T)                                                                \
     {                                                                            \
         const T *s = (const T *)data;                                            \
@@ -447,36 +479,25 @@ static PyObject *prose_lists(PyObject *self, PyObject *args) {
             if (s[i] == '<') {                                                   \
                 if (CONTAINER_AT(s, i + 1, n)) containers++;                     \
                 else if (RUBY_AT(s, i + 1, n)) rubies++;                         \
-                Py_ssize_t at;                                                   \
-                LONE_BEFORE(s, i, at)                                            \
-                if (at >= 0 && append_position(lone, at) < 0) goto fail;         \
+                lone += lone_before_##T(s, i) >= 0;                              \
             }                                                                    \
     }
-
-static int append_position(PyObject *list, Py_ssize_t at) {
-    PyObject *v = PyLong_FromSsize_t(at);
-    if (!v) return -1;
-    int r = PyList_Append(list, v);
-    Py_DECREF(v);
-    return r;
-}
 
 static PyObject *tag_census(PyObject *self, PyObject *html) {
     if (!PyUnicode_Check(html)) {
         PyErr_SetString(PyExc_TypeError, "tag_census() takes a str");
         return NULL;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(html), containers = 0, rubies = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(html), containers = 0, rubies = 0, lone = 0;
     const void *data = PyUnicode_DATA(html);
-    PyObject *lone = PyList_New(0);
-    if (!lone) return NULL;
     switch (PyUnicode_KIND(html)) {
-    case PyUnicode_1BYTE_KIND: { /* no code point past U+00FF: no CJK character */
-        const unsigned char *s = data, *p = s, *e = s + n;
+    case PyUnicode_1BYTE_KIND: { /* no CJK character, but references to them */
+        const Py_UCS1 *s = data, *p = s, *e = s + n;
         while (p < e && (p = memchr(p, '<', (size_t)(e - p)))) {
-            Py_ssize_t i = p - s + 1;
-            if (CONTAINER_AT(s, i, n)) containers++;
-            else if (RUBY_AT(s, i, n)) rubies++;
+            Py_ssize_t i = p - s;
+            if (CONTAINER_AT(s, i + 1, n)) containers++;
+            else if (RUBY_AT(s, i + 1, n)) rubies++;
+            lone += i >= 3 && s[i - 1] != '>' && lone_before_Py_UCS1(s, i) >= 0;  /* (most '<' follow a '>': no text) */
             p++;
         }
         break;
@@ -484,10 +505,43 @@ static PyObject *tag_census(PyObject *self, PyObject *html) {
     case PyUnicode_2BYTE_KIND: CENSUS(Py_UCS2) break;
     default: CENSUS(Py_UCS4) break;
     }
-    return Py_BuildValue("(nnN)", containers, rubies, lone);
-fail:
-    Py_DECREF(lone);
-    return NULL;
+    return Py_BuildValue("(nnn)", containers, rubies, lone);
+}
+
+static Py_ssize_t lone_before(int kind, const void *data, Py_ssize_t i) {
+    return kind == PyUnicode_1BYTE_KIND ? lone_before_Py_UCS1(data, i)
+         : kind == PyUnicode_2BYTE_KIND ? lone_before_Py_UCS2(data, i) : lone_before_Py_UCS4(data, i);
+}
+
+static PyObject *join_lone(PyObject *self, PyObject *args) {
+    PyObject *html, *mark;
+    if (!PyArg_ParseTuple(args, "UU", &html, &mark)) return NULL;
+    if (PyUnicode_GET_LENGTH(mark) != 1) {
+        PyErr_SetString(PyExc_ValueError, "join_lone(): the mark is one character");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(html), count = 0;
+    int kind = PyUnicode_KIND(html);
+    const void *data = PyUnicode_DATA(html);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PyUnicode_READ(kind, data, i) == '<') count += lone_before(kind, data, i) >= 0;
+    if (count == 0) return Py_NewRef(html);
+    Py_UCS4 m = PyUnicode_READ_CHAR(mark, 0), top = PyUnicode_MAX_CHAR_VALUE(html);
+    PyObject *out = PyUnicode_New(n + count, m > top ? m : top);
+    if (!out) return NULL;
+    Py_ssize_t from = 0, to = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyUnicode_READ(kind, data, i) != '<') continue;
+        Py_ssize_t at = lone_before(kind, data, i);
+        if (at < 0) continue;
+        if (PyUnicode_CopyCharacters(out, to, html, from, at - from) < 0) { Py_DECREF(out); return NULL; }
+        to += at - from;
+        PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), to, m);
+        to++;
+        from = at;
+    }
+    if (PyUnicode_CopyCharacters(out, to, html, from, n - from) < 0) { Py_DECREF(out); return NULL; }
+    return out;
 }
 
 /* serialized_pairs(markup: str, floor: int) -> int: for markup that is a parsed tree as its serializer
@@ -625,6 +679,7 @@ static PyMethodDef methods[] = {
     {"control_bytes", control_bytes, METH_VARARGS, "Control bytes (not tab, newlines, form feed) among data's first limit bytes."},
     {"prose_lists", prose_lists, METH_VARARGS, "Spans (start, end) of the outermost <ul> lists whose items are mostly not links."},
     {"tag_census", tag_census, METH_O, "Container and ruby start tags, and lone CJK characters between tags: census.py."},
+    {"join_lone", join_lone, METH_VARARGS, "html with a mark after each lone CJK character between tags: census.py."},
     {"serialized_pairs", serialized_pairs, METH_VARARGS, "Pairs of nested containers beyond a floor in a serialized tree, or -1 (deep_markup.py)."},
     {NULL, NULL, 0, NULL},
 };

@@ -15,7 +15,7 @@ from resiliparse.parse.html import HTMLParserException, HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
 from provenance.ingest import deep_markup, memory, ruby
-from provenance.ingest.census import JOINER, join_lone, tag_census
+from provenance.ingest.census import MARK, join_lone, tag_census
 from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
@@ -129,7 +129,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
         html = _decode_text(body, encoding, html=True)
         tags = tag_census(html)  # (str's "<ruby" in html took 3 us a page, the census all it counts in 1)
         if tags.lone:  # CJK particles between two tags, which the heuristics drop (census.py)
-            html = join_lone(html, tags.lone)
+            html = join_lone(html)
         start = time.perf_counter()
         try:
             tree = HTMLTree.parse(html)
@@ -143,7 +143,7 @@ def _from_body(body: bytes, ctype: str, charset: str | None, problem: str | None
             ruby.flatten_ruby(tree)
         whole = deep_markup.too_deep(html, tree, containers=tags.containers)
         text = main_text(tree, whole)
-        return Extracted(text.replace(JOINER, "") if tags.lone else text, "text/html", problem, deep_markup.NOTE if whole else None)
+        return Extracted(text.replace(MARK, "") if tags.lone else text, "text/html", problem, deep_markup.NOTE if whole else None)
     text = _decode_text(body, charset or detect_encoding(body))
     if ctype in HTML_TYPES and "&" in text:  # served as HTML: its character references are still HTML's
         # numeric references lose their leading zeros and one past any code point is U+FFFD (as
