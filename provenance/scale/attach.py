@@ -131,7 +131,9 @@ def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> st
 def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
     """_scale_files: finished files (ledger) plus failed ones (error records) not finished since."""
     done, failed = _read_json(out, LEDGER, columns), _read_json(out, ERRORS, columns)
+    # the latest entry of a path: --force writes its new entry before it removes the one it replaces
     return (f"CREATE OR REPLACE VIEW _scale_files AS SELECT * FROM {done} AS l "
+            "QUALIFY row_number() OVER (PARTITION BY l.path ORDER BY l.finished_at DESC, l.run_id DESC) = 1 "
             f"UNION ALL SELECT * FROM {failed} AS e WHERE e.path NOT IN (SELECT path FROM {done})")
 
 

@@ -24,7 +24,7 @@ from provenance.ingest.pipeline import IngestSummary, OnFile
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
-from provenance.scale.layout import LEDGER, RUNS, ShardDir, allocate_source_ids
+from provenance.scale.layout import LEDGER, RUNS, ShardDir, address_key, allocate_source_ids
 from provenance.scale.task import (
     ShardTask,
     entry,
@@ -50,12 +50,15 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         pool.start_for(paths)  # the workers' imports overlap the planning
     out = ShardDir(output)
     run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
-    tasks, instant = plan(out, expand_inputs(paths, config.paths_prefix), config, run_id, attempts)
+    ledger = out.read_all(LEDGER)
+    tasks, instant = plan(out, expand_inputs(paths, config.paths_prefix), config, run_id, attempts, ledger)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant))
     for res in instant:
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
     for res in run:
+        if config.force:
+            drop_replaced(out, ledger, res)
         summary.add(res, on_file)
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
@@ -63,9 +66,9 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     return summary
 
 
-def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempts: int) -> tuple[list[ShardTask], list[FileResult]]:
-    """Return the tasks to run and the results known without running (done before; bad inputs)."""
-    ledger = out.read_all(LEDGER)
+def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempts: int,
+         ledger: list[dict[str, Any]]) -> tuple[list[ShardTask], list[FileResult]]:
+    """Return the tasks to run and the results known without running (done before; bad inputs), given the DIR's ledger entries."""
     done = {e["path"] for e in ledger}
     used = {int(e["source_id"]) for e in ledger}
     todo, instant = [], []
@@ -86,6 +89,27 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
         else:
             tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts, listed_as=item.listed_as))
     return tasks, instant
+
+
+def drop_replaced(out: ShardDir, earlier: list[dict[str, Any]], res: FileResult) -> None:
+    """--force: remove the ledger entries that res's publication replaces, and their parts: earlier ingests
+    of its path or of its content, as --force into a store deletes their rows (an entry of the same content
+    was overwritten by res's own: its parts stayed, named by none). A forced ingest that failed replaces
+    nothing. res's entry is written first: a driver killed in between leaves two entries of the path, and
+    attach reads the later (attach.py)."""
+    if res.status != "done":
+        return
+    new_key = res.sha256 or address_key(res.path)
+    kept = {rel for rels in res.parts.values() for rel in rels}
+    for e in earlier:
+        if e.get("path") != res.path and not (res.sha256 and e.get("sha256") == res.sha256):
+            continue
+        key = e.get("sha256") or address_key(e["path"])
+        if key != new_key:
+            out.delete(f"{LEDGER}/{key}.json")
+        for rel in (r for rels in (e.get("parts") or {}).values() for r in rels):
+            if rel not in kept:
+                out.delete(rel)
 
 
 def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:

@@ -226,3 +226,41 @@ def test_a_task_rerun_after_its_result_was_lost_reports_what_it_published(make_w
     assert (again.status, again.n_docs, again.crawl, again.parts) == ("done", 12, first.crawl, first.parts)
     assert sorted(p.relative_to(out) for p in out.rglob("*.parquet")) == parts  # nothing published twice
     assert (later_run.status, later_run.n_docs) == ("skipped", 0)
+
+
+def test_force_replaces_a_files_earlier_shards_as_it_replaces_its_rows_in_a_store(make_warc, tmp_path):
+    """--force re-ingests a file in place of its earlier ingest: of changed content at the same path (its
+    earlier ledger entry was read beside the new one: both versions' documents) or of the same content (the
+    earlier parts stayed on disk, named by no ledger entry)."""
+    path = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    out = tmp_path / "shards"
+    ingest_shards([str(path)], IngestConfig(workers=1), str(out))
+    ingest_shards([str(path)], IngestConfig(workers=1, force=True), str(out))  # same content
+    make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(20, 32))])  # changed content
+    ingest_shards([str(path)], IngestConfig(workers=1, force=True), str(out))
+
+    entries = [json.loads(p.read_text()) for p in (out / "_ledger").glob("*.json")]
+    assert len(entries) == 1 and entries[0]["n_docs"] == 12
+    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*.parquet"))
+    assert on_disk == sorted(rel for rels in entries[0]["parts"].values() for rel in rels)
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
+        assert s.sql("SELECT count(*), count(DISTINCT source_id) FROM documents").fetchone() == (12, 1)
+        assert s.sql("SELECT count(*) FROM sources").fetchone()[0] == 1
+
+
+def test_attach_reads_the_latest_ledger_entry_of_a_path(make_warc, tmp_path):
+    """A driver killed between publishing a forced re-ingest and removing what it replaced leaves two entries
+    of one path, and the parts of both: the views read the later one only."""
+    path = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    out, saved = tmp_path / "shards", tmp_path / "saved"
+    ingest_shards([str(path)], IngestConfig(workers=1), str(out))
+    shutil.copytree(out, saved)
+    make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(20, 32))])
+    ingest_shards([str(path)], IngestConfig(workers=1, force=True), str(out))
+    shutil.copytree(saved, out, dirs_exist_ok=True)  # the earlier entry and parts, as if never removed
+    assert len(list((out / "_ledger").glob("*.json"))) == 2
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM documents").fetchone()[0] == 12
+        assert s.sql("SELECT count(*), max(n_docs) FROM sources").fetchone() == (1, 12)
