@@ -33,6 +33,7 @@ from multiprocessing import forkserver
 from typing import Callable, Generic, Iterator, TypeVar
 
 from provenance.errors import one_line
+from provenance.ingest.scratch import alive
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -183,21 +184,11 @@ def _exit_with(parent: int) -> None:
         if fd is not None:
             select.select([fd], [], [])
         else:
-            while _alive(parent):
+            while alive(parent):
                 time.sleep(1.0)
         os._exit(1)
 
     threading.Thread(target=watch, name="provenance-watch-writer", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def start() -> None:

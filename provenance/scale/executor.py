@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import tempfile
+import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
@@ -18,7 +18,7 @@ from typing import Any
 
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line
-from provenance.ingest import pool
+from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs
 from provenance.ingest.pipeline import IngestSummary, OnFile
 from provenance.ingest.remote import is_remote
@@ -116,17 +116,21 @@ def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
     """In-process for a single small file, else worker processes (pool.py, as the store executor does)."""
     # Scratch space of this run: each task's staging folder and watch file, so what a dead worker
     # left half-written goes with the folder (shard_file removes its staging only when it returns).
-    with tempfile.TemporaryDirectory(prefix="provenance-shards-") as scratch:
+    # (a SIGKILLed driver leaves its folder: the next run's removes it, see ingest/scratch.py)
+    folder = scratch.make("shards")
+    try:
         in_process = pool.in_process([t.path for t in tasks])
-        tasks = [replace(task, scratch=scratch, overdue_file=None if in_process else os.path.join(scratch, f"overdue-{task.source_id}"))
+        tasks = [replace(task, scratch=folder, overdue_file=None if in_process else os.path.join(folder, f"overdue-{task.source_id}"))
                  for task in tasks]
-        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, scratch), in_process=in_process)
+        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, folder), in_process=in_process)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def _died(scratch: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:
+def _died(folder: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:
     """A task whose worker process died even alone: find the record that kills it and skip it (as the
     store ingest does), or write an error record in the output directory."""
-    retry = rerun_after_death(task, reason, os.path.join(scratch, f"watch-{task.source_id}"))
+    retry = rerun_after_death(task, reason, os.path.join(folder, f"watch-{task.source_id}"))
     if retry is not None:
         return retry
     res = FileResult.failed(task.path, task.source_id, "worker", reason)

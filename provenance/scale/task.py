@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from provenance import __version__
 from provenance.config import IngestConfig
+from provenance.ingest import scratch
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.worker import (
@@ -58,7 +59,8 @@ class ShardTask:
 def shard_file(task: ShardTask) -> FileResult:
     """Process one file and publish its parts, ledger entry or error record; return its FileResult."""
     out = ShardDir(task.output)
-    staging = Path(tempfile.mkdtemp(prefix="provenance-shard-", dir=task.scratch))
+    # in the driver's scratch folder (local executor), else one of this process's (ingest/scratch.py)
+    staging = Path(tempfile.mkdtemp(prefix="provenance-shard-", dir=task.scratch) if task.scratch else scratch.make("shard"))
     try:
         res, attempts = _attempt(task, out, staging)
         if isinstance(res, _Published):

@@ -264,3 +264,23 @@ def test_attach_reads_the_latest_ledger_entry_of_a_path(make_warc, tmp_path):
     with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
         assert s.sql("SELECT count(*) FROM documents").fetchone()[0] == 12
         assert s.sql("SELECT count(*), max(n_docs) FROM sources").fetchone() == (1, 12)
+
+
+def test_a_run_removes_the_scratch_folder_a_killed_driver_left(inputs, tmp_path, monkeypatch):
+    """A SIGKILLed driver cannot remove its scratch folder (its workers' staging parts): the next run does,
+    and leaves alone those of processes still running."""
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    left = tmp_path / "tmp" / f"provenance-shards-{gone}-x1"
+    (left / "7").mkdir(parents=True)
+    (left / "7" / "documents-00000.arrow").write_bytes(b"x" * 1000)
+    running = tmp_path / "tmp" / "provenance-shards-1-x2"  # pid 1 runs
+    running.mkdir()
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(tmp_path / "shards"))
+    assert not left.exists() and running.exists()
+    assert [p.name for p in (tmp_path / "tmp").iterdir()] == [running.name]  # the run's own is gone too
