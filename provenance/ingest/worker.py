@@ -194,6 +194,8 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
         return False
     if out.note:  # a document, read another way
         _count(res.skip_counts, out.note)
+    if "warc-truncated" in rec.headers:  # its payload was cut at the crawler's size or time limit (Common Crawl: 1 MiB)
+        _count(res.skip_counts, "truncated")
     fetch_time = parse_warc_date(rec.headers.get("warc-date"))
     host = split_host(url) if url else None
     domain = registered_domain(host)  # everything that can fail comes before the first append

@@ -97,6 +97,18 @@ def test_other_record_types_are_counted_per_source_not_stored(make_warc, tmp_pat
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 1
 
 
+def test_a_truncated_payload_is_a_document_and_counted(make_warc, tmp_path):
+    """Common Crawl cuts payloads at 1 MiB and says so (WARC-Truncated: length): the page's text so far is kept."""
+    page = http_response(html_page("Cut", "A long page about rivers and gardens that the crawler cut short. " * 40))
+    recs = [warcinfo(), response_record(1),
+            warc_record("response", page[: len(page) - 300], "https://cut.example/", content_type="application/http; msgtype=response",
+                        extra={"WARC-Truncated": "length"})]
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("t.warc.gz", recs)), "--db", db).exit_code == 0
+    assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"truncated": 1}
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+
+
 def test_http_bodies_are_dechunked_inflated_and_decoded_by_charset(make_warc, tmp_path):
     page = html_page("Caf\u00e9", "cr\u00e8me br\u00fbl\u00e9e et na\u00efvet\u00e9 " * 10)
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(page[i:i + 50]), page[i:i + 50]) for i in range(0, len(page), 50)) + b"0\r\n\r\n"
