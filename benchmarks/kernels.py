@@ -134,7 +134,7 @@ def report(title: str, best: dict[str, float], docs: int) -> None:
 
 
 def count_batch(tokenized: tuple, of_doc: np.ndarray, native: bool) -> None:
-    _, index, lengths, vocab_hashes, _ = tokenized
+    _, index, lengths, vocab_hashes = tokenized[:4]
     count_blocks(of_doc, np.frombuffer(index, np.int32), np.frombuffer(vocab_hashes, np.uint64), np.frombuffer(lengths, np.int64),
                  int(of_doc.max()) + 1, native=native)
 

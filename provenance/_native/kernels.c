@@ -236,15 +236,6 @@ typedef struct {
 #define DIRECT_MAX 4096
 #define CHUNK 32
 
-/* A new str of the UTF-8 (or surrogatepass) bytes s[0..n). */
-static PyObject *word_of(const unsigned char *s, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (s[i] >= 0x80) return PyUnicode_DecodeUTF8((const char *)s, n, "surrogatepass");
-    PyObject *word = PyUnicode_New(n, 0x7F);  /* ASCII: what the decoder makes, without decoding */
-    if (word) memcpy(PyUnicode_1BYTE_DATA(word), s, n);
-    return word;
-}
-
 /* Add the token s[start..end) with hash h to the dictionary, at slot `at`; returns its index, or
  * TK_NOMEM / TK_OVERFLOW. */
 static int32_t add_word(tokenizer *tk, slot *at, uint64_t h, const unsigned char *s, Py_ssize_t start, Py_ssize_t end) {
@@ -293,16 +284,24 @@ static Py_ssize_t tokenize_text(tokenizer *tk, const unsigned char *s, Py_ssize_
     return tk->index.len - before;
 }
 
-/* The dictionary's entries as a list of str (NULL, an exception set, on failure). */
-static PyObject *vocab_list(const tokenizer *tk) {
-    PyObject *vocab = PyList_New(tk->vocab_hashes.len);
-    if (!vocab) return NULL;
-    for (Py_ssize_t i = 0; i < tk->vocab_hashes.len; i++) {
-        PyObject *word = word_of(tk->words[i].s, tk->words[i].n);
-        if (!word) { Py_DECREF(vocab); return NULL; }
-        PyList_SET_ITEM(vocab, i, word);
+/* The dictionary's entries as an Arrow string array's buffers: *offsets (int32, entries + 1) and
+ * *data (their UTF-8 back to back), new bytes objects. Returns 0, or -1 (an exception set). */
+static int vocab_buffers(const tokenizer *tk, PyObject **offsets, PyObject **data) {
+    Py_ssize_t n = tk->vocab_hashes.len, total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) total += tk->words[i].n;
+    if (total > INT32_MAX) { PyErr_SetString(PyExc_OverflowError, "tokenize: the dictionary holds more than 2 GiB"); return -1; }
+    *offsets = PyBytes_FromStringAndSize(NULL, (n + 1) * 4);
+    *data = PyBytes_FromStringAndSize(NULL, total);
+    if (!*offsets || !*data) { Py_CLEAR(*offsets); Py_CLEAR(*data); return -1; }
+    int32_t *off = (int32_t *)PyBytes_AS_STRING(*offsets);
+    char *out = PyBytes_AS_STRING(*data);
+    off[0] = 0;
+    for (Py_ssize_t i = 0, at = 0; i < n; i++) {
+        memcpy(out + at, tk->words[i].s, (size_t)tk->words[i].n);
+        at += tk->words[i].n;
+        off[i + 1] = (int32_t)at;
     }
-    return vocab;
+    return 0;
 }
 
 /* bytes of the uint64 hash of each token: its dictionary entry's. NULL (an exception set) when out of memory. */
@@ -331,7 +330,8 @@ static const unsigned char *utf8_of(PyObject *text, Py_ssize_t *n, PyObject **ke
 
 /* tokenize(texts: list[str], classes: bytes) ->
  *   (hashes: bytes of uint64 per token, index: bytes of int32 dictionary index per token,
- *    lengths: bytes of int64 tokens per text, vocab_hashes: bytes of uint64, vocab: list[str]) */
+ *    lengths: bytes of int64 tokens per text, vocab_hashes: bytes of uint64,
+ *    vocab_offsets: bytes of int32 per entry + 1, vocab_data: bytes: the entries' UTF-8, an Arrow string array's buffers) */
 static PyObject *tokenize(PyObject *self, PyObject *args) {
     PyObject *list;
     Py_buffer cls;
@@ -368,8 +368,10 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     if (rc == TK_OVERFLOW) { PyErr_SetString(PyExc_OverflowError, "tokenize: more than 2**31 distinct tokens"); goto done; }
     if (rc < 0) { PyErr_NoMemory(); goto done; }
-    result = Py_BuildValue("(NNNNN)", token_hashes(tk.index, tk.vocab_hashes.data), bytes_of(tk.index.data, tk.index.len * 4),
-                           bytes_of(lengths, n_texts * 8), bytes_of(tk.vocab_hashes.data, tk.vocab_hashes.len * 8), vocab_list(&tk));
+    PyObject *offsets, *data;
+    if (vocab_buffers(&tk, &offsets, &data) < 0) goto done;
+    result = Py_BuildValue("(NNNNNN)", token_hashes(tk.index, tk.vocab_hashes.data), bytes_of(tk.index.data, tk.index.len * 4),
+                           bytes_of(lengths, n_texts * 8), bytes_of(tk.vocab_hashes.data, tk.vocab_hashes.len * 8), offsets, data);
 done:
     PyBuffer_Release(&cls);
     if (keep)
@@ -506,13 +508,13 @@ static int docs_by_group(const int64_t *group, const int64_t *len, Py_ssize_t n_
 /* Scratch for counting one group: a count per vocabulary rank and a bitmap of the ranks seen. */
 typedef struct { int64_t *count; uint64_t *seen; Py_ssize_t words; } counter;
 
-/* Count the tokens index[from..to) by rank into c. Returns 0, or -1 (a ValueError set) when an
- * index is outside the vocabulary. */
+/* Count the tokens index[from..to) by rank into c. Returns 0, or -1 when an index is outside the
+ * vocabulary (no exception set: this runs without the GIL). */
 static int count_tokens(counter *c, const int32_t *index, Py_ssize_t from, Py_ssize_t to, const uint32_t *rank,
                         Py_ssize_t n_vocab) {
     for (Py_ssize_t t = from; t < to; t++) {
         int32_t v = index[t];
-        if (v < 0 || v >= n_vocab) { PyErr_SetString(PyExc_ValueError, "count_blocks: a token index is outside the vocabulary"); return -1; }
+        if (v < 0 || v >= n_vocab) return -1;
         uint32_t r = rank[v];
         c->count[r]++;
         c->seen[r >> 6] |= 1ULL << (r & 63);
@@ -571,7 +573,7 @@ static PyObject *count_blocks(PyObject *self, PyObject *args) {
     tokens = malloc((n_groups ? n_groups : 1) * sizeof *tokens);
     c.count = calloc(n_vocab ? n_vocab : 1, sizeof *c.count);
     c.seen = calloc(c.words ? c.words : 1, sizeof *c.seen);
-    if (!sorted || !rank || !start || !docs || !first || !tokens || !c.count || !c.seen || rank_ids(vb.buf, n_vocab, sorted, rank) < 0) {
+    if (!sorted || !rank || !start || !docs || !first || !tokens || !c.count || !c.seen) {
         PyErr_NoMemory();
         goto done;
     }
@@ -581,14 +583,20 @@ static PyObject *count_blocks(PyObject *self, PyObject *args) {
     out_id = malloc((rows ? rows : 1) * sizeof *out_id);
     out_count = malloc((rows ? rows : 1) * sizeof *out_count);
     if (!out_group || !out_id || !out_count) { PyErr_NoMemory(); goto done; }
-    for (Py_ssize_t g = 0; g < n_groups; g++) {
+    int failed = 0;  /* 1: out of memory, 2: a token index outside the vocabulary */
+    Py_BEGIN_ALLOW_THREADS  /* C buffers only: the caller's other threads run meanwhile */
+    if (rank_ids(vb.buf, n_vocab, sorted, rank) < 0) failed = 1;
+    for (Py_ssize_t g = 0; g < n_groups && !failed; g++) {
         if (tokens[g] == 0) continue;
-        for (Py_ssize_t j = start[g]; j < start[g + 1]; j++) {
+        for (Py_ssize_t j = start[g]; j < start[g + 1] && !failed; j++) {
             Py_ssize_t d = docs[j];
-            if (count_tokens(&c, ib.buf, first[d], first[d] + ((const int64_t *)lb.buf)[d], rank, n_vocab) < 0) goto done;
+            if (count_tokens(&c, ib.buf, first[d], first[d] + ((const int64_t *)lb.buf)[d], rank, n_vocab) < 0) failed = 2;
         }
         k = emit_group(&c, g, sorted, out_group, out_id, out_count, k);
     }
+    Py_END_ALLOW_THREADS
+    if (failed == 1) { PyErr_NoMemory(); goto done; }
+    if (failed == 2) { PyErr_SetString(PyExc_ValueError, "count_blocks: a token index is outside the vocabulary"); goto done; }
     result = Py_BuildValue("(NNNN)", bytes_of(out_group, k * 8), bytes_of(out_id, k * 8), bytes_of(out_count, k * 8),
                            bytes_of(tokens, n_groups * 8));
 done:

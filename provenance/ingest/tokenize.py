@@ -82,9 +82,10 @@ def word_token_batch(texts: Sequence[str], native: bool | None = None, *, normal
         return _reference_batch(ready)
     from provenance.ingest.wordclass import class_table
 
-    hashes, index, lengths, vocab_hashes, vocab = kernels.tokenize(ready, class_table())
+    hashes, index, lengths, vocab_hashes, offsets, data = kernels.tokenize(ready, class_table())
+    vocab = pa.Array.from_buffers(pa.string(), len(offsets) // 4 - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     return TokenBatch(np.frombuffer(hashes, np.uint64), np.frombuffer(index, np.int32), np.frombuffer(lengths, np.int64),
-                      np.frombuffer(vocab_hashes, np.uint64), pa.array(vocab, pa.string()))
+                      np.frombuffer(vocab_hashes, np.uint64), vocab)
 
 
 def _reference_batch(normalized: list[str | None]) -> TokenBatch:
