@@ -220,7 +220,9 @@ class _PartWriter:
     With `threaded`, a thread of the writer's own builds and writes them while the caller reads the
     next batch: the tokenizer, MinHash, the inflating of the reader's gzip members, Arrow's encoding
     and compression release the GIL, so a worker uses a free core for them; otherwise the calling
-    thread does. At most two batches are queued or being built and written while the next is read.
+    thread does. At most two batches are queued or being built and written while the next is read
+    (so a batch's features, a few times its text at their peak, share --worker-memory with the
+    extraction of the next batch's records, as its queued tables did before).
     A batch is written whole or not at all (its files are removed when one fails); after a failure
     no later batch is written, and write() or close() raises _WriteError.
     With texts_file, the texts of all batches go to that one file instead (a row group per batch,
@@ -285,7 +287,12 @@ class _PartWriter:
 
     def _write_or_fail(self, batch: Batch, ctx: BatchContext) -> None:
         try:
-            self._write(*build_tables(batch, ctx))
+            tables, dropped = build_tables(batch, ctx)
+        except BaseException as exc:  # as it would have in the reading thread (an OSError there is no write error)
+            self.error = exc
+            return
+        try:
+            self._write(tables, dropped)
         except OSError as exc:  # raised in the reading thread by its next write() and by close()
             self.error = _WriteError(exc.errno, exc.strerror or str(exc))
         except BaseException as exc:

@@ -160,6 +160,26 @@ def test_a_failed_part_write_fails_the_file_and_leaves_no_part_behind(make_warc,
     assert list((tmp_path / "st").iterdir()) == []
 
 
+@pytest.mark.parametrize("watched", [False, True])
+def test_an_os_error_while_building_features_is_a_read_error_not_a_write_error(make_warc, tmp_path, monkeypatch, watched):
+    """Features are built on the parts thread (or, in a watched rerun, the reading thread): an OSError there
+    (a data file of the tokenizer gone) keeps the batches written before it, as it did in the reading thread."""
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    real, calls = worker.build_tables, []
+
+    def build_tables(batch, ctx):
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise OSError(2, "No such file or directory")
+        return real(batch, ctx)
+
+    monkeypatch.setattr(worker, "build_tables", build_tables)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1),
+                                      watch=str(tmp_path / "watch") if watched else None))
+    assert [(f.kind, f.reason) for f in res.faults] == [("io", "read error: No such file or directory")]
+    assert res.status == "done" and res.n_docs == 4  # the two batches before it
+
+
 def test_a_watched_rerun_writes_parts_between_records_never_while_one_is_read(make_warc, tmp_path, monkeypatch):
     # After a worker died, the rerun names the record being read in the watch file; a death while
     # writing parts must not be blamed on (and skip) a record, so no part is written while one is named.
