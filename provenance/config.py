@@ -1,6 +1,7 @@
 """Configuration: frozen dataclasses with defaults; each option is defined once."""
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -18,6 +19,17 @@ def known_languages() -> frozenset[str]:
     from resiliparse.parse.lang import supported_langs
 
     return frozenset(supported_langs()) | {"unknown"}
+
+
+# ledger option -> the command-line option that sets it (for messages)
+OPTION_NAMES = {"sample_rate": "--sample-rate", "langs": "--lang", "tokenizer": "--tokenizer", "year": "--year", "crawl": "--crawl",
+                "keep_text": "--text/--no-text", "prose_lists": "--prose-lists"}
+
+
+def _shown(value: object) -> str:
+    if value is None or value == []:
+        return "none"
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,20 @@ class IngestConfig:
         """The options that shape a file's rows, as its ledger entry records them (sources.options)."""
         return {"sample_rate": self.sample_rate, "langs": list(self.langs), "tokenizer": self.tokenizer, "year": self.year,
                 "crawl": self.crawl, "keep_text": self.keep_text, "prose_lists": self.prose_lists}
+
+    def changed_options(self, recorded: str | dict | None) -> list[str]:
+        """The ledger options (JSON as sources.options holds it) that differ from these, as 'name: was -> now'.
+
+        Options a ledger entry does not record (written by an older version) are not compared."""
+        if isinstance(recorded, str):
+            try:
+                recorded = json.loads(recorded)
+            except ValueError:
+                return []
+        if not isinstance(recorded, dict):
+            return []
+        now = self.ledger_options()
+        return [f"{OPTION_NAMES.get(k, k)}: {_shown(recorded[k])} -> {_shown(v)}" for k, v in now.items() if k in recorded and recorded[k] != v]
 
     def __post_init__(self) -> None:
         from provenance.errors import UsageError

@@ -68,7 +68,8 @@ def ingest(
 def _summary_line(s, db: str) -> str:
     parts = [f"{s.ingested} file(s) ingested", f"{s.documents} documents"]
     if s.skipped:
-        parts.append(f"{s.skipped} already in the store (nothing added)")
+        parts.append(f"{s.skipped} already in the store (nothing added"
+                     + (f"; {s.other_options} ingested with other options, see above)" if s.other_options else ")"))
     if s.failed:
         parts.append(f"{s.failed} failed")
     if s.errors:
@@ -77,6 +78,11 @@ def _summary_line(s, db: str) -> str:
 
 
 def _report_faults(summary) -> None:
+    notes = [res for res in summary.results if res.other_options]
+    for res in notes[:MAX_FAULT_LINES]:
+        typer.echo(f"Note: {res.path}: {res.note}", err=True)
+    if len(notes) > MAX_FAULT_LINES:
+        typer.echo(f"Note: ... and {len(notes) - MAX_FAULT_LINES} more file(s) ingested before with other options", err=True)
     for res in summary.results:
         for fault in res.faults[:MAX_FAULT_LINES]:
             where = f"{res.path}: offset {fault.offset}" if fault.offset is not None else res.path

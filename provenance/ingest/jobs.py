@@ -79,6 +79,7 @@ class FileResult:
     started_at: datetime | None = None
     seconds: float = 0.0
     note: str | None = None
+    other_options: bool = False  # skipped as ingested before, with other options than this run's
 
     def discard_parts(self) -> None:
         """Remove the file's staged parts (and texts file) and forget them."""

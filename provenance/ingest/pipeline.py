@@ -39,6 +39,7 @@ class IngestSummary:
     files: int = 0
     ingested: int = 0
     skipped: int = 0
+    other_options: int = 0  # of the skipped: ingested before with other options
     failed: int = 0
     with_errors: int = 0
     records: int = 0
@@ -53,6 +54,7 @@ class IngestSummary:
         self.records += res.n_records
         if res.status == "skipped":
             self.skipped += 1
+            self.other_options += res.other_options
         elif res.status == "failed":
             self.failed += 1
         else:
@@ -73,6 +75,7 @@ class IngestSummary:
             "files": self.files,
             "ingested": self.ingested,
             "skipped": self.skipped,
+            "skipped_with_other_options": self.other_options,
             "failed": self.failed,
             "with_errors": self.with_errors,
             "records": self.records,
@@ -114,7 +117,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     done = store.query("ingest_done_sources").fetchall()
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
-    unchanged = {(r[0], r[1], r[2]) for r in done} | {(r[0], None, None) for r in done if is_remote(r[0])}
+    unchanged = {(r[0], r[1], r[2]): r[4] for r in done} | {(r[0], None, None): r[4] for r in done if is_remote(r[0])}  # -> options
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
     for item in inputs:
@@ -142,8 +145,9 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     return summary
 
 
-def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResult | None:
-    """Settle inputs that need no worker: missing paths, and files unchanged since their ingest."""
+def _precheck(item: InputFile, unchanged: dict[tuple, str | None], config: IngestConfig) -> FileResult | None:
+    """Settle inputs that need no worker: missing paths, and files unchanged since their ingest (unchanged:
+    (path, size, mtime) of each, or (address, None, None) of a remote one, -> the options it was ingested with)."""
     if item.problem:
         res = FileResult(item.path, 0, status="failed")
         res.faults.append(Fault(None, "input", item.problem))
@@ -151,7 +155,7 @@ def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResu
         return res
     if not config.force and is_remote(item.path):
         if (item.path, None, None) in unchanged:
-            return FileResult(item.path, 0, status="skipped", note="already ingested from this address")
+            return skipped(item.path, "already ingested from this address", unchanged[item.path, None, None], config)
         return None
     if not config.force:
         try:
@@ -159,8 +163,19 @@ def _precheck(item: InputFile, unchanged: set, config: IngestConfig) -> FileResu
         except OSError:
             return None  # the worker reports it
         if (item.path, st.st_size, st.st_mtime) in unchanged:
-            return FileResult(item.path, 0, status="skipped", note="unchanged since its last ingest")
+            return skipped(item.path, "unchanged since its last ingest", unchanged[item.path, st.st_size, st.st_mtime], config)
     return None
+
+
+def skipped(path: str, why: str, options: str | dict | None, config: IngestConfig) -> FileResult:
+    """A file skipped as ingested before; when that ingest used other options than these, its note says
+    which (a rerun with, say, --tokenizer added otherwise changes nothing without a word)."""
+    res = FileResult(path, 0, status="skipped", note=why)
+    changed = config.changed_options(options)
+    if changed:
+        res.note = f"{why}, with other options ({'; '.join(changed)}): kept as it was; --force re-ingests it with these"
+        res.other_options = True
+    return res
 
 
 def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:

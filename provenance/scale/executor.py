@@ -20,7 +20,7 @@ from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line
 from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs
-from provenance.ingest.pipeline import IngestSummary, OnFile
+from provenance.ingest.pipeline import IngestSummary, OnFile, skipped
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
@@ -69,13 +69,13 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
 def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempts: int,
          ledger: list[dict[str, Any]]) -> tuple[list[ShardTask], list[FileResult]]:
     """Return the tasks to run and the results known without running (done before; bad inputs), given the DIR's ledger entries."""
-    done = {e["path"] for e in ledger}
+    done = {e["path"]: e.get("options") for e in ledger}  # -> the options it was ingested with
     used = {int(e["source_id"]) for e in ledger}
     todo, instant = [], []
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
         if item.problem is None and path in done and not config.force:
-            instant.append(FileResult(path, 0, status="skipped", note="in the ledger of the output directory"))
+            instant.append(skipped(path, "in the ledger of the output directory", done[path], config))
         else:
             todo.append((path, item))
     ids = allocate_source_ids([p for p, _ in todo], used)

@@ -57,6 +57,22 @@ def test_a_second_run_adds_nothing_and_says_so(corpus, tmp_path):
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 30
 
 
+def test_a_rerun_with_other_options_says_which_and_how_to_apply_them(corpus, tmp_path):
+    """A file is ingested once: a rerun with other options (a sample rate, a language, a tokenizer) leaves its
+    rows as they were, and says so, naming the options and --force, instead of changing nothing silently."""
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(corpus), "--db", db)
+    again = run("ingest", str(corpus), "--db", db, "--sample-rate", "0.5", "--lang", "en", "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["skipped_with_other_options"] == 1
+    assert again.stderr.splitlines() == [f"Note: {corpus}: unchanged since its last ingest, with other options (--sample-rate: 1.0 -> 0.5; "
+                                         "--lang: none -> en): kept as it was; --force re-ingests it with these"]
+    same = run("ingest", str(corpus), "--db", db)
+    assert same.stderr == "" and same.stdout.startswith("0 file(s) ingested, 0 documents, 1 already in the store (nothing added) in")
+    forced = run("ingest", str(corpus), "--db", db, "--sample-rate", "0.5", "--force")
+    assert forced.exit_code == 0 and 0 < rows(db, "SELECT count(*) FROM documents")[0][0] < 30
+    assert json.loads(rows(db, "SELECT options FROM sources")[0][0])["sample_rate"] == 0.5
+
+
 def test_a_copy_of_an_ingested_file_is_recognized_by_content(corpus, tmp_path):
     db = str(tmp_path / "s.duckdb")
     run("ingest", str(corpus), "--db", db)

@@ -284,3 +284,12 @@ def test_a_run_removes_the_scratch_folder_a_killed_driver_left(inputs, tmp_path,
     ingest_shards(inputs[:1], IngestConfig(workers=1), str(tmp_path / "shards"))
     assert not left.exists() and running.exists()
     assert [p.name for p in (tmp_path / "tmp").iterdir()] == [running.name]  # the run's own is gone too
+
+
+def test_a_rerun_with_other_options_says_so_as_the_store_does(inputs, tmp_path):
+    out = str(tmp_path / "shards")
+    ingest_shards(inputs[:1], IngestConfig(workers=1), out)
+    again = ingest_shards(inputs[:1], IngestConfig(workers=1, langs=("de",)), out)
+    (res,) = again.results
+    assert res.status == "skipped" and again.other_options == 1
+    assert res.note == "in the ledger of the output directory, with other options (--lang: none -> de): kept as it was; --force re-ingests it with these"
