@@ -31,7 +31,7 @@ from provenance.arrow_views import registered
 from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
 from provenance.estimators.periods import parse_by, period_sort_key, query_arrow
-from provenance.estimators.results import Estimate, metric_frame, record
+from provenance.estimators.results import Estimate, check_resampling, metric_frame, record
 from provenance.ingest import minhash
 
 DUP_METRICS = ("exact_dup_rate", "near_dup_rate", "carryover_rate", "baseline_overlap_rate")
@@ -155,6 +155,7 @@ def cluster_signatures(sig: np.ndarray, threshold: float, keys: np.ndarray | Non
 # -- the estimator ---------------------------------------------------------------------------------------
 def estimate_dups(store: object, config: DupsConfig, record_run: bool = True) -> Estimate:
     """Cluster near-duplicates over the store, estimate per-period rates; record metrics and clusters."""
+    check_resampling("--replicates", config.replicates, config.confidence)
     grouping = parse_by(config.by)
     docs = pl.from_arrow(query_arrow(store, "dups_documents", by=grouping.period, by_lang=grouping.by_lang,
                                      lang=config.lang))

@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 import polars as pl
 
+from provenance.errors import UsageError
+
 METRIC_SCHEMA = {
     "period": pl.String, "lang": pl.String, "metric": pl.String,
     "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
@@ -107,6 +109,14 @@ def record(store: Any, command: str, estimate: Estimate, extra: Callable[[int], 
                     estimate.parameters, estimate.notes, run_id, estimate.row_parameters)
 
 
+def check_resampling(option: str, count: int, confidence: float) -> None:
+    """Refuse resampling counts that give no interval (below 2) and confidence levels outside (0, 1)."""
+    if count < 2:
+        raise UsageError(f"{option} must be at least 2 (an interval needs two resamples), got {count}")
+    if not 0 < confidence < 1:
+        raise UsageError(f"the confidence level must be between 0 and 1, got {confidence}")
+
+
 def estimate_from_store(store: Any, name: str, config: Any, core: Callable[[Any, str, Any], Estimate],
                         record_run: bool = True) -> Estimate:
     """Load the store's per-block counts for config, run `core(data, baseline, config)`, record the result."""
@@ -114,6 +124,9 @@ def estimate_from_store(store: Any, name: str, config: Any, core: Callable[[Any,
 
     from provenance.estimators.periods import load_unit_counts, parse_by, resolve_baseline
 
+    check_resampling("--draws", config.draws, config.confidence)
+    if config.budget is not None and config.budget < 1:
+        raise UsageError(f"--budget must be a number of tokens (at least 1), got {config.budget}")
     grouping = parse_by(config.by)
     data = load_unit_counts(store, grouping, config.lang, config.tokenizer, config.max_units)
     baseline = resolve_baseline(data.cells, config.baseline, grouping)

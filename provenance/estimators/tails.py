@@ -206,7 +206,7 @@ def lost_tokens(data: UnitCounts, c: int, counts: np.ndarray, tail: _Tail, n: in
     ids = tail.ids[order]
     cell = data.cells[c]
     return pl.DataFrame({
-        "period": [cell.period] * k, "lang": pl.Series([cell.lang] * k, dtype=pl.String),
+        "period": pl.Series([cell.period] * k, dtype=pl.String), "lang": pl.Series([cell.lang] * k, dtype=pl.String),
         "token": pl.Series(data.vocab[ids].tolist(), dtype=pl.String),
         "selection_count": tail.selection[order].astype(np.int64),
         "baseline_count": tail.reference[ids].astype(np.int64), "count": counts[ids].astype(np.int64),

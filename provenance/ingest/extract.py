@@ -61,6 +61,11 @@ def crawl_from_name(path: str) -> str | None:
     return m.group(0) if m else None
 
 
+def crawl_year(crawl: str | None) -> int | None:
+    """The year of a Common Crawl crawl id (CC-MAIN-2020-05: 2020; its pages were fetched then), else None."""
+    return int(crawl[8:12]) if crawl and _CRAWL_RE.fullmatch(crawl) else None
+
+
 def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extracted | Skipped:
     """Turn a record into main text, or say why it is not a document (prose_lists: see prose_lists.py)."""
     kind = rec.type

@@ -22,7 +22,7 @@ from provenance.config import IngestConfig
 from provenance.errors import one_line
 from provenance.ingest import memory
 from provenance.ingest.dates import parse_warc_date
-from provenance.ingest.extract import Extracted, crawl_from_name, extract, warcinfo_crawl
+from provenance.ingest.extract import Extracted, crawl_from_name, crawl_year, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
@@ -206,7 +206,7 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     batch.domain.append(domain)
     batch.crawl.append(crawl or "unknown")
     batch.fetch_time.append(fetch_time)
-    batch.year.append(cfg.year or (fetch_time.year if fetch_time else None))
+    batch.year.append(cfg.year or (fetch_time.year if fetch_time else crawl_year(crawl)))  # undated: its crawl's year
     batch.content_type.append(out.content_type)
     batch.record_type.append(rec.type if rec.fmt == "warc" else "arc")
     batch.text.append(out.text)

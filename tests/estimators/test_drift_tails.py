@@ -174,6 +174,20 @@ def test_tail_survival_is_the_exact_rarefaction_ratio():
     assert _values(est, "tail_survival")["2020"] == pytest.approx(seen["2020"] / seen["2019"], rel=0.05)
 
 
+def test_a_period_that_lost_no_tail_token_lists_none_beside_one_that_did():
+    """A period with no tail token less likely seen than in the baseline has an empty list of lost tokens, and the
+    lists of all periods still make one table (an empty list's period column was of type Null: a SchemaError)."""
+    from provenance.estimators.tails import _Tail, lost_tokens
+
+    data = unit_counts({"2019": np.array([[50, 3, 2, 1]]), "2020": np.array([[50, 3, 2, 1]]), "2021": np.array([[50, 0, 0, 1]])})
+    reference = np.array([50.0, 3.0, 2.0, 1.0])
+    tail = _Tail(ids=np.array([1, 2]), selection=np.array([3, 2]), reference=reference, reference_units=np.array([0]), selection_tokens=56)
+    same = lost_tokens(data, 1, reference.copy(), tail, 20, 10)
+    fewer = lost_tokens(data, 2, np.array([50.0, 0.0, 0.0, 1.0]), tail, 20, 10)
+    assert same.height == 0 and fewer["token"].to_list() == ["t1", "t2"]
+    assert pl.concat([same, fewer])["period"].to_list() == ["2021", "2021"]
+
+
 def test_tails_without_a_usable_tail_explain_what_to_change(drift_store):
     with pytest.raises(EstimatorError, match="lower --min-count or raise --tail-mass"):
         estimate_tails(drift_store, TailsConfig(baseline="2019", min_count=10**6))
@@ -219,3 +233,11 @@ def test_tails_intervals_cover_the_truth_in_90_to_99_percent_of_simulations():
         r = m.filter((pl.col("metric") == "good_turing_unseen") & (pl.col("period") == "2020")).row(0, named=True)
         covered += r["ci_low"] <= truth <= r["ci_high"]
     assert 0.90 <= covered / sims <= 0.99
+
+
+@pytest.mark.parametrize("option", [{"draws": 0}, {"draws": 1}, {"budget": 0}, {"confidence": 1.0}])
+def test_resampling_options_that_give_no_interval_are_usage_errors(drift_store, option):
+    """--draws 0 wrote NULL metrics over an earlier run's (the report then showed n/a everywhere); --budget 0 meant the default."""
+    for estimate, config in ((estimate_drift, DriftConfig), (estimate_tails, TailsConfig)):
+        with pytest.raises(UsageError):
+            estimate(drift_store, config(baseline="2019", **option))

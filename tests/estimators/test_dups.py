@@ -175,6 +175,12 @@ def test_rates_per_period_match_the_construction(dup_store):
     assert ("2019", "baseline_overlap_rate") not in v
 
 
+@pytest.mark.parametrize("option", [{"replicates": 0}, {"replicates": 1}, {"confidence": 0.0}])
+def test_replicates_that_give_no_interval_are_usage_errors(dup_store, option):
+    with pytest.raises(UsageError):
+        estimate_dups(dup_store, DupsConfig(baseline="2019", **option))
+
+
 def test_dups_records_metrics_clusters_and_the_view(dup_store):
     est = estimate_dups(dup_store, DupsConfig())
     rows = dup_store.con.execute("SELECT DISTINCT estimator, run_id FROM metrics").fetchall()

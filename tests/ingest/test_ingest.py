@@ -113,6 +113,18 @@ def test_other_record_types_are_counted_per_source_not_stored(make_warc, tmp_pat
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 1
 
 
+def test_a_record_without_a_date_takes_its_crawls_year(make_warc, tmp_path):
+    """Undated documents were left out of every yearly estimate; a Common Crawl crawl id says when they were fetched."""
+    undated = warc_record("conversion", b"Text of a page whose record carries no date at all. " * 5, "https://u.example/", "",
+                          "text/plain").replace(b"WARC-Date: \r\n", b"")
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("w.warc.wet.gz", [warcinfo("CC-MAIN-2020-05"), undated])), "--db", db).exit_code == 0
+    assert rows(db, "SELECT year, fetch_time FROM documents") == [(2020, None)]
+    other = str(tmp_path / "o.duckdb")
+    run("ingest", str(make_warc("x.warc.wet.gz", [warcinfo("my-crawl"), undated])), "--db", other)
+    assert rows(other, "SELECT year FROM documents") == [(None,)]  # no year to be had
+
+
 def test_a_truncated_payload_is_a_document_and_counted(make_warc, tmp_path):
     """Common Crawl cuts payloads at 1 MiB and says so (WARC-Truncated: length): the page's text so far is kept."""
     page = http_response(html_page("Cut", "A long page about rivers and gardens that the crawler cut short. " * 40))
