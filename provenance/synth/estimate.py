@@ -49,6 +49,10 @@ from provenance.synth.units import (
 LLR_CAP = 30.0          # |log Q(s)/P(s)| is clipped here: e^30 is "certain" and keeps t finite
 ALPHA0_RANGE = (0.01, 0.99)  # the test function's alpha0 stays here so |g| <= 100
 NORMAL_LIMIT_DOCS = 200_000  # bootstrap the target's means from their normal limit above this
+# A period whose text holds fewer words of the references' vocabulary than this has no estimate: its units
+# are scored on absent words alone (emoji and punctuation pages, another language), which the models read
+# as certain evidence (alpha 1 [1, 1] on ten emoji pages).
+MIN_EVIDENCE_WORDS = 50
 PERIOD_KINDS = ("year", "crawl")
 
 
@@ -339,7 +343,12 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
         if frame.height == 0:
             notes.append(f"{period}: every document is part of a reference; no estimate")
             continue
-        est = estimator.estimate(frame["text"], config.bootstrap, config.ci_level, config.seed, config.calibrate)
+        enc = estimator.encode_texts(frame["text"])
+        if enc.ids.size < MIN_EVIDENCE_WORDS:
+            notes.append(f"{period}: its {frame.height} document(s) hold {enc.ids.size} word(s) of the references' vocabulary "
+                         f"(fewer than {MIN_EVIDENCE_WORDS}: another language, or no prose); no estimate")
+            continue
+        est = estimator.estimate(enc, config.bootstrap, config.ci_level, config.seed, config.calibrate)
         rows.append({"period": period, "n_docs": est.n_docs, "n_units": est.n_units, "alpha": est.value,
                      "ci_low": est.ci_low, "ci_high": est.ci_high, "unit_share": est.unit_share, "raw_mle": est.raw_mle})
     table = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"period": pl.String, "alpha": pl.Float64})

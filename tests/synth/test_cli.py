@@ -88,6 +88,20 @@ def test_synth_writes_metrics_rows_the_simulator_reads(db):
     assert params["ci_level"] == 0.95 and params["unit"] == "document" and params["references"] == {"human": "hum", "machine": "mac"}
 
 
+def test_a_period_without_words_of_the_references_has_no_estimate(db):
+    """Emoji and punctuation pages, or text in another language, share no words with English references: their
+    units were scored on absent words alone, read as certain evidence (alpha 1 [1, 1]); now: no estimate, and a note."""
+    with Store(db) as store:
+        put_documents(store, 2016, ["\U0001f600\U0001f389 !!! \u2728 ... \U0001f44d"] * 10, first_id=50_000)
+        put_documents(store, 2017, ["\u6771\u4eac\u3068\u5927\u962a\u306b\u4f4f\u3093\u3067\u3044\u307e\u3059\u3002" * 20] * 3, first_id=60_000)
+    out = run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "100", "--db", db, "--json")
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert [r["period"] for r in result["periods"]] == ["2019", "2023"]
+    assert any(n.startswith("2016: its 10 document(s) hold 0 word(s) of the references' vocabulary") for n in result["notes"])
+    assert any(n.startswith("2017: its 3 document(s) hold 0 word(s)") for n in result["notes"])
+
+
 def test_reference_from_store_leaves_its_documents_out_of_the_estimate(db):
     out = run("reference", "add", "h2019", "--from-store", "2019", "--limit", "400", "--db", db, "--json")
     assert out.exit_code == 0, out.output
