@@ -1,11 +1,21 @@
 -- Observed synthetic shares written by `provenance synth`: the latest estimate per period.
 -- A row for the requested language wins over an all-language (NULL lang) row of the same period.
+-- One grouping only: the yearly rows when any exist, else those of the latest run's grouping (synth --by
+-- crawl beside synth --by year gave the same documents twice, and crawl 'unknown' has no calendar year).
 -- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist).
 -- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON; by period.
+WITH shares AS (
+    SELECT period, value, ci_low, ci_high, parameters, lang, run_id, created_at,
+           coalesce(json_extract_string(parameters, '$.by'), 'year') AS grouping
+    FROM metrics
+    WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
+      AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
+), chosen AS (
+    SELECT CASE WHEN bool_or(grouping = 'year') THEN 'year' ELSE arg_max(grouping, run_id) END AS grouping FROM shares
+)
 SELECT period, value, ci_low, ci_high, parameters
-FROM metrics
-WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
-  AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
+FROM shares
+WHERE grouping = (SELECT grouping FROM chosen)
 QUALIFY row_number() OVER (
     PARTITION BY period
     ORDER BY (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC, created_at DESC

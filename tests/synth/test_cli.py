@@ -126,3 +126,13 @@ def test_generate_without_the_llm_extra_names_it(db, monkeypatch):
     out = run("reference", "generate", "gen", "--n", "2", "--prompts", __file__, "--db", db)
     assert out.exit_code == 1
     assert out.stderr.strip().startswith("Error: install the llm extra: pip install 'provenance[llm]'")
+
+
+def test_the_simulator_reads_the_yearly_shares_when_synth_also_ran_by_crawl(db):
+    """synth --by crawl beside synth --by year: the simulator took both (the same documents twice, and crawl
+    'unknown' has no calendar year: simulate and report failed); it reads the yearly rows."""
+    assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--by", "crawl", "--db", db).exit_code == 0
+    with Store(db, read_only=True) as store:
+        rows = store.query_frame("simulate_observed_alpha", lang=None)
+    assert rows["period"].to_list() == ["2019", "2023"]
