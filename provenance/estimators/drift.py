@@ -27,7 +27,7 @@ import polars as pl
 
 from provenance.errors import EstimatorError
 from provenance.estimators import stats
-from provenance.estimators.periods import Cell, UnitCounts
+from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
 from provenance.estimators.sampling import UnitStream
 
@@ -86,7 +86,8 @@ def _drift_group(
 ) -> list[tuple[int, dict[str, tuple[float, float | None, float | None]], dict[str, object]]]:
     """Return (cell, {metric: (value, lo, hi)}, row parameters) for the cells of one language."""
     tokens = {c: float(data.unit_tokens[data.units(c)].sum()) for c in cells}
-    largest = int(min(tokens.values()) // 4)
+    cells = comparable_cells(data, cells, b, tokens, config.budget is not None, 4, notes)
+    largest = int(min(tokens[c] for c in cells) // 4)
     n = config.budget or largest
     if n > largest:
         raise EstimatorError(f"--budget {n} exceeds the largest equal budget, {largest} tokens "

@@ -29,7 +29,7 @@ import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
-from provenance.estimators.periods import Cell, UnitCounts
+from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
 from provenance.estimators.sampling import UnitStream
 
@@ -129,7 +129,8 @@ def _tails_group(data: UnitCounts, b: int, cells: list[int], config: TailsConfig
     full = {c: data.cell_totals(c) for c in cells}
     full[b] = tail.reference
     tokens = {c: int(full[c].sum()) for c in cells}
-    largest = min(tokens.values()) // 2
+    cells = comparable_cells(data, cells, b, tokens, config.budget is not None, 2, notes)
+    largest = min(tokens[c] for c in cells) // 2
     n = config.budget or largest
     if n > largest or n < 1:
         raise EstimatorError(f"--budget {n}: must be between 1 and {largest} tokens "

@@ -241,3 +241,19 @@ def test_resampling_options_that_give_no_interval_are_usage_errors(drift_store, 
     for estimate, config in ((estimate_drift, DriftConfig), (estimate_tails, TailsConfig)):
         with pytest.raises(UsageError):
             estimate(drift_store, config(baseline="2019", **option))
+
+
+def test_a_tiny_period_is_left_out_instead_of_shrinking_every_sample():
+    """One small year set the shared budget of all (82 tokens: every JSD 0.32 -> 0.73); it is left out with a note
+    naming it and the --budget that would include it, and the other years keep the budget they had without it."""
+    rng = np.random.default_rng(11)
+    years = {str(y): sample_blocks(rng, ZIPF, 8, 1500) for y in (2019, 2020, 2021)}
+    tiny = {**years, "2015": sample_blocks(rng, ZIPF, 1, 80)}
+    for estimate_from, config in ((drift_from_counts, DriftConfig), (tails_from_counts, TailsConfig)):
+        alone = estimate_from(unit_counts(years), "2019", config(baseline="2019", draws=4))
+        est = estimate_from(unit_counts(tiny), "2019", config(baseline="2019", draws=4))
+        assert set(est.metrics["period"]) == {"2019", "2020", "2021"}
+        assert est.summary["budget_tokens"].to_list() == alone.summary["budget_tokens"].to_list()
+        assert any(n.startswith("2015 (80 tokens): under 10% of the median period's") for n in est.notes)
+        forced = estimate_from(unit_counts(tiny), "2019", config(baseline="2019", draws=4, budget=20))
+        assert set(forced.metrics["period"]) == {"2015", "2019", "2020", "2021"}
