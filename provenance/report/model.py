@@ -246,7 +246,7 @@ def headline(data: Mapping[str, Any]) -> list[dict[str, Any]]:
         if change == 0:  # nothing changed: not a finding
             continue
         half = (b["ci_high"] - b["ci_low"]) / 2 if finite(b.get("ci_low")) and finite(b.get("ci_high")) else 0.0
-        score = abs(change) / half if half > 0 else (math.inf if change else 0.0)
+        score = abs(change) / half if half > 0 else 0.0  # no interval to size it against: listed last (it ranked first)
         out.append({"metric": key, "from": {"period": first["period"], "value": a["value"]},
                     "to": {"period": last["period"], **b}, "change": change,
                     "score": min(score, 1e6), "text": _sentence(key, first["period"], a, last["period"], b, change)})
@@ -272,6 +272,8 @@ def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, 
     if key == "carryover_rate":
         return f"{v1} of {p1}'s documents repeat a page from an earlier year{ci}; {p0}: {v0}."
     if key == "excess_jsd":
+        if b["value"] <= 0 or (finite(b.get("ci_low")) and b["ci_low"] <= 0):
+            return f"{p1}'s word distribution is within sampling noise of {p0}'s: {v1} bits of excess Jensen-Shannon divergence{ci}."
         return (f"The word distribution drifted: {p1} is {v1} bits of Jensen-Shannon divergence from {p0} beyond "
                 f"sampling noise{ci}.")
     if key == "tail_survival":

@@ -296,3 +296,21 @@ def test_every_chart_has_data(report):
     assert {name for name, _ in figures} == {"drift", "excess", "tails", "dups", "volume", "projection-tail", "projection-jsd"}
     for name, body in figures:
         assert "<svg" in body and ("<path" in body or "<rect class=\"bar\"" in body), name
+
+
+def test_the_headline_says_within_noise_when_the_interval_holds_zero_and_ranks_unsized_changes_last():
+    """A negative excess JSD whose interval holds 0 was told as "drifted ... beyond sampling noise", and a change of
+    1e-5 in a metric with a zero-width interval ranked first (an infinite score)."""
+    from provenance.report.model import headline
+
+    def year(period, **metrics):
+        return {"period": period, **{k: dict(zip(("value", "ci_low", "ci_high"), v)) for k, v in metrics.items()}}
+
+    data = {"baseline": "2019", "projection": {"status": "none"}, "years": [
+        year("2019", excess_jsd=(0.0, 0.0, 0.0), tail_survival=(1.0, 1.0, 1.0), near_dup_rate=(0.10, 0.08, 0.12)),
+        year("2020", excess_jsd=(-0.001, -0.016, 0.015), tail_survival=(1.000014, 1.000014, 1.000014), near_dup_rate=(0.20, 0.17, 0.23)),
+    ]}
+    findings = headline(data)
+    assert [f["metric"] for f in findings] == ["near_dup_rate", "excess_jsd", "tail_survival"]
+    assert findings[1]["text"].startswith("2020's word distribution is within sampling noise of 2019's")
+    assert findings[2]["score"] == 0.0
