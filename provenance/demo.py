@@ -70,11 +70,14 @@ def run_demo(db: str, fixtures: Path | None = None, workers: int = 2, step: Step
         config = ReportConfig()
         t1 = time.perf_counter()
         notes = _add_references(store, folder.parent / "machine", say)
-        steps = compute_missing(store, config, lambda name, i, n: say(f"running {name} ({i + 1}/{n})") if name != "done" else None)
+        unmeasured: dict[str, str] = {}
+        steps = compute_missing(store, config, lambda name, i, n: say(f"running {name} ({i + 1}/{n})") if name != "done" else None,
+                                unmeasured)
         seconds["estimators"] = time.perf_counter() - t1
-        report = build_report(store, config, clock)
+        report = build_report(store, config, clock, unmeasured)
     path = write_report(report, "html", out)
     seconds["total"] = time.perf_counter() - t0
+    notes += [f"{step} not measured: {reason}" for step, reason in unmeasured.items()]
     return DemoResult(db, summary, years, report, path, steps, {k: round(v, 2) for k, v in seconds.items()}, notes)
 
 

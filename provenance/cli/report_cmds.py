@@ -25,11 +25,14 @@ def report(
         config = ReportConfig(baseline=baseline, assumed_share=assume_share,
                               thresholds=tuple(parse_threshold(s) for s in fail_above or ())).validate()
         fmt = fmt or _format_from(out)
+        unmeasured: dict[str, str] = {}
         with Store(db) as store, _progress() as progress:
-            compute_missing(store, config, progress)
-            result = build_report(store, config)
+            compute_missing(store, config, progress, unmeasured)
+            result = build_report(store, config, unmeasured=unmeasured)
         text = render(result, fmt)
     _write(text, out, fmt)
+    for step, reason in unmeasured.items():
+        typer.echo(f"Note: {step} not measured: {reason}", err=True)
     for line in _alert_lines(result.alerts):
         typer.echo(f"Error: {line}", err=True)
     if result.alerts:

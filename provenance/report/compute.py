@@ -98,16 +98,29 @@ def missing_steps(store: Any, config: ReportConfig) -> list[str]:
     return steps
 
 
-def compute_missing(store: Any, config: ReportConfig, progress: Progress | None = None) -> list[str]:
-    """Run every missing step against the report's baseline; return the steps run (progress per step)."""
+def compute_missing(store: Any, config: ReportConfig, progress: Progress | None = None,
+                    unmeasured: dict[str, str] | None = None) -> list[str]:
+    """Run every missing step against the report's baseline; return the steps run (progress per step).
+
+    A step the store cannot support (a baseline of one block for tails, too few documents) is left out
+    and its reason put in `unmeasured` (step -> reason) for the report to say, instead of failing the
+    report: a small store still gets its drift and duplicates."""
     baseline = resolve_baseline(store, config.baseline)
     steps = missing_steps(store, config)
     report = progress or (lambda *_: None)
+    ran = []
     for i, step in enumerate(steps):
         report(step, i, len(steps))
-        _RUNNERS[step](store, baseline, config)
+        try:
+            _RUNNERS[step](store, baseline, config)
+        except EstimatorError as exc:
+            if unmeasured is None:
+                raise
+            unmeasured[step] = str(exc)
+            continue
+        ran.append(step)
     report("done", len(steps), len(steps))
-    return steps
+    return ran
 
 
 def _drift(store: Any, baseline: str, config: ReportConfig) -> None:

@@ -71,8 +71,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime] = utc_now) -> Report:
-    """Build the report model from the store (views, metrics, simulator tables); never writes."""
+def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime] = utc_now,
+                 unmeasured: Mapping[str, str] | None = None) -> Report:
+    """Build the report model from the store (views, metrics, simulator tables); never writes.
+
+    unmeasured: steps compute_missing could not run (step -> reason), said in the notes."""
     config.validate()
     check_threshold_metrics(config.thresholds)
     baseline = compute.resolve_baseline(store, config.baseline)
@@ -103,7 +106,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     }
     data["headline"] = headline(data)
     data["alerts"] = check_thresholds(data, config.thresholds)
-    data["notes"] = _notes(data, runs)
+    data["notes"] = _notes(data, runs, unmeasured or {})
     return Report(_clean(data))
 
 
@@ -335,14 +338,20 @@ def parse_threshold(spec: str) -> tuple[str, float]:
     return metric, value
 
 
-def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]]) -> list[str]:
+def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]], unmeasured: Mapping[str, str]) -> list[str]:
     notes = []
     for name in ("drift", "tails", "dups"):
-        if name not in runs:
+        if name in unmeasured:
+            notes.append(f"{name}: not measured: {unmeasured[name]}")
+        elif name not in runs:
             notes.append(f"{name}: no run in the metrics table for this baseline; run 'provenance report' "
                          f"(it computes missing estimates) or 'provenance {name}'")
+    for name in ("synth", "simulate"):
+        if name in unmeasured:
+            notes.append(f"{name}: not measured: {unmeasured[name]}")
     if data["projection"]["status"] != "simulated":
-        notes.append("no simulator run for this baseline; run 'provenance report' or 'provenance simulate'")
+        if "simulate" not in unmeasured:
+            notes.append("no simulator run for this baseline; run 'provenance report' or 'provenance simulate'")
     elif data["synthetic_share"]["status"] != "measured":
         p = data["projection"]
         notes.append(f"the projection assumes a synthetic share ({p.get('schedule_description') or p.get('schedule')}) "

@@ -314,3 +314,23 @@ def test_the_headline_says_within_noise_when_the_interval_holds_zero_and_ranks_u
     assert [f["metric"] for f in findings] == ["near_dup_rate", "excess_jsd", "tail_survival"]
     assert findings[1]["text"].startswith("2020's word distribution is within sampling noise of 2019's")
     assert findings[2]["score"] == 0.0
+
+
+def test_a_store_too_small_for_tails_still_gets_its_report(make_warc, tmp_path):
+    """With the default 500 documents a block, a store of a few dozen documents has one block a year: tails cannot
+    choose a tail and measure it, and the report failed as a whole; now it says so and reports the rest."""
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from tests.conftest import response_record, warcinfo
+
+    records = [warcinfo(), *(response_record(i, date=f"{2019 + i % 2}-05-01T00:00:00Z") for i in range(40))]
+    db, out = str(tmp_path / "s.duckdb"), tmp_path / "r.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(make_warc("small.warc.gz", records)), "--db", db]).exit_code == 0
+    res = runner.invoke(app, ["report", "--out", str(out), "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "Note: tails not measured: baseline 2019 has a single block" in res.stderr
+    data = json.loads(out.read_text())
+    assert any(n.startswith("tails: not measured: baseline 2019 has a single block") for n in data["notes"])
+    assert [y["period"] for y in data["years"]] == ["2019", "2020"] and data["years"][1]["excess_jsd"] is not None
