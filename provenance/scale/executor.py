@@ -56,9 +56,10 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     for res in instant:
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
+    replaced = _Replaced(ledger) if config.force else None
     for res in run:
-        if config.force:
-            drop_replaced(out, ledger, res)
+        if replaced is not None:
+            replaced.drop(out, res)
         summary.add(res, on_file)
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
@@ -91,25 +92,34 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     return tasks, instant
 
 
-def drop_replaced(out: ShardDir, earlier: list[dict[str, Any]], res: FileResult) -> None:
-    """--force: remove the ledger entries that res's publication replaces, and their parts: earlier ingests
-    of its path or of its content, as --force into a store deletes their rows (an entry of the same content
-    was overwritten by res's own: its parts stayed, named by none). A forced ingest that failed replaces
-    nothing. res's entry is written first: a driver killed in between leaves two entries of the path, and
-    attach reads the later (attach.py)."""
-    if res.status != "done":
-        return
-    new_key = res.sha256 or address_key(res.path)
-    kept = {rel for rels in res.parts.values() for rel in rels}
-    for e in earlier:
-        if e.get("path") != res.path and not (res.sha256 and e.get("sha256") == res.sha256):
-            continue
-        key = e.get("sha256") or address_key(e["path"])
-        if key != new_key:
-            out.delete(f"{LEDGER}/{key}.json")
-        for rel in (r for rels in (e.get("parts") or {}).values() for r in rels):
-            if rel not in kept:
-                out.delete(rel)
+class _Replaced:
+    """--force: the ledger entries (read before the run) that a file's new publication replaces, found by
+    address and by content: earlier ingests of its path or of its bytes, as --force into a store deletes
+    their rows (an entry of the same content is overwritten by the new one, its parts named by none)."""
+
+    def __init__(self, ledger: list[dict[str, Any]]) -> None:
+        self.by_path: dict[str, list[dict[str, Any]]] = {}
+        self.by_sha: dict[str, list[dict[str, Any]]] = {}
+        for e in ledger:
+            self.by_path.setdefault(e.get("path"), []).append(e)
+            if e.get("sha256"):
+                self.by_sha.setdefault(e["sha256"], []).append(e)
+
+    def drop(self, out: ShardDir, res: FileResult) -> None:
+        """Remove the entries and parts res replaces (nothing when its ingest failed). res's entry was written
+        first: a driver killed in between leaves two entries of the path, and attach reads the later (attach.py)."""
+        if res.status != "done":
+            return
+        new_key = res.sha256 or address_key(res.path)
+        kept = {rel for rels in res.parts.values() for rel in rels}
+        earlier = {id(e): e for e in (*self.by_path.get(res.path, ()), *self.by_sha.get(res.sha256 or "", ()))}
+        for e in earlier.values():
+            key = e.get("sha256") or address_key(e["path"])
+            if key != new_key:
+                out.delete(f"{LEDGER}/{key}.json")
+            for rel in (r for rels in (e.get("parts") or {}).values() for r in rels):
+                if rel not in kept:
+                    out.delete(rel)
 
 
 def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
