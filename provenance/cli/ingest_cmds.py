@@ -67,6 +67,12 @@ def ingest(
 
 def _summary_line(s, db: str) -> str:
     parts = [f"{s.ingested} file(s) ingested", f"{s.documents} documents"]
+    sampled = sum(r.n_sampled_out for r in s.results if r.status == "done")
+    filtered = sum(r.skip_counts.get("lang-filtered", 0) for r in s.results if r.status == "done")
+    if sampled:  # (a sample or a filter that kept nothing otherwise reads like an empty input)
+        parts.append(f"{sampled} left out by --sample-rate")
+    if filtered:
+        parts.append(f"{filtered} left out by --lang")
     if s.skipped:
         parts.append(f"{s.skipped} already in the store (nothing added"
                      + (f"; {s.other_options} ingested with other options, see above)" if s.other_options else ")"))

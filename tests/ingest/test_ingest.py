@@ -214,6 +214,16 @@ def test_language_filter_keeps_only_the_asked_language(make_warc, tmp_path):
     assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"lang-filtered": 1}
 
 
+def test_the_summary_says_how_many_documents_the_sample_and_the_language_filter_left_out(make_warc, tmp_path):
+    """A filter that kept nothing read like an empty input: "1 file(s) ingested, 0 documents"."""
+    path = make_warc("f.warc.gz", [warcinfo(), *(response_record(i) for i in range(20))])
+    res = run("ingest", str(path), "--db", str(tmp_path / "a.duckdb"), "--lang", "ja")
+    assert res.exit_code == 0 and res.stdout.startswith("1 file(s) ingested, 0 documents, 20 left out by --lang in ")
+    res = run("ingest", str(path), "--db", str(tmp_path / "b.duckdb"), "--sample-rate", "0.5")
+    kept = rows(str(tmp_path / "b.duckdb"), "SELECT count(*) FROM documents")[0][0]
+    assert res.stdout.startswith(f"1 file(s) ingested, {kept} documents, {20 - kept} left out by --sample-rate in ")
+
+
 def test_language_is_read_regardless_of_case_and_width(make_warc, tmp_path):
     """All-caps text (licences, headlines) and full-width Latin are their language, not Chinese."""
     texts = {
