@@ -71,7 +71,9 @@ class IngestConfig:
         if not isinstance(recorded, dict):
             return []
         now = self.ledger_options()
-        return [f"{OPTION_NAMES.get(k, k)}: {_shown(recorded[k])} -> {_shown(v)}" for k, v in now.items() if k in recorded and recorded[k] != v]
+        same = {"langs": lambda a, b: sorted(map(str.lower, a or [])) == sorted(map(str.lower, b or []))}  # a set of codes
+        return [f"{OPTION_NAMES.get(k, k)}: {_shown(recorded[k])} -> {_shown(v)}" for k, v in now.items()
+                if k in recorded and not same.get(k, lambda a, b: a == b)(recorded[k], v)]
 
     def __post_init__(self) -> None:
         from provenance.errors import UsageError

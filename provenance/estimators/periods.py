@@ -231,7 +231,7 @@ def comparable_cells(data: "UnitCounts", cells: list[int], b: int, tokens: dict[
     if budget_given or len(cells) < 3:
         return cells
     median = float(np.median([tokens[c] for c in cells]))
-    small = [c for c in cells if c != b and tokens[c] < SMALL_PERIOD_SHARE * median]
+    small = [c for c in cells if c != b and tokens[c] < SMALL_PERIOD_SHARE * median and tokens[c] < tokens[b]]  # (else the baseline sets the budget)
     if small:
         lang = data.cells[b].lang
         listed = ", ".join(f"{data.cells[c].period} ({int(tokens[c])} tokens)" for c in small)

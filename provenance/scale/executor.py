@@ -100,6 +100,7 @@ class _Replaced:
     def __init__(self, ledger: list[dict[str, Any]]) -> None:
         self.by_path: dict[str, list[dict[str, Any]]] = {}
         self.by_sha: dict[str, list[dict[str, Any]]] = {}
+        self.published: set[str] = set()  # ledger keys written in this run: never removed (content moved between paths)
         for e in ledger:
             self.by_path.setdefault(e.get("path"), []).append(e)
             if e.get("sha256"):
@@ -111,11 +112,12 @@ class _Replaced:
         if res.status != "done":
             return
         new_key = res.sha256 or address_key(res.path)
+        self.published.add(new_key)
         kept = {rel for rels in res.parts.values() for rel in rels}
         earlier = {id(e): e for e in (*self.by_path.get(res.path, ()), *self.by_sha.get(res.sha256 or "", ()))}
         for e in earlier.values():
             key = e.get("sha256") or address_key(e["path"])
-            if key != new_key:
+            if key not in self.published:
                 out.delete(f"{LEDGER}/{key}.json")
             for rel in (r for rels in (e.get("parts") or {}).values() for r in rels):
                 if rel not in kept:

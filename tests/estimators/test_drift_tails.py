@@ -257,3 +257,13 @@ def test_a_tiny_period_is_left_out_instead_of_shrinking_every_sample():
         assert any(n.startswith("2015 (80 tokens): under 10% of the median period's") for n in est.notes)
         forced = estimate_from(unit_counts(tiny), "2019", config(baseline="2019", draws=4, budget=20))
         assert set(forced.metrics["period"]) == {"2015", "2019", "2020", "2021"}
+
+
+def test_a_period_larger_than_a_small_baseline_is_kept():
+    """The baseline sets the budget when it is the smallest: leaving out a larger period lowered nothing."""
+    rng = np.random.default_rng(12)
+    cells = {"2019": sample_blocks(rng, ZIPF, 2, 400), "2018": sample_blocks(rng, ZIPF, 2, 500),
+             **{str(y): sample_blocks(rng, ZIPF, 8, 1500) for y in (2020, 2021, 2022)}}
+    for estimate_from, config in ((drift_from_counts, DriftConfig), (tails_from_counts, TailsConfig)):
+        est = estimate_from(unit_counts(cells), "2019", config(baseline="2019", draws=2))
+        assert set(est.metrics["period"]) == set(cells) and not any("left out" in n for n in est.notes)

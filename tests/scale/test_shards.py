@@ -293,3 +293,19 @@ def test_a_rerun_with_other_options_says_so_as_the_store_does(inputs, tmp_path):
     (res,) = again.results
     assert res.status == "skipped" and again.other_options == 1
     assert res.note == "in the ledger of the output directory, with other options (--lang: none -> de): kept as it was; --force re-ingests it with these"
+
+
+def test_force_keeps_what_it_published_when_content_moves_between_paths_in_one_run(make_warc, tmp_path):
+    """B now holds A's old bytes and A new ones: B's new entry has A's old key, and A's replacement removed it."""
+    out = tmp_path / "shards"
+    a = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    b = make_warc("CC-MAIN-20190817-00001.warc.gz", [warcinfo(), *(response_record(i) for i in range(50, 55))])
+    ingest_shards([str(a), str(b)], IngestConfig(workers=1), str(out))
+    shutil.copyfile(a, b)
+    make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(20, 32))])
+    ingest_shards([str(b), str(a)], IngestConfig(workers=1, force=True), str(out))
+    entries = sorted((Path(e["path"]).name, e["n_docs"]) for e in (json.loads(p.read_text()) for p in (out / "_ledger").glob("*.json")))
+    assert entries == [("CC-MAIN-20190817-00000.warc.gz", 12), ("CC-MAIN-20190817-00001.warc.gz", 10)]
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM documents").fetchone()[0] == 22
