@@ -113,7 +113,8 @@ def _split_baseline(data: UnitCounts, b: int, config: TailsConfig) -> _Tail:
     cumulative = np.cumsum(data.unit_tokens[units])
     first = cumulative - data.unit_tokens[units] / 2 < cumulative[-1] / 2
     if first.all() or not first.any():
-        raise EstimatorError(f"baseline {data.cells[b].period} has a single block; tails needs at least 2 "
+        lang = f" (language {data.cells[b].lang})" if data.cells[b].lang else ""
+        raise EstimatorError(f"baseline {data.cells[b].period}{lang} has a single block; tails needs at least 2 "
                              "(one to choose the tail, one to measure it)")
     selection = data.totals(np.sort(units[first]))
     ids = select_tail(selection, data.vocab, config.tail_mass, config.min_count)

@@ -267,3 +267,15 @@ def test_a_period_larger_than_a_small_baseline_is_kept():
     for estimate_from, config in ((drift_from_counts, DriftConfig), (tails_from_counts, TailsConfig)):
         est = estimate_from(unit_counts(cells), "2019", config(baseline="2019", draws=2))
         assert set(est.metrics["period"]) == set(cells) and not any("left out" in n for n in est.notes)
+
+
+def test_a_baseline_of_one_block_in_one_language_names_the_language():
+    import dataclasses
+
+    from provenance.estimators.periods import Cell
+
+    rng = np.random.default_rng(4)
+    one = unit_counts({"2019": sample_blocks(rng, ZIPF, 1, 1000), "2020": sample_blocks(rng, ZIPF, 4, 1000)})
+    data = dataclasses.replace(one, cells=[Cell(c.period, "de") for c in one.cells])
+    with pytest.raises(EstimatorError, match=r"baseline 2019 \(language de\) has a single block"):
+        tails_from_counts(data, "2019", TailsConfig(baseline="2019", by="year,lang", draws=2))
