@@ -175,6 +175,15 @@ def test_rates_per_period_match_the_construction(dup_store):
     assert ("2019", "baseline_overlap_rate") not in v
 
 
+def test_identical_documents_without_a_shingle_are_near_duplicates_too(store):
+    """Emoji or punctuation pages have no word to shingle, so no MinHash to compare: exact copies among them were
+    never near duplicates (exact_dup_rate above near_dup_rate)."""
+    texts = ["\U0001f600 !!!"] * 4 + ["\u2728 ..."] * 2 + [_text(50 + i) for i in range(4)]
+    insert_documents(store, texts, [2019] * 10, blocks=[i // 5 for i in range(10)])
+    v = {r["metric"]: r["value"] for r in estimate_dups(store, DupsConfig()).metrics.iter_rows(named=True)}
+    assert v["exact_dup_rate"] == pytest.approx(0.4) and v["near_dup_rate"] == pytest.approx(0.4)
+
+
 @pytest.mark.parametrize("option", [{"replicates": 0}, {"replicates": 1}, {"confidence": 0.0}])
 def test_replicates_that_give_no_interval_are_usage_errors(dup_store, option):
     with pytest.raises(UsageError):
