@@ -279,3 +279,13 @@ def test_a_baseline_of_one_block_in_one_language_names_the_language():
     data = dataclasses.replace(one, cells=[Cell(c.period, "de") for c in one.cells])
     with pytest.raises(EstimatorError, match=r"baseline 2019 \(language de\) has a single block"):
         tails_from_counts(data, "2019", TailsConfig(baseline="2019", by="year,lang", draws=2))
+
+
+def test_a_period_of_documents_without_tokens_is_named_not_dropped_silently(drift_store):
+    from tests.estimators.helpers import insert_documents
+
+    insert_documents(drift_store, ["\U0001f600 !!!", "\u2728 ..."], [2018, 2018])  # documents, no token counts
+    for estimate, config in ((estimate_drift, DriftConfig), (estimate_tails, TailsConfig)):
+        est = estimate(drift_store, config(baseline="2019", draws=2), record_run=False)
+        assert "2018" not in set(est.metrics["period"])
+        assert any(n.startswith("2018: documents but no 'word' token counts") for n in est.notes)
