@@ -84,6 +84,8 @@ def _summary_line(s, db: str) -> str:
 
 
 def _report_faults(summary) -> None:
+    for note in summary.notes:
+        typer.echo(f"Note: {note}", err=True)
     notes = [res for res in summary.results if res.other_options]
     for res in notes[:MAX_FAULT_LINES]:
         typer.echo(f"Note: {res.path}: {res.note}", err=True)

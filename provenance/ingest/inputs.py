@@ -24,6 +24,7 @@ class InputFile:
     path: str
     problem: str | None = None
     listed_as: str | None = None  # the listing's entry, when found elsewhere: its folders may name the crawl
+    walked: bool = False  # found by a folder walk (not named, globbed or listed)
 
 
 def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[InputFile]:
@@ -55,6 +56,35 @@ def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
     return [InputFile(arg)]
 
 
+WAT_SUFFIXES = (".wat.gz", ".wat.zst")
+
+
+def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[str]]:
+    """Leave out inputs that would count pages twice or hold no text, and say so. A Common Crawl folder holds
+    each segment's WARC files and the WET and WAT files made from them (`X.warc.gz`, `X.warc.wet.gz`,
+    `X.warc.wat.gz`): a WET whose WARC is an input too (by file name, in any folder) holds the same pages
+    again, as Common Crawl extracted them; a WAT found in a folder holds metadata, no text. Named WATs stay."""
+    names = {os.path.basename(i.path).lower() for i in inputs if not i.problem}
+    twin = [i for i in inputs if not i.problem and _warc_of_wet(os.path.basename(i.path).lower()) in names]
+    wat = [i for i in inputs if not i.problem and i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
+    notes = []
+    if twin:
+        notes.append(f"{len(twin)} WET file(s) left out, their WARC files being inputs too (the same pages twice), e.g. "
+                     f"{twin[0].path}; ingest WET files on their own for the text Common Crawl extracted")
+    if wat:
+        notes.append(f"{len(wat)} WAT file(s) found in folders left out: they hold metadata, no text (e.g. {wat[0].path})")
+    dropped = {id(i) for i in (*twin, *wat)}
+    return [i for i in inputs if id(i) not in dropped], notes
+
+
+def _warc_of_wet(name: str) -> str | None:
+    """The WARC file name a WET file name was made from (Common Crawl's: X.warc.wet.gz from X.warc.gz)."""
+    for wet, warc in ((".warc.wet.gz", ".warc.gz"), (".warc.wet.zst", ".warc.zst"), (".warc.wet", ".warc")):
+        if name.endswith(wet):
+            return name[: -len(wet)] + warc
+    return None
+
+
 def _archives_under(folder: str) -> list[InputFile]:
     """The archive files under a folder, recursively, sorted: links to folders followed (each folder
     once: a link loop ends), hidden files and folders (".name": a download in progress, a tool's
@@ -70,7 +100,7 @@ def _archives_under(folder: str) -> list[InputFile]:
         for name in files:
             if not name.startswith(".") and name.lower().endswith(ARCHIVE_SUFFIXES):
                 path = os.path.join(root, name)
-                found.append(InputFile(path) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))
+                found.append(InputFile(path, walked=True) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))
     return sorted(found, key=lambda f: f.path)
 
 

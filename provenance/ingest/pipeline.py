@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
-from provenance.ingest.inputs import InputFile, expand_inputs
+from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
 from provenance.errors import StoreError
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
@@ -47,6 +47,7 @@ class IngestSummary:
     errors: int = 0
     seconds: float = 0.0
     results: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the inputs: those left out (inputs.leave_out_derived)
 
     def add(self, res: FileResult, on_file: OnFile | None = None) -> None:
         """Count one finished file (committed, skipped or failed) and report it to on_file."""
@@ -83,6 +84,7 @@ class IngestSummary:
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
             "docs_per_second": round(self.documents / self.seconds, 1) if self.seconds else None,
+            "notes": self.notes,
             "faults": [
                 {"path": r.path, "offset": f.offset, "kind": f.kind, "reason": f.reason}
                 for r in self.results
@@ -110,9 +112,9 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     attached = store.query("ingest_attached_dir").fetchone()
     if attached is not None:
         raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; ingest with --output {attached[0]} instead")
-    inputs = expand_inputs(paths, config.paths_prefix)
+    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
-    summary = IngestSummary(run_id, files=len(inputs))
+    summary = IngestSummary(run_id, files=len(inputs), notes=notes)
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     done = store.query("ingest_done_sources").fetchall()

@@ -19,7 +19,7 @@ from typing import Any
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line
 from provenance.ingest import pool, scratch
-from provenance.ingest.inputs import expand_inputs
+from provenance.ingest.inputs import expand_inputs, leave_out_derived
 from provenance.ingest.pipeline import IngestSummary, OnFile, skipped
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
@@ -51,8 +51,9 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     out = ShardDir(output)
     run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
     ledger = out.read_all(LEDGER)
-    tasks, instant = plan(out, expand_inputs(paths, config.paths_prefix), config, run_id, attempts, ledger)
-    summary = IngestSummary(run_id, files=len(tasks) + len(instant))
+    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
+    tasks, instant = plan(out, inputs, config, run_id, attempts, ledger)
+    summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes)
     for res in instant:
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)

@@ -69,3 +69,40 @@ def test_a_file_found_beside_its_listing_takes_its_crawl_from_the_listed_path(ma
     ingest([str(listing)], IngestConfig(db=str(db), workers=1))
     with Store(str(db), read_only=True) as s:
         assert s.con.execute("SELECT DISTINCT crawl FROM documents").fetchall() == [("CC-MAIN-2019-35",)]
+
+
+def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_left_out(make_warc, tmp_path):
+    """A mirrored Common Crawl segment holds each WARC and the WET and WAT made from it: the WET's pages are the
+    WARC's again (every page counted twice), the WAT holds no text. Both are left out, and the run says so; a WET
+    whose WARC is not an input, and a WAT named on the command line, stay."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.store import Store
+    from tests.conftest import warc_record, warcinfo
+
+    seg = tmp_path / "crawl-data" / "CC-MAIN-2019-35" / "segments" / "1566027312025.20"
+    for kind in ("warc", "wet", "wat"):
+        (seg / kind).mkdir(parents=True)
+    stem = "CC-MAIN-20190817085028-20190817111028-00000"
+    wet_page = warc_record("conversion", b"The text of a page as Common Crawl extracted it, long enough. " * 3, "https://only-wet.example/",
+                           content_type="text/plain")
+    (seg / "warc" / f"{stem}.warc.gz").write_bytes(make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))]).read_bytes())
+    (seg / "wet" / f"{stem}.warc.wet.gz").write_bytes(make_warc("t.warc.wet.gz", [warcinfo(), wet_page] * 5).read_bytes())
+    (seg / "wet" / "CC-MAIN-20190817085028-20190817111028-00001.warc.wet.gz").write_bytes(make_warc("u.warc.wet.gz", [warcinfo(), wet_page]).read_bytes())
+    (seg / "wat" / f"{stem}.warc.wat.gz").write_bytes(make_warc("m.warc.wat.gz", [warcinfo(), warc_record("metadata", b"{}", "https://a.example/")]).read_bytes())
+    db = str(tmp_path / "s.duckdb")
+    res = CliRunner().invoke(app, ["ingest", str(tmp_path / "crawl-data"), "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert (summary["files"], summary["documents"]) == (2, 6)  # the WARC's 5 pages and the lone WET's page
+    assert res.stderr.splitlines() == [
+        f"Note: 1 WET file(s) left out, their WARC files being inputs too (the same pages twice), e.g. {seg / 'wet' / stem}.warc.wet.gz; "
+        "ingest WET files on their own for the text Common Crawl extracted",
+        f"Note: 1 WAT file(s) found in folders left out: they hold metadata, no text (e.g. {seg / 'wat' / stem}.warc.wat.gz)"]
+    named = CliRunner().invoke(app, ["ingest", str(seg / "wat" / f"{stem}.warc.wat.gz"), "--db", db, "--json"])
+    assert json.loads(named.stdout)["ingested"] == 1
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM sources").fetchone()[0] == 3
