@@ -57,24 +57,37 @@ def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
 
 
 WAT_SUFFIXES = (".wat.gz", ".wat.zst")
+NO_PAGES_FOLDERS = {"robotstxt": "robots.txt files", "crawldiagnostics": "redirects and errors"}  # a Common Crawl segment's
 
 
 def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[str]]:
-    """Leave out inputs that would count pages twice or hold no text, and say so. A Common Crawl folder holds
-    each segment's WARC files and the WET and WAT files made from them (`X.warc.gz`, `X.warc.wet.gz`,
-    `X.warc.wat.gz`): a WET whose WARC is an input too (by file name, in any folder) holds the same pages
-    again, as Common Crawl extracted them; a WAT found in a folder holds metadata, no text. Named WATs stay."""
-    names = {os.path.basename(i.path).lower() for i in inputs if not i.problem}
-    twin = [i for i in inputs if not i.problem and _warc_of_wet(os.path.basename(i.path).lower()) in names]
-    wat = [i for i in inputs if not i.problem and i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
+    """Leave out inputs that would count pages twice or hold no pages, and say so. A Common Crawl segment's
+    folder holds its WARC files and the WET and WAT files made from them (`warc/X.warc.gz`, `wet/X.warc.wet.gz`,
+    `wat/X.warc.wat.gz`), and WARC files of robots.txt fetches and of redirects and errors (`robotstxt/`,
+    `crawldiagnostics/`). A WET whose WARC is an input too (by file name, in any folder but those two) holds
+    the same pages again, as Common Crawl extracted them; found in folders, a WAT holds metadata and no text,
+    and the other two no pages. Files named on the command line, globbed or listed stay (but a twin WET)."""
+    ok = [i for i in inputs if not i.problem]
+    no_pages = [i for i in ok if i.walked and _folder(i) in NO_PAGES_FOLDERS]
+    wat = [i for i in ok if i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
+    names = {os.path.basename(i.path).lower() for i in ok if _folder(i) not in NO_PAGES_FOLDERS}
+    twin = [i for i in ok if _warc_of_wet(os.path.basename(i.path).lower()) in names]
     notes = []
     if twin:
         notes.append(f"{len(twin)} WET file(s) left out, their WARC files being inputs too (the same pages twice), e.g. "
                      f"{twin[0].path}; ingest WET files on their own for the text Common Crawl extracted")
     if wat:
         notes.append(f"{len(wat)} WAT file(s) found in folders left out: they hold metadata, no text (e.g. {wat[0].path})")
-    dropped = {id(i) for i in (*twin, *wat)}
+    for folder, what in NO_PAGES_FOLDERS.items():
+        found = [i for i in no_pages if _folder(i) == folder]
+        if found:
+            notes.append(f"{len(found)} file(s) found in {folder}/ folders left out: they hold {what}, no pages (e.g. {found[0].path})")
+    dropped = {id(i) for i in (*twin, *wat, *no_pages)}
     return [i for i in inputs if id(i) not in dropped], notes
+
+
+def _folder(item: InputFile) -> str:
+    return os.path.basename(os.path.dirname(item.path)).lower()
 
 
 def _warc_of_wet(name: str) -> str | None:

@@ -84,7 +84,7 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
     from tests.conftest import warc_record, warcinfo
 
     seg = tmp_path / "crawl-data" / "CC-MAIN-2019-35" / "segments" / "1566027312025.20"
-    for kind in ("warc", "wet", "wat"):
+    for kind in ("warc", "wet", "wat", "robotstxt", "crawldiagnostics"):
         (seg / kind).mkdir(parents=True)
     stem = "CC-MAIN-20190817085028-20190817111028-00000"
     wet_page = warc_record("conversion", b"The text of a page as Common Crawl extracted it, long enough. " * 3, "https://only-wet.example/",
@@ -92,6 +92,8 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
     (seg / "warc" / f"{stem}.warc.gz").write_bytes(make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))]).read_bytes())
     (seg / "wet" / f"{stem}.warc.wet.gz").write_bytes(make_warc("t.warc.wet.gz", [warcinfo(), wet_page] * 5).read_bytes())
     (seg / "wet" / "CC-MAIN-20190817085028-20190817111028-00001.warc.wet.gz").write_bytes(make_warc("u.warc.wet.gz", [warcinfo(), wet_page]).read_bytes())
+    for kind in ("robotstxt", "crawldiagnostics"):  # the same file names as warc/'s: no WET is their twin
+        (seg / kind / f"{stem[:-1]}1.warc.gz").write_bytes(make_warc(f"{kind}.warc.gz", [warcinfo(), response_record(9)]).read_bytes())
     (seg / "wat" / f"{stem}.warc.wat.gz").write_bytes(make_warc("m.warc.wat.gz", [warcinfo(), warc_record("metadata", b"{}", "https://a.example/")]).read_bytes())
     db = str(tmp_path / "s.duckdb")
     res = CliRunner().invoke(app, ["ingest", str(tmp_path / "crawl-data"), "--db", db, "--json"])
@@ -101,7 +103,10 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
     assert res.stderr.splitlines() == [
         f"Note: 1 WET file(s) left out, their WARC files being inputs too (the same pages twice), e.g. {seg / 'wet' / stem}.warc.wet.gz; "
         "ingest WET files on their own for the text Common Crawl extracted",
-        f"Note: 1 WAT file(s) found in folders left out: they hold metadata, no text (e.g. {seg / 'wat' / stem}.warc.wat.gz)"]
+        f"Note: 1 WAT file(s) found in folders left out: they hold metadata, no text (e.g. {seg / 'wat' / stem}.warc.wat.gz)",
+        f"Note: 1 file(s) found in robotstxt/ folders left out: they hold robots.txt files, no pages (e.g. {seg / 'robotstxt' / stem[:-1]}1.warc.gz)",
+        f"Note: 1 file(s) found in crawldiagnostics/ folders left out: they hold redirects and errors, no pages "
+        f"(e.g. {seg / 'crawldiagnostics' / stem[:-1]}1.warc.gz)"]
     named = CliRunner().invoke(app, ["ingest", str(seg / "wat" / f"{stem}.warc.wat.gz"), "--db", db, "--json"])
     assert json.loads(named.stdout)["ingested"] == 1
     with Store(db, read_only=True) as s:
