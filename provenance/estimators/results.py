@@ -131,8 +131,10 @@ def estimate_from_store(store: Any, name: str, config: Any, core: Callable[[Any,
     data = load_unit_counts(store, grouping, config.lang, config.tokenizer, config.max_units)
     baseline = resolve_baseline(data.cells, config.baseline, grouping)
     est = core(data, baseline, config)
-    counted = {c.period for c in data.cells}
-    tokenless = [p for (p,) in store.query("estimators_document_periods", by=grouping.period, lang=config.lang).fetchall() if p not in counted]
+    counted = {(c.period, c.lang) for c in data.cells}
+    tokenless = [p if lang is None else f"{p} ({lang})" for p, lang in
+                 store.query("estimators_document_periods", by=grouping.period, by_lang=grouping.by_lang, lang=config.lang).fetchall()
+                 if (p, lang) not in counted]
     notes = (*est.notes, *([f"{', '.join(tokenless)}: documents but no {config.tokenizer!r} token counts (pages of emoji or "
                              "punctuation only, or files not ingested with this tokenizer); left out"] if tokenless else []))
     est = Estimate(est.estimator, est.metrics, est.summary, est.details,

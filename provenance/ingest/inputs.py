@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import gzip
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +25,7 @@ class InputFile:
     path: str
     problem: str | None = None
     listed_as: str | None = None  # the listing's entry, when found elsewhere: its folders may name the crawl
-    walked: bool = False  # found by a folder walk (not named, globbed or listed)
+    walked: bool = False  # found in a folder below the one named (not named, globbed, listed, or in the named folder itself)
 
 
 def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[InputFile]:
@@ -70,11 +71,11 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     ok = [i for i in inputs if not i.problem]
     no_pages = [i for i in ok if i.walked and _folder(i) in NO_PAGES_FOLDERS]
     wat = [i for i in ok if i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
-    names = {os.path.basename(i.path).lower() for i in ok if _folder(i) not in NO_PAGES_FOLDERS}
-    twin = [i for i in ok if _warc_of_wet(os.path.basename(i.path).lower()) in names]
+    warcs = {_stem(os.path.basename(i.path).lower(), _WARC) for i in ok if _folder(i) not in NO_PAGES_FOLDERS} - {None}
+    twin = [i for i in ok if _stem(os.path.basename(i.path).lower(), _WET) in warcs]
     notes = []
     if twin:
-        notes.append(f"{len(twin)} WET file(s) left out, their WARC files being inputs too (the same pages twice), e.g. "
+        notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
                      f"{twin[0].path}; ingest WET files on their own for the text Common Crawl extracted")
     if wat:
         notes.append(f"{len(wat)} WAT file(s) found in folders left out: they hold metadata, no text (e.g. {wat[0].path})")
@@ -90,12 +91,14 @@ def _folder(item: InputFile) -> str:
     return os.path.basename(os.path.dirname(item.path)).lower()
 
 
-def _warc_of_wet(name: str) -> str | None:
-    """The WARC file name a WET file name was made from (Common Crawl's: X.warc.wet.gz from X.warc.gz)."""
-    for wet, warc in ((".warc.wet.gz", ".warc.gz"), (".warc.wet.zst", ".warc.zst"), (".warc.wet", ".warc")):
-        if name.endswith(wet):
-            return name[: -len(wet)] + warc
-    return None
+_WET = re.compile(r"(.*)\.warc\.wet(?:\.gz|\.zst)?$")
+_WARC = re.compile(r"(.*)\.warc(?:\.gz|\.zst)?$")
+
+
+def _stem(name: str, pattern: re.Pattern[str]) -> str | None:
+    """What a Common Crawl file name says before .warc (X of X.warc.gz) or .warc.wet (of X.warc.wet.gz), any compression."""
+    m = pattern.match(name)
+    return m.group(1) if m else None
 
 
 def _archives_under(folder: str) -> list[InputFile]:
@@ -113,7 +116,8 @@ def _archives_under(folder: str) -> list[InputFile]:
         for name in files:
             if not name.startswith(".") and name.lower().endswith(ARCHIVE_SUFFIXES):
                 path = os.path.join(root, name)
-                found.append(InputFile(path, walked=True) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))
+                below = root != folder  # a folder named on the command line is read whole, whatever its name
+                found.append(InputFile(path, walked=below) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))
     return sorted(found, key=lambda f: f.path)
 
 

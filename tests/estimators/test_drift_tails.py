@@ -289,3 +289,12 @@ def test_a_period_of_documents_without_tokens_is_named_not_dropped_silently(drif
         est = estimate(drift_store, config(baseline="2019", draws=2), record_run=False)
         assert "2018" not in set(est.metrics["period"])
         assert any(n.startswith("2018: documents but no 'word' token counts") for n in est.notes)
+
+
+def test_a_language_of_a_period_without_tokens_is_named_when_grouping_by_language(store, drifting):
+    from tests.estimators.helpers import insert_documents
+
+    insert_token_counts(store, pl.concat([counts_frame(2019, drifting["2019"]), counts_frame(2020, drifting["2020"], block_offset=100)]))
+    insert_documents(store, ["\U0001f600 !!!", "\u2728 ..."], [2020, 2020], lang="ja")
+    est = estimate_drift(store, DriftConfig(baseline="2019", by="year,lang", draws=2), record_run=False)
+    assert any(n.startswith("2020 (ja): documents but no 'word' token counts") for n in est.notes)

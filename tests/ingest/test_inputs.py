@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 
 from provenance.ingest.inputs import InputFile, expand_inputs
 from tests.conftest import response_record
@@ -101,7 +102,7 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
     summary = json.loads(res.stdout)
     assert (summary["files"], summary["documents"]) == (2, 6)  # the WARC's 5 pages and the lone WET's page
     assert res.stderr.splitlines() == [
-        f"Note: 1 WET file(s) left out, their WARC files being inputs too (the same pages twice), e.g. {seg / 'wet' / stem}.warc.wet.gz; "
+        f"Note: 1 WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. {seg / 'wet' / stem}.warc.wet.gz; "
         "ingest WET files on their own for the text Common Crawl extracted",
         f"Note: 1 WAT file(s) found in folders left out: they hold metadata, no text (e.g. {seg / 'wat' / stem}.warc.wat.gz)",
         f"Note: 1 file(s) found in robotstxt/ folders left out: they hold robots.txt files, no pages (e.g. {seg / 'robotstxt' / stem[:-1]}1.warc.gz)",
@@ -111,3 +112,19 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
     assert json.loads(named.stdout)["ingested"] == 1
     with Store(db, read_only=True) as s:
         assert s.sql("SELECT count(*) FROM sources").fetchone()[0] == 3
+
+
+def test_a_named_folder_is_read_whole_and_twins_match_whatever_their_compression(tmp_path):
+    from provenance.ingest.inputs import leave_out_derived
+
+    seg = tmp_path / "seg"
+    for kind in ("warc", "wet", "wat", "crawldiagnostics"):
+        (seg / kind).mkdir(parents=True)
+    for rel in ("warc/X.warc.gz", "wet/X.warc.wet", "wet/Y.warc.wet.zst", "warc/Y.warc", "wat/X.warc.wat.gz", "crawldiagnostics/X.warc.gz"):
+        (seg / rel).write_bytes(b"")
+    kept, notes = leave_out_derived(expand_inputs([str(seg)]))
+    assert sorted(os.path.relpath(i.path, seg) for i in kept) == ["warc/X.warc.gz", "warc/Y.warc"]
+    assert len(notes) == 3
+    for kind in ("wat", "crawldiagnostics"):  # named: read, whatever the folder's name
+        kept, notes = leave_out_derived(expand_inputs([str(seg / kind)]))
+        assert len(kept) == 1 and notes == []
