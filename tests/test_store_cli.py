@@ -120,3 +120,13 @@ def test_an_error_inside_a_registered_block_is_the_one_raised_even_where_unregis
     with pytest.raises(duckdb.ConversionException):  # the transaction is aborted: unregister fails too (was raised instead)
         with registered(con, v=pa.table({"x": ["a"]})):
             con.execute("INSERT INTO t SELECT x::INT FROM v")
+
+
+def test_info_names_the_errors_of_files_that_never_gave_a_year(tmp_path):
+    """A failed file's errors have no year: info showed them on a row with an empty year cell."""
+    from tests.conftest import FIXTURES
+
+    db = str(tmp_path / "f.duckdb")
+    runner.invoke(app, ["ingest", str(FIXTURES / "broken" / "not-a-warc.warc"), "--db", db])
+    out = runner.invoke(app, ["info", "--db", db])
+    assert out.exit_code == 0 and any(line.split("│")[1].strip() == "no year" for line in out.stdout.splitlines() if "│" in line)

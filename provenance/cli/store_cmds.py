@@ -44,7 +44,10 @@ def info(db: DbOption = None, json_out: JsonOption = False) -> None:
     typer.echo(f"store {summary['path']}: {summary['files']} files, {summary['documents']} documents, "
                f"{summary['tokens']} tokens, {summary['errors']} ingest errors; "
                f"{summary['store_bytes'] / 1e6:.1f} MB, texts {summary['texts_bytes'] / 1e6:.1f} MB in {summary['texts_dir']}")
-    print_table(summary["years"], title="per year (yearly_summary)")
+    years = summary["years"]
+    if "year" in years.columns and years["year"].null_count():  # errors of files that failed before any document had a year
+        years = years.with_columns(years["year"].cast(str).fill_null("no year"))
+    print_table(years, title="per year (yearly_summary)")
 
 
 @app.command()
