@@ -26,6 +26,11 @@ OPTION_NAMES = {"sample_rate": "--sample-rate", "langs": "--lang", "tokenizer": 
                 "keep_text": "--text/--no-text", "prose_lists": "--prose-lists"}
 
 
+def _comparable(option: str, value: object) -> object:
+    """A ledger option's value as compared: --lang is a set of codes (any order, any case)."""
+    return sorted(map(str.lower, value or [])) if option == "langs" else value
+
+
 def _shown(value: object) -> str:
     if value is None or value == []:
         return "none"
@@ -71,9 +76,8 @@ class IngestConfig:
         if not isinstance(recorded, dict):
             return []
         now = self.ledger_options()
-        same = {"langs": lambda a, b: sorted(map(str.lower, a or [])) == sorted(map(str.lower, b or []))}  # a set of codes
         return [f"{OPTION_NAMES.get(k, k)}: {_shown(recorded[k])} -> {_shown(v)}" for k, v in now.items()
-                if k in recorded and not same.get(k, lambda a, b: a == b)(recorded[k], v)]
+                if k in recorded and _comparable(k, recorded[k]) != _comparable(k, v)]
 
     def __post_init__(self) -> None:
         from provenance.errors import UsageError

@@ -213,7 +213,7 @@ static inline int next_token(const scanner *sc, const unsigned char *s, Py_ssize
     return 0;
 }
 
-/* A dictionary entry's UTF-8 bytes, where the batch's texts hold them (made into a str at the end). */
+/* A span of UTF-8 bytes where a batch's texts hold them (a text, or a dictionary entry: copied out by vocab_buffers). */
 typedef struct { const unsigned char *s; Py_ssize_t n; } span;
 
 /* A batch being tokenized: each token's dictionary index, the dictionary (hash -> index map, hashes,

@@ -86,11 +86,11 @@ def _summary_line(s, db: str) -> str:
 def _report_faults(summary) -> None:
     for note in summary.notes:
         typer.echo(f"Note: {note}", err=True)
-    notes = [res for res in summary.results if res.other_options]
-    for res in notes[:MAX_FAULT_LINES]:
+    changed = [res for res in summary.results if res.other_options]
+    for res in changed[:MAX_FAULT_LINES]:
         typer.echo(f"Note: {res.path}: {res.note}", err=True)
-    if len(notes) > MAX_FAULT_LINES:
-        typer.echo(f"Note: ... and {len(notes) - MAX_FAULT_LINES} more file(s) ingested before with other options", err=True)
+    if len(changed) > MAX_FAULT_LINES:
+        typer.echo(f"Note: ... and {len(changed) - MAX_FAULT_LINES} more file(s) ingested before with other options", err=True)
     for res in summary.results:
         for fault in res.faults[:MAX_FAULT_LINES]:
             where = f"{res.path}: offset {fault.offset}" if fault.offset is not None else res.path

@@ -39,7 +39,6 @@ class IngestSummary:
     files: int = 0
     ingested: int = 0
     skipped: int = 0
-    other_options: int = 0  # of the skipped: ingested before with other options
     failed: int = 0
     with_errors: int = 0
     records: int = 0
@@ -55,7 +54,6 @@ class IngestSummary:
         self.records += res.n_records
         if res.status == "skipped":
             self.skipped += 1
-            self.other_options += res.other_options
         elif res.status == "failed":
             self.failed += 1
         else:
@@ -65,6 +63,11 @@ class IngestSummary:
         self.errors += res.n_faults
         if on_file is not None:
             on_file(res, self.files)
+
+    @property
+    def other_options(self) -> int:
+        """Of the skipped files, those ingested before with other options."""
+        return sum(res.other_options for res in self.results if res.status == "skipped")
 
     @property
     def ok(self) -> bool:
