@@ -197,12 +197,13 @@ static Py_ssize_t content_length(PyObject *headers) {
     return x > PY_SSIZE_T_MAX ? -1 : (Py_ssize_t)x; /* 32-bit builds: too large, as Python's oversize fault would say */
 }
 
-/* Where the header block starting at s ends: the first "\n\n" (*sep = 2) or "\r\n\r\n" (*sep = 4)
+/* Where the header block starting at s ends: the first "\n\n" (*sep = 2), "\r\n\r\n" (*sep = 4) or "\n\r\n" (*sep = 3)
  * lying wholly before lim, as readers._header_end finds it; NULL if none does. */
 static const unsigned char *header_end(const unsigned char *s, const unsigned char *lim, int *sep) {
     for (const unsigned char *q = memchr(s, '\n', lim - s); q; q = memchr(q + 1, '\n', lim - (q + 1))) {
         if (q > s && q[-1] == '\r' && lim - q > 2 && q[1] == '\r' && q[2] == '\n') { *sep = 4; return q - 1; }
         if (lim - q > 1 && q[1] == '\n') { *sep = 2; return q; }
+        if (lim - q > 2 && q[1] == '\r' && q[2] == '\n') { *sep = 3; return q; } /* LF lines, a CRLF blank line */
         if (lim - q <= 1) break;
     }
     return NULL;
@@ -235,7 +236,7 @@ static PyObject *warc_records(PyObject *self, PyObject *args) {
         const unsigned char *lim = (end - q > max_header) ? q + max_header : end;
         int sep = 0;
         const unsigned char *he = header_end(q, lim, &sep);
-        /* A header ending "\n\n" is left to Python: it reads ahead for a "\r\n\r\n" first, and how far it
+        /* A header ending "\n\n" or "\n\r\n" is left to Python: it reads ahead for a "\n\r\n" first, and how far it
          * has read decides the offsets it gives (file_offset) and what a later break drops (_recover). */
         if (!he || sep != 4 || !plain_head(q, he)) break;
         PyObject *headers = warc_fields(q, he);

@@ -42,16 +42,28 @@ def media_type(value: str) -> tuple[str, str | None]:
     """
     essence, charset = "", None
     for item in value.split(",") if "," in value else ():
-        kind = item.split(";")[0].strip().lower()
-        if "/" in kind:
+        kind = _essence(item.split(";")[0].strip().lower())
+        if kind:
             item_charset = charset_of(item)
             if kind != essence:
                 essence, charset = kind, item_charset
             elif item_charset:
                 charset = item_charset
     if not essence:  # a single value, or no type/subtype in any item: read it whole
-        return value.split(";")[0].strip().lower(), charset_of(value)
+        return _essence(value.split(";")[0].strip().lower()), charset_of(value)
     return essence, charset
+
+
+_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+")  # token "/" token (RFC 9110)
+# Types that say nothing of the body (WHATWG MIME Sniffing's "unknown type"; Chromium's own label for
+# it, which browser-based crawlers record)
+UNKNOWN_TYPES = frozenset({"unknown/unknown", "application/unknown", "*/*", "application/x-unknown-content-type"})
+
+
+def _essence(kind: str) -> str:
+    """A lower-cased type/subtype as it is, or "" (its body tells what it is, as browsers read it) when it is
+    not one ("text/html charset=utf-8": a semicolon missing; '"text/html"') or one of UNKNOWN_TYPES."""
+    return kind if kind not in UNKNOWN_TYPES and _TYPE.fullmatch(kind) else ""
 
 
 def charset_of(content_type: str) -> str | None:

@@ -152,6 +152,22 @@ class _Buffer:
             if not self.pull():
                 return False
 
+    def skip(self, n: int) -> int:
+        """Drop the next n bytes in bounded memory and return how many were dropped: fewer at the end of
+        the stream, at a break, or at the next gzip member or zstd frame start (with one per record, the
+        next record starts there, whatever a length said)."""
+        start = self.base + self.pos
+        while True:
+            i = bisect.bisect_right(self.members, (start, 1 << 62))
+            end = min(start + n, self.members[i][0]) if i < len(self.members) else start + n
+            if self.base + len(self.buf) >= end:
+                self.pos = end - self.base
+                return end - start
+            self.pos = len(self.buf)
+            self.compact(force=True)
+            if not self.pull():
+                return self.base + self.pos - start
+
     def take(self, n: int) -> bytes | None:
         if not self.ensure(n):
             return None
@@ -245,6 +261,9 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
             yield Fault(0, "empty", "no records: the file holds only whitespace or NUL bytes")
         return
     b.ensure(16)
+    if b.buf.startswith(b"\xef\xbb\xbf", b.pos):  # a byte order mark, from a text tool the file passed through
+        b.pos += 3
+        b.ensure(16)
     first = bytes(b.buf[b.pos : b.pos + 16])
     if first.startswith(b"WARC/"):
         info.format = "warc"
@@ -280,7 +299,7 @@ def _warc_records(b: _Buffer, max_record_bytes: int, fast: object = None) -> Ite
         item = _one_warc(b, offset, max_record_bytes)
         if item is not None:
             yield item
-            if isinstance(item, Fault):
+            if _lost_place(item, b):
                 yield from _recover(b, item, start, b"WARC/")
 
 
@@ -305,7 +324,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken record header: bad or missing Content-Length ({headers.get('content-length')!r})", rid)
     b.pos = end + sep
     if length > max_record_bytes:
-        return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped", rid)
+        return _oversize(b, offset, length, max_record_bytes, rid)
     block = b.take(length)
     if block is None:
         if b.brk is not None:
@@ -317,11 +336,15 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
 def _header_end(b: _Buffer) -> tuple[int, int]:
     # Bytes that a failed search already covered hold no header end: junk full of "WARC/" lines is
     # searched once, not once per line (1 MiB of them took 7.5 s, each line a 64 KiB search).
+    # "\n\r\n" ends CRLF lines ("\r\n\r\n", from i - 1) and LF lines followed by a CRLF blank line (as
+    # warcio reads them; a "\r\n\r\n" search took the HTTP head into the record header).
     skip = max(0, b.no_header_end_to - (b.base + b.pos) - 3)
-    i = b.find(b"\r\n\r\n", MAX_HEADER_BYTES, skip)
+    i = b.find(b"\n\r\n", MAX_HEADER_BYTES, skip)
     if i >= 0:
         j = b.buf.find(b"\n\n", b.pos + skip, i)
-        return (j, 2) if j >= 0 else (i, 4)
+        if j >= 0:
+            return j, 2
+        return (i - 1, 4) if b.buf[i - 1] == 0x0D else (i, 3)
     j = b.find(b"\n\n", MAX_HEADER_BYTES, skip)
     if j < 0 and b.avail() >= MAX_HEADER_BYTES:  # the whole window was searched
         b.no_header_end_to = b.base + b.pos + MAX_HEADER_BYTES
@@ -359,6 +382,20 @@ def _length(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
 
 
+def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, rid: str | None = None) -> Fault:
+    """Skip a record's block by its length: searching it for the next record header instead read every
+    line of a text block that starts like one (a URL list in an ARC file: "http...") as a broken record."""
+    short = length - b.skip(length)
+    cut = f"; the file ends {short} bytes before its end" if short and b.eof else ""
+    return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{cut}", rid)
+
+
+def _lost_place(item: Item, b: _Buffer) -> bool:
+    """Whether reading must search for the next record after this item: after a fault, but an oversize
+    record skipped by its length (unless a break cut the skip short)."""
+    return isinstance(item, Fault) and (item.kind != "oversize" or b.brk is not None)
+
+
 def _recover(b: _Buffer, fault: Fault, start: int, marker: bytes) -> Iterator[Fault]:
     """After a fault: drop the rest of a broken gzip member, or move to the next record header."""
     if b.brk is None:
@@ -390,7 +427,7 @@ def _arc_records(b: _Buffer, max_record_bytes: int) -> Iterator[Item]:
         if item is None:
             continue
         yield item
-        if isinstance(item, Fault):
+        if _lost_place(item, b):
             yield from _recover(b, item, start, b"http")
 
 
@@ -407,7 +444,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
     b.pos = end + 1
     if length > max_record_bytes:
-        return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped")
+        return _oversize(b, offset, length, max_record_bytes)
     block = b.take(length)
     if block is None:
         if b.brk is not None:

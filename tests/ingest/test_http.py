@@ -203,9 +203,29 @@ def test_blank_lines_before_the_status_line_are_skipped(native):
     ("text/plain; charset=latin1, text/html", ("text/html", None)),  # another type: the last wins, without that charset
     ("text/html, nonsense", ("text/html", None)),
     ("", ("", None)),
+    # not a type/subtype, or one that says nothing: the body tells (was "non-text", the page lost)
+    ("text/html charset=UTF-8", ("", None)),  # a semicolon missing: a common misconfiguration
+    ('"text/html"', ("", None)),
+    ("*/*", ("", None)),
+    ("unknown/unknown", ("", None)),
+    ("application/unknown; charset=utf-8", ("", "utf-8")),
+    ("text/html, */*", ("text/html", None)),
+    ("text/plain; charset=utf-8, text/html charset=utf-8", ("text/plain", "utf-8")),
 ])
 def test_a_content_type_is_read_as_browsers_read_it(value, expected):
     assert media_type(value) == expected
+
+
+@pytest.mark.parametrize("label", ["text/html charset=UTF-8", "*/*", "unknown/unknown", "application/unknown", '"text/html"'])
+def test_a_page_under_a_content_type_that_says_nothing_is_sniffed_as_html(label):
+    from provenance.ingest.extract import Extracted, extract
+    from provenance.ingest.readers import RawRecord
+
+    block = f"HTTP/1.1 200 OK\r\nContent-Type: {label}\r\n\r\n<!DOCTYPE html><html><body><p>{PROSE}</p></body></html>".encode()
+    rec = RawRecord(0, {"warc-type": "response", "content-type": "application/http; msgtype=response",
+                        "warc-target-uri": "https://a.example/"}, block, "warc")
+    out = extract(rec, 1 << 20)
+    assert isinstance(out, Extracted) and out.content_type == "text/html" and PROSE.split(".")[0] in out.text
 
 
 def test_a_zstd_body_is_decoded_up_to_the_bound_and_no_further():

@@ -81,6 +81,52 @@ def test_an_oversize_record_is_skipped_without_buffering_and_reading_resumes(mak
     assert [f.kind for f in faults] == ["oversize"]
 
 
+def test_an_oversize_record_is_skipped_by_its_length_not_searched_for_record_headers(make_warc, tmp_path):
+    # its lines were read as record headers: one false fault per line starting "WARC/" (or "http" in ARC)
+    lines = b"".join(b"WARC/1.0 is line %d of a text about WARC files\n" % i for i in range(3000))
+    big = warc_record("response", b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + lines, "https://big.example/",
+                      content_type="application/http; msgtype=response")
+    for compression in (None, "members", "whole"):
+        for native in (None, False):
+            good, faults = split(make_warc(f"o-{compression}.warc", [response_record(1), big, response_record(2)], compression),
+                                 max_record_bytes=50_000, native=native)
+            assert len(good) == 2 and [f.kind for f in faults] == ["oversize"], (compression, native)
+    urls = b"HTTP/1.0 200 OK\nContent-Type: text/plain\n\n" + b"".join(b"http://site%d.example.com/p\n" % i for i in range(3000))
+    path = tmp_path / "big.arc"
+    path.write_bytes(_arc(b"http://a.example.com/urls.txt 1.2.3.4 20130405060708 text/plain %d\n" % len(urls) + urls + b"\n", _ARC_PAGE))
+    good, faults = split(path, max_record_bytes=50_000)
+    assert [r.headers.get("warc-target-uri") for r in good[1:]] == ["http://old.example.com/a"]
+    assert [f.kind for f in faults] == ["oversize"]
+
+
+def test_an_oversize_record_cut_off_by_the_end_of_the_file_says_so(make_warc):
+    big = warc_record("response", b"x" * 300_000, "https://big.example/", content_type="application/http; msgtype=response")
+    path = make_warc("cut.warc", [response_record(1), big[:200_000]], None)
+    good, faults = split(path, max_record_bytes=100_000)
+    assert len(good) == 1 and [f.kind for f in faults] == ["oversize"]
+    assert "the file ends" in faults[0].reason
+
+
+def test_a_header_of_lf_lines_ended_by_a_crlf_blank_line_ends_there(make_warc):
+    # warcio reads such records; the reader searched on for "\r\n\r\n", took the HTTP head into the
+    # record header (its Content-Type made the response "non-http") and the next record into the block
+    rec = response_record(1)
+    head, rest = rec.split(b"\r\n\r\n", 1)
+    odd = head.replace(b"\r\n", b"\n") + b"\n\r\n" + rest
+    for native in (None, False):
+        good, faults = split(make_warc("lfcr.warc", [odd, response_record(2)], None), native=native)
+        assert faults == [] and len(good) == 2, native
+        assert good[0].headers["content-type"] == "application/http; msgtype=response"
+        assert good[0].block.startswith(b"HTTP/1.1 200")
+
+
+def test_a_byte_order_mark_before_the_first_record_is_passed_over(tmp_path):
+    path = tmp_path / "bom.warc"
+    path.write_bytes(b"\xef\xbb\xbf" + response_record(1) + response_record(2))
+    good, faults = split(path)
+    assert faults == [] and len(good) == 2 and good[0].offset == 3
+
+
 def test_an_absurd_content_length_loses_only_its_own_record(make_warc):
     absurd = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 999999999999\r\n\r\nshort\r\n\r\n"
     good, faults = split(make_warc("x.warc.gz", [response_record(1), absurd, response_record(2)], "members"), max_record_bytes=100_000)
