@@ -16,7 +16,7 @@ MAX_FAULT_LINES = 20
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="WARC/WET/ARC files (.gz or not), directories, globs, or Common Crawl *.paths(.gz) listings.")],
+    paths: Annotated[list[str], typer.Argument(help="WARC/WET/ARC files (.gz, .zst or not), WACZ files, directories, globs, or Common Crawl *.paths(.gz) listings.")],
     db: DbOption = None,
     workers: Annotated[int, typer.Option(help="Worker processes over files.")] = os.cpu_count() or 1,
     crawl: Annotated[Optional[str], typer.Option(help="Crawl id for every document (else warcinfo isPartOf, else CC-MAIN-YYYY-WW in the file name).")] = None,

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Iterable
 
 from provenance.ingest.remote import is_remote, read_remote_text, url_join
+from provenance.ingest.wacz import is_wacz, member_names
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
-                    ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst")
+                    ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst", ".wacz")
 LISTING_SUFFIXES = (".paths", ".paths.gz")
 # Where relative entries of a remote Common Crawl listing live (they are relative to the bucket root).
 CC_ROOTS = {"s3://commoncrawl/": "s3://commoncrawl/", "https://data.commoncrawl.org/": "https://data.commoncrawl.org/"}
@@ -73,18 +74,35 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     wat = [i for i in ok if i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
     warcs = {_stem(os.path.basename(i.path).lower(), _WARC) for i in ok if _folder(i) not in NO_PAGES_FOLDERS} - {None}
     twin = [i for i in ok if _stem(os.path.basename(i.path).lower(), _WET) in warcs]
+    packed = _packed_again(ok)
     notes = []
     if twin:
         notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
                      f"{twin[0].path}; ingest WET files on their own for the text Common Crawl extracted")
+    if packed:
+        notes.append(f"{len(packed)} WACZ file(s) left out of this run, all of their WARC files being inputs too (the same pages "
+                     f"twice), e.g. {packed[0].path}")
     if wat:
         notes.append(f"{len(wat)} WAT file(s) found in folders left out: they hold metadata, no text (e.g. {wat[0].path})")
     for folder, what in NO_PAGES_FOLDERS.items():
         found = [i for i in no_pages if _folder(i) == folder]
         if found:
             notes.append(f"{len(found)} file(s) found in {folder}/ folders left out: they hold {what}, no pages (e.g. {found[0].path})")
-    dropped = {id(i) for i in (*twin, *wat, *no_pages)}
+    dropped = {id(i) for i in (*twin, *packed, *wat, *no_pages)}
     return [i for i in inputs if id(i) not in dropped], notes
+
+
+def _packed_again(inputs: list[InputFile]) -> list[InputFile]:
+    """The WACZ files among inputs whose WARC files are all inputs too, by file name (Browsertrix Crawler
+    leaves a collection's WARC files in its archive/ folder beside the WACZ it packs them into)."""
+    names = {os.path.basename(i.path).lower() for i in inputs if not is_wacz(i.path)}
+    packed = []
+    for item in inputs:
+        if is_wacz(item.path) and not is_remote(item.path):
+            inside = member_names(item.path)
+            if inside and all(name.lower() in names for name in inside):
+                packed.append(item)
+    return packed
 
 
 def _folder(item: InputFile) -> str:

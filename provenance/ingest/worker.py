@@ -25,10 +25,11 @@ from provenance.ingest.dates import parse_warc_date
 from provenance.ingest.extract import Extracted, crawl_from_name, crawl_year, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
-from provenance.ingest.readers import Fault, FileInfo, RawRecord, read_stream
+from provenance.ingest.readers import Fault, FileInfo, RawRecord
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
+from provenance.ingest.wacz import read_input
 from provenance.ingest.watch import RecordWatch, overdue_records
 
 MAX_FAULTS_KEPT = 1000  # per file; the rest are counted
@@ -132,7 +133,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     slow = {*job.slow_records, *overdue_records(job.overdue_file)}  # the pool's rerun alone learns them here
     mib = cfg.worker_memory_mb  # in whatever process reads the file (see ingest/memory.py)
     with open_input(job.path) as f, watch, memory.budget(mib << 20 if mib else None):
-        for item in read_stream(f, cfg.max_record_bytes, info):
+        for item in read_input(f, job.path, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
                 _add_fault(res, item)
                 continue

@@ -1,0 +1,103 @@
+"""WACZ files (Web Archive Collection Zipped: Webrecorder's format, written by Browsertrix Crawler,
+ArchiveWeb.page and py-wacz): the WARC files in the ZIP's `archive/` folder, read one after another.
+
+The format stores them uncompressed in the ZIP ("stored", so that a player can seek to a record):
+a record's offset is then its offset in the .wacz file itself, as in a plain WARC file. A WARC
+compressed into the ZIP ("deflated") is read as well, its records without an offset (there is no
+byte of the .wacz to point at). A fault names the WARC file it is in. A WACZ is read from a local
+file: its index of files is at its end.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+import zlib
+from typing import BinaryIO, Iterator
+
+from provenance.ingest.readers import Fault, FileInfo, Item, RawRecord, read_stream
+from provenance.ingest.remote import is_remote
+
+SUFFIX = ".wacz"
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.zst")
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra field's lengths
+
+
+def is_wacz(path: str) -> bool:
+    return path.lower().endswith(SUFFIX)
+
+
+def read_input(f: BinaryIO, path: str, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
+    """The records and faults of an open input: a WACZ's WARC files in turn, else the file itself."""
+    if not is_wacz(path):
+        yield from read_stream(f, max_record_bytes, info)
+        return
+    if is_remote(path):
+        yield Fault(None, "format", "a WACZ file is read from a local copy (its index of files is at its end): download it first")
+        return
+    try:
+        archive = zipfile.ZipFile(f)
+        members = warc_members(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        yield Fault(None, "format", f"not a readable WACZ file: {_why(exc)}")
+        return
+    info.format = "wacz"
+    if not members:
+        yield Fault(None, "format", "a WACZ file without WARC files in its archive/ folder")
+        return
+    for member in members:
+        yield from _read_member(f, archive, member, max_record_bytes, info)
+
+
+def warc_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The WARC files in a WACZ's archive/ folder, in the ZIP's order (the order they were written)."""
+    return [m for m in archive.infolist() if m.filename.startswith("archive/") and m.filename.lower().endswith(WARC_SUFFIXES)]
+
+
+def member_names(path: str) -> list[str] | None:
+    """The file names of a local WACZ's WARC files, or None when it cannot be read (its reading says why)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [os.path.basename(m.filename) for m in warc_members(archive)]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return None
+
+
+def _read_member(f: BinaryIO, archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_record_bytes: int,
+                 info: FileInfo) -> Iterator[Item]:
+    name = member.filename
+    try:
+        at = _data_offset(f, member) if member.compress_type == zipfile.ZIP_STORED else None
+        stream = archive.open(member)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError, struct.error) as exc:  # RuntimeError: encrypted
+        yield Fault(None, "format", f"{name}: cannot be read: {_why(exc)}")
+        return
+    part = FileInfo()
+    try:
+        with stream:
+            for item in read_stream(stream, max_record_bytes, part):
+                if isinstance(item, RawRecord):
+                    item.offset = item.offset + at if at is not None else None  # type: ignore[assignment]
+                else:
+                    item.reason = f"{name}: {item.reason}" + ("" if at is not None or item.offset is None else f" (offset {item.offset} in it)")
+                    item.offset = item.offset + at if at is not None and item.offset is not None else None
+                yield item
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a bad CRC at its end, a corrupt deflate stream
+        yield Fault(at, "format", f"{name}: {_why(exc)}; its records read so far are kept")
+    finally:
+        info.members += part.members
+        if info.compression == "none":
+            info.compression = part.compression
+
+
+def _data_offset(f: BinaryIO, member: zipfile.ZipInfo) -> int:
+    """Where a stored member's bytes start in the ZIP file (after its local header, whose extra field may differ from the index's)."""
+    f.seek(member.header_offset)
+    signature, name_len, extra_len = _LOCAL_HEADER.unpack(f.read(_LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"no file header at offset {member.header_offset}")
+    return member.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

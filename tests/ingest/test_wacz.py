@@ -1,0 +1,109 @@
+"""WACZ inputs (Browsertrix Crawler, ArchiveWeb.page): the WARC files of the ZIP's archive/ folder, read in turn."""
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+import zlib
+
+from typer.testing import CliRunner
+
+from provenance.cli import app
+from provenance.store import Store
+from tests.conftest import response_record, warcinfo
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def rows(db, sql):
+    with Store(str(db), read_only=True) as s:
+        return s.sql(sql).fetchall()
+
+
+def make_wacz(path, warcs: dict[str, bytes], compress=zipfile.ZIP_STORED):
+    """A WACZ as the spec lays it out (WACZ 1.1.1): datapackage.json, archive/, indexes/, pages/; WARC files stored."""
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in warcs.items():
+            z.writestr(zipfile.ZipInfo(f"archive/{name}", (2024, 5, 1, 0, 0, 0)), data, compress_type=compress)
+        z.writestr("indexes/index.cdx", "com,example)/ 20240501000000 {}\n", compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("pages/pages.jsonl", '{"format": "json-pages-1.0", "id": "pages"}\n', compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("datapackage.json", json.dumps({"profile": "data-package", "wacz_version": "1.1.1",
+                                                   "resources": [{"path": f"archive/{n}"} for n in warcs]}))
+    return path
+
+
+def members(records: list[bytes]) -> bytes:
+    return b"".join(gzip.compress(r, mtime=0) for r in records)
+
+
+def test_a_wacz_gives_the_documents_of_its_warc_files_each_at_its_offset_in_the_wacz(tmp_path):
+    first = members([warcinfo("my-crawl"), *(response_record(i) for i in range(3))])
+    second = members([response_record(i) for i in range(3, 5)])
+    path = make_wacz(tmp_path / "crawl.wacz", {"rec-1.warc.gz": first, "rec-2.warc.gz": second})
+    db = tmp_path / "w.duckdb"
+    res = run("ingest", str(path), "--db", str(db), "--json")
+    assert res.exit_code == 0, res.output
+    assert rows(db, "SELECT count(*), min(crawl) FROM documents") == [(5, "my-crawl")]
+    assert rows(db, "SELECT format, compression, n_errors FROM sources") == [("wacz", "gzip-members", 0)]
+    data = path.read_bytes()
+    for url, offset in rows(db, "SELECT url, record_offset FROM documents"):  # a player's (and dd's) way in: the record's gzip member
+        record = zlib.decompressobj(wbits=31).decompress(data[offset:], 4096)
+        assert record.startswith(b"WARC/1.0") and url.encode() in record
+
+
+def test_warc_files_deflated_into_the_zip_are_read_too_without_offsets(tmp_path):
+    path = make_wacz(tmp_path / "d.wacz", {"a.warc.gz": members([response_record(i) for i in range(4)]),
+                                           "b.warc": b"".join(response_record(i) for i in range(4, 6))}, zipfile.ZIP_DEFLATED)
+    db = tmp_path / "d.duckdb"
+    assert run("ingest", str(path), "--db", str(db)).exit_code == 0
+    assert rows(db, "SELECT count(*), count(record_offset) FROM documents") == [(6, 0)]
+
+
+def test_a_corrupt_warc_file_inside_is_a_fault_naming_it_and_the_other_records_are_kept(tmp_path):
+    good = members([response_record(i) for i in range(3)])
+    bad = bytearray(members([response_record(i) for i in range(3, 6)]))
+    bad[len(bad) // 2] ^= 0xFF
+    path = make_wacz(tmp_path / "c.wacz", {"bad.warc.gz": bytes(bad), "good.warc.gz": good})
+    db = tmp_path / "c.duckdb"
+    res = run("ingest", str(path), "--db", str(db))
+    assert res.exit_code == 1
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 5  # the corrupt member's record alone lost
+    (reason,), = rows(db, "SELECT reason FROM ingest_errors")
+    assert reason.startswith("archive/bad.warc.gz: ")
+    assert "Traceback" not in res.output
+
+
+def test_a_broken_or_empty_wacz_gets_one_clear_line(tmp_path):
+    not_zip = tmp_path / "a.wacz"
+    not_zip.write_bytes(response_record(1))
+    cut = make_wacz(tmp_path / "cut.wacz", {"x.warc.gz": members([response_record(1)])})
+    cut.write_bytes(cut.read_bytes()[:-40])  # a download cut short: the ZIP's index is at its end
+    empty = make_wacz(tmp_path / "e.wacz", {})
+    db = tmp_path / "b.duckdb"
+    res = run("ingest", str(not_zip), str(cut), str(empty), "--db", str(db))
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    reasons = dict(rows(db, "SELECT path, reason FROM ingest_errors"))
+    assert "not a readable WACZ file" in reasons[str(not_zip)] and "not a readable WACZ file" in reasons[str(cut)]
+    assert "without WARC files" in reasons[str(empty)]
+
+
+def test_a_wacz_beside_the_warc_files_it_packs_is_left_out_of_a_folder_with_a_note(tmp_path):
+    # Browsertrix Crawler's collection folder: archive/*.warc.gz and the WACZ made of them
+    coll = tmp_path / "collections" / "site"
+    (coll / "archive").mkdir(parents=True)
+    warc = members([response_record(i) for i in range(4)])
+    (coll / "archive" / "rec-1.warc.gz").write_bytes(warc)
+    make_wacz(coll / "site.wacz", {"rec-1.warc.gz": warc})
+    db = tmp_path / "f.duckdb"
+    res = run("ingest", str(tmp_path / "collections"), "--db", str(db), "--json")
+    assert res.exit_code == 0, res.output
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 4  # once, not twice
+    assert rows(db, "SELECT path FROM sources") == [(str(coll / "archive" / "rec-1.warc.gz"),)]
+    assert any("WACZ" in note for note in json.loads(res.stdout)["notes"])
+    alone = tmp_path / "g.duckdb"
+    assert run("ingest", str(coll / "site.wacz"), "--db", str(alone)).exit_code == 0  # on its own, it is read
+    assert rows(alone, "SELECT count(*) FROM documents")[0][0] == 4
