@@ -6,22 +6,8 @@ import json
 import zipfile
 import zlib
 
-from typer.testing import CliRunner
-
-from provenance.cli import app
-from provenance.store import Store
 from tests.conftest import response_record, warcinfo
-
-runner = CliRunner()
-
-
-def run(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def rows(db, sql):
-    with Store(str(db), read_only=True) as s:
-        return s.sql(sql).fetchall()
+from tests.ingest.test_ingest import rows, run
 
 
 def make_wacz(path, warcs: dict[str, bytes], compress=zipfile.ZIP_STORED):
