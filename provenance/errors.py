@@ -1,11 +1,39 @@
 """Error hierarchy: every handled failure is a ProvenanceError with a one-line message."""
 from __future__ import annotations
 
+import re
+
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
     """'Type: first line of the message', for faults and summaries that must stay on one line."""
     first = (str(exc).strip().splitlines() or [""])[0][:limit]
     return f"{type(exc).__name__}: {first}"
+
+
+def path_text(path: str) -> str:
+    """A path as the store and messages hold it: valid UTF-8, on one line. A file name's bytes that are
+    not UTF-8 (a Latin-1 name from an older system; Python holds them as surrogates, which DuckDB
+    refuses: the ingest failed with a traceback) read \\xe9, and control characters (a newline in a
+    name would split its error line) \\n, \\x01."""
+    if path.isprintable():
+        return path
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], utf8_text(path))
+
+
+def utf8_text(text: str) -> str:
+    """text with the surrogates that stand for undecodable bytes (or any other) written \\xNN (\\udNNN)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:

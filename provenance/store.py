@@ -15,7 +15,7 @@ import duckdb
 
 from provenance import textfiles
 from provenance.arrow_views import registered
-from provenance.errors import StoreError, StoreLockedError, first_line
+from provenance.errors import StoreError, StoreLockedError, first_line, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
 DEFAULT_DB = "provenance.duckdb"
@@ -265,7 +265,7 @@ class Store:
         run_id = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
         self.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL)",
-            [run_id, command, __version__, json.dumps(config, default=str, sort_keys=True), _now()],
+            [run_id, command, __version__, json.dumps(_valid_text(config), default=str, sort_keys=True), _now()],
         )
         return int(run_id)
 
@@ -332,6 +332,18 @@ def _upgrade_texts_table(con: duckdb.DuckDBPyConnection) -> None:
 _DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists,
                   "0008_texts_files.sql": _upgrade_texts_table, "0009_hash_columns_uncompressed.sql": _upgrade_hash_columns,
                   "0010_token_dictionary.sql": _upgrade_token_dictionary}
+
+
+def _valid_text(value: Any) -> Any:
+    """A run's configuration with every string valid UTF-8 (errors.utf8_text): a path's undecodable bytes
+    made JSON that DuckDB refuses ("invalid high surrogate")."""
+    if isinstance(value, (str, os.PathLike)):
+        return utf8_text(os.fspath(value))
+    if isinstance(value, dict):
+        return {k: _valid_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid_text(v) for v in value]
+    return value
 
 
 def _now() -> datetime:

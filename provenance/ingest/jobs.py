@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, TypeVar
 from datetime import datetime, timezone
 
 from provenance.config import IngestConfig
-from provenance.errors import one_line
+from provenance.errors import one_line, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.watch import overdue_records, recorded_record
 
@@ -80,6 +80,9 @@ class FileResult:
     seconds: float = 0.0
     note: str | None = None
     other_options: bool = False  # skipped as ingested before, with other options than this run's
+
+    def __post_init__(self) -> None:
+        self.path = path_text(self.path)  # the store's and the messages' form (a FileJob's path is the one to open)
 
     def discard_parts(self) -> None:
         """Remove the file's staged parts (and texts file) and forget them."""

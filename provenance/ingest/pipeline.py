@@ -21,7 +21,7 @@ from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
-from provenance.errors import StoreError
+from provenance.errors import StoreError, path_text, utf8_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.jobs import (CURRENT_RECORD, FILE_TABLES, OVERDUE_RECORD, SHARED_TABLES, TABLES, FileJob, FileResult, rerun_after_death, run_job,
@@ -158,17 +158,18 @@ def _precheck(item: InputFile, unchanged: dict[tuple, str | None], config: Inges
         res.faults.append(Fault(None, "input", item.problem))
         res.n_faults = 1
         return res
+    path = path_text(item.path)  # as the ledger holds it
     if not config.force and is_remote(item.path):
-        if (item.path, None, None) in unchanged:
-            return skipped(item.path, "already ingested from this address", unchanged[item.path, None, None], config)
+        if (path, None, None) in unchanged:
+            return skipped(path, "already ingested from this address", unchanged[path, None, None], config)
         return None
     if not config.force:
         try:
             st = Path(item.path).stat()
         except OSError:
             return None  # the worker reports it
-        if (item.path, st.st_size, st.st_mtime) in unchanged:
-            return skipped(item.path, "unchanged since its last ingest", unchanged[item.path, st.st_size, st.st_mtime], config)
+        if (path, st.st_size, st.st_mtime) in unchanged:
+            return skipped(path, "unchanged since its last ingest", unchanged[path, st.st_size, st.st_mtime], config)
     return None
 
 
@@ -239,7 +240,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
             now = _now()
             for f in res.faults:
                 store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,
-                            record_id=f.record_id, kind=f.kind, reason=f.reason, run_id=run_id, created_at=now)
+                            record_id=f.record_id, kind=f.kind, reason=utf8_text(f.reason), run_id=run_id, created_at=now)
             if res.parts.get("texts"):
                 placed = textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id)
     except BaseException:

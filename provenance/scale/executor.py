@@ -17,7 +17,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from provenance.config import IngestConfig
-from provenance.errors import UsageError, first_line
+from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs, leave_out_derived
 from provenance.ingest.pipeline import IngestSummary, OnFile, skipped
@@ -76,8 +76,8 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     todo, instant = [], []
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
-        if item.problem is None and path in done and not config.force:
-            instant.append(skipped(path, "in the ledger of the output directory", done[path], config))
+        if item.problem is None and path_text(path) in done and not config.force:
+            instant.append(skipped(path, "in the ledger of the output directory", done[path_text(path)], config))
         else:
             todo.append((path, item))
     ids = allocate_source_ids([p for p, _ in todo], used)

@@ -32,8 +32,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def address_key(path: str) -> str:
-    """Return the sha256 hex of an input's address (its URL or absolute path)."""
-    return hashlib.sha256(path.encode("utf-8")).hexdigest()
+    """Return the sha256 hex of an input's address (its URL or absolute path; a file name's bytes as they are)."""
+    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def crawl_dir(crawl: str | None) -> str:

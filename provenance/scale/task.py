@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from provenance import __version__
 from provenance.config import IngestConfig
+from provenance.errors import path_text
 from provenance.ingest import scratch
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
@@ -117,7 +118,7 @@ def _known(task: ShardTask, sha: str, out: ShardDir) -> "FileResult | _Published
     prior = out.read_json(f"{LEDGER}/{sha}.json")
     if prior is None:
         return None
-    if prior.get("path") == task.path and prior.get("run_id") == task.run_id and prior.get("source_id") == task.source_id:
+    if prior.get("path") == path_text(task.path) and prior.get("run_id") == task.run_id and prior.get("source_id") == task.source_id:
         return _Published(_result_of(prior))
     if task.config.force:
         return None

@@ -416,3 +416,28 @@ def test_sql_tables_show_values_as_they_are_not_as_rich_markup(tmp_path):
     res = run("sql", "SELECT 'if(t[r]) [b]x[/b]' AS \"[i]code\"", "--db", str(tmp_path / "m.duckdb"))
     assert res.exit_code == 0
     assert "if(t[r]) [b]x[/b]" in res.output and "[i]code" in res.output  # was "if(t)" and a bold x
+
+
+def test_files_named_in_bytes_that_are_not_utf8_or_with_a_newline_are_ingested_and_named_on_one_line(tmp_path):
+    # a Latin-1 name from an older system: Python holds its byte as a surrogate, which DuckDB refused (a traceback)
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    latin = os.fsdecode(os.fsencode(folder) + b"/caf\xe9.warc.gz")
+    newline = str(folder / "two\nlines.warc")
+    with open(latin, "wb") as f:
+        f.write(b"".join(gz(r) for r in [warcinfo(), response_record(1)]))
+    with open(newline, "wb") as f:
+        f.write(response_record(2))
+    db = tmp_path / "n.duckdb"
+    first = run("ingest", str(folder), os.fsdecode(os.fsencode(folder) + b"/gone\xff.warc"), "--db", str(db))
+    assert first.exit_code == 1 and "Traceback" not in first.output
+    assert sorted(rows(db, "SELECT path, status FROM sources")) == [
+        (f"{folder}/caf\\xe9.warc.gz", "done"), (f"{folder}/gone\\xff.warc", "failed"), (f"{folder}/two\\nlines.warc", "done")]
+    assert f"{folder}/gone\\xff.warc: no such file or directory" in first.output
+    again = run("ingest", str(folder), "--db", str(db))  # the ledger knows them by these names
+    assert again.exit_code == 0 and "2 already in the store" in again.output
+    out = tmp_path / "shards"
+    assert run("ingest", str(folder), "--output", str(out)).exit_code == 0
+    assert "2 already" in run("ingest", str(folder), "--output", str(out)).output
