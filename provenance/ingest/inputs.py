@@ -53,6 +53,9 @@ def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
         return _archives_under(arg) or [InputFile(arg, "directory holds no .warc/.wet/.arc files")]
     if not path.exists():
         return [InputFile(arg, "no such file or directory")]
+    if not path.is_file():  # /dev/stdin, a FIFO, /dev/zero: hashing it first would drain it, or never end
+        return [InputFile(arg, "not a regular file (a pipe, device or socket): an ingest reads its input twice (its hash, then its "
+                               "records); save it to a file first")]
     if arg.lower().endswith(LISTING_SUFFIXES):
         return _read_listing(path, paths_prefix)
     return [InputFile(arg)]

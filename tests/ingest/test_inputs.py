@@ -128,3 +128,12 @@ def test_a_named_folder_is_read_whole_and_twins_match_whatever_their_compression
     for kind in ("wat", "crawldiagnostics"):  # named: read, whatever the folder's name
         kept, notes = leave_out_derived(expand_inputs([str(seg / kind)]))
         assert len(kept) == 1 and notes == []
+
+
+def test_a_pipe_or_device_is_refused_with_a_reason_not_read_forever(tmp_path):
+    # its hash drained a pipe before its records were read (nothing ingested), and /dev/zero never ended
+    fifo = tmp_path / "x.warc.gz"
+    os.mkfifo(fifo)
+    for arg in (str(fifo), "/dev/zero"):
+        (item,) = expand_inputs([arg])
+        assert item.problem.startswith("not a regular file (a pipe, device or socket)")
