@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable
 
 from provenance.ingest.remote import is_remote, read_remote_text, url_join
-from provenance.ingest.wacz import is_wacz, member_names
+from provenance.ingest.wacz import is_wacz, member_files
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
                     ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst", ".wacz")
@@ -44,6 +44,8 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
 
 def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
     if is_remote(arg):
+        if is_wacz(arg):  # (its reading would fetch it whole for its hash, then fail)
+            return [InputFile(arg, "a WACZ file is read from a local copy (its index of files is at its end): download it first")]
         return _read_remote_listing(arg, paths_prefix) if arg.lower().endswith(LISTING_SUFFIXES) else [InputFile(arg)]
     if any(ch in arg for ch in "*?["):
         matches = sorted(glob.glob(arg, recursive=True))
@@ -96,16 +98,23 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
 
 
 def _packed_again(inputs: list[InputFile]) -> list[InputFile]:
-    """The WACZ files among inputs whose WARC files are all inputs too, by file name (Browsertrix Crawler
+    """The WACZ files among inputs whose WARC files are all inputs too, by file name and size (Browsertrix Crawler
     leaves a collection's WARC files in its archive/ folder beside the WACZ it packs them into)."""
-    names = {os.path.basename(i.path).lower() for i in inputs if not is_wacz(i.path)}
+    files = {(os.path.basename(i.path).lower(), _size(i.path)) for i in inputs if not is_wacz(i.path) and not is_remote(i.path)}
     packed = []
     for item in inputs:
         if is_wacz(item.path) and not is_remote(item.path):
-            inside = member_names(item.path)
-            if inside and all(name.lower() in names for name in inside):
+            inside = member_files(item.path)
+            if inside and all((name.lower(), size) in files for name, size in inside):
                 packed.append(item)
     return packed
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
 
 
 def _folder(item: InputFile) -> str:

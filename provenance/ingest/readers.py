@@ -21,6 +21,7 @@ MAX_HEADER_BYTES = 64 << 10
 _NOT_WS = re.compile(rb"[^\r\n \t\x00]")
 COMPACT_AT = 4 << 20
 MAX_LEADING_BREAKS = 16  # corrupt members or frames before the first record, before the file is abandoned
+SKIP_LOOKBACK = 8 << 20  # bytes kept, while an oversize block is skipped, from its first line that starts like a record
 MEMBERS_LISTED = 4096  # member starts listed before those behind the read position are dropped
 
 
@@ -72,6 +73,7 @@ class _Buffer:
         self.brk: Break | None = None
         self.eof = False
         self.no_header_end_to = 0  # stream offset: a failed record-header search saw no header end before it
+        self.skip_cut = False  # the last oversize block's skip ended at the end of the stream or a break (see _oversize)
 
     def pull(self) -> bool:
         """Append the next chunk; False at end of file or at a break."""
@@ -152,21 +154,58 @@ class _Buffer:
             if not self.pull():
                 return False
 
-    def skip(self, n: int) -> int:
-        """Drop the next n bytes in bounded memory and return how many were dropped: fewer at the end of
-        the stream, at a break, or at the next gzip member or zstd frame start (with one per record, the
-        next record starts there, whatever a length said)."""
+    def skip_block(self, n: int, marker: bytes) -> str:
+        """Move past an oversize record's n-byte block in bounded memory, trusting its length only where a
+        record (marker) starts after it. Returns how it went:
+          "done": past the block, or at an earlier gzip member or zstd frame start where a record starts
+                  (one per record: the length was wrong); where no record starts after the block, reading
+                  goes on there (a header fault, then the search for the next record, as after any fault);
+          "back": the stream ends before the block does, or no record starts after it: reading goes back to
+                  the first line in the block that starts like a record (kept while within SKIP_LOOKBACK);
+          "cut":  the stream ends or breaks before the block's end, nothing kept to go back to.
+        """
         start = self.base + self.pos
+        end, pat = start + n, b"\n" + marker
+        keep, keeping, searched = None, True, start  # keep: the stream offset of the first line that starts like a record
         while True:
-            i = bisect.bisect_right(self.members, (start, 1 << 62))
-            end = min(start + n, self.members[i][0]) if i < len(self.members) else start + n
-            if self.base + len(self.buf) >= end:
+            have = self.base + len(self.buf)
+            for at, _ in self.members[bisect.bisect_right(self.members, (start, 1 << 62)):]:
+                if at < end and at + len(marker) <= have and self.buf.startswith(marker, at - self.base):
+                    self.pos = at - self.base
+                    return "done"
+            if keeping and keep is None:
+                i = self.buf.find(pat, searched - self.base, min(end, have) - self.base)
+                searched = max(searched, have - len(pat) + 1)
+                if i >= 0:
+                    keep = self.base + i + 1
+            if have >= end:
                 self.pos = end - self.base
-                return end - start
-            self.pos = len(self.buf)
+                if keep is None or self._record_follows(marker):
+                    return "done"
+                self.pos = keep - self.base
+                return "back"
+            if keep is not None and have - keep > SKIP_LOOKBACK:
+                keep, keeping = None, False
+            pending = [at for at, _ in self.members if start < at < end and at + len(marker) > have]  # not yet checked
+            self.pos = min(keep if keep is not None else have, *pending, have) - self.base
             self.compact(force=True)
             if not self.pull():
-                return self.base + self.pos - start
+                if keep is not None:
+                    self.pos = keep - self.base
+                    return "back"
+                self.pos = len(self.buf)
+                return "cut"
+
+    def _record_follows(self, marker: bytes) -> bool:
+        """Whether, past white space, a record (marker) or the end of the stream comes next (pos unmoved)."""
+        at = self.pos
+        while True:
+            m = _NOT_WS.search(self.buf, at)
+            if m is not None and len(self.buf) - m.start() >= len(marker):
+                return self.buf.startswith(marker, m.start())
+            at = m.start() if m is not None else len(self.buf)
+            if not self.pull():
+                return m is None
 
     def take(self, n: int) -> bytes | None:
         if not self.ensure(n):
@@ -263,6 +302,7 @@ def read_stream(f: BinaryIO, max_record_bytes: int, info: FileInfo, native: bool
     b.ensure(16)
     if b.buf.startswith(b"\xef\xbb\xbf", b.pos):  # a byte order mark, from a text tool the file passed through
         b.pos += 3
+        b.skip_ws()
         b.ensure(16)
     first = bytes(b.buf[b.pos : b.pos + 16])
     if first.startswith(b"WARC/"):
@@ -324,7 +364,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken record header: bad or missing Content-Length ({headers.get('content-length')!r})", rid)
     b.pos = end + sep
     if length > max_record_bytes:
-        return _oversize(b, offset, length, max_record_bytes, rid)
+        return _oversize(b, offset, length, max_record_bytes, b"WARC/", rid)
     block = b.take(length)
     if block is None:
         if b.brk is not None:
@@ -382,18 +422,21 @@ def _length(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
 
 
-def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, rid: str | None = None) -> Fault:
-    """Skip a record's block by its length: searching it for the next record header instead read every
-    line of a text block that starts like one (a URL list in an ARC file: "http...") as a broken record."""
-    short = length - b.skip(length)
-    cut = f"; the file ends {short} bytes before its end" if short and b.eof else ""
-    return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{cut}", rid)
+def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, marker: bytes, rid: str | None = None) -> Fault:
+    """Skip a record's block by its length (see _Buffer.skip_block): searching it for the next record header
+    instead read every line of a text block that starts like one (a URL list in an ARC file: "http...") as a
+    broken record. A length that runs past the file is taken for a broken one, as a corrupt digit makes it."""
+    how = b.skip_block(length, marker)
+    b.skip_cut = how == "cut"
+    why = {"done": "", "back": "; its length runs past the file or past where the next record starts: read on from the first "
+                              "record header inside it", "cut": "; the file ends before its end"}[how]
+    return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{why}", rid)
 
 
 def _lost_place(item: Item, b: _Buffer) -> bool:
     """Whether reading must search for the next record after this item: after a fault, but an oversize
-    record skipped by its length (unless a break cut the skip short)."""
-    return isinstance(item, Fault) and (item.kind != "oversize" or b.brk is not None)
+    record skipped by its length (unless the stream ended or broke first: see _oversize)."""
+    return isinstance(item, Fault) and (item.kind != "oversize" or b.skip_cut)
 
 
 def _recover(b: _Buffer, fault: Fault, start: int, marker: bytes) -> Iterator[Fault]:
@@ -444,7 +487,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
     b.pos = end + 1
     if length > max_record_bytes:
-        return _oversize(b, offset, length, max_record_bytes)
+        return _oversize(b, offset, length, max_record_bytes, b"http")
     block = b.take(length)
     if block is None:
         if b.brk is not None:

@@ -4,11 +4,13 @@ ArchiveWeb.page and py-wacz): the WARC files in the ZIP's `archive/` folder, rea
 The format stores them uncompressed in the ZIP ("stored", so that a player can seek to a record):
 a record's offset is then its offset in the .wacz file itself, as in a plain WARC file. A WARC
 compressed into the ZIP ("deflated") is read as well, its records without an offset (there is no
-byte of the .wacz to point at). A fault names the WARC file it is in. A WACZ is read from a local
-file: its index of files is at its end.
+byte of the .wacz to point at), and so are the records after the first of a stored WARC file gzipped
+whole. A fault names the WARC file it is in. A WACZ is read from a local file: its index of files is
+at its end.
 """
 from __future__ import annotations
 
+import lzma
 import os
 import struct
 import zipfile
@@ -54,11 +56,11 @@ def warc_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return [m for m in archive.infolist() if m.filename.startswith("archive/") and m.filename.lower().endswith(WARC_SUFFIXES)]
 
 
-def member_names(path: str) -> list[str] | None:
-    """The file names of a local WACZ's WARC files, or None when it cannot be read (its reading says why)."""
+def member_files(path: str) -> list[tuple[str, int]] | None:
+    """The file names and sizes of a local WACZ's WARC files, or None when it cannot be read (its reading says why)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return [os.path.basename(m.filename) for m in warc_members(archive)]
+            return [(os.path.basename(m.filename), m.file_size) for m in warc_members(archive)]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return None
 
@@ -76,13 +78,14 @@ def _read_member(f: BinaryIO, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
     try:
         with stream:
             for item in read_stream(stream, max_record_bytes, part):
-                if isinstance(item, RawRecord):
-                    item.offset = item.offset + at if at is not None else None  # type: ignore[assignment]
-                else:
-                    item.reason = f"{name}: {item.reason}" + ("" if at is not None or item.offset is None else f" (offset {item.offset} in it)")
-                    item.offset = item.offset + at if at is not None and item.offset is not None else None
+                # an offset in the member's bytes: one in the .wacz where those are stored as they are, and
+                # either plain or a gzip member (zstd frame) per record (else: a position in what they hold)
+                real = at is not None and item.offset is not None and (part.compression == "none" or part.members > 1 or item.offset == 0)
+                if isinstance(item, Fault):
+                    item.reason = f"{name}: {item.reason}" + ("" if real or item.offset is None else f" (offset {item.offset} in it)")
+                item.offset = item.offset + at if real else None  # type: ignore[operator]
                 yield item
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a bad CRC at its end, a corrupt deflate stream
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError) as exc:  # a bad CRC at its end, a corrupt stream
         yield Fault(at, "format", f"{name}: {_why(exc)}; its records read so far are kept")
     finally:
         info.members += part.members

@@ -99,6 +99,50 @@ def test_an_oversize_record_is_skipped_by_its_length_not_searched_for_record_hea
     assert [f.kind for f in faults] == ["oversize"]
 
 
+def test_an_oversize_record_whose_length_is_wrong_loses_only_itself_in_a_plain_or_whole_gzip_file(make_warc):
+    big = warc_record("response", b"HTTP/1.1 200 OK\r\n\r\n" + b"y" * 200_000, "https://big.example/",
+                      content_type="application/http; msgtype=response")
+    past_the_end = big.replace(b"Content-Length: 200019", b"Content-Length: 900000019")  # a digit too many: was all the rest lost
+    inside = big.replace(b"Content-Length: 200019", b"Content-Length: 150019")  # ends inside its own block
+    for odd, kinds in ((past_the_end, ["oversize"]), (inside, ["oversize", "header"])):
+        for compression in (None, "whole"):
+            good, faults = split(make_warc(f"w-{compression}.warc", [response_record(1), odd, response_record(2), response_record(3)],
+                                           compression), max_record_bytes=100_000)
+            assert [r.headers["warc-target-uri"] for r in good] == [f"https://site{i}.example.org/page/{i}" for i in (1, 2, 3)]
+            assert [f.kind for f in faults] == kinds, compression
+            assert ("read on from the first record header inside it" in faults[0].reason) == (odd is past_the_end)
+
+
+def test_gzip_members_that_are_not_one_per_record_do_not_end_an_oversize_block(tmp_path):
+    # BGZF-style blocks of 64 KiB: a member start inside the block is no record start (was a false header fault)
+    big = warc_record("response", b"x" * 300_000, "https://big.example/", content_type="application/http; msgtype=response")
+    data = b"".join([response_record(0), big, response_record(1), response_record(2)])
+    path = tmp_path / "bgzf.warc.gz"
+    path.write_bytes(b"".join(gz(data[i : i + 65280]) for i in range(0, len(data), 65280)))
+    for native in (None, False):
+        good, faults = split(path, max_record_bytes=100_000, native=native)
+        assert len(good) == 3 and [f.kind for f in faults] == ["oversize"], native
+
+
+def test_records_read_ahead_past_a_later_break_are_kept_after_an_oversize_record(tmp_path):
+    # LF-only records: the header search read ahead into a corrupt member; the skip ended inside what was
+    # read, and the break then threw away the records read ahead with it, without a fault
+    def lf_record(i, size=40):
+        block = b"HTTP/1.0 200 OK\nContent-Type: text/plain\n\n" + (b"words of record %d " % i) * size
+        return b"WARC/1.0\nWARC-Type: response\nWARC-Target-URI: https://lf.example/%d\nContent-Length: %d\n\n" % (i, len(block)) + block + b"\n\n"
+    members = [gz(lf_record(i, 60 if i == 1 else 2)) for i in range(6)]
+    bad = bytearray(members[4])
+    bad[len(bad) // 2] ^= 0xFF
+    bad[len(bad) // 2 + 1] ^= 0xFF
+    members[4] = bytes(bad)
+    path = tmp_path / "lf.warc.gz"
+    path.write_bytes(b"".join(members))
+    for native in (None, False):
+        good, faults = split(path, max_record_bytes=500, native=native)
+        assert [r.headers["warc-target-uri"][-1] for r in good] == ["0", "2", "3", "5"], native
+        assert [f.kind for f in faults] == ["oversize", "gzip"]
+
+
 def test_an_oversize_record_cut_off_by_the_end_of_the_file_says_so(make_warc):
     big = warc_record("response", b"x" * 300_000, "https://big.example/", content_type="application/http; msgtype=response")
     path = make_warc("cut.warc", [response_record(1), big[:200_000]], None)

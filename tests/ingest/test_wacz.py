@@ -93,3 +93,47 @@ def test_a_wacz_beside_the_warc_files_it_packs_is_left_out_of_a_folder_with_a_no
     alone = tmp_path / "g.duckdb"
     assert run("ingest", str(coll / "site.wacz"), "--db", str(alone)).exit_code == 0  # on its own, it is read
     assert rows(alone, "SELECT count(*) FROM documents")[0][0] == 4
+
+
+def test_a_stored_warc_file_gzipped_whole_gives_its_first_record_an_offset_and_the_rest_none(tmp_path):
+    whole = gzip.compress(b"".join(response_record(i) for i in range(3)), mtime=0)  # positions in what it holds are no .wacz bytes
+    path = make_wacz(tmp_path / "w.wacz", {"a.warc.gz": whole})
+    db = tmp_path / "w.duckdb"
+    assert run("ingest", str(path), "--db", str(db)).exit_code == 0
+    (first,), *rest = rows(db, "SELECT record_offset FROM documents ORDER BY doc_id")
+    assert path.read_bytes()[first : first + 2] == b"\x1f\x8b" and rest == [(None,), (None,)]
+
+
+def test_a_corrupt_lzma_member_costs_its_own_records_only(tmp_path):
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("archive/a.warc.gz"), members([response_record(i) for i in range(3)]))
+        z.writestr(zipfile.ZipInfo("archive/b.warc.gz"), members([response_record(i) for i in range(3, 6)]), compress_type=zipfile.ZIP_LZMA)
+    data = bytearray(buf.getvalue())
+    at = data.index(b"archive/b.warc.gz") + 60  # inside b's compressed bytes
+    data[at] ^= 0xFF
+    data[at + 1] ^= 0xFF
+    path = tmp_path / "l.wacz"
+    path.write_bytes(bytes(data))
+    db = tmp_path / "l.duckdb"
+    res = run("ingest", str(path), "--db", str(db))
+    assert res.exit_code == 1 and "internal error" not in res.output
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] >= 3  # a.warc.gz's (was: none, the whole WACZ failed)
+
+
+def test_a_warc_file_of_the_same_name_from_another_crawl_does_not_leave_a_wacz_out(tmp_path):
+    make_wacz(tmp_path / "a.wacz", {"data.warc": b"".join(response_record(i) for i in range(5))})
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "data.warc").write_bytes(b"".join(response_record(i, url=f"https://other.example/{i}") for i in range(2)))
+    db = tmp_path / "s.duckdb"
+    assert run("ingest", str(tmp_path / "a.wacz"), str(tmp_path / "b" / "data.warc"), "--db", str(db)).exit_code == 0
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 7
+
+
+def test_a_remote_wacz_is_refused_before_it_is_fetched():
+    from provenance.ingest.inputs import expand_inputs
+
+    (item,) = expand_inputs(["https://example.org/crawl.wacz"])
+    assert item.problem.startswith("a WACZ file is read from a local copy")
