@@ -100,13 +100,15 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
 def _packed_again(inputs: list[InputFile]) -> list[InputFile]:
     """The WACZ files among inputs whose WARC files are all inputs too, by file name and size (Browsertrix Crawler
     leaves a collection's WARC files in its archive/ folder beside the WACZ it packs them into)."""
+    waczs = [i for i in inputs if is_wacz(i.path) and not is_remote(i.path)]
+    if not waczs:  # (no stat of every input)
+        return []
     files = {(os.path.basename(i.path).lower(), _size(i.path)) for i in inputs if not is_wacz(i.path) and not is_remote(i.path)}
     packed = []
-    for item in inputs:
-        if is_wacz(item.path) and not is_remote(item.path):
-            inside = member_files(item.path)
-            if inside and all((name.lower(), size) in files for name, size in inside):
-                packed.append(item)
+    for item in waczs:
+        inside = member_files(item.path)
+        if inside and all((name.lower(), size) in files for name, size in inside):
+            packed.append(item)
     return packed
 
 
