@@ -95,6 +95,20 @@ def test_a_result_that_cannot_be_written_is_one_line(store_path, tmp_path):
         assert result.exit_code == 1 and result.output.startswith(f"Error: {out}: cannot write the result")
 
 
+def test_a_result_is_never_written_over_the_store_itself(store_path):
+    # it was: the store became 4 bytes of CSV, exit code 0
+    before = open(store_path, "rb").read()
+    for out in (store_path, store_path + ".wal", store_path + ".texts/x.parquet"):
+        result = runner.invoke(app, ["sql", "SELECT 1 AS x", "--db", store_path, "-f", "csv", "--out", out])
+        assert result.exit_code == 2 and "would overwrite the store" in result.output
+    assert open(store_path, "rb").read() == before
+
+
+def test_a_result_written_with_the_default_format_takes_the_format_of_its_file_name(store_path, tmp_path):
+    runner.invoke(app, ["sql", "SELECT 1 AS x", "--db", store_path, "--out", str(tmp_path / "r.csv")])
+    assert (tmp_path / "r.csv").read_text() == "x\n1\n"
+
+
 def test_a_table_shows_its_first_rows_and_says_how_many_there_are(store_path):
     result = runner.invoke(app, ["sql", f"SELECT range AS n FROM range({TABLE_MAX_ROWS + 5})", "--db", store_path])
     assert result.exit_code == 0 and f"{TABLE_MAX_ROWS - 1} " in result.output and f"{TABLE_MAX_ROWS} " not in result.output

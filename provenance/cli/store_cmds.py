@@ -1,6 +1,7 @@
 """`provenance sql`, `info`, `check`: query and inspect the store."""
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -21,14 +22,24 @@ def sql(
 
     if format not in ("table", "csv", "json", "parquet"):
         fail(f"--format must be table, csv, json or parquet, not {format!r}", 2)
+    store = db or default_db_path()
+    if out and _is_part_of(out, store):
+        fail(f"--out {out} would overwrite the store {store} (or its files); write the result elsewhere", 2)
     with handled():
-        df = run_sql(db or default_db_path(), query)
+        df = run_sql(store, query)
         if format == "table" and not out:
             print_table(df)
         else:
-            text = write_result(df, format, out or None)
+            fmt = format if format != "table" else {".csv": "csv", ".parquet": "parquet"}.get(os.path.splitext(out)[1].lower(), "json")
+            text = write_result(df, fmt, out or None)
             if text is not None:
                 typer.echo(text, nl=False)
+
+
+def _is_part_of(out: str, store: str) -> bool:
+    """Whether a path is the store's file, its write-ahead log, or in its texts folder (see textfiles.py)."""
+    target, base = os.path.realpath(out), os.path.realpath(store)
+    return target in (base, base + ".wal") or target.startswith(base + ".texts" + os.sep)
 
 
 @app.command()
