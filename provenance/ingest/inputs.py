@@ -5,7 +5,7 @@ import glob
 import gzip
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -30,14 +30,17 @@ class InputFile:
 
 
 def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[InputFile]:
-    """Return input files in argument order (directories sorted), without duplicates."""
+    """Return input files in argument order (directories sorted), without duplicates; local files by their
+    absolute paths (the ledger's key: a relative one named another file from another folder, and --force
+    there replaced that file's rows)."""
     seen: set[str] = set()
     out: list[InputFile] = []
     for arg in args:
         for item in _expand_one(arg, paths_prefix):
-            key = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
-            if key not in seen:
-                seen.add(key)
+            if not item.problem and not is_remote(item.path):
+                item = replace(item, path=os.path.abspath(item.path))
+            if item.path not in seen:
+                seen.add(item.path)
                 out.append(item)
     return out
 

@@ -441,3 +441,16 @@ def test_files_named_in_bytes_that_are_not_utf8_or_with_a_newline_are_ingested_a
     out = tmp_path / "shards"
     assert run("ingest", str(folder), "--output", str(out)).exit_code == 0
     assert "2 already" in run("ingest", str(folder), "--output", str(out)).output
+
+
+def test_files_named_relative_to_other_folders_are_told_apart_and_force_replaces_only_its_own(tmp_path, monkeypatch, make_warc):
+    # the ledger kept paths as typed: "f.warc.gz" from two folders was one path, and --force in one folder deleted the other's rows
+    db = str(tmp_path / "rel.duckdb")
+    for name, n in (("a", 3), ("b", 5)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "f.warc.gz").write_bytes(b"".join(gz(response_record(i, url=f"https://{name}.example/{i}")) for i in range(n)))
+    for name in ("a", "b"):
+        monkeypatch.chdir(tmp_path / name)
+        assert run("ingest", "f.warc.gz", "--db", db).exit_code == 0
+    assert run("ingest", "f.warc.gz", "--db", db, "--force").exit_code == 0
+    assert sorted(rows(db, "SELECT path, n_docs FROM sources")) == [(str(tmp_path / "a" / "f.warc.gz"), 3), (str(tmp_path / "b" / "f.warc.gz"), 5)]
