@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_RECORD_BYTES = 16 << 20
+MAX_RECORD_BYTES_LIMIT = 1 << 40  # past any memory; larger values overflowed the reader's C sizes (records lost one by one)
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 0.001, 1e9  # a shorter limit rounded to none; a longer one overflowed the timer
 DEFAULT_RECORD_TIMEOUT = 60.0  # seconds: sound records, even 1 MiB of real HTML, take well under one
 DEFAULT_WORKER_MEMORY_MB = 4096  # beyond what a worker holds when it starts a file: 16 MiB of dense markup (<p>a) peaks at 2.4 GB
 MIN_WORKER_MEMORY_MB = 1024  # a batch (32 Mi characters of text and their features) takes a few hundred MB
@@ -86,10 +88,14 @@ class IngestConfig:
             raise UsageError(f"--sample-rate must be in (0, 1], got {self.sample_rate}")
         if self.workers < 1:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
-        if self.max_record_bytes < 1024:
-            raise UsageError(f"--max-record-bytes must be at least 1024, got {self.max_record_bytes}")
-        if self.record_timeout is not None and not 0 < self.record_timeout < float("inf"):
-            raise UsageError(f"--record-timeout must be a number of seconds (0: no limit), got {self.record_timeout}")
+        if not 1024 <= self.max_record_bytes <= MAX_RECORD_BYTES_LIMIT:
+            raise UsageError(f"--max-record-bytes must be at least 1024 and at most {MAX_RECORD_BYTES_LIMIT}, got {self.max_record_bytes}")
+        if self.record_timeout is not None and not MIN_TIMEOUT_S <= self.record_timeout < MAX_TIMEOUT_S:
+            raise UsageError(f"--record-timeout must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {self.record_timeout}")
+        if self.file_timeout == 0:  # as --record-timeout 0: no limit
+            object.__setattr__(self, "file_timeout", None)
+        if self.file_timeout is not None and not MIN_TIMEOUT_S <= self.file_timeout < MAX_TIMEOUT_S:
+            raise UsageError(f"--file-timeout must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {self.file_timeout}")
         if self.worker_memory_mb is not None and self.worker_memory_mb < MIN_WORKER_MEMORY_MB:
             raise UsageError(f"--worker-memory must be at least {MIN_WORKER_MEMORY_MB} MiB (0: no limit), got {self.worker_memory_mb}")
         if self.year is not None and not MIN_YEAR <= self.year <= MAX_YEAR:

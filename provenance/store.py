@@ -58,7 +58,11 @@ class Store:
             if gone:
                 return  # its views cannot be rebuilt over missing files: attach replaces them first
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+            except (duckdb.Error, OSError) as exc:  # a folder it cannot write in (its write-ahead log), a full disk
+                self.con.close()
+                raise StoreError(f"{self.path}: cannot write the store: {first_line(exc)}") from None
         elif self.path != ":memory:" and self._pending():
             self.con.close()  # written by an older provenance: upgrade once with write access
             try:

@@ -14,3 +14,21 @@ def test_the_first_line_of_an_exception_is_its_message_or_its_type_when_the_mess
 def test_one_line_names_the_type_before_the_first_line():
     assert one_line(KeyError("k")) == "KeyError: 'k'"
     assert one_line(ValueError("a\nb")) == "ValueError: a"
+
+
+def test_a_failure_of_the_store_itself_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    # a disk that fills or a folder gone read-only during a command: DuckDB's error, not its stack
+    import duckdb
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    def boom(*args, **kwargs):
+        raise duckdb.IOException('Could not write file "x.duckdb.wal": No space left on device')
+
+    monkeypatch.setattr("provenance.query.run_sql", boom)
+    db = tmp_path / "s.duckdb"
+    duckdb.connect(str(db)).close()
+    result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(db)])
+    assert result.exit_code == 1 and result.output.strip() == (
+        'Error: the store failed: Could not write file "x.duckdb.wal": No space left on device')

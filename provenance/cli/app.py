@@ -9,7 +9,7 @@ from typing import Annotated, Any, Iterator, NoReturn, Optional
 
 import typer
 
-from provenance.errors import ProvenanceError, UsageError
+from provenance.errors import ProvenanceError, UsageError, first_line
 
 app = typer.Typer(
     name="provenance",
@@ -66,6 +66,10 @@ def handled() -> Iterator[None]:
         if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C (or SIGTERM) that came during a query
             fail(INTERRUPTED, _exit_code())
         raise
+    except Exception as exc:  # the store's own failures on a machine's limits (a full disk, a folder gone read-only): one line
+        if type(exc).__module__.split(".")[0].lstrip("_") != "duckdb":  # (not imported here: commands that never open a store)
+            raise
+        fail(f"the store failed: {first_line(exc)}", 1)
 
 
 def print_json(obj: Any) -> None:

@@ -28,7 +28,7 @@ def ingest(
     prose_lists: Annotated[bool, typer.Option("--prose-lists/--no-prose-lists", help="Keep bulleted lists of prose near the top of a page in its main text (resiliparse drops every <ul> fewer than 3 elements below <body> as navigation).")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in the ledger, replacing their rows.")] = False,
     max_record_bytes: Annotated[int, typer.Option(help="Skip (and report) records larger than this.")] = DEFAULT_MAX_RECORD_BYTES,
-    file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept).")] = None,
+    file_timeout: Annotated[Optional[float], typer.Option(help="Give up on a file after this many seconds (its records so far are kept; 0: no limit).")] = None,
     record_timeout: Annotated[float, typer.Option(help="Skip (and report) a record whose extraction runs longer than this many seconds "
                                                         "(a parser's worst case); the worker is ended and the file reread without it. 0: no limit.")] = DEFAULT_RECORD_TIMEOUT,
     worker_memory: Annotated[int, typer.Option(help="MiB the process reading a file may allocate beyond what it holds when it starts: a record "
@@ -45,6 +45,8 @@ def ingest(
 
     if executor == "ray" and not output:
         fail("--executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'", 2)
+    if (db or default_db_path()) == ":memory:" and not output:
+        fail("--db :memory: would keep nothing once the ingest ends; give a store file", 2)
     with handled():
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from provenance.errors import StoreError, first_line
+from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
 from provenance.scale.layout import ERRORS, LEDGER, ShardDir
 from provenance.sqlfiles import table_kind
@@ -38,6 +38,7 @@ class Attachment:
 def attach(db: str, output: str) -> Attachment:
     """Replace the core tables of the store at db with views over the shard directory output (also
     to point a store at its shards where they were moved)."""
+    _shards(output)  # before the store is opened (or made)
     with Store(db, reattach=True) as store:
         attached = attach_store(store, output)
         store.migrate()  # the store's own views, over the new ones (not built at the opening where the old shards are gone)
@@ -46,7 +47,7 @@ def attach(db: str, output: str) -> Attachment:
 
 def attach_store(store: Store, output: str) -> Attachment:
     """Attach output to an open store; refuses a store that holds ingested rows."""
-    out = ShardDir(output)
+    out = _shards(output)
     _refuse_ingested(store)
     if not out.local:
         _load_httpfs(store)
@@ -67,6 +68,18 @@ def attach_store(store: Store, output: str) -> Attachment:
                     attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
     return Attachment(out.uri, files, failed, documents, with_parts)
+
+
+def _shards(output: str) -> ShardDir:
+    """The shard folder at output; a UsageError where no ingest --output wrote (a typo swapped a store's data for nothing)."""
+    out = ShardDir(output)
+    try:
+        holds = out.holds_shards()
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot read it as a shard folder: {first_line(exc)}") from None
+    if not holds:
+        raise UsageError(f"{output}: not a shard folder (no ledger of an 'ingest --output' there)")
+    return out
 
 
 def _refuse_ingested(store: Store) -> None:

@@ -49,6 +49,11 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     if executor == "local":
         pool.start_for(paths)  # the workers' imports overlap the planning
     out = ShardDir(output)
+    if out.local:
+        try:
+            os.makedirs(out.uri, exist_ok=True)
+        except OSError as exc:  # an existing file (a store named by mistake), /proc
+            raise UsageError(f"--output {output}: cannot be a shard folder: {exc.strerror or exc}") from None
     run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
     ledger = out.read_all(LEDGER)
     inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))

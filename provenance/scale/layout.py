@@ -117,6 +117,10 @@ class ShardDir:
         except FileNotFoundError:
             pass
 
+    def holds_shards(self) -> bool:
+        """Whether an ingest --output has written here (its ledger of files, or its errors of files that failed)."""
+        return bool(self.list(LEDGER, ".json") or self.list(ERRORS, ".json"))
+
     def has_parts(self, table: str) -> bool:
         """True when at least one Parquet part of table exists."""
         return any(self.list(f"{table}/{d}", ".parquet") for d in self.list_dirs(table))

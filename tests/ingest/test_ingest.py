@@ -295,6 +295,27 @@ def test_usage_errors_exit_2(corpus, tmp_path):
     assert "--sample-rate must be in (0, 1]" in result.stderr
 
 
+@pytest.mark.parametrize("option, value, says", [
+    # each was a per-file "internal error" written into the store (exit 1), or records lost one by one
+    ("--file-timeout", "-1", "--file-timeout must be"), ("--file-timeout", "nan", "--file-timeout must be"),
+    ("--file-timeout", "inf", "--file-timeout must be"), ("--record-timeout", "1e-300", "--record-timeout must be"),
+    ("--max-record-bytes", "9223372036854775807", "--max-record-bytes must be"),
+])
+def test_option_values_out_of_range_are_usage_errors_before_the_store_is_touched(corpus, tmp_path, option, value, says):
+    db = tmp_path / "s.duckdb"
+    result = run("ingest", str(corpus), "--db", str(db), option, value)
+    assert result.exit_code == 2 and says in result.stderr and not db.exists()
+
+
+def test_an_in_memory_store_is_refused_as_it_would_keep_nothing(corpus):
+    result = run("ingest", str(corpus), "--db", ":memory:")
+    assert result.exit_code == 2 and "--db :memory: would keep nothing" in result.stderr
+
+
+def test_a_file_timeout_of_0_is_no_limit(corpus, tmp_path):
+    assert run("ingest", str(corpus), "--db", str(tmp_path / "s.duckdb"), "--file-timeout", "0").exit_code == 0
+
+
 def test_a_store_being_written_by_another_process_gives_a_clear_line(corpus, tmp_path):
     db = str(tmp_path / "s.duckdb")
     run("ingest", str(corpus), "--db", db)

@@ -309,3 +309,23 @@ def test_force_keeps_what_it_published_when_content_moves_between_paths_in_one_r
     attach(str(tmp_path / "a.duckdb"), str(out))
     with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
         assert s.sql("SELECT count(*) FROM documents").fetchone()[0] == 22
+
+
+def test_attach_refuses_a_folder_no_ingest_wrote_and_keeps_the_store_as_it_was(inputs, tmp_path):
+    # a typo swapped an attached store's data for nothing, exit 0
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    assert run("attach", str(out), "--db", db).exit_code == 0
+    (tmp_path / "empty").mkdir()
+    for wrong in (tmp_path / "empty", tmp_path / "nosuch", Path(db)):
+        result = run("attach", str(wrong), "--db", db)
+        assert result.exit_code == 2 and "not a shard folder" in result.output
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*) FROM documents").fetchone()[0] > 0
+
+
+def test_an_output_that_cannot_be_a_folder_is_one_line(inputs, tmp_path):
+    (tmp_path / "a.duckdb").write_text("a store, named by mistake")
+    for wrong in (tmp_path / "a.duckdb", "/proc/no/such"):
+        result = run("ingest", *map(str, inputs), "--output", str(wrong))
+        assert result.exit_code == 2 and result.output.startswith(f"Error: --output {wrong}: cannot be a shard folder")
