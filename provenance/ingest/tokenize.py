@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pyarrow as pa
 
-from provenance.errors import InputError, first_line
+from provenance.errors import InputError, one_line
 from provenance.ingest.native import load, select
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
@@ -144,5 +144,5 @@ def _load_hf(path: str) -> Any:
         raise InputError(path, "--tokenizer needs transformers: pip install 'provenance[hf]'") from None
     try:
         return AutoTokenizer.from_pretrained(path, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot load tokenizer: {first_line(exc)}") from None
+    except Exception as exc:  # a corrupt tokenizer.json fails in any of the loaders' ways (KeyError, TypeError, a Rust exception)
+        raise InputError(path, f"cannot load tokenizer: {one_line(exc)}") from None

@@ -93,3 +93,20 @@ def test_a_missing_tokenizer_path_is_a_one_line_error(make_warc, tmp_path):
     assert result.exit_code == 1
     assert "tokenizer path does not exist" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("content", ['{"version": "1.0", "model": {"type": "WordPiece"}}', "[]",
+                                     '{"version": "1.0", "added_tokens": [], "model": {"type": "Nope"}}'])
+def test_a_corrupt_tokenizer_file_is_a_one_line_error(make_warc, tmp_path, content):
+    # KeyError, TypeError and a Rust exception from the loaders were tracebacks
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from tests.conftest import response_record
+
+    (tmp_path / "tok").mkdir()
+    (tmp_path / "tok" / "tokenizer.json").write_text(content)
+    path = make_warc("t.warc.gz", [response_record(1)])
+    result = CliRunner().invoke(app, ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--tokenizer", str(tmp_path / "tok")])
+    assert result.exit_code == 1 and "cannot load tokenizer: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
