@@ -245,7 +245,10 @@ def _stop() -> None:
     if stop is not None:  # bounded: exit never hangs on a forkserver whose workers linger
         waiter = threading.Thread(target=_quietly, args=(stop,), name="provenance-stop-forkserver", daemon=True)
         waiter.start()
-        waiter.join(STOP_WAIT)
+        try:
+            waiter.join(STOP_WAIT)
+        except KeyboardInterrupt:  # a Ctrl-C as the run ends: exit now, without "Exception ignored in atexit callback"
+            pass
 
 
 def _quietly(fn: Callable[[], object]) -> None:

@@ -22,3 +22,5 @@ try:
     detect_fast("warm up the language profiles")
 except Exception:  # noqa: BLE001  a failure here would kill the forkserver; each worker meets (and reports) it instead
     pass
+except KeyboardInterrupt:  # a Ctrl-C for the ingest (the forkserver ignores SIGINT from here on): its traceback beside the ingest's line
+    pass
