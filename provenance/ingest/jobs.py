@@ -80,6 +80,7 @@ class FileResult:
     seconds: float = 0.0
     note: str | None = None
     other_options: bool = False  # skipped as ingested before, with other options than this run's
+    cut_short: bool = False  # skipped as ingested before, by an ingest --file-timeout cut short
 
     def __post_init__(self) -> None:
         self.path = path_text(self.path)  # the store's and the messages' form (a FileJob's path is the one to open)

@@ -122,7 +122,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     done = store.query("ingest_done_sources").fetchall()
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
-    unchanged = {(r[0], r[1], r[2]): r[4] for r in done} | {(r[0], None, None): r[4] for r in done if is_remote(r[0])}  # -> options
+    unchanged = {(r[0], r[1], r[2]): (r[4], r[5]) for r in done} | {(r[0], None, None): (r[4], r[5]) for r in done if is_remote(r[0])}  # -> options, cut
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
     for item in inputs:
@@ -150,9 +150,10 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     return summary
 
 
-def _precheck(item: InputFile, unchanged: dict[tuple, str | None], config: IngestConfig) -> FileResult | None:
+def _precheck(item: InputFile, unchanged: dict[tuple, tuple[str | None, bool]], config: IngestConfig) -> FileResult | None:
     """Settle inputs that need no worker: missing paths, and files unchanged since their ingest (unchanged:
-    (path, size, mtime) of each, or (address, None, None) of a remote one, -> the options it was ingested with)."""
+    (path, size, mtime) of each, or (address, None, None) of a remote one, -> the options it was ingested with,
+    and whether --file-timeout cut it short)."""
     if item.problem:
         res = FileResult(item.path, 0, status="failed")
         res.faults.append(Fault(None, "input", item.problem))
@@ -161,7 +162,7 @@ def _precheck(item: InputFile, unchanged: dict[tuple, str | None], config: Inges
     path = path_text(item.path)  # as the ledger holds it
     if not config.force and is_remote(item.path):
         if (path, None, None) in unchanged:
-            return skipped(path, "already ingested from this address", unchanged[path, None, None], config)
+            return skipped(path, "already ingested from this address", *unchanged[path, None, None], config)
         return None
     if not config.force:
         try:
@@ -169,14 +170,17 @@ def _precheck(item: InputFile, unchanged: dict[tuple, str | None], config: Inges
         except OSError:
             return None  # the worker reports it
         if (path, st.st_size, st.st_mtime) in unchanged:
-            return skipped(path, "unchanged since its last ingest", unchanged[path, st.st_size, st.st_mtime], config)
+            return skipped(path, "unchanged since its last ingest", *unchanged[path, st.st_size, st.st_mtime], config)
     return None
 
 
-def skipped(path: str, why: str, options: str | dict | None, config: IngestConfig) -> FileResult:
+def skipped(path: str, why: str, options: str | dict | None, cut: bool, config: IngestConfig) -> FileResult:
     """A file skipped as ingested before; when that ingest used other options than these, its note says
-    which (a rerun with, say, --tokenizer added otherwise changes nothing without a word)."""
-    res = FileResult(path, 0, status="skipped", note=why)
+    which (a rerun with, say, --tokenizer added otherwise changes nothing without a word), and when
+    --file-timeout cut it short, so (a rerun finished nothing of it, without a word)."""
+    if cut:
+        why += " (cut short by --file-timeout then: --force reads it again, a longer --file-timeout lets it finish)"
+    res = FileResult(path, 0, status="skipped", note=why, cut_short=cut)
     changed = config.changed_options(options)
     if changed:
         res.note = f"{why}, with other options ({'; '.join(changed)}): kept as it was; --force re-ingests it with these"

@@ -82,7 +82,7 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
         if item.problem is None and path_text(path) in done and not config.force:
-            instant.append(skipped(path, "in the ledger of the output directory", done[path_text(path)], config))
+            instant.append(skipped(path, "in the ledger of the output directory", done[path_text(path)], False, config))
         else:
             todo.append((path, item))
     ids = allocate_source_ids([p for p, _ in todo], used)

@@ -475,3 +475,12 @@ def test_files_named_relative_to_other_folders_are_told_apart_and_force_replaces
         assert run("ingest", "f.warc.gz", "--db", db).exit_code == 0
     assert run("ingest", "f.warc.gz", "--db", db, "--force").exit_code == 0
     assert sorted(rows(db, "SELECT path, n_docs FROM sources")) == [(str(tmp_path / "a" / "f.warc.gz"), 3), (str(tmp_path / "b" / "f.warc.gz"), 5)]
+
+
+def test_a_rerun_says_which_files_file_timeout_cut_short_before(corpus, tmp_path):
+    # the rerun said "already in the store (nothing added)", exit 0, and the rest of the file was never read
+    db = str(tmp_path / "s.duckdb")
+    assert "gave up after --file-timeout" in run("ingest", str(corpus), "--db", db, "--file-timeout", "0.001").stderr
+    again = run("ingest", str(corpus), "--db", db)
+    assert again.exit_code == 0 and "cut short by --file-timeout then: --force reads it again" in again.stderr
+    assert "cut short" not in run("ingest", str(corpus), "--db", str(tmp_path / "t.duckdb")).stderr
