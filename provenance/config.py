@@ -90,9 +90,11 @@ class IngestConfig:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if not 1024 <= self.max_record_bytes <= MAX_RECORD_BYTES_LIMIT:
             raise UsageError(f"--max-record-bytes must be at least 1024 and at most {MAX_RECORD_BYTES_LIMIT}, got {self.max_record_bytes}")
+        if self.record_timeout == 0:  # no limit, as on the command line
+            object.__setattr__(self, "record_timeout", None)
         if self.record_timeout is not None and not MIN_TIMEOUT_S <= self.record_timeout < MAX_TIMEOUT_S:
             raise UsageError(f"--record-timeout must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {self.record_timeout}")
-        if self.file_timeout == 0:  # as --record-timeout 0: no limit
+        if self.file_timeout == 0:  # no limit
             object.__setattr__(self, "file_timeout", None)
         if self.file_timeout is not None and not MIN_TIMEOUT_S <= self.file_timeout < MAX_TIMEOUT_S:
             raise UsageError(f"--file-timeout must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {self.file_timeout}")

@@ -66,10 +66,14 @@ def handled() -> Iterator[None]:
         if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C (or SIGTERM) that came during a query
             fail(INTERRUPTED, _exit_code())
         raise
-    except Exception as exc:  # the store's own failures on a machine's limits (a full disk, a folder gone read-only): one line
-        if type(exc).__module__.split(".")[0].lstrip("_") != "duckdb":  # (not imported here: commands that never open a store)
+    except Exception as exc:  # the store's failures on a machine's limits (a full disk, a folder gone read-only): one line;
+        # DuckDB's others (a binder error in our SQL) are bugs, and keep their traceback. By name: duckdb is not imported here
+        if type(exc).__module__.split(".")[0].lstrip("_") != "duckdb" or type(exc).__name__ not in _MACHINE_LIMITS:
             raise
         fail(f"the store failed: {first_line(exc)}", 1)
+
+
+_MACHINE_LIMITS = {"IOException", "PermissionException", "OutOfMemoryException", "TransactionException"}
 
 
 def print_json(obj: Any) -> None:

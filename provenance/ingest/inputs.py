@@ -37,8 +37,10 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
     out: list[InputFile] = []
     for arg in args:
         for item in _expand_one(arg, paths_prefix):
-            if not item.problem and not is_remote(item.path):
+            if not is_remote(item.path):  # (a missing one too: its failed row is replaced by path when it turns up)
                 item = replace(item, path=os.path.abspath(item.path))
+            elif is_wacz(item.path) and not item.problem:  # (its reading would fetch it whole for its hash, then fail)
+                item = replace(item, problem="a WACZ file is read from a local copy (its index of files is at its end): download it first")
             if item.path not in seen:
                 seen.add(item.path)
                 out.append(item)
@@ -47,8 +49,6 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
 
 def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
     if is_remote(arg):
-        if is_wacz(arg):  # (its reading would fetch it whole for its hash, then fail)
-            return [InputFile(arg, "a WACZ file is read from a local copy (its index of files is at its end): download it first")]
         return _read_remote_listing(arg, paths_prefix) if arg.lower().endswith(LISTING_SUFFIXES) else [InputFile(arg)]
     if any(ch in arg for ch in "*?["):
         matches = sorted(glob.glob(arg, recursive=True))

@@ -22,6 +22,9 @@ _NOT_WS = re.compile(rb"[^\r\n \t\x00]")
 COMPACT_AT = 4 << 20
 MAX_LEADING_BREAKS = 16  # corrupt members or frames before the first record, before the file is abandoned
 SKIP_LOOKBACK = 8 << 20  # bytes kept, while an oversize block is skipped, from its first line that starts like a record
+RECORD_GAP = 1 << 20  # white space after a skipped block looked through for the next record
+WARC_STARTS = (b"WARC/",)
+ARC_STARTS = (b"http", b"dns:", b"ftp:", b"filedesc:", b"HTTP")  # what an ARC header line's URL begins with
 MEMBERS_LISTED = 4096  # member starts listed before those behind the read position are dropped
 
 
@@ -154,9 +157,9 @@ class _Buffer:
             if not self.pull():
                 return False
 
-    def skip_block(self, n: int, marker: bytes) -> str:
+    def skip_block(self, n: int, starts: tuple[bytes, ...]) -> str:
         """Move past an oversize record's n-byte block in bounded memory, trusting its length only where a
-        record (marker) starts after it. Returns how it went:
+        record (a line that begins with one of `starts`) comes after it. Returns how it went:
           "done": past the block, or at an earlier gzip member or zstd frame start where a record starts
                   (one per record: the length was wrong); where no record starts after the block, reading
                   goes on there (a header fault, then the search for the next record, as after any fault);
@@ -165,29 +168,30 @@ class _Buffer:
           "cut":  the stream ends or breaks before the block's end, nothing kept to go back to.
         """
         start = self.base + self.pos
-        end, pat = start + n, b"\n" + marker
+        end, pat, width = start + n, b"\n" + starts[0], max(map(len, starts))
         keep, keeping, searched = None, True, start  # keep: the stream offset of the first line that starts like a record
         while True:
             have = self.base + len(self.buf)
             for at, _ in self.members[bisect.bisect_right(self.members, (start, 1 << 62)):]:
-                if at < end and at + len(marker) <= have and self.buf.startswith(marker, at - self.base):
+                if self.base <= at < end and at + width <= have and self.buf.startswith(starts, at - self.base):
                     self.pos = at - self.base
                     return "done"
             if keeping and keep is None:
                 i = self.buf.find(pat, searched - self.base, min(end, have) - self.base)
-                searched = max(searched, have - len(pat) + 1)
+                searched = max(searched, have - len(pat) + 1)  # a line start cut by the chunk's end: searched again
                 if i >= 0:
                     keep = self.base + i + 1
             if have >= end:
                 self.pos = end - self.base
-                if keep is None or self._record_follows(marker):
+                if keep is None or self._record_follows(starts):
                     return "done"
                 self.pos = keep - self.base
                 return "back"
             if keep is not None and have - keep > SKIP_LOOKBACK:
                 keep, keeping = None, False
-            pending = [at for at, _ in self.members if start < at < end and at + len(marker) > have]  # not yet checked
-            self.pos = min(keep if keep is not None else have, *pending, have) - self.base
+            pending = [at for at, _ in self.members if start < at < end and at + width > have]  # not yet checked
+            low = keep if keep is not None else max(start, searched) if keeping else have  # what must stay in memory
+            self.pos = min(low, *pending, have) - self.base
             self.compact(force=True)
             if not self.pull():
                 if keep is not None:
@@ -196,15 +200,16 @@ class _Buffer:
                 self.pos = len(self.buf)
                 return "cut"
 
-    def _record_follows(self, marker: bytes) -> bool:
-        """Whether, past white space, a record (marker) or the end of the stream comes next (pos unmoved)."""
-        at = self.pos
+    def _record_follows(self, starts: tuple[bytes, ...]) -> bool:
+        """Whether, past white space, a record or the end of the stream comes next (pos unmoved). Past
+        RECORD_GAP bytes of white space, the length is trusted (the padding is kept in memory meanwhile)."""
+        at, width = self.pos, max(map(len, starts))
         while True:
             m = _NOT_WS.search(self.buf, at)
-            if m is not None and len(self.buf) - m.start() >= len(marker):
-                return self.buf.startswith(marker, m.start())
+            if m is not None and len(self.buf) - m.start() >= width:
+                return self.buf.startswith(starts, m.start())
             at = m.start() if m is not None else len(self.buf)
-            if not self.pull():
+            if at - self.pos > RECORD_GAP or not self.pull():
                 return m is None
 
     def take(self, n: int) -> bytes | None:
@@ -364,7 +369,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken record header: bad or missing Content-Length ({headers.get('content-length')!r})", rid)
     b.pos = end + sep
     if length > max_record_bytes:
-        return _oversize(b, offset, length, max_record_bytes, b"WARC/", rid)
+        return _oversize(b, offset, length, max_record_bytes, WARC_STARTS, rid)
     block = b.take(length)
     if block is None:
         if b.brk is not None:
@@ -422,11 +427,11 @@ def _length(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
 
 
-def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, marker: bytes, rid: str | None = None) -> Fault:
+def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, starts: tuple[bytes, ...], rid: str | None = None) -> Fault:
     """Skip a record's block by its length (see _Buffer.skip_block): searching it for the next record header
     instead read every line of a text block that starts like one (a URL list in an ARC file: "http...") as a
     broken record. A length that runs past the file is taken for a broken one, as a corrupt digit makes it."""
-    how = b.skip_block(length, marker)
+    how = b.skip_block(length, starts)
     b.skip_cut = how == "cut"
     why = {"done": "", "back": "; its length runs past the file or past where the next record starts: read on from the first "
                               "record header inside it", "cut": "; the file ends before its end"}[how]
@@ -487,7 +492,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
     b.pos = end + 1
     if length > max_record_bytes:
-        return _oversize(b, offset, length, max_record_bytes, b"http")
+        return _oversize(b, offset, length, max_record_bytes, ARC_STARTS)
     block = b.take(length)
     if block is None:
         if b.brk is not None:

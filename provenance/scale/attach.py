@@ -38,16 +38,16 @@ class Attachment:
 def attach(db: str, output: str) -> Attachment:
     """Replace the core tables of the store at db with views over the shard directory output (also
     to point a store at its shards where they were moved)."""
-    _shards(output)  # before the store is opened (or made)
+    out = _shards(output)  # before the store is opened (or made)
     with Store(db, reattach=True) as store:
-        attached = attach_store(store, output)
+        attached = attach_store(store, out)
         store.migrate()  # the store's own views, over the new ones (not built at the opening where the old shards are gone)
     return attached
 
 
-def attach_store(store: Store, output: str) -> Attachment:
+def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     """Attach output to an open store; refuses a store that holds ingested rows."""
-    out = _shards(output)
+    out = output if isinstance(output, ShardDir) else _shards(output)
     _refuse_ingested(store)
     if not out.local:
         _load_httpfs(store)

@@ -484,3 +484,12 @@ def test_a_rerun_says_which_files_file_timeout_cut_short_before(corpus, tmp_path
     again = run("ingest", str(corpus), "--db", db)
     assert again.exit_code == 0 and "cut short by --file-timeout then: --force reads it again" in again.stderr
     assert "cut short" not in run("ingest", str(corpus), "--db", str(tmp_path / "t.duckdb")).stderr
+
+
+def test_a_missing_file_named_relatively_that_turns_up_replaces_its_failed_row(tmp_path, monkeypatch):
+    db = str(tmp_path / "m.duckdb")
+    monkeypatch.chdir(tmp_path)
+    assert run("ingest", "later.warc.gz", "--db", db).exit_code == 1
+    (tmp_path / "later.warc.gz").write_bytes(gz(response_record(1)))
+    assert run("ingest", "later.warc.gz", "--db", db).exit_code == 0
+    assert rows(db, "SELECT path, status FROM sources") == [(str(tmp_path / "later.warc.gz"), "done")]

@@ -97,13 +97,18 @@ def test_an_oversize_record_is_skipped_by_its_length_not_searched_for_record_hea
     good, faults = split(path, max_record_bytes=50_000)
     assert [r.headers.get("warc-target-uri") for r in good[1:]] == ["http://old.example.com/a"]
     assert [f.kind for f in faults] == ["oversize"]
+    dns = b"dns:old.example.com 1.2.3.4 20130405060708 text/dns 14\n20130405060708\n"  # Internet Archive's ARC files have them
+    path.write_bytes(_arc(b"http://a.example.com/urls.txt 1.2.3.4 20130405060708 text/plain %d\n" % len(urls) + urls + b"\n", dns, _ARC_PAGE))
+    good, faults = split(path, max_record_bytes=50_000)
+    assert [r.headers.get("warc-target-uri") for r in good[1:]] == ["dns:old.example.com", "http://old.example.com/a"]
+    assert [f.kind for f in faults] == ["oversize"]  # was one false fault per URL line, the dns record lost
 
 
 def test_an_oversize_record_whose_length_is_wrong_loses_only_itself_in_a_plain_or_whole_gzip_file(make_warc):
-    big = warc_record("response", b"HTTP/1.1 200 OK\r\n\r\n" + b"y" * 200_000, "https://big.example/",
+    big = warc_record("response", b"HTTP/1.1 200 OK\r\n\r\n" + b"y" * 3_000_000, "https://big.example/",  # past a read's chunk
                       content_type="application/http; msgtype=response")
-    past_the_end = big.replace(b"Content-Length: 200019", b"Content-Length: 900000019")  # a digit too many: was all the rest lost
-    inside = big.replace(b"Content-Length: 200019", b"Content-Length: 150019")  # ends inside its own block
+    past_the_end = big.replace(b"Content-Length: 3000019", b"Content-Length: 30000019")  # a digit too many: was all the rest lost
+    inside = big.replace(b"Content-Length: 3000019", b"Content-Length: 2000019")  # ends inside its own block
     for odd, kinds in ((past_the_end, ["oversize"]), (inside, ["oversize", "header"])):
         for compression in (None, "whole"):
             good, faults = split(make_warc(f"w-{compression}.warc", [response_record(1), odd, response_record(2), response_record(3)],

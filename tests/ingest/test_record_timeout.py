@@ -114,7 +114,8 @@ def test_an_overdue_record_is_skipped_at_once_and_only_once(tmp_path):
 
 def test_the_limit_is_positive_or_off():
     assert IngestConfig(record_timeout=None).record_timeout is None
-    for bad in (-1, 0, float("inf"), float("nan")):
+    assert IngestConfig(record_timeout=0).record_timeout is None  # off, as --record-timeout 0 says
+    for bad in (-1, 1e-300, float("inf"), float("nan")):
         with pytest.raises(UsageError, match="--record-timeout must be a number of seconds"):
             IngestConfig(record_timeout=bad)
 
