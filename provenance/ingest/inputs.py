@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable
 
 from provenance.ingest.remote import is_remote, read_remote_text, url_join
-from provenance.ingest.wacz import is_wacz, member_files
+from provenance.ingest.wacz import NOT_REMOTE, is_wacz, member_files
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
                     ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst", ".wacz")
@@ -40,7 +40,7 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
             if not is_remote(item.path):  # (a missing one too: its failed row is replaced by path when it turns up)
                 item = replace(item, path=os.path.abspath(item.path))
             elif is_wacz(item.path) and not item.problem:  # (its reading would fetch it whole for its hash, then fail)
-                item = replace(item, problem="a WACZ file is read from a local copy (its index of files is at its end): download it first")
+                item = replace(item, problem=NOT_REMOTE)
             if item.path not in seen:
                 seen.add(item.path)
                 out.append(item)

@@ -434,7 +434,7 @@ def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, start
     how = b.skip_block(length, starts)
     b.skip_cut = how == "cut"
     why = {"done": "", "back": "; its length runs past the file or past where the next record starts: read on from the first "
-                              "record header inside it", "cut": "; the file ends before its end"}[how]
+                              "record header inside it", "cut": "; the file ends or breaks before its end"}[how]
     return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{why}", rid)
 
 

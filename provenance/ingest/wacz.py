@@ -23,6 +23,7 @@ from provenance.ingest.remote import is_remote
 SUFFIX = ".wacz"
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.zst")
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra field's lengths
+NOT_REMOTE = "a WACZ file is read from a local copy (its index of files is at its end): download it first"
 
 
 def is_wacz(path: str) -> bool:
@@ -35,7 +36,7 @@ def read_input(f: BinaryIO, path: str, max_record_bytes: int, info: FileInfo) ->
         yield from read_stream(f, max_record_bytes, info)
         return
     if is_remote(path):
-        yield Fault(None, "format", "a WACZ file is read from a local copy (its index of files is at its end): download it first")
+        yield Fault(None, "format", NOT_REMOTE)
         return
     try:
         archive = zipfile.ZipFile(f)
