@@ -103,7 +103,8 @@ class IngestConfig:
         if self.year is not None and not MIN_YEAR <= self.year <= MAX_YEAR:
             raise UsageError(f"--year must be a year between {MIN_YEAR} and {MAX_YEAR}, got {self.year}")
         if self.langs:
-            object.__setattr__(self, "langs", tuple(dict.fromkeys(lang.strip().lower() for lang in self.langs)))  # "EN" is en
+            codes = (code.strip().lower() for lang in self.langs for code in lang.split(","))  # "EN" is en; "en,fr" is two
+            object.__setattr__(self, "langs", tuple(dict.fromkeys(codes)))
             known = known_languages()
             unknown = [lang for lang in self.langs if lang not in known]
             if unknown:  # a code the detector never gives would drop every document, and mark the files done

@@ -213,6 +213,9 @@ def test_language_filter_keeps_only_the_asked_language(make_warc, tmp_path):
     run("ingest", str(make_warc("l.warc.gz", recs)), "--db", db, "--lang", "en")
     assert rows(db, "SELECT lang FROM documents") == [("en",)]
     assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"lang-filtered": 1}
+    both = str(tmp_path / "b.duckdb")  # comma-separated, as users write it (it was refused with the list of every code)
+    assert run("ingest", str(make_warc("m.warc.gz", recs)), "--db", both, "--lang", "en,DE").exit_code == 0
+    assert sorted(rows(both, "SELECT lang FROM documents")) == [("de",), ("en",)]
 
 
 def test_the_summary_says_how_many_documents_the_sample_and_the_language_filter_left_out(make_warc, tmp_path):
