@@ -60,7 +60,8 @@ class Store:
         if not read_only:
             try:
                 self.migrate()
-            except (duckdb.Error, OSError) as exc:  # a folder it cannot write in (its write-ahead log), a full disk
+            except (duckdb.IOException, duckdb.PermissionException, duckdb.TransactionException, duckdb.OutOfMemoryException,
+                    OSError) as exc:  # a folder it cannot write in (its write-ahead log), a full disk; not a bug in our SQL
                 self.con.close()
                 raise StoreError(f"{self.path}: cannot write the store: {first_line(exc)}") from None
         elif self.path != ":memory:" and self._pending():

@@ -32,3 +32,21 @@ def test_a_failure_of_the_store_itself_is_one_line_not_a_traceback(tmp_path, mon
     result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(db)])
     assert result.exit_code == 1 and result.output.strip() == (
         'Error: the store failed: Could not write file "x.duckdb.wal": No space left on device')
+
+
+def test_a_store_whose_folder_went_read_only_is_one_line(tmp_path, monkeypatch):
+    # its write-ahead log cannot be made: the migration at the opening failed with a traceback
+    import duckdb
+    import pytest
+
+    from provenance.errors import StoreError
+    from provenance.store import Store
+
+    Store(str(tmp_path / "s.duckdb")).close()
+
+    def no_wal(self):
+        raise duckdb.TransactionException('Failed to commit: Cannot open file "s.duckdb.wal": Operation not permitted')
+
+    monkeypatch.setattr(Store, "migrate", no_wal)
+    with pytest.raises(StoreError, match=r"s.duckdb: cannot write the store: Failed to commit: Cannot open file"):
+        Store(str(tmp_path / "s.duckdb"))
