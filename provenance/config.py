@@ -90,14 +90,12 @@ class IngestConfig:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if not 1024 <= self.max_record_bytes <= MAX_RECORD_BYTES_LIMIT:
             raise UsageError(f"--max-record-bytes must be at least 1024 and at most {MAX_RECORD_BYTES_LIMIT}, got {self.max_record_bytes}")
-        if self.record_timeout == 0:  # no limit, as on the command line
-            object.__setattr__(self, "record_timeout", None)
-        if self.record_timeout is not None and not MIN_TIMEOUT_S <= self.record_timeout < MAX_TIMEOUT_S:
-            raise UsageError(f"--record-timeout must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {self.record_timeout}")
-        if self.file_timeout == 0:  # no limit
-            object.__setattr__(self, "file_timeout", None)
-        if self.file_timeout is not None and not MIN_TIMEOUT_S <= self.file_timeout < MAX_TIMEOUT_S:
-            raise UsageError(f"--file-timeout must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {self.file_timeout}")
+        for name in ("record_timeout", "file_timeout"):
+            seconds = getattr(self, name)
+            if seconds == 0:  # no limit, as on the command line
+                object.__setattr__(self, name, None)
+            elif seconds is not None and not MIN_TIMEOUT_S <= seconds < MAX_TIMEOUT_S:
+                raise UsageError(f"--{name.replace('_', '-')} must be a number of seconds from {MIN_TIMEOUT_S} (0: no limit), got {seconds}")
         if self.worker_memory_mb is not None and self.worker_memory_mb < MIN_WORKER_MEMORY_MB:
             raise UsageError(f"--worker-memory must be at least {MIN_WORKER_MEMORY_MB} MiB (0: no limit), got {self.worker_memory_mb}")
         if self.year is not None and not MIN_YEAR <= self.year <= MAX_YEAR:

@@ -36,6 +36,17 @@ def utf8_text(text: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# DuckDB's errors that come of a machine's limits (a full disk, a folder gone read-only), not of a bug in
+# our SQL; by name, so that code which never opens a store need not import duckdb to tell them
+_MACHINE_LIMITS = {"IOException", "PermissionException", "OutOfMemoryException", "TransactionException"}
+
+
+def machine_limit(exc: BaseException) -> bool:
+    """Whether exc is the store's failure on a machine's limits: an OSError, or one of DuckDB's such errors."""
+    kind = type(exc)
+    return isinstance(exc, OSError) or (kind.__module__.split(".")[0].lstrip("_") == "duckdb" and kind.__name__ in _MACHINE_LIMITS)
+
+
 def first_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of an exception's message (its type's name when the message is empty)."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]

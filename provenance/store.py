@@ -15,7 +15,7 @@ import duckdb
 
 from provenance import textfiles
 from provenance.arrow_views import registered
-from provenance.errors import StoreError, StoreLockedError, first_line, utf8_text
+from provenance.errors import StoreError, StoreLockedError, first_line, machine_limit, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
 DEFAULT_DB = "provenance.duckdb"
@@ -60,8 +60,9 @@ class Store:
         if not read_only:
             try:
                 self.migrate()
-            except (duckdb.IOException, duckdb.PermissionException, duckdb.TransactionException, duckdb.OutOfMemoryException,
-                    OSError) as exc:  # a folder it cannot write in (its write-ahead log), a full disk; not a bug in our SQL
+            except Exception as exc:  # a folder it cannot write in (its write-ahead log), a full disk; not a bug in our SQL
+                if not machine_limit(exc):
+                    raise
                 self.con.close()
                 raise StoreError(f"{self.path}: cannot write the store: {first_line(exc)}") from None
         elif self.path != ":memory:" and self._pending():

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Iterator, NoReturn, Optional
 
 import typer
 
-from provenance.errors import ProvenanceError, UsageError, first_line
+from provenance.errors import ProvenanceError, UsageError, first_line, machine_limit
 
 app = typer.Typer(
     name="provenance",
@@ -66,14 +66,10 @@ def handled() -> Iterator[None]:
         if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C (or SIGTERM) that came during a query
             fail(INTERRUPTED, _exit_code())
         raise
-    except Exception as exc:  # the store's failures on a machine's limits (a full disk, a folder gone read-only): one line;
-        # DuckDB's others (a binder error in our SQL) are bugs, and keep their traceback. By name: duckdb is not imported here
-        if type(exc).__module__.split(".")[0].lstrip("_") != "duckdb" or type(exc).__name__ not in _MACHINE_LIMITS:
+    except Exception as exc:  # the store's failures on a machine's limits (a full disk): one line; DuckDB's others (a binder
+        if isinstance(exc, OSError) or not machine_limit(exc):  # error in our SQL) are bugs, and keep their traceback
             raise
         fail(f"the store failed: {first_line(exc)}", 1)
-
-
-_MACHINE_LIMITS = {"IOException", "PermissionException", "OutOfMemoryException", "TransactionException"}
 
 
 def print_json(obj: Any) -> None:

@@ -38,8 +38,10 @@ def sql(
 
 def _is_part_of(out: str, store: str) -> bool:
     """Whether a path is the store's file, its write-ahead log, or in its texts folder (see textfiles.py)."""
+    from provenance.textfiles import texts_dir
+
     target, base = os.path.realpath(out), os.path.realpath(store)
-    return target in (base, base + ".wal") or target.startswith(base + ".texts" + os.sep)
+    return target in (base, base + ".wal") or target.startswith(os.path.realpath(texts_dir(store)) + os.sep)
 
 
 @app.command()
