@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import duckdb
 import pyarrow as pa
@@ -144,3 +146,26 @@ def test_info_names_the_errors_of_files_that_never_gave_a_year(tmp_path):
     runner.invoke(app, ["ingest", str(FIXTURES / "broken" / "not-a-warc.warc"), "--db", db])
     out = runner.invoke(app, ["info", "--db", db])
     assert out.exit_code == 0 and any(line.split("│")[1].strip() == "no year" for line in out.stdout.splitlines() if "│" in line)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ingest", "x.warc", "--bogus"], "No such option: --bogus (see '"),
+    (["ingest", "x.warc", "--sample-rate", "abc"], "Invalid value for '--sample-rate'"),
+    (["bogus"], "No such command 'bogus' (see '"),
+    (["sql"], "Missing argument"),
+])
+def test_a_mistyped_command_line_is_one_line_and_exit_code_2(argv, message, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "provenance", *argv], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("Error: ") and message in out.stderr and "provenance" in out.stderr and out.stderr.count("\n") == 1  # typer drew a box of 6 lines
+
+
+def test_the_command_alone_shows_its_help_and_a_failing_command_keeps_its_exit_code(tmp_path):
+    alone = subprocess.run([sys.executable, "-m", "provenance"], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert alone.returncode == 2 and "Usage: " in alone.stdout and "COMMAND" in alone.stdout
+    missing = subprocess.run([sys.executable, "-m", "provenance", "ingest", str(tmp_path / "gone.warc"), "--db", str(tmp_path / "s.duckdb")],
+                             capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    ok = subprocess.run([sys.executable, "-m", "provenance", "sql", "SELECT 42 AS answer", "--db", str(tmp_path / "s.duckdb"), "--format", "csv"],
+                        capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert ok.returncode == 0 and "42" in ok.stdout

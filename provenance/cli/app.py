@@ -9,6 +9,11 @@ from typing import Annotated, Any, Iterator, NoReturn, Optional
 
 import typer
 
+try:  # typer >= 0.22 carries its own click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as click_errors
+
 from provenance.errors import ProvenanceError, UsageError, first_line, machine_limit
 
 app = typer.Typer(
@@ -115,10 +120,27 @@ def main() -> None:
     _main_is_the_package()
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
+        code = app(standalone_mode=False)  # click's own errors come here, to be said in one line
     except KeyboardInterrupt as exc:  # outside a command (handled() covers those)
         typer.echo(f"Error: {INTERRUPTED}", err=True)
         sys.exit(_exit_code(exc))
+    except click_errors.ClickException as exc:  # an unknown option, `--sample-rate abc`: typer drew a box of lines
+        if isinstance(exc, getattr(click_errors, "NoArgsIsHelpError", ())):  # `provenance` alone: the help
+            exc.show()
+        else:
+            typer.echo(f"Error: {usage_line(exc)}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # an interactive prompt's Ctrl-D
+        typer.echo(f"Error: {INTERRUPTED}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)  # typer.Exit's code (a command's fail()); commands return None
+
+
+def usage_line(exc: click_errors.ClickException) -> str:
+    """One line for one of click's errors: its message, and where the command's help is."""
+    text = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    return f"{text} (see '{ctx.command_path} -h')" if ctx is not None else text
 
 
 def _main_is_the_package() -> None:
