@@ -76,13 +76,14 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
 def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempts: int,
          ledger: list[dict[str, Any]]) -> tuple[list[ShardTask], list[FileResult]]:
     """Return the tasks to run and the results known without running (done before; bad inputs), given the DIR's ledger entries."""
-    done = {e["path"]: e.get("options") for e in ledger}  # -> the options it was ingested with
+    done = {e["path"]: e for e in ledger}
     used = {int(e["source_id"]) for e in ledger}
     todo, instant = [], []
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
         if item.problem is None and path_text(path) in done and not config.force:
-            instant.append(skipped(path, "in the ledger of the output directory", done[path_text(path)], False, config))
+            earlier = done[path_text(path)]
+            instant.append(skipped(path, "in the ledger of the output directory", earlier.get("options"), cut_short(earlier), config))
         else:
             todo.append((path, item))
     ids = allocate_source_ids([p for p, _ in todo], used)
@@ -96,6 +97,11 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
         else:
             tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts, listed_as=item.listed_as))
     return tasks, instant
+
+
+def cut_short(entry: dict[str, Any]) -> bool:
+    """Whether --file-timeout cut the ingest of this ledger entry short (a file-level timeout fault: no offset)."""
+    return any(f.get("kind") == "timeout" and f.get("offset") is None for f in entry.get("faults") or ())
 
 
 class _Replaced:

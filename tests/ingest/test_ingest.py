@@ -487,6 +487,10 @@ def test_a_rerun_says_which_files_file_timeout_cut_short_before(corpus, tmp_path
     again = run("ingest", str(corpus), "--db", db)
     assert again.exit_code == 0 and "cut short by --file-timeout then: --force reads it again" in again.stderr
     assert "cut short" not in run("ingest", str(corpus), "--db", str(tmp_path / "t.duckdb")).stderr
+    shards = str(tmp_path / "shards")  # and the ledger of an output directory (it said "in the ledger", exit 0)
+    assert "gave up after --file-timeout" in run("ingest", str(corpus), "--output", shards, "--file-timeout", "0.001").stderr
+    again = run("ingest", str(corpus), "--output", shards)
+    assert again.exit_code == 0 and "cut short by --file-timeout then: --force reads it again" in again.stderr
 
 
 def test_a_missing_file_named_relatively_that_turns_up_replaces_its_failed_row(tmp_path, monkeypatch):
