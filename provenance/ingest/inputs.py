@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
+from provenance.errors import path_text
 from provenance.ingest.remote import is_remote, read_remote_text, url_join
 from provenance.ingest.wacz import NOT_REMOTE, is_wacz, member_files
 
@@ -86,7 +87,7 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     notes = []
     if twin:
         notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
-                     f"{twin[0].path}; ingest WET files on their own for the text Common Crawl extracted")
+                     f"{twin[0].path}; ingest WET files into a store of their own for the text Common Crawl extracted")
     if packed:
         notes.append(f"{len(packed)} WACZ file(s) left out of this run, all of their WARC files being inputs too (the same pages "
                      f"twice), e.g. {packed[0].path}")
@@ -98,6 +99,51 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
             notes.append(f"{len(found)} file(s) found in {folder}/ folders left out: they hold {what}, no pages (e.g. {found[0].path})")
     dropped = {id(i) for i in (*twin, *packed, *wat, *no_pages)}
     return [i for i in inputs if id(i) not in dropped], notes
+
+
+def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
+    """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files)
+    as one run over all of them does (leave_out_derived): a WET whose WARC is in the ledger is left out, and a WARC
+    whose WET is in the ledger replaces it. Ingesting WET files first and their WARC files later counted every page
+    twice. Returns (the inputs kept, each replacing WARC's ledger path -> the ledger paths of its WET files, notes)."""
+    ingested = set(ingested)
+    warcs: dict[str, str] = {}
+    wets: dict[str, list[str]] = {}
+    for path in ingested:
+        name = _basename(path)
+        if _stem(name, _WET) is not None:
+            wets.setdefault(_stem(name, _WET), []).append(path)
+        elif _stem(name, _WARC) is not None and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:
+            warcs[_stem(name, _WARC)] = path
+    if not warcs and not wets:
+        return inputs, {}, []
+    kept, left, replaces = [], [], {}
+    for item in inputs:
+        name = _basename(item.path)
+        if not item.problem and _stem(name, _WET) in warcs:
+            left.append((item.path, warcs[_stem(name, _WET)]))
+            continue
+        if (not item.problem and _stem(name, _WARC) in wets and _basename(_dirname(item.path)) not in NO_PAGES_FOLDERS
+                and path_text(item.path) not in ingested):  # (a rerun of the replacing WARC: its WET is gone)
+            replaces[path_text(item.path)] = wets[_stem(name, _WARC)]
+        kept.append(item)
+    notes = []
+    if left:
+        notes.append(f"{len(left)} WET file(s) left out of this run, their WARC files being ingested already (the same pages twice), "
+                     f"e.g. {left[0][0]} (its WARC: {left[0][1]})")
+    if replaces:
+        warc, wet = next(iter(replaces.items()))
+        notes.append(f"{len(replaces)} WARC file(s) replace the WET files of their pages ingested before, as one run over both "
+                     f"keeps the WARC's (the same pages twice otherwise), e.g. {warc} replaces {wet[0]}")
+    return kept, replaces, notes
+
+
+def _basename(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1].lower()  # of a local path or an address
+
+
+def _dirname(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[0] if "/" in path else ""
 
 
 def _packed_again(inputs: list[InputFile]) -> list[InputFile]:

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
-from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
+from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived, twins_in_ledger
 from provenance.errors import StoreError, path_text, utf8_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
@@ -115,12 +115,13 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     attached = store.query("ingest_attached_dir").fetchone()
     if attached is not None:
         raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; ingest with --output {attached[0]} instead")
+    done = store.query("ingest_done_sources").fetchall()
     inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
+    inputs, replaces, twin_notes = twins_in_ledger(inputs, [r[0] for r in done])
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
-    summary = IngestSummary(run_id, files=len(inputs), notes=notes)
+    summary = IngestSummary(run_id, files=len(inputs), notes=notes + twin_notes)
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
-    done = store.query("ingest_done_sources").fetchall()
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
     unchanged = {(r[0], r[1], r[2]): (r[4], r[5]) for r in done} | {(r[0], None, None): (r[4], r[5]) for r in done if is_remote(r[0])}  # -> options, cut
     next_id = store.query("ingest_next_source_id").fetchone()[0]
@@ -142,7 +143,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
         for result in instant:
             _finish(store, result, run_id, config, summary, on_file)
         for result in _run(jobs, config.workers):
-            _finish(store, result, run_id, config, summary, on_file)
+            _finish(store, result, run_id, config, summary, on_file, replaces.get(result.path, ()))
         dictionary.merge_pending(store)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
@@ -209,15 +210,17 @@ def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:
     return FileResult.failed(job.path, job.source_id, "worker", reason)
 
 
-def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None) -> None:
+def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None,
+            replaces: Iterable[str] = ()) -> None:
     if res.status != "skipped":
-        commit_file(store, res, run_id, config)
+        commit_file(store, res, run_id, config, replaces)
         dictionary.merge_if_large(store)
     summary.add(res, on_file)
 
 
-def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
-    """Commit one file's ledger row, rows and faults in a single transaction.
+def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig, replaces: Iterable[str] = ()) -> None:
+    """Commit one file's ledger row, rows and faults in a single transaction; a finished file's rows replace those of
+    the ledger paths `replaces` (the WET files of a WARC's pages, inputs.twins_in_ledger).
 
     The file's texts (one Parquet file, see textfiles.py) are moved into the store's texts folder
     just before COMMIT; the `texts` view shows them only once the ledger row is committed. The files
@@ -234,6 +237,8 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
                     res.faults, res.n_faults, res.n_docs = [], 0, 0
                     return
             old = [r[0] for r in store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, force=config.force).fetchall()]
+            if res.status == "done" and replaces:
+                old += [r[0] for r in store.query("ingest_sources_at_paths", paths=list(replaces)).fetchall() if r[0] not in old]
             if old:
                 for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "sources"):
                     store.query(f"ingest_delete_{table}", ids=old)

@@ -19,7 +19,7 @@ from typing import Any
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
-from provenance.ingest.inputs import expand_inputs, leave_out_derived
+from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger
 from provenance.ingest.pipeline import IngestSummary, OnFile, skipped
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
@@ -57,15 +57,15 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
     ledger = out.read_all(LEDGER)
     inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
+    inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in ledger])
     tasks, instant = plan(out, inputs, config, run_id, attempts, ledger)
-    summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes)
+    summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
     for res in instant:
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
-    replaced = _Replaced(ledger) if config.force else None
+    replaced = _Replaced(ledger, config.force, twins)
     for res in run:
-        if replaced is not None:
-            replaced.drop(out, res)
+        replaced.drop(out, res)
         summary.add(res, on_file)
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
@@ -105,11 +105,13 @@ def cut_short(entry: dict[str, Any]) -> bool:
 
 
 class _Replaced:
-    """--force: the ledger entries (read before the run) that a file's new publication replaces, found by
+    """The ledger entries (read before the run) that a file's new publication replaces. With --force, found by
     address and by content: earlier ingests of its path or of its bytes, as --force into a store deletes
-    their rows (an entry of the same content is overwritten by the new one, its parts named by none)."""
+    their rows (an entry of the same content is overwritten by the new one, its parts named by none). A WARC
+    file's also replaces the WET files of its pages (twins: see inputs.twins_in_ledger)."""
 
-    def __init__(self, ledger: list[dict[str, Any]]) -> None:
+    def __init__(self, ledger: list[dict[str, Any]], force: bool, twins: dict[str, list[str]]) -> None:
+        self.force, self.twins = force, twins
         self.by_path: dict[str, list[dict[str, Any]]] = {}
         self.by_sha: dict[str, list[dict[str, Any]]] = {}
         self.published: set[str] = set()  # ledger keys written in this run: never removed (content moved between paths)
@@ -121,12 +123,13 @@ class _Replaced:
     def drop(self, out: ShardDir, res: FileResult) -> None:
         """Remove the entries and parts res replaces (nothing when its ingest failed). res's entry was written
         first: a driver killed in between leaves two entries of the path, and attach reads the later (attach.py)."""
-        if res.status != "done":
+        if res.status != "done" or not (self.force or res.path in self.twins):
             return
         new_key = res.sha256 or address_key(res.path)
         self.published.add(new_key)
         kept = {rel for rels in res.parts.values() for rel in rels}
-        earlier = {id(e): e for e in (*self.by_path.get(res.path, ()), *self.by_sha.get(res.sha256 or "", ()))}
+        forced = (*self.by_path.get(res.path, ()), *self.by_sha.get(res.sha256 or "", ())) if self.force else ()
+        earlier = {id(e): e for e in (*forced, *(e for path in self.twins.get(res.path, ()) for e in self.by_path.get(path, ())))}
         for e in earlier.values():
             key = e.get("sha256") or address_key(e["path"])
             if key not in self.published:

@@ -103,7 +103,7 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
     assert (summary["files"], summary["documents"]) == (2, 6)  # the WARC's 5 pages and the lone WET's page
     assert res.stderr.splitlines() == [
         f"Note: 1 WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. {seg / 'wet' / stem}.warc.wet.gz; "
-        "ingest WET files on their own for the text Common Crawl extracted",
+        "ingest WET files into a store of their own for the text Common Crawl extracted",
         f"Note: 1 WAT file(s) found in folders left out: they hold metadata, no text (e.g. {seg / 'wat' / stem}.warc.wat.gz)",
         f"Note: 1 file(s) found in robotstxt/ folders left out: they hold robots.txt files, no pages (e.g. {seg / 'robotstxt' / stem[:-1]}1.warc.gz)",
         f"Note: 1 file(s) found in crawldiagnostics/ folders left out: they hold redirects and errors, no pages "
@@ -137,3 +137,55 @@ def test_a_pipe_or_device_is_refused_with_a_reason_not_read_forever(tmp_path):
     for arg in (str(fifo), "/dev/zero"):
         (item,) = expand_inputs([arg])
         assert item.problem.startswith("not a regular file (a pipe, device or socket)")
+
+
+def test_wets_and_their_warcs_ingested_in_separate_runs_count_each_page_once_as_one_run_does(make_warc, tmp_path):
+    """WET files ingested first and their WARC files later counted every page twice (the twin check saw one run's
+    inputs). A WARC now replaces the WET of its pages, a WET whose WARC is in already is left out, into a store and
+    into shards alike: the end is one run's."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.scale import attach
+    from provenance.store import Store
+    from tests.conftest import warc_record, warcinfo
+
+    stem = "CC-MAIN-20190817085028-20190817111028-00000"
+    for kind in ("warc", "wet", "other"):
+        (tmp_path / kind).mkdir()
+    warc = tmp_path / "warc" / f"{stem}.warc.gz"
+    wet = tmp_path / "wet" / f"{stem}.warc.wet.gz"
+    lone = tmp_path / "wet" / f"{stem[:-1]}1.warc.wet.gz"  # its WARC never comes
+    warc.write_bytes(make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))]).read_bytes())
+    page = warc_record("conversion", b"The text of a page as Common Crawl extracted it, long enough. " * 3, "https://wet.example/", content_type="text/plain")
+    wet.write_bytes(make_warc("t.warc.wet.gz", [warcinfo(), *[page] * 3]).read_bytes())
+    lone.write_bytes(make_warc("u.warc.wet.gz", [warcinfo(), page]).read_bytes())
+
+    def ingest(*args):
+        res = CliRunner().invoke(app, ["ingest", *map(str, args), "--json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout), res.stderr
+
+    def contents(db):
+        with Store(db, read_only=True) as s:
+            return (sorted(r[0] for r in s.sql("SELECT path FROM sources").fetchall()), s.sql("SELECT count(*) FROM documents").fetchone()[0],
+                    s.sql("SELECT count(*) FROM texts").fetchone()[0], s.check())
+
+    one_run = str(tmp_path / "one.duckdb")
+    ingest(tmp_path / "warc", tmp_path / "wet", "--db", one_run)
+    assert contents(one_run) == (sorted([str(lone), str(warc)]), 6, 6, [])
+    for target in ("--db", "--output"):
+        db = str(tmp_path / f"{target[2:]}.duckdb")
+        dest = db if target == "--db" else str(tmp_path / "shards")
+        summary, notes = ingest(wet, lone, target, dest)
+        assert summary["documents"] == 4
+        summary, notes = ingest(warc, target, dest)
+        assert summary["documents"] == 5 and "1 WARC file(s) replace the WET files of their pages ingested before" in notes
+        assert f"e.g. {warc} replaces {wet}" in notes
+        summary, notes = ingest(wet, target, dest)  # again: its WARC is in
+        assert summary["files"] == 0 and "1 WET file(s) left out of this run, their WARC files being ingested already" in notes
+        if target == "--output":
+            attach(db, dest)
+        assert contents(db) == contents(one_run)
