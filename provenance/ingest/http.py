@@ -169,6 +169,7 @@ def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[b
 
 
 _HEX = re.compile(rb"0*[0-9A-Fa-f]{1,16}")
+_CAPITALIZED = re.compile(rb"[A-F][a-f]+")  # a word of hex letters as text writes it ("Face"), never a server's size
 
 
 def dechunk(body: bytes) -> tuple[bytes, str | None]:
@@ -185,13 +186,18 @@ def dechunk(body: bytes) -> tuple[bytes, str | None]:
         size = int(size_text, 16)
         if size == 0:
             return bytes(out), None
-        if pos == 0 and eol + 1 + size > len(body) and (body[eol - 1 : eol] != b"\r" or size_text.istitle()):
+        if pos == 0 and eol + 1 + size > len(body) and (body[eol - 1 : eol] != b"\r" or _CAPITALIZED.fullmatch(size_text)):
             # a first chunk past the body's end, its line not CRLF-ended or its size a capitalized word
             # ("Face", "Dead"): text stored de-chunked (a real chunked body cut by the crawler has a CRLF
-            # after a size its server writes in one case: "1f40", "ffff", "FFFF")
+            # after a size its server writes in one case: "1f40", "1F40", "ffff", "FFFF")
             return body, None
-        out += body[eol + 1 : eol + 1 + size]
-        pos = eol + 1 + size
+        end = eol + 1 + size
+        if pos == 0 and end < len(body) and body[end : end + 1] not in (b"\r", b"\n"):
+            # a first chunk whose data no line end follows: text stored de-chunked whose first line reads as a
+            # size ("a", "1" of a subtitle file, "2024"); decoded, it was cut to that many bytes
+            return body, None
+        out += body[eol + 1 : end]
+        pos = end
         if body[pos : pos + 2] == b"\r\n":
             pos += 2
         elif body[pos : pos + 1] == b"\n":

@@ -488,9 +488,20 @@ def test_text_stored_dechunked_whose_first_line_looks_like_a_chunk_size_is_kept_
     assert decode_body(text, {"transfer-encoding": "chunked"}, 1 << 20) == (text, None)
     crlf = word.capitalize() + b"\r\nThe face of the moon is covered in craters, " * 3  # a capitalized word: text, even CRLF-ended
     assert decode_body(crlf, {"transfer-encoding": "chunked"}, 1 << 20) == (crlf, None)
-    for size in (b"1f40", b"ffff", b"FFFA"):  # a size written in one case and CRLF: chunked, cut off by the crawler
+    for size in (b"1f40", b"ffff", b"FFFA", b"1F40", b"A0F"):  # a size written in one case and CRLF: chunked, cut off by the crawler
         cut = size + b"\r\n<html><body>a real chunked body cut by the crawler"
-        assert decode_body(cut, {"transfer-encoding": "chunked"}, 1 << 20) == (cut[6:], "chunked body ends without a last chunk")
+        assert decode_body(cut, {"transfer-encoding": "chunked"}, 1 << 20) == (cut[len(size) + 2:], "chunked body ends without a last chunk")
+
+
+@pytest.mark.parametrize("first", [b"a", b"1", b"2024", b"be", b"10"])
+def test_text_stored_dechunked_whose_first_line_reads_as_a_size_inside_the_body_is_kept_whole(first):
+    # decoded, the body was cut to its first "chunk": "a" kept 10 characters of 1,400, a subtitle file's "1" kept "0"
+    text = first + b"\r\n" + b"The quick brown fox jumps over the lazy dog near the river bank today.\r\n" * 200
+    assert decode_body(text, {"transfer-encoding": "chunked"}, 1 << 20) == (text, None)
+    srt = b"1\r\n00:00:01,000 --> 00:00:04,000\r\nThe first line of a subtitle.\r\n\r\n2\r\n00:00:05,000 --> 00:00:08,000\r\n"
+    assert decode_body(srt, {"transfer-encoding": "chunked"}, 1 << 20) == (srt, None)
+    chunked = b"a\r\n0123456789\r\n3\r\nabc\r\n0\r\n\r\n"  # a real chunked body still decodes
+    assert decode_body(chunked, {"transfer-encoding": "chunked"}, 1 << 20) == (b"0123456789abc", None)
 
 
 @pytest.mark.parametrize("body", [
