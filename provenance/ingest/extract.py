@@ -183,6 +183,8 @@ def _kind(body: bytes, ctype: str) -> str | None:
     missing or wrong in a common way, its first bytes."""
     if ctype in HTML_TYPES:  # plain text served as text/html: no tag at all, so its line breaks are kept
         wide = body.find(b"\x00", 0, SNIFF_BYTES) >= 0  # UTF-16 or UTF-32: byte patterns cannot tell; as labelled
+        if not wide and _FEED_START.match(body, 0, SNIFF_BYTES):  # a feed or sitemap that a generator served as HTML
+            return None
         return "html" if wide or _TAG.search(body) else "text"  # the search ends at the first tag
     if ctype in TEXT_TYPES:  # as browsers show it: even HTML source served as text/plain is text
         return "text"
@@ -200,6 +202,11 @@ _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*(?:<(?:!doctype html|
 _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<\?xml", re.IGNORECASE)
 _XHTML_ROOT = re.compile(rb"<(?:!doctype html|html)[\t\n\x0c\r >]", re.IGNORECASE)
 _TAG = re.compile(rb"<[A-Za-z!/?]")
+# A feed or sitemap by its root element, after white space, XML declarations, comments and a doctype that is
+# not HTML's: what the WHATWG MIME sniffing standard reads as a feed served as text/html (RSS, Atom, RDF), and
+# sitemaps (feed and sitemap generators send text/html by a common misconfiguration)
+_FEED_START = re.compile(rb"(?:\xef\xbb\xbf)?(?:[\t\n\x0c\r ]|<\?.*?\?>|<!--.*?-->|<!(?!doctype html)[^>]*>)*"
+                         rb"<(?:rss|feed|rdf:rdf|urlset|sitemapindex)[\t\n\x0c\r />]", re.IGNORECASE | re.DOTALL)
 _JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\r ]*[\[{]")
 
 

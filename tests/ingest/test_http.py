@@ -356,6 +356,17 @@ def test_main_content_is_still_only_the_main_content_and_short_pages_stay_short(
      "text/html"),  # a template's long blank run before its markup: still HTML
     (b"Line one of a plain file.\nLine two.\n" + PROSE.encode(), "text/html", "text/plain"),  # no tag at all: its line breaks kept
     (b'{"id": 1, "items": [1, 2, 3], "name": "x"}', "text/html", "json-body"),
+    # feeds and sitemaps that their generators served as HTML (were documents of glued links and escaped markup)
+    (b'<?xml version="1.0"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + b"<url><loc>https://example.com/a</loc></url>" * 30
+     + b"</urlset>", "text/html", "non-text"),
+    (b'<rss version="2.0"><channel><title>Feed</title><item><description>&lt;p&gt;Hello&lt;/p&gt;</description></item></channel></rss>',
+     "text/html", "non-text"),
+    (b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<?xml-stylesheet href="/feed.xsl"?>\n<!-- generator -->\n'
+     b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title></feed>', "text/html", "non-text"),
+    (b'<?xml version="1.0"?><sitemapindex><sitemap><loc>https://example.com/s1.xml</loc></sitemap></sitemapindex>', "text/html", "non-text"),
+    (b'<?xml version="1.0"?>\n<!DOCTYPE html><html><body><p>' + PROSE.encode() + b"</p><p>rss feed</p></body></html>", "text/html",
+     "text/html"),  # XHTML served as HTML stays a page
+    (b"<!DOCTYPE html><html><body><p>" + PROSE.encode() + b"</p><feed>not a root</feed></body></html>", "text/html", "text/html"),
     (b'  [{"id": 1}, {"id": 2}]', "text/plain", "json-body"),
     (b'\xef\xbb\xbf{"id": 1}', "text/plain", "json-body"),
     (b'[' + b'{"id": 1, "name": "a long API answer"}, ' * 3000, "text/html", "json-body"),  # cut by the crawler: JSON still
