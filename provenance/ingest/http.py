@@ -90,13 +90,20 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
         if head is None:
             return HttpPayload(None, {}, b"", "no end of HTTP headers")
         status, headers, body_at = head
-        interim = status is not None and 100 <= status < 200 and rest[body_at : body_at + 5].upper() == b"HTTP/"
+        # an interim response ("100 Continue"), or a proxy's "200 Connection established" to a CONNECT (no Content-*
+        # or Transfer-* field), recorded before the real one
+        interim = status is not None and (100 <= status < 200 or (status == 200 and i == 0 and not _describes_body(headers)))
+        interim = interim and rest[body_at : body_at + 5].upper() == b"HTTP/"
         if not interim or i == MAX_INTERIM - 1:  # past the bound, the last one read stands with the rest as its body
             break
-        at += body_at  # an interim response ("100 Continue") recorded before the real one
+        at += body_at
     body_at += at
     body, problem = decode_body(block[body_at:], headers, max_body_bytes)
     return HttpPayload(status, headers, body, problem)
+
+
+def _describes_body(headers: dict[str, str]) -> bool:
+    return any(name.startswith(("content-", "transfer-")) for name in headers)
 
 
 _BLANK = re.compile(rb"[\r\n\t ]*")

@@ -170,6 +170,20 @@ def test_interim_responses_recorded_before_the_final_one_are_read_past(native):
     assert (many.status, many.body) == (100, final)  # its body the rest (was a body cut into the final head)
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_a_proxys_connection_established_head_before_the_response_is_read_past(native):
+    # a CONNECT tunnel's head recorded before the real one (curl-based capture): the page was non-text, its head its body
+    final = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+    for tunnel in (b"HTTP/1.1 200 Connection established\r\n\r\n", b"HTTP/1.0 200 Connection Established\r\nProxy-agent: Squid\r\n\r\n"):
+        res = parse_response(tunnel + final, 1 << 20, native=native)
+        assert (res.status, res.content_type, res.body) == (200, "text/html", b"<p>x</p>")
+    page = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nHTTP/1.1 is a protocol."  # a body that begins like a head: a body
+    assert parse_response(page, 1 << 20, native=native).body == b"HTTP/1.1 is a protocol."
+    twice = b"HTTP/1.1 200 OK\r\nServer: x\r\n\r\n" + b"HTTP/1.1 200 OK\r\nServer: y\r\n\r\n" + final  # only the first head
+    res = parse_response(twice, 1 << 20, native=native)
+    assert (res.headers, res.body) == ({"server": "y"}, final)
+
+
 def test_a_status_code_of_non_ascii_digits_is_no_status():
     assert parse_response("HTTP/1.1 2\u00b2 OK\r\n\r\nx".encode("latin-1"), 1 << 20, native=False).status is None
 
