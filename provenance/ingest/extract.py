@@ -16,7 +16,7 @@ from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
 from provenance.ingest import deep_markup, memory, ruby
 from provenance.ingest.census import MARK, join_lone, tag_census
-from provenance.ingest.http import UTF16_BOMS, looks_binary, media_type, parse_response
+from provenance.ingest.http import UTF16_BOMS, WIDE_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
 from provenance.ingest.readers import RawRecord
 
@@ -287,7 +287,9 @@ def main_text(page: str | HTMLTree, whole: bool = False) -> str:
 # chance, and read as Latin-1 a UTF-8 page becomes mojibake ("cafÃ©"): false rare tokens in the tails.
 _LATIN_LABELS = {"cp1252", "iso-8859-15", "iso8859-15"}  # and every label read as Windows-1252 (_AS_BROWSERS_READ)
 UTF16_SNIFF_BYTES = 4096
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), *zip(UTF16_BOMS, ("utf-16-le", "utf-16-be")))
+# UTF-32's first: its little-endian mark begins with UTF-16's (FF FE 00 00), read as UTF-16 its markup was kept as text
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (WIDE_BOMS[2], "utf-32-be"),
+         *zip(UTF16_BOMS, ("utf-16-le", "utf-16-be")))
 
 
 def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:

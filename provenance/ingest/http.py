@@ -384,6 +384,7 @@ def _end_within(new: Callable[[], Any], error: type[Exception], before: bytes, p
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 BINARY_SNIFF_BYTES = 4096
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little-, big-endian
+WIDE_BOMS = (*UTF16_BOMS, b"\x00\x00\xfe\xff")  # and UTF-32's (its little-endian one begins with UTF-16's)
 
 
 def looks_binary(body: bytes, charset: str | None = None, native: bool | None = None) -> bool:
@@ -393,7 +394,7 @@ def looks_binary(body: bytes, charset: str | None = None, native: bool | None = 
     text (an ESC $ designation) is full of ESC bytes and is text (ISO-2022-KR/CN's shift bytes are not
     exempted: browsers do not read those charsets either).
     """
-    if body.startswith(UTF16_BOMS) or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
+    if body.startswith(WIDE_BOMS) or (charset or "").lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
         return False
     fast = archive(native)
     n = min(len(body), BINARY_SNIFF_BYTES)

@@ -612,3 +612,14 @@ def test_wide_html_without_a_byte_order_mark_or_a_label_is_read_in_its_width(enc
     out = _from_body(page.encode(encoding), "text/html", None, None)  # binary-body before: its NULs
     assert out.text.startswith(PROSE.split(".")[0]) and "世界" in out.text
     assert _from_body(b"\x00\x01\x02\x03" * 500, "text/html", None, None).reason == "binary-body"  # NULs that are no text
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff")])
+@pytest.mark.parametrize("charset", [None, "utf-32"])
+def test_a_utf32_page_with_its_byte_order_mark_is_read_as_utf32(codec, bom, charset):
+    # its little-endian mark begins with UTF-16's: read as UTF-16 its markup was text; big-endian unlabelled was binary-body
+    from provenance.ingest.extract import Extracted, _from_body
+
+    page = "<html><body><p>Привет мир, это страница о реках. " * 5 + "</p></body></html>"
+    out = _from_body(bom + page.encode(codec), "text/html", charset, None)
+    assert isinstance(out, Extracted) and out.text.startswith("Привет мир") and "<" not in out.text
