@@ -166,12 +166,12 @@ def decode_body(body: bytes, headers: dict[str, str], max_bytes: int) -> tuple[b
         else:
             problem2 = f"unsupported Content-Encoding {coding!r}"
         problem = problem or problem2
-        if problem2:
+        if problem2 and not problem2.endswith(CUT_OFF):  # a cut stream's output is the start of the next coding's
             break
     if not codings and body[:2] == b"\x1f\x8b":  # gzip sent without its header (misconfigured servers)
         inflated, problem2 = _inflate(body, "gzip", max_bytes)
-        if problem2 is None:
-            body = inflated
+        if inflated is not body:  # decoded (whole, cut off or bounded)
+            body, problem = inflated, problem or problem2
     return body, problem
 
 
@@ -223,7 +223,7 @@ def _inflate(body: bytes, encoding: str, max_bytes: int) -> tuple[bytes, str | N
             return _more_members(out, d.unused_data, max_bytes)
         if len(out) > max_bytes:
             return out[:max_bytes], f"decoded body exceeds {max_bytes} bytes; truncated"
-        return out, None
+        return out, None if d.eof else _problem("cut", encoding, max_bytes)  # (a record cut by its crawler: as brotli's, zstd's)
     return body, f"cannot decode Content-Encoding {encoding}"
 
 
@@ -246,6 +246,7 @@ def _more_members(out: bytes, rest: bytes, max_bytes: int) -> tuple[bytes, str |
         parts.append(out)
         size += len(out)
         if not ended:  # cut off (as a first member may be), or past max_bytes
+            problem = problem if size > max_bytes else _problem("cut", "gzip", max_bytes)
             break
     else:
         problem = f"gzip body of more than {MAX_GZIP_MEMBERS} members; the rest ignored"
@@ -313,7 +314,10 @@ def _unzstd(body: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
 def _problem(state: str, name: str, max_bytes: int) -> str | None:
     """The problem to record for a stream's end state (see _stream)."""
-    return {"bound": f"decoded body exceeds {max_bytes} bytes; truncated", "cut": f"{name} body cut off"}.get(state)
+    return {"bound": f"decoded body exceeds {max_bytes} bytes; truncated", "cut": f"{name} {CUT_OFF}"}.get(state)
+
+
+CUT_OFF = "body cut off"
 
 
 MAX_ZSTD_FRAMES = 4096  # a body of tiny (skippable) frames costs a decoder each: bounded like the body's size

@@ -1,6 +1,7 @@
 """HTTP payload decoding: every Content-Encoding stops at the output bound, and text is told from binary."""
 from __future__ import annotations
 
+import gzip
 import random
 import zlib
 
@@ -623,3 +624,14 @@ def test_a_utf32_page_with_its_byte_order_mark_is_read_as_utf32(codec, bom, char
     page = "<html><body><p>Привет мир, это страница о реках. " * 5 + "</p></body></html>"
     out = _from_body(bom + page.encode(codec), "text/html", charset, None)
     assert isinstance(out, Extracted) and out.text.startswith("Привет мир") and "<" not in out.text
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", None])
+def test_a_gzip_or_deflate_body_cut_by_its_crawler_keeps_its_start_and_says_it_was_cut(coding):
+    # brotli's and zstd's said "body cut off"; gzip's and deflate's kept their start without a word
+    rng = random.Random(5)
+    page = b"<html><body>" + b"".join(f"<p>{rng.random()} rivers and gardens</p>".encode() for _ in range(2000)) + b"</body></html>"
+    packed = zlib.compress(page) if coding == "deflate" else gzip.compress(page)
+    body, problem = decode_body(packed[: len(packed) // 2], {"content-encoding": coding} if coding else {}, 1 << 20)
+    assert page.startswith(body) and len(body) > 1000 and problem == f"{coding or 'gzip'} body cut off"
+    assert decode_body(packed, {"content-encoding": coding} if coding else {}, 1 << 20) == (page, None)
