@@ -100,7 +100,20 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
         return Skipped("partial-content")
     if http.problem and looks_binary(http.body, http.charset):  # still compressed (unknown or broken Content-Encoding): not text
         return Skipped("undecodable-body")
-    return _from_body(http.body, http.content_type, http.charset, http.problem, prose_lists)
+    return _from_body(http.body, _identified(http.content_type, rec), http.charset, http.problem, prose_lists)
+
+
+UNLABELLED = {"", "application/octet-stream", "binary/octet-stream"}  # types that say nothing of what a body is
+
+
+def _identified(ctype: str, rec: RawRecord) -> str:
+    """The HTTP Content-Type, or where it says nothing, the HTML type that the crawler identified from the payload
+    (Common Crawl's WARC-Identified-Payload-Type, Tika's detection, which its WET extraction reads too): HTML
+    served as application/octet-stream was non-text."""
+    if ctype not in UNLABELLED or "warc-identified-payload-type" not in rec.headers:
+        return ctype
+    identified = media_type(rec.headers["warc-identified-payload-type"])[0]
+    return identified if identified in HTML_TYPES else ctype
 
 
 def _is_web(url: str) -> bool:

@@ -635,3 +635,22 @@ def test_a_gzip_or_deflate_body_cut_by_its_crawler_keeps_its_start_and_says_it_w
     body, problem = decode_body(packed[: len(packed) // 2], {"content-encoding": coding} if coding else {}, 1 << 20)
     assert page.startswith(body) and len(body) > 1000 and problem == f"{coding or 'gzip'} body cut off"
     assert decode_body(packed, {"content-encoding": coding} if coding else {}, 1 << 20) == (page, None)
+
+
+@pytest.mark.parametrize("served, identified, expected", [
+    ("Content-Type: application/octet-stream", "text/html", "text/html"),  # was non-text: the page lost
+    ("Content-Type: binary/octet-stream", "application/xhtml+xml", "text/html"),
+    (None, "text/html", "text/html"),
+    ("Content-Type: application/octet-stream", None, "non-text"),  # nothing says it is a page: as browsers, a download
+    ("Content-Type: application/octet-stream", "application/pdf", "non-text"),
+    ("Content-Type: text/plain", "text/html", "text/plain"),  # a label that says something outranks the crawler's guess
+])
+def test_a_page_served_as_octet_stream_is_read_as_the_html_its_crawler_identified(served, identified, expected):
+    from provenance.ingest.extract import Extracted, extract
+
+    body = b"<meta charset=utf-8><title>Rivers</title><p>" + PROSE.encode() + b"</p>"  # no start that sniffing knows
+    headers = {"warc-identified-payload-type": identified} if identified else {}
+    out = extract(_record("response", _http(body, *([served] if served else [])), **headers), 1 << 20)
+    assert (out.content_type if isinstance(out, Extracted) else out.reason) == expected
+    if expected != "non-text" and "html" in expected:
+        assert PROSE.split(".")[0] in out.text and "<" not in out.text
