@@ -88,11 +88,13 @@ def _summary_line(s, db: str) -> str:
 def _report_faults(summary) -> None:
     for note in summary.notes:
         typer.echo(f"Note: {note}", err=True)
-    noted = [res for res in summary.results if res.other_options or res.cut_short]  # skipped, but not as the rerun may think
+    # skipped, but not as the rerun may think; or a new version of a file ingested before
+    noted = [res for res in summary.results if res.other_options or res.cut_short or res.changed]
     for res in noted[:MAX_FAULT_LINES]:
         typer.echo(f"Note: {res.path}: {res.note}", err=True)
     if len(noted) > MAX_FAULT_LINES:
-        typer.echo(f"Note: ... and {len(noted) - MAX_FAULT_LINES} more file(s) ingested before with other options or cut short", err=True)
+        typer.echo(f"Note: ... and {len(noted) - MAX_FAULT_LINES} more file(s) ingested before with other options, cut short, or changed since",
+                   err=True)
     for res in summary.results:
         for fault in res.faults[:MAX_FAULT_LINES]:
             where = f"{res.path}: offset {fault.offset}" if fault.offset is not None else res.path

@@ -236,7 +236,11 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
                     res.status, res.note = "skipped", f"same content as {copy[0]}"
                     res.faults, res.n_faults, res.n_docs = [], 0, 0
                     return
-            old = [r[0] for r in store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, force=config.force).fetchall()]
+            replaced = store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, done=res.status == "done",
+                                   force=config.force).fetchall()
+            old = [r[0] for r in replaced]
+            if any(earlier for _, earlier in replaced) and not config.force:
+                res.changed, res.note = True, "changed since its ingest: its rows replace the earlier version's"
             if res.status == "done" and replaces:
                 old += [r[0] for r in store.query("ingest_sources_at_paths", paths=list(replaces)).fetchall() if r[0] not in old]
             if old:

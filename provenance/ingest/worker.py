@@ -78,10 +78,22 @@ def process_file(job: FileJob) -> FileResult:
                             f"{job.config.worker_memory_mb} MiB is too small for its batches); nothing of the file is kept"))
     except OSError as exc:
         _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}"))
+    if not is_remote(job.path) and _changed_since(job.path, res):
+        _add_fault(res, Fault(None, "changed", "the file changed while it was read (still being written or downloaded?); "
+                              "the records read are kept, and a rerun reads its new version in their place"))
     if res.n_records == 0 and res.n_faults:
         res.status = "failed"
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _changed_since(path: str, res: FileResult) -> bool:
+    """Whether the file's size or time changed since it was hashed (its ledger row then names another version)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True
+    return (st.st_size, st.st_mtime) != (res.size, res.mtime)
 
 
 def _discard(res: FileResult, fault: Fault) -> None:

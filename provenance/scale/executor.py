@@ -58,12 +58,12 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     ledger = out.read_all(LEDGER)
     inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
     inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in ledger])
-    tasks, instant = plan(out, inputs, config, run_id, attempts, ledger)
+    tasks, instant, changed = plan(out, inputs, config, run_id, attempts, ledger)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
     for res in instant:
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
-    replaced = _Replaced(ledger, config.force, twins)
+    replaced = _Replaced(ledger, config.force, {**twins, **{path: [path] for path in changed}})
     for res in run:
         replaced.drop(out, res)
         summary.add(res, on_file)
@@ -74,18 +74,22 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
 
 
 def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempts: int,
-         ledger: list[dict[str, Any]]) -> tuple[list[ShardTask], list[FileResult]]:
-    """Return the tasks to run and the results known without running (done before; bad inputs), given the DIR's ledger entries."""
+         ledger: list[dict[str, Any]]) -> tuple[list[ShardTask], list[FileResult], set[str]]:
+    """Return the tasks to run, the results known without running (done before; bad inputs), and the ledger paths
+    of files changed since their ingest (a download completed, a WARC file appended to: read again, their new
+    version replaces the entry), given the DIR's ledger entries."""
     done = {e["path"]: e for e in ledger}
     used = {int(e["source_id"]) for e in ledger}
-    todo, instant = [], []
+    todo, instant, changed = [], [], set()
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
-        if item.problem is None and path_text(path) in done and not config.force:
-            earlier = done[path_text(path)]
+        earlier = done.get(path_text(path)) if item.problem is None and not config.force else None
+        if earlier is not None and (is_remote(path) or _same_file(path, earlier)):
             instant.append(skipped(path, "in the ledger of the output directory", earlier.get("options"), cut_short(earlier), config))
-        else:
-            todo.append((path, item))
+            continue
+        if earlier is not None:
+            changed.add(path_text(path))
+        todo.append((path, item))
     ids = allocate_source_ids([p for p, _ in todo], used)
     tasks = []
     for path, item in todo:
@@ -96,7 +100,16 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
             instant.append(res)
         else:
             tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts, listed_as=item.listed_as))
-    return tasks, instant
+    return tasks, instant, changed
+
+
+def _same_file(path: str, entry: dict[str, Any]) -> bool:
+    """Whether a local file has the size and modification time its ledger entry recorded (as a store's ledger checks)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False  # its task reports it
+    return (st.st_size, st.st_mtime) == (entry.get("size"), entry.get("mtime"))
 
 
 def cut_short(entry: dict[str, Any]) -> bool:
@@ -125,6 +138,8 @@ class _Replaced:
         first: a driver killed in between leaves two entries of the path, and attach reads the later (attach.py)."""
         if res.status != "done" or not (self.force or res.path in self.twins):
             return
+        if res.path in self.twins.get(res.path, ()) and any(e.get("sha256") != res.sha256 for e in self.by_path.get(res.path, ())):
+            res.changed, res.note = True, "changed since its ingest: its rows replace the earlier version's"
         new_key = res.sha256 or address_key(res.path)
         self.published.add(new_key)
         kept = {rel for rels in res.parts.values() for rel in rels}

@@ -122,7 +122,9 @@ def _known(task: ShardTask, sha: str, out: ShardDir) -> "FileResult | _Published
         return _Published(_result_of(prior))
     if task.config.force:
         return None
-    return FileResult(task.path, 0, status="skipped", sha256=sha, note=f"same content as {prior.get('path')}")
+    same = "unchanged since its ingest (its time changed, not its content)" if prior.get("path") == path_text(task.path) else \
+        f"same content as {prior.get('path')}"
+    return FileResult(task.path, 0, status="skipped", sha256=sha, note=same)
 
 
 def _result_of(e: dict[str, Any]) -> FileResult:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 import zlib
 
@@ -500,3 +501,65 @@ def test_a_missing_file_named_relatively_that_turns_up_replaces_its_failed_row(t
     (tmp_path / "later.warc.gz").write_bytes(gz(response_record(1)))
     assert run("ingest", "later.warc.gz", "--db", db).exit_code == 0
     assert rows(db, "SELECT path, status FROM sources") == [(str(tmp_path / "later.warc.gz"), "done")]
+
+
+@pytest.mark.parametrize("target", ["--db", "--output"])
+def test_a_file_changed_since_its_ingest_replaces_its_earlier_version_and_a_touched_one_adds_nothing(tmp_path, target):
+    # a download completed, a WARC file appended to: the store kept both versions (every page twice), shards the old one only
+    from provenance.scale import attach
+
+    path = tmp_path / "in" / "a.warc.gz"
+    path.parent.mkdir()
+    path.write_bytes(b"".join(gz(response_record(i)) for i in range(3)))
+    dest = str(tmp_path / ("s.duckdb" if target == "--db" else "shards"))
+    assert run("ingest", str(path), target, dest).exit_code == 0
+    with open(path, "ab") as f:
+        f.write(b"".join(gz(response_record(i)) for i in range(3, 5)))
+    again = run("ingest", str(path), target, dest)
+    assert again.exit_code == 0 and "1 file(s) ingested, 5 documents" in again.stdout
+    assert f"Note: {path}: changed since its ingest: its rows replace the earlier version's" in again.stderr
+    os.utime(path, (1e9, 1e9))  # its time alone changed: read, known by its content, nothing added
+    touched = run("ingest", str(path), target, dest)
+    assert touched.exit_code == 0 and "0 file(s) ingested" in touched.stdout and "changed since" not in touched.stderr
+    db = dest
+    if target == "--output":
+        db = str(tmp_path / "attached.duckdb")
+        attach(db, dest)
+    assert rows(db, "SELECT count(*), count(DISTINCT record_id) FROM documents") == [(5, 5)]
+    assert rows(db, "SELECT count(*), sum(n_docs) FROM sources") == [(1, 5)]
+    with Store(db, read_only=True) as s:
+        assert s.check() == []
+
+
+def test_a_changed_file_whose_new_version_fails_keeps_the_earlier_versions_rows(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(b"".join(gz(response_record(i)) for i in range(3)))
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(path), "--db", db).exit_code == 0
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage, not a gzip member at all" * 10)
+    assert run("ingest", str(path), "--db", db).exit_code == 1
+    assert rows(db, "SELECT status, n_docs FROM sources ORDER BY source_id") == [("done", 3), ("failed", 0)]
+    assert rows(db, "SELECT count(*) FROM documents") == [(3,)]
+
+
+def test_a_file_appended_to_while_it_is_read_says_so_and_the_rerun_reads_its_new_version(tmp_path, monkeypatch):
+    # its hash was of the version before the read: the rows of a longer one were stored under it, without a word
+    from provenance.ingest import worker
+
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(b"".join(gz(response_record(i)) for i in range(3)))
+    read = worker._read_file
+
+    def appending(job, res):
+        with open(path, "ab") as f:
+            f.write(gz(response_record(3)))
+        read(job, res)
+
+    monkeypatch.setattr(worker, "_read_file", appending)
+    db = str(tmp_path / "s.duckdb")
+    first = run("ingest", str(path), "--db", db)
+    assert first.exit_code == 1 and "the file changed while it was read" in first.stderr
+    monkeypatch.setattr(worker, "_read_file", read)
+    again = run("ingest", str(path), "--db", db)
+    assert again.exit_code == 0 and "changed since its ingest" in again.stderr
+    assert rows(db, "SELECT count(*), count(DISTINCT record_id) FROM documents") == [(4, 4)]
