@@ -7,6 +7,8 @@ tables they replace, and read only parts that a ledger entry names (see layout.p
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -14,7 +16,7 @@ import duckdb
 
 from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
-from provenance.scale.layout import ERRORS, LEDGER, ShardDir
+from provenance.scale.layout import ERRORS, LEDGER, ShardDir, crawl_dir
 from provenance.sqlfiles import table_kind
 from provenance.store import Store
 
@@ -32,7 +34,7 @@ class Attachment:
     files: int
     failed: int
     documents: int
-    tables: tuple[str, ...]  # tables that became views over parts (the others are empty views)
+    tables: tuple[str, ...]  # tables that held parts at the attach (the others' views read the parts later runs add)
 
 
 def attach(db: str, output: str) -> Attachment:
@@ -53,8 +55,9 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
         _load_httpfs(store)
     columns = {t: _columns(store, t) for t in CORE_TABLES}
     with_parts = tuple(t for t in TABLES if out.has_parts(t))
+    readable = _hold_a_file_each(out, store, columns, with_parts)
     statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
-    statements += [_parts_view(out, t, columns[t]) if t in with_parts else _empty_view(t, columns[t]) for t in TABLES]
+    statements += [_parts_view(out, t, columns[t]) if t in readable else _empty_view(t, columns[t]) for t in TABLES]
     run_id = store.new_run("attach", {"path": out.uri})
     with store.transaction() as con:  # the views and the attachments row that says what they read: together or not at all
         for table in CORE_TABLES:
@@ -68,6 +71,31 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
                     attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
     return Attachment(out.uri, files, failed, documents, with_parts)
+
+
+EMPTY = "_empty"  # the name of a folder's placeholder file (no rows; no ledger entry names it)
+
+
+def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]], with_parts: tuple[str, ...]) -> tuple[str, ...]:
+    """Put a file of no rows in each folder the views read that holds none yet (the error records of a run without
+    failures, a table without parts), so that its view reads a glob that later runs' files join: it was an empty
+    view for good (later failures never showed in ingest_errors). Returns the tables whose views can read parts;
+    where DIR cannot be written, the others stay empty views until attach runs again."""
+    try:
+        for folder in (LEDGER, ERRORS):
+            if not out.list(folder, ".json"):
+                out.write_bytes(f"{folder}/{EMPTY}.json", b"")
+        missing = [t for t in TABLES if t not in with_parts]
+        if missing:
+            with tempfile.TemporaryDirectory(prefix="provenance-attach-") as tmp:
+                for table in missing:
+                    local = os.path.join(tmp, f"{table}.parquet")
+                    typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns[table])
+                    store.con.execute(f"COPY (SELECT {typed} WHERE false) TO {_literal(local)} (FORMAT parquet)")
+                    out.put_file(local, f"{table}/{crawl_dir(None)}/{EMPTY}.parquet")
+        return TABLES
+    except OSError:  # a folder this machine cannot write (read-only shards)
+        return with_parts
 
 
 def _shards(output: str) -> ShardDir:

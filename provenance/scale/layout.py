@@ -81,7 +81,10 @@ class ShardDir:
     # -- small JSON files -----------------------------------------------------------------------
     def write_json(self, rel: str, obj: dict[str, Any]) -> None:
         """Write obj as one JSON line; atomically (a temp name, then a rename) on local disks."""
-        data = (json.dumps(obj, sort_keys=True, default=str) + "\n").encode("utf-8")
+        self.write_bytes(rel, (json.dumps(obj, sort_keys=True, default=str) + "\n").encode("utf-8"))
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        """Write a small file; atomically (a temp name, then a rename) on local disks."""
         target = self.full(rel)
         self.fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
         tmp = target + f".{uuid.uuid4().hex[:8]}.tmp" if self.local else target  # an S3 PUT is atomic
@@ -94,9 +97,10 @@ class ShardDir:
         """Return the JSON object at rel, or None when there is none."""
         try:
             with self.fs.open_input_stream(self.full(rel)) as f:
-                return json.loads(f.read().decode("utf-8"))
+                data = f.read()
         except FileNotFoundError:
             return None
+        return json.loads(data.decode("utf-8")) if data.strip() else None  # (an empty file: a folder's placeholder, see attach.py)
 
     def list(self, folder: str, suffix: str = "") -> list[str]:
         """Return the relative paths of the files directly in folder that end in suffix."""

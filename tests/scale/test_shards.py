@@ -15,7 +15,7 @@ from provenance.cli import app
 from provenance.config import IngestConfig
 from provenance.ingest.pipeline import ingest
 from provenance.scale import attach, ingest_shards
-from provenance.scale.layout import allocate_source_ids
+from provenance.scale.layout import ShardDir, allocate_source_ids
 from provenance.store import Store
 from tests.conftest import FIXTURES, response_record, warcinfo
 from tests.scale.conftest import content
@@ -169,6 +169,27 @@ def test_shards_without_text_attach_an_empty_texts_view(inputs, tmp_path):
     with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
         assert s.sql("SELECT count(*) FROM texts").fetchone() == (0,)
         assert s.sql("SELECT count(*) FROM documents").fetchone() == (30,)
+
+
+def test_an_attached_store_sees_later_runs_failures_files_and_first_parts_of_a_table(inputs, tmp_path):
+    # an empty folder froze its view empty: attached after a run without failures, later failures never showed in
+    # ingest_errors; attached after a failed run only, later files never showed; and a table's first part neither
+    out, db = str(tmp_path / "shards"), str(tmp_path / "a.duckdb")
+    ingest_shards(inputs[3:], IngestConfig(workers=1), out)  # a file that fails: no ledger entry, no parts
+    attach(db, out)
+    ingest_shards(inputs[:1], IngestConfig(workers=1, keep_text=False), out)
+    ingest_shards(inputs[2:3], IngestConfig(workers=1), out)  # a file with faults
+    ingest_shards(inputs[1:2], IngestConfig(workers=1), out)  # the first texts
+    fresh = str(tmp_path / "fresh.duckdb")
+    attach(fresh, out)
+    with Store(db, read_only=True) as a, Store(fresh, read_only=True) as b:
+        assert content(a) == content(b)
+        assert a.sql("SELECT count(*) FILTER (WHERE status = 'failed'), count(*) FROM sources").fetchone() == (1, 4)
+        assert a.sql("SELECT count(DISTINCT source_id) FROM ingest_errors").fetchone() == (2,)
+        docs = a.sql("SELECT count(*) FROM documents").fetchone()[0]
+        assert docs > 60 and a.sql("SELECT count(*) FROM texts").fetchone() == (docs - 30,)  # the first file's were not kept
+        assert a.check() == []
+    assert len(ShardDir(out).read_all("_ledger")) == 3 and len(ShardDir(out).read_all("_errors")) == 1  # placeholders are no entries
 
 
 def test_source_ids_come_from_the_address_and_never_repeat_within_a_directory():
