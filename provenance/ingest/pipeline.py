@@ -64,6 +64,15 @@ class IngestSummary:
         if on_file is not None:
             on_file(res, self.files)
 
+    def supersede(self, source_id: int, by: FileResult) -> None:
+        """Count a file of this run as skipped after all: a later one of the same content replaced its rows (--force
+        over two names of one content; two shards' tasks of one content), and say so in its note."""
+        for res in self.results:
+            if res.source_id == source_id and res.status == "done" and res is not by:
+                self.ingested, self.skipped = self.ingested - 1, self.skipped + 1
+                self.documents, self.with_errors, self.errors = self.documents - res.n_docs, self.with_errors - bool(res.n_faults), self.errors - res.n_faults
+                res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {by.path} (its rows kept)", 0, [], 0
+
     @property
     def other_options(self) -> int:
         """Of the skipped files, those ingested before with other options."""
@@ -213,14 +222,16 @@ def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:
 def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None,
             replaces: Iterable[str] = ()) -> None:
     if res.status != "skipped":
-        commit_file(store, res, run_id, config, replaces)
+        for source_id in commit_file(store, res, run_id, config, replaces):
+            summary.supersede(source_id, res)
         dictionary.merge_if_large(store)
     summary.add(res, on_file)
 
 
-def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig, replaces: Iterable[str] = ()) -> None:
+def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig, replaces: Iterable[str] = ()) -> list[int]:
     """Commit one file's ledger row, rows and faults in a single transaction; a finished file's rows replace those of
-    the ledger paths `replaces` (the WET files of a WARC's pages, inputs.twins_in_ledger).
+    the ledger paths `replaces` (the WET files of a WARC's pages, inputs.twins_in_ledger). Returns the replaced
+    sources' ids.
 
     The file's texts (one Parquet file, see textfiles.py) are moved into the store's texts folder
     just before COMMIT; the `texts` view shows them only once the ledger row is committed. The files
@@ -235,7 +246,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
                 if copy is not None:
                     res.status, res.note = "skipped", f"same content as {copy[0]}"
                     res.faults, res.n_faults, res.n_docs = [], 0, 0
-                    return
+                    return []
             replaced = store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, done=res.status == "done",
                                    force=config.force).fetchall()
             old = [r[0] for r in replaced]
@@ -263,6 +274,7 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
     finally:
         res.discard_parts()
     textfiles.remove(store.texts_dir, old)
+    return old
 
 
 def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:

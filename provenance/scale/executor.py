@@ -64,7 +64,11 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
     replaced = _Replaced(ledger, config.force, {**twins, **{path: [path] for path in changed}})
+    by_content: dict[str, FileResult] = {}  # this run's published files, by content
     for res in run:
+        first = by_content.setdefault(res.sha256, res) if res.status == "done" and res.sha256 else res
+        if first is not res:
+            _one_of_two(out, first, res, summary)
         replaced.drop(out, res)
         summary.add(res, on_file)
     summary.seconds = time.perf_counter() - t0
@@ -101,6 +105,20 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
         else:
             tasks.append(ShardTask(path, ids[path], out.uri, config, run_id, attempts, listed_as=item.listed_as))
     return tasks, instant, changed
+
+
+def _one_of_two(out: ShardDir, first: FileResult, res: FileResult, summary: IngestSummary) -> None:
+    """Two files of one content published in this run (two names of one file, read at once: the ledger check before
+    each ran saw neither): the ledger entry (keyed by content) names the one that wrote it last. The other's parts
+    are removed (nothing reads them) and it counts as skipped, as the same content as the kept one."""
+    entry = out.read_json(f"{LEDGER}/{res.sha256}.json") or {}
+    kept, lost = (res, first) if entry.get("path") == res.path else (first, res)
+    for rel in {r for rels in lost.parts.values() for r in rels} - {r for rels in kept.parts.values() for r in rels}:
+        out.delete(rel)
+    if lost is res:
+        res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {kept.path} (its rows kept)", 0, [], 0
+    else:
+        summary.supersede(first.source_id, res)
 
 
 def _same_file(path: str, entry: dict[str, Any]) -> bool:

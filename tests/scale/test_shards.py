@@ -350,3 +350,38 @@ def test_an_output_that_cannot_be_a_folder_is_one_line(inputs, tmp_path):
     for wrong in (tmp_path / "a.duckdb", "/proc/no/such"):
         result = run("ingest", *map(str, inputs), "--output", str(wrong))
         assert result.exit_code == 2 and result.output.startswith(f"Error: --output {wrong}: cannot be a shard folder")
+
+
+def test_two_names_of_one_content_read_at_once_publish_one_and_count_one(make_warc, tmp_path, monkeypatch):
+    # each task's ledger check ran before the other published: both published, the later entry overwrote the earlier,
+    # the summary said 2 files and twice the documents, and the other's parts stayed in DIR, read by nothing
+    from provenance.ingest import pool
+    from provenance.scale import task
+
+    data = make_warc("x.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))]).read_bytes()
+    (tmp_path / "in").mkdir()
+    for name in ("x", "y"):
+        (tmp_path / "in" / f"{name}.warc.gz").write_bytes(data)
+    monkeypatch.setattr(pool, "in_process", lambda paths: True)  # one after the other, here: the race made sure
+    monkeypatch.setattr(task, "_known", lambda *args: None)
+    out = tmp_path / "shards"
+    summary = ingest_shards([str(tmp_path / "in")], IngestConfig(workers=1), str(out))
+    assert (summary.ingested, summary.skipped, summary.documents) == (1, 1, 5)
+    lost = next(r for r in summary.results if r.status == "skipped")
+    assert lost.note.startswith("same content as ") and lost.note.endswith("(its rows kept)")
+    named = {rel for e in ShardDir(str(out)).read_all("_ledger") for rels in e["parts"].values() for rel in rels}
+    assert {str(p.relative_to(out)) for p in out.rglob("*.parquet")} == named  # no parts left that no entry names
+    a = attach(str(tmp_path / "a.duckdb"), str(out))
+    assert (a.files, a.documents) == (1, 5)
+
+
+def test_force_over_two_names_of_one_content_counts_the_one_kept(make_warc, tmp_path):
+    data = make_warc("x.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))]).read_bytes()
+    (tmp_path / "in").mkdir()
+    for name in ("x", "y"):
+        (tmp_path / "in" / f"{name}.warc.gz").write_bytes(data)
+    db = str(tmp_path / "s.duckdb")
+    summary = ingest([str(tmp_path / "in")], IngestConfig(db=db, workers=1, force=True))
+    with Store(db, read_only=True) as s:
+        stored = s.sql("SELECT count(*) FROM documents").fetchone()[0]
+    assert (summary.ingested, summary.skipped, summary.documents) == (1, 1, stored) == (1, 1, 5)  # said 2 files, 10 documents
