@@ -130,8 +130,8 @@ def main() -> None:
         else:
             typer.echo(f"Error: {usage_line(exc)}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:  # an interactive prompt's Ctrl-D
-        typer.echo(f"Error: {INTERRUPTED}", err=True)
+    except typer.Abort:  # click's form of an EOFError that no command handled
+        typer.echo("Error: aborted at an unexpected end of input (what was already committed to the store is kept)", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)  # typer.Exit's code (a command's fail()); commands return None
 

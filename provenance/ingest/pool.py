@@ -32,7 +32,7 @@ from functools import lru_cache
 from multiprocessing import forkserver
 from typing import Callable, Generic, Iterator, TypeVar
 
-from provenance.errors import one_line
+from provenance.errors import ProvenanceError, one_line
 from provenance.ingest.scratch import alive
 
 T = TypeVar("T")
@@ -56,8 +56,10 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
         yield from map(fn, tasks)
         return
     queue = list(tasks)
+    launches = 0
     while queue:
         unfinished: list[int] = []  # indexes into queue
+        settled: set[int] = set()
         with _pool(min(workers, len(queue))) as pool:
             try:
                 futures = {pool.submit(fn, task): i for i, task in enumerate(queue)}
@@ -66,10 +68,16 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
                     outcome = _outcome(fut, task, died)
                     if isinstance(outcome, _Broken):
                         unfinished.append(futures[fut])
-                    elif isinstance(outcome, Retry):
-                        yield _alone(fn, outcome.task, died)
-                    else:
-                        yield outcome
+                        continue
+                    settled.add(futures[fut])
+                    yield _alone(fn, outcome.task, died) if isinstance(outcome, Retry) else outcome
+            except LAUNCH_ERRORS as exc:  # the forkserver died as it forked a worker (a stray kill, the OOM killer)
+                _abandon(pool)
+                launches += 1
+                if launches > MAX_LAUNCH_FAILURES:
+                    raise WorkerStartError(f"cannot start worker processes: {one_line(exc)}") from None
+                queue = [task for i, task in enumerate(queue) if i not in settled]  # a new pool (and forkserver) reads the rest
+                continue
             except BaseException:  # Ctrl-C, or the caller stopped reading (an error in its commit)
                 _abandon(pool)
                 raise
@@ -93,6 +101,14 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+LAUNCH_ERRORS = (EOFError, ConnectionError)  # what starting a worker raises when the forkserver dies meanwhile
+MAX_LAUNCH_FAILURES = 3  # new pools tried after such a failure (connect_to_new_process restarts a dead forkserver)
+
+
+class WorkerStartError(ProvenanceError):
+    """Worker processes cannot be started, again after new pools were tried."""
 
 
 class _Broken:
@@ -127,10 +143,17 @@ def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], "R | Retry[T]
     `died` then gives the result, or Retry(changed task) to run alone again; after MAX_RETRIES
     reruns it is asked once more with the reason GAVE_UP, and must give a result.
     """
+    launches = 0
     for _ in range(MAX_RETRIES):
         with _pool(1) as pool:
             try:
                 outcome = _outcome(pool.submit(fn, task), task, died)
+            except LAUNCH_ERRORS as exc:  # as in run(): the worker was never started; a new pool tries again
+                _abandon(pool)
+                launches += 1
+                if launches > MAX_LAUNCH_FAILURES:
+                    raise WorkerStartError(f"cannot start worker processes: {one_line(exc)}") from None
+                continue
             except BaseException:
                 _abandon(pool)
                 raise

@@ -156,3 +156,54 @@ def test_a_death_outside_any_record_fails_the_file_after_one_watched_rerun(tmp_p
     (tmp_path / "7" / CURRENT_RECORD).write_text(f"{4242:>20d}\n")
     assert _died(first.task, pool.DIED) == pool.Retry(replace(first.task, skip_records=(4242,)))
     assert _died(replace(first.task, skip_records=(4242,)), pool.DIED).status == "failed"  # the same record again: not a record's fault
+
+
+def test_a_forkserver_that_dies_as_it_starts_a_worker_costs_a_new_pool_not_the_run(monkeypatch):
+    # the pool's submit raised EOFError (the forkserver's pipe closed before it sent the new worker's pid): the run
+    # ended as "Aborted." with exit code 1
+    from multiprocessing import forkserver
+
+    real, failures = forkserver.read_signed, []
+
+    def dies_twice(fd):
+        value = real(fd)
+        if len(failures) < 2 and value > 0:  # a new worker's pid: kill it, and say what a dead forkserver says
+            failures.append(value)
+            os.kill(value, signal.SIGKILL)
+            raise EOFError("unexpected EOF")
+        return value
+
+    monkeypatch.setattr(forkserver, "read_signed", dies_twice)
+    tasks = [f"t{i}" for i in range(6)]
+    assert sorted(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died)) == sorted(f"done {t}" for t in tasks)
+    assert len(failures) == 2
+
+
+def test_a_forkserver_that_never_starts_a_worker_is_one_line(monkeypatch):
+    import pytest
+
+    from provenance.errors import ProvenanceError
+
+    original = pool._pool
+    monkeypatch.setattr(pool, "_pool", lambda workers: _Refusing(original(workers)))
+    with pytest.raises(ProvenanceError, match="^cannot start worker processes: EOFError: unexpected EOF$"):
+        list(pool.run(pool_tasks.echo_or_die, ["a", "b"], 2, pool_tasks.died))
+
+
+class _Refusing:
+    """A pool whose workers never start (as when its forkserver dies at each one)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def submit(self, *args, **kwargs):
+        raise EOFError("unexpected EOF")
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.inner.__exit__(*exc)
