@@ -5,6 +5,10 @@ UNION ALL SELECT 'duplicate source_id', EXISTS (SELECT source_id FROM sources GR
 UNION ALL SELECT 'two done sources with one sha256', EXISTS (SELECT sha256 FROM sources WHERE status = 'done' GROUP BY sha256 HAVING count(*) > 1)
 UNION ALL SELECT 'document without a done source', EXISTS (SELECT 1 FROM documents d ANTI JOIN (SELECT source_id FROM sources WHERE status = 'done') s USING (source_id))
 UNION ALL SELECT 'text without a document', EXISTS (SELECT 1 FROM texts t ANTI JOIN documents d USING (doc_id))
+UNION ALL SELECT 'document without its text', EXISTS (  -- of a file ingested with its text (a texts file deleted by hand)
+    SELECT 1 FROM documents d SEMI JOIN (SELECT source_id FROM sources WHERE status = 'done' AND options ->> '$.keep_text' = 'true') s
+        USING (source_id)
+    ANTI JOIN texts t USING (doc_id))
 UNION ALL SELECT 'signature without a document', EXISTS (SELECT 1 FROM signatures t ANTI JOIN documents d USING (doc_id))
 UNION ALL SELECT 'band key without a document', EXISTS (SELECT 1 FROM band_keys t ANTI JOIN documents d USING (doc_id))
 UNION ALL SELECT 'token counts without a done source', EXISTS (SELECT 1 FROM token_blocks t ANTI JOIN (SELECT source_id FROM sources WHERE status = 'done') s USING (source_id))

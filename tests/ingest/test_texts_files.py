@@ -111,3 +111,16 @@ def test_info_reports_the_store_file_and_its_texts_folder(two_files, tmp_path):
     assert (out["documents"], out["texts_dir"]) == (12, str(folder))
     assert out["texts_bytes"] == sum(p.stat().st_size for p in folder.glob("*.parquet")) > 0
     assert out["store_bytes"] == (tmp_path / "s.duckdb").stat().st_size
+
+
+def test_the_consistency_check_finds_documents_whose_texts_file_is_gone_but_not_those_kept_without_text(two_files, tmp_path):
+    # a texts file deleted by hand left its documents without text, and the check said the store was consistent
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(two_files[0])], IngestConfig(db=db, workers=1))
+    ingest([str(two_files[1])], IngestConfig(db=db, workers=1, keep_text=False))
+    with Store(db, read_only=True) as s:
+        assert s.check() == []
+        first = s.sql("SELECT min(source_id) FROM sources").fetchone()[0]
+    (tmp_path / "s.duckdb.texts" / f"source-{first}.parquet").unlink()
+    with Store(db, read_only=True) as s:
+        assert s.check() == ["document without its text"]
