@@ -47,6 +47,7 @@ class IngestSummary:
     seconds: float = 0.0
     results: list[FileResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the inputs: those left out (inputs.leave_out_derived)
+    _done: dict[int, FileResult] = field(default_factory=dict, repr=False)  # this run's committed files, by source id
 
     def add(self, res: FileResult, on_file: OnFile | None = None) -> None:
         """Count one finished file (committed, skipped or failed) and report it to on_file."""
@@ -60,6 +61,7 @@ class IngestSummary:
             self.ingested += 1
             self.documents += res.n_docs
             self.with_errors += bool(res.n_faults)
+            self._done[res.source_id] = res
         self.errors += res.n_faults
         if on_file is not None:
             on_file(res, self.files)
@@ -67,11 +69,11 @@ class IngestSummary:
     def supersede(self, source_id: int, by: FileResult) -> None:
         """Count a file of this run as skipped after all: a later one of the same content replaced its rows (--force
         over two names of one content; two shards' tasks of one content), and say so in its note."""
-        for res in self.results:
-            if res.source_id == source_id and res.status == "done" and res is not by:
-                self.ingested, self.skipped = self.ingested - 1, self.skipped + 1
-                self.documents, self.with_errors, self.errors = self.documents - res.n_docs, self.with_errors - bool(res.n_faults), self.errors - res.n_faults
-                res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {by.path} (its rows kept)", 0, [], 0
+        res = self._done.pop(source_id, None)  # (a source of an earlier run: nothing to recount)
+        if res is not None and res is not by:
+            self.ingested, self.skipped = self.ingested - 1, self.skipped + 1
+            self.documents, self.with_errors, self.errors = self.documents - res.n_docs, self.with_errors - bool(res.n_faults), self.errors - res.n_faults
+            res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {by.path} (its rows kept)", 0, [], 0
 
     @property
     def other_options(self) -> int:
