@@ -16,7 +16,7 @@ import duckdb
 
 from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
-from provenance.scale.layout import ERRORS, LEDGER, ShardDir, crawl_dir
+from provenance.scale.layout import EMPTY, ERRORS, LEDGER, ShardDir
 from provenance.sqlfiles import table_kind
 from provenance.store import Store
 
@@ -73,26 +73,25 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     return Attachment(out.uri, files, failed, documents, with_parts)
 
 
-EMPTY = "_empty"  # the name of a folder's placeholder file (no rows; no ledger entry names it)
-
-
 def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]], with_parts: tuple[str, ...]) -> tuple[str, ...]:
-    """Put a file of no rows in each folder the views read that holds none yet (the error records of a run without
-    failures, a table without parts), so that its view reads a glob that later runs' files join: it was an empty
-    view for good (later failures never showed in ingest_errors). Returns the tables whose views can read parts;
-    where DIR cannot be written, the others stay empty views until attach runs again."""
+    """Put a file of no rows in each folder the views read, once, so that each view reads a glob that always matches:
+    one over a folder empty at the attach (the error records of a run without failures, a table without parts) was an
+    empty view for good (later failures never showed in ingest_errors), and one over a folder emptied later (its last
+    error record removed when the file succeeded, --force --no-text) failed every query. Returns the tables whose views
+    can read parts; where DIR cannot be written, the others stay empty views until attach runs again."""
     try:
         for folder in (LEDGER, ERRORS):
-            if not out.list(folder, ".json"):
+            if f"{folder}/{EMPTY}.json" not in out.list(folder, ".json"):
                 out.write_bytes(f"{folder}/{EMPTY}.json", b"")
-        missing = [t for t in TABLES if t not in with_parts]
+        placeholder = {t: f"{t}/crawl={EMPTY}/{EMPTY}.parquet" for t in TABLES}  # (one partition deep, as the views' globs)
+        missing = [t for t in TABLES if placeholder[t] not in out.list(placeholder[t].rsplit("/", 1)[0], ".parquet")]
         if missing:
             with tempfile.TemporaryDirectory(prefix="provenance-attach-") as tmp:
                 for table in missing:
                     local = os.path.join(tmp, f"{table}.parquet")
                     typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns[table])
                     store.con.execute(f"COPY (SELECT {typed} WHERE false) TO {_literal(local)} (FORMAT parquet)")
-                    out.put_file(local, f"{table}/{crawl_dir(None)}/{EMPTY}.parquet")
+                    out.put_file(local, placeholder[table])
         return TABLES
     except OSError:  # a folder this machine cannot write (read-only shards)
         return with_parts

@@ -27,6 +27,7 @@ from pyarrow import fs as pafs
 from provenance.ingest.remote import is_remote
 
 LEDGER, ERRORS, RUNS = "_ledger", "_errors", "_runs"
+EMPTY = "_empty"  # the name of a folder's placeholder file: no rows, named by no ledger entry (see attach.py)
 SOURCE_ID_BITS = 31  # doc_id = (source_id << 32) | ordinal stays a positive BIGINT
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -126,8 +127,8 @@ class ShardDir:
         return bool(self.list(LEDGER, ".json") or self.list(ERRORS, ".json"))
 
     def has_parts(self, table: str) -> bool:
-        """True when at least one Parquet part of table exists."""
-        return any(self.list(f"{table}/{d}", ".parquet") for d in self.list_dirs(table))
+        """True when at least one Parquet part of table exists (not counting attach's placeholder)."""
+        return any(not rel.endswith(f"/{EMPTY}.parquet") for d in self.list_dirs(table) for rel in self.list(f"{table}/{d}", ".parquet"))
 
     def list_dirs(self, folder: str) -> list[str]:
         sel = pafs.FileSelector(self.full(folder), allow_not_found=True)

@@ -15,6 +15,7 @@ from provenance.cli import app
 from provenance.config import IngestConfig
 from provenance.ingest.pipeline import ingest
 from provenance.scale import attach, ingest_shards
+from provenance.ingest.jobs import TABLES
 from provenance.scale.layout import ShardDir, allocate_source_ids
 from provenance.store import Store
 from tests.conftest import FIXTURES, response_record, warcinfo
@@ -48,7 +49,8 @@ def test_cli_shards_then_attach_equal_the_local_store(inputs, tmp_path):
     with Store(local, read_only=True) as a, Store(db, read_only=True) as b:
         assert content(a) == content(b)
         assert b.check() == []
-    assert sorted(p.name for p in (tmp_path / "shards" / "documents").iterdir()) == ["crawl=CC-MAIN-2019-35", "crawl=CC-MAIN-2020-10", "crawl=CC-MAIN-2024-10"]
+    assert sorted(p.name for p in (tmp_path / "shards" / "documents").iterdir()) == [
+        "crawl=CC-MAIN-2019-35", "crawl=CC-MAIN-2020-10", "crawl=CC-MAIN-2024-10", "crawl=_empty"]  # (attach's placeholder)
     yearly = run("sql", "SELECT * FROM yearly_summary", "--db", db, "--format", "csv")
     assert yearly.exit_code == 0 and yearly.stdout.splitlines()[1].startswith("2019,30,")
 
@@ -350,6 +352,24 @@ def test_an_output_that_cannot_be_a_folder_is_one_line(inputs, tmp_path):
     for wrong in (tmp_path / "a.duckdb", "/proc/no/such"):
         result = run("ingest", *map(str, inputs), "--output", str(wrong))
         assert result.exit_code == 2 and result.output.startswith(f"Error: --output {wrong}: cannot be a shard folder")
+
+
+def test_an_attached_store_still_reads_a_folder_that_later_runs_empty(make_warc, tmp_path):
+    # a folder that held files at the attach and none later (the last error record removed when its file succeeded;
+    # --force --no-text): its glob matched nothing and every query on sources, or on texts, failed
+    path = tmp_path / "in" / "a.warc.gz"
+    path.parent.mkdir()
+    path.write_bytes(b"not a warc at all\n" * 10)
+    out, db = str(tmp_path / "shards"), str(tmp_path / "a.duckdb")
+    ingest_shards([str(path)], IngestConfig(workers=1), out)
+    first = attach(db, out)
+    path.write_bytes(make_warc("x.warc.gz", [warcinfo(), *(response_record(i) for i in range(3))]).read_bytes())
+    ingest_shards([str(path)], IngestConfig(workers=1), out)  # its error record goes
+    ingest_shards([str(path)], IngestConfig(workers=1, keep_text=False, force=True), out)  # and its texts' only part
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT status, n_docs FROM sources").fetchall() == [("done", 3)]
+        assert s.sql("SELECT count(*) FROM texts").fetchone() == (0,) and s.check() == []
+    assert first.tables == () and attach(db, out).tables == tuple(t for t in first.tables + TABLES if t != "texts")  # placeholders are no parts
 
 
 def test_two_names_of_one_content_read_at_once_publish_one_and_count_one(make_warc, tmp_path, monkeypatch):
