@@ -6,6 +6,7 @@ file; a retried attempt writes under a new prefix, so it never mixes with a dead
 """
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import tempfile
@@ -97,7 +98,11 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
     sha = None
     if not is_remote(task.path):
         try:
+            before = os.stat(task.path)
             sha = sha256_file(task.path)
+            after = os.stat(task.path)
+            if (after.st_size, after.st_mtime) != (before.st_size, before.st_mtime):
+                sha = None  # changed while hashed (being written): process_file hashes it again, and sees a change in its read
         except OSError:
             pass  # process_file reports it
         if sha and (known := _known(task, sha, out)):

@@ -18,7 +18,7 @@ from provenance.scale import attach, ingest_shards
 from provenance.ingest.jobs import TABLES
 from provenance.scale.layout import ShardDir, allocate_source_ids
 from provenance.store import Store
-from tests.conftest import FIXTURES, response_record, warcinfo
+from tests.conftest import FIXTURES, gz, response_record, warcinfo
 from tests.scale.conftest import content
 
 runner = CliRunner()
@@ -405,3 +405,30 @@ def test_force_over_two_names_of_one_content_counts_the_one_kept(make_warc, tmp_
     with Store(db, read_only=True) as s:
         stored = s.sql("SELECT count(*) FROM documents").fetchone()[0]
     assert (summary.ingested, summary.skipped, summary.documents) == (1, 1, stored) == (1, 1, 5)  # said 2 files, 10 documents
+
+
+def test_a_file_appended_to_while_its_task_hashes_it_is_recorded_under_the_hash_of_what_was_read(make_warc, tmp_path, monkeypatch):
+    # the task hashed first and the worker took the file's size after: the ledger named a hash of no version it read, and
+    # the next run (size and time as recorded) never read the file again
+    import hashlib
+
+    from provenance.scale import task
+
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(b"".join(gz(response_record(i)) for i in range(3)))
+    real = task.sha256_file
+    calls = []
+
+    def hash_then_append(p):
+        digest = real(p)
+        if not calls:
+            calls.append(p)
+            with open(path, "ab") as f:
+                f.write(gz(response_record(3)))
+        return digest
+
+    monkeypatch.setattr(task, "sha256_file", hash_then_append)
+    out = str(tmp_path / "shards")
+    summary = ingest_shards([str(path)], IngestConfig(workers=1), out)
+    [entry] = ShardDir(out).read_all("_ledger")
+    assert summary.documents == entry["n_docs"] == 4 and entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
