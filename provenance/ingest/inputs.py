@@ -101,16 +101,22 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     return [i for i in inputs if id(i) not in dropped], notes
 
 
+CC_NAMES = ("cc-main-", "cc-news-")  # Common Crawl's file names (lower-cased): unique, each naming one segment's file
+
+
 def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
     """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files)
     as one run over all of them does (leave_out_derived): a WET whose WARC is in the ledger is left out, and a WARC
-    whose WET is in the ledger replaces it. Ingesting WET files first and their WARC files later counted every page
-    twice. Returns (the inputs kept, each replacing WARC's ledger path -> the ledger paths of its WET files, notes)."""
+    whose WET is in the ledger replaces it; by Common Crawl's file names only, which are unique. Ingesting WET files
+    first and their WARC files later counted every page twice. Returns (the inputs kept, each replacing WARC's ledger
+    path -> the ledger paths of its WET files, notes)."""
     ingested = set(ingested)
     warcs: dict[str, str] = {}
     wets: dict[str, list[str]] = {}
     for path in ingested:
         name = _basename(path)
+        if not name.startswith(CC_NAMES):  # a store's lifetime of other names ("a.warc.gz"): one name need not be one file
+            continue
         if _stem(name, _WET) is not None:
             wets.setdefault(_stem(name, _WET), []).append(path)
         elif _stem(name, _WARC) is not None and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:

@@ -227,6 +227,8 @@ def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, su
         for source_id in commit_file(store, res, run_id, config, replaces):
             summary.supersede(source_id, res)
         dictionary.merge_if_large(store)
+    elif res.sha256 and res.mtime is not None:  # read, and its content known: its time changed (a copy without its times);
+        store.query("ingest_touch_source", path=res.path, sha256=res.sha256, size=res.size, mtime=res.mtime)  # the next run reads nothing
     summary.add(res, on_file)
 
 

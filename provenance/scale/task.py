@@ -105,7 +105,7 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
                 sha = None  # changed while hashed (being written): process_file hashes it again, and sees a change in its read
         except OSError:
             pass  # process_file reports it
-        if sha and (known := _known(task, sha, out)):
+        if sha and (known := _known(task, sha, out, before)):
             return known
     res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch,
                                skip_records=task.skip_records, listed_as=task.listed_as, overdue_file=task.overdue_file,
@@ -115,7 +115,7 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
     return res
 
 
-def _known(task: ShardTask, sha: str, out: ShardDir) -> "FileResult | _Published | None":
+def _known(task: ShardTask, sha: str, out: ShardDir, stat: os.stat_result | None = None) -> "FileResult | _Published | None":
     """What the ledger entry of this content (if any) means for the task: its own publication in this run
     (a rerun after its result was lost: a pool broken by another worker's death, Ray retrying a task
     whose worker died after publishing; even under --force), else a skip as the same content as the
@@ -127,9 +127,11 @@ def _known(task: ShardTask, sha: str, out: ShardDir) -> "FileResult | _Published
         return _Published(_result_of(prior))
     if task.config.force:
         return None
-    same = "unchanged since its ingest (its time changed, not its content)" if prior.get("path") == path_text(task.path) else \
-        f"same content as {prior.get('path')}"
-    return FileResult(task.path, 0, status="skipped", sha256=sha, note=same)
+    if prior.get("path") != path_text(task.path):
+        return FileResult(task.path, 0, status="skipped", sha256=sha, note=f"same content as {prior.get('path')}")
+    if stat is not None:  # its time changed, not its content (a copy without its times): recorded, the next run reads nothing
+        out.write_json(f"{LEDGER}/{sha}.json", {**prior, "size": stat.st_size, "mtime": stat.st_mtime})
+    return FileResult(task.path, 0, status="skipped", sha256=sha, note="unchanged since its ingest (its time changed, not its content)")
 
 
 def _result_of(e: dict[str, Any]) -> FileResult:

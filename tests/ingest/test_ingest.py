@@ -504,7 +504,7 @@ def test_a_missing_file_named_relatively_that_turns_up_replaces_its_failed_row(t
 
 
 @pytest.mark.parametrize("target", ["--db", "--output"])
-def test_a_file_changed_since_its_ingest_replaces_its_earlier_version_and_a_touched_one_adds_nothing(tmp_path, target):
+def test_a_file_changed_since_its_ingest_replaces_its_earlier_version_and_a_touched_one_adds_nothing(tmp_path, target, monkeypatch):
     # a download completed, a WARC file appended to: the store kept both versions (every page twice), shards the old one only
     from provenance.scale import attach
 
@@ -521,6 +521,14 @@ def test_a_file_changed_since_its_ingest_replaces_its_earlier_version_and_a_touc
     os.utime(path, (1e9, 1e9))  # its time alone changed: read, known by its content, nothing added
     touched = run("ingest", str(path), target, dest)
     assert touched.exit_code == 0 and "0 file(s) ingested" in touched.stdout and "changed since" not in touched.stderr
+    from provenance.ingest import worker
+    from provenance.scale import task
+
+    hashed = []  # its new time was recorded: the next run reads nothing of it (it hashed the file again in every run)
+    for module in (worker, task):
+        monkeypatch.setattr(module, "sha256_file", lambda p: hashed.append(p) or "0" * 64)
+    assert "0 file(s) ingested" in run("ingest", str(path), target, dest).stdout and hashed == []
+    monkeypatch.undo()
     db = dest
     if target == "--output":
         db = str(tmp_path / "attached.duckdb")

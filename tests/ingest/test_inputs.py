@@ -189,3 +189,13 @@ def test_wets_and_their_warcs_ingested_in_separate_runs_count_each_page_once_as_
         if target == "--output":
             attach(db, dest)
         assert contents(db) == contents(one_run)
+
+
+def test_twins_across_runs_are_common_crawl_files_only_whose_names_are_unique():
+    from provenance.ingest.inputs import twins_in_ledger
+
+    stem = "CC-MAIN-20190817085028-20190817111028-00000"
+    inputs = [InputFile(f"/new/{stem}.warc.gz"), InputFile("/new/a.warc.gz"), InputFile(f"/new/{stem}.warc.wet.gz")]
+    kept, replaces, notes = twins_in_ledger(inputs, [f"/old/wet/{stem}.warc.wet.gz", "/old/a.warc.wet.gz", f"/old/warc/{stem}.warc.gz"])
+    assert [i.path for i in kept] == [f"/new/{stem}.warc.gz", "/new/a.warc.gz"]  # "a.warc.gz" of another folder is no twin
+    assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 2
