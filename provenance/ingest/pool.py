@@ -72,10 +72,7 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
                     settled.add(futures[fut])
                     yield _alone(fn, outcome.task, died) if isinstance(outcome, Retry) else outcome
             except LAUNCH_ERRORS as exc:  # the forkserver died as it forked a worker (a stray kill, the OOM killer)
-                _abandon(pool)
-                launches += 1
-                if launches > MAX_LAUNCH_FAILURES:
-                    raise WorkerStartError(f"cannot start worker processes: {one_line(exc)}") from None
+                launches = _launch_failed(pool, exc, launches)
                 queue = [task for i, task in enumerate(queue) if i not in settled]  # a new pool (and forkserver) reads the rest
                 continue
             except BaseException:  # Ctrl-C, or the caller stopped reading (an error in its commit)
@@ -109,6 +106,14 @@ MAX_LAUNCH_FAILURES = 3  # new pools tried after such a failure (connect_to_new_
 
 class WorkerStartError(ProvenanceError):
     """Worker processes cannot be started, again after new pools were tried."""
+
+
+def _launch_failed(pool: ProcessPoolExecutor, exc: BaseException, launches: int) -> int:
+    """Abandon a pool whose worker could not be started; the failures so far, or WorkerStartError past the bound."""
+    _abandon(pool)
+    if launches + 1 > MAX_LAUNCH_FAILURES:
+        raise WorkerStartError(f"cannot start worker processes: {one_line(exc)}") from None
+    return launches + 1
 
 
 class _Broken:
@@ -149,10 +154,7 @@ def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], "R | Retry[T]
             try:
                 outcome = _outcome(pool.submit(fn, task), task, died)
             except LAUNCH_ERRORS as exc:  # as in run(): the worker was never started; a new pool tries again
-                _abandon(pool)
-                launches += 1
-                if launches > MAX_LAUNCH_FAILURES:
-                    raise WorkerStartError(f"cannot start worker processes: {one_line(exc)}") from None
+                launches = _launch_failed(pool, exc, launches)
                 continue
             except BaseException:
                 _abandon(pool)

@@ -91,8 +91,8 @@ def _changed_since(path: str, res: FileResult) -> bool:
     """Whether the file's size or time changed since it was hashed (its ledger row then names another version)."""
     try:
         st = os.stat(path)
-    except OSError:
-        return True
+    except OSError:  # gone since (moved away, deleted): what was read is what was hashed, unless it changed first
+        return False
     return (st.st_size, st.st_mtime) != (res.size, res.mtime)
 
 
