@@ -88,8 +88,7 @@ def _summary_line(s, db: str) -> str:
 def _report_faults(summary) -> None:
     for note in summary.notes:
         typer.echo(f"Note: {note}", err=True)
-    # skipped, but not as the rerun may think; or a new version of a file ingested before
-    noted = [res for res in summary.results if res.other_options or res.cut_short or res.changed]
+    noted = summary.noted
     for res in noted[:MAX_FAULT_LINES]:
         typer.echo(f"Note: {res.path}: {res.note}", err=True)
     if len(noted) > MAX_FAULT_LINES:

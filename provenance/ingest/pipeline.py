@@ -76,6 +76,12 @@ class IngestSummary:
             res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {by.path} (its rows kept)", 0, [], 0
 
     @property
+    def noted(self) -> list[FileResult]:
+        """Files to tell of besides their faults: skipped, but not as a rerun may think (ingested with other options,
+        cut short by --file-timeout), or a new version of a file ingested before."""
+        return [res for res in self.results if res.other_options or res.cut_short or res.changed]
+
+    @property
     def other_options(self) -> int:
         """Of the skipped files, those ingested before with other options."""
         return sum(res.other_options for res in self.results if res.status == "skipped")
@@ -99,6 +105,7 @@ class IngestSummary:
             "seconds": round(self.seconds, 3),
             "docs_per_second": round(self.documents / self.seconds, 1) if self.seconds else None,
             "notes": self.notes,
+            "file_notes": [{"path": r.path, "note": r.note} for r in self.noted],
             "faults": [
                 {"path": r.path, "offset": f.offset, "kind": f.kind, "reason": f.reason}
                 for r in self.results

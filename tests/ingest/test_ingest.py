@@ -515,9 +515,11 @@ def test_a_file_changed_since_its_ingest_replaces_its_earlier_version_and_a_touc
     assert run("ingest", str(path), target, dest).exit_code == 0
     with open(path, "ab") as f:
         f.write(b"".join(gz(response_record(i)) for i in range(3, 5)))
-    again = run("ingest", str(path), target, dest)
-    assert again.exit_code == 0 and "1 file(s) ingested, 5 documents" in again.stdout
+    again = run("ingest", str(path), target, dest, "--json")
+    summary = json.loads(again.stdout)
+    assert again.exit_code == 0 and (summary["ingested"], summary["documents"]) == (1, 5)
     assert f"Note: {path}: changed since its ingest: its rows replace the earlier version's" in again.stderr
+    assert summary["file_notes"] == [{"path": str(path), "note": "changed since its ingest: its rows replace the earlier version's"}]
     os.utime(path, (1e9, 1e9))  # its time alone changed: read, known by its content, nothing added
     touched = run("ingest", str(path), target, dest)
     assert touched.exit_code == 0 and "0 file(s) ingested" in touched.stdout and "changed since" not in touched.stderr
