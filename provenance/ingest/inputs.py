@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Iterable
 
 from provenance.errors import path_text
-from provenance.ingest.remote import is_remote, read_remote_text, url_join
+from provenance.ingest.remote import address_path, is_remote, read_remote_text, url_join
 from provenance.ingest.wacz import NOT_REMOTE, is_wacz, member_files
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
                     ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst", ".wacz")
 LISTING_SUFFIXES = (".paths", ".paths.gz")
-# Where relative entries of a remote Common Crawl listing live (they are relative to the bucket root).
-CC_ROOTS = {"s3://commoncrawl/": "s3://commoncrawl/", "https://data.commoncrawl.org/": "https://data.commoncrawl.org/"}
+# Where relative entries of a remote Common Crawl listing live: the root of the host or bucket it is read from.
+CC_HOSTS = {"data.commoncrawl.org", "commoncrawl.s3.amazonaws.com", "ds5q9oxwqwsfj.cloudfront.net"}
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
 
 
 def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
-    if is_remote(arg):
-        return _read_remote_listing(arg, paths_prefix) if arg.lower().endswith(LISTING_SUFFIXES) else [InputFile(arg)]
+    if is_remote(arg):  # (a presigned address ends in its query)
+        return _read_remote_listing(arg, paths_prefix) if address_path(arg).lower().endswith(LISTING_SUFFIXES) else [InputFile(arg)]
     if any(ch in arg for ch in "*?["):
         matches = sorted(glob.glob(arg, recursive=True))
         return [f for m in matches for f in _expand_one(m, paths_prefix)] or [InputFile(arg, "no files match this pattern")]
@@ -216,8 +216,8 @@ def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
             lines = _entries(f)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         return [InputFile(str(path), f"cannot read listing: {exc}")]
-    if paths_prefix and is_remote(paths_prefix):
-        return [InputFile(url_join(paths_prefix, line)) for line in lines]
+    if paths_prefix and is_remote(paths_prefix):  # (an entry that is an address already stays one)
+        return [InputFile(line if is_remote(line) else url_join(paths_prefix, line)) for line in lines]
     base = Path(paths_prefix) if paths_prefix else path.parent
     out = []
     for line in lines:
@@ -240,11 +240,21 @@ def _entries(lines: Iterable[str]) -> list[str]:
     return [entry for entry in (line.strip() for line in lines) if entry and not entry.startswith("#")]
 
 
+def _cc_root(url: str) -> str | None:
+    """The root that a Common Crawl listing's entries are relative to, when url is on one of its hosts (any case, http
+    or https) or in its bucket; entries were joined to the listing's folder on other hosts ('.../CC-MAIN-2024-10/crawl-data/...')."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme.lower() == "s3" and host.lower() == "commoncrawl" or scheme.lower() in ("http", "https") and host.lower() in CC_HOSTS:
+        return f"{scheme}://{host}/"
+    return None
+
+
 def _read_remote_listing(url: str, paths_prefix: str | None) -> list[InputFile]:
     """Read a remote listing; entries are relative to --paths-prefix, the Common Crawl root, or the listing's folder."""
     try:
         lines = _entries(read_remote_text(url).removeprefix("\ufeff").splitlines())
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         return [InputFile(url, f"cannot read listing: {exc}")]
-    base = paths_prefix or next((root for prefix, root in CC_ROOTS.items() if url.startswith(prefix)), url.rsplit("/", 1)[0])
+    base = paths_prefix or _cc_root(url) or url.rsplit("/", 1)[0]
     return [InputFile(ln if is_remote(ln) else url_join(base, ln)) for ln in lines]

@@ -141,7 +141,8 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
-    unchanged = {(r[0], r[1], r[2]): (r[4], r[5]) for r in done} | {(r[0], None, None): (r[4], r[5]) for r in done if is_remote(r[0])}  # -> options, cut
+    # -> options, cut; a remote file by its address, if its read reached the end (a read that gave up has no sha256)
+    unchanged = {(r[0], r[1], r[2]) if not is_remote(r[0]) else (r[0], None, None): (r[4], r[5]) for r in done if not is_remote(r[0]) or r[3]}
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
     for item in inputs:
@@ -261,8 +262,9 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
             replaced = store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, done=res.status == "done",
                                    force=config.force).fetchall()
             old = [r[0] for r in replaced]
-            if any(earlier for _, earlier in replaced) and not config.force:
-                res.changed, res.note = True, "changed since its ingest: its rows replace the earlier version's"
+            earlier = [whole for _, is_earlier, whole in replaced if is_earlier]
+            if earlier and not config.force:
+                res.changed, res.note = True, replaced_note(all(earlier))
             if res.status == "done" and replaces:
                 old += [r[0] for r in store.query("ingest_sources_at_paths", paths=list(replaces)).fetchall() if r[0] not in old]
             if old:
@@ -286,6 +288,13 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
         res.discard_parts()
     textfiles.remove(store.texts_dir, old)
     return old
+
+
+def replaced_note(read_whole: bool) -> str:
+    """The note of a file whose rows replace those of its earlier ingest: of another version, or of a read that gave up."""
+    if read_whole:
+        return "changed since its ingest: its rows replace the earlier version's"
+    return "read again, its earlier read having ended before the file's end: its rows replace that read's"
 
 
 def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:

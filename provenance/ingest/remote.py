@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -36,7 +37,14 @@ Opener = Callable[[int], BinaryIO]  # opens the source positioned at a byte offs
 
 
 class TransientError(OSError):
-    """A failure worth retrying (connection reset, timeout, HTTP 429 / 5xx)."""
+    """A failure worth retrying (connection reset, timeout, HTTP 429 / 5xx); retry_after: the server's wait, in seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+MAX_RETRY_AFTER = 120.0  # seconds: a server's Retry-After is waited for up to this (Common Crawl's 503 "slow down")
 
 
 def is_remote(path: str) -> bool:
@@ -170,18 +178,25 @@ class ForwardStream:
                 chunk = self._src.read(FETCH_BYTES)
                 if not chunk and getattr(self._src, "length", None):  # http.client returns b'' on a short body
                     raise TransientError(f"connection closed {self._src.length} bytes before the end of the body")  # type: ignore[attr-defined]
+                total = getattr(self.open_at, "total", None)  # the size the source said it has (an early end at a member's end)
+                if not chunk and total is not None and self._fetched < total:
+                    raise TransientError(f"the stream ended at byte {self._fetched} of {total}")
+                if total is not None and self._fetched + len(chunk) > total:  # (a resumed part sent from the wrong byte)
+                    raise OSError(f"the server sent more than the file's {total} bytes")
                 return chunk
             except (TransientError, ConnectionError, TimeoutError, http.client.IncompleteRead, http.client.RemoteDisconnected) as exc:
                 last = exc
-            except urllib.error.URLError as exc:  # DNS failure, connection refused: may be transient (HTTP errors are mapped in _open_http)
+            except urllib.error.URLError as exc:  # DNS failure, connection refused: may be transient (HTTP errors are mapped in _HttpOpener)
                 last = exc
             if self._src is not None:
                 self._src.close()
                 self._src = None
             if attempt + 1 < self.attempts:
                 self.retries += 1
-                time.sleep(self.backoff_seconds * (2 ** attempt))
-        raise OSError(f"{self.name}: gave up after {self.attempts} attempts at byte {self._fetched}: {last}")
+                wait = self.backoff_seconds * (2 ** attempt)
+                time.sleep(max(wait, min(getattr(last, "retry_after", None) or 0.0, MAX_RETRY_AFTER)))
+        raise OSError(f"gave up after {self.attempts} attempts at byte {self._fetched}: {last}; the records read so far are kept, "
+                      "and a rerun reads the file again")
 
 
 # -- openers ---------------------------------------------------------------------------------
@@ -189,29 +204,90 @@ class ForwardStream:
 def _opener(url: str) -> Opener:
     lower = url.lower()
     if lower.startswith(("http://", "https://")):
-        return lambda offset: _open_http(url, offset)
+        return _HttpOpener(url)
     if lower.startswith("s3://"):
         return _object_store_opener(url)
     return _fsspec_opener(url)
 
 
-def _open_http(url: str, offset: int) -> BinaryIO:
-    """GET url from byte `offset` (a Range request); a server that ignores Range is skipped forward."""
-    headers = {"User-Agent": USER_AGENT}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    req = urllib.request.Request(url, headers=headers)
+class _HttpOpener:
+    """GET url from a byte offset (a Range request), the resumed parts checked to be of the file the first part was:
+    its validator (ETag, else Last-Modified) sent as If-Range and compared, the range's start and total compared. A
+    resume stitched another version of the file (replaced on the server meanwhile) or the wrong bytes (a 206 from
+    another start) into one stream, hashed and ingested as one file. A server that ignores Range is skipped forward."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.validator: str | None = None  # of the first response
+        self.total: int | None = None  # the file's size, as the first response said (Content-Length) or a range's total
+
+    def __call__(self, offset: int) -> BinaryIO:
+        headers = {"User-Agent": USER_AGENT}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+            if self.validator:
+                headers["If-Range"] = self.validator
+        try:
+            resp = urllib.request.urlopen(urllib.request.Request(self.url, headers=headers), timeout=TIMEOUT_SECONDS)
+        except urllib.error.HTTPError as exc:
+            reason = " ".join(str(exc.reason).split())  # (a redirect loop's reason runs over three lines)
+            if exc.code in RETRY_HTTP_CODES:
+                raise TransientError(f"HTTP {exc.code} {reason}", _retry_after(exc.headers.get("Retry-After"))) from None
+            if exc.code == 416 and offset:  # nothing left past offset, if the file ends there
+                total = _range_total(exc.headers.get("Content-Range")) or self.total
+                if total is not None and total != offset:
+                    raise OSError(f"HTTP 416: the file is {total} bytes on the server, not {offset} (changed during the read?)") from None
+                return _Empty()
+            raise OSError(f"HTTP {exc.code} {reason}") from None
+        validator = resp.headers.get("ETag") or resp.headers.get("Last-Modified")
+        if not offset:
+            self.validator = validator
+            length = resp.headers.get("Content-Length")
+            self.total = int(length) if length and length.isdigit() and "Content-Encoding" not in resp.headers else None
+            return resp  # type: ignore[return-value]
+        if self.validator and validator and validator != self.validator:  # (If-Range: a changed file comes whole, as a 200)
+            resp.close()
+            raise OSError(f"the file changed on the server during the read ({self.validator} then {validator})")
+        if resp.status != 206:
+            _discard(resp, offset)
+            return resp  # type: ignore[return-value]
+        start, total = _range_start(resp.headers.get("Content-Range")), _range_total(resp.headers.get("Content-Range"))
+        if total is not None and self.total is not None and total != self.total:
+            resp.close()
+            raise OSError(f"the file changed on the server during the read ({self.total} then {total} bytes)")
+        if start is not None and start != offset:
+            if start > offset:
+                resp.close()
+                raise TransientError(f"asked for bytes from {offset}, the server sent them from {start}")
+            _discard(resp, offset - start)
+        return resp  # type: ignore[return-value]
+
+
+_CONTENT_RANGE = re.compile(r"\s*bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)\s*$", re.IGNORECASE)
+
+
+def _range_start(value: str | None) -> int | None:
+    m = _CONTENT_RANGE.match(value or "")
+    return int(m.group(1)) if m and m.group(1) else None
+
+
+def _range_total(value: str | None) -> int | None:
+    m = _CONTENT_RANGE.match(value or "")
+    return int(m.group(2)) if m and m.group(2) != "*" else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (a number of seconds, or an HTTP date)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
     try:
-        resp = urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS)
-    except urllib.error.HTTPError as exc:
-        if exc.code in RETRY_HTTP_CODES:
-            raise TransientError(f"HTTP {exc.code} {exc.reason}") from None
-        if exc.code == 416 and offset:  # nothing left past offset
-            return _Empty()
-        raise OSError(f"HTTP {exc.code} {exc.reason}") from None
-    if offset and resp.status != 206:
-        _discard(resp, offset)
-    return resp  # type: ignore[return-value]
+        from email.utils import parsedate_to_datetime
+
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _discard(f: BinaryIO, n: int) -> None:
@@ -273,9 +349,14 @@ def read_remote_text(url: str) -> str:
 
     with open_input(url) as f:
         data = f.read()
-    if url.lower().endswith(".gz"):
+    if address_path(url).lower().endswith(".gz"):
         data = gzip.decompress(data)
     return data.decode("utf-8")
+
+
+def address_path(url: str) -> str:
+    """An address without its query or fragment (a presigned URL's signature), for its file name's suffix."""
+    return url.split("?", 1)[0].split("#", 1)[0]
 
 
 def url_join(base: str, rel: str) -> str:

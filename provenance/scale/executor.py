@@ -20,7 +20,7 @@ from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger
-from provenance.ingest.pipeline import IngestSummary, OnFile, skipped
+from provenance.ingest.pipeline import IngestSummary, OnFile, replaced_note, skipped
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
@@ -88,7 +88,8 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
         earlier = done.get(path_text(path)) if item.problem is None and not config.force else None
-        if earlier is not None and (is_remote(path) or _same_file(path, earlier)):
+        if earlier is not None and (is_remote(path) and earlier.get("sha256") or not is_remote(path) and _same_file(path, earlier)):
+            # (a remote file by its address, if its read reached the end: a read that gave up has no sha256)
             instant.append(skipped(path, "in the ledger of the output directory", earlier.get("options"), cut_short(earlier), config))
             continue
         if earlier is not None:
@@ -156,8 +157,9 @@ class _Replaced:
         first: a driver killed in between leaves two entries of the path, and attach reads the later (attach.py)."""
         if res.status != "done" or not (self.force or res.path in self.twins):
             return
-        if res.path in self.twins.get(res.path, ()) and any(e.get("sha256") != res.sha256 for e in self.by_path.get(res.path, ())):
-            res.changed, res.note = True, "changed since its ingest: its rows replace the earlier version's"
+        versions = [e for e in self.by_path.get(res.path, ()) if e.get("sha256") != res.sha256 or not e.get("sha256")]
+        if res.path in self.twins.get(res.path, ()) and versions:  # its own earlier version (changed, or a read that gave up)
+            res.changed, res.note = True, replaced_note(all(e.get("sha256") for e in versions))
         new_key = res.sha256 or address_key(res.path)
         self.published.add(new_key)
         kept = {rel for rels in res.parts.values() for rel in rels}

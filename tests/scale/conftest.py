@@ -1,6 +1,7 @@
 """A local HTTP server (127.0.0.1 only) with Range support and injectable failures, for streaming tests."""
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import threading
@@ -12,7 +13,7 @@ import pytest
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     root: Path
-    failures: dict[str, list[str]]  # path -> actions for its next requests: "503", "cut"
+    failures: dict[str, list[str]]  # path -> actions for its next requests: "503", "cut", "retry-after:N", "swap:REL", "from-zero"
     requests: list[tuple[str, str | None]]
 
     def do_GET(self) -> None:
@@ -23,15 +24,29 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if action == "503":
             self.send_error(503, "try again")
             return
+        if action and action.startswith("retry-after:"):  # 503 with a wait
+            self.send_response(503)
+            self.send_header("Retry-After", action.split(":", 1)[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if action and action.startswith("swap:"):  # the file replaced on the server by another
+            target = self.root / action.split(":", 1)[1]
         if not target.is_file():
             self.send_error(404, "not found")
             return
         data = target.read_bytes()
+        etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
         start = int(self.headers["Range"].split("=")[1].split("-")[0]) if self.headers.get("Range") else 0
-        body = data[start:]
+        if start and self.headers.get("If-Range") not in (None, etag):  # changed since: the whole file (RFC 9110)
+            start = 0
+        body = data[start:] if action != "from-zero" else data  # from-zero: a 206 whose bytes start at 0
         self.send_response(206 if start else 200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
+        self.send_header("ETag", etag)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         self.end_headers()
         if action == "cut":  # send part of the body, then drop the connection
             self.wfile.write(body[: len(body) // 3])

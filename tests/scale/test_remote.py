@@ -92,3 +92,72 @@ def test_a_local_listing_may_point_at_a_remote_prefix(tmp_path):
     listing.write_bytes(gzip.compress(b"crawl-data/CC-MAIN-2024-10/segments/1/wet/a.warc.wet.gz\n"))
     got = expand_inputs([str(listing)], paths_prefix="https://data.commoncrawl.org/")
     assert [i.path for i in got] == ["https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-10/segments/1/wet/a.warc.wet.gz"]
+
+
+@pytest.mark.parametrize("target", ["--db", "--output"])
+def test_a_remote_read_that_gives_up_keeps_its_records_and_the_next_run_reads_the_file_again(serve, make_warc, tmp_path, target):
+    # it was recorded done: the next run skipped it by its address ("already in the store"), its rest never read
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.scale import attach
+
+    path = make_warc("CC-MAIN-2019-35-g.warc.gz", [warcinfo(), *(response_record(i) for i in range(300))])
+    shutil.copy(path, serve.handler.root / path.name)
+    # cut, then no resume: it gives up at its cut (in each of a shard task's whole-file attempts)
+    serve.fail(path.name, *["cut", *["503"] * remote.ATTEMPTS] * (1 if target == "--db" else 3))
+    dest = str(tmp_path / ("s.duckdb" if target == "--db" else "shards"))
+    first = CliRunner().invoke(app, ["ingest", serve.url(path.name), target, dest])
+    assert first.exit_code == 1 and "the records read so far are kept, and a rerun reads the file again" in first.stderr
+    again = CliRunner().invoke(app, ["ingest", serve.url(path.name), target, dest])
+    assert again.exit_code == 0 and "1 file(s) ingested, 300 documents" in again.stdout
+    assert "its earlier read having ended before the file's end: its rows replace that read's" in again.stderr
+    db = dest
+    if target == "--output":
+        db = str(tmp_path / "a.duckdb")
+        attach(db, dest)
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*), count(DISTINCT record_id) FROM documents").fetchone() == (300, 300)
+        assert s.sql("SELECT sha256 FROM sources").fetchall() == [(hashlib.sha256(path.read_bytes()).hexdigest(),)]
+
+
+@pytest.mark.parametrize("second", ["swap:other.warc.gz", "from-zero"])
+def test_a_resumed_read_never_stitches_other_bytes_into_the_file(serve, make_warc, second, tmp_path):
+    # a file replaced on the server between a cut and its resume, or a 206 whose bytes start elsewhere: ingested as one file
+    path = make_warc("CC-MAIN-2019-35-s.warc.gz", [warcinfo(), *(response_record(i) for i in range(300))])
+    other = make_warc("other.warc.gz", [warcinfo(), *(response_record(i, url=f"https://other.example/{i}") for i in range(300))])
+    shutil.copy(path, serve.handler.root / path.name)
+    shutil.copy(other, serve.handler.root / "other.warc.gz")
+    serve.fail(path.name, "cut", second)
+    db = str(tmp_path / "s.duckdb")
+    summary = ingest([serve.url(path.name)], IngestConfig(db=db, workers=1))
+    faults = [f.reason for r in summary.results for f in r.faults]
+    assert any("changed on the server" in f or "more than the file's" in f for f in faults), faults
+    with Store(db, read_only=True) as s:
+        ids = [r[0] for r in s.sql("SELECT record_id FROM documents").fetchall()]
+        assert s.sql("SELECT sha256 FROM sources").fetchall() == [(None,)]  # not read whole: the next run reads it again
+    assert len(ids) == len(set(ids)) < 300 and set(ids) <= {i[2] for i in items(str(path))}  # the file's own records, once each
+
+
+def test_a_servers_retry_after_is_waited_for(serve, make_warc, monkeypatch):
+    # Common Crawl's 503 "slow down": the fixed backoff gave up after 7.5 s whatever the server asked
+    path = make_warc("CC-MAIN-2019-35-r.warc.gz", [warcinfo(), response_record(1)])
+    shutil.copy(path, serve.handler.root / path.name)
+    serve.fail(path.name, "retry-after:30", "retry-after:500")
+    waits = []
+    monkeypatch.setattr(remote.time, "sleep", waits.append)
+    assert items(serve.url(path.name)) == items(str(path))
+    assert waits == [30.0, remote.MAX_RETRY_AFTER]
+
+
+def test_listings_on_common_crawls_other_hosts_and_absolute_entries_under_a_remote_prefix(tmp_path):
+    from provenance.ingest.inputs import _cc_root
+
+    for url in ("https://commoncrawl.s3.amazonaws.com/crawl-data/CC-MAIN-2024-10/wet.paths.gz",
+                "http://data.commoncrawl.org/crawl-data/CC-MAIN-2024-10/wet.paths.gz", "https://Data.CommonCrawl.org/x/wet.paths.gz"):
+        assert _cc_root(url) == url[: url.index("/", 8) + 1]  # entries joined to the listing's folder: every one a 404
+    assert _cc_root("s3://commoncrawl/crawl-data/x.paths.gz") == "s3://commoncrawl/" and _cc_root("https://example.org/a/x.paths.gz") is None
+    listing = tmp_path / "x.paths"
+    listing.write_text("crawl-data/a.warc.gz\nhttps://other.example/b.warc.gz\ns3://commoncrawl/c.warc.gz\n")
+    assert [i.path for i in expand_inputs([str(listing)], "https://mirror.example/")] == [
+        "https://mirror.example/crawl-data/a.warc.gz", "https://other.example/b.warc.gz", "s3://commoncrawl/c.warc.gz"]
