@@ -85,6 +85,10 @@ def test_a_remote_paths_listing_expands_against_the_paths_prefix(serve):
                                      serve.url("crawl-data/CC-MAIN-2019-35/segments/1/warc/b.warc.gz")]
     assert all(i.problem is None for i in got)
     assert [i.path for i in expand_inputs(["https://data.commoncrawl.org/x.warc.gz"])] == ["https://data.commoncrawl.org/x.warc.gz"]
+    signed = expand_inputs([serve.url("warc.paths.gz") + "?X-Amz-Signature=abc"], paths_prefix=serve.base + "/")  # a presigned address
+    assert [i.path for i in signed] == [i.path for i in got]  # was read as an archive: "not a WARC or ARC file"
+    (serve.handler.root / "wet.paths").write_text("<!DOCTYPE html>\n<html><body>Sign in</body></html>\n")  # an error page with a 200
+    assert [i.problem for i in expand_inputs([serve.url("wet.paths")])] == ["cannot read listing: the server sent a web page, not a list of paths"]
 
 
 def test_a_local_listing_may_point_at_a_remote_prefix(tmp_path):
