@@ -253,33 +253,16 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
     placed, old = None, []
     try:
         with store.transaction():
-            if res.sha256 and not config.force:
-                copy = store.query("ingest_is_done", sha256=res.sha256).fetchone()
-                if copy is not None:
-                    res.status, res.note = "skipped", f"same content as {copy[0]}"
-                    res.faults, res.n_faults, res.n_docs = [], 0, 0
-                    return []
             replaced = store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, done=res.status == "done",
                                    force=config.force).fetchall()
             old = [r[0] for r in replaced]
-            earlier = [whole for _, is_earlier, whole in replaced if is_earlier]
-            if earlier and not config.force:
-                res.changed, res.note = True, replaced_note(all(earlier))
-            if res.status == "done" and replaces:
-                old += [r[0] for r in store.query("ingest_sources_at_paths", paths=list(replaces)).fetchall() if r[0] not in old]
-            if old:
-                for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "sources"):
-                    store.query(f"ingest_delete_{table}", ids=old)
-            _insert_source(store, res, run_id, config)
-            for table in TABLES:
-                if res.parts.get(table) and table not in FILE_TABLES:
-                    store.load_parts(table, res.parts[table], dictionary.load_query(store) if table == "tokens" else None)
-            now = _now()
-            for f in res.faults:
-                store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,
-                            record_id=f.record_id, kind=f.kind, reason=utf8_text(f.reason), run_id=run_id, created_at=now)
-            if res.parts.get("texts"):
-                placed = textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id)
+            copy = store.query("ingest_is_done", sha256=res.sha256).fetchone() if res.sha256 and not config.force else None
+            if copy is not None:  # its content is in under another name; its own earlier rows go (another version, a read that gave up)
+                res.status, res.note = "skipped", f"same content as {copy[0]}"
+                res.faults, res.n_faults, res.n_docs = [], 0, 0
+                _delete_sources(store, old)
+            else:
+                placed = _commit_rows(store, res, run_id, config, replaced, old, replaces)
     except BaseException:
         if placed is not None:
             placed.unlink(missing_ok=True)
@@ -288,6 +271,34 @@ def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig
         res.discard_parts()
     textfiles.remove(store.texts_dir, old)
     return old
+
+
+def _commit_rows(store: Store, res: FileResult, run_id: int, config: IngestConfig, replaced: list[tuple], old: list[int],
+                 replaces: Iterable[str]) -> Path | None:
+    """In commit_file's transaction: delete what the file replaces (`old` grows by its twins), insert its ledger row,
+    rows and faults, and place its texts file; return where that went."""
+    earlier = [whole for _, is_earlier, whole in replaced if is_earlier]
+    if earlier and not config.force:
+        res.changed, res.note = True, replaced_note(all(earlier))
+    if res.status == "done" and replaces:
+        old += [r[0] for r in store.query("ingest_sources_at_paths", paths=list(replaces)).fetchall() if r[0] not in old]
+    _delete_sources(store, old)
+    _insert_source(store, res, run_id, config)
+    for table in TABLES:
+        if res.parts.get(table) and table not in FILE_TABLES:
+            store.load_parts(table, res.parts[table], dictionary.load_query(store) if table == "tokens" else None)
+    now = _now()
+    for f in res.faults:
+        store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,
+                    record_id=f.record_id, kind=f.kind, reason=utf8_text(f.reason), run_id=run_id, created_at=now)
+    return textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id) if res.parts.get("texts") else None
+
+
+def _delete_sources(store: Store, ids: list[int]) -> None:
+    """Delete the rows of these sources from every table of the store (their texts files go after the commit)."""
+    if ids:
+        for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "sources"):
+            store.query(f"ingest_delete_{table}", ids=ids)
 
 
 def replaced_note(read_whole: bool) -> str:

@@ -165,3 +165,20 @@ def test_listings_on_common_crawls_other_hosts_and_absolute_entries_under_a_remo
     listing.write_text("crawl-data/a.warc.gz\nhttps://other.example/b.warc.gz\ns3://commoncrawl/c.warc.gz\n")
     assert [i.path for i in expand_inputs([str(listing)], "https://mirror.example/")] == [
         "https://mirror.example/crawl-data/a.warc.gz", "https://other.example/b.warc.gz", "s3://commoncrawl/c.warc.gz"]
+
+
+def test_a_cut_read_whose_file_is_in_whole_under_another_address_leaves_no_rows_twice(serve, make_warc, tmp_path):
+    # read again, the file was "same content as" its copy and skipped: the cut read's rows stayed beside the copy's
+    path = make_warc("CC-MAIN-2019-35-c.warc.gz", [warcinfo(), *(response_record(i) for i in range(300))])
+    for folder in ("a", "b"):
+        (serve.handler.root / folder).mkdir()
+        shutil.copy(path, serve.handler.root / folder / path.name)
+    db = str(tmp_path / "s.duckdb")
+    serve.fail(f"a/{path.name}", "cut", *["503"] * remote.ATTEMPTS)
+    ingest([serve.url(f"a/{path.name}")], IngestConfig(db=db, workers=1))  # cut: some of its records
+    ingest([serve.url(f"b/{path.name}")], IngestConfig(db=db, workers=1))  # the copy, whole
+    again = ingest([serve.url(f"a/{path.name}")], IngestConfig(db=db, workers=1))
+    assert again.results[0].note == f"same content as {serve.url(f'b/{path.name}')}"
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*), count(DISTINCT record_id) FROM documents").fetchone() == (300, 300)
+        assert s.sql("SELECT path FROM sources").fetchall() == [(serve.url(f"b/{path.name}"),)] and s.check() == []
