@@ -258,5 +258,5 @@ def _read_remote_listing(url: str, paths_prefix: str | None) -> list[InputFile]:
         return [InputFile(url, f"cannot read listing: {exc}")]
     if lines and lines[0].startswith("<"):  # a 200 with an error or login page: its lines were taken for addresses
         return [InputFile(url, "cannot read listing: the server sent a web page, not a list of paths")]
-    base = paths_prefix or _cc_root(url) or url.rsplit("/", 1)[0]
+    base = paths_prefix or _cc_root(url) or address_path(url).rsplit("/", 1)[0]
     return [InputFile(ln if is_remote(ln) else url_join(base, ln)) for ln in lines]

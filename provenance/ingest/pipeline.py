@@ -142,7 +142,9 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
     # -> options, cut; a remote file by its address, if its read reached the end (a read that gave up has no sha256)
-    unchanged = {(r[0], r[1], r[2]) if not is_remote(r[0]) else (r[0], None, None): (r[4], r[5]) for r in done if not is_remote(r[0]) or r[3]}
+    # or --file-timeout cut it (a rerun says so, as of a local file)
+    unchanged = {(r[0], r[1], r[2]) if not is_remote(r[0]) else (r[0], None, None): (r[4], r[5])
+                 for r in done if not is_remote(r[0]) or r[3] or r[5]}
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
     for item in inputs:

@@ -195,8 +195,7 @@ class ForwardStream:
                 self.retries += 1
                 wait = self.backoff_seconds * (2 ** attempt)
                 time.sleep(max(wait, min(getattr(last, "retry_after", None) or 0.0, MAX_RETRY_AFTER)))
-        raise OSError(f"gave up after {self.attempts} attempts at byte {self._fetched}: {last}; the records read so far are kept, "
-                      "and a rerun reads the file again")
+        raise OSError(f"gave up after {self.attempts} attempts at byte {self._fetched}: {last}")
 
 
 # -- openers ---------------------------------------------------------------------------------
@@ -226,7 +225,7 @@ class _HttpOpener:
         if offset:
             headers["Range"] = f"bytes={offset}-"
             if self.validator:
-                headers["If-Range"] = self.validator
+                headers["If-Range"] = self.validator  # (a changed file then comes whole: a 200)
         try:
             resp = urllib.request.urlopen(urllib.request.Request(self.url, headers=headers), timeout=TIMEOUT_SECONDS)
         except urllib.error.HTTPError as exc:
@@ -239,16 +238,16 @@ class _HttpOpener:
                     raise OSError(f"HTTP 416: the file is {total} bytes on the server, not {offset} (changed during the read?)") from None
                 return _Empty()
             raise OSError(f"HTTP {exc.code} {reason}") from None
-        validator = resp.headers.get("ETag") or resp.headers.get("Last-Modified")
+        validator, length = _validator(resp.headers), _digits(resp.headers.get("Content-Length"))
         if not offset:
             self.validator = validator
-            length = resp.headers.get("Content-Length")
-            self.total = int(length) if length and length.isdigit() and "Content-Encoding" not in resp.headers else None
+            self.total = length if "Content-Encoding" not in resp.headers else None
             return resp  # type: ignore[return-value]
-        if self.validator and validator and validator != self.validator:  # (If-Range: a changed file comes whole, as a 200)
-            resp.close()
-            raise OSError(f"the file changed on the server during the read ({self.validator} then {validator})")
-        if resp.status != 206:
+        if resp.status != 206:  # a server that ignores Range, or (If-Range sent) the file changed: a validator and size tell
+            if self.validator and validator != self.validator and (self.total is None or length != self.total):
+                resp.close()
+                raise OSError(f"the file changed on the server during the read ({self.validator}, {self.total} bytes; then "
+                              f"{validator}, {length} bytes)")
             _discard(resp, offset)
             return resp  # type: ignore[return-value]
         start, total = _range_start(resp.headers.get("Content-Range")), _range_total(resp.headers.get("Content-Range"))
@@ -266,6 +265,18 @@ class _HttpOpener:
 _CONTENT_RANGE = re.compile(r"\s*bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)\s*$", re.IGNORECASE)
 
 
+def _validator(headers: object) -> str | None:
+    """What If-Range may carry: a strong ETag, else Last-Modified (a weak ETag never matches there: every resume came
+    whole, and its start was downloaded again)."""
+    etag = headers.get("ETag")  # type: ignore[attr-defined]
+    return etag if etag and not etag.startswith("W/") else headers.get("Last-Modified")  # type: ignore[attr-defined]
+
+
+def _digits(value: str | None) -> int | None:
+    """A header's decimal number; None for anything else (str.isdigit takes '²', which int() refuses)."""
+    return int(value.strip()) if value and re.fullmatch(r"\s*[0-9]+\s*", value) else None
+
+
 def _range_start(value: str | None) -> int | None:
     m = _CONTENT_RANGE.match(value or "")
     return int(m.group(1)) if m and m.group(1) else None
@@ -280,8 +291,8 @@ def _retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (a number of seconds, or an HTTP date)."""
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
+    if re.fullmatch(r"\s*[0-9]+(?:\.[0-9]*)?\s*", value):
+        return float(value)
     try:
         from email.utils import parsedate_to_datetime
 

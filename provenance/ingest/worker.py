@@ -76,8 +76,9 @@ def process_file(job: FileJob) -> FileResult:
     except MemoryError:  # outside any one record (reading, features, parts): the file's batches need more
         _discard(res, Fault(None, "memory", f"ran out of memory reading this file outside any one record (--worker-memory "
                             f"{job.config.worker_memory_mb} MiB is too small for its batches); nothing of the file is kept"))
-    except OSError as exc:
-        _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}"))
+    except OSError as exc:  # (a remote file not read to its end has no sha256: the next run reads it again)
+        again = "; the records read so far are kept, and a rerun reads the file again" if is_remote(job.path) and res.n_records else ""
+        _add_fault(res, Fault(None, "io", f"read error: {exc.strerror or exc}{again}"))
     if not is_remote(job.path) and _changed_since(job.path, res):
         _add_fault(res, Fault(None, "changed", "the file changed while it was read (still being written or downloaded?); "
                               "the records read are kept, and a rerun reads its new version in their place"))

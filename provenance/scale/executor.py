@@ -88,8 +88,9 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
         earlier = done.get(path_text(path)) if item.problem is None and not config.force else None
-        if earlier is not None and (is_remote(path) and earlier.get("sha256") or not is_remote(path) and _same_file(path, earlier)):
-            # (a remote file by its address, if its read reached the end: a read that gave up has no sha256)
+        remote_done = earlier is not None and is_remote(path) and (earlier.get("sha256") or cut_short(earlier))
+        if earlier is not None and (remote_done or not is_remote(path) and _same_file(path, earlier)):
+            # (a remote file by its address, if its read reached the end or --file-timeout cut it: a read that gave up has no sha256)
             instant.append(skipped(path, "in the ledger of the output directory", earlier.get("options"), cut_short(earlier), config))
             continue
         if earlier is not None:
@@ -155,6 +156,10 @@ class _Replaced:
     def drop(self, out: ShardDir, res: FileResult) -> None:
         """Remove the entries and parts res replaces (nothing when its ingest failed). res's entry was written
         first: a driver killed in between leaves two entries of the path, and attach reads the later (attach.py)."""
+        if res.status == "skipped" and res.path in self.twins.get(res.path, ()):  # read again, and its content is another file's:
+            # its own earlier entries of other content go (another version, a read that gave up); one of this content stays
+            self._delete(out, [e for e in self.by_path.get(res.path, ()) if res.sha256 and e.get("sha256") != res.sha256], set())
+            return
         if res.status != "done" or not (self.force or res.path in self.twins):
             return
         versions = [e for e in self.by_path.get(res.path, ()) if e.get("sha256") != res.sha256 or not e.get("sha256")]
@@ -165,7 +170,11 @@ class _Replaced:
         kept = {rel for rels in res.parts.values() for rel in rels}
         forced = (*self.by_path.get(res.path, ()), *self.by_sha.get(res.sha256 or "", ())) if self.force else ()
         earlier = {id(e): e for e in (*forced, *(e for path in self.twins.get(res.path, ()) for e in self.by_path.get(path, ())))}
-        for e in earlier.values():
+        self._delete(out, earlier.values(), kept)
+
+    def _delete(self, out: ShardDir, entries: Iterable[dict[str, Any]], kept: set[str]) -> None:
+        """Remove these ledger entries (but those written in this run) and their parts (but those in kept)."""
+        for e in entries:
             key = e.get("sha256") or address_key(e["path"])
             if key not in self.published:
                 out.delete(f"{LEDGER}/{key}.json")

@@ -15,6 +15,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     root: Path
     failures: dict[str, list[str]]  # path -> actions for its next requests: "503", "cut", "retry-after:N", "swap:REL", "from-zero"
     requests: list[tuple[str, str | None]]
+    etags: str = "strong"  # or "weak", "per-response"
 
     def do_GET(self) -> None:
         self.requests.append((self.path, self.headers.get("Range")))
@@ -37,9 +38,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         data = target.read_bytes()
         etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
+        if self.etags == "weak":
+            etag = "W/" + etag
+        elif self.etags == "per-response":  # a load balancer's nodes, each with its own tag for the same bytes
+            etag = f'"{len(self.requests)}"'
         start = int(self.headers["Range"].split("=")[1].split("-")[0]) if self.headers.get("Range") else 0
-        if start and self.headers.get("If-Range") not in (None, etag):  # changed since: the whole file (RFC 9110)
-            start = 0
+        if_range = self.headers.get("If-Range")
+        if start and if_range is not None and (if_range != etag or etag.startswith("W/")):  # not the same: whole (RFC 9110)
+            start = 0 if self.etags != "per-response" else start  # (a balancer's node that ignores If-Range)
         body = data[start:] if action != "from-zero" else data  # from-zero: a 206 whose bytes start at 0
         self.send_response(206 if start else 200)
         self.send_header("Content-Length", str(len(body)))

@@ -167,18 +167,59 @@ def test_listings_on_common_crawls_other_hosts_and_absolute_entries_under_a_remo
         "https://mirror.example/crawl-data/a.warc.gz", "https://other.example/b.warc.gz", "s3://commoncrawl/c.warc.gz"]
 
 
-def test_a_cut_read_whose_file_is_in_whole_under_another_address_leaves_no_rows_twice(serve, make_warc, tmp_path):
+@pytest.mark.parametrize("target", ["--db", "--output"])
+def test_a_cut_read_whose_file_is_in_whole_under_another_address_leaves_no_rows_twice(serve, make_warc, tmp_path, target):
     # read again, the file was "same content as" its copy and skipped: the cut read's rows stayed beside the copy's
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.scale import attach
+
     path = make_warc("CC-MAIN-2019-35-c.warc.gz", [warcinfo(), *(response_record(i) for i in range(300))])
     for folder in ("a", "b"):
         (serve.handler.root / folder).mkdir()
         shutil.copy(path, serve.handler.root / folder / path.name)
-    db = str(tmp_path / "s.duckdb")
-    serve.fail(f"a/{path.name}", "cut", *["503"] * remote.ATTEMPTS)
-    ingest([serve.url(f"a/{path.name}")], IngestConfig(db=db, workers=1))  # cut: some of its records
-    ingest([serve.url(f"b/{path.name}")], IngestConfig(db=db, workers=1))  # the copy, whole
-    again = ingest([serve.url(f"a/{path.name}")], IngestConfig(db=db, workers=1))
-    assert again.results[0].note == f"same content as {serve.url(f'b/{path.name}')}"
+    dest = str(tmp_path / ("s.duckdb" if target == "--db" else "shards"))
+    serve.fail(f"a/{path.name}", *["cut", *["503"] * remote.ATTEMPTS] * (1 if target == "--db" else 3))  # (a shard task's 3 attempts)
+    for name in ("a", "b", "a"):  # cut: some of its records; the copy, whole; the first again: the copy's content
+        CliRunner().invoke(app, ["ingest", serve.url(f"{name}/{path.name}"), target, dest])
+    db = dest
+    if target == "--output":
+        db = str(tmp_path / "at.duckdb")
+        attach(db, dest)
     with Store(db, read_only=True) as s:
         assert s.sql("SELECT count(*), count(DISTINCT record_id) FROM documents").fetchone() == (300, 300)
         assert s.sql("SELECT path FROM sources").fetchall() == [(serve.url(f"b/{path.name}"),)] and s.check() == []
+
+
+@pytest.mark.parametrize("etags", ["weak", "per-response"])
+def test_a_resume_works_with_weak_or_per_response_etags(serve, make_warc, etags):
+    # a weak tag sent as If-Range never matches: each resume came whole and its start was fetched again; a tag that differs
+    # between a balancer's nodes failed every resume as "the file changed"
+    path = make_warc("CC-MAIN-2019-35-e.warc.gz", [warcinfo(), *(response_record(i) for i in range(400))])
+    shutil.copy(path, serve.handler.root / path.name)
+    serve.handler.etags = etags
+    serve.fail(path.name, "cut")
+    assert items(serve.url(path.name)) == items(str(path))
+    assert len(serve.requests) == 2 and serve.requests[-1][1].startswith("bytes=")
+
+
+def test_a_remote_file_that_file_timeout_cut_is_skipped_with_a_note_not_read_again(serve, make_warc, tmp_path):
+    # as a local file's: it was read again in every run, as a read that gave up is (both have no sha256)
+    import duckdb
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    path = make_warc("CC-MAIN-2019-35-t.warc.gz", [warcinfo(), *(response_record(i) for i in range(30))])
+    shutil.copy(path, serve.handler.root / path.name)
+    db = str(tmp_path / "s.duckdb")
+    assert CliRunner().invoke(app, ["ingest", serve.url(path.name), "--db", db]).exit_code == 0
+    with duckdb.connect(db) as con:  # as --file-timeout leaves a remote file (its end unread: no sha256; a file-level timeout fault)
+        con.execute("UPDATE sources SET sha256 = NULL, size = NULL")
+        con.execute("INSERT INTO ingest_errors SELECT source_id, path, NULL, NULL, 'timeout', 'gave up after --file-timeout 1 s', run_id, "
+                    "finished_at FROM sources")
+    asked = len(serve.requests)
+    again = CliRunner().invoke(app, ["ingest", serve.url(path.name), "--db", db])
+    assert again.exit_code == 0 and "cut short by --file-timeout then: --force reads it again" in again.stderr
+    assert len(serve.requests) == asked  # not fetched again
