@@ -119,7 +119,7 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str]) -> tuple[l
             continue
         if _stem(name, _WET) is not None:
             wets.setdefault(_stem(name, _WET), []).append(path)
-        elif _stem(name, _WARC) is not None and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:
+        elif _stem(name, _WARC) is not None and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:  # (a ledger path: _folder's rule)
             warcs[_stem(name, _WARC)] = path
     if not warcs and not wets:
         return inputs, {}, []
@@ -129,7 +129,7 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str]) -> tuple[l
         if not item.problem and _stem(name, _WET) in warcs:
             left.append((item.path, warcs[_stem(name, _WET)]))
             continue
-        if (not item.problem and _stem(name, _WARC) in wets and _basename(_dirname(item.path)) not in NO_PAGES_FOLDERS
+        if (not item.problem and _stem(name, _WARC) in wets and _folder(item) not in NO_PAGES_FOLDERS
                 and path_text(item.path) not in ingested):  # (a rerun of the replacing WARC: its WET is gone)
             replaces[path_text(item.path)] = wets[_stem(name, _WARC)]
         kept.append(item)
@@ -175,7 +175,7 @@ def _size(path: str) -> int | None:
 
 
 def _folder(item: InputFile) -> str:
-    return os.path.basename(os.path.dirname(item.path)).lower()
+    return _basename(_dirname(item.path))
 
 
 _WET = re.compile(r"(.*)\.warc\.wet(?:\.gz|\.zst)?$")

@@ -72,7 +72,9 @@ class IngestSummary:
         res = self._done.pop(source_id, None)  # (a source of an earlier run: nothing to recount)
         if res is not None and res is not by:
             self.ingested, self.skipped = self.ingested - 1, self.skipped + 1
-            self.documents, self.with_errors, self.errors = self.documents - res.n_docs, self.with_errors - bool(res.n_faults), self.errors - res.n_faults
+            self.documents -= res.n_docs
+            self.with_errors -= bool(res.n_faults)
+            self.errors -= res.n_faults
             res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {by.path} (its rows kept)", 0, [], 0
 
     @property
@@ -141,10 +143,12 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
-    # -> options, cut; a remote file by its address, if its read reached the end (a read that gave up has no sha256)
-    # or --file-timeout cut it (a rerun says so, as of a local file)
-    unchanged = {(r[0], r[1], r[2]) if not is_remote(r[0]) else (r[0], None, None): (r[4], r[5])
-                 for r in done if not is_remote(r[0]) or r[3] or r[5]}
+    unchanged = {}  # -> options, cut: a local file by (path, size, mtime), a remote one by its address
+    for path, size, mtime, sha256, options, cut in done:
+        if not is_remote(path):
+            unchanged[path, size, mtime] = (options, cut)
+        elif known_by_address(sha256, cut):
+            unchanged[path, None, None] = (options, cut)
     next_id = store.query("ingest_next_source_id").fetchone()[0]
     jobs, instant = [], []
     for item in inputs:
@@ -194,6 +198,12 @@ def _precheck(item: InputFile, unchanged: dict[tuple, tuple[str | None, bool]], 
         if (path, st.st_size, st.st_mtime) in unchanged:
             return skipped(path, "unchanged since its last ingest", *unchanged[path, st.st_size, st.st_mtime], config)
     return None
+
+
+def known_by_address(sha256: str | None, cut: bool) -> bool:
+    """Whether a remote file ingested before is skipped by its address: when its read reached the end (it has a sha256),
+    or --file-timeout cut it (a rerun says so, as of a local file); a read that gave up is read again."""
+    return bool(sha256) or cut
 
 
 def skipped(path: str, why: str, options: str | dict | None, cut: bool, config: IngestConfig) -> FileResult:

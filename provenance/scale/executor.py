@@ -20,7 +20,7 @@ from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger
-from provenance.ingest.pipeline import IngestSummary, OnFile, replaced_note, skipped
+from provenance.ingest.pipeline import IngestSummary, OnFile, known_by_address, replaced_note, skipped
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
@@ -88,9 +88,7 @@ def plan(out: ShardDir, inputs: list, config: IngestConfig, run_id: int, attempt
     for item in inputs:
         path = item.path if item.problem or is_remote(item.path) else os.path.abspath(item.path)
         earlier = done.get(path_text(path)) if item.problem is None and not config.force else None
-        remote_done = earlier is not None and is_remote(path) and (earlier.get("sha256") or cut_short(earlier))
-        if earlier is not None and (remote_done or not is_remote(path) and _same_file(path, earlier)):
-            # (a remote file by its address, if its read reached the end or --file-timeout cut it: a read that gave up has no sha256)
+        if earlier is not None and (known_by_address(earlier.get("sha256"), cut_short(earlier)) if is_remote(path) else _same_file(path, earlier)):
             instant.append(skipped(path, "in the ledger of the output directory", earlier.get("options"), cut_short(earlier), config))
             continue
         if earlier is not None:

@@ -104,23 +104,17 @@ def test_a_remote_read_that_gives_up_keeps_its_records_and_the_next_run_reads_th
     from typer.testing import CliRunner
 
     from provenance.cli import app
-    from provenance.scale import attach
 
     path = make_warc("CC-MAIN-2019-35-g.warc.gz", [warcinfo(), *(response_record(i) for i in range(300))])
     shutil.copy(path, serve.handler.root / path.name)
-    # cut, then no resume: it gives up at its cut (in each of a shard task's whole-file attempts)
-    serve.fail(path.name, *["cut", *["503"] * remote.ATTEMPTS] * (1 if target == "--db" else 3))
+    serve.fail(path.name, *_gives_up(target))
     dest = str(tmp_path / ("s.duckdb" if target == "--db" else "shards"))
     first = CliRunner().invoke(app, ["ingest", serve.url(path.name), target, dest])
     assert first.exit_code == 1 and "the records read so far are kept, and a rerun reads the file again" in first.stderr
     again = CliRunner().invoke(app, ["ingest", serve.url(path.name), target, dest])
     assert again.exit_code == 0 and "1 file(s) ingested, 300 documents" in again.stdout
     assert "its earlier read having ended before the file's end: its rows replace that read's" in again.stderr
-    db = dest
-    if target == "--output":
-        db = str(tmp_path / "a.duckdb")
-        attach(db, dest)
-    with Store(db, read_only=True) as s:
+    with Store(_store_of(dest, target, tmp_path), read_only=True) as s:
         assert s.sql("SELECT count(*), count(DISTINCT record_id) FROM documents").fetchone() == (300, 300)
         assert s.sql("SELECT sha256 FROM sources").fetchall() == [(hashlib.sha256(path.read_bytes()).hexdigest(),)]
 
@@ -173,21 +167,16 @@ def test_a_cut_read_whose_file_is_in_whole_under_another_address_leaves_no_rows_
     from typer.testing import CliRunner
 
     from provenance.cli import app
-    from provenance.scale import attach
 
     path = make_warc("CC-MAIN-2019-35-c.warc.gz", [warcinfo(), *(response_record(i) for i in range(300))])
     for folder in ("a", "b"):
         (serve.handler.root / folder).mkdir()
         shutil.copy(path, serve.handler.root / folder / path.name)
     dest = str(tmp_path / ("s.duckdb" if target == "--db" else "shards"))
-    serve.fail(f"a/{path.name}", *["cut", *["503"] * remote.ATTEMPTS] * (1 if target == "--db" else 3))  # (a shard task's 3 attempts)
+    serve.fail(f"a/{path.name}", *_gives_up(target))
     for name in ("a", "b", "a"):  # cut: some of its records; the copy, whole; the first again: the copy's content
         CliRunner().invoke(app, ["ingest", serve.url(f"{name}/{path.name}"), target, dest])
-    db = dest
-    if target == "--output":
-        db = str(tmp_path / "at.duckdb")
-        attach(db, dest)
-    with Store(db, read_only=True) as s:
+    with Store(_store_of(dest, target, tmp_path), read_only=True) as s:
         assert s.sql("SELECT count(*), count(DISTINCT record_id) FROM documents").fetchone() == (300, 300)
         assert s.sql("SELECT path FROM sources").fetchall() == [(serve.url(f"b/{path.name}"),)] and s.check() == []
 
@@ -223,3 +212,18 @@ def test_a_remote_file_that_file_timeout_cut_is_skipped_with_a_note_not_read_aga
     again = CliRunner().invoke(app, ["ingest", serve.url(path.name), "--db", db])
     assert again.exit_code == 0 and "cut short by --file-timeout then: --force reads it again" in again.stderr
     assert len(serve.requests) == asked  # not fetched again
+
+
+def _gives_up(target: str) -> list[str]:
+    """A server's answers that cut a read, then refuse its resume until it gives up (in each of a shard task's 3 attempts)."""
+    return ["cut", *["503"] * remote.ATTEMPTS] * (1 if target == "--db" else 3)
+
+
+def _store_of(dest: str, target: str, tmp_path) -> str:
+    """The store an ingest into dest fills: itself, or a store attached to the shard folder."""
+    if target == "--db":
+        return dest
+    from provenance.scale import attach
+
+    attach(str(tmp_path / "attached.duckdb"), dest)
+    return str(tmp_path / "attached.duckdb")
