@@ -6,6 +6,7 @@ pyarrow, resiliparse, the kernels) happen in the worker processes, through `run_
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,18 @@ class FileResult:
 
     def __post_init__(self) -> None:
         self.path = path_text(self.path)  # the store's and the messages' form (a FileJob's path is the one to open)
+
+    def parts_bytes(self) -> int:
+        """The size of the staged parts a commit loads into tables (the texts file is moved, not loaded)."""
+        total = 0
+        for table, files in self.parts.items():
+            if table not in FILE_TABLES:
+                for part in files:
+                    try:
+                        total += os.path.getsize(part)
+                    except OSError:  # gone: its load says so
+                        pass
+        return total
 
     def discard_parts(self) -> None:
         """Remove the file's staged parts (and texts file) and forget them."""

@@ -7,24 +7,23 @@ the staging folder is cleared on the next run, and a rerun ingests exactly the m
 from __future__ import annotations
 
 import importlib
-import json
 import shutil
 import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
+from provenance.ingest.commit import commit_files, commit_groups
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived, twins_in_ledger
-from provenance.errors import StoreError, path_text, utf8_text
+from provenance.errors import StoreError, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.jobs import (CURRENT_RECORD, FILE_TABLES, OVERDUE_RECORD, SHARED_TABLES, TABLES, FileJob, FileResult, rerun_after_death, run_job,
+from provenance.ingest.jobs import (CURRENT_RECORD, OVERDUE_RECORD, FileJob, FileResult, rerun_after_death, run_job,
                                     write_known_hashes)
 from provenance.store import Store
 
@@ -166,9 +165,10 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
         threading.Thread(target=importlib.import_module, args=("pyarrow",), name="provenance-import-pyarrow").start()
     with store.bulk_load():  # one DuckDB thread: the cores belong to the workers; one checkpoint at the end
         for result in instant:
-            _finish(store, result, run_id, config, summary, on_file)
-        for result in _run(jobs, config.workers):
-            _finish(store, result, run_id, config, summary, on_file, replaces.get(result.path, ()))
+            _finish(store, [result], run_id, config, summary, on_file, replaces)
+        for ready in _run(jobs, config.workers):
+            for group in commit_groups(ready):
+                _finish(store, group, run_id, config, summary, on_file, replaces)
         dictionary.merge_pending(store)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
@@ -220,8 +220,9 @@ def skipped(path: str, why: str, options: str | dict | None, cut: bool, config: 
     return res
 
 
-def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
-    """Yield results as files finish: in-process for a single small file, else worker processes (pool.py).
+def _run(jobs: list[FileJob], workers: int) -> Iterator[list[FileResult]]:
+    """Yield results as files finish, those that finished together at once: in-process for a single small file, else
+    worker processes (pool.py).
 
     With several files even one worker runs in its own process, so the writer (this process)
     commits file k while the worker featurizes file k + 1.
@@ -229,7 +230,7 @@ def _run(jobs: list[FileJob], workers: int) -> Iterator[FileResult]:
     in_process = pool.in_process([job.path for job in jobs])
     if not in_process:  # --record-timeout ends a worker process, never this one
         jobs = [replace(job, overdue_file=str(Path(job.staging) / OVERDUE_RECORD)) for job in jobs]
-    yield from pool.run(run_job, jobs, workers, _died, in_process=in_process)
+    yield from pool.run_ready(run_job, jobs, workers, _died, in_process=in_process)
 
 
 def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:
@@ -241,95 +242,21 @@ def _died(job: FileJob, reason: str) -> FileResult | pool.Retry[FileJob]:
     return FileResult.failed(job.path, job.source_id, "worker", reason)
 
 
-def _finish(store: Store, res: FileResult, run_id: int, config: IngestConfig, summary: IngestSummary, on_file: OnFile | None,
-            replaces: Iterable[str] = ()) -> None:
-    if res.status != "skipped":
-        for source_id in commit_file(store, res, run_id, config, replaces):
-            summary.supersede(source_id, res)
+def _finish(store: Store, results: list[FileResult], run_id: int, config: IngestConfig, summary: IngestSummary,
+            on_file: OnFile | None, replaces: dict[str, tuple[str, ...]]) -> None:
+    """Commit a group of finished files in one transaction, then count each in order."""
+    read = [res for res in results if res.status != "skipped"]
+    replaced = dict(zip(map(id, read), commit_files(store, read, run_id, config, replaces))) if read else {}
+    for res in results:
+        if id(res) in replaced:
+            for source_id in replaced[id(res)]:
+                summary.supersede(source_id, res)
+        elif res.sha256 and res.mtime is not None:  # read, and its content known: its time changed (a copy without its
+            # times); the next run reads nothing
+            store.query("ingest_touch_source", path=res.path, sha256=res.sha256, size=res.size, mtime=res.mtime)
+        summary.add(res, on_file)
+    if read:
         dictionary.merge_if_large(store)
-    elif res.sha256 and res.mtime is not None:  # read, and its content known: its time changed (a copy without its times);
-        store.query("ingest_touch_source", path=res.path, sha256=res.sha256, size=res.size, mtime=res.mtime)  # the next run reads nothing
-    summary.add(res, on_file)
-
-
-def commit_file(store: Store, res: FileResult, run_id: int, config: IngestConfig, replaces: Iterable[str] = ()) -> list[int]:
-    """Commit one file's ledger row, rows and faults in a single transaction; a finished file's rows replace those of
-    the ledger paths `replaces` (the WET files of a WARC's pages, inputs.twins_in_ledger). Returns the replaced
-    sources' ids.
-
-    The file's texts (one Parquet file, see textfiles.py) are moved into the store's texts folder
-    just before COMMIT; the `texts` view shows them only once the ledger row is committed. The files
-    of replaced sources are deleted after COMMIT (a crash in between leaves files no view shows,
-    removed by the next ingest).
-    """
-    placed, old = None, []
-    try:
-        with store.transaction():
-            replaced = store.query("ingest_sources_to_replace", path=res.path, sha256=res.sha256, done=res.status == "done",
-                                   force=config.force).fetchall()
-            old = [r[0] for r in replaced]
-            copy = store.query("ingest_is_done", sha256=res.sha256).fetchone() if res.sha256 and not config.force else None
-            if copy is not None:  # its content is in under another name; its own earlier rows go (another version, a read that gave up)
-                res.status, res.note = "skipped", f"same content as {copy[0]}"
-                res.faults, res.n_faults, res.n_docs = [], 0, 0
-                _delete_sources(store, old)
-            else:
-                placed = _commit_rows(store, res, run_id, config, replaced, old, replaces)
-    except BaseException:
-        if placed is not None:
-            placed.unlink(missing_ok=True)
-        raise
-    finally:
-        res.discard_parts()
-    textfiles.remove(store.texts_dir, old)
-    return old
-
-
-def _commit_rows(store: Store, res: FileResult, run_id: int, config: IngestConfig, replaced: list[tuple], old: list[int],
-                 replaces: Iterable[str]) -> Path | None:
-    """In commit_file's transaction: delete what the file replaces (`old` grows by its twins), insert its ledger row,
-    rows and faults, and place its texts file; return where that went."""
-    earlier = [whole for _, is_earlier, whole in replaced if is_earlier]
-    if earlier and not config.force:
-        res.changed, res.note = True, replaced_note(all(earlier))
-    if res.status == "done" and replaces:
-        old += [r[0] for r in store.query("ingest_sources_at_paths", paths=list(replaces)).fetchall() if r[0] not in old]
-    _delete_sources(store, old)
-    _insert_source(store, res, run_id, config)
-    for table in TABLES:
-        if res.parts.get(table) and table not in FILE_TABLES:
-            store.load_parts(table, res.parts[table], dictionary.load_query(store) if table == "tokens" else None)
-    now = _now()
-    for f in res.faults:
-        store.query("ingest_insert_error", source_id=res.source_id, path=res.path, offset=f.offset,
-                    record_id=f.record_id, kind=f.kind, reason=utf8_text(f.reason), run_id=run_id, created_at=now)
-    return textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id) if res.parts.get("texts") else None
-
-
-def _delete_sources(store: Store, ids: list[int]) -> None:
-    """Delete the rows of these sources from every table of the store (their texts files go after the commit)."""
-    if ids:
-        for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "sources"):
-            store.query(f"ingest_delete_{table}", ids=ids)
-
-
-def replaced_note(read_whole: bool) -> str:
-    """The note of a file whose rows replace those of its earlier ingest: of another version, or of a read that gave up."""
-    if read_whole:
-        return "changed since its ingest: its rows replace the earlier version's"
-    return "read again, its earlier read having ended before the file's end: its rows replace that read's"
-
-
-def _insert_source(store: Store, res: FileResult, run_id: int, config: IngestConfig) -> None:
-    store.query(
-        "ingest_insert_source",
-        source_id=res.source_id, path=res.path, size=res.size, mtime=res.mtime, sha256=res.sha256,
-        format=res.format, compression=res.compression, crawl=res.crawl, status=res.status,
-        n_records=res.n_records, n_docs=res.n_docs, n_sampled_out=res.n_sampled_out, n_errors=res.n_faults,
-        record_counts=json.dumps(res.record_counts, sort_keys=True), skip_counts=json.dumps(res.skip_counts, sort_keys=True),
-        options=json.dumps(config.ledger_options(), sort_keys=True), run_id=run_id, started_at=res.started_at or _now(),
-        finished_at=_now(), seconds=res.seconds,
-    )
 
 
 def _staging_dir(db: str) -> Path:
@@ -341,6 +268,3 @@ def _staging_dir(db: str) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

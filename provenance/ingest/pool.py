@@ -25,11 +25,12 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import forkserver
+from queue import Empty, SimpleQueue
 from typing import Callable, Generic, Iterator, TypeVar
 
 from provenance.errors import ProvenanceError, one_line
@@ -52,8 +53,17 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
     or whose result could not be returned (an exception outside fn's own handling); for a dead
     worker it may instead return Retry(changed task), run alone again (at most MAX_RETRIES times).
     """
+    for ready in run_ready(fn, tasks, workers, died, in_process):
+        yield from ready
+
+
+def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, str], "R | Retry[T]"],
+              in_process: bool = False) -> Iterator[list[R]]:
+    """As run(), but yield together the results that are ready together, in the order they finished:
+    a writer slower than its workers then commits the files that waited for it at once."""
     if in_process or not tasks:
-        yield from map(fn, tasks)
+        for task in tasks:
+            yield [fn(task)]
         return
     queue = list(tasks)
     launches = 0
@@ -62,15 +72,23 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
         settled: set[int] = set()
         with _pool(min(workers, len(queue))) as pool:
             try:
-                futures = {pool.submit(fn, task): i for i, task in enumerate(queue)}
-                for fut in as_completed(futures):
-                    task = queue[futures[fut]]
-                    outcome = _outcome(fut, task, died)
-                    if isinstance(outcome, _Broken):
-                        unfinished.append(futures[fut])
-                        continue
-                    settled.add(futures[fut])
-                    yield _alone(fn, outcome.task, died) if isinstance(outcome, Retry) else outcome
+                finished: SimpleQueue[Future] = SimpleQueue()
+                futures = {}
+                for i, task in enumerate(queue):
+                    fut = pool.submit(fn, task)
+                    futures[fut] = i
+                    fut.add_done_callback(finished.put)
+                for done in _finished(finished, len(futures)):
+                    ready = []
+                    for fut in done:
+                        outcome = _outcome(fut, queue[futures[fut]], died)
+                        if isinstance(outcome, _Broken):
+                            unfinished.append(futures[fut])
+                            continue
+                        settled.add(futures[fut])
+                        ready.append(_alone(fn, outcome.task, died) if isinstance(outcome, Retry) else outcome)
+                    if ready:
+                        yield ready
             except LAUNCH_ERRORS as exc:  # the forkserver died as it forked a worker (a stray kill, the OOM killer)
                 launches = _launch_failed(pool, exc, launches)
                 queue = [task for i, task in enumerate(queue) if i not in settled]  # a new pool (and forkserver) reads the rest
@@ -85,8 +103,21 @@ def run(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable[[T, s
         order = sorted(unfinished)
         suspects = order[: 2 * min(workers, len(queue)) + 1]
         for i in suspects:
-            yield _alone(fn, queue[i], died)
+            yield [_alone(fn, queue[i], died)]
         queue = [queue[i] for i in order[len(suspects):]]
+
+
+def _finished(finished: "SimpleQueue[Future]", n: int) -> Iterator[list[Future]]:
+    """The n futures as they finish (each puts itself in `finished`): those finished by then, each time."""
+    while n:
+        done = [finished.get()]
+        while True:
+            try:
+                done.append(finished.get_nowait())
+            except Empty:
+                break
+        n -= len(done)
+        yield done
 
 
 def _abandon(pool: ProcessPoolExecutor) -> None:
@@ -283,4 +314,4 @@ def _quietly(fn: Callable[[], object]) -> None:
         pass
 
 
-__all__ = ["run", "start", "start_for", "Retry", "DIED", "GAVE_UP"]
+__all__ = ["run", "run_ready", "start", "start_for", "Retry", "DIED", "GAVE_UP"]

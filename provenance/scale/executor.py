@@ -20,7 +20,8 @@ from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger
-from provenance.ingest.pipeline import IngestSummary, OnFile, known_by_address, replaced_note, skipped
+from provenance.ingest.commit import replaced_note
+from provenance.ingest.pipeline import IngestSummary, OnFile, known_by_address, skipped
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from provenance.config import IngestConfig
-from provenance.ingest import dictionary
+from provenance.ingest import commit, dictionary
 from provenance.ingest.pipeline import ingest
 from provenance.store import Store
 from provenance.tokencounts import token_id
@@ -51,7 +51,8 @@ def test_many_pending_tokens_are_merged_during_the_run_with_the_same_result(make
     monkeypatch.setattr(Store, "merge_tokens", lambda self: (merges.append(self.token_dictionary_rows()), real(self))[1])
     monkeypatch.setattr(dictionary, "DIRECT_MAX_ROWS", 0)  # a large dictionary: files append to the pending tokens
     monkeypatch.setattr(dictionary, "MERGE_MIN_ROWS", 1)
-    monkeypatch.setattr(dictionary, "MERGE_SHARE", 10**9)  # any pending row: a merge after every file
+    monkeypatch.setattr(dictionary, "MERGE_SHARE", 10**9)  # any pending row: a merge after every commit
+    monkeypatch.setattr(commit, "GROUP_MAX_FILES", 1)  # a commit per file, though files finish together
     ingest(paths, IngestConfig(db=str(tmp_path / "each.duckdb"), workers=1))
     assert len(merges) == 4 and all(pending > 0 for _, pending in merges)
     assert [merged for merged, _ in merges] == sorted(merged for merged, _ in merges) and merges[0][0] == 0

@@ -1,0 +1,124 @@
+"""Files that finish while the writer is busy commit together: one transaction, the rows of one commit per file."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from provenance.config import IngestConfig
+from provenance.ingest import commit, pool
+from provenance.ingest.commit import commit_files, commit_groups
+from provenance.ingest.jobs import FileJob, FileResult, run_job
+from provenance.store import Store
+from tests.conftest import response_record, warcinfo
+from tests.ingest import pool_tasks
+
+TABLES = {  # every row of each table a commit writes, in an order of its own (times and run ids left out)
+    "sources": "SELECT source_id, path, sha256, status, n_docs, n_errors, record_counts, skip_counts FROM sources ORDER BY ALL",
+    "documents": "SELECT * EXCLUDE (fetch_time) FROM documents ORDER BY doc_id",
+    "texts": "SELECT * FROM texts ORDER BY doc_id",
+    "tokens": "SELECT * FROM tokens ORDER BY ALL",
+    "token_blocks": "SELECT * FROM token_blocks ORDER BY ALL",
+    "block_tokens": "SELECT * FROM block_tokens ORDER BY ALL",
+    "signatures": "SELECT * FROM signatures ORDER BY ALL",
+    "band_keys": "SELECT * FROM band_keys ORDER BY ALL",
+    "ingest_errors": "SELECT source_id, path, \"offset\", kind, reason FROM ingest_errors ORDER BY ALL",
+}
+
+
+def _files(make_warc, n: int) -> list[Path]:
+    """n files whose pages share most of their words (so their tokens), one with a broken record."""
+    paths = []
+    for k in range(n):
+        records = [warcinfo("CC-MAIN-2021-04"), *(response_record(10 * k + i) for i in range(3))]
+        if k == 1:
+            records.insert(2, b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: nine\r\n\r\nbroken")
+        paths.append(make_warc(f"CC-MAIN-2021-04-{k}.warc.gz", records))
+    return paths
+
+
+def _read(paths: list[Path], staging: Path, config: IngestConfig, first_id: int = 1) -> list[FileResult]:
+    """Each file read as the ingest's workers read it: staged parts, a texts file, a result."""
+    results = []
+    for source_id, path in enumerate(paths, first_id):
+        folder = staging / str(source_id)
+        results.append(run_job(FileJob(str(path), source_id, str(folder), config, part_format="arrow",
+                                       texts_file=str(folder / "texts.parquet"))))
+    return results
+
+
+def _rows(db: str) -> dict[str, list[tuple]]:
+    with Store(db, read_only=True) as s:
+        assert s.check() == []
+        return {name: s.sql(sql).fetchall() for name, sql in TABLES.items()}
+
+
+def test_files_committed_in_one_transaction_hold_exactly_the_rows_of_one_commit_each(make_warc, tmp_path, monkeypatch):
+    paths = _files(make_warc, 5)
+    stores = {}
+    for name, groups in (("one_each", [[0], [1], [2], [3], [4]]), ("together", [[0, 1, 2, 3, 4]])):
+        config = IngestConfig(db=str(tmp_path / f"{name}.duckdb"))
+        results = _read(paths, tmp_path / f"staging-{name}", config)
+        transactions = []
+        with Store(config.db) as store:
+            real = store.transaction
+            monkeypatch.setattr(store, "transaction", lambda: (transactions.append(1), real())[1])
+            run_id = store.new_run("ingest", {})
+            for group in groups:
+                assert commit_files(store, [results[i] for i in group], run_id, config) == [[] for _ in group]
+        assert len(transactions) == len(groups)
+        stores[name] = _rows(config.db)
+    assert stores["together"] == stores["one_each"]
+    assert len(stores["together"]["sources"]) == 5 and len(stores["together"]["ingest_errors"]) == 1
+    tokens = stores["together"]["tokens"]
+    assert len(tokens) == len({(t[0], t[1]) for t in tokens})  # tokens the files share: in the dictionary once
+
+
+def test_a_group_closes_at_its_bounds_and_before_a_second_file_of_one_path_or_content(tmp_path, monkeypatch):
+    def result(name: str, sha256: str | None, part_bytes: int) -> FileResult:
+        part = tmp_path / f"{name}.arrow"
+        part.write_bytes(b"x" * part_bytes)
+        texts = tmp_path / f"{name}-texts.parquet"
+        texts.write_bytes(b"x" * 10_000)  # moved into the store, not loaded: not counted
+        return FileResult(name, 0, sha256=sha256, parts={"documents": [str(part)], "texts": [str(texts)]})
+
+    monkeypatch.setattr(commit, "GROUP_MAX_FILES", 3)
+    monkeypatch.setattr(commit, "GROUP_MAX_BYTES", 1000)
+    names = lambda results: [[r.path for r in group] for group in commit_groups(results)]  # noqa: E731
+    assert names([result(f"f{i}", f"h{i}", 10) for i in range(7)]) == [["f0", "f1", "f2"], ["f3", "f4", "f5"], ["f6"]]
+    assert names([result("a", "h1", 600), result("b", "h2", 600), result("big", "h3", 5000), result("c", "h4", 10)]) == \
+        [["a"], ["b"], ["big"], ["c"]]
+    assert names([result("a", "h1", 10), result("b", "h2", 10), result("copy", "h1", 10)]) == [["a", "b"], ["copy"]]
+    assert names([result("a", None, 10), result("b", None, 10)]) == [["a", "b"]]  # no content known (a remote read cut)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_two_names_of_one_content_finishing_together_are_in_the_store_once(make_warc, tmp_path, force):
+    (first,) = _files(make_warc, 1)
+    second = tmp_path / "copy-of-it.warc.gz"
+    second.write_bytes(first.read_bytes())
+    config = IngestConfig(db=str(tmp_path / "s.duckdb"), force=force)
+    results = _read([first, second], tmp_path / "staging", config)
+    with Store(config.db) as store:
+        run_id = store.new_run("ingest", {})
+        replaced = [commit_files(store, group, run_id, config) for group in commit_groups(results)]
+        paths = store.sql("SELECT path FROM sources").fetchall()
+        docs = store.sql("SELECT count(*) FROM documents").fetchone()[0]
+    assert len(replaced) == 2  # one content: two commits, the second seeing the first
+    if force:  # the later one replaces the earlier one's rows
+        assert replaced[1] == [[1]] and paths == [(str(second),)]
+    else:  # the later one is a copy, skipped
+        assert results[1].status == "skipped" and results[1].note == f"same content as {first}" and paths == [(str(first),)]
+    assert docs == 3
+
+
+def test_results_finishing_while_the_consumer_is_busy_come_together_in_the_order_they_finished():
+    tasks = [f"t{i}" for i in range(8)]
+    groups = []
+    for ready in pool.run_ready(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died):
+        groups.append(ready)
+        time.sleep(1.5)  # a slow commit: the quick tasks finish meanwhile
+    assert sorted(r for g in groups for r in g) == sorted(f"done {t}" for t in tasks)
+    assert len(groups) < len(tasks)
+    assert list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died, in_process=True)) == [f"done {t}" for t in tasks]
