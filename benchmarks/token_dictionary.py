@@ -61,7 +61,7 @@ def run(n_dict: int, files: int, file_rows: int, new_share: float, seed: int = 1
         _fill(store, "token_dict", known)
         store.set_threads(1)
         timings = {}
-        for name in ("baseline", "provenance"):  # each file: one transaction, as commit_file
+        for name in ("baseline", "provenance"):  # each file: one transaction, as commit.commit_files with a file alone
             t0 = time.perf_counter()
             for part in parts:
                 store.con.register("_parts", part)

@@ -1,8 +1,9 @@
-"""Ingest files into the store: workers featurize files into Parquet parts, one writer commits each file.
+"""Ingest files into the store: workers featurize files into Parquet parts, one writer commits them.
 
-Each file commits in one transaction (its ledger row, documents, features and faults), so a killed
-process leaves no partial file: the uncommitted transaction is rolled back when the store reopens,
-the staging folder is cleared on the next run, and a rerun ingests exactly the missing files.
+Each file commits whole in one transaction (its ledger row, documents, features and faults; files
+that finished together share one: ingest/commit.py), so a killed process leaves no partial file:
+the uncommitted transaction is rolled back when the store reopens, the staging folder is cleared on
+the next run, and a rerun ingests exactly the missing files.
 """
 from __future__ import annotations
 

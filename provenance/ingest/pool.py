@@ -86,7 +86,13 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
                             unfinished.append(futures[fut])
                             continue
                         settled.add(futures[fut])
-                        ready.append(_alone(fn, outcome.task, died) if isinstance(outcome, Retry) else outcome)
+                        if isinstance(outcome, Retry):  # what is ready goes first: the reruns alone may take long
+                            if ready:
+                                yield ready
+                                ready = []
+                            yield [_alone(fn, outcome.task, died)]
+                        else:
+                            ready.append(outcome)
                     if ready:
                         yield ready
             except LAUNCH_ERRORS as exc:  # the forkserver died as it forked a worker (a stray kill, the OOM killer)

@@ -29,6 +29,12 @@ def raise_unpicklable(task: str) -> str:
     return f"done {task}"
 
 
+def raise_on_bad(task: str) -> str:
+    if task == "bad":
+        raise ValueError("a bug met on this task")
+    return f"done {task}"
+
+
 def died(task: str, reason: str) -> str:
     return f"died {task}: {reason}"
 

@@ -122,3 +122,13 @@ def test_results_finishing_while_the_consumer_is_busy_come_together_in_the_order
     assert sorted(r for g in groups for r in g) == sorted(f"done {t}" for t in tasks)
     assert len(groups) < len(tasks)
     assert list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died, in_process=True)) == [f"done {t}" for t in tasks]
+
+
+def test_results_ready_together_are_not_held_back_by_a_rerun_alone_among_them():
+    tasks = ["a", "b", "bad", "c"]  # "bad" raises in its worker; `died` answers with a changed task, rerun alone
+    groups = []
+    for ready in pool.run_ready(pool_tasks.raise_on_bad, tasks, 2, lambda task, reason: pool.Retry("fixed")):
+        groups.append(ready)
+        time.sleep(1.5)
+    assert sorted(r for g in groups for r in g) == ["done a", "done b", "done c", "done fixed"]
+    assert ["done fixed"] in groups  # in a list of its own, after what was ready with it
