@@ -72,20 +72,16 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
         settled: set[int] = set()
         with _pool(min(workers, len(queue))) as pool:
             try:
-                finished: SimpleQueue[Future] = SimpleQueue()
-                futures = {}
-                for i, task in enumerate(queue):
-                    fut = pool.submit(fn, task)
-                    futures[fut] = i
-                    fut.add_done_callback(finished.put)
-                for done in _finished(finished, len(futures)):
+                window = _Window(pool, fn, queue)
+                while window.top_up():
                     ready = []
-                    for fut in done:
-                        outcome = _outcome(fut, queue[futures[fut]], died)
+                    for i, fut in window.finished():
+                        outcome = _outcome(fut, queue[i], died)
                         if isinstance(outcome, _Broken):
-                            unfinished.append(futures[fut])
+                            unfinished.append(i)
+                            window.broken = True
                             continue
-                        settled.add(futures[fut])
+                        settled.add(i)
                         if isinstance(outcome, Retry):  # what is ready goes first: the reruns alone may take long
                             if ready:
                                 yield ready
@@ -93,6 +89,7 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
                             yield [_alone(fn, outcome.task, died)]
                         else:
                             ready.append(outcome)
+                    window.top_up()  # the workers read on while the caller commits
                     if ready:
                         yield ready
             except LAUNCH_ERRORS as exc:  # the forkserver died as it forked a worker (a stray kill, the OOM killer)
@@ -102,28 +99,50 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
             except BaseException:  # Ctrl-C, or the caller stopped reading (an error in its commit)
                 _abandon(pool)
                 raise
-        if not unfinished:
-            return
+        rest = queue[window.submitted:]  # never submitted: the pool broke first
         # Tasks enter the pool's call queue in submission order, at most `workers + 1` ahead of the
         # running ones: whatever was running is among the earliest unfinished 2 * workers + 1.
         order = sorted(unfinished)
         suspects = order[: 2 * min(workers, len(queue)) + 1]
         for i in suspects:
             yield [_alone(fn, queue[i], died)]
-        queue = [queue[i] for i in order[len(suspects):]]
+        queue = [queue[i] for i in order[len(suspects):]] + rest
 
 
-def _finished(finished: "SimpleQueue[Future]", n: int) -> Iterator[list[Future]]:
-    """The n futures as they finish (each puts itself in `finished`): those finished by then, each time."""
-    while n:
-        done = [finished.get()]
+MAX_IN_FLIGHT = 512  # tasks submitted to a pool and not yet finished, at most: a crawl's 90,000 files are not all queued at once
+
+
+class _Window:
+    """Submits the tasks in order, MAX_IN_FLIGHT at a time, and hands back those that finished."""
+
+    def __init__(self, pool: ProcessPoolExecutor, fn: Callable, tasks: list) -> None:
+        self.pool, self.fn, self.tasks = pool, fn, tasks
+        self.submitted, self.broken = 0, False
+        self.in_flight: dict[Future, int] = {}  # -> index into tasks
+        self.done: SimpleQueue[Future] = SimpleQueue()  # each future puts itself here as it finishes
+
+    def top_up(self) -> bool:
+        """Submit tasks up to the bound (none once the pool broke); return whether any are in flight."""
+        while not self.broken and self.submitted < len(self.tasks) and len(self.in_flight) < MAX_IN_FLIGHT:
+            try:
+                fut = self.pool.submit(self.fn, self.tasks[self.submitted])
+            except BrokenProcessPool:  # a worker died between tasks: what is in flight says so, the rest go to a new pool
+                self.broken = True
+                break
+            self.in_flight[fut] = self.submitted
+            self.submitted += 1
+            fut.add_done_callback(self.done.put)
+        return bool(self.in_flight)
+
+    def finished(self) -> list[tuple[int, Future]]:
+        """Wait for a task to finish; return it with all that finished by then, as (index, future)."""
+        done = [self.done.get()]
         while True:
             try:
-                done.append(finished.get_nowait())
+                done.append(self.done.get_nowait())
             except Empty:
                 break
-        n -= len(done)
-        yield done
+        return [(self.in_flight.pop(fut), fut) for fut in done]
 
 
 def _abandon(pool: ProcessPoolExecutor) -> None:

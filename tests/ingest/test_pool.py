@@ -8,19 +8,25 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from provenance.ingest import pool
 from provenance.store import Store
 from tests.conftest import ROOT, children, response_record, warcinfo
 from tests.ingest import pool_tasks
 
 
-def test_a_task_that_kills_its_worker_every_time_is_reported_and_every_other_task_completes():
+@pytest.mark.parametrize("in_flight", [512, 3])  # 3: most tasks are not yet submitted when the worker dies
+def test_a_task_that_kills_its_worker_every_time_is_reported_and_every_other_task_completes(monkeypatch, in_flight):
+    monkeypatch.setattr(pool, "MAX_IN_FLIGHT", in_flight)
     tasks = [f"t{i}" for i in range(5)] + ["die:x"] + [f"t{i}" for i in range(5, 9)]
     results = list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died))
     assert sorted(results) == sorted([f"done t{i}" for i in range(9)] + [f"died die:x: {pool.DIED}"])
 
 
-def test_two_deadly_tasks_in_flight_together_are_both_told_apart_from_the_innocent(tmp_path):
+@pytest.mark.parametrize("in_flight", [512, 2])
+def test_two_deadly_tasks_in_flight_together_are_both_told_apart_from_the_innocent(tmp_path, monkeypatch, in_flight):
+    monkeypatch.setattr(pool, "MAX_IN_FLIGHT", in_flight)
     tasks = ["die:a", "die:b", *(f"t{i}" for i in range(8))]  # more than the 2 * 2 + 1 rerun alone: the rest go on in a new pool
     results = list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died))
     assert sorted(results) == sorted([*(f"done t{i}" for i in range(8)), f"died die:a: {pool.DIED}", f"died die:b: {pool.DIED}"])
@@ -31,6 +37,25 @@ def test_a_worker_killed_once_from_outside_costs_nothing_its_task_is_rerun(tmp_p
     results = list(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died))
     assert sorted(results) == sorted([f"done {t}" for t in tasks])
     assert (tmp_path / "killed").exists()  # it really was killed once
+
+
+def test_no_more_tasks_than_the_bound_are_submitted_at_once_and_all_complete(monkeypatch):
+    submitted, most = [], []
+    real = pool.ProcessPoolExecutor.submit
+
+    def submit(self, fn, task):
+        submitted.append(task)
+        fut = real(self, fn, task)
+        most.append(sum(not f.done() for f in live))
+        live.append(fut)
+        return fut
+
+    live: list = []
+    monkeypatch.setattr(pool.ProcessPoolExecutor, "submit", submit)
+    monkeypatch.setattr(pool, "MAX_IN_FLIGHT", 4)
+    tasks = [f"t{i}" for i in range(40)]
+    assert sorted(pool.run(pool_tasks.echo_or_die, tasks, 2, pool_tasks.died)) == sorted(f"done {t}" for t in tasks)
+    assert submitted == tasks and max(most) < 4  # in order, and at most 3 others unfinished as one is submitted
 
 
 def test_a_result_that_cannot_come_back_becomes_a_one_line_internal_error():
