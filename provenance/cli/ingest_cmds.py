@@ -69,8 +69,7 @@ def ingest(
 
 def _summary_line(s, db: str) -> str:
     parts = [f"{s.ingested} file(s) ingested", f"{s.documents} documents"]
-    sampled = sum(r.n_sampled_out for r in s.results if r.status == "done")
-    filtered = sum(r.skip_counts.get("lang-filtered", 0) for r in s.results if r.status == "done")
+    sampled, filtered = s.sampled_out, s.lang_filtered
     if sampled:  # (a sample or a filter that kept nothing otherwise reads like an empty input)
         parts.append(f"{sampled} left out by --sample-rate")
     if filtered:

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from provenance import textfiles
 from provenance.config import IngestConfig
@@ -31,9 +31,22 @@ from provenance.store import Store
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
 
 
+class _Counted(NamedTuple):
+    """What the summary keeps of a committed file: its counts, and the file itself when it is told of."""
+
+    path: str
+    n_docs: int
+    n_faults: int
+    sampled_out: int
+    lang_filtered: int
+    told: FileResult | None
+
+
 @dataclass
 class IngestSummary:
-    """The outcome of one ingest run."""
+    """The outcome of one ingest run: counts over every file, and the files to tell of (`results`: those with faults
+    or notes, and those a file of the same content superseded), so its memory grows with those, not with the files
+    of a crawl (90,000)."""
 
     run_id: int
     files: int = 0
@@ -44,24 +57,31 @@ class IngestSummary:
     records: int = 0
     documents: int = 0
     errors: int = 0
+    sampled_out: int = 0  # documents of committed files left out by --sample-rate
+    lang_filtered: int = 0  # ... and by --lang
     seconds: float = 0.0
     results: list[FileResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the inputs: those left out (inputs.leave_out_derived)
-    _done: dict[int, FileResult] = field(default_factory=dict, repr=False)  # this run's committed files, by source id
+    _done: dict[int, _Counted] = field(default_factory=dict, repr=False)  # this run's committed files, by source id
 
     def add(self, res: FileResult, on_file: OnFile | None = None) -> None:
         """Count one finished file (committed, skipped or failed) and report it to on_file."""
-        self.results.append(res)
+        told = bool(res.faults or res.n_faults or res.other_options or res.cut_short or res.changed)
+        if told:
+            self.results.append(res)
         self.records += res.n_records
         if res.status == "skipped":
             self.skipped += 1
         elif res.status == "failed":
             self.failed += 1
         else:
+            filtered = res.skip_counts.get("lang-filtered", 0)
             self.ingested += 1
             self.documents += res.n_docs
             self.with_errors += bool(res.n_faults)
-            self._done[res.source_id] = res
+            self.sampled_out += res.n_sampled_out
+            self.lang_filtered += filtered
+            self._done[res.source_id] = _Counted(res.path, res.n_docs, res.n_faults, res.n_sampled_out, filtered, res if told else None)
         self.errors += res.n_faults
         if on_file is not None:
             on_file(res, self.files)
@@ -69,12 +89,18 @@ class IngestSummary:
     def supersede(self, source_id: int, by: FileResult) -> None:
         """Count a file of this run as skipped after all: a later one of the same content replaced its rows (--force
         over two names of one content; two shards' tasks of one content), and say so in its note."""
-        res = self._done.pop(source_id, None)  # (a source of an earlier run: nothing to recount)
-        if res is not None and res is not by:
+        done = self._done.pop(source_id, None)  # (a source of an earlier run: nothing to recount)
+        if done is not None and source_id != by.source_id:
             self.ingested, self.skipped = self.ingested - 1, self.skipped + 1
-            self.documents -= res.n_docs
-            self.with_errors -= bool(res.n_faults)
-            self.errors -= res.n_faults
+            self.documents -= done.n_docs
+            self.with_errors -= bool(done.n_faults)
+            self.errors -= done.n_faults
+            self.sampled_out -= done.sampled_out
+            self.lang_filtered -= done.lang_filtered
+            res = done.told
+            if res is None:  # told of now
+                res = FileResult(done.path, source_id)
+                self.results.append(res)
             res.status, res.note, res.n_docs, res.faults, res.n_faults = "skipped", f"same content as {by.path} (its rows kept)", 0, [], 0
 
     @property

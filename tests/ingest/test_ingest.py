@@ -229,6 +229,18 @@ def test_the_summary_says_how_many_documents_the_sample_and_the_language_filter_
     assert res.stdout.startswith(f"1 file(s) ingested, {kept} documents, {20 - kept} left out by --sample-rate in ")
 
 
+def test_the_summary_keeps_the_files_it_tells_of_and_only_counts_the_others(make_warc, tmp_path):
+    """A crawl's 90,000 files: the summary held each file's result (~2 KB each) until the run ended."""
+    paths = [make_warc(f"f{k}.warc.gz", [warcinfo(), *(response_record(10 * k + i) for i in range(4))]) for k in range(12)]
+    bad = make_warc("bad.warc.gz", [warcinfo(), response_record(900), b"WARC/1.0\r\nContent-Length: x\r\n\r\n"])
+    summary = ingest([*map(str, paths), str(bad)], IngestConfig(db=str(tmp_path / "s.duckdb"), workers=2, sample_rate=0.5))
+    assert [r.path for r in summary.results] == [str(bad)]  # the one with a fault
+    assert (summary.files, summary.ingested, summary.with_errors, summary.errors) == (13, 13, 1, 1)
+    with Store(str(tmp_path / "s.duckdb"), read_only=True) as s:
+        assert (summary.documents, summary.sampled_out) == s.sql("SELECT sum(n_docs), sum(n_sampled_out) FROM sources").fetchone()
+    assert 0 < summary.sampled_out < 49
+
+
 def test_language_is_read_regardless_of_case_and_width(make_warc, tmp_path):
     """All-caps text (licences, headlines) and full-width Latin are their language, not Chinese."""
     texts = {
