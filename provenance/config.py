@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEFAULT_MAX_RECORD_BYTES = 16 << 20
 MAX_RECORD_BYTES_LIMIT = 1 << 40  # past any memory; larger values overflowed the reader's C sizes (records lost one by one)
@@ -71,10 +72,7 @@ class IngestConfig:
 
         Options a ledger entry does not record (written by an older version) are not compared."""
         if isinstance(recorded, str):
-            try:
-                recorded = json.loads(recorded)
-            except ValueError:
-                return []
+            recorded = _options_json(recorded)  # a rerun over a crawl's 90,000 files: a few distinct strings
         if not isinstance(recorded, dict):
             return []
         now = self.ledger_options()
@@ -109,3 +107,12 @@ class IngestConfig:
                 raise UsageError(f"--lang {', '.join(unknown)}: not a language the detector knows; one of {' '.join(sorted(known))}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")
+
+
+@lru_cache(maxsize=64)
+def _options_json(text: str) -> object:
+    """sources.options parsed (None when it is not JSON); callers only read it."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
