@@ -27,6 +27,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import forkserver
@@ -70,7 +71,7 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
     while queue:
         unfinished: list[int] = []  # indexes into queue
         settled: set[int] = set()
-        with _pool(min(workers, len(queue))) as pool:
+        with _running(min(workers, len(queue))) as pool:
             try:
                 window = _Window(pool, fn, queue)
                 while window.top_up():
@@ -153,7 +154,28 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
     for process in list((getattr(pool, "_processes", None) or {}).values()):  # private, present since 3.2
         if process.is_alive():
             process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
+    _shutdown(pool, cancel=True)
+
+
+def _shutdown(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
+    """pool.shutdown(wait=True), but for a pool whose manager thread a signal caught as it started (Thread.start()
+    waits for it, and a SIGTERM or Ctrl-C raised there): its shutdown's join raised RuntimeError, twice, and the
+    traceback replaced the ingest's one line. That thread, when it runs, finds the workers killed and ends."""
+    try:
+        pool.shutdown(wait=True, cancel_futures=cancel)
+    except RuntimeError as exc:
+        if "before it is started" not in str(exc):
+            raise
+
+
+@contextmanager
+def _running(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool for the block, shut down (waiting for its workers) as it ends."""
+    pool = _pool(workers)
+    try:
+        yield pool
+    finally:
+        _shutdown(pool)
 
 
 LAUNCH_ERRORS = (EOFError, ConnectionError)  # what starting a worker raises when the forkserver dies meanwhile
@@ -206,7 +228,7 @@ def _alone(fn: Callable[[T], R], task: T, died: Callable[[T, str], "R | Retry[T]
     """
     launches = 0
     for _ in range(MAX_RETRIES):
-        with _pool(1) as pool:
+        with _running(1) as pool:
             try:
                 outcome = _outcome(pool.submit(fn, task), task, died)
             except LAUNCH_ERRORS as exc:  # as in run(): the worker was never started; a new pool tries again

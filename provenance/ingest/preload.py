@@ -7,6 +7,22 @@ OpenBLAS and pyarrow's jemalloc threads have fork handlers (and pool.py forks on
 """
 from __future__ import annotations
 
+import sys
+
+_PARENT_GONE = (FileNotFoundError, EOFError, ConnectionError)  # its semaphores and pipes removed as the ingest ends
+
+
+def _one_line(kind: type, exc: BaseException, tb: object) -> None:
+    """What the forkserver prints of an exception that ends a worker outside any task (the forkserver calls
+    sys.excepthook in its child): nothing when the ingest was ending as the worker started (a Ctrl-C or SIGTERM
+    during the forking: the worker found its pool's semaphore gone, a 15-line traceback under the ingest's own
+    line), one line otherwise. The ingest reports a worker that never ran a task itself."""
+    if not isinstance(exc, _PARENT_GONE):
+        sys.stderr.write(f"provenance: a worker process ended: {kind.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
+
+
+sys.excepthook = _one_line  # in the forkserver, and so in every worker it forks
+
 try:
     import pyarrow.compute  # noqa: F401  (Table.filter in the first batch would import it: ~0.1 s)
     from resiliparse.parse.lang import detect_fast

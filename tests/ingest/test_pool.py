@@ -232,3 +232,28 @@ class _Refusing:
 
     def __exit__(self, *exc):
         return self.inner.__exit__(*exc)
+
+
+def test_a_signal_as_the_pools_manager_thread_starts_ends_the_run_with_that_signal_not_a_traceback(monkeypatch):
+    """A SIGTERM or Ctrl-C raised inside Thread.start() (it waits for the new thread): the pool's shutdown then
+    raised "cannot join thread before it is started", twice, and its traceback replaced the ingest's one line."""
+    from concurrent.futures import process
+
+    def start(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "start", start)
+    with pytest.raises(KeyboardInterrupt):
+        list(pool.run(pool_tasks.echo_or_die, ["a", "b"], 2, pool_tasks.died))
+
+
+def test_a_worker_that_finds_its_ingest_gone_as_it_starts_prints_nothing_and_other_endings_one_line():
+    """The forkserver prints what ends a worker outside any task through sys.excepthook: a SIGTERM while workers
+    were forked printed a child's 15-line traceback (its pool's semaphore gone) under the ingest's own line."""
+    code = ("import sys\nfrom provenance.ingest import preload\nassert sys.excepthook is preload._one_line\n"
+            "sys.excepthook(FileNotFoundError, FileNotFoundError(2, 'No such file or directory'), None)\n"
+            "sys.excepthook(EOFError, EOFError(), None)\n"
+            "sys.excepthook(ValueError, ValueError('bad state\\nsecond line'), None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == "provenance: a worker process ended: ValueError: bad state\n"
