@@ -157,7 +157,8 @@ class Store:
             return  # copied without its folder: queries on texts say which files are missing
         if not temporary:
             textfiles.ensure(self.con, self.texts_dir)
-        self.con.execute(textfiles.view_sql(self.texts_dir, temporary))
+        if not textfiles.view_reads(self.con, self.texts_dir):  # the store was moved or copied since
+            self.con.execute(textfiles.view_sql(self.texts_dir, temporary))
 
     def _pending(self) -> bool:
         """Whether schema files are not yet applied (read-only check)."""

@@ -53,8 +53,18 @@ def ensure(con: "duckdb.DuckDBPyConnection", folder: Path) -> None:
 
 def view_sql(folder: Path, temporary: bool = False) -> str:
     """DDL of the texts view over folder (DDL binds no parameters: the path is an escaped literal)."""
-    pattern = str(folder / "*.parquet").replace("'", "''")
-    return f"CREATE OR REPLACE {'TEMP ' if temporary else ''}VIEW texts AS SELECT * FROM texts_files('{pattern}')"
+    return f"CREATE OR REPLACE {'TEMP ' if temporary else ''}VIEW texts AS SELECT * FROM texts_files({_pattern(folder)})"
+
+
+def view_reads(con: "duckdb.DuckDBPyConnection", folder: Path) -> bool:
+    """Whether the store's own texts view reads folder already. Creating it binds its query, which lists the
+    folder: a file per source, so 0.2 s per open at 20,000 sources (a crawl has 90,000), each open."""
+    row = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'texts' AND NOT temporary").fetchone()
+    return row is not None and f"texts_files({_pattern(folder)})" in row[0]
+
+
+def _pattern(folder: Path) -> str:
+    return "'" + str(folder / "*.parquet").replace("'", "''") + "'"
 
 
 def place(staged: str, folder: Path, source_id: int) -> Path:

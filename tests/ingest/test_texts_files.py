@@ -87,6 +87,22 @@ def test_a_store_moved_with_its_folder_reads_its_texts(two_files, tmp_path):
     assert con.execute("SELECT doc_id, text FROM texts ORDER BY doc_id").fetchall() == want
 
 
+def test_opening_a_store_in_place_leaves_its_texts_view_as_it_is(two_files, tmp_path, monkeypatch):
+    """Creating the view lists the texts folder, a file per source: 0.2 s per open at 20,000 sources, each open."""
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(two_files[0])], IngestConfig(db=db, workers=1))
+    want = _texts(db)
+    made = []
+    real = textfiles.view_sql
+    monkeypatch.setattr(textfiles, "view_sql", lambda *args: (made.append(args), real(*args))[1])
+    with Store(db):
+        pass
+    assert _texts(db) == want and made == []
+    shutil.move(db, tmp_path / "m.duckdb")
+    shutil.move(db + ".texts", tmp_path / "m.duckdb.texts")
+    assert _texts(str(tmp_path / "m.duckdb")) == want and len(made) == 1  # moved: a temporary view over its folder
+
+
 def test_no_text_writes_no_texts_file(two_files, tmp_path):
     db = str(tmp_path / "s.duckdb")
     ingest([str(two_files[0])], IngestConfig(db=db, workers=1, keep_text=False))
