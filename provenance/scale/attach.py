@@ -172,9 +172,10 @@ def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
     """_scale_files: finished files (ledger) plus failed ones (error records) not finished since."""
     done, failed = _read_json(out, LEDGER, columns), _read_json(out, ERRORS, columns)
     # the latest entry of a path: --force writes its new entry before it removes the one it replaces
-    return (f"CREATE OR REPLACE VIEW _scale_files AS SELECT * FROM {done} AS l "
+    # (read once: a crawl's ledger is 90,000 JSON files, and `done` is read by both branches)
+    return (f"CREATE OR REPLACE VIEW _scale_files AS WITH done AS MATERIALIZED {done} SELECT * FROM done AS l "
             "QUALIFY row_number() OVER (PARTITION BY l.path ORDER BY l.finished_at DESC, l.run_id DESC) = 1 "
-            f"UNION ALL SELECT * FROM {failed} AS e WHERE e.path NOT IN (SELECT path FROM {done})")
+            f"UNION ALL SELECT * FROM {failed} AS e WHERE e.path NOT IN (SELECT path FROM done)")
 
 
 def _source_views(columns: dict[str, list[tuple[str, str]]]) -> list[str]:

@@ -272,6 +272,20 @@ def test_force_replaces_a_files_earlier_shards_as_it_replaces_its_rows_in_a_stor
         assert s.sql("SELECT count(*) FROM sources").fetchone()[0] == 1
 
 
+def test_a_query_of_an_attached_store_reads_the_ledger_once(inputs, tmp_path):
+    """A crawl's ledger is 90,000 JSON files: `sources` read them twice (for finished files, and to leave out the
+    failures finished since), 11.6 s instead of 3.6 s for count(*) at 5,000."""
+    out, db = str(tmp_path / "shards"), str(tmp_path / "a.duckdb")
+    summary = ingest_shards(inputs, IngestConfig(workers=1), out)  # finished files and failed ones: both folders hold entries
+    assert summary.ingested and summary.failed
+    attach(db, out)
+    with Store(db, read_only=True) as s:
+        plan = s.sql("EXPLAIN SELECT count(*) FROM sources").fetchall()[0][1]
+        assert plan.count("READ_JSON") == 2  # the ledger, and the error records
+        assert s.sql("SELECT status, count(*) FROM sources GROUP BY ALL ORDER BY ALL").fetchall() == [("done", summary.ingested),
+                                                                                              ("failed", summary.failed)]
+
+
 def test_attach_reads_the_latest_ledger_entry_of_a_path(make_warc, tmp_path):
     """A driver killed between publishing a forced re-ingest and removing what it replaced leaves two entries
     of one path, and the parts of both: the views read the later one only."""
