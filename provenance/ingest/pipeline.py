@@ -45,8 +45,8 @@ class _Counted(NamedTuple):
 @dataclass
 class IngestSummary:
     """The outcome of one ingest run: counts over every file, and the files to tell of (`results`: those with faults
-    or notes, and those a file of the same content superseded), so its memory grows with those, not with the files
-    of a crawl (90,000)."""
+    or notes, and committed ones a later file of the same content superseded), so its memory grows with those, not
+    with the files of a crawl (90,000). Files skipped as copies are only counted."""
 
     run_id: int
     files: int = 0

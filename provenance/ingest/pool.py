@@ -72,10 +72,10 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
         unfinished: list[int] = []  # indexes into queue
         settled: set[int] = set()
         with _running(min(workers, len(queue))) as pool:
+            ready: list[R] = []  # settled, not yet handed to the caller
             try:
                 window = _Window(pool, fn, queue)
                 while window.top_up():
-                    ready = []
                     for i, fut in window.finished():
                         outcome = _outcome(fut, queue[i], died)
                         if isinstance(outcome, _Broken):
@@ -93,7 +93,10 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
                     window.top_up()  # the workers read on while the caller commits
                     if ready:
                         yield ready
+                        ready = []
             except LAUNCH_ERRORS as exc:  # the forkserver died as it forked a worker (a stray kill, the OOM killer)
+                if ready:  # settled before the failed start (a top-up): theirs to commit, not to read again
+                    yield ready
                 launches = _launch_failed(pool, exc, launches)
                 queue = [task for i, task in enumerate(queue) if i not in settled]  # a new pool (and forkserver) reads the rest
                 continue

@@ -7,18 +7,27 @@ OpenBLAS and pyarrow's jemalloc threads have fork handlers (and pool.py forks on
 """
 from __future__ import annotations
 
+import os
 import sys
 
-_PARENT_GONE = (FileNotFoundError, EOFError, ConnectionError)  # its semaphores and pipes removed as the ingest ends
+# What a worker meets as it starts when its ingest has ended meanwhile (a Ctrl-C or SIGTERM while the pool forks):
+# its pool's semaphore gone (multiprocessing/synchronize.py), or the pipe to it closed (spawn.py, connection.py)
+_INGEST_GONE = {FileNotFoundError: ("synchronize.py",), EOFError: ("spawn.py", "connection.py"),
+                ConnectionError: ("spawn.py", "connection.py")}
 
 
 def _one_line(kind: type, exc: BaseException, tb: object) -> None:
-    """What the forkserver prints of an exception that ends a worker outside any task (the forkserver calls
-    sys.excepthook in its child): nothing when the ingest was ending as the worker started (a Ctrl-C or SIGTERM
-    during the forking: the worker found its pool's semaphore gone, a 15-line traceback under the ingest's own
-    line), one line otherwise. The ingest reports a worker that never ran a task itself."""
-    if not isinstance(exc, _PARENT_GONE):
-        sys.stderr.write(f"provenance: a worker process ended: {kind.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
+    """What the forkserver prints of an exception that ends a worker outside any task (it calls sys.excepthook in
+    its child): nothing when the worker's ingest was ending as it started (a 15-line traceback under the ingest's
+    own line), else one line naming where it was raised (the ingest records only that the worker died)."""
+    while tb is not None and tb.tb_next is not None:  # type: ignore[attr-defined]
+        tb = tb.tb_next  # type: ignore[attr-defined]
+    where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else ("", 0)  # type: ignore[attr-defined]
+    if any(isinstance(exc, gone) and os.path.basename(where[0]) in files for gone, files in _INGEST_GONE.items()):
+        return
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    at = f" ({where[0]}, line {where[1]})" if where[0] else ""
+    sys.stderr.write(f"provenance: a worker process ended: {kind.__name__}: {text}{at}\n")
 
 
 sys.excepthook = _one_line  # in the forkserver, and so in every worker it forks
