@@ -59,8 +59,8 @@ def view_sql(folder: Path, temporary: bool = False) -> str:
 def view_reads(con: "duckdb.DuckDBPyConnection", folder: Path) -> bool:
     """Whether the store's own texts view reads folder already. Creating it binds its query, which lists the
     folder: a file per source, so 0.2 s per open at 20,000 sources (a crawl has 90,000), each open."""
-    row = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'texts' AND NOT temporary").fetchone()
-    return row is not None and f"texts_files({_pattern(folder)})" in row[0]
+    rows = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'texts' AND NOT temporary").fetchall()  # (all: no
+    return bool(rows) and f"texts_files({_pattern(folder)})" in rows[0][0]  # unfinished result left on the connection)
 
 
 def _pattern(folder: Path) -> str:

@@ -6,6 +6,7 @@ import shutil
 import time
 
 import duckdb
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -95,8 +96,8 @@ def test_opening_a_store_in_place_leaves_its_texts_view_as_it_is(two_files, tmp_
     made = []
     real = textfiles.view_sql
     monkeypatch.setattr(textfiles, "view_sql", lambda *args: (made.append(args), real(*args))[1])
-    with Store(db):
-        pass
+    with Store(db) as store:
+        store.con.register("_rows", pa.table({"a": [1]}))  # the check left no unfinished result on the connection
     assert _texts(db) == want and made == []
     shutil.move(db, tmp_path / "m.duckdb")
     shutil.move(db + ".texts", tmp_path / "m.duckdb.texts")
