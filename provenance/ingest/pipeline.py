@@ -42,6 +42,11 @@ class _Counted(NamedTuple):
     told: FileResult | None
 
 
+def _noted(res: FileResult) -> bool:
+    """Whether a file is told of besides its faults (IngestSummary.noted)."""
+    return bool(res.other_options or res.cut_short or res.changed)
+
+
 @dataclass
 class IngestSummary:
     """The outcome of one ingest run: counts over every file, and the files to tell of (`results`: those with faults
@@ -66,7 +71,7 @@ class IngestSummary:
 
     def add(self, res: FileResult, on_file: OnFile | None = None) -> None:
         """Count one finished file (committed, skipped or failed) and report it to on_file."""
-        told = bool(res.faults or res.n_faults or res.other_options or res.cut_short or res.changed)
+        told = bool(res.faults or res.n_faults or _noted(res))
         if told:
             self.results.append(res)
         self.records += res.n_records
@@ -107,7 +112,7 @@ class IngestSummary:
     def noted(self) -> list[FileResult]:
         """Files to tell of besides their faults: skipped, but not as a rerun may think (ingested with other options,
         cut short by --file-timeout), or a new version of a file ingested before."""
-        return [res for res in self.results if res.other_options or res.cut_short or res.changed]
+        return [res for res in self.results if _noted(res)]
 
     @property
     def other_options(self) -> int:
