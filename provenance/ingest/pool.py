@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,6 +114,7 @@ def run_ready(fn: Callable[[T], R], tasks: list[T], workers: int, died: Callable
 
 
 MAX_IN_FLIGHT = 512  # tasks submitted to a pool and not yet finished, at most: a crawl's 90,000 files are not all queued at once
+ORPHAN_GRACE = 5.0  # seconds a broken pool has to settle its tasks before those left are failed (_Window._fail_orphans)
 
 
 class _Window:
@@ -140,13 +141,30 @@ class _Window:
 
     def finished(self) -> list[tuple[int, Future]]:
         """Wait for a task to finish; return it with all that finished by then, as (index, future)."""
-        done = [self.done.get()]
+        while True:
+            try:
+                done = [self.done.get(timeout=ORPHAN_GRACE)]
+                break
+            except Empty:
+                if getattr(self.pool, "_broken", False):  # private, present since 3.3
+                    self._fail_orphans()
         while True:
             try:
                 done.append(self.done.get_nowait())
             except Empty:
                 break
         return [(self.in_flight.pop(fut), fut) for fut in done]
+
+    def _fail_orphans(self) -> None:
+        """Fail as broken what a broken pool left unsettled: a submit that raced the pool's breaking (CPython's
+        terminate_broken fails the pending tasks without the submit lock) added a task nothing will ever run, and
+        the run waited for it forever. A broken pool settles all its own at once."""
+        for fut in list(self.in_flight):
+            if not fut.done():
+                try:
+                    fut.set_exception(BrokenProcessPool("the pool broke as this task was submitted"))
+                except InvalidStateError:  # settled meanwhile
+                    pass
 
 
 def _abandon(pool: ProcessPoolExecutor) -> None:
