@@ -108,10 +108,10 @@ def content(store) -> dict[str, list[tuple]]:
     """Everything ingest produced, keyed by what does not depend on source ids."""
     q = {
         "documents": f"SELECT {DOC_COLUMNS} FROM documents ORDER BY ALL",
-        "texts": "SELECT d.record_id, t.text FROM texts t JOIN documents d USING (doc_id) ORDER BY 1",
+        "texts": "SELECT d.record_id, t.text FROM texts t JOIN documents d USING (doc_id) ORDER BY ALL",  # (ARC records have no id)
         "token_counts": "SELECT crawl, year, lang, tokenizer, token, sum(count)::BIGINT FROM token_counts GROUP BY ALL ORDER BY ALL",
         "blocks": "SELECT count(DISTINCT block) FROM token_counts",
-        "signatures": "SELECT d.record_id, s.minhash FROM signatures s JOIN documents d USING (doc_id) ORDER BY 1",
+        "signatures": "SELECT d.record_id, s.minhash FROM signatures s JOIN documents d USING (doc_id) ORDER BY ALL",
         "band_keys": "SELECT d.record_id, b.band, b.key FROM band_keys b JOIN documents d USING (doc_id) ORDER BY ALL",
         "sources": "SELECT regexp_extract(path, '[^/]+$'), sha256, size, status, format, compression, crawl, n_records, n_docs, n_errors, "
                    "record_counts::VARCHAR, skip_counts::VARCHAR FROM sources ORDER BY 1",
