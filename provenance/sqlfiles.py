@@ -46,3 +46,8 @@ def table_kind(con: Any, name: str) -> str | None:
     """'VIEW', 'BASE TABLE' or None (absent) for a name in the main schema of a DuckDB connection."""
     found = con.execute(load_query("table_kind"), {"name": name}).fetchall()  # fetchall: leaves no unfinished result
     return found[0][0] if found else None
+
+
+def literal(text: str) -> str:
+    """text as a SQL string literal, for DDL (which binds no parameters: paths go in escaped)."""
+    return "'" + text.replace("'", "''") + "'"

@@ -233,7 +233,7 @@ class _HttpOpener:
             if exc.code in RETRY_HTTP_CODES:
                 raise TransientError(f"HTTP {exc.code} {reason}", _retry_after(exc.headers.get("Retry-After"))) from None
             if exc.code == 416 and offset:  # nothing left past offset, if the file ends there
-                total = _range_total(exc.headers.get("Content-Range")) or self.total
+                total = _content_range(exc.headers.get("Content-Range"))[1] or self.total
                 if total is not None and total != offset:
                     raise OSError(f"HTTP 416: the file is {total} bytes on the server, not {offset} (changed during the read?)") from None
                 return _Empty()
@@ -250,7 +250,7 @@ class _HttpOpener:
                               f"{validator}, {length} bytes)")
             _discard(resp, offset)
             return resp  # type: ignore[return-value]
-        start, total = _range_start(resp.headers.get("Content-Range")), _range_total(resp.headers.get("Content-Range"))
+        start, total = _content_range(resp.headers.get("Content-Range"))
         if total is not None and self.total is not None and total != self.total:
             resp.close()
             raise OSError(f"the file changed on the server during the read ({self.total} then {total} bytes)")
@@ -277,14 +277,12 @@ def _digits(value: str | None) -> int | None:
     return int(value.strip()) if value and re.fullmatch(r"\s*[0-9]+\s*", value) else None
 
 
-def _range_start(value: str | None) -> int | None:
+def _content_range(value: str | None) -> tuple[int | None, int | None]:
+    """(first byte, the file's total size) of a Content-Range header; None for what it leaves out ('*') or a bad header."""
     m = _CONTENT_RANGE.match(value or "")
-    return int(m.group(1)) if m and m.group(1) else None
-
-
-def _range_total(value: str | None) -> int | None:
-    m = _CONTENT_RANGE.match(value or "")
-    return int(m.group(2)) if m and m.group(2) != "*" else None
+    if m is None:
+        return None, None
+    return (int(m.group(1)) if m.group(1) else None), (int(m.group(2)) if m.group(2) != "*" else None)
 
 
 def _retry_after(value: str | None) -> float | None:

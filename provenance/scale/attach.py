@@ -17,7 +17,7 @@ import duckdb
 from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
 from provenance.scale.layout import EMPTY, ERRORS, LEDGER, ShardDir
-from provenance.sqlfiles import table_kind
+from provenance.sqlfiles import literal as _literal, table_kind
 from provenance.store import Store
 
 SOURCE_TABLES = ("sources", "ingest_errors")
@@ -89,8 +89,7 @@ def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple
             with tempfile.TemporaryDirectory(prefix="provenance-attach-") as tmp:
                 for table in missing:
                     local = os.path.join(tmp, f"{table}.parquet")
-                    typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns[table])
-                    store.con.execute(f"COPY (SELECT {typed} WHERE false) TO {_literal(local)} (FORMAT parquet)")
+                    store.con.execute(f"COPY ({_no_rows(columns[table])}) TO {_literal(local)} (FORMAT parquet)")
                     out.put_file(local, placeholder[table])
         return TABLES
     except OSError:  # a folder this machine cannot write (read-only shards)
@@ -142,10 +141,6 @@ def _load_httpfs(store: Store) -> None:
 
 # -- view definitions (DDL cannot bind parameters: paths go in as escaped string literals) ----------
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -162,8 +157,7 @@ def _json_columns(columns: list[tuple[str, str]]) -> str:
 def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
     names = [c for c, _ in columns] + ["faults", "part_prefix"]
     if not out.list(folder, ".json"):
-        typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")])
-        return f"(SELECT {typed} WHERE false)"
+        return f"({_no_rows([*columns, ('faults', _FAULT), ('part_prefix', 'VARCHAR')])})"
     glob = _literal(out.url(f"{folder}/*.json"))
     return f"(SELECT {', '.join(map(_ident, names))} FROM read_json({glob}, format = 'newline_delimited', columns = {_json_columns(columns)}))"
 
@@ -202,5 +196,9 @@ def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]]) -> st
 
 
 def _empty_view(table: str, columns: list[tuple[str, str]]) -> str:
-    typed = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns)
-    return f"CREATE VIEW {table} AS SELECT {typed} WHERE false"
+    return f"CREATE VIEW {table} AS {_no_rows(columns)}"
+
+
+def _no_rows(columns: list[tuple[str, str]]) -> str:
+    """A SELECT of no rows with these (name, type) columns."""
+    return f"SELECT {', '.join(f'CAST(NULL AS {t}) AS {_ident(c)}' for c, t in columns)} WHERE false"
