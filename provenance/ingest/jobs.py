@@ -36,12 +36,13 @@ class FileJob:
     # read once per worker process (a set in every job was pickled once per file: quadratic in files)
     known_hashes: str | None = None
     sha256: str | None = None  # already known (the caller hashed the file); local files only
+    # A part per table for the whole file (a row group or record batch per batch of documents).
     # "parquet": lz4 Parquet parts, for shards that are published (--output). "arrow": Arrow IPC files,
     # for parts the store's writer loads and deletes on the same machine: written without encoding
     # (5x cheaper than uncompressed Parquet, measured) and memory-mapped by the writer.
     part_format: str = "parquet"
     # Local ingest: all of the file's texts go to this one zstd Parquet file (moved into the store's
-    # texts folder at commit, see textfiles.py) instead of a part per batch.
+    # texts folder at commit, see textfiles.py) instead of a part in the staging folder.
     texts_file: str | None = None
     # After a worker died on this file: the worker keeps the number of the record it is extracting
     # (1 for the file's first record; offsets repeat in whole-file gzip members) in the file `watch`

@@ -229,24 +229,29 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
 
 
 class _PartWriter:
-    """Build each batch's tables, and write them as parts in the file's staging folder (FileJob.part_format).
+    """Build each batch's tables, and append them to the file's parts in its staging folder: one file per
+    table for the whole input file (FileJob.part_format), a row group or record batch per batch.
 
+    One file per table, not one per batch: a Common Crawl WARC file holds ~40,000 pages, 40 batches,
+    and a part per batch made 280 files of each input, which shards (--output) keep as they are (25
+    million files for a crawl, each query opening them all).
     With `threaded`, a thread of the writer's own builds and writes them while the caller reads the
     next batch: the tokenizer, MinHash, the inflating of the reader's gzip members, Arrow's encoding
     and compression release the GIL, so a worker uses a free core for them; otherwise the calling
     thread does. At most two batches are queued or being built and written while the next is read
     (so a batch's features, a few times its text at their peak, share --worker-memory with the
     extraction of the next batch's records, as its queued tables did before).
-    A batch is written whole or not at all (its files are removed when one fails); after a failure
-    no later batch is written, and write() or close() raises _WriteError.
-    With texts_file, the texts of all batches go to that one file instead (a row group per batch,
-    zstd: the copy the store keeps, compressed here in the worker rather than by the writer).
+    A batch that fails to write leaves the parts incomplete: no later batch is written, write() or
+    close() raises, and the caller discards the file's parts (a _WriteError: nothing of the file is kept).
+    With texts_file, the texts go to that file instead (zstd: the copy the store keeps, compressed
+    here in the worker rather than by the writer).
     """
 
     def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None, threaded: bool = True) -> None:
-        self.folder, self.res, self.n, self.part_format = folder, res, 0, part_format
-        self.texts_file, self.texts_writer, self.threaded = texts_file, None, threaded
-        self.n_docs, self.dropped, self.parts = 0, 0, {}  # what was written, given to res by close()
+        self.folder, self.res, self.part_format = folder, res, part_format
+        self.texts_file, self.threaded = texts_file, threaded
+        self.sinks: dict[str, _Sink] = {}
+        self.n_docs, self.dropped = 0, 0  # what was written, given to res by close()
         self.error: BaseException | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.thread: threading.Thread | None = None
@@ -271,23 +276,22 @@ class _PartWriter:
         self._raise()
 
     def close(self) -> None:
-        """Wait for the batches handed over, finish the texts file, and report to res; a second call does nothing more."""
+        """Wait for the batches handed over, finish the parts' files, and report to res; a second call does nothing more."""
         with _Guard.hold():
             if self.thread is not None:
                 self.queue.put(None)
                 self.thread.join()
                 self.thread = None
-            if self.texts_writer is not None:
-                texts, self.texts_writer = self.texts_writer, None
+            sinks, self.sinks = self.sinks, {}
+            for name, sink in sinks.items():
                 try:
-                    texts.close()
+                    sink.close()
                 except OSError as exc:
                     self.error = self.error or _WriteError(exc.errno, exc.strerror or str(exc))
+                self.res.parts.setdefault(name, []).append(sink.path)
             _count(self.res.skip_counts, "lang-filtered", self.dropped)
             self.res.n_docs += self.n_docs
-            for name, files in self.parts.items():
-                self.res.parts.setdefault(name, []).extend(files)
-            self.n_docs, self.dropped, self.parts = 0, 0, {}
+            self.n_docs, self.dropped = 0, 0
         self._raise()
 
     def _raise(self) -> None:
@@ -313,35 +317,41 @@ class _PartWriter:
             self.error = exc
 
     def _write(self, tables: dict[str, "pa.Table"], dropped: int) -> None:
-        texts = tables.pop("texts", None) if self.texts_file else None
-        written: list[tuple[str, str]] = []
-        try:
-            for name, table in tables.items():
-                if table.num_rows:
-                    path = str(self.folder / f"{name}-{self.n:05d}.{self.part_format}")
-                    written.append((name, path))
-                    if self.part_format == "arrow":
-                        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-                            out.write_table(table)
-                    else:
-                        pq.write_table(table, path, compression="lz4", use_dictionary=False)  # dictionary pages cost more than they save here
-            if texts is not None and texts.num_rows:
-                self._write_texts(texts)
-        except BaseException:
-            for _, path in written:
-                Path(path).unlink(missing_ok=True)
-            raise
+        for name, table in tables.items():
+            if table.num_rows:
+                sink = self.sinks.get(name)
+                if sink is None:
+                    sink = self.sinks[name] = self._sink(name, table.schema)
+                sink.write(table)
         self.dropped += dropped
         self.n_docs += tables["documents"].num_rows
-        for name, path in written:
-            self.parts.setdefault(name, []).append(path)
-        self.n += 1
 
-    def _write_texts(self, table: "pa.Table") -> None:
-        if self.texts_writer is None:
-            self.texts_writer = pq.ParquetWriter(self.texts_file, table.schema, compression="zstd", use_dictionary=False)
-            self.parts["texts"] = [self.texts_file]
-        self.texts_writer.write_table(table)
+    def _sink(self, name: str, schema: "pa.Schema") -> "_Sink":
+        if name == "texts" and self.texts_file:
+            return _Sink(self.texts_file, schema, "parquet", "zstd")
+        return _Sink(str(self.folder / f"{name}-00000.{self.part_format}"), schema, self.part_format, "lz4")
+
+
+class _Sink:
+    """One table's part: an Arrow IPC file (a record batch per batch) or a Parquet file (a row group per batch)."""
+
+    def __init__(self, path: str, schema: "pa.Schema", part_format: str, compression: str) -> None:
+        self.path, self.schema = path, schema
+        if part_format == "arrow":
+            self.file = pa.OSFile(path, "wb")
+            self.out = pa.ipc.new_file(self.file, schema)
+        else:  # dictionary pages cost more than they save here
+            self.file, self.out = None, pq.ParquetWriter(path, schema, compression=compression, use_dictionary=False)
+
+    def write(self, table: "pa.Table") -> None:
+        self.out.write_table(table if table.schema == self.schema else table.cast(self.schema))
+
+    def close(self) -> None:
+        try:
+            self.out.close()
+        finally:
+            if self.file is not None:
+                self.file.close()
 
 
 def _memory_fault(rec: RawRecord, exc: Exception, mib: int) -> Fault:

@@ -158,62 +158,70 @@ def _with_retries(fn: Any, attempts: int) -> None:
 
 
 def publish(out: ShardDir, task: ShardTask, res: FileResult, attempts: int = 1) -> None:
-    """Put res's parts under DIR/<table>/crawl=<crawl>/, then its ledger entry; drop its old error record."""
+    """Put res's parts under DIR/<table>/crawl=<crawl>/, then its ledger entry; drop its old error record.
+
+    A table's part is one file for the whole input (a row group per batch); a file whose records name
+    several crawls (a warcinfo record mid-file) has a piece of each part in each crawl's folder.
+    """
     prefix = f"{(res.sha256 or address_key(task.path))[:16]}-{secrets.token_hex(4)}"
-    local_parts = res.parts
+    crawls = _Crawls.of(res.parts)
     published: dict[str, list[str]] = {}
-    for n, crawl_of_part in _part_crawls(local_parts):
-        for table in TABLES:
-            for crawl, local in _split(local_parts, table, n, crawl_of_part):
+    for table in TABLES:
+        for n, local in enumerate(res.parts.get(table, [])):
+            for crawl, piece in crawls.split(table, local):
                 rel = f"{table}/{crawl_dir(crawl)}/{prefix}-{n:05d}.parquet"
-                out.put_file(local, rel)
+                out.put_file(piece, rel)
                 published.setdefault(table, []).append(rel)
     res.parts = published
     out.write_json(f"{LEDGER}/{res.sha256 or address_key(task.path)}.json", entry(task, res, attempts, prefix))
     out.delete(error_path(task.path))
 
 
-def _part_crawls(parts: dict[str, list[str]]) -> list[tuple[int, dict[int, str] | str]]:
-    """Per batch number: its crawl, or (rare: a warcinfo record mid-file) a doc_id -> crawl map."""
-    out: list[tuple[int, dict[int, str] | str]] = []
-    for path in parts.get("documents", []):
-        n = _part_number(path)
-        docs = pq.read_table(path, columns=["doc_id", "crawl"])
-        crawls = pc.unique(docs["crawl"]).to_pylist()
-        out.append((n, crawls[0] if len(crawls) == 1 else dict(zip(docs["doc_id"].to_pylist(), docs["crawl"].to_pylist()))))
-    return out
+@dataclass(frozen=True)
+class _Crawls:
+    """The crawl of a file's rows: one for all of them, or (rare: a warcinfo record mid-file) by document and by block."""
+
+    names: tuple[str, ...]  # sorted
+    docs: pa.Table | None = None  # doc_id, crawl: where there are several
+    blocks: pa.Table | None = None  # block_id, crawl
+
+    @classmethod
+    def of(cls, parts: dict[str, list[str]]) -> "_Crawls":
+        docs = _read(parts.get("documents", []), ["doc_id", "crawl"])
+        names = tuple(sorted(pc.unique(docs["crawl"]).to_pylist())) if docs is not None else ()
+        if len(names) <= 1:
+            return cls(names)
+        return cls(names, docs, _read(parts.get("token_blocks", []), ["block_id", "crawl"]))
+
+    def split(self, table: str, local: str) -> list[tuple[str, str]]:
+        """(crawl, file) pieces of one local part: the file itself unless its rows are of several crawls."""
+        if len(self.names) <= 1 or table in SHARED_TABLES:  # the token dictionary belongs to no crawl: filed under the first
+            return [(self.names[0] if self.names else "unknown", local)]
+        writers: dict[str, pq.ParquetWriter] = {}
+        try:
+            source = pq.ParquetFile(local)
+            for i in range(source.num_row_groups):  # a batch at a time: memory stays that of one batch
+                rows = source.read_row_group(i)
+                crawl = self._crawl_of(rows)
+                for name in pc.unique(crawl).to_pylist():
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(f"{local}.{self.names.index(name)}.parquet", rows.schema,
+                                                         compression="lz4", use_dictionary=False)
+                    writers[name].write_table(rows.filter(pc.equal(crawl, name)))
+        finally:
+            for w in writers.values():
+                w.close()
+        return [(name, f"{local}.{self.names.index(name)}.parquet") for name in self.names if name in writers]
+
+    def _crawl_of(self, rows: pa.Table) -> pa.Array:
+        if "crawl" in rows.column_names:
+            return rows["crawl"].combine_chunks()
+        by, key = (self.docs, "doc_id") if "doc_id" in rows.column_names else (self.blocks, "block_id")  # block_tokens: its block's
+        return by["crawl"].take(pc.index_in(rows[key], value_set=by[key]).combine_chunks()).combine_chunks()
 
 
-def _split(parts: dict[str, list[str]], table: str, n: int, crawl_of_part: dict[int, str] | str) -> list[tuple[str, str]]:
-    """Return (crawl, local file) pieces of batch n of table: the file itself unless the batch mixes crawls."""
-    local = next((p for p in parts.get(table, []) if _part_number(p) == n), None)
-    if local is None:
-        return []
-    if isinstance(crawl_of_part, str):
-        return [(crawl_of_part, local)]
-    if table in SHARED_TABLES:  # the token dictionary belongs to no crawl: file it under the first
-        return [(sorted(set(crawl_of_part.values()))[0], local)]
-    data = pq.read_table(local)
-    if "crawl" in data.column_names:
-        crawl_col = data["crawl"]
-    elif "doc_id" in data.column_names:
-        crawl_col = pa.array([crawl_of_part[d] for d in data["doc_id"].to_pylist()])
-    else:  # block_tokens: the crawl of its token_blocks row in the same batch
-        heads = pq.read_table(next(p for p in parts["token_blocks"] if _part_number(p) == n), columns=["block_id", "crawl"])
-        crawl_of_block = dict(zip(heads["block_id"].to_pylist(), heads["crawl"].to_pylist()))
-        crawl_col = pa.array([crawl_of_block[b] for b in data["block_id"].to_pylist()])
-    pieces = []
-    for i, crawl in enumerate(sorted(set(crawl_of_part.values()))):
-        piece = data.filter(pc.equal(crawl_col, crawl))
-        if piece.num_rows:
-            path = f"{local}.{i}.parquet"
-            pq.write_table(piece, path, compression="lz4")
-            pieces.append((crawl, path))
-    return pieces
-
-
-def _part_number(path: str) -> int:
-    return int(Path(path).name.rsplit("-", 1)[1].split(".")[0])
+def _read(files: list[str], columns: list[str]) -> pa.Table | None:
+    return pa.concat_tables([pq.read_table(f, columns=columns) for f in files]) if files else None
 
 
 def error_path(path: str) -> str:

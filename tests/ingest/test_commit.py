@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from provenance.config import IngestConfig
@@ -132,3 +134,23 @@ def test_results_ready_together_are_not_held_back_by_a_rerun_alone_among_them():
         time.sleep(1.5)
     assert sorted(r for g in groups for r in g) == ["done a", "done b", "done c", "done fixed"]
     assert ["done fixed"] in groups  # in a list of its own, after what was ready with it
+
+
+def test_a_files_batches_stage_one_part_per_table_a_record_batch_each_and_commit_as_batch_parts_did(make_warc, tmp_path):
+    """The writer loads one Arrow file per table of a file, whatever its number of batches (a Common Crawl
+    file: 40), and the store holds the rows of the same file ingested in one batch."""
+    path = make_warc("CC-MAIN-2021-04-0.warc.gz", [warcinfo("CC-MAIN-2021-04"), *(response_record(i) for i in range(25))])
+    stores = {}
+    for name, batch_docs in (("batches", 10), ("one", 1000)):
+        config = IngestConfig(db=str(tmp_path / f"{name}.duckdb"), batch_docs=batch_docs, block_docs=5)
+        [res] = _read([path], tmp_path / f"staging-{name}", config)
+        if name == "batches":
+            assert {table: len(files) for table, files in res.parts.items()} == {table: 1 for table in TABLES if table not in (
+                "sources", "ingest_errors")}
+            with pa.ipc.open_file(pa.memory_map(res.parts["documents"][0])) as part:
+                assert [part.get_batch(i).num_rows for i in range(part.num_record_batches)] == [10, 10, 5]
+            assert pq.ParquetFile(res.parts["texts"][0]).num_row_groups == 3
+        with Store(config.db) as store:
+            assert commit_files(store, [res], store.new_run("ingest", {}), config) == [[]]
+        stores[name] = _rows(config.db)
+    assert stores["batches"] == stores["one"] and len(stores["one"]["documents"]) == 25

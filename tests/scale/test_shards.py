@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -446,3 +447,30 @@ def test_a_file_appended_to_while_its_task_hashes_it_is_recorded_under_the_hash_
     summary = ingest_shards([str(path)], IngestConfig(workers=1), out)
     [entry] = ShardDir(out).read_all("_ledger")
     assert summary.documents == entry["n_docs"] == 4 and entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_files_batches_make_one_part_per_table_and_a_crawl_change_mid_file_splits_it_by_crawl(make_warc, tmp_path):
+    """A Common Crawl file is ~40 batches: a part per batch made 280 files of each input (25 million for a crawl).
+    Each table's part is one file of a row group per batch; a warcinfo record mid-file (batch 2 holds both crawls)
+    puts a piece of each part in each crawl's folder, row group by row group, and the rows equal a store's."""
+    path = make_warc("CC-MAIN-20190817-00000.warc.gz", [
+        warcinfo(), *(response_record(i) for i in range(15)),
+        warcinfo("CC-MAIN-2020-10"), *(response_record(i, date="2020-03-01T00:00:00Z") for i in range(15, 30))])
+    config = dict(workers=1, batch_docs=10, block_docs=5)
+    out = tmp_path / "shards"
+    ingest_shards([str(path)], IngestConfig(**config), str(out))
+    ingest([str(path)], IngestConfig(db=str(tmp_path / "local.duckdb"), **config))
+
+    def parts(table: str) -> dict[str, list[int]]:  # crawl folder -> row groups of each part
+        return {d.name: [pq.ParquetFile(p).num_row_groups for p in sorted(d.glob("*.parquet"))] for d in sorted((out / table).iterdir())}
+
+    assert parts("documents") == parts("signatures") == parts("texts") == {"crawl=CC-MAIN-2019-35": [2], "crawl=CC-MAIN-2020-10": [2]}
+    assert parts("tokens") == {"crawl=CC-MAIN-2019-35": [3]}  # the dictionary belongs to no crawl
+    entry = json.loads(next((out / "_ledger").glob("*.json")).read_text())
+    assert {table: len(rels) for table, rels in entry["parts"].items()} == {t: 1 if t == "tokens" else 2 for t in TABLES}
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    with Store(str(tmp_path / "local.duckdb"), read_only=True) as a, Store(str(tmp_path / "a.duckdb"), read_only=True) as b:
+        assert content(a) == content(b)
+        assert b.sql("SELECT crawl, count(*) FROM documents GROUP BY ALL ORDER BY ALL").fetchall() == [
+            ("CC-MAIN-2019-35", 15), ("CC-MAIN-2020-10", 15)]
+        assert b.check() == []
