@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+import pyarrow.parquet as pq
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -119,8 +120,6 @@ def test_after_a_bug_on_a_record_the_watch_file_no_longer_names_that_record(make
 
 
 def _doc_ids(res) -> list[int]:
-    import pyarrow.parquet as pq
-
     return sorted(i for part in res.parts.get("documents", []) for i in pq.read_table(part)["doc_id"].to_pylist())
 
 
@@ -145,15 +144,15 @@ def test_a_deadline_while_a_batch_is_handed_to_the_part_writer_keeps_each_docume
 
 def test_a_failed_part_write_fails_the_file_and_leaves_no_part_behind(make_warc, tmp_path, monkeypatch):
     path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
-    real, calls = worker.pq.write_table, []
+    real, calls = worker._Sink.write, []
 
-    def write_table(table, where, **kw):
-        calls.append(where)
+    def write(sink, table):
+        calls.append(sink.path)
         if len(calls) == 9:  # the third table of the second batch
             raise OSError(28, "No space left on device")
-        real(table, where, **kw)
+        real(sink, table)
 
-    monkeypatch.setattr(worker.pq, "write_table", write_table)
+    monkeypatch.setattr(worker._Sink, "write", write)
     res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
     assert res.status == "failed" and (res.n_docs, res.parts) == (0, {})
     assert [(f.kind, f.reason) for f in res.faults] == [("io", "cannot write this file's parts: No space left on device; nothing of the file is kept")]
@@ -236,4 +235,5 @@ def test_a_deadline_that_falls_as_the_part_writer_closes_keeps_what_was_read(mak
     monkeypatch.setattr(worker._PartWriter, "close", close)
     res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=4, block_docs=1)))
     assert [f.kind for f in res.faults] == ["timeout"]
-    assert res.n_docs == 10 and len(_doc_ids(res)) == 10 and len(res.parts["documents"]) == 3
+    [part] = res.parts["documents"]  # its three batches, each whole
+    assert res.n_docs == 10 and len(_doc_ids(res)) == 10 and pq.ParquetFile(part).num_row_groups == 3
