@@ -65,11 +65,16 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         summary.add(res, on_file)
     run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
     replaced = _Replaced(ledger, config.force, {**twins, **{path: [path] for path in changed}})
-    by_content: dict[str, FileResult] = {}  # this run's published files, by content
+    # this run's published files, by content: what _one_of_two needs of each (a crawl is 90,000 files, and a
+    # result holds up to 1,000 faults)
+    by_content: dict[str, FileResult] = {}
     for res in run:
-        first = by_content.setdefault(res.sha256, res) if res.status == "done" and res.sha256 else res
-        if first is not res:
-            _one_of_two(out, first, res, summary)
+        if res.status == "done" and res.sha256:
+            first = by_content.get(res.sha256)
+            if first is None:
+                by_content[res.sha256] = FileResult(res.path, res.source_id, sha256=res.sha256, parts=res.parts)
+            else:
+                _one_of_two(out, first, res, summary)
         replaced.drop(out, res)
         summary.add(res, on_file)
     summary.seconds = time.perf_counter() - t0
