@@ -283,12 +283,15 @@ class _PartWriter:
                 self.thread.join()
                 self.thread = None
             sinks, self.sinks = self.sinks, {}
-            for name, sink in sinks.items():
+            for name, sink in sinks.items():  # each one closed and listed, whatever another's close raised
                 try:
                     sink.close()
                 except OSError as exc:
                     self.error = self.error or _WriteError(exc.errno, exc.strerror or str(exc))
-                self.res.parts.setdefault(name, []).append(sink.path)
+                except BaseException as exc:
+                    self.error = self.error or exc
+                finally:
+                    self.res.parts.setdefault(name, []).append(sink.path)
             _count(self.res.skip_counts, "lang-filtered", self.dropped)
             self.res.n_docs += self.n_docs
             self.n_docs, self.dropped = 0, 0
@@ -336,12 +339,18 @@ class _Sink:
     """One table's part: an Arrow IPC file (a record batch per batch) or a Parquet file (a row group per batch)."""
 
     def __init__(self, path: str, schema: "pa.Schema", part_format: str, compression: str) -> None:
-        self.path, self.schema = path, schema
-        if part_format == "arrow":
-            self.file = pa.OSFile(path, "wb")
-            self.out = pa.ipc.new_file(self.file, schema)
-        else:  # dictionary pages cost more than they save here
-            self.file, self.out = None, pq.ParquetWriter(path, schema, compression=compression, use_dictionary=False)
+        self.path, self.schema, self.file = path, schema, None
+        try:
+            if part_format == "arrow":
+                self.file = pa.OSFile(path, "wb")
+                self.out = pa.ipc.new_file(self.file, schema)
+            else:  # dictionary pages cost more than they save here
+                self.out = pq.ParquetWriter(path, schema, compression=compression, use_dictionary=False)
+        except BaseException:  # (its header's write failed: a full disk) no file is left that no one lists
+            if self.file is not None:
+                self.file.close()
+            Path(path).unlink(missing_ok=True)
+            raise
 
     def write(self, table: "pa.Table") -> None:
         self.out.write_table(table if table.schema == self.schema else table.cast(self.schema))

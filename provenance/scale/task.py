@@ -68,9 +68,17 @@ def shard_file(task: ShardTask) -> FileResult:
         if isinstance(res, _Published):
             return res.result
         if res.status == "done":
-            _with_retries(lambda: publish(out, task, res, attempts), task.attempts)
-        elif res.status == "failed":
-            _with_retries(lambda: out.write_json(error_path(task.path), entry(task, res, attempts)), task.attempts)
+            try:
+                publish(out, task, res, attempts, tries=task.attempts)
+                return res
+            except OSError as exc:  # past its retries: the file failed (what is up is named by no ledger entry: never read)
+                res = FileResult.failed(task.path, task.source_id, "io", f"cannot publish its parts to {task.output}: "
+                                        f"{exc.strerror or exc}; the next run reads the file again")
+        if res.status == "failed":
+            try:
+                _with_retries(lambda: out.write_json(error_path(task.path), entry(task, res, attempts)), task.attempts)
+            except OSError:  # the output cannot be written: the run still reports the file, and the next reads it again
+                pass
         return res
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -157,24 +165,33 @@ def _with_retries(fn: Any, attempts: int) -> None:
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
 
 
-def publish(out: ShardDir, task: ShardTask, res: FileResult, attempts: int = 1) -> None:
+def publish(out: ShardDir, task: ShardTask, res: FileResult, attempts: int = 1, tries: int = 1) -> None:
     """Put res's parts under DIR/<table>/crawl=<crawl>/, then its ledger entry; drop its old error record.
 
     A table's part is one file for the whole input (a row group per batch); a file whose records name
     several crawls (a warcinfo record mid-file) has a piece of each part in each crawl's folder.
+    Uploads that fail are retried `tries` times in all, each piece once it is up never again (a local
+    piece is moved there).
     """
     prefix = f"{(res.sha256 or address_key(task.path))[:16]}-{secrets.token_hex(4)}"
     crawls = _Crawls.of(res.parts)
-    published: dict[str, list[str]] = {}
-    for table in TABLES:
-        for n, local in enumerate(res.parts.get(table, [])):
-            for crawl, piece in crawls.split(table, local):
-                rel = f"{table}/{crawl_dir(crawl)}/{prefix}-{n:05d}.parquet"
+    pieces = [(table, piece, f"{table}/{crawl_dir(crawl)}/{prefix}-{n:05d}.parquet")
+              for table in TABLES for n, local in enumerate(res.parts.get(table, [])) for crawl, piece in crawls.split(table, local)]
+    up: set[str] = set()
+
+    def upload() -> None:
+        for _, piece, rel in pieces:
+            if rel not in up:
                 out.put_file(piece, rel)
-                published.setdefault(table, []).append(rel)
+                up.add(rel)
+
+    _with_retries(upload, tries)
+    published: dict[str, list[str]] = {}
+    for table, _, rel in pieces:
+        published.setdefault(table, []).append(rel)
     res.parts = published
-    out.write_json(f"{LEDGER}/{res.sha256 or address_key(task.path)}.json", entry(task, res, attempts, prefix))
-    out.delete(error_path(task.path))
+    _with_retries(lambda: out.write_json(f"{LEDGER}/{res.sha256 or address_key(task.path)}.json", entry(task, res, attempts, prefix)), tries)
+    _with_retries(lambda: out.delete(error_path(task.path)), tries)
 
 
 @dataclass(frozen=True)
@@ -199,15 +216,15 @@ class _Crawls:
             return [(self.names[0] if self.names else "unknown", local)]
         writers: dict[str, pq.ParquetWriter] = {}
         try:
-            source = pq.ParquetFile(local)
-            for i in range(source.num_row_groups):  # a batch at a time: memory stays that of one batch
-                rows = source.read_row_group(i)
-                crawl = self._crawl_of(rows)
-                for name in pc.unique(crawl).to_pylist():
-                    if name not in writers:
-                        writers[name] = pq.ParquetWriter(f"{local}.{self.names.index(name)}.parquet", rows.schema,
-                                                         compression="lz4", use_dictionary=False)
-                    writers[name].write_table(rows.filter(pc.equal(crawl, name)))
+            with pq.ParquetFile(local) as source:
+                for i in range(source.num_row_groups):  # a batch at a time: memory stays that of one batch
+                    rows = source.read_row_group(i)
+                    crawl = self._crawl_of(rows)
+                    for name in pc.unique(crawl).to_pylist():
+                        if name not in writers:
+                            writers[name] = pq.ParquetWriter(f"{local}.{self.names.index(name)}.parquet", rows.schema,
+                                                             compression="lz4", use_dictionary=False)
+                        writers[name].write_table(rows.filter(pc.equal(crawl, name)))
         finally:
             for w in writers.values():
                 w.close()

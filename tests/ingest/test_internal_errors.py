@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import typer
@@ -157,6 +158,44 @@ def test_a_failed_part_write_fails_the_file_and_leaves_no_part_behind(make_warc,
     assert res.status == "failed" and (res.n_docs, res.parts) == (0, {})
     assert [(f.kind, f.reason) for f in res.faults] == [("io", "cannot write this file's parts: No space left on device; nothing of the file is kept")]
     assert list((tmp_path / "st").iterdir()) == []
+
+
+def test_a_part_whose_header_cannot_be_written_leaves_no_file_behind(make_warc, tmp_path, monkeypatch):
+    """A full disk as a table's part is created: the file is failed, and no file is left that its result does not list."""
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    real = worker.pq.ParquetWriter
+
+    def writer(where, schema, **kw):
+        if "band_keys" in str(where):
+            open(where, "wb").close()  # created, then its header's write fails
+            raise OSError(28, "No space left on device")
+        return real(where, schema, **kw)
+
+    monkeypatch.setattr(worker.pq, "ParquetWriter", writer)
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=4, block_docs=1)))
+    assert res.status == "failed" and (res.n_docs, res.parts) == (0, {})
+    assert list((tmp_path / "st").iterdir()) == []
+
+
+def test_a_part_that_fails_to_close_leaves_the_others_closed(make_warc, tmp_path, monkeypatch):
+    """A bug closing one table's part (not a disk error) fails the file (run_job says so in one line); every other
+    part still gets its footer, so no file is left open."""
+    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
+    real = worker._Sink.close
+
+    def close(sink):
+        real(sink)
+        if "token_blocks" in sink.path:  # the second of seven
+            raise ValueError("a bug")
+
+    monkeypatch.setattr(worker._Sink, "close", close)
+    with pytest.raises(ValueError, match="a bug"):
+        worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(), part_format="arrow"))
+    parts = sorted((tmp_path / "st").iterdir())
+    assert [p.name for p in parts] == [f"{t}-00000.arrow" for t in sorted(worker.TABLES)]
+    for part in parts:  # each with its footer
+        with pa.ipc.open_file(pa.memory_map(str(part))) as f:
+            assert f.read_all().num_rows
 
 
 @pytest.mark.parametrize("watched", [False, True])

@@ -15,7 +15,7 @@ import provenance.cli.scale_cmds  # noqa: F401  (registers `attach` until the CL
 from provenance.cli import app
 from provenance.config import IngestConfig
 from provenance.ingest.pipeline import ingest
-from provenance.scale import attach, ingest_shards
+from provenance.scale import attach, ingest_shards, task
 from provenance.ingest.jobs import TABLES
 from provenance.scale.layout import ShardDir, allocate_source_ids
 from provenance.store import Store
@@ -391,7 +391,6 @@ def test_two_names_of_one_content_read_at_once_publish_one_and_count_one(make_wa
     # each task's ledger check ran before the other published: both published, the later entry overwrote the earlier,
     # the summary said 2 files and twice the documents, and the other's parts stayed in DIR, read by nothing
     from provenance.ingest import pool
-    from provenance.scale import task
 
     data = make_warc("x.warc.gz", [warcinfo(), *(response_record(i) for i in range(5))]).read_bytes()
     (tmp_path / "in").mkdir()
@@ -426,8 +425,6 @@ def test_a_file_appended_to_while_its_task_hashes_it_is_recorded_under_the_hash_
     # the task hashed first and the worker took the file's size after: the ledger named a hash of no version it read, and
     # the next run (size and time as recorded) never read the file again
     import hashlib
-
-    from provenance.scale import task
 
     path = tmp_path / "a.warc.gz"
     path.write_bytes(b"".join(gz(response_record(i)) for i in range(3)))
@@ -474,3 +471,45 @@ def test_a_files_batches_make_one_part_per_table_and_a_crawl_change_mid_file_spl
         assert b.sql("SELECT crawl, count(*) FROM documents GROUP BY ALL ORDER BY ALL").fetchall() == [
             ("CC-MAIN-2019-35", 15), ("CC-MAIN-2020-10", 15)]
         assert b.check() == []
+
+
+def test_an_upload_that_fails_once_midway_is_retried_from_where_it_stopped(make_warc, tmp_path, monkeypatch):
+    """A transient failure after some pieces were up: the retry uploads the rest (a local piece is moved up, so
+    starting over found its staged file gone, and every try failed)."""
+    path = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(12))])
+    real, calls = ShardDir.put_file, []
+
+    def put_file(self, local, rel):
+        calls.append(rel)
+        if len(calls) == 3:
+            raise OSError(5, "Input/output error")
+        real(self, local, rel)
+
+    monkeypatch.setattr(ShardDir, "put_file", put_file)
+    monkeypatch.setattr(task, "BACKOFF_SECONDS", 0.0)
+    out = tmp_path / "shards"
+    summary = ingest_shards([str(path)], IngestConfig(workers=1), str(out))
+    assert (summary.ingested, summary.failed, summary.documents) == (1, 0, 12)
+    assert len(calls) == len(TABLES) + 1  # one piece twice
+    ingest([str(path)], IngestConfig(db=str(tmp_path / "local.duckdb"), workers=1))
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    with Store(str(tmp_path / "local.duckdb"), read_only=True) as a, Store(str(tmp_path / "a.duckdb"), read_only=True) as b:
+        assert content(a) == content(b)
+
+
+def test_an_output_that_refuses_every_upload_fails_the_file_in_one_line(make_warc, tmp_path, monkeypatch):
+    """Past its retries, an upload that keeps failing fails its file (an error record, exit code 1), not the run with
+    a traceback; nothing it put up is read."""
+    path = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(12))])
+
+    def put_file(self, local, rel):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(ShardDir, "put_file", put_file)
+    monkeypatch.setattr(task, "BACKOFF_SECONDS", 0.0)
+    out = tmp_path / "shards"
+    res = run("ingest", str(path), "--output", str(out), "--workers", "1")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert f"cannot publish its parts to {out}: Input/output error; the next run reads the file again" in res.output
+    assert [json.loads(p.read_text())["status"] for p in (out / "_errors").glob("*.json")] == ["failed"]
+    assert list((out / "_ledger").glob("*.json")) == []
