@@ -57,7 +57,8 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     with_parts = tuple(t for t in TABLES if out.has_parts(t))
     readable = _hold_a_file_each(out, store, columns, with_parts)
     statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
-    statements += [_parts_view(out, t, columns[t]) if t in readable else _empty_view(t, columns[t]) for t in TABLES]
+    statements += [_parts_view(out, t, columns[t], by_name=not _uniform(store, out, t, columns[t])) if t in readable
+                   else _empty_view(t, columns[t]) for t in TABLES]
     run_id = store.new_run("attach", {"path": out.uri})
     with store.transaction() as con:  # the views and the attachments row that says what they read: together or not at all
         for table in CORE_TABLES:
@@ -149,17 +150,23 @@ def _select(columns: list[tuple[str, str]], alias: str) -> str:
     return ", ".join(f"CAST({alias}.{_ident(c)} AS {t}) AS {_ident(c)}" for c, t in columns)
 
 
-def _json_columns(columns: list[tuple[str, str]]) -> str:
-    extra = [("faults", _FAULT), ("part_prefix", "VARCHAR")]
-    return "{" + ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in [*columns, *extra]) + "}"
-
-
 def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
-    names = [c for c, _ in columns] + ["faults", "part_prefix"]
+    """The records of a folder of one-object JSON files (ledger entries, error records) with these columns.
+
+    Read as text and parsed by from_json, not by read_json: read_json costs ~0.35 ms a file whatever its size
+    (0.72 s for 2,000 ledger entries, 11x read_text + from_json, same rows: benchmarks/shard_ledger.py), and a
+    crawl's ledger is 90,000 files, read by every query. Keys the columns do not name are left out; a missing
+    key is NULL; attach's placeholder files (empty) are no record.
+    """
+    typed = [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")]
     if not out.list(folder, ".json"):
-        return f"({_no_rows([*columns, ('faults', _FAULT), ('part_prefix', 'VARCHAR')])})"
+        return f"({_no_rows(typed)})"
     glob = _literal(out.url(f"{folder}/*.json"))
-    return f"(SELECT {', '.join(map(_ident, names))} FROM read_json({glob}, format = 'newline_delimited', columns = {_json_columns(columns)}))"
+    structure = _literal(json.dumps(dict(typed)))
+    fields = ", ".join(f"r.j.{_ident(c)} AS {_ident(c)}" for c, _ in typed)
+    # (a WHERE on the content does not keep from_json from the placeholders' empty text: the optimizer may run it first)
+    return (f"(SELECT {fields} FROM (SELECT from_json(nullif(trim(content), ''), {structure}) AS j FROM read_text({glob})) AS r "
+            "WHERE r.j IS NOT NULL)")
 
 
 def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
@@ -183,9 +190,20 @@ def _source_views(columns: dict[str, list[tuple[str, str]]]) -> list[str]:
     ]
 
 
-def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]]) -> str:
+def _uniform(store: Store, out: ShardDir, table: str, columns: list[tuple[str, str]]) -> bool:
+    """Whether every part of table read now has the view's columns with one type each (sql/queries/scale_parts_uniform.sql).
+
+    Parts written later by this version have them too; a DIR that also holds parts of another layout is read by name."""
+    rows = store.query("scale_parts_uniform", glob=out.url(f"{table}/*/*.parquet"), names=[c for c, _ in columns],
+                       placeholder=f"{EMPTY}.parquet").fetchall()
+    return bool(rows[0][0])
+
+
+def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], by_name: bool = True) -> str:
+    """by_name: read the parts by the union of their schemas (each file's footer read as each query is planned),
+    else by the first file's (the others' columns matched to it by name; a file without one of them is an error)."""
     glob = _literal(out.url(f"{table}/*/*.parquet"))
-    scan = (f"read_parquet({glob}, hive_partitioning = true, union_by_name = true, "
+    scan = (f"read_parquet({glob}, hive_partitioning = true, union_by_name = {str(by_name).lower()}, "
             "hive_types = {'crawl': VARCHAR}, filename = true)")
     body = (f"SELECT {_select(columns, 'p')} FROM {scan} AS p "
             f"SEMI JOIN (SELECT part_prefix FROM _scale_files WHERE status = 'done') AS l "

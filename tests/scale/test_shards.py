@@ -282,7 +282,7 @@ def test_a_query_of_an_attached_store_reads_the_ledger_once(inputs, tmp_path):
     attach(db, out)
     with Store(db, read_only=True) as s:
         plan = s.sql("EXPLAIN SELECT count(*) FROM sources").fetchall()[0][1]
-        assert plan.count("READ_JSON") == 2  # the ledger, and the error records
+        assert plan.count("READ_TEXT") == 2  # the ledger, and the error records
         assert s.sql("SELECT status, count(*) FROM sources GROUP BY ALL ORDER BY ALL").fetchall() == [("done", summary.ingested),
                                                                                               ("failed", summary.failed)]
 
@@ -513,3 +513,20 @@ def test_an_output_that_refuses_every_upload_fails_the_file_in_one_line(make_war
     assert f"cannot publish its parts to {out}: Input/output error; the next run reads the file again" in res.output
     assert [json.loads(p.read_text())["status"] for p in (out / "_errors").glob("*.json")] == ["failed"]
     assert list((out / "_ledger").glob("*.json")) == []
+
+
+def test_parts_of_one_layout_are_read_by_one_schema_and_a_dir_with_an_older_layout_by_name(inputs, tmp_path):
+    """Reading by the union of the parts' schemas reads every part's footer each time a query is planned (2,000 files:
+    attach 4.3 s -> 2.0 s, yearly_summary 1.7 s -> 1.2 s without it). Parts of one layout are read by one schema; where a
+    table's parts differ (a DIR that another version wrote to: a column missing), its view reads them by name as before."""
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    older = sorted((out / "documents").glob("crawl=CC-MAIN-2019-35/*.parquet"))[0]
+    pq.write_table(pq.read_table(older).drop_columns(["lang_score"]), older)  # as a layout without the column wrote it
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    with Store(str(tmp_path / "a.duckdb"), read_only=True) as s:
+        by_name = dict(s.sql("SELECT view_name, contains(sql, 'union_by_name = true') FROM duckdb_views() "
+                             "WHERE contains(sql, 'read_parquet')").fetchall())
+        assert by_name == {**{t: False for t in TABLES}, "documents": True}
+        assert s.sql("SELECT crawl, count(*), count(lang_score) FROM documents GROUP BY ALL ORDER BY ALL").fetchall() == [
+            ("CC-MAIN-2019-35", 30, 0), ("CC-MAIN-2020-10", 30, 30), ("CC-MAIN-2024-10", 4, 4)]
