@@ -151,12 +151,13 @@ def _select(columns: list[tuple[str, str]], alias: str) -> str:
 
 
 def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
-    """The records of a folder of one-object JSON files (ledger entries, error records) with these columns.
+    """The records of a folder of JSON-lines files (ledger entries, error records: one object each) with these columns.
 
-    Read as text and parsed by from_json, not by read_json: read_json costs ~0.35 ms a file whatever its size
-    (0.72 s for 2,000 ledger entries, 11x read_text + from_json, same rows: benchmarks/shard_ledger.py), and a
-    crawl's ledger is 90,000 files, read by every query. Keys the columns do not name are left out; a missing
-    key is NULL; attach's placeholder files (empty) are no record.
+    Read as text and parsed by from_json, not by read_json: read_json costs ~0.3 ms a file whatever its size
+    (4-11x slower on 2,000-20,000 ledger entries, same rows: benchmarks/shard_ledger.py), and a crawl's ledger is
+    90,000 files, read by every query. Keys the columns do not name are left out; a missing key, or a value not of
+    its column's type, is NULL (provenance writes neither); blank lines and attach's empty placeholders are no
+    record; a line that is not one JSON object fails the query, naming its file.
     """
     typed = [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")]
     if not out.list(folder, ".json"):
@@ -164,9 +165,11 @@ def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> st
     glob = _literal(out.url(f"{folder}/*.json"))
     structure = _literal(json.dumps(dict(typed)))
     fields = ", ".join(f"r.j.{_ident(c)} AS {_ident(c)}" for c, _ in typed)
-    # (a WHERE on the content does not keep from_json from the placeholders' empty text: the optimizer may run it first)
-    return (f"(SELECT {fields} FROM (SELECT from_json(nullif(trim(content), ''), {structure}) AS j FROM read_text({glob})) AS r "
-            "WHERE r.j IS NOT NULL)")
+    # (a WHERE does not keep from_json from the lines it drops: the optimizer may run it first; the CASE does)
+    lines = f"SELECT filename, trim(unnest(string_split(content, chr(10))), ' ' || chr(9) || chr(13)) AS line FROM read_text({glob})"
+    record = (f"CASE WHEN line = '' THEN NULL WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN from_json(line, {structure}) "
+              f"ELSE error('not a JSON object in ' || filename || ' (cut short, or not written by provenance): ' || left(line, 80)) END")
+    return f"(SELECT {fields} FROM (SELECT {record} AS j FROM ({lines})) AS r WHERE r.j IS NOT NULL)"
 
 
 def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
@@ -191,11 +194,10 @@ def _source_views(columns: dict[str, list[tuple[str, str]]]) -> list[str]:
 
 
 def _uniform(store: Store, out: ShardDir, table: str, columns: list[tuple[str, str]]) -> bool:
-    """Whether every part of table read now has the view's columns with one type each (sql/queries/scale_parts_uniform.sql).
-
-    Parts written later by this version have them too; a DIR that also holds parts of another layout is read by name."""
-    rows = store.query("scale_parts_uniform", glob=out.url(f"{table}/*/*.parquet"), names=[c for c, _ in columns],
-                       placeholder=f"{EMPTY}.parquet").fetchall()
+    """Whether every part of table read now, attach's placeholder too (it may be the file a view binds on), has the
+    view's columns with one type each (sql/queries/scale_parts_uniform.sql). Parts written later by this version have
+    them too; a DIR that also holds parts of another layout is read by name."""
+    rows = store.query("scale_parts_uniform", glob=out.url(f"{table}/*/*.parquet"), names=[c for c, _ in columns]).fetchall()
     return bool(rows[0][0])
 
 
