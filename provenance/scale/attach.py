@@ -153,9 +153,9 @@ def _select(columns: list[tuple[str, str]], alias: str) -> str:
 def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
     """The records of a folder of JSON-lines files (ledger entries, error records: one object each) with these columns.
 
-    Read as text and parsed by from_json, not by read_json: read_json costs ~0.3 ms a file whatever its size
-    (4-11x slower on 2,000-20,000 ledger entries, same rows: benchmarks/shard_ledger.py), and a crawl's ledger is
-    90,000 files, read by every query. Keys the columns do not name are left out; a missing key, or a value not of
+    Read as text and parsed by from_json, not by read_json: read_json costs ~0.25 ms a file whatever its size
+    (3.2-3.5x slower on 2,000-20,000 ledger entries, same rows: benchmarks/shard_ledger.py), and a crawl's ledger
+    is 90,000 files, read by every query. Keys the columns do not name are left out; a missing key, or a value not of
     its column's type, is NULL (provenance writes neither); blank lines and attach's empty placeholders are no
     record; a line that is not one JSON object fails the query, naming its file.
     """
