@@ -251,8 +251,8 @@ class Store:
         Inside: one DuckDB thread (the cores belong to the workers), a checkpoint each 256 MiB of WAL, and
         512 MiB of memory for DuckDB. With its default limit (80% of the machine's memory) and a checkpoint
         each 1 GB, its cache of the store's blocks and the data not yet checkpointed grew with the run (the
-        writer's memory: 135 MB after 20,000 pages, 515-573 MB after 140,000, with no bound in sight);
-        past the limit DuckDB drops cached blocks and spills to a temporary folder. (DuckDB's 16 MB
+        writer's peak: 1.24 GB after 400,000 pages, 0.68 GB with these settings, in the same time: see
+        benchmarks/writer_memory.py); past the limit DuckDB drops cached blocks and spills to a temporary folder. (DuckDB's 16 MB
         default made every other file pay a checkpoint that recompressed the partly filled row group of
         `texts`, a cost that grew with the store, when texts were a table.) Committed data stays durable
         in the WAL; the final checkpoint runs on all threads, with DuckDB's default memory limit.
