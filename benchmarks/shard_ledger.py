@@ -25,7 +25,7 @@ import duckdb  # noqa: E402
 
 from provenance.config import IngestConfig  # noqa: E402
 from provenance.scale import ingest_shards  # noqa: E402
-from provenance.scale.attach import _FAULT, _read_json  # noqa: E402
+from provenance.scale.attach import _FAULT, _json_records  # noqa: E402
 from provenance.scale.layout import LEDGER, ShardDir  # noqa: E402
 from provenance.sqlfiles import literal  # noqa: E402
 from provenance.store import Store  # noqa: E402
@@ -58,7 +58,7 @@ def main() -> None:
         with Store(str(root / "s.duckdb")) as s:
             columns = s.sql("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'sources' "
                             "AND schema_name = 'main' ORDER BY column_index").fetchall()
-        ways = {"read_text + from_json (attach)": _read_json(ShardDir(str(root / "shards")), LEDGER, columns),
+        ways = {"read_text + from_json (attach)": _json_records(ShardDir(str(root / "shards")), LEDGER, columns),
                 "read_json (baseline)": read_json_baseline(ledger, columns)}
         con = duckdb.connect()
         rows = {name: con.sql(f"SELECT * FROM {source} ORDER BY path").fetchall() for name, source in ways.items()}

@@ -25,7 +25,7 @@ from provenance.ingest.jobs import FILE_TABLES, SHARED_TABLES, TABLES, FileResul
 from provenance.store import Store
 
 GROUP_MAX_FILES = 256  # files committed in one transaction, at most
-GROUP_MAX_BYTES = 64 << 20  # their staged parts, at most (the writer holds them in memory): a larger file commits alone
+GROUP_MAX_BYTES = 64 << 20  # their staged parts, at most (what one transaction adds before COMMIT): a larger file commits alone
 
 
 def commit_groups(results: list[FileResult]) -> Iterator[list[FileResult]]:

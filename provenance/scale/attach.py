@@ -150,7 +150,7 @@ def _select(columns: list[tuple[str, str]], alias: str) -> str:
     return ", ".join(f"CAST({alias}.{_ident(c)} AS {t}) AS {_ident(c)}" for c, t in columns)
 
 
-def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
+def _json_records(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
     """The records of a folder of JSON-lines files (ledger entries, error records: one object each) with these columns.
 
     Read as text and parsed by from_json, not by read_json: read_json costs ~0.25 ms a file whatever its size
@@ -174,7 +174,7 @@ def _read_json(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> st
 
 def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
     """_scale_files: finished files (ledger) plus failed ones (error records) not finished since."""
-    done, failed = _read_json(out, LEDGER, columns), _read_json(out, ERRORS, columns)
+    done, failed = _json_records(out, LEDGER, columns), _json_records(out, ERRORS, columns)
     # the latest entry of a path: --force writes its new entry before it removes the one it replaces
     # (read once: a crawl's ledger is 90,000 JSON files, and `done` is read by both branches)
     return (f"CREATE OR REPLACE VIEW _scale_files AS WITH done AS MATERIALIZED {done} SELECT * FROM done AS l "

@@ -204,11 +204,11 @@ class _Crawls:
 
     @classmethod
     def of(cls, parts: dict[str, list[str]]) -> "_Crawls":
-        docs = _read(parts.get("documents", []), ["doc_id", "crawl"])
-        names = tuple(sorted(pc.unique(docs["crawl"]).to_pylist())) if docs is not None else ()
+        crawls = _read(parts.get("documents", []), ["crawl"])  # (the doc ids only where there are several)
+        names = tuple(sorted(pc.unique(crawls["crawl"]).to_pylist())) if crawls is not None else ()
         if len(names) <= 1:
             return cls(names)
-        return cls(names, docs, _read(parts.get("token_blocks", []), ["block_id", "crawl"]))
+        return cls(names, _read(parts["documents"], ["doc_id", "crawl"]), _read(parts.get("token_blocks", []), ["block_id", "crawl"]))
 
     def split(self, table: str, local: str) -> list[tuple[str, str]]:
         """(crawl, file) pieces of one local part: the file itself unless its rows are of several crawls."""
