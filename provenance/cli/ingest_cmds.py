@@ -9,6 +9,7 @@ import typer
 
 from provenance.cli.app import DbOption, JsonOption, app, fail, handled, print_json
 from provenance.config import DEFAULT_MAX_RECORD_BYTES, DEFAULT_RECORD_TIMEOUT, DEFAULT_WORKER_MEMORY_MB, IngestConfig
+from provenance.ingest.progress import Progress
 from provenance.store import default_db_path
 
 MAX_FAULT_LINES = 20
@@ -52,13 +53,13 @@ def ingest(
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,
                               max_record_bytes=max_record_bytes, file_timeout=file_timeout, record_timeout=record_timeout or None,
                               worker_memory_mb=worker_memory or None, paths_prefix=paths_prefix, block_docs=block_docs)
-        with _progress(json_out) as on_file:
+        with _progress(json_out) as progress:
             if output:
                 from provenance.scale import ingest_shards
 
-                summary = ingest_shards(paths, config, output, executor, address, on_file)
+                summary = ingest_shards(paths, config, output, executor, address, progress)
             else:
-                summary = run_ingest(paths, config, on_file)
+                summary = run_ingest(paths, config, progress)
     _report_faults(summary)
     if json_out:
         print_json(summary.to_dict())
@@ -102,31 +103,41 @@ def _report_faults(summary) -> None:
 
 
 class _progress:
-    """A rich progress bar over files on a terminal; nothing otherwise."""
+    """A rich progress bar on a terminal (nothing otherwise): the bytes read of the run's files, also inside a file
+    being read, their rate and the time left; files ended, and documents read."""
 
     def __init__(self, quiet: bool) -> None:
         self.enabled = not quiet and sys.stderr.isatty()
         self.bar = None
 
-    def __enter__(self):
+    def __enter__(self) -> "Progress | None":
         if not self.enabled:
             return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, DownloadColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn,
+                                   TransferSpeedColumn)
 
-        self.bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[docs]} docs"),
-                            TimeElapsedColumn(), transient=True)
-        self.bar.start()
-        self.task = None
-        self.docs = 0
-
-        def on_file(res, total: int) -> None:
-            if self.task is None:
-                self.task = self.bar.add_task("files", total=total, docs=0)
-            self.docs += res.n_docs if res.status == "done" else 0
-            self.bar.update(self.task, advance=1, docs=self.docs)
-
-        return on_file
+        # (80 columns hold it all: a line that wraps is drawn again below itself at each refresh)
+        self.bar = bar = Bar(TextColumn("ingest"), BarColumn(bar_width=12), TaskProgressColumn(), DownloadColumn(), TransferSpeedColumn(),
+                             TextColumn("{task.fields[ended]}/{task.fields[files]} files {task.fields[docs]:,} docs"),
+                             TimeRemainingColumn(), transient=True)
+        bar.start()
+        return _BarProgress(bar)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+class _BarProgress(Progress):
+    def __init__(self, bar) -> None:
+        self.bar, self.task, self.ended = bar, None, 0
+
+    def start(self, files: int, size: int | None) -> None:
+        self.task = self.bar.add_task("ingest", total=size, files=files, ended=0, docs=0)
+
+    def file(self, res, files: int) -> None:
+        self.ended += 1
+        self.bar.update(self.task, ended=self.ended)
+
+    def read(self, size: int, docs: int) -> None:
+        self.bar.update(self.task, completed=size, docs=docs)

@@ -55,6 +55,7 @@ class FileJob:
     overdue_file: str | None = None
     slow_records: tuple[int, ...] = ()
     listed_as: str | None = None  # the *.paths entry this file was found for (its folders may name the crawl)
+    progress_file: str | None = None  # where the worker says how far it has read the file (ingest/progress.py)
 
 
 @dataclass

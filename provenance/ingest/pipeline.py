@@ -20,6 +20,7 @@ from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
 from provenance.ingest.commit import commit_files, commit_groups
+from provenance.ingest.progress import Meter, Progress
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived, twins_in_ledger
 from provenance.errors import StoreError, path_text
 from provenance.ingest.readers import Fault
@@ -147,8 +148,8 @@ class IngestSummary:
         }
 
 
-def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = None) -> IngestSummary:
-    """Ingest files, directories, globs and *.paths listings into the store at config.db."""
+def ingest(paths: Iterable[str], config: IngestConfig, progress: Progress | None = None) -> IngestSummary:
+    """Ingest files, directories, globs and *.paths listings into the store at config.db; tell progress how far it got."""
     if config.tokenizer:
         from provenance.ingest.tokenize import HFTokenizer
 
@@ -156,10 +157,10 @@ def ingest(paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = 
     paths = list(paths)
     pool.start_for(paths)  # the workers' imports overlap the store's opening
     with Store(config.db) as store:
-        return ingest_into(store, paths, config, on_file)
+        return ingest_into(store, paths, config, progress)
 
 
-def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_file: OnFile | None = None) -> IngestSummary:
+def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progress: Progress | None = None) -> IngestSummary:
     """Ingest into an open store (the writer); workers featurize files in parallel."""
     t0 = time.perf_counter()
     paths = list(paths)
@@ -181,13 +182,15 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
         elif known_by_address(sha256, cut):
             unchanged[path, None, None] = (options, cut)
     next_id = store.query("ingest_next_source_id").fetchone()[0]
+    meter = Meter(progress, staging / "progress", [item.path for item in inputs])
     jobs, instant = [], []
     for item in inputs:
         result = _precheck(item, unchanged, config)
         if result is None:
             folder = staging / str(next_id)
             jobs.append(FileJob(item.path, next_id, str(folder), config, known_hashes=known, part_format="arrow",
-                                texts_file=str(folder / "texts.parquet"), listed_as=item.listed_as))
+                                texts_file=str(folder / "texts.parquet"), listed_as=item.listed_as,
+                                progress_file=meter.progress_file(next_id)))
         else:
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)
@@ -195,12 +198,12 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, on_fil
     if jobs:  # the loader's pyarrow (~0.2 s of imports) is imported while the first file is read; not a
         # daemon: an exit waits for the import to end rather than finalizing under a half-imported module
         threading.Thread(target=importlib.import_module, args=("pyarrow",), name="provenance-import-pyarrow").start()
-    with store.bulk_load():  # one DuckDB thread: the cores belong to the workers; one checkpoint at the end
+    with store.bulk_load(), meter.polling():  # one DuckDB thread: the cores belong to the workers; one checkpoint at the end
         for result in instant:
-            _finish(store, [result], run_id, config, summary, on_file, replaces)
+            _finish(store, [result], run_id, config, summary, meter.file, replaces)
         for ready in _run(jobs, config.workers):
             for group in commit_groups(ready):
-                _finish(store, group, run_id, config, summary, on_file, replaces)
+                _finish(store, group, run_id, config, summary, meter.file, replaces)
         dictionary.merge_pending(store)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)

@@ -24,6 +24,7 @@ from provenance.ingest import memory
 from provenance.ingest.dates import parse_warc_date
 from provenance.ingest.extract import Extracted, crawl_from_name, crawl_year, extract, warcinfo_crawl
 from provenance.ingest.features import Batch, BatchContext, build_tables
+from provenance.ingest.progress import CHECK_EVERY_RECORDS, ReadMeter, position
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
@@ -145,12 +146,14 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
     watch = RecordWatch(job.watch, job.overdue_file, cfg.record_timeout)
     slow = {*job.slow_records, *overdue_records(job.overdue_file)}  # the pool's rerun alone learns them here
     mib = cfg.worker_memory_mb  # in whatever process reads the file (see ingest/memory.py)
-    with open_input(job.path) as f, watch, memory.budget(mib << 20 if mib else None):
+    with open_input(job.path) as f, watch, memory.budget(mib << 20 if mib else None), ReadMeter(job.progress_file) as meter:
         for item in read_input(f, job.path, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
                 _add_fault(res, item)
                 continue
             res.n_records += 1
+            if res.n_records % CHECK_EVERY_RECORDS == 0:
+                meter.at(position(f) or 0, ordinal)
             # a record's identity for reruns: its number (records of a whole-file gzip member after the first share its offset)
             number = res.n_records
             res.record_counts[item.type] = res.record_counts.get(item.type, 0) + 1
@@ -188,6 +191,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                     chars = 0
         if isinstance(f, ForwardStream):  # remote: the bytes were hashed as they streamed past
             res.size, res.sha256 = f.finish()
+        meter.at(position(f) or 0, ordinal, final=True)
     if len(batch):
         writer.write(batch, ctx)
 

@@ -14,6 +14,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
 
 from provenance.config import IngestConfig
@@ -21,7 +22,8 @@ from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
 from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger
 from provenance.ingest.commit import replaced_note
-from provenance.ingest.pipeline import IngestSummary, OnFile, known_by_address, skipped
+from provenance.ingest.pipeline import IngestSummary, known_by_address, skipped
+from provenance.ingest.progress import Meter, Progress
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
@@ -39,8 +41,9 @@ IN_FLIGHT_PER_CPU = 2  # tasks queued per cluster CPU: enough to keep workers bu
 
 
 def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, executor: str = "local",
-                  address: str | None = None, on_file: OnFile | None = None, attempts: int = 3) -> IngestSummary:
-    """Ingest files into Parquet shards under output (a folder or s3:// URL) with a ledger there."""
+                  address: str | None = None, progress: Progress | None = None, attempts: int = 3) -> IngestSummary:
+    """Ingest files into Parquet shards under output (a folder or s3:// URL) with a ledger there; tell progress how far
+    it got (files read on a Ray cluster count when they end)."""
     if executor not in EXECUTORS:
         raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if config.tokenizer:
@@ -61,22 +64,31 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in ledger])
     tasks, instant, changed = plan(out, inputs, config, run_id, attempts, ledger)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
-    for res in instant:
-        summary.add(res, on_file)
-    run = _run_local(tasks, config.workers) if executor == "local" else _run_ray(tasks, address, config.workers)
-    replaced = _Replaced(ledger, config.force, {**twins, **{path: [path] for path in changed}})
-    # this run's published files, by content: what _one_of_two needs of each (a crawl is 90,000 files, and a
-    # result holds up to 1,000 faults)
-    by_content: dict[str, FileResult] = {}
-    for res in run:
-        if res.status == "done" and res.sha256:
-            first = by_content.get(res.sha256)
-            if first is None:
-                by_content[res.sha256] = FileResult(res.path, res.source_id, sha256=res.sha256, parts=res.parts)
-            else:
-                _one_of_two(out, first, res, summary)
-        replaced.drop(out, res)
-        summary.add(res, on_file)
+    # the local workers' staging, watch and progress files (a SIGKILLed driver leaves its folder: the next run's removes
+    # it, see ingest/scratch.py)
+    folder = scratch.make("shards") if executor == "local" else None
+    try:
+        meter = Meter(progress, Path(folder, "progress") if folder else None, [*(t.path for t in tasks), *(r.path for r in instant)])
+        for res in instant:
+            summary.add(res, meter.file)
+        run = _run_local(tasks, config.workers, folder, meter) if folder else _run_ray(tasks, address, config.workers)
+        replaced = _Replaced(ledger, config.force, {**twins, **{path: [path] for path in changed}})
+        # this run's published files, by content: what _one_of_two needs of each (a crawl is 90,000 files, and a
+        # result holds up to 1,000 faults)
+        by_content: dict[str, FileResult] = {}
+        with meter.polling():
+            for res in run:
+                if res.status == "done" and res.sha256:
+                    first = by_content.get(res.sha256)
+                    if first is None:
+                        by_content[res.sha256] = FileResult(res.path, res.source_id, sha256=res.sha256, parts=res.parts)
+                    else:
+                        _one_of_two(out, first, res, summary)
+                replaced.drop(out, res)
+                summary.add(res, meter.file)
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
                                              **{k: v for k, v in summary.to_dict().items() if k != "faults"}})
@@ -187,19 +199,15 @@ class _Replaced:
                     out.delete(rel)
 
 
-def _run_local(tasks: list[ShardTask], workers: int) -> Iterator[FileResult]:
-    """In-process for a single small file, else worker processes (pool.py, as the store executor does)."""
-    # Scratch space of this run: each task's staging folder and watch file, so what a dead worker
-    # left half-written goes with the folder (shard_file removes its staging only when it returns).
-    # (a SIGKILLed driver leaves its folder: the next run's removes it, see ingest/scratch.py)
-    folder = scratch.make("shards")
-    try:
-        in_process = pool.in_process([t.path for t in tasks])
-        tasks = [replace(task, scratch=folder, overdue_file=None if in_process else os.path.join(folder, f"overdue-{task.source_id}"))
-                 for task in tasks]
-        yield from pool.run(shard_file, tasks, workers, functools.partial(_died, folder), in_process=in_process)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def _run_local(tasks: list[ShardTask], workers: int, folder: str, meter: Meter) -> Iterator[FileResult]:
+    """In-process for a single small file, else worker processes (pool.py, as the store executor does).
+
+    folder: scratch space of this run, for each task's staging folder, watch and progress files, so that what a dead
+    worker left half-written goes with the folder (shard_file removes its staging only when it returns)."""
+    in_process = pool.in_process([t.path for t in tasks])
+    tasks = [replace(task, scratch=folder, overdue_file=None if in_process else os.path.join(folder, f"overdue-{task.source_id}"),
+                     progress_file=meter.progress_file(task.source_id)) for task in tasks]
+    yield from pool.run(shard_file, tasks, workers, functools.partial(_died, folder), in_process=in_process)
 
 
 def _died(folder: str, task: ShardTask, reason: str) -> FileResult | pool.Retry[ShardTask]:

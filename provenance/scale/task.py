@@ -56,6 +56,7 @@ class ShardTask:
     listed_as: str | None = None  # see FileJob.listed_as
     overdue_file: str | None = None  # see FileJob.overdue_file (local executor's worker processes only)
     slow_records: tuple[int, ...] = ()
+    progress_file: str | None = None  # see FileJob.progress_file (local executor only: the driver reads it)
 
 
 def shard_file(task: ShardTask) -> FileResult:
@@ -117,7 +118,7 @@ def _process(task: ShardTask, out: ShardDir, staging: Path) -> "FileResult | _Pu
             return known
     res = process_file(FileJob(task.path, task.source_id, str(staging), task.config, sha256=sha, watch=task.watch,
                                skip_records=task.skip_records, listed_as=task.listed_as, overdue_file=task.overdue_file,
-                               slow_records=task.slow_records))
+                               slow_records=task.slow_records, progress_file=task.progress_file))
     if res.status == "done" and is_remote(task.path) and res.sha256 and (known := _known(task, res.sha256, out)):
         return known
     return res

@@ -1,0 +1,158 @@
+"""An ingest tells how far it has got while it runs: bytes and documents read, also inside a file, and files ended."""
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from provenance.config import IngestConfig
+from provenance.ingest.jobs import FileJob, FileResult, run_job
+from provenance.ingest.pipeline import ingest
+from provenance.ingest.progress import Meter, Progress, ReadMeter, read_progress
+from provenance.scale import ingest_shards
+from tests.conftest import response_record, warcinfo
+
+
+class Told(Progress):
+    """What an ingest told, in order."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.started: list[tuple[int, int | None]] = []
+        self.ended: list[tuple[str, str, int]] = []
+        self.reads: list[tuple[int, int]] = []
+
+    def start(self, files, size):
+        self.started.append((files, size))
+
+    def file(self, res, files):
+        with self.lock:
+            self.ended.append((res.path, res.status, files))
+
+    def read(self, size, docs):
+        with self.lock:
+            self.reads.append((size, docs))
+
+
+def _three_files(make_warc, tmp_path):
+    a = make_warc("CC-MAIN-20190817-a.warc.gz", [warcinfo(), *(response_record(i) for i in range(40))])
+    b = make_warc("CC-MAIN-20190817-b.warc.gz", [warcinfo(), *(response_record(100 + i) for i in range(25))])
+    return [str(a), str(b), str(tmp_path / "missing.warc.gz")], a.stat().st_size + b.stat().st_size
+
+
+def test_a_worker_writes_how_far_it_has_read_its_file_into_its_progress_file(make_warc, tmp_path):
+    path = make_warc("CC-MAIN-20190817-a.warc.gz", [warcinfo(), *(response_record(i) for i in range(30))])
+    progress_file = tmp_path / "progress" / "7"
+    res = run_job(FileJob(str(path), 7, str(tmp_path / "staging"), IngestConfig(db=str(tmp_path / "s.duckdb")),
+                          progress_file=str(progress_file)))
+    assert res.status == "done" and res.n_docs == 30
+    assert read_progress(progress_file) == (path.stat().st_size, 30)  # the end of the file, and its documents
+
+
+def test_a_worker_without_a_progress_file_writes_none(make_warc, tmp_path):
+    path = make_warc("CC-MAIN-20190817-a.warc.gz", [warcinfo(), response_record(1)])
+    before = set(tmp_path.rglob("*"))
+    res = run_job(FileJob(str(path), 7, str(tmp_path / "staging"), IngestConfig(db=str(tmp_path / "s.duckdb"))))
+    written = {p for p in set(tmp_path.rglob("*")) - before if p.is_file()}
+    assert written == {Path(part) for parts in res.parts.values() for part in parts}  # its parts, nothing else
+
+
+def test_an_ingest_tells_the_bytes_and_documents_it_read_and_each_file_that_ended(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    told = Told()
+    summary = ingest(paths, IngestConfig(db=str(tmp_path / "s.duckdb"), workers=1), told)
+    assert summary.documents == 65 and summary.failed == 1
+    assert told.started == [(3, size)]  # the missing file has no bytes
+    assert sorted(told.ended) == sorted([(p, "done", 3) for p in paths[:2]] + [(paths[2], "failed", 3)])
+    assert told.reads == sorted(told.reads) and told.reads[-1] == (size, 65)  # never decreasing; all of it in the end
+
+
+def test_a_rerun_that_skips_every_file_still_reads_to_the_end(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    config = IngestConfig(db=str(tmp_path / "s.duckdb"), workers=1)
+    ingest(paths[:2], config)
+    told = Told()
+    assert ingest(paths[:2], config, told).skipped == 2
+    assert told.started == [(2, size)] and told.reads[-1] == (size, 0)
+
+
+def test_documents_read_count_those_that_lang_left_out(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    told = Told()
+    summary = ingest(paths[:2], IngestConfig(db=str(tmp_path / "s.duckdb"), workers=1, langs=("de",)), told)
+    assert summary.documents == 0 and summary.lang_filtered == 65
+    assert told.reads[-1] == (size, 65)  # read, then left out: the bar does not go back
+
+
+def test_the_meter_counts_files_being_read_once_and_never_goes_back(tmp_path):
+    inputs = [tmp_path / "a", tmp_path / "b"]
+    inputs[0].write_bytes(b"x" * 1000)
+    inputs[1].write_bytes(b"y" * 500)
+    told = Told()
+    meter = Meter(told, tmp_path / "progress", [str(p) for p in inputs])
+    assert told.started == [(2, 1500)]
+    with ReadMeter(meter.progress_file(1)) as a, ReadMeter(meter.progress_file(2)) as b:
+        a.at(400, 3, final=True)
+        b.at(100, 1, final=True)
+        meter.poll()
+        assert told.reads[-1] == (500, 4)
+        meter.file(FileResult(str(inputs[0]), 1, n_docs=5, size=1000), 2)  # its last progress file read (400) counts no more
+        assert told.reads[-1] == (1100, 6)
+        meter.poll()
+        assert told.reads[-1] == (1100, 6)
+        b.at(0, 0, final=True)  # a rerun of b after its worker died starts again
+        meter.poll()
+        assert told.reads[-1] == (1100, 6)
+        b.at(500, 9, final=True)
+        meter.poll()
+    assert told.reads[-1] == (1500, 14)
+    assert not (tmp_path / "progress" / "1").exists()  # an ended file's progress file goes
+
+
+def test_without_a_progress_nothing_is_sized_or_written(tmp_path):
+    meter = Meter(None, tmp_path / "progress", [str(tmp_path / "a")])
+    assert meter.progress_file(1) is None
+    with meter.polling():
+        meter.file(FileResult("a", 1), 1)
+    assert not (tmp_path / "progress").exists()
+
+
+def test_remote_inputs_make_the_total_unknown(tmp_path):
+    told = Told()
+    Meter(told, tmp_path, ["https://data.commoncrawl.org/a.warc.gz", str(tmp_path)])
+    assert told.started == [(2, None)]
+
+
+def test_shards_tell_their_progress_too(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    told = Told()
+    summary = ingest_shards(paths, IngestConfig(workers=1), str(tmp_path / "out"), progress=told)
+    assert summary.documents == 65
+    assert told.started == [(3, size)] and len(told.ended) == 3 and told.reads[-1] == (size, 65)
+
+
+def test_the_cli_draws_a_bar_of_bytes_files_and_documents_on_a_terminal(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "provenance", "ingest", *paths[:2], "--db", str(tmp_path / "s.duckdb"),
+                             "--workers", "1"], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the pty closes when the process ends
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=120) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode("utf-8", "replace"))
+    kb = f"{size / 1000:.1f} kB"
+    assert f"0.0/{kb}" in text and "0/2 files 0 docs" in text  # drawn before any file ended (later frames: by the clock)
+    assert "2 file(s) ingested, 65 documents" in text
