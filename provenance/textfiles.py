@@ -1,15 +1,22 @@
-"""Document texts as Parquet files in a folder beside the store (layout 0008).
+"""Document texts as Parquet files in a folder beside the store (layout 0008; bundles: 0011).
 
 `<store>.texts/source-<source_id>.parquet` holds one ingested file's texts (doc_id, text), zstd
-compressed, written by the worker that read the file. The `texts` view reads the folder through
-the `texts_files` macro (sql/views/texts_files.sql), which keeps only rows of sources in the
-ledger: a file moved into place whose transaction never committed (a killed process) is never
-visible, and is deleted by the next ingest.
+compressed, written by the worker that read the file. Small ones are merged into bundles,
+`bundle-<first id>-<last id>-<token>.parquet`, and `texts_bundles` names the bundle of each source
+merged (`compact`). The `texts` view reads the folder through the `texts_files` macro
+(sql/views/texts_files.sql), which reads a source's rows only from the file that holds them now
+(`texts_homes`) and only for sources in the ledger: a file moved into place whose transaction
+never committed (a killed process), a bundle not yet recorded, or a source file already bundled is
+never visible, and is deleted by the next ingest (`remove_orphans`).
 
 Why not a table: the single writer process compressed every byte of text with DuckDB's zstd at
 checkpoint, more than half of its work (1.5 of 2.7 CPU-s per 20,000 WET documents, measured), which
 capped the ingest rate of any machine at ~7,000 documents/s whatever its cores. Workers compress
 their own files in parallel; the writer only renames them.
+Why bundles: every query of `texts` opens each file of the folder (~0.1 ms a file), and a store of
+sampled files (--sample-rate over every WET file of a crawl: 90,000 files) holds as many small ones.
+Only small files are merged, so the writer recompresses little: a large file costs nothing per byte
+to open.
 """
 from __future__ import annotations
 
@@ -17,8 +24,9 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from provenance.arrow_views import registered
 from provenance.sqlfiles import literal, load_query, table_kind
@@ -28,6 +36,11 @@ if TYPE_CHECKING:
 
 SCHEMA_FILE = "_schema.parquet"  # zero rows: the folder's glob always matches a file with the columns
 _SOURCE_FILE = re.compile(r"source-(\d+)\.parquet$")
+_OWN_FILE = re.compile(r"(?:source-\d+|bundle-\d+-\d+-[0-9a-f]+)\.parquet$")  # the files compact and remove_orphans handle
+SMALL_FILE_BYTES = 4 << 20  # a source's texts file under this is merged into a bundle by compact() ...
+MIN_SMALL_FILES = 256  # ... once the folder holds this many of them
+BUNDLE_BYTES = 256 << 20  # the files of one bundle, at most (one file may pass it)
+BUNDLE_ROW_GROUP = 2048  # rows: a lookup of one text decompresses one row group (~8 MB of 4,000-character texts)
 
 
 def texts_dir(db: str) -> Path:
@@ -81,16 +94,21 @@ def add_texts(con: "duckdb.DuckDBPyConnection", folder: Path, rows: object) -> N
     """Add (doc_id, text) rows (anything DuckDB can register: Arrow, polars) to their sources' files.
 
     For building stores outside ingest (tests, imports); each source's file is rewritten with the
-    new rows and replaced atomically. Rows show in `texts` once their source is in the ledger.
+    new rows and replaced atomically (a bundled source's rows come out of its bundle into a file of
+    its own). Rows show in `texts` once their source is in the ledger.
     """
     ensure(con, folder)
+    homes = dict(con.execute(load_query("texts_home_files")).fetchall())
     with registered(con, _new_texts=rows):
         for (sid,) in con.execute(load_query("texts_new_sources")).fetchall():
             final = source_file(folder, sid)
-            current = final if final.exists() else folder / SCHEMA_FILE
+            current = folder / homes.get(sid, final.name)
+            current = current if current.exists() else folder / SCHEMA_FILE
             tmp = folder / f".{final.name}.tmp"
             con.sql(load_query("texts_merge_rows"), params={"files": [str(current)], "source_id": sid}).write_parquet(str(tmp), compression="zstd")
             os.replace(tmp, final)
+            if current.name != final.name and current.name != SCHEMA_FILE:  # from its bundle to its own file
+                con.execute(load_query("ingest_delete_texts_bundles"), {"ids": [sid]})
 
 
 def remove(folder: Path, source_ids: Iterable[int]) -> None:
@@ -98,15 +116,71 @@ def remove(folder: Path, source_ids: Iterable[int]) -> None:
         source_file(folder, sid).unlink(missing_ok=True)
 
 
-def remove_orphans(folder: Path, committed: set[int]) -> int:
-    """Delete source files whose source is not in the ledger (left by a killed process); return how many."""
-    n = 0
-    for path in folder.glob("source-*.parquet"):
-        m = _SOURCE_FILE.match(path.name)
-        if m and int(m.group(1)) not in committed:
+def remove_orphans(folder: Path, homes: dict[int, str]) -> int:
+    """Delete the source files and bundles that hold no committed source's texts (homes: source id -> the name of
+    the file that holds its texts): left by a killed ingest or compaction, or bundles whose sources were all
+    replaced since. Returns how many."""
+    kept, n = set(homes.values()), 0
+    for path in folder.glob("*.parquet"):
+        if _OWN_FILE.match(path.name) and path.name not in kept:
             path.unlink(missing_ok=True)
             n += 1
     return n
+
+
+def compact(con: "duckdb.DuckDBPyConnection", folder: Path, homes: dict[int, str], min_files: int | None = None) -> int:
+    """Merge the folder's small source files (under SMALL_FILE_BYTES) into bundles once there are min_files of them;
+    return how many files were merged. homes: source id -> the name of the file that holds its texts.
+
+    Each bundle is written under a new name, then recorded in texts_bundles (one transaction), then its source
+    files are deleted: killed at any point, every text is read from exactly one file (see texts_files.sql).
+    Rows of sources replaced later stay in their bundle, never read; a bundle of replaced sources only goes.
+    """
+    small = []
+    for sid, name in sorted(homes.items()):
+        if _SOURCE_FILE.match(name):
+            try:
+                size = (folder / name).stat().st_size
+            except OSError:  # --no-text: no file
+                continue
+            if size < SMALL_FILE_BYTES:
+                small.append((sid, name, size))
+    if len(small) < max(MIN_SMALL_FILES if min_files is None else min_files, 2):
+        return 0
+    merged = 0
+    for group in _groups(small, BUNDLE_BYTES):
+        if len(group) < 2:  # (the last run's one file left over)
+            continue
+        merged += len(group)
+        ids = [sid for sid, _, _ in group]
+        name = f"bundle-{ids[0]}-{ids[-1]}-{uuid.uuid4().hex[:8]}.parquet"
+        tmp = folder / f".{name}.tmp"
+        con.sql(load_query("texts_of_files"), params={"files": [str(folder / n) for _, n, _ in group]}).write_parquet(
+            str(tmp), compression="zstd", row_group_size=BUNDLE_ROW_GROUP)
+        os.replace(tmp, folder / name)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(load_query("texts_insert_bundle"), {"ids": ids, "file": name})
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        for _, n, _ in group:
+            (folder / n).unlink(missing_ok=True)
+    return merged
+
+
+def _groups(files: list[tuple[int, str, int]], limit: int) -> Iterator[list[tuple[int, str, int]]]:
+    """Consecutive runs of files whose sizes add up to at most limit (a run holds at least one file)."""
+    group, total = [], 0
+    for item in files:
+        if group and total + item[2] > limit:
+            yield group
+            group, total = [], 0
+        group.append(item)
+        total += item[2]
+    if group:
+        yield group
 
 
 def size_bytes(folder: Path) -> int:

@@ -124,9 +124,10 @@ def replaced_note(read_whole: bool) -> str:
 
 
 def _delete_sources(store: Store, ids: list[int]) -> None:
-    """Delete the rows of these sources from every table of the store (their texts files go after the commit)."""
+    """Delete the rows of these sources from every table of the store (their texts files go after the commit; their rows
+    in a bundle are nobody's once their texts_bundles rows go)."""
     if ids:
-        for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "sources"):
+        for table in (*(t for t in TABLES if t not in SHARED_TABLES and t not in FILE_TABLES), "ingest_errors", "texts_bundles", "sources"):
             store.query(f"ingest_delete_{table}", ids=ids)
 
 

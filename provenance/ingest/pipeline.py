@@ -173,7 +173,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
     summary = IngestSummary(run_id, files=len(inputs), notes=notes + twin_notes)
     staging = _staging_dir(store.path)
-    textfiles.remove_orphans(store.texts_dir, {r[0] for r in store.query("ingest_source_ids").fetchall()})
+    textfiles.remove_orphans(store.texts_dir, dict(store.query("texts_home_files").fetchall()))
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
     unchanged = {}  # -> options, cut: a local file by (path, size, mtime), a remote one by its address
     for path, size, mtime, sha256, options, cut in done:
@@ -182,19 +182,19 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
         elif known_by_address(sha256, cut):
             unchanged[path, None, None] = (options, cut)
     next_id = store.query("ingest_next_source_id").fetchone()[0]
-    meter = Meter(progress, staging / "progress", [item.path for item in inputs])
     jobs, instant = [], []
     for item in inputs:
         result = _precheck(item, unchanged, config)
         if result is None:
             folder = staging / str(next_id)
             jobs.append(FileJob(item.path, next_id, str(folder), config, known_hashes=known, part_format="arrow",
-                                texts_file=str(folder / "texts.parquet"), listed_as=item.listed_as,
-                                progress_file=meter.progress_file(next_id)))
+                                texts_file=str(folder / "texts.parquet"), listed_as=item.listed_as))
         else:
             result.source_id = next_id if result.status == "failed" else 0
             instant.append(result)
         next_id += 1
+    meter = Meter(progress, staging / "progress", len(inputs), [job.path for job in jobs])
+    jobs = [replace(job, progress_file=meter.progress_file(job.source_id)) for job in jobs]
     if jobs:  # the loader's pyarrow (~0.2 s of imports) is imported while the first file is read; not a
         # daemon: an exit waits for the import to end rather than finalizing under a half-imported module
         threading.Thread(target=importlib.import_module, args=("pyarrow",), name="provenance-import-pyarrow").start()
@@ -205,10 +205,18 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
             for group in commit_groups(ready):
                 _finish(store, group, run_id, config, summary, meter.file, replaces)
         dictionary.merge_pending(store)
+        _tidy_texts(store)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _tidy_texts(store: Store) -> None:
+    """Merge small texts files into bundles, and delete the files that hold no committed source's texts now (bundles
+    whose sources were all replaced in this run; textfiles.py): once per run, at its end."""
+    textfiles.compact(store.con, store.texts_dir, dict(store.query("texts_home_files").fetchall()))
+    textfiles.remove_orphans(store.texts_dir, dict(store.query("texts_home_files").fetchall()))
 
 
 def _precheck(item: InputFile, unchanged: dict[tuple, tuple[str | None, bool]], config: IngestConfig) -> FileResult | None:

@@ -44,15 +44,19 @@ class Progress:
 
 
 class ReadMeter:
-    """A worker's side: write the byte position it has read its file to, and its documents so far, to `path`."""
+    """A worker's side: write the byte position it has read its file to, and its documents so far, to `path` (in a
+    folder the driver made). It only informs: where it cannot write (the folder gone with its run, a full disk), it
+    stops, and the file is read on."""
 
     def __init__(self, path: str | None) -> None:
         self.path, self.fd, self.last = path, None, 0.0
 
     def __enter__(self) -> "ReadMeter":
         if self.path is not None:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except OSError:
+                self.fd = None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -67,17 +71,25 @@ class ReadMeter:
         now = time.monotonic()
         if final or now - self.last >= WRITE_EVERY_S:
             self.last = now
-            os.pwrite(self.fd, f"{position:>{_WIDTH}d} {docs:>{_WIDTH}d}\n".encode(), 0)  # fixed width: an overwrite
+            # fixed width: an overwrite; twice: a read that met a write half done sees two values that differ
+            line = f"{position:>{_WIDTH}d} {docs:>{_WIDTH}d} "
+            try:
+                os.pwrite(self.fd, (line + line + "\n").encode(), 0)
+            except OSError:
+                os.close(self.fd)
+                self.fd = None
 
 
-def read_progress(path: str | os.PathLike) -> tuple[int, int]:
-    """(bytes, documents) a worker's progress file says; (0, 0) when it is missing or not yet written."""
+def read_progress(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(bytes, documents) a worker's progress file says; None when it is missing, not yet written, or being written."""
     try:
         with open(path, "rb") as f:
-            fields = f.read(2 * _WIDTH + 2).split()
+            fields = f.read(4 * _WIDTH + 5).split()
+        if len(fields) != 4 or fields[:2] != fields[2:]:
+            return None
         return int(fields[0]), int(fields[1])
-    except (OSError, ValueError, IndexError):
-        return 0, 0
+    except (OSError, ValueError):
+        return None
 
 
 def position(f: object) -> int | None:
@@ -90,10 +102,12 @@ def position(f: object) -> int | None:
 
 class Meter:
     """The driver's side: the run's totals, for a Progress. `folder` holds the workers' progress files, one per
-    source id (`progress_file(source_id)`; None: the files are read elsewhere, and count when they end); `inputs`
-    are the run's input paths (local ones are sized here)."""
+    source id (`progress_file(source_id)`; None: the files are read elsewhere, and count when they end). `files`
+    is how many files the run has; `inputs` are the paths of those it reads (local ones are sized here), not
+    those it settled without reading (unchanged since their ingest, missing): their bytes are not read, so they
+    count in neither the total nor the rate."""
 
-    def __init__(self, progress: Progress | None, folder: Path | None, inputs: Iterable[str]) -> None:
+    def __init__(self, progress: Progress | None, folder: Path | None, files: int, inputs: Iterable[str]) -> None:
         self.progress, self.folder = progress, folder
         self.lock = threading.Lock()
         self.sizes: dict[str, int] = {}
@@ -101,20 +115,21 @@ class Meter:
         self.shown = (0, 0)
         self.ended: set[int] = set()  # source ids of files that ended: their progress file no longer counts
         self.running: dict[int, tuple[int, int]] = {}  # (bytes, documents) read of each file still running, as last polled
-        self.files = 0
         if progress is None:
             return
-        from provenance.ingest.remote import is_remote  # (not at import: the CLI imports this module for every command)
+        from provenance.errors import path_text  # (not at import: the CLI imports this module for every command)
+        from provenance.ingest.remote import is_remote
 
-        paths = list(inputs)
-        self.files, unknown = len(paths), False
-        for path in paths:
-            try:
-                self.sizes[path] = os.stat(path).st_size if not is_remote(path) else 0
+        unknown = False
+        for path in inputs:
+            try:  # keyed as the file's result names it (FileResult.path)
+                self.sizes[path_text(path)] = os.stat(path).st_size if not is_remote(path) else 0
                 unknown = unknown or is_remote(path)
             except (OSError, ValueError):
-                self.sizes[path] = 0
-        progress.start(self.files, None if unknown else sum(self.sizes.values()))
+                self.sizes[path_text(path)] = 0
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        progress.start(files, None if unknown else sum(self.sizes.values()))
 
     def progress_file(self, source_id: int) -> str | None:
         return str(self.folder / str(source_id)) if self.progress is not None and self.folder is not None else None
@@ -143,7 +158,7 @@ class Meter:
             names = []
         read = {int(name): read_progress(self.folder / name) for name in names}
         with self.lock:
-            self.running = {sid: r for sid, r in read.items() if sid not in self.ended}
+            self.running = {sid: r or self.running.get(sid, (0, 0)) for sid, r in read.items() if sid not in self.ended}
             self._show()
 
     def _show(self) -> None:
@@ -162,8 +177,11 @@ class Meter:
         stop = threading.Event()
 
         def run() -> None:
-            while not stop.wait(every):
-                self.poll()
+            try:
+                while not stop.wait(every):
+                    self.poll()
+            except Exception:  # a Progress that failed (a closed terminal): the run goes on untold
+                pass
 
         thread = threading.Thread(target=run, name="provenance-progress", daemon=True)
         thread.start()
@@ -172,4 +190,4 @@ class Meter:
         finally:
             stop.set()
             thread.join()
-            self.poll()
+        self.poll()  # the last word, once the run ended well

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     # it, see ingest/scratch.py)
     folder = scratch.make("shards") if executor == "local" else None
     try:
-        meter = Meter(progress, Path(folder, "progress") if folder else None, [*(t.path for t in tasks), *(r.path for r in instant)])
+        meter = Meter(progress, Path(folder, "progress") if folder else None, len(tasks) + len(instant), [t.path for t in tasks])
         for res in instant:
             summary.add(res, meter.file)
         run = _run_local(tasks, config.workers, folder, meter) if folder else _run_ray(tasks, address, config.workers)
@@ -76,7 +77,7 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         # this run's published files, by content: what _one_of_two needs of each (a crawl is 90,000 files, and a
         # result holds up to 1,000 faults)
         by_content: dict[str, FileResult] = {}
-        with meter.polling():
+        with meter.polling(), closing(run):  # (closed first: the pool stops before its folder goes)
             for res in run:
                 if res.status == "done" and res.sha256:
                     first = by_content.get(res.sha256)
