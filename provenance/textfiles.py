@@ -155,9 +155,12 @@ def compact(con: "duckdb.DuckDBPyConnection", folder: Path, homes: dict[int, str
         ids = [sid for sid, _, _ in group]
         name = f"bundle-{ids[0]}-{ids[-1]}-{uuid.uuid4().hex[:8]}.parquet"
         tmp = folder / f".{name}.tmp"
-        con.sql(load_query("texts_of_files"), params={"files": [str(folder / n) for _, n, _ in group]}).write_parquet(
-            str(tmp), compression="zstd", row_group_size=BUNDLE_ROW_GROUP)
-        os.replace(tmp, folder / name)
+        try:
+            con.sql(load_query("texts_of_files"), params={"files": [str(folder / n) for _, n, _ in group]}).write_parquet(
+                str(tmp), compression="zstd", row_group_size=BUNDLE_ROW_GROUP)
+            os.replace(tmp, folder / name)
+        finally:
+            tmp.unlink(missing_ok=True)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(load_query("texts_insert_bundle"), {"ids": ids, "file": name})

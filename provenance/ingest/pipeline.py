@@ -16,13 +16,15 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+import duckdb
+
 from provenance import textfiles
 from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
 from provenance.ingest.commit import commit_files, commit_groups
 from provenance.ingest.progress import Meter, Progress
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived, twins_in_ledger
-from provenance.errors import StoreError, path_text
+from provenance.errors import StoreError, first_line, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.jobs import (CURRENT_RECORD, OVERDUE_RECORD, FileJob, FileResult, rerun_after_death, run_job,
@@ -205,18 +207,24 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
             for group in commit_groups(ready):
                 _finish(store, group, run_id, config, summary, meter.file, replaces)
         dictionary.merge_pending(store)
-        _tidy_texts(store)
+        _tidy_texts(store, summary)
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
 
 
-def _tidy_texts(store: Store) -> None:
+def _tidy_texts(store: Store, summary: IngestSummary) -> None:
     """Merge small texts files into bundles, and delete the files that hold no committed source's texts now (bundles
-    whose sources were all replaced in this run; textfiles.py): once per run, at its end."""
-    textfiles.compact(store.con, store.texts_dir, dict(store.query("texts_home_files").fetchall()))
-    textfiles.remove_orphans(store.texts_dir, dict(store.query("texts_home_files").fetchall()))
+    whose sources were all replaced in this run; textfiles.py): once per run, at its end. Every file is committed by
+    then, and every text is read from one file at each step: a failure (a full disk) is a note, not an error."""
+    try:
+        textfiles.compact(store.con, store.texts_dir, dict(store.query("texts_home_files").fetchall()))
+        textfiles.remove_orphans(store.texts_dir, dict(store.query("texts_home_files").fetchall()))
+    except (OSError, duckdb.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else first_line(exc)
+        summary.notes.append(f"{store.texts_dir}: small texts files were not merged into bundles ({why}); "
+                             "every text is there, and the next ingest merges them")
 
 
 def _precheck(item: InputFile, unchanged: dict[tuple, tuple[str | None, bool]], config: IngestConfig) -> FileResult | None:

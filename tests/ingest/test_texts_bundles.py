@@ -122,3 +122,15 @@ def test_large_texts_files_stay_as_they_are(six_files, tmp_path, monkeypatch):
     db = str(tmp_path / "s.duckdb")
     ingest(six_files, IngestConfig(db=db, workers=1))
     assert [n for n in _files(db) if n.startswith("bundle-")] == [] and len(_texts(db)) == 30
+
+
+def test_a_merge_that_fails_is_a_note_and_every_text_stays(six_files, tmp_path, bundle_at_four, monkeypatch):
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(textfiles, "_groups", full_disk)
+    db = str(tmp_path / "s.duckdb")
+    summary = ingest(six_files, IngestConfig(db=db, workers=1))
+    assert summary.ok and summary.ingested == 6 and len(_texts(db)) == 30 and _check(db) == []
+    assert any("not merged into bundles (No space left on device)" in note for note in summary.notes)
+    assert [n for n in _files(db) if n.startswith("bundle-")] == []
