@@ -58,6 +58,7 @@ class Store:
             if gone:
                 return  # its views cannot be rebuilt over missing files: attach replaces them first
         if not read_only:
+            self._refuse_newer()
             try:
                 self.migrate()
             except Exception as exc:  # a folder it cannot write in (its write-ahead log), a full disk; not a bug in our SQL
@@ -92,6 +93,15 @@ class Store:
             return {r[0] for r in self.con.execute("SELECT name, applied_at FROM _migrations").fetchall()}
         except duckdb.Error:
             return None
+
+    def _refuse_newer(self) -> None:
+        """Refuse to write a store whose schema has files this version does not know (a newer provenance wrote it): this
+        one would put back its own views over that schema (texts read from files that a newer layout no longer reads)."""
+        unknown = sorted((self._applied() or set()) - {path.name for path in schema_files()})
+        if unknown:
+            self.con.close()
+            raise StoreError(f"{self.path}: written by a newer provenance (schema {', '.join(unknown)}); "
+                             "upgrade provenance to write to it (reading it works)")
 
     def _refuse_foreign(self, read_only: bool) -> None:
         """Refuse a DuckDB file that is not a provenance store: never add our tables to another database

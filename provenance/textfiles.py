@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 SCHEMA_FILE = "_schema.parquet"  # zero rows: the folder's glob always matches a file with the columns
 _SOURCE_FILE = re.compile(r"source-(\d+)\.parquet$")
 _OWN_FILE = re.compile(r"(?:source-\d+|bundle-\d+-\d+-[0-9a-f]+)\.parquet$")  # the files compact and remove_orphans handle
+_OWN_TEMP = re.compile(r"\.(?:source-\d+|bundle-\d+-\d+-[0-9a-f]+)\.parquet\.tmp$")  # theirs half written (a killed process)
 SMALL_FILE_BYTES = 4 << 20  # a source's texts file under this is merged into a bundle by compact() ...
 MIN_SMALL_FILES = 256  # ... once the folder holds this many of them
 BUNDLE_BYTES = 256 << 20  # the files of one bundle, at most (one file may pass it)
@@ -119,11 +120,15 @@ def remove(folder: Path, source_ids: Iterable[int]) -> None:
 def remove_orphans(folder: Path, homes: dict[int, str]) -> int:
     """Delete the source files and bundles that hold no committed source's texts (homes: source id -> the name of
     the file that holds its texts): left by a killed ingest or compaction, or bundles whose sources were all
-    replaced since. Returns how many."""
+    replaced since; and their temporary files that a killed process left half written. Returns how many."""
     kept, n = set(homes.values()), 0
-    for path in folder.glob("*.parquet"):
-        if _OWN_FILE.match(path.name) and path.name not in kept:
-            path.unlink(missing_ok=True)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        if (_OWN_FILE.match(name) and name not in kept) or _OWN_TEMP.match(name):
+            (folder / name).unlink(missing_ok=True)
             n += 1
     return n
 

@@ -67,6 +67,8 @@ def commit_files(store: Store, results: list[FileResult], run_id: int, config: I
             olds, kept = _ledger(store, results, config, replaces or {})
             _delete_sources(store, [i for old in olds for i in old])
             now = _now()
+            # (an id can come back after its source was deleted; one that an older provenance deleted may still name a bundle)
+            store.query("ingest_delete_texts_bundles", ids=[res.source_id for res in kept])
             _insert(store, "ingest_insert_sources", _sources=_source_rows(kept, run_id, config, now))
             _insert(store, "ingest_insert_errors", _errors=_error_rows(kept, run_id, now))
             for res in kept:

@@ -134,3 +134,40 @@ def test_a_merge_that_fails_is_a_note_and_every_text_stays(six_files, tmp_path, 
     assert summary.ok and summary.ingested == 6 and len(_texts(db)) == 30 and _check(db) == []
     assert any("not merged into bundles (No space left on device)" in note for note in summary.notes)
     assert [n for n in _files(db) if n.startswith("bundle-")] == []
+
+
+def test_a_damaged_small_file_is_a_note_and_the_run_succeeds(six_files, tmp_path, bundle_at_four):
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    db = str(tmp_path / "s.duckdb")
+    textfiles.MIN_SMALL_FILES = 10**9
+    ingest(six_files[:5], IngestConfig(db=db, workers=1))
+    (tmp_path / "s.duckdb.texts" / "source-2.parquet").write_bytes(b"garbage")  # damaged by hand
+    textfiles.MIN_SMALL_FILES = 4
+    result = CliRunner().invoke(app, ["ingest", six_files[5], "--db", db, "--workers", "1"])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert "small texts files were not merged into bundles" in result.output
+    assert [n for n in _files(db) if n.startswith("bundle-")] == []
+
+
+def test_half_written_temporary_files_are_removed_by_the_next_ingest(six_files, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    ingest(six_files[:1], IngestConfig(db=db, workers=1))
+    folder = tmp_path / "s.duckdb.texts"
+    left = [folder / ".bundle-1-9-0123abcd.parquet.tmp", folder / ".source-3.parquet.tmp", folder / ".notes.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    ingest(six_files[1:2], IngestConfig(db=db, workers=1))
+    assert [p.exists() for p in left] == [False, False, True]  # (not ours: kept)
+
+
+def test_a_source_id_that_comes_back_reads_its_own_texts_not_an_old_bundle(six_files, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    ingest(six_files[:1], IngestConfig(db=db, workers=1))
+    with Store(db) as s:  # what an older provenance leaves: a bundle row of a source it deleted, whose id is next
+        nxt = s.sql("SELECT max(source_id) + 1 FROM sources").fetchone()[0]
+        s.sql(f"INSERT INTO texts_bundles VALUES ({nxt}, 'bundle-1-9-0123abcd.parquet')")
+    ingest(six_files[1:2], IngestConfig(db=db, workers=1))
+    assert len(_texts(db)) == 10 and _check(db) == []
