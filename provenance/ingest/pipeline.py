@@ -196,7 +196,8 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
             instant.append(result)
         next_id += 1
     meter = Meter(progress, staging / "progress", len(inputs), [job.path for job in jobs])
-    jobs = [replace(job, progress_file=meter.progress_file(job.source_id)) for job in jobs]
+    if progress is not None:
+        jobs = [replace(job, progress_file=meter.progress_file(job.source_id)) for job in jobs]
     if jobs:  # the loader's pyarrow (~0.2 s of imports) is imported while the first file is read; not a
         # daemon: an exit waits for the import to end rather than finalizing under a half-imported module
         threading.Thread(target=importlib.import_module, args=("pyarrow",), name="provenance-import-pyarrow").start()

@@ -115,6 +115,7 @@ class Meter:
         self.shown = (0, 0)
         self.ended: set[int] = set()  # source ids of files that ended: their progress file no longer counts
         self.running: dict[int, tuple[int, int]] = {}  # (bytes, documents) read of each file still running, as last polled
+        self.failed = False  # the Progress raised in a poll: polled no more
         if progress is None:
             return
         from provenance.errors import path_text  # (not at import: the CLI imports this module for every command)
@@ -177,10 +178,7 @@ class Meter:
         stop = threading.Event()
 
         def run() -> None:
-            try:
-                while not stop.wait(every):
-                    self.poll()
-            except Exception:  # a Progress that failed (a closed terminal): the run goes on untold
+            while not stop.wait(every) and self._poll_quietly():
                 pass
 
         thread = threading.Thread(target=run, name="provenance-progress", daemon=True)
@@ -190,4 +188,14 @@ class Meter:
         finally:
             stop.set()
             thread.join()
-        self.poll()  # the last word, once the run ended well
+        self._poll_quietly()  # the last word, once the run ended well
+
+    def _poll_quietly(self) -> bool:
+        """poll(); False, and no more polls, once the Progress failed (a closed terminal): the run goes on untold."""
+        if self.failed:
+            return False
+        try:
+            self.poll()
+        except Exception:
+            self.failed = True
+        return not self.failed

@@ -181,7 +181,8 @@ def test_a_progress_that_fails_stops_being_told_and_the_run_goes_on(make_warc, t
         a.at(10, 1, final=True)
         with meter.polling(every=0.01) as m:
             time.sleep(0.1)  # the poll thread meets the failure, and ends without a traceback
-            assert m is meter
+            assert m is meter and meter.failed
+        a.at(20, 2, final=True)  # and the last poll, after the run, tries no more
 
 
 def test_shards_tell_their_progress_too(make_warc, tmp_path):
