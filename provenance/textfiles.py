@@ -137,7 +137,7 @@ def compact(con: "duckdb.DuckDBPyConnection", folder: Path, homes: dict[int, str
     """Merge the folder's small source files (under SMALL_FILE_BYTES) into bundles once there are min_files of them;
     return how many files were merged. homes: source id -> the name of the file that holds its texts.
 
-    Each bundle is written under a new name, then recorded in texts_bundles (one transaction), then its source
+    Each bundle is written under a new name, then recorded in texts_bundles (one statement), then its source
     files are deleted: killed at any point, every text is read from exactly one file (see texts_files.sql).
     Rows of sources replaced later stay in their bundle, never read; a bundle of replaced sources only goes.
     """
@@ -154,7 +154,7 @@ def compact(con: "duckdb.DuckDBPyConnection", folder: Path, homes: dict[int, str
         return 0
     merged = 0
     for group in _groups(small, BUNDLE_BYTES):
-        if len(group) < 2:  # (the last run's one file left over)
+        if len(group) < 2:  # (a last group of one file: nothing to merge it with)
             continue
         merged += len(group)
         ids = [sid for sid, _, _ in group]
@@ -166,13 +166,7 @@ def compact(con: "duckdb.DuckDBPyConnection", folder: Path, homes: dict[int, str
             os.replace(tmp, folder / name)
         finally:
             tmp.unlink(missing_ok=True)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(load_query("texts_insert_bundle"), {"ids": ids, "file": name})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        con.execute(load_query("texts_insert_bundle"), {"ids": ids, "file": name})  # one statement: all rows or none
         for _, n, _ in group:
             (folder / n).unlink(missing_ok=True)
     return merged
