@@ -113,13 +113,14 @@ class _progress:
     def __enter__(self) -> "Progress | None":
         if not self.enabled:
             return None
+        from rich.console import Console
         from rich.progress import (BarColumn, DownloadColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn,
                                    TransferSpeedColumn)
 
         # (80 columns hold it all: a line that wraps is drawn again below itself at each refresh)
         self.bar = bar = Bar(TextColumn("ingest"), BarColumn(bar_width=12), TaskProgressColumn(), DownloadColumn(), TransferSpeedColumn(),
                              TextColumn("{task.fields[ended]}/{task.fields[files]} files {task.fields[docs]:,} docs"),
-                             TimeRemainingColumn(), transient=True)
+                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)  # (stdout may be a file)
         bar.start()
         return _BarProgress(bar)
 

@@ -194,12 +194,12 @@ def test_shards_tell_their_progress_too(make_warc, tmp_path):
     assert told.started == [(3, size)] and len(told.ended) == 3 and told.reads[-1] == (size, 65)
 
 
-def test_the_cli_draws_a_bar_of_bytes_files_and_documents_on_a_terminal(make_warc, tmp_path):
-    paths, size = _three_files(make_warc, tmp_path)
+def _on_a_terminal(args: list[str], stdout: object = None) -> str:
+    """Run the CLI with its stderr (and stdout, unless given) on a pseudo-terminal; return what the terminal showed."""
     leader, follower = pty.openpty()
     env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-m", "provenance", "ingest", *paths[:2], "--db", str(tmp_path / "s.duckdb"),
-                             "--workers", "1"], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "provenance", *args], stdout=stdout or follower, stderr=follower,
+                            stdin=subprocess.DEVNULL, env=env)
     os.close(follower)
     out, deadline = b"", time.monotonic() + 120
     try:
@@ -220,7 +220,21 @@ def test_the_cli_draws_a_bar_of_bytes_files_and_documents_on_a_terminal(make_war
         if proc.poll() is None:
             proc.kill()
     assert proc.wait(timeout=10) == 0
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode("utf-8", "replace"))
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode("utf-8", "replace"))
+
+
+def test_the_cli_draws_a_bar_of_bytes_files_and_documents_on_a_terminal(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    text = _on_a_terminal(["ingest", *paths[:2], "--db", str(tmp_path / "s.duckdb"), "--workers", "1"])
     kb = f"{size / 1000:.1f} kB"
     assert f"0.0/{kb}" in text and "0/2 files 0 docs" in text  # drawn before any file ended (later frames: by the clock)
     assert "2 file(s) ingested, 65 documents" in text
+
+
+def test_the_bar_stays_on_the_terminal_when_stdout_goes_to_a_file(make_warc, tmp_path):
+    paths, size = _three_files(make_warc, tmp_path)
+    with open(tmp_path / "out.txt", "w") as out:
+        text = _on_a_terminal(["ingest", *paths[:2], "--db", str(tmp_path / "s.duckdb"), "--workers", "1"], stdout=out)
+    assert "0/2 files 0 docs" in text  # (it was drawn on stdout: into the file, where rich drew nothing)
+    assert (tmp_path / "out.txt").read_text().splitlines()[-1].startswith("2 file(s) ingested, 65 documents")
+    assert "files" not in (tmp_path / "out.txt").read_text().replace("file(s)", "")
