@@ -76,6 +76,7 @@ def reference_generate(
     replace: ReplaceOption = False, seed: SeedOption = 0, db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Generate machine text with the local SmolLM2-135M-Instruct and store it as a machine reference."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from provenance.store import Store
@@ -83,7 +84,7 @@ def reference_generate(
     from provenance.synth.references import generate_reference, generation_prompts
 
     config = GenerationConfig(max_new_tokens, batch_size, seed, temperature, threads=threads)
-    with handled(), Store(db) as store, Progress(transient=True) as bar:
+    with handled(), Store(db) as store, Progress(console=Console(stderr=True), transient=True) as bar:  # (stdout: the result)
         chosen = generation_prompts(store, n, prompts, from_store, by, lang, seed)
         task = bar.add_task("generating", total=n)
         info = generate_reference(store, name, n, chosen, config, lambda k: bar.advance(task, k), replace, out)
