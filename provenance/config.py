@@ -25,8 +25,8 @@ def known_languages() -> frozenset[str]:
 
 
 # ledger option -> the command-line option that sets it (for messages)
-OPTION_NAMES = {"sample_rate": "--sample-rate", "langs": "--lang", "tokenizer": "--tokenizer", "year": "--year", "crawl": "--crawl",
-                "keep_text": "--text/--no-text", "prose_lists": "--prose-lists"}
+OPTION_NAMES = {"sample_rate": "--sample-rate", "langs": "--lang", "tokenizer": "--tokenizer", "year": "--year", "crawl": "--crawl"}
+FLAGS = {"keep_text": ("--no-text", "--text"), "prose_lists": ("--no-prose-lists", "--prose-lists")}  # (off, on), as typed
 
 
 def _comparable(option: str, value: object) -> object:
@@ -76,8 +76,9 @@ class IngestConfig:
         if not isinstance(recorded, dict):
             return []
         now = self.ledger_options()
-        return [f"{OPTION_NAMES.get(k, k)}: {_shown(recorded[k])} -> {_shown(v)}" for k, v in now.items()
-                if k in recorded and _comparable(k, recorded[k]) != _comparable(k, v)]
+        return [f"{FLAGS[k][bool(recorded[k])]} -> {FLAGS[k][bool(v)]}" if k in FLAGS
+                else f"{OPTION_NAMES.get(k, k)}: {_shown(recorded[k])} -> {_shown(v)}"
+                for k, v in now.items() if k in recorded and _comparable(k, recorded[k]) != _comparable(k, v)]
 
     def __post_init__(self) -> None:
         from provenance.errors import UsageError

@@ -71,6 +71,7 @@ def test_a_rerun_with_other_options_says_which_and_how_to_apply_them(corpus, tmp
     same = run("ingest", str(corpus), "--db", db)
     assert same.stderr == "" and same.stdout.startswith("0 file(s) ingested, 0 documents, 1 already in the store (nothing added) in")
     assert IngestConfig(langs=("ja", "EN")).changed_options({"langs": ["en", "ja"]}) == []  # a set of codes, in any order and case
+    assert IngestConfig(keep_text=True).changed_options({"keep_text": False}) == ["--no-text -> --text"]  # as typed, not "False -> True"
     forced = run("ingest", str(corpus), "--db", db, "--sample-rate", "0.5", "--force")
     assert forced.exit_code == 0 and 0 < rows(db, "SELECT count(*) FROM documents")[0][0] < 30
     assert json.loads(rows(db, "SELECT options FROM sources")[0][0])["sample_rate"] == 0.5

@@ -238,3 +238,27 @@ def test_the_bar_stays_on_the_terminal_when_stdout_goes_to_a_file(make_warc, tmp
     assert "0/2 files 0 docs" in text  # (it was drawn on stdout: into the file, where rich drew nothing)
     assert (tmp_path / "out.txt").read_text().splitlines()[-1].startswith("2 file(s) ingested, 65 documents")
     assert "files" not in (tmp_path / "out.txt").read_text().replace("file(s)", "")
+
+
+def test_the_bar_fits_80_columns_at_a_crawls_scale():
+    """At 80 columns a line that wraps is drawn again below itself at each refresh (a total of 100-999 units did)."""
+    import io
+
+    from rich.console import Console
+
+    from provenance.cli import ingest_cmds
+
+    clock = [0.0]
+    console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None)
+    bar = ingest_cmds._bar(console, get_time=lambda: clock[0])
+    told = ingest_cmds._BarProgress(bar)
+    told.start(90_000, 456_700_000_000)
+    told.read(125_000_000_000, 12_000_000)
+    clock[0] = 1.0
+    for _ in range(37_035):
+        told.file(None, 90_000)
+    told.read(125_427_000_000, 12_345_680)  # 427 MB/s
+    rows = ["".join(seg.text for seg in line).rstrip() for line in console.render_lines(bar.make_tasks_table(bar.tasks))]
+    assert len([row for row in rows if row]) == 1, rows  # one line
+    for field in ("125.4/456.7 GB", "427.0 MB/s", "37,035/90,000 files", "12,345,680 docs"):
+        assert field in rows[0], rows

@@ -556,3 +556,13 @@ def test_a_ledger_record_that_is_not_one_json_object_fails_queries_naming_its_fi
     res = run("sql", "SELECT count(*) FROM sources", "--db", db)
     assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
     assert f"not a JSON object in {first} (cut short, or not written by provenance)" in res.output
+
+
+def test_the_summary_of_shards_speaks_of_the_output_not_of_a_store(tmp_path):
+    broken = str(FIXTURES / "broken" / "corrupt-gzip.warc.gz")
+    out = str(tmp_path / "out")
+    first = runner.invoke(app, ["ingest", broken, "--output", out, "--workers", "1"])
+    assert first.exit_code == 1 and "error(s) recorded with the shards (ingest_errors once attached)" in first.output
+    assert "in ingest_errors ->" not in first.output
+    again = runner.invoke(app, ["ingest", broken, "--output", out, "--workers", "1"])
+    assert "1 already in the output (nothing added)" in again.output and "the store" not in again.output
