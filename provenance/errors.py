@@ -47,6 +47,19 @@ def machine_limit(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or (kind.__module__.split(".")[0].lstrip("_") == "duckdb" and kind.__name__ in _MACHINE_LIMITS)
 
 
+_FILE_IN_MESSAGE = re.compile(r"\b[Ff]ile '([^']+)'")
+
+
+def unreadable_file(exc: BaseException) -> str | None:
+    """The file a DuckDB error says it could not read (a texts file or a part damaged, cut short or replaced by hand:
+    "No magic bytes found at end of file '...'", "Footer length error in file '...'"), else None: not a bug in our
+    SQL, which keeps its traceback."""
+    if type(exc).__module__.split(".")[0].lstrip("_") != "duckdb":
+        return None
+    found = _FILE_IN_MESSAGE.search(str(exc))
+    return found.group(1) if found else None
+
+
 def first_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of an exception's message (its type's name when the message is empty)."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]

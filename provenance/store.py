@@ -15,7 +15,7 @@ import duckdb
 
 from provenance import textfiles
 from provenance.arrow_views import registered
-from provenance.errors import StoreError, StoreLockedError, first_line, machine_limit, utf8_text
+from provenance.errors import StoreError, StoreLockedError, first_line, machine_limit, unreadable_file, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
 DEFAULT_DB = "provenance.duckdb"
@@ -306,8 +306,14 @@ class Store:
         self.con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [_now(), run_id])
 
     def check(self) -> list[str]:
-        """Return consistency violations (empty when the store is consistent)."""
-        return [name for name, bad in self.query("consistency_check").fetchall() if bad]
+        """Return consistency violations (empty when the store is consistent); a file it reads that cannot be read
+        (a texts file damaged by hand) is one."""
+        try:
+            return [name for name, bad in self.query("consistency_check").fetchall() if bad]
+        except duckdb.Error as exc:
+            if unreadable_file(exc) is None:
+                raise
+            return [f"a file it reads cannot be read ({first_line(exc)})"]
 
 
 def to_polars(cur: duckdb.DuckDBPyConnection) -> "pl.DataFrame":

@@ -14,7 +14,7 @@ try:  # typer >= 0.22 carries its own click
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as click_errors
 
-from provenance.errors import ProvenanceError, UsageError, first_line, machine_limit
+from provenance.errors import ProvenanceError, UsageError, first_line, machine_limit, unreadable_file
 
 app = typer.Typer(
     name="provenance",
@@ -71,8 +71,11 @@ def handled() -> Iterator[None]:
         if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C (or SIGTERM) that came during a query
             fail(INTERRUPTED, _exit_code())
         raise
-    except Exception as exc:  # the store's failures on a machine's limits (a full disk): one line; DuckDB's others (a binder
-        if isinstance(exc, OSError) or not machine_limit(exc):  # error in our SQL) are bugs, and keep their traceback
+    except Exception as exc:  # the store's failures on a machine's limits (a full disk), or on a file of it that is damaged:
+        # one line; DuckDB's others (a binder error in our SQL) are bugs, and keep their traceback
+        if unreadable_file(exc) is not None:
+            fail(f"a file of the store cannot be read (damaged, cut short or replaced?): {first_line(exc)}", 1)
+        if isinstance(exc, OSError) or not machine_limit(exc):
             raise
         fail(f"the store failed: {first_line(exc)}", 1)
 

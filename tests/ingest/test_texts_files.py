@@ -141,3 +141,18 @@ def test_the_consistency_check_finds_documents_whose_texts_file_is_gone_but_not_
     (tmp_path / "s.duckdb.texts" / f"source-{first}.parquet").unlink()
     with Store(db, read_only=True) as s:
         assert s.check() == ["document without its text"]
+
+
+@pytest.mark.parametrize("damage", [b"garbage", b"PAR1" + b"x" * 40 + b"PAR1"])
+def test_a_texts_file_damaged_by_hand_is_one_line_and_a_violation_never_a_traceback(two_files, tmp_path, damage):
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(p) for p in two_files], IngestConfig(db=db, workers=1))
+    damaged = sorted((tmp_path / "s.duckdb.texts").glob("source-*.parquet"))[0]
+    damaged.write_bytes(damage)
+    runner = CliRunner()
+    check = runner.invoke(app, ["check", "--db", db])
+    assert check.exit_code == 1 and "Traceback" not in check.output and check.exception is None or isinstance(check.exception, SystemExit)
+    assert f"consistency check failed: a file it reads cannot be read" in check.output and str(damaged) in check.output
+    report = runner.invoke(app, ["report", "--db", db, "--format", "md", "--out", str(tmp_path / "r.md")])
+    assert report.exit_code == 1 and isinstance(report.exception, SystemExit)
+    assert "a file of the store cannot be read" in report.output and str(damaged) in report.output
