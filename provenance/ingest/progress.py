@@ -64,6 +64,11 @@ class ReadMeter:
             os.close(self.fd)
             self.fd = None
 
+    @property
+    def on(self) -> bool:
+        """Whether it writes (a progress file is wanted, and could be written so far)."""
+        return self.fd is not None
+
     def at(self, position: int, docs: int, final: bool = False) -> None:
         """Say how far the file is read; written when WRITE_EVERY_S has passed since the last write, or when final."""
         if self.fd is None:

@@ -152,7 +152,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 _add_fault(res, item)
                 continue
             res.n_records += 1
-            if res.n_records % CHECK_EVERY_RECORDS == 0:
+            if res.n_records % CHECK_EVERY_RECORDS == 0 and meter.on:  # (no tell() when nobody listens)
                 meter.at(position(f) or 0, ordinal)
             # a record's identity for reruns: its number (records of a whole-file gzip member after the first share its offset)
             number = res.n_records
@@ -191,7 +191,8 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                     chars = 0
         if isinstance(f, ForwardStream):  # remote: the bytes were hashed as they streamed past
             res.size, res.sha256 = f.finish()
-        meter.at(position(f) or 0, ordinal, final=True)
+        if meter.on:
+            meter.at(position(f) or 0, ordinal, final=True)
     if len(batch):
         writer.write(batch, ctx)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -31,7 +32,7 @@ def _texts(db: str) -> list[tuple[int, str]]:
 
 
 def _files(db: str) -> list[str]:
-    return sorted(p.name for p in __import__("pathlib").Path(db + ".texts").glob("*.parquet"))
+    return sorted(p.name for p in Path(db + ".texts").glob("*.parquet"))
 
 
 def _check(db: str) -> list[str]:
