@@ -16,7 +16,7 @@ import duckdb
 
 from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
-from provenance.scale.layout import EMPTY, ERRORS, LEDGER, ShardDir
+from provenance.scale.layout import COMPACT, EMPTY, ERRORS, LEDGER, ShardDir
 from provenance.sqlfiles import literal as _literal, table_kind
 from provenance.store import Store
 
@@ -24,6 +24,9 @@ SOURCE_TABLES = ("sources", "ingest_errors")
 CORE_TABLES = (*TABLES, *SOURCE_TABLES)
 _FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
 _PREFIX_RE = r"([0-9a-f]+-[0-9a-f]+)-[0-9]+[.]parquet$"
+_PARTS_GLOB = "{table}/*/*.parquet"  # published parts: DIR/<table>/crawl=<crawl>/<prefix>-<n>.parquet (layout.py)
+_COMPACTED_GLOB = "{table}/*/" + COMPACT + "/*.parquet"  # compacted files, a folder deeper (compact.py)
+COMPACTED_PREFIX = ("part_prefix", "VARCHAR")  # the column of a compacted file's rows that names their part
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Attachment:
 def attach(db: str, output: str) -> Attachment:
     """Replace the core tables of the store at db with views over the shard directory output (also
     to point a store at its shards where they were moved)."""
-    out = _shards(output)  # before the store is opened (or made)
+    out = shard_folder(output)  # before the store is opened (or made)
     with Store(db, reattach=True) as store:
         attached = attach_store(store, out)
         store.migrate()  # the store's own views, over the new ones (not built at the opening where the old shards are gone)
@@ -49,15 +52,15 @@ def attach(db: str, output: str) -> Attachment:
 
 def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     """Attach output to an open store; refuses a store that holds ingested rows."""
-    out = output if isinstance(output, ShardDir) else _shards(output)
+    out = output if isinstance(output, ShardDir) else shard_folder(output)
     _refuse_ingested(store)
     if not out.local:
-        _load_httpfs(store)
+        load_httpfs(store.con)
     columns = {t: _columns(store, t) for t in CORE_TABLES}
     with_parts = tuple(t for t in TABLES if out.has_parts(t))
-    readable = _hold_a_file_each(out, store, columns, with_parts)
+    readable = _hold_a_file_each(out, store, columns)
     statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
-    statements += [_parts_view(out, t, columns[t], by_name=not _uniform(store, out, t, columns[t])) if t in readable
+    statements += [_parts_view(out, t, columns[t], *readable[t], by_name=_by_name(store, out, t, columns[t])) if any(readable[t])
                    else _empty_view(t, columns[t]) for t in TABLES]
     run_id = store.new_run("attach", {"path": out.uri})
     with store.transaction() as con:  # the views and the attachments row that says what they read: together or not at all
@@ -74,30 +77,35 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     return Attachment(out.uri, files, failed, documents, with_parts)
 
 
-def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]], with_parts: tuple[str, ...]) -> tuple[str, ...]:
+def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]]) -> dict[str, tuple[bool, bool]]:
     """Put a file of no rows in each folder the views read, once, so that each view reads a glob that always matches:
     one over a folder empty at the attach (the error records of a run without failures, a table without parts) was an
     empty view for good (later failures never showed in ingest_errors), and one over a folder emptied later (its last
-    error record removed when the file succeeded, --force --no-text) failed every query. Returns the tables whose views
-    can read parts; where DIR cannot be written, the others stay empty views until attach runs again."""
+    error record removed when the file succeeded, --force --no-text) failed every query; so would a view of a store
+    attached before the first `compact` (compact.py) over its compacted files. Returns, by table, whether its view
+    can read published parts and compacted files; where DIR cannot be written, only what is there now (the rest is
+    read once attach runs again)."""
+    placeholders = {}
+    for t in TABLES:  # (as deep as the views' globs)
+        placeholders[f"{t}/crawl={EMPTY}/{EMPTY}.parquet"] = columns[t]
+        placeholders[f"{t}/crawl={EMPTY}/{COMPACT}/{EMPTY}.parquet"] = [*columns[t], COMPACTED_PREFIX]
     try:
-        for folder in (LEDGER, ERRORS):
-            if f"{folder}/{EMPTY}.json" not in out.list(folder, ".json"):
-                out.write_bytes(f"{folder}/{EMPTY}.json", b"")
-        placeholder = {t: f"{t}/crawl={EMPTY}/{EMPTY}.parquet" for t in TABLES}  # (one partition deep, as the views' globs)
-        missing = [t for t in TABLES if placeholder[t] not in out.list(placeholder[t].rsplit("/", 1)[0], ".parquet")]
+        for rel in (f"{LEDGER}/{EMPTY}.json", f"{ERRORS}/{EMPTY}.json", *(f"{t}/crawl={EMPTY}/{COMPACT}/{EMPTY}.json" for t in TABLES)):
+            if rel not in out.list(rel.rsplit("/", 1)[0], ".json"):
+                out.write_bytes(rel, b"")
+        missing = [rel for rel in placeholders if rel not in out.list(rel.rsplit("/", 1)[0], ".parquet")]
         if missing:
             with tempfile.TemporaryDirectory(prefix="provenance-attach-") as tmp:
-                for table in missing:
-                    local = os.path.join(tmp, f"{table}.parquet")
-                    store.con.execute(f"COPY ({_no_rows(columns[table])}) TO {_literal(local)} (FORMAT parquet)")
-                    out.put_file(local, placeholder[table])
-        return TABLES
+                for n, rel in enumerate(missing):
+                    local = os.path.join(tmp, f"{n}.parquet")
+                    store.con.execute(f"COPY ({_no_rows(placeholders[rel])}) TO {_literal(local)} (FORMAT parquet)")
+                    out.put_file(local, rel)
+        return {t: (True, True) for t in TABLES}
     except OSError:  # a folder this machine cannot write (read-only shards)
-        return with_parts
+        return {t: (out.has_parts(t, compacted=False), out.has_parts(t, compacted=True)) for t in TABLES}
 
 
-def _shards(output: str) -> ShardDir:
+def shard_folder(output: str) -> ShardDir:
     """The shard folder at output; a UsageError where no ingest --output wrote (a typo swapped a store's data for nothing)."""
     out = ShardDir(output)
     try:
@@ -130,12 +138,12 @@ def _columns(store: Store, table: str) -> list[tuple[str, str]]:
                      "ORDER BY column_index", [table]).fetchall()
 
 
-def _load_httpfs(store: Store) -> None:
+def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
     try:
-        store.con.execute("LOAD httpfs")
+        con.execute("LOAD httpfs")
     except duckdb.Error:
         try:
-            store.con.execute("INSTALL httpfs; LOAD httpfs")
+            con.execute("INSTALL httpfs; LOAD httpfs")
         except duckdb.Error as exc:
             raise StoreError(f"reading s3:// shards needs DuckDB's httpfs extension: {first_line(exc)}") from None
 
@@ -193,26 +201,54 @@ def _source_views(columns: dict[str, list[tuple[str, str]]]) -> list[str]:
     ]
 
 
-def _uniform(store: Store, out: ShardDir, table: str, columns: list[tuple[str, str]]) -> bool:
-    """Whether every part of table read now, attach's placeholder too (it may be the file a view binds on), has the
-    view's columns with one type each (sql/queries/scale_parts_uniform.sql). Parts written later by this version have
-    them too; a DIR that also holds parts of another layout is read by name."""
-    rows = store.query("scale_parts_uniform", glob=out.url(f"{table}/*/*.parquet"), names=[c for c, _ in columns]).fetchall()
-    return bool(rows[0][0])
+def _by_name(store: Store, out: ShardDir, table: str, columns: list[tuple[str, str]]) -> tuple[bool, bool]:
+    """Whether the view reads table's published parts, and its compacted files, by the union of their schemas: unless
+    every file of the glob read now, attach's placeholder too (it may be the file a view binds on), has the view's
+    columns with one type each (sql/queries/scale_parts_uniform.sql). Files written later by this version have them
+    too; a DIR that also holds parts of another layout is read by name."""
+    names = [c for c, _ in columns]
+    return tuple(not store.query("scale_parts_uniform", glob=out.url(glob), names=wanted).fetchall()[0][0]
+                 for glob, wanted in ((_PARTS_GLOB.format(table=table), names), (_COMPACTED_GLOB.format(table=table), [*names, "part_prefix"])))
 
 
-def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], by_name: bool = True) -> str:
-    """by_name: read the parts by the union of their schemas (each file's footer read as each query is planned),
-    else by the first file's (the others' columns matched to it by name; a file without one of them is an error)."""
-    glob = _literal(out.url(f"{table}/*/*.parquet"))
-    scan = (f"read_parquet({glob}, hive_partitioning = true, union_by_name = {str(by_name).lower()}, "
-            "hive_types = {'crawl': VARCHAR}, filename = true)")
-    body = (f"SELECT {_select(columns, 'p')} FROM {scan} AS p "
-            f"SEMI JOIN (SELECT part_prefix FROM _scale_files WHERE status = 'done') AS l "
-            f"ON regexp_extract(p.filename, {_literal(_PREFIX_RE)}, 1) = l.part_prefix")
+def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], published: bool = True, compacted: bool = True,
+                by_name: tuple[bool, bool] = (True, True)) -> str:
+    """The rows of table's parts that a ledger entry names: from the published parts (each file's prefix in its name)
+    that no compaction's manifest names, and from the compacted files that a manifest names (each row's prefix in its
+    column part_prefix; compact.py). by_name: read each glob by the union of its files' schemas (each file's footer
+    read as each query is planned), else by the first file's (the others' columns matched to it by name)."""
+    def scan(glob: str, by: bool) -> str:
+        return (f"read_parquet({_literal(out.url(glob.format(table=table)))}, hive_partitioning = true, union_by_name = {str(by).lower()}, "
+                "hive_types = {'crawl': VARCHAR}, filename = true)")
+
+    branches = []
+    if published:
+        branches.append(f"SELECT {_select(columns, 'p')} FROM {scan(_PARTS_GLOB, by_name[0])} AS p "
+                        f"SEMI JOIN live AS l ON regexp_extract(p.filename, {_literal(_PREFIX_RE)}, 1) = l.part_prefix"
+                        + (" ANTI JOIN held AS h ON p.filename = h.part" if compacted else ""))
+    if compacted:
+        branches.append(f"SELECT {_select(columns, 'c')} FROM {scan(_COMPACTED_GLOB, by_name[1])} AS c "
+                        "SEMI JOIN (SELECT DISTINCT compacted FROM held) AS k ON c.filename = k.compacted "
+                        "SEMI JOIN live AS l ON c.part_prefix = l.part_prefix")
+    # (each read once a query: a crawl's ledger is 90,000 JSON files)
+    ctes = ["live AS MATERIALIZED (SELECT part_prefix FROM _scale_files WHERE status = 'done')"]
+    if compacted:
+        ctes.append(f"held AS MATERIALIZED ({_manifests(out, table)})")
+    body = f"WITH {', '.join(ctes)} {' UNION ALL '.join(branches)}"
     if table in SHARED_TABLES:  # every file carries its own tokens: one row per (tokenizer, token_id)
         return f"CREATE VIEW {table} AS SELECT tokenizer, token_id, any_value(token) AS token FROM ({body}) GROUP BY tokenizer, token_id"
     return f"CREATE VIEW {table} AS {body}"
+
+
+def _manifests(out: ShardDir, table: str) -> str:
+    """(compacted, part): each compacted file of table that a manifest names, and each published part it holds (their
+    addresses as the parquet globs give them). A manifest that is not one JSON object fails the query, naming its file."""
+    glob = _literal(out.url(f"{table}/*/{COMPACT}/*.json"))
+    parts = ("CASE WHEN trim(content, ' ' || chr(9) || chr(10) || chr(13)) = '' THEN NULL "
+             "WHEN json_valid(content) AND json_type(content) = 'OBJECT' THEN from_json(content, '{\"parts\": [\"VARCHAR\"]}').parts "
+             "ELSE error('not a JSON object in ' || filename || ' (cut short, or not written by provenance)') END")
+    return (f"SELECT regexp_replace(filename, '[.]json$', '.parquet') AS compacted, "
+            f"regexp_replace(filename, '/{COMPACT}/[^/]*$', '/') || unnest({parts}) AS part FROM read_text({glob})")
 
 
 def _empty_view(table: str, columns: list[tuple[str, str]]) -> str:

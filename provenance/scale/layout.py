@@ -5,6 +5,8 @@ DIR/<table>/crawl=<crawl>/<part-prefix>-<n>.parquet   Parquet parts, hive-partit
 DIR/_ledger/<sha256>.json                              one finished file (FileResult metadata + faults)
 DIR/_errors/<address-key>.json                         one file that failed after its retries
 DIR/_runs/<run_id>.json                                one driver run: options and counts
+DIR/<table>/crawl=<crawl>/_compact/<token>.parquet     the rows of many parts, each row with its part's prefix (compact.py)
+DIR/<table>/crawl=<crawl>/_compact/<token>.json        its manifest: the parts it holds (written last: the commit)
 ```
 A part prefix is `<sha256[:16]>-<attempt token>`; the ledger entry names the prefix of its parts
 and is written only after all of them are in place. Readers (`attach`) take only parts whose
@@ -27,6 +29,7 @@ from pyarrow import fs as pafs
 from provenance.ingest.remote import is_remote
 
 LEDGER, ERRORS, RUNS = "_ledger", "_errors", "_runs"
+COMPACT = "_compact"  # a crawl folder's compacted parts (compact.py)
 EMPTY = "_empty"  # the name of a folder's placeholder file: no rows, named by no ledger entry (see attach.py)
 SOURCE_ID_BITS = 31  # doc_id = (source_id << 32) | ordinal stays a positive BIGINT
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -105,10 +108,13 @@ class ShardDir:
 
     def list(self, folder: str, suffix: str = "") -> list[str]:
         """Return the relative paths of the files directly in folder that end in suffix."""
+        return sorted(self.files(folder, suffix))
+
+    def files(self, folder: str, suffix: str = "") -> dict[str, pafs.FileInfo]:
+        """Return the files directly in folder that end in suffix (their size, mtime), by relative path."""
         sel = pafs.FileSelector(self.full(folder), allow_not_found=True)
         prefix = self.root + "/"
-        return sorted(i.path[len(prefix):] for i in self.fs.get_file_info(sel)
-                      if i.type == pafs.FileType.File and i.path.endswith(suffix))
+        return {i.path[len(prefix):]: i for i in self.fs.get_file_info(sel) if i.type == pafs.FileType.File and i.path.endswith(suffix)}
 
     def read_all(self, folder: str) -> list[dict[str, Any]]:
         """Read every *.json in folder (in parallel threads on object stores)."""
@@ -126,9 +132,12 @@ class ShardDir:
         """Whether an ingest --output has written here (its ledger of files, or its errors of files that failed)."""
         return bool(self.list(LEDGER, ".json") or self.list(ERRORS, ".json"))
 
-    def has_parts(self, table: str) -> bool:
-        """True when at least one Parquet part of table exists (not counting attach's placeholder)."""
-        return any(not rel.endswith(f"/{EMPTY}.parquet") for d in self.list_dirs(table) for rel in self.list(f"{table}/{d}", ".parquet"))
+    def has_parts(self, table: str, compacted: bool | None = None) -> bool:
+        """True when at least one Parquet part of table exists (not counting attach's placeholders): a part as ingest
+        published it, or a compacted file (compacted=None: either; True: compacted only; False: published only)."""
+        folders = [f"{table}/{d}" for d in self.list_dirs(table)]
+        where = {None: [*folders, *(f"{f}/{COMPACT}" for f in folders)], True: [f"{f}/{COMPACT}" for f in folders], False: folders}[compacted]
+        return any(not rel.endswith(f"/{EMPTY}.parquet") for folder in where for rel in self.list(folder, ".parquet"))
 
     def list_dirs(self, folder: str) -> list[str]:
         sel = pafs.FileSelector(self.full(folder), allow_not_found=True)

@@ -1,0 +1,216 @@
+"""Compact a shard folder: the parts of many input files merged into a few large Parquet files.
+
+A query of an attached store opens every part of each table it reads, ~0.2 ms a file: a crawl's 90,000 input
+files cost seconds to minutes a query before a row is read. `compact` merges each crawl folder's parts, table by
+table, into files of up to `target_bytes`, each row with its part's prefix (column part_prefix). The views go on
+reading a part's rows only while a ledger entry names its prefix: a file re-ingested later (--force, a new version)
+leaves its compacted rows unread, as it leaves a part.
+
+Exactly once at every step (the views: attach.py):
+- a compacted file is written aside, then put in place (a rename; an object store's PUT is atomic). Named by no
+  manifest, it is never read;
+- its manifest (`<token>.json`, the parts it holds) is written last, atomically: from then on the views read the
+  compacted rows in place of those parts, whether the parts are still there or not;
+- then the parts are deleted. A compaction killed before that is finished by the next: parts a manifest names are
+  deleted, and compacted files that no manifest names are removed.
+One compaction at a time: a lock file in a local folder (on an object store, run one at a time; a compacted file
+without a manifest is removed there only a day later, in case another compaction is still writing it). An ingest
+may publish meanwhile: parts whose ledger entry is not written yet stay as they are, for the next compaction.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+
+from provenance import __version__
+from provenance.errors import StoreError, first_line
+from provenance.ingest.jobs import TABLES
+from provenance.scale.attach import load_httpfs, shard_folder
+from provenance.scale.layout import COMPACT, EMPTY, LEDGER, ShardDir
+from provenance.sqlfiles import literal
+
+TARGET_BYTES = 256 << 20  # of parts merged into one file (DuckDB reads files of 100 MB to 1 GB best)
+LOCK = "_compact.lock"
+UNNAMED_GRACE_S = 86_400  # a compacted file without a manifest on an object store: another compaction's, still writing?
+PART_RE = re.compile(r"^([0-9a-f]+-[0-9a-f]+)-[0-9]+[.]parquet$")  # a published part's name: <prefix>-<n>.parquet
+
+
+@dataclass
+class Compaction:
+    """What a compaction did."""
+
+    path: str
+    parts: int = 0  # published parts merged (and deleted)
+    files: int = 0  # compacted files written
+    bytes_before: int = 0  # of the parts merged
+    bytes_after: int = 0  # of the files written
+    finished: int = 0  # parts an interrupted compaction had merged, deleted now
+    removed: int = 0  # compacted files of an interrupted compaction that no manifest named, removed
+    notes: list[str] = field(default_factory=list)  # folders left as they were, and why (one line each)
+    seconds: float = 0.0
+
+
+def compact(output: str, target_bytes: int = TARGET_BYTES) -> Compaction:
+    """Merge the published parts of the shard folder at output (a folder or s3:// URL), crawl folder by crawl folder."""
+    out = shard_folder(output)
+    t0 = time.perf_counter()
+    result = Compaction(out.uri)
+    with _locked(out), tempfile.TemporaryDirectory(prefix="provenance-compact-") as tmp:
+        con = duckdb.connect(config={"temp_directory": os.path.join(tmp, "spill")})
+        try:
+            if not out.local:
+                load_httpfs(con)
+            named = {e["part_prefix"] for e in out.read_all(LEDGER) if e.get("part_prefix")}
+            for table in TABLES:
+                for crawl in out.list_dirs(table):
+                    if crawl != f"crawl={EMPTY}":
+                        _compact_folder(out, con, f"{table}/{crawl}", named, target_bytes, tmp, result)
+        finally:
+            con.close()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _compact_folder(out: ShardDir, con: duckdb.DuckDBPyConnection, folder: str, named: set[str], target_bytes: int,
+                    tmp: str, result: Compaction) -> None:
+    """Finish an interrupted compaction of folder, then merge its parts that a ledger entry names."""
+    parts = {rel: i.size for rel, i in out.files(folder, ".parquet").items() if PART_RE.match(_name(rel))}
+    covered = _finish(out, folder, parts, result)
+    todo = sorted(rel for rel in parts if rel not in covered and PART_RE.match(_name(rel)).group(1) in named)
+    if len(todo) < 2:  # one part merged into one file gains nothing
+        return
+    for group in _groups(todo, parts, target_bytes):
+        try:
+            _merge(out, con, folder, group, parts, tmp, result)
+        except (duckdb.Error, OSError) as exc:  # a part deleted meanwhile (--force), a damaged one, a full disk
+            result.notes.append(f"{folder}: {len(group)} parts left as they are: {first_line(exc)}")
+
+
+def _finish(out: ShardDir, folder: str, parts: dict[str, int], result: Compaction) -> set[str]:
+    """Delete the parts that a manifest names (its compaction was killed before it deleted them), and the compacted
+    files that no manifest names; return the parts named."""
+    here = f"{folder}/{COMPACT}"
+    manifests = [rel for rel in out.list(here, ".json") if _name(rel) != f"{EMPTY}.json"]
+    covered = {f"{folder}/{name}" for rel in manifests for name in (out.read_json(rel) or {}).get("parts", ())}
+    for rel in sorted(covered & parts.keys()):
+        out.delete(rel)
+        result.finished += 1
+    holders = {rel[: -len(".json")] + ".parquet" for rel in manifests}
+    now = time.time()
+    for rel, info in out.files(here).items():
+        unnamed = rel.endswith(".parquet") and rel not in holders and _name(rel) != f"{EMPTY}.parquet"
+        if (unnamed or rel.endswith(".tmp")) and (out.local or (info.mtime is not None and now - info.mtime.timestamp() > UNNAMED_GRACE_S)):
+            out.delete(rel)
+            result.removed += unnamed
+    return covered
+
+
+def _groups(todo: list[str], sizes: dict[str, int], target_bytes: int) -> list[list[str]]:
+    """Parts in runs of about target_bytes together (a last part alone joins the run before; a part of that size
+    or more alone is left as it is)."""
+    groups: list[list[str]] = [[]]
+    total = 0
+    for rel in todo:
+        if groups[-1] and total + sizes[rel] > target_bytes:
+            groups.append([])
+            total = 0
+        groups[-1].append(rel)
+        total += sizes[rel]
+    if len(groups) > 1 and len(groups[-1]) == 1:
+        groups[-2] += groups.pop()
+    return [g for g in groups if len(g) > 1]
+
+
+def _merge(out: ShardDir, con: duckdb.DuckDBPyConnection, folder: str, group: list[str], sizes: dict[str, int], tmp: str,
+           result: Compaction) -> None:
+    """Write one compacted file of group's parts, put it in place, write its manifest, then delete the parts."""
+    token = secrets.token_hex(8)
+    local = os.path.join(tmp, f"{token}.parquet")
+    files = "[" + ", ".join(literal(out.url(rel)) for rel in group) + "]"
+    # a part's columns as they are (parts of an older layout: by name, the missing ones NULL), in file order
+    con.execute(f"COPY (SELECT * EXCLUDE (filename), regexp_extract(filename, {literal(PART_RE.pattern[1:])}, 1) AS part_prefix "
+                f"FROM read_parquet({files}, union_by_name = true, filename = true, hive_partitioning = false)) "
+                f"TO {literal(local)} (FORMAT parquet, COMPRESSION zstd)")
+    rel = f"{folder}/{COMPACT}/{token}.parquet"
+    written = os.path.getsize(local)
+    out.put_file(local, rel)
+    out.write_json(f"{folder}/{COMPACT}/{token}.json", {
+        "parts": [_name(p) for p in group], "bytes": written, "version": __version__,
+        "created_at": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" "),
+    })
+    for part in group:  # (the views read the compacted rows now: a kill from here on is finished by the next compaction)
+        out.delete(part)
+    result.parts += len(group)
+    result.files += 1
+    result.bytes_before += sum(sizes[p] for p in group)
+    result.bytes_after += written
+
+
+def _name(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1]
+
+
+@contextmanager
+def _locked(out: ShardDir) -> Iterator[None]:
+    """Hold DIR/_compact.lock (local folders) for the compaction: a second one refuses in one line. A lock whose
+    process died on this machine (SIGKILL) is taken over."""
+    if not out.local:
+        yield
+        return
+    path = os.path.join(out.root, LOCK)
+    me = f"{socket.gethostname()} {os.getpid()}"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _read(path)
+            if not _dead(holder):
+                raise StoreError(f"{out.uri}: another compaction is running ({LOCK}: {holder or 'unreadable'}); "
+                                 f"if none is, remove {path}") from None
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(me)
+        break
+    else:
+        raise StoreError(f"{out.uri}: another compaction took {LOCK} just now")
+    try:
+        yield
+    finally:
+        if _read(path) == me:
+            os.unlink(path)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _dead(holder: str) -> bool:
+    """Whether the lock's holder ("host pid") is a process of this machine that no longer runs."""
+    host, _, pid = holder.rpartition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's live process
+        return False
+    return False

@@ -1,0 +1,205 @@
+"""`provenance compact`: a shard folder's parts merged into a few files, read exactly once at every step."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import provenance.cli.scale_cmds  # noqa: F401  (registers `attach` and `compact`)
+from provenance.cli import app
+from provenance.config import IngestConfig
+from provenance.errors import StoreError
+from provenance.ingest.jobs import TABLES
+from provenance.ingest.pipeline import ingest
+from provenance.scale import attach, ingest_shards
+from provenance.scale.compact import LOCK, compact
+from provenance.scale.layout import ShardDir
+from provenance.store import Store
+from tests.conftest import response_record, warcinfo
+from tests.scale.conftest import content
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def inputs(make_warc) -> list[str]:
+    """Six files of two crawls (three each)."""
+    paths = []
+    for n in range(6):
+        crawl, date = ("CC-MAIN-2019-35", "2019-08-17T10:00:00Z") if n % 2 else ("CC-MAIN-2020-10", "2020-03-01T00:00:00Z")
+        records = [response_record(10 * n + i, date=date, url=f"https://s{n}.example.net/{i}") for i in range(8)]
+        paths.append(str(make_warc(f"f{n}.warc.gz", [warcinfo(crawl), *records])))
+    return paths
+
+
+def published(out: Path) -> list[Path]:
+    """The parts as ingest published them (not attach's placeholders, not compacted files)."""
+    return [p for p in out.glob("*/crawl=*/*.parquet") if p.parent.name != "crawl=_empty"]
+
+
+def compacted(out: Path) -> list[Path]:
+    return [p for p in out.glob("*/crawl=*/_compact/*.parquet") if p.parent.parent.name != "crawl=_empty"]
+
+
+def test_compacted_shards_read_as_their_parts_did_also_by_a_store_attached_before(inputs, tmp_path):
+    out, local = tmp_path / "shards", str(tmp_path / "local.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=2), str(out))
+    ingest(inputs, IngestConfig(db=local, workers=2))
+    attach(str(tmp_path / "before.duckdb"), str(out))
+    assert len(published(out)) == 6 * len(TABLES)
+
+    result = compact(str(out))
+
+    assert (result.parts, result.files, result.finished, result.removed, result.notes) == (6 * len(TABLES), 2 * len(TABLES), 0, 0, [])
+    assert published(out) == [] and len(compacted(out)) == 2 * len(TABLES)  # a file per table and crawl
+    assert result.bytes_after > 0 and result.bytes_before > 0
+    attach(str(tmp_path / "after.duckdb"), str(out))
+    with Store(local, read_only=True) as s:
+        expected = content(s)
+    for db in ("before.duckdb", "after.duckdb"):  # the views attach made before the compaction read its files too
+        with Store(str(tmp_path / db), read_only=True) as s:
+            assert content(s) == expected
+            assert s.check() == []
+    assert compact(str(out)).files == 0  # nothing left to merge
+
+
+def test_compacted_files_are_read_by_one_schema_and_a_filter_reaches_their_scan(inputs, tmp_path):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    attach(db, str(out))
+    with Store(db, read_only=True) as s:
+        view = s.sql("SELECT sql FROM duckdb_views() WHERE view_name = 'documents'").fetchall()[0][0]
+        assert view.count("union_by_name = false") == 2  # (union_by_name reads every file's footer at each query)
+        plan = s.sql("EXPLAIN SELECT url FROM documents WHERE doc_id = 42").fetchall()[0][1]
+        assert plan.count("doc_id=42") + plan.count("doc_id = 42") == 2  # into both scans: published parts and compacted files
+
+
+@pytest.mark.parametrize("kill_at", ["before its manifest", "after its manifest", "midway through deleting its parts"])
+def test_a_compaction_killed_at_any_step_reads_every_row_once_and_the_next_one_finishes_it(inputs, tmp_path, monkeypatch, kill_at):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    attach(db, str(out))
+    with Store(db, read_only=True) as s:
+        expected = content(s)
+
+    class Killed(BaseException):
+        pass
+
+    writes, deletes = ShardDir.write_json, ShardDir.delete
+    deleted = []
+
+    def write_json(self, rel, obj):
+        if kill_at == "before its manifest" and "/_compact/" in rel:
+            raise Killed
+        writes(self, rel, obj)
+        if kill_at == "after its manifest" and "/_compact/" in rel:
+            raise Killed
+
+    def delete(self, rel):
+        if kill_at == "midway through deleting its parts" and len(deleted) == 1:
+            raise Killed
+        deletes(self, rel)
+        deleted.append(rel)
+
+    monkeypatch.setattr(ShardDir, "write_json", write_json)
+    monkeypatch.setattr(ShardDir, "delete", delete)
+    with pytest.raises(Killed):
+        compact(str(out))
+    monkeypatch.undo()
+
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
+    again = compact(str(out))
+    expected_finish = {"before its manifest": (0, 1), "after its manifest": (3, 0), "midway through deleting its parts": (2, 0)}[kill_at]
+    assert (again.finished, again.removed) == expected_finish
+    assert published(out) == [] and again.notes == []
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
+
+
+def test_a_file_ingested_again_after_a_compaction_is_read_from_its_new_parts_only(make_warc, inputs, tmp_path):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    attach(db, str(out))
+    ingest_shards(inputs[:1], IngestConfig(workers=1, force=True), str(out))  # same content: a new prefix for the same file
+    make_warc("f1.warc.gz", [warcinfo("CC-MAIN-2019-35"), *(response_record(900 + i, date="2019-08-17T10:00:00Z") for i in range(3))])
+    ingest_shards(inputs[1:2], IngestConfig(workers=1, force=True), str(out))  # a new version: 3 documents in place of 8
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT count(*), count(DISTINCT source_id) FROM documents").fetchone() == (5 * 8 + 3, 6)
+        assert s.sql("SELECT count(*) FROM signatures").fetchone()[0] == 5 * 8 + 3
+    assert compact(str(out)).parts == 0  # one new part per crawl and table: nothing to merge yet
+
+
+def test_a_second_compaction_merges_the_parts_published_since_into_files_of_their_own(make_warc, inputs, tmp_path):
+    out, local, db = tmp_path / "shards", str(tmp_path / "local.duckdb"), str(tmp_path / "a.duckdb")
+    ingest_shards(inputs[:4], IngestConfig(workers=1), str(out))
+    compact(str(out))
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    assert len(published(out)) == 2 * len(TABLES)
+    assert compact(str(out)).parts == 0  # one part per crawl folder
+    more = [str(make_warc(f"g{n}.warc.gz", [warcinfo("CC-MAIN-2019-35"), response_record(500 + n, date="2019-08-17T10:00:00Z")]))
+            for n in range(2)]
+    ingest_shards(more, IngestConfig(workers=1), str(out))
+    result = compact(str(out))
+    assert result.parts == 3 * len(TABLES) and result.files == len(TABLES)  # the 2019 folder's three new parts
+    attach(db, str(out))
+    ingest([*inputs, *more], IngestConfig(db=local, workers=1))
+    with Store(local, read_only=True) as a, Store(db, read_only=True) as b:
+        assert content(a) == content(b)
+
+
+def test_parts_no_ledger_entry_names_yet_are_left_for_the_next_compaction(inputs, tmp_path):
+    """An ingest publishing meanwhile puts its parts up before its ledger entry: they are not merged."""
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    entry = next((out / "_ledger").glob("[0-9a-f]*.json"))
+    held = json.loads(entry.read_text())
+    entry.unlink()
+    result = compact(str(out))
+    assert result.parts == 5 * len(TABLES)
+    assert sorted(str(p.relative_to(out)) for p in published(out)) == sorted(r for rels in held["parts"].values() for r in rels)
+
+
+def test_a_second_compaction_at_once_refuses_in_one_line_and_a_dead_ones_lock_is_taken_over(inputs, tmp_path):
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    (out / LOCK).write_text(f"{os.uname().nodename} {os.getpid()}")  # a live process holds it
+    with pytest.raises(StoreError, match="another compaction is running"):
+        compact(str(out))
+    assert len(published(out)) == 6 * len(TABLES)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    (out / LOCK).write_text(f"{os.uname().nodename} {dead}")
+    assert compact(str(out)).parts == 6 * len(TABLES)
+    assert not (out / LOCK).exists()
+
+
+def test_a_manifest_that_is_not_json_fails_queries_naming_its_file(inputs, tmp_path):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    attach(db, str(out))
+    manifest = next((out / "documents").glob("crawl=CC-*/_compact/*.json"))
+    manifest.write_text('{"parts": ["cut sh')
+    with Store(db, read_only=True) as s:
+        with pytest.raises(Exception, match=f"not a JSON object in .*{manifest.name}"):
+            s.sql("SELECT count(*) FROM documents").fetchall()
+
+
+def test_the_cli_says_what_it_merged_and_refuses_a_folder_no_ingest_wrote(inputs, tmp_path):
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    res = runner.invoke(app, ["compact", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["parts"] == 6 * len(TABLES)
+    res = runner.invoke(app, ["compact", str(out)])
+    assert res.exit_code == 0 and res.stdout.startswith(f"compacted {out}: 0 parts into 0 files")
+    (tmp_path / "empty").mkdir()
+    res = runner.invoke(app, ["compact", str(tmp_path / "empty")])
+    assert res.exit_code == 2 and "not a shard folder" in res.output and "Traceback" not in res.output
