@@ -45,8 +45,10 @@ def compact(
     if json_out:
         print_json(asdict(result))
     else:
-        finished = f"; finished an interrupted compaction ({result.finished} parts, {result.removed} files)" if result.finished or result.removed else ""
-        typer.echo(f"compacted {result.path}: {result.parts:,} parts into {result.files:,} files "
-                   f"({result.bytes_before / 1e6:,.1f} MB -> {result.bytes_after / 1e6:,.1f} MB) in {result.seconds:.1f} s{finished}")
+        again = f" (with {result.merged:,} compacted before)" if result.merged else ""
+        finished = (f"; finished an interrupted compaction ({result.finished:,} files deleted, {result.removed:,} unfinished removed)"
+                    if result.finished or result.removed else "")
+        typer.echo(f"compacted {result.path}: {result.parts:,} parts into {result.files:,} files{again}, "
+                   f"{result.bytes_before / 1e6:,.1f} MB -> {result.bytes_after / 1e6:,.1f} MB in {result.seconds:.1f} s{finished}")
     if result.notes:
         raise typer.Exit(1)

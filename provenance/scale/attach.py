@@ -214,8 +214,8 @@ def _by_name(store: Store, out: ShardDir, table: str, columns: list[tuple[str, s
 def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], published: bool = True, compacted: bool = True,
                 by_name: tuple[bool, bool] = (True, True)) -> str:
     """The rows of table's parts that a ledger entry names: from the published parts (each file's prefix in its name)
-    that no compaction's manifest names, and from the compacted files that a manifest names (each row's prefix in its
-    column part_prefix; compact.py). by_name: read each glob by the union of its files' schemas (each file's footer
+    that no compaction's manifest names, and from the compacted files that a manifest commits and no other manifest
+    replaces (each row's prefix in its column part_prefix; compact.py). by_name: read each glob by the union of its files' schemas (each file's footer
     read as each query is planned), else by the first file's (the others' columns matched to it by name)."""
     def scan(glob: str, by: bool) -> str:
         return (f"read_parquet({_literal(out.url(glob.format(table=table)))}, hive_partitioning = true, union_by_name = {str(by).lower()}, "
@@ -228,12 +228,15 @@ def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], publi
                         + (" ANTI JOIN held AS h ON p.filename = h.part" if compacted else ""))
     if compacted:
         branches.append(f"SELECT {_select(columns, 'c')} FROM {scan(_COMPACTED_GLOB, by_name[1])} AS c "
-                        "SEMI JOIN (SELECT DISTINCT compacted FROM held) AS k ON c.filename = k.compacted "
+                        "SEMI JOIN kept AS k ON c.filename = k.compacted "
                         "SEMI JOIN live AS l ON c.part_prefix = l.part_prefix")
     # (each read once a query: a crawl's ledger is 90,000 JSON files)
     ctes = ["live AS MATERIALIZED (SELECT part_prefix FROM _scale_files WHERE status = 'done')"]
     if compacted:
-        ctes.append(f"held AS MATERIALIZED ({_manifests(out, table)})")
+        ctes += [f"manifests AS MATERIALIZED ({_manifests(out, table)})",
+                 "held AS MATERIALIZED (SELECT compacted, folder || unnest(m.parts) AS part FROM manifests)",
+                 "kept AS MATERIALIZED (SELECT compacted FROM manifests WHERE compacted NOT IN "
+                 f"(SELECT folder || '{COMPACT}/' || unnest(m.replaces) FROM manifests))"]
     body = f"WITH {', '.join(ctes)} {' UNION ALL '.join(branches)}"
     if table in SHARED_TABLES:  # every file carries its own tokens: one row per (tokenizer, token_id)
         return f"CREATE VIEW {table} AS SELECT tokenizer, token_id, any_value(token) AS token FROM ({body}) GROUP BY tokenizer, token_id"
@@ -241,14 +244,16 @@ def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], publi
 
 
 def _manifests(out: ShardDir, table: str) -> str:
-    """(compacted, part): each compacted file of table that a manifest names, and each published part it holds (their
-    addresses as the parquet globs give them). A manifest that is not one JSON object fails the query, naming its file."""
+    """(compacted, folder, m): each manifest of compact.py for table, its compacted file and folder (addresses as the
+    parquet globs give them), and m its parts and the compacted files it replaces. A manifest that is not one JSON
+    object fails the query, naming its file."""
     glob = _literal(out.url(f"{table}/*/{COMPACT}/*.json"))
-    parts = ("CASE WHEN trim(content, ' ' || chr(9) || chr(10) || chr(13)) = '' THEN NULL "
-             "WHEN json_valid(content) AND json_type(content) = 'OBJECT' THEN from_json(content, '{\"parts\": [\"VARCHAR\"]}').parts "
-             "ELSE error('not a JSON object in ' || filename || ' (cut short, or not written by provenance)') END")
-    return (f"SELECT regexp_replace(filename, '[.]json$', '.parquet') AS compacted, "
-            f"regexp_replace(filename, '/{COMPACT}/[^/]*$', '/') || unnest({parts}) AS part FROM read_text({glob})")
+    m = ("CASE WHEN trim(content, ' ' || chr(9) || chr(10) || chr(13)) = '' THEN NULL "
+         "WHEN json_valid(content) AND json_type(content) = 'OBJECT' "
+         "THEN from_json(content, '{\"parts\": [\"VARCHAR\"], \"replaces\": [\"VARCHAR\"]}') "
+         "ELSE error('not a JSON object in ' || filename || ' (cut short, or not written by provenance)') END")
+    return (f"SELECT * FROM (SELECT regexp_replace(filename, '[.]json$', '.parquet') AS compacted, "
+            f"regexp_replace(filename, '/{COMPACT}/[^/]*$', '/') AS folder, {m} AS m FROM read_text({glob})) WHERE m IS NOT NULL")
 
 
 def _empty_view(table: str, columns: list[tuple[str, str]]) -> str:

@@ -13,6 +13,10 @@ Exactly once at every step (the views: attach.py):
   compacted rows in place of those parts, whether the parts are still there or not;
 - then the parts are deleted. A compaction killed before that is finished by the next: parts a manifest names are
   deleted, and compacted files that no manifest names are removed.
+Compacted files are merged again with the parts published since while they are small (under half the target), and
+whenever they hold rows of a prefix that no ledger entry names any more (a file ingested again): those rows are
+dropped then. The new manifest lists the files it replaces, and the views read those no more; they are deleted
+after it, files first, then their manifests (each step again finished by the next compaction when killed).
 One compaction at a time: a lock file in a local folder (on an object store, run one at a time; a compacted file
 without a manifest is removed there only a day later, in case another compaction is still writing it). An ingest
 may publish meanwhile: parts whose ledger entry is not written yet stay as they are, for the next compaction.
@@ -52,16 +56,18 @@ class Compaction:
     path: str
     parts: int = 0  # published parts merged (and deleted)
     files: int = 0  # compacted files written
-    bytes_before: int = 0  # of the parts merged
+    merged: int = 0  # compacted files merged again (small ones, or with rows no ledger entry names any more)
+    bytes_before: int = 0  # of the parts and compacted files merged
     bytes_after: int = 0  # of the files written
-    finished: int = 0  # parts an interrupted compaction had merged, deleted now
+    finished: int = 0  # parts and compacted files an interrupted compaction had merged, deleted now
     removed: int = 0  # compacted files of an interrupted compaction that no manifest named, removed
     notes: list[str] = field(default_factory=list)  # folders left as they were, and why (one line each)
     seconds: float = 0.0
 
 
 def compact(output: str, target_bytes: int = TARGET_BYTES) -> Compaction:
-    """Merge the published parts of the shard folder at output (a folder or s3:// URL), crawl folder by crawl folder."""
+    """Merge the published parts of the shard folder at output (a folder or s3:// URL), crawl folder by crawl folder,
+    with its compacted files that are small or hold rows no ledger entry names any more (those rows are dropped)."""
     out = shard_folder(output)
     t0 = time.perf_counter()
     result = Compaction(out.uri)
@@ -71,6 +77,7 @@ def compact(output: str, target_bytes: int = TARGET_BYTES) -> Compaction:
             if not out.local:
                 load_httpfs(con)
             named = {e["part_prefix"] for e in out.read_all(LEDGER) if e.get("part_prefix")}
+            con.execute("CREATE TEMP TABLE named AS SELECT unnest(?::VARCHAR[]) AS part_prefix", [sorted(named)])
             for table in TABLES:
                 for crawl in out.list_dirs(table):
                     if crawl != f"crawl={EMPTY}":
@@ -81,43 +88,66 @@ def compact(output: str, target_bytes: int = TARGET_BYTES) -> Compaction:
     return result
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A compacted file that its manifest commits."""
+
+    manifest: str  # its manifest's relative path
+    size: int
+    parts: tuple[str, ...]  # the names of the published parts whose rows it holds
+
+
 def _compact_folder(out: ShardDir, con: duckdb.DuckDBPyConnection, folder: str, named: set[str], target_bytes: int,
                     tmp: str, result: Compaction) -> None:
-    """Finish an interrupted compaction of folder, then merge its parts that a ledger entry names."""
+    """Finish an interrupted compaction of folder, then merge its parts that a ledger entry names, with its compacted
+    files that are small or hold dead rows."""
     parts = {rel: i.size for rel, i in out.files(folder, ".parquet").items() if PART_RE.match(_name(rel))}
-    covered = _finish(out, folder, parts, result)
-    todo = sorted(rel for rel in parts if rel not in covered and PART_RE.match(_name(rel)).group(1) in named)
-    if len(todo) < 2:  # one part merged into one file gains nothing
+    try:
+        held, covered = _finish(out, folder, parts, result)
+    except ValueError as exc:  # a manifest that is not JSON: what it commits is unknown (queries name it too)
+        result.notes.append(f"{folder}: a manifest cannot be read ({first_line(exc)})")
         return
-    for group in _groups(todo, parts, target_bytes):
-        try:
-            _merge(out, con, folder, group, parts, tmp, result)
-        except (duckdb.Error, OSError) as exc:  # a part deleted meanwhile (--force), a damaged one, a full disk
-            result.notes.append(f"{folder}: {len(group)} parts left as they are: {first_line(exc)}")
+    todo = [rel for rel in sorted(parts) if rel not in covered and _prefix(rel) in named]
+    dead = {rel for rel, h in held.items() if any(_prefix(p) not in named for p in h.parts)}
+    todo += sorted(rel for rel, h in held.items() if rel in dead or h.size < target_bytes // 2)
+    sizes = {**parts, **{rel: h.size for rel, h in held.items()}}
+    for group in _groups(todo, sizes, target_bytes):
+        if len(group) > 1 or group[0] in dead:  # (one file merged alone gains nothing, but for the rows it drops)
+            try:
+                _merge(out, con, folder, group, parts, held, named, tmp, result)
+            except (duckdb.Error, OSError) as exc:  # a part deleted meanwhile (--force), a damaged one, a full disk
+                result.notes.append(f"{folder}: {len(group)} files left as they are: {first_line(exc)}")
 
 
-def _finish(out: ShardDir, folder: str, parts: dict[str, int], result: Compaction) -> set[str]:
-    """Delete the parts that a manifest names (its compaction was killed before it deleted them), and the compacted
-    files that no manifest names; return the parts named."""
+def _finish(out: ShardDir, folder: str, parts: dict[str, int], result: Compaction) -> tuple[dict[str, _Held], set[str]]:
+    """Finish what a killed compaction left: delete the published parts a manifest names, the compacted files (and
+    manifests) that a later manifest replaces, and the compacted files that no manifest names. Return the compacted
+    files committed (by relative path) and the published parts that manifests name."""
     here = f"{folder}/{COMPACT}"
-    manifests = [rel for rel in out.list(here, ".json") if _name(rel) != f"{EMPTY}.json"]
-    covered = {f"{folder}/{name}" for rel in manifests for name in (out.read_json(rel) or {}).get("parts", ())}
+    files = out.files(here)
+    manifests = {rel: _manifest(out, rel) for rel in files if rel.endswith(".json") and _name(rel) != f"{EMPTY}.json"}
+    replaced = {f"{here}/{name}" for m in manifests.values() for name in m.get("replaces", ())}
+    covered = {f"{folder}/{name}" for m in manifests.values() for name in m.get("parts", ())}
     for rel in sorted(covered & parts.keys()):
         out.delete(rel)
         result.finished += 1
-    holders = {rel[: -len(".json")] + ".parquet" for rel in manifests}
+    for rel in sorted(replaced & files.keys()):  # the compacted file first: its manifest then names nothing that is read
+        out.delete(rel)
+        out.delete(rel[: -len(".parquet")] + ".json")
+        result.finished += 1
+    committed = {rel[: -len(".json")] + ".parquet": rel for rel in manifests if rel[: -len(".json")] + ".parquet" not in replaced}
     now = time.time()
-    for rel, info in out.files(here).items():
-        unnamed = rel.endswith(".parquet") and rel not in holders and _name(rel) != f"{EMPTY}.parquet"
+    for rel, info in files.items():
+        unnamed = rel.endswith(".parquet") and rel not in committed and rel not in replaced and _name(rel) != f"{EMPTY}.parquet"
         if (unnamed or rel.endswith(".tmp")) and (out.local or (info.mtime is not None and now - info.mtime.timestamp() > UNNAMED_GRACE_S)):
             out.delete(rel)
             result.removed += unnamed
-    return covered
+    held = {rel: _Held(m, files[rel].size, tuple(manifests[m].get("parts", ()))) for rel, m in committed.items() if rel in files}
+    return held, covered
 
 
 def _groups(todo: list[str], sizes: dict[str, int], target_bytes: int) -> list[list[str]]:
-    """Parts in runs of about target_bytes together (a last part alone joins the run before; a part of that size
-    or more alone is left as it is)."""
+    """Files in runs of about target_bytes together (a last file alone joins the run before)."""
     groups: list[list[str]] = [[]]
     total = 0
     for rel in todo:
@@ -128,32 +158,61 @@ def _groups(todo: list[str], sizes: dict[str, int], target_bytes: int) -> list[l
         total += sizes[rel]
     if len(groups) > 1 and len(groups[-1]) == 1:
         groups[-2] += groups.pop()
-    return [g for g in groups if len(g) > 1]
+    return [g for g in groups if g]
 
 
-def _merge(out: ShardDir, con: duckdb.DuckDBPyConnection, folder: str, group: list[str], sizes: dict[str, int], tmp: str,
-           result: Compaction) -> None:
-    """Write one compacted file of group's parts, put it in place, write its manifest, then delete the parts."""
+def _merge(out: ShardDir, con: duckdb.DuckDBPyConnection, folder: str, group: list[str], parts: dict[str, int],
+           held: dict[str, _Held], named: set[str], tmp: str, result: Compaction) -> None:
+    """Write one compacted file of group's parts and compacted files (their rows that a ledger entry names), put it in
+    place, write its manifest, then delete the parts and the compacted files it replaces."""
     token = secrets.token_hex(8)
     local = os.path.join(tmp, f"{token}.parquet")
-    files = "[" + ", ".join(literal(out.url(rel)) for rel in group) + "]"
-    # a part's columns as they are (parts of an older layout: by name, the missing ones NULL), in file order
-    con.execute(f"COPY (SELECT * EXCLUDE (filename), regexp_extract(filename, {literal(PART_RE.pattern[1:])}, 1) AS part_prefix "
-                f"FROM read_parquet({files}, union_by_name = true, filename = true, hive_partitioning = false)) "
-                f"TO {literal(local)} (FORMAT parquet, COMPRESSION zstd)")
+    published, merged = [rel for rel in group if rel in parts], [rel for rel in group if rel in held]
+    # columns as they are (files of an older layout: by name, the missing ones NULL), in file order
+    selects = []
+    if published:
+        selects.append(f"SELECT * EXCLUDE (filename), regexp_extract(filename, {literal(PART_RE.pattern[1:])}, 1) AS part_prefix "
+                       f"FROM read_parquet({_list(out, published)}, union_by_name = true, filename = true, hive_partitioning = false)")
+    if merged:
+        selects.append(f"SELECT * FROM read_parquet({_list(out, merged)}, union_by_name = true, hive_partitioning = false) "
+                       "WHERE part_prefix IN (SELECT part_prefix FROM named)")
+    con.execute(f"COPY ({' UNION ALL BY NAME '.join(selects)}) TO {literal(local)} (FORMAT parquet, COMPRESSION zstd)")
     rel = f"{folder}/{COMPACT}/{token}.parquet"
     written = os.path.getsize(local)
     out.put_file(local, rel)
     out.write_json(f"{folder}/{COMPACT}/{token}.json", {
-        "parts": [_name(p) for p in group], "bytes": written, "version": __version__,
+        "parts": [_name(p) for p in published] + [p for m in merged for p in held[m].parts if _prefix(p) in named],
+        "replaces": [_name(m) for m in merged], "bytes": written, "version": __version__,
         "created_at": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" "),
     })
-    for part in group:  # (the views read the compacted rows now: a kill from here on is finished by the next compaction)
+    # (the views read the new file now: a kill from here on is finished by the next compaction)
+    for part in published:
         out.delete(part)
-    result.parts += len(group)
+    for m in merged:
+        out.delete(m)
+        out.delete(held[m].manifest)
+    result.parts += len(published)
     result.files += 1
-    result.bytes_before += sum(sizes[p] for p in group)
+    result.merged += len(merged)
+    result.bytes_before += sum(parts[p] for p in published) + sum(held[m].size for m in merged)
     result.bytes_after += written
+
+
+def _manifest(out: ShardDir, rel: str) -> dict:
+    m = out.read_json(rel) or {}
+    if not isinstance(m, dict) or not all(isinstance(m.get(k, []), list) for k in ("parts", "replaces")):
+        raise ValueError(f"{rel}: not a manifest of provenance")
+    return m
+
+
+def _list(out: ShardDir, rels: list[str]) -> str:
+    return "[" + ", ".join(literal(out.url(rel)) for rel in rels) + "]"
+
+
+def _prefix(rel: str) -> str:
+    """A published part's prefix (from its name)."""
+    m = PART_RE.match(_name(rel))
+    return m.group(1) if m else ""
 
 
 def _name(rel: str) -> str:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -123,7 +124,7 @@ def test_a_compaction_killed_at_any_step_reads_every_row_once_and_the_next_one_f
         assert content(s) == expected
 
 
-def test_a_file_ingested_again_after_a_compaction_is_read_from_its_new_parts_only(make_warc, inputs, tmp_path):
+def test_a_file_ingested_again_after_a_compaction_is_read_from_its_new_parts_only_and_the_next_drops_its_old_rows(make_warc, inputs, tmp_path):
     out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
     compact(str(out))
@@ -134,25 +135,78 @@ def test_a_file_ingested_again_after_a_compaction_is_read_from_its_new_parts_onl
     with Store(db, read_only=True) as s:
         assert s.sql("SELECT count(*), count(DISTINCT source_id) FROM documents").fetchone() == (5 * 8 + 3, 6)
         assert s.sql("SELECT count(*) FROM signatures").fetchone()[0] == 5 * 8 + 3
-    assert compact(str(out)).parts == 0  # one new part per crawl and table: nothing to merge yet
+        expected = content(s)
+
+    result = compact(str(out))  # each folder: its compacted file (rows of a dead prefix) and the new part, into one
+
+    assert (result.parts, result.merged, result.files) == (2 * len(TABLES), 2 * len(TABLES), 2 * len(TABLES))
+    on_disk = sum(pq.ParquetFile(f).metadata.num_rows for f in compacted(out) if f.parts[-4] == "documents")
+    assert on_disk == 5 * 8 + 3  # the rows of the earlier ingests are gone
+    names = {n for m in out.glob("documents/crawl=*/_compact/[0-9a-f]*.json") for n in json.loads(m.read_text())["parts"]}
+    assert len(names) == 6  # a manifest names the part of each file's live ingest, and no other
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
 
 
-def test_a_second_compaction_merges_the_parts_published_since_into_files_of_their_own(make_warc, inputs, tmp_path):
+def test_later_compactions_merge_new_parts_with_small_compacted_files(make_warc, inputs, tmp_path):
     out, local, db = tmp_path / "shards", str(tmp_path / "local.duckdb"), str(tmp_path / "a.duckdb")
     ingest_shards(inputs[:4], IngestConfig(workers=1), str(out))
     compact(str(out))
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
     assert len(published(out)) == 2 * len(TABLES)
-    assert compact(str(out)).parts == 0  # one part per crawl folder
-    more = [str(make_warc(f"g{n}.warc.gz", [warcinfo("CC-MAIN-2019-35"), response_record(500 + n, date="2019-08-17T10:00:00Z")]))
-            for n in range(2)]
-    ingest_shards(more, IngestConfig(workers=1), str(out))
+
     result = compact(str(out))
-    assert result.parts == 3 * len(TABLES) and result.files == len(TABLES)  # the 2019 folder's three new parts
+
+    assert (result.parts, result.merged, result.files) == (2 * len(TABLES), 2 * len(TABLES), 2 * len(TABLES))
+    assert published(out) == [] and len(compacted(out)) == 2 * len(TABLES)  # still a file per table and crawl
+    assert len(list(out.glob("*/crawl=CC-*/_compact/*.json"))) == 2 * len(TABLES)  # the merged ones' manifests went with them
+    big = compact(str(out), target_bytes=1)  # a file of the target size or more is left as it is
+    assert (big.parts, big.merged, big.files) == (0, 0, 0)
     attach(db, str(out))
-    ingest([*inputs, *more], IngestConfig(db=local, workers=1))
+    ingest(inputs, IngestConfig(db=local, workers=1))
     with Store(local, read_only=True) as a, Store(db, read_only=True) as b:
         assert content(a) == content(b)
+
+
+@pytest.mark.parametrize("kill_at", ["before its manifest", "after its manifest", "between a merged file and its manifest"])
+def test_a_compaction_that_merges_compacted_files_killed_at_any_step_reads_every_row_once(inputs, tmp_path, monkeypatch, kill_at):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs[:4], IngestConfig(workers=1), str(out))
+    compact(str(out))
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    attach(db, str(out))
+    with Store(db, read_only=True) as s:
+        expected = content(s)
+
+    class Killed(BaseException):
+        pass
+
+    writes, deletes = ShardDir.write_json, ShardDir.delete
+
+    def write_json(self, rel, obj):
+        if kill_at == "before its manifest" and "/_compact/" in rel:
+            raise Killed
+        writes(self, rel, obj)
+        if kill_at == "after its manifest" and "/_compact/" in rel:
+            raise Killed
+
+    def delete(self, rel):
+        deletes(self, rel)
+        if kill_at == "between a merged file and its manifest" and rel.endswith(".parquet") and "/_compact/" in rel:
+            raise Killed
+
+    monkeypatch.setattr(ShardDir, "write_json", write_json)
+    monkeypatch.setattr(ShardDir, "delete", delete)
+    with pytest.raises(Killed):
+        compact(str(out))
+    monkeypatch.undo()
+
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
+    again = compact(str(out))
+    assert again.notes == [] and published(out) == [] and len(compacted(out)) == 2 * len(TABLES)
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
 
 
 def test_parts_no_ledger_entry_names_yet_are_left_for_the_next_compaction(inputs, tmp_path):
