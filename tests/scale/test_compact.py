@@ -47,6 +47,37 @@ def compacted(out: Path) -> list[Path]:
     return [p for p in out.glob("*/crawl=*/_compact/*.parquet") if p.parent.parent.name != "crawl=_empty"]
 
 
+class Killed(BaseException):
+    pass
+
+
+def killed_compaction(out: Path, monkeypatch, kill_at: str) -> None:
+    """Run a compaction of out that dies at kill_at (its process killed there: nothing after it runs)."""
+    writes, deletes = ShardDir.write_json, ShardDir.delete
+    deleted = []
+
+    def write_json(self, rel, obj):
+        if kill_at == "before its manifest" and "/_compact/" in rel:
+            raise Killed
+        writes(self, rel, obj)
+        if kill_at == "after its manifest" and "/_compact/" in rel:
+            raise Killed
+
+    def delete(self, rel):
+        if kill_at == "midway through deleting its parts" and len(deleted) == 1:
+            raise Killed
+        deletes(self, rel)
+        deleted.append(rel)
+        if kill_at == "between a merged file and its manifest" and rel.endswith(".parquet") and "/_compact/" in rel:
+            raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(ShardDir, "write_json", write_json)
+        m.setattr(ShardDir, "delete", delete)
+        with pytest.raises(Killed):
+            compact(str(out))
+
+
 def test_compacted_shards_read_as_their_parts_did_also_by_a_store_attached_before(inputs, tmp_path):
     out, local = tmp_path / "shards", str(tmp_path / "local.duckdb")
     ingest_shards(inputs, IngestConfig(workers=2), str(out))
@@ -89,30 +120,7 @@ def test_a_compaction_killed_at_any_step_reads_every_row_once_and_the_next_one_f
     with Store(db, read_only=True) as s:
         expected = content(s)
 
-    class Killed(BaseException):
-        pass
-
-    writes, deletes = ShardDir.write_json, ShardDir.delete
-    deleted = []
-
-    def write_json(self, rel, obj):
-        if kill_at == "before its manifest" and "/_compact/" in rel:
-            raise Killed
-        writes(self, rel, obj)
-        if kill_at == "after its manifest" and "/_compact/" in rel:
-            raise Killed
-
-    def delete(self, rel):
-        if kill_at == "midway through deleting its parts" and len(deleted) == 1:
-            raise Killed
-        deletes(self, rel)
-        deleted.append(rel)
-
-    monkeypatch.setattr(ShardDir, "write_json", write_json)
-    monkeypatch.setattr(ShardDir, "delete", delete)
-    with pytest.raises(Killed):
-        compact(str(out))
-    monkeypatch.undo()
+    killed_compaction(out, monkeypatch, kill_at)
 
     with Store(db, read_only=True) as s:
         assert content(s) == expected
@@ -178,28 +186,7 @@ def test_a_compaction_that_merges_compacted_files_killed_at_any_step_reads_every
     with Store(db, read_only=True) as s:
         expected = content(s)
 
-    class Killed(BaseException):
-        pass
-
-    writes, deletes = ShardDir.write_json, ShardDir.delete
-
-    def write_json(self, rel, obj):
-        if kill_at == "before its manifest" and "/_compact/" in rel:
-            raise Killed
-        writes(self, rel, obj)
-        if kill_at == "after its manifest" and "/_compact/" in rel:
-            raise Killed
-
-    def delete(self, rel):
-        deletes(self, rel)
-        if kill_at == "between a merged file and its manifest" and rel.endswith(".parquet") and "/_compact/" in rel:
-            raise Killed
-
-    monkeypatch.setattr(ShardDir, "write_json", write_json)
-    monkeypatch.setattr(ShardDir, "delete", delete)
-    with pytest.raises(Killed):
-        compact(str(out))
-    monkeypatch.undo()
+    killed_compaction(out, monkeypatch, kill_at)
 
     with Store(db, read_only=True) as s:
         assert content(s) == expected
