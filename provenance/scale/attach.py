@@ -38,6 +38,7 @@ class Attachment:
     failed: int
     documents: int
     tables: tuple[str, ...]  # tables that held parts at the attach (the others' views read the parts later runs add)
+    parts: int = 0  # Parquet files as ingest published them (one per table and input file): `compact` merges them
 
 
 def attach(db: str, output: str) -> Attachment:
@@ -74,7 +75,7 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
                     documents=documents, tables=json.dumps(list(with_parts)),
                     attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
-    return Attachment(out.uri, files, failed, documents, with_parts)
+    return Attachment(out.uri, files, failed, documents, with_parts, sum(1 for t in TABLES for _ in out.parts(t, compacted=False)))
 
 
 def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]]) -> dict[str, tuple[bool, bool]]:

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -135,9 +135,13 @@ class ShardDir:
     def has_parts(self, table: str, compacted: bool | None = None) -> bool:
         """True when at least one Parquet part of table exists (not counting attach's placeholders): a part as ingest
         published it, or a compacted file (compacted=None: either; True: compacted only; False: published only)."""
+        return any(True for _ in self.parts(table, compacted))
+
+    def parts(self, table: str, compacted: bool | None = None) -> Iterator[str]:
+        """The Parquet files of table (not attach's placeholders), folder by folder; compacted as in has_parts."""
         folders = [f"{table}/{d}" for d in self.list_dirs(table)]
         where = {None: [*folders, *(f"{f}/{COMPACT}" for f in folders)], True: [f"{f}/{COMPACT}" for f in folders], False: folders}[compacted]
-        return any(not rel.endswith(f"/{EMPTY}.parquet") for folder in where for rel in self.list(folder, ".parquet"))
+        return (rel for folder in where for rel in self.list(folder, ".parquet") if not rel.endswith(f"/{EMPTY}.parquet"))
 
     def list_dirs(self, folder: str) -> list[str]:
         sel = pafs.FileSelector(self.full(folder), allow_not_found=True)

@@ -244,3 +244,14 @@ def test_the_cli_says_what_it_merged_and_refuses_a_folder_no_ingest_wrote(inputs
     (tmp_path / "empty").mkdir()
     res = runner.invoke(app, ["compact", str(tmp_path / "empty")])
     assert res.exit_code == 2 and "not a shard folder" in res.output and "Traceback" not in res.output
+
+
+def test_attach_suggests_compact_where_a_folder_holds_many_parts(inputs, tmp_path, monkeypatch):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    monkeypatch.setattr(provenance.cli.scale_cmds, "COMPACT_HINT_PARTS", 6 * len(TABLES))
+    res = runner.invoke(app, ["attach", str(out), "--db", db])
+    assert res.exit_code == 0 and f"Note: {6 * len(TABLES)} Parquet parts" in res.stderr and f"provenance compact {out}" in res.stderr
+    compact(str(out))
+    res = runner.invoke(app, ["attach", str(out), "--db", db, "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["parts"] == 0 and "compact" not in res.stderr
