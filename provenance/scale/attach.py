@@ -57,11 +57,11 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     _refuse_ingested(store)
     if not out.local:
         load_httpfs(store.con)
-    columns = {t: _columns(store, t) for t in CORE_TABLES}
+    columns = {t: columns_of(store, t) for t in CORE_TABLES}
     with_parts = tuple(t for t in TABLES if out.has_parts(t))
     readable = _hold_a_file_each(out, store, columns)
     statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
-    statements += [_parts_view(out, t, columns[t], *readable[t], by_name=_by_name(store, out, t, columns[t])) if any(readable[t])
+    statements += [_parts_view(out, t, columns[t], *readable[t], by_name=_by_name(store, out, t, columns[t], readable[t])) if any(readable[t])
                    else _empty_view(t, columns[t]) for t in TABLES]
     run_id = store.new_run("attach", {"path": out.uri})
     with store.transaction() as con:  # the views and the attachments row that says what they read: together or not at all
@@ -99,11 +99,20 @@ def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple
             with tempfile.TemporaryDirectory(prefix="provenance-attach-") as tmp:
                 for n, rel in enumerate(missing):
                     local = os.path.join(tmp, f"{n}.parquet")
-                    store.con.execute(f"COPY ({_no_rows(placeholders[rel])}) TO {_literal(local)} (FORMAT parquet)")
+                    store.con.execute(f"COPY ({no_rows(placeholders[rel])}) TO {_literal(local)} (FORMAT parquet)")
                     out.put_file(local, rel)
         return {t: (True, True) for t in TABLES}
     except OSError:  # a folder this machine cannot write (read-only shards)
-        return {t: (out.has_parts(t, compacted=False), out.has_parts(t, compacted=True)) for t in TABLES}
+        return {t: _globs_match(out, t) for t in TABLES}
+
+
+def _globs_match(out: ShardDir, table: str) -> tuple[bool, bool]:
+    """Whether the globs of table's view match a file now: its published parts', and its compacted files' and their
+    manifests' (an empty glob fails every query)."""
+    folders = [f"{table}/{d}" for d in out.list_dirs(table)]
+    compacted = [f"{f}/{COMPACT}" for f in folders]
+    return (any(out.list(f, ".parquet") for f in folders),
+            any(out.list(f, ".parquet") for f in compacted) and any(out.list(f, ".json") for f in compacted))
 
 
 def shard_folder(output: str) -> ShardDir:
@@ -134,7 +143,7 @@ def _kind(store: Store, table: str) -> str:
     return "VIEW" if kind == "VIEW" else "TABLE"
 
 
-def _columns(store: Store, table: str) -> list[tuple[str, str]]:
+def columns_of(store: Store, table: str) -> list[tuple[str, str]]:
     return store.sql("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
                      "ORDER BY column_index", [table]).fetchall()
 
@@ -170,7 +179,7 @@ def _json_records(out: ShardDir, folder: str, columns: list[tuple[str, str]]) ->
     """
     typed = [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")]
     if not out.list(folder, ".json"):
-        return f"({_no_rows(typed)})"
+        return f"({no_rows(typed)})"
     glob = _literal(out.url(f"{folder}/*.json"))
     structure = _literal(json.dumps(dict(typed)))
     fields = ", ".join(f"r.j.{_ident(c)} AS {_ident(c)}" for c, _ in typed)
@@ -202,14 +211,15 @@ def _source_views(columns: dict[str, list[tuple[str, str]]]) -> list[str]:
     ]
 
 
-def _by_name(store: Store, out: ShardDir, table: str, columns: list[tuple[str, str]]) -> tuple[bool, bool]:
+def _by_name(store: Store, out: ShardDir, table: str, columns: list[tuple[str, str]], readable: tuple[bool, bool]) -> tuple[bool, bool]:
     """Whether the view reads table's published parts, and its compacted files, by the union of their schemas: unless
     every file of the glob read now, attach's placeholder too (it may be the file a view binds on), has the view's
     columns with one type each (sql/queries/scale_parts_uniform.sql). Files written later by this version have them
     too; a DIR that also holds parts of another layout is read by name."""
     names = [c for c, _ in columns]
-    return tuple(not store.query("scale_parts_uniform", glob=out.url(glob), names=wanted).fetchall()[0][0]
-                 for glob, wanted in ((_PARTS_GLOB.format(table=table), names), (_COMPACTED_GLOB.format(table=table), [*names, "part_prefix"])))
+    globs = ((_PARTS_GLOB.format(table=table), names), (_COMPACTED_GLOB.format(table=table), [*names, "part_prefix"]))
+    return tuple(read and not store.query("scale_parts_uniform", glob=out.url(glob), names=wanted).fetchall()[0][0]
+                 for (glob, wanted), read in zip(globs, readable))  # (a glob a read-only DIR has no file of is not read)
 
 
 def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], published: bool = True, compacted: bool = True,
@@ -258,9 +268,9 @@ def _manifests(out: ShardDir, table: str) -> str:
 
 
 def _empty_view(table: str, columns: list[tuple[str, str]]) -> str:
-    return f"CREATE VIEW {table} AS {_no_rows(columns)}"
+    return f"CREATE VIEW {table} AS {no_rows(columns)}"
 
 
-def _no_rows(columns: list[tuple[str, str]]) -> str:
+def no_rows(columns: list[tuple[str, str]]) -> str:
     """A SELECT of no rows with these (name, type) columns."""
     return f"SELECT {', '.join(f'CAST(NULL AS {t}) AS {_ident(c)}' for c, t in columns)} WHERE false"

@@ -1,10 +1,9 @@
 """`provenance compact`: a shard folder's parts merged into a few files, read exactly once at every step."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -192,6 +191,8 @@ def test_a_compaction_that_merges_compacted_files_killed_at_any_step_reads_every
         assert content(s) == expected
     again = compact(str(out))
     assert again.notes == [] and published(out) == [] and len(compacted(out)) == 2 * len(TABLES)
+    manifests = [m for m in out.glob("*/crawl=CC-*/_compact/*.json")]
+    assert sorted(m.with_suffix(".parquet") for m in manifests) == sorted(compacted(out))  # none left without its file
     with Store(db, read_only=True) as s:
         assert content(s) == expected
 
@@ -208,17 +209,92 @@ def test_parts_no_ledger_entry_names_yet_are_left_for_the_next_compaction(inputs
     assert sorted(str(p.relative_to(out)) for p in published(out)) == sorted(r for rels in held["parts"].values() for r in rels)
 
 
-def test_a_second_compaction_at_once_refuses_in_one_line_and_a_dead_ones_lock_is_taken_over(inputs, tmp_path):
+def test_a_second_compaction_at_once_refuses_in_one_line_and_a_lock_no_process_holds_is_taken(inputs, tmp_path):
     out = tmp_path / "shards"
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
-    (out / LOCK).write_text(f"{os.uname().nodename} {os.getpid()}")  # a live process holds it
-    with pytest.raises(StoreError, match="another compaction is running"):
-        compact(str(out))
+    (out / LOCK).write_text("otherhost pid 1\n")  # left by a process that ended (killed): no flock on it
+    fd = os.open(out / LOCK, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a compaction running
+    try:
+        with pytest.raises(StoreError, match="another compaction is running"):
+            compact(str(out))
+    finally:
+        os.close(fd)
     assert len(published(out)) == 6 * len(TABLES)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
-    (out / LOCK).write_text(f"{os.uname().nodename} {dead}")
     assert compact(str(out)).parts == 6 * len(TABLES)
-    assert not (out / LOCK).exists()
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(inputs, tmp_path):
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    (out / LOCK).mkdir()  # (the lock cannot be opened for writing, as in a read-only folder; root writes anywhere)
+    with pytest.raises(StoreError, match="cannot compact a folder this process cannot write"):
+        compact(str(out))
+    res = runner.invoke(app, ["compact", str(out)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("compacted_first", [False, True])
+def test_a_read_only_folder_attaches_what_it_holds(inputs, tmp_path, monkeypatch, compacted_first):
+    out, local = tmp_path / "shards", str(tmp_path / "local.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    if compacted_first:
+        compact(str(out))  # (no published part left: that glob matches nothing)
+
+    def refuse(self, *args):
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(ShardDir, "write_bytes", refuse)
+    monkeypatch.setattr(ShardDir, "put_file", refuse)
+    attach(str(tmp_path / "a.duckdb"), str(out))
+    ingest(inputs, IngestConfig(db=local, workers=1))
+    with Store(local, read_only=True) as a, Store(str(tmp_path / "a.duckdb"), read_only=True) as b:
+        assert content(a) == content(b)
+
+
+def test_parts_of_an_older_layout_are_compacted_with_every_column_a_store_attached_before_reads(inputs, tmp_path):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    for part in out.glob("documents/crawl=CC-MAIN-2019-35/*.parquet"):  # written before lang_score was a column
+        pq.write_table(pq.read_table(part).drop_columns(["lang_score"]), part)
+    attach(db, str(out))
+    compact(str(out))
+    with Store(db, read_only=True) as s:
+        assert s.sql("SELECT crawl, count(*), count(lang_score) FROM documents GROUP BY ALL ORDER BY ALL").fetchall() == [
+            ("CC-MAIN-2019-35", 24, 0), ("CC-MAIN-2020-10", 24, 24)]
+
+
+def test_a_compacted_file_whose_rows_are_all_ingested_again_is_deleted_not_rewritten_empty(make_warc, inputs, tmp_path):
+    out, local, db = tmp_path / "shards", str(tmp_path / "local.duckdb"), str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    for n in (0, 2, 4):  # the 2020 crawl's files: new versions, of the 2019 crawl
+        make_warc(f"f{n}.warc.gz", [warcinfo("CC-MAIN-2019-35"), response_record(700 + n, date="2019-08-17T10:00:00Z")])
+    ingest_shards(inputs, IngestConfig(workers=1, force=True), str(out))
+
+    result = compact(str(out))
+
+    assert list(out.glob("*/crawl=CC-MAIN-2020-10/_compact/*")) == []  # nothing is left of that crawl
+    assert result.files == len(TABLES) and result.notes == []  # the 2019 folder's, written; no file of no rows
+    attach(db, str(out))
+    ingest(inputs, IngestConfig(db=local, workers=1))
+    with Store(local, read_only=True) as a, Store(db, read_only=True) as b:
+        assert content(a) == content(b)
+
+
+def test_a_compacted_file_removed_by_hand_is_a_note_and_the_parts_still_there_are_read_again(inputs, tmp_path, monkeypatch):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    attach(db, str(out))
+    with Store(db, read_only=True) as s:
+        expected = content(s)
+    killed_compaction(out, monkeypatch, "after its manifest")  # its parts are still there
+    manifest = next(out.glob("*/crawl=*/_compact/[0-9a-f]*.json"))
+    manifest.with_suffix(".parquet").unlink()
+    result = compact(str(out))
+    assert len(result.notes) == 1 and "is missing (removed by hand?)" in result.notes[0] and "the 3 of its 3 parts" in result.notes[0]
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
 
 
 def test_a_manifest_that_is_not_json_fails_queries_naming_its_file(inputs, tmp_path):
