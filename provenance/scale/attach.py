@@ -226,8 +226,9 @@ def _parts_view(out: ShardDir, table: str, columns: list[tuple[str, str]], publi
                 by_name: tuple[bool, bool] = (True, True)) -> str:
     """The rows of table's parts that a ledger entry names: from the published parts (each file's prefix in its name)
     that no compaction's manifest names, and from the compacted files that a manifest commits and no other manifest
-    replaces (each row's prefix in its column part_prefix; compact.py). by_name: read each glob by the union of its files' schemas (each file's footer
-    read as each query is planned), else by the first file's (the others' columns matched to it by name)."""
+    replaces (each row's prefix in its column part_prefix; compact.py). by_name: read each glob by the union of its
+    files' schemas (each file's footer read as each query is planned), else by the first file's (the others' columns
+    matched to it by name)."""
     def scan(glob: str, by: bool) -> str:
         return (f"read_parquet({_literal(out.url(glob.format(table=table)))}, hive_partitioning = true, union_by_name = {str(by).lower()}, "
                 "hive_types = {'crawl': VARCHAR}, filename = true)")

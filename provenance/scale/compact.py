@@ -136,10 +136,10 @@ def _finish(out: ShardDir, folder: str, parts: dict[str, int], result: Compactio
     replaced = {f"{here}/{name}" for m in manifests.values() for name in m.get("replaces", ())}
     for rel in sorted(manifests):
         if _data(rel) not in files and _data(rel) not in replaced:  # removed by hand: its parts that remain are read again
-            named = [f"{folder}/{name}" for name in manifests.pop(rel).get("parts", ())]
+            listed = [f"{folder}/{name}" for name in manifests.pop(rel).get("parts", ())]
             out.delete(rel)
             result.notes.append(f"{folder}: {_name(_data(rel))} is missing (removed by hand?); its manifest is removed, so the "
-                                f"{sum(p in parts for p in named)} of its {len(named)} parts still here are read again, and the "
+                                f"{sum(p in parts for p in listed)} of its {len(listed)} parts still here are read again, and the "
                                 "rows of the others are lost")
     covered = {f"{folder}/{name}" for m in manifests.values() for name in m.get("parts", ())}
     for rel in sorted(covered & parts.keys()):
