@@ -53,7 +53,8 @@ def compact(
         again = f" (with {result.merged:,} compacted before)" if result.merged else ""
         finished = (f"; finished an interrupted compaction ({result.finished:,} files deleted, {result.removed:,} unfinished removed)"
                     if result.finished or result.removed else "")
-        typer.echo(f"compacted {result.path}: {result.parts:,} parts into {result.files:,} files{again}, "
-                   f"{result.bytes_before / 1e6:,.1f} MB -> {result.bytes_after / 1e6:,.1f} MB in {result.seconds:.1f} s{finished}")
+        merged = (f"{result.parts:,} parts into {result.files:,} files{again}, {result.bytes_before / 1e6:,.1f} MB -> "
+                  f"{result.bytes_after / 1e6:,.1f} MB" if result.parts or result.merged else "nothing to merge")
+        typer.echo(f"compacted {result.path}: {merged} in {result.seconds:.1f} s{finished}")
     if result.notes:
         raise typer.Exit(1)
