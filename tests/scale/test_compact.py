@@ -331,3 +331,17 @@ def test_attach_suggests_compact_where_a_folder_holds_many_parts(inputs, tmp_pat
     compact(str(out))
     res = runner.invoke(app, ["attach", str(out), "--db", db, "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["parts"] == 0 and "compact" not in res.stderr
+
+
+def test_a_rerun_over_compacted_shards_skips_every_file_as_before(inputs, tmp_path):
+    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    attach(db, str(out))
+    with Store(db, read_only=True) as s:
+        expected = content(s)
+    again = ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    assert (again.ingested, again.skipped, again.documents) == (0, 6, 0)
+    assert published(out) == []
+    with Store(db, read_only=True) as s:
+        assert content(s) == expected
