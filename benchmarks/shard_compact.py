@@ -13,16 +13,15 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import make_corpus  # noqa: E402
-from benchmarks.shard_parts import QUERIES, timed  # noqa: E402
+from benchmarks.shard_parts import QUERIES, time_layouts  # noqa: E402
 from provenance.config import IngestConfig  # noqa: E402
-from provenance.scale import attach, ingest_shards  # noqa: E402
+from provenance.scale import ingest_shards  # noqa: E402
 from provenance.scale.compact import compact  # noqa: E402
 
 QUERIES = {**QUERIES, "count sources": "SELECT count(*) FROM sources"}
@@ -45,20 +44,7 @@ def main() -> None:
         assert not result.notes, result.notes
         layouts = {"parts": root / "parts", "compacted": root / "compacted"}
         files = {name: sum(1 for _ in folder.rglob("*.parquet")) for name, folder in layouts.items()}
-        attach_s: dict[str, list[float]] = {name: [] for name in layouts}
-        best: dict[tuple[str, str], float] = {}
-        for n in range(a.repeat):
-            answers = {}
-            for name, folder in layouts.items():
-                db = root / f"{name}-{n}.duckdb"
-                t0 = time.perf_counter()
-                attach(str(db), str(folder))
-                attach_s[name].append(time.perf_counter() - t0)
-                for q, sql in QUERIES.items():
-                    seconds, rows = timed(db, sql)
-                    best[name, q] = min(best.get((name, q), seconds), seconds)
-                    answers.setdefault(q, rows)
-                    assert answers[q] == rows, f"{q}: the layouts disagree"
+        attach_s, best = time_layouts(layouts, root, QUERIES, a.repeat)
         print(f"{a.files} files of {a.docs} documents, {summary.documents} documents; compact: {result.parts} parts into "
               f"{result.files} files in {result.seconds:.2f} s ({result.bytes_before / 1e6:.1f} MB -> {result.bytes_after / 1e6:.1f} MB)")
         print(f"{'':32s} {'parts':>10s} {'compacted':>10s} {'ratio':>7s}")

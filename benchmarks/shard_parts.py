@@ -61,6 +61,26 @@ def timed(db: Path, sql: str) -> tuple[float, list]:
         return time.perf_counter() - t0, rows
 
 
+def time_layouts(layouts: dict[str, Path], root: Path, queries: dict[str, str], repeat: int) -> tuple[dict[str, list[float]], dict[tuple[str, str], float]]:
+    """Attach each shard folder to a new store in each of `repeat` rounds (layouts alternating) and time the queries
+    on it; return attach's seconds per layout and the fastest seconds per (layout, query). Answers must agree."""
+    attach_s: dict[str, list[float]] = {name: [] for name in layouts}
+    best: dict[tuple[str, str], float] = {}
+    for n in range(repeat):
+        answers = {}
+        for name, folder in layouts.items():
+            db = root / f"{name.replace(' ', '_')}-{n}.duckdb"
+            t0 = time.perf_counter()
+            attach(str(db), str(folder))
+            attach_s[name].append(time.perf_counter() - t0)
+            for q, sql in queries.items():
+                seconds, rows = timed(db, sql)
+                best[name, q] = min(best.get((name, q), seconds), seconds)
+                answers.setdefault(q, rows)
+                assert answers[q] == rows, f"{q}: the layouts disagree"
+    return attach_s, best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=40)
@@ -78,20 +98,7 @@ def main() -> None:
         layouts = {"a part per file": root / "per_file", "a part per batch": root / "per_batch"}
         files = {"a part per file": sum(1 for _ in layouts["a part per file"].rglob("*.parquet")),
                  "a part per batch": split_by_batch(layouts["a part per file"], layouts["a part per batch"])}
-        attach_s: dict[str, list[float]] = {name: [] for name in layouts}
-        best: dict[tuple[str, str], float] = {}
-        for n in range(a.repeat):
-            answers = {}
-            for name, folder in layouts.items():
-                db = root / f"{name.replace(' ', '_')}-{n}.duckdb"
-                t0 = time.perf_counter()
-                attach(str(db), str(folder))
-                attach_s[name].append(time.perf_counter() - t0)
-                for q, sql in QUERIES.items():
-                    seconds, rows = timed(db, sql)
-                    best[name, q] = min(best.get((name, q), seconds), seconds)
-                    answers.setdefault(q, rows)
-                    assert answers[q] == rows, f"{q}: the layouts disagree"
+        attach_s, best = time_layouts(layouts, root, QUERIES, a.repeat)
         print(f"{a.files} files of {a.docs} documents, batches of {a.batch} ({a.docs // a.batch} per file), "
               f"{summary.documents} documents")
         print(f"{'':32s} {'a part per file':>16s} {'a part per batch':>17s} {'ratio':>7s}")

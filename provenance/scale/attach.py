@@ -58,7 +58,8 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     if not out.local:
         load_httpfs(store.con)
     columns = {t: columns_of(store, t) for t in CORE_TABLES}
-    with_parts = tuple(t for t in TABLES if out.has_parts(t))
+    published = {t: sum(1 for _ in out.parts(t, compacted=False)) for t in TABLES}  # (listed once: a crawl's are 630,000)
+    with_parts = tuple(t for t in TABLES if published[t] or out.has_parts(t, compacted=True))
     readable = _hold_a_file_each(out, store, columns)
     statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
     statements += [_parts_view(out, t, columns[t], *readable[t], by_name=_by_name(store, out, t, columns[t], readable[t])) if any(readable[t])
@@ -75,7 +76,7 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
                     documents=documents, tables=json.dumps(list(with_parts)),
                     attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
-    return Attachment(out.uri, files, failed, documents, with_parts, sum(1 for t in TABLES for _ in out.parts(t, compacted=False)))
+    return Attachment(out.uri, files, failed, documents, with_parts, sum(published.values()))
 
 
 def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]]) -> dict[str, tuple[bool, bool]]:

@@ -77,6 +77,22 @@ def killed_compaction(out: Path, monkeypatch, kill_at: str) -> None:
             compact(str(out))
 
 
+def killed_then_finished(out: Path, db: Path, monkeypatch, kill_at: str):
+    """Attach out, kill a compaction at kill_at, run the next: the store reads the same rows after each, and the next
+    compaction leaves no published part and no note. Returns what the next one did."""
+    attach(str(db), str(out))
+    with Store(str(db), read_only=True) as s:
+        expected = content(s)
+    killed_compaction(out, monkeypatch, kill_at)
+    with Store(str(db), read_only=True) as s:
+        assert content(s) == expected
+    again = compact(str(out))
+    assert published(out) == [] and again.notes == []
+    with Store(str(db), read_only=True) as s:
+        assert content(s) == expected
+    return again
+
+
 def test_compacted_shards_read_as_their_parts_did_also_by_a_store_attached_before(inputs, tmp_path):
     out, local = tmp_path / "shards", str(tmp_path / "local.duckdb")
     ingest_shards(inputs, IngestConfig(workers=2), str(out))
@@ -113,22 +129,11 @@ def test_compacted_files_are_read_by_one_schema_and_a_filter_reaches_their_scan(
 
 @pytest.mark.parametrize("kill_at", ["before its manifest", "after its manifest", "midway through deleting its parts"])
 def test_a_compaction_killed_at_any_step_reads_every_row_once_and_the_next_one_finishes_it(inputs, tmp_path, monkeypatch, kill_at):
-    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    out = tmp_path / "shards"
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
-    attach(db, str(out))
-    with Store(db, read_only=True) as s:
-        expected = content(s)
-
-    killed_compaction(out, monkeypatch, kill_at)
-
-    with Store(db, read_only=True) as s:
-        assert content(s) == expected
-    again = compact(str(out))
+    again = killed_then_finished(out, tmp_path / "a.duckdb", monkeypatch, kill_at)
     expected_finish = {"before its manifest": (0, 1), "after its manifest": (3, 0), "midway through deleting its parts": (2, 0)}[kill_at]
     assert (again.finished, again.removed) == expected_finish
-    assert published(out) == [] and again.notes == []
-    with Store(db, read_only=True) as s:
-        assert content(s) == expected
 
 
 def test_a_file_ingested_again_after_a_compaction_is_read_from_its_new_parts_only_and_the_next_drops_its_old_rows(make_warc, inputs, tmp_path):
@@ -177,24 +182,14 @@ def test_later_compactions_merge_new_parts_with_small_compacted_files(make_warc,
 
 @pytest.mark.parametrize("kill_at", ["before its manifest", "after its manifest", "between a merged file and its manifest"])
 def test_a_compaction_that_merges_compacted_files_killed_at_any_step_reads_every_row_once(inputs, tmp_path, monkeypatch, kill_at):
-    out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
+    out = tmp_path / "shards"
     ingest_shards(inputs[:4], IngestConfig(workers=1), str(out))
     compact(str(out))
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
-    attach(db, str(out))
-    with Store(db, read_only=True) as s:
-        expected = content(s)
-
-    killed_compaction(out, monkeypatch, kill_at)
-
-    with Store(db, read_only=True) as s:
-        assert content(s) == expected
-    again = compact(str(out))
-    assert again.notes == [] and published(out) == [] and len(compacted(out)) == 2 * len(TABLES)
+    killed_then_finished(out, tmp_path / "a.duckdb", monkeypatch, kill_at)
+    assert len(compacted(out)) == 2 * len(TABLES)
     manifests = [m for m in out.glob("*/crawl=CC-*/_compact/*.json")]
     assert sorted(m.with_suffix(".parquet") for m in manifests) == sorted(compacted(out))  # none left without its file
-    with Store(db, read_only=True) as s:
-        assert content(s) == expected
 
 
 def test_parts_no_ledger_entry_names_yet_are_left_for_the_next_compaction(inputs, tmp_path):
