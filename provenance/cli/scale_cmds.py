@@ -55,6 +55,10 @@ def compact(
                     if result.finished or result.removed else "")
         merged = (f"{result.parts:,} parts into {result.files:,} files{again}, {result.bytes_before / 1e6:,.1f} MB -> "
                   f"{result.bytes_after / 1e6:,.1f} MB" if result.parts or result.merged else "nothing to merge")
-        typer.echo(f"compacted {result.path}: {merged} in {result.seconds:.1f} s{finished}")
+        folded = (f"; ledger: {result.ledger.entries + result.ledger.removed:,} entries folded ({result.ledger.rows:,} in all)"
+                  if result.ledger.entries or result.ledger.removed else "")
+        typer.echo(f"compacted {result.path}: {merged}{folded} in {result.seconds:.1f} s{finished}")
+    if result.ledger.note:
+        typer.echo(f"Note: ledger not folded: {result.ledger.note}", err=True)
     if result.notes:
         raise typer.Exit(1)

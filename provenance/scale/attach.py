@@ -16,13 +16,13 @@ import duckdb
 
 from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
-from provenance.scale.layout import COMPACT, EMPTY, ERRORS, LEDGER, ShardDir
+from provenance.scale.layout import COMPACT, EMPTY, ERRORS, FOLDS, LEDGER, ShardDir
+from provenance.scale.ledger import fold_columns, record_columns
 from provenance.sqlfiles import literal as _literal, table_kind
 from provenance.store import Store
 
 SOURCE_TABLES = ("sources", "ingest_errors")
 CORE_TABLES = (*TABLES, *SOURCE_TABLES)
-_FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
 _PREFIX_RE = r"([0-9a-f]+-[0-9a-f]+)-[0-9]+[.]parquet$"
 _PARTS_GLOB = "{table}/*/*.parquet"  # published parts: DIR/<table>/crawl=<crawl>/<prefix>-<n>.parquet (layout.py)
 _COMPACTED_GLOB = "{table}/*/" + COMPACT + "/*.parquet"  # compacted files, a folder deeper (compact.py)
@@ -60,8 +60,8 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     columns = {t: columns_of(store, t) for t in CORE_TABLES}
     published = {t: sum(1 for _ in out.parts(t, compacted=False)) for t in TABLES}  # (listed once: a crawl's are 630,000)
     with_parts = tuple(t for t in TABLES if published[t] or out.has_parts(t, compacted=True))
-    readable = _hold_a_file_each(out, store, columns)
-    statements = [_ledger_view(out, columns["sources"]), *_source_views(columns)]
+    readable, folded = _hold_a_file_each(out, store, columns)
+    statements = [_ledger_view(out, columns["sources"], folded), *_source_views(columns)]
     statements += [_parts_view(out, t, columns[t], *readable[t], by_name=_by_name(store, out, t, columns[t], readable[t])) if any(readable[t])
                    else _empty_view(t, columns[t]) for t in TABLES]
     run_id = store.new_run("attach", {"path": out.uri})
@@ -79,15 +79,15 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
     return Attachment(out.uri, files, failed, documents, with_parts, sum(published.values()))
 
 
-def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]]) -> dict[str, tuple[bool, bool]]:
+def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]]) -> tuple[dict[str, tuple[bool, bool]], bool]:
     """Put a file of no rows in each folder the views read, once, so that each view reads a glob that always matches:
     one over a folder empty at the attach (the error records of a run without failures, a table without parts) was an
     empty view for good (later failures never showed in ingest_errors), and one over a folder emptied later (its last
     error record removed when the file succeeded, --force --no-text) failed every query; so would a view of a store
-    attached before the first `compact` (compact.py) over its compacted files. Returns, by table, whether its view
-    can read published parts and compacted files; where DIR cannot be written, only what is there now (the rest is
-    read once attach runs again)."""
-    placeholders = {}
+    attached before the first `compact` (compact.py) over its compacted files, or its ledger's folds (ledger.py).
+    Returns, by table, whether its view can read published parts and compacted files, and whether the ledger's view
+    can read folds; where DIR cannot be written, only what is there now (the rest is read once attach runs again)."""
+    placeholders = {f"{FOLDS}/{EMPTY}.parquet": fold_columns(columns["sources"])}
     for t in TABLES:  # (as deep as the views' globs)
         placeholders[f"{t}/crawl={EMPTY}/{EMPTY}.parquet"] = columns[t]
         placeholders[f"{t}/crawl={EMPTY}/{COMPACT}/{EMPTY}.parquet"] = [*columns[t], COMPACTED_PREFIX]
@@ -102,9 +102,9 @@ def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple
                     local = os.path.join(tmp, f"{n}.parquet")
                     store.con.execute(f"COPY ({no_rows(placeholders[rel])}) TO {_literal(local)} (FORMAT parquet)")
                     out.put_file(local, rel)
-        return {t: (True, True) for t in TABLES}
+        return {t: (True, True) for t in TABLES}, True
     except OSError:  # a folder this machine cannot write (read-only shards)
-        return {t: _globs_match(out, t) for t in TABLES}
+        return {t: _globs_match(out, t) for t in TABLES}, bool(out.list(FOLDS, ".parquet"))
 
 
 def _globs_match(out: ShardDir, table: str) -> tuple[bool, bool]:
@@ -169,35 +169,44 @@ def _select(columns: list[tuple[str, str]], alias: str) -> str:
     return ", ".join(f"CAST({alias}.{_ident(c)} AS {t}) AS {_ident(c)}" for c, t in columns)
 
 
-def _json_records(out: ShardDir, folder: str, columns: list[tuple[str, str]]) -> str:
-    """The records of a folder of JSON-lines files (ledger entries, error records: one object each) with these columns.
+def _json_records(out: ShardDir, folder: str, typed: list[tuple[str, str]], keyed: bool = False) -> str:
+    """The records of a folder of JSON-lines files (ledger entries, error records: one object each) with these columns
+    (keyed: and each file's key, its name without .json).
 
     Read as text and parsed by from_json, not by read_json: read_json costs ~0.25 ms a file whatever its size
     (3.2-3.5x slower on 2,000-20,000 ledger entries, same rows: benchmarks/shard_ledger.py), and a crawl's ledger
-    is 90,000 files, read by every query. Keys the columns do not name are left out; a missing key, or a value not of
-    its column's type, is NULL (provenance writes neither); blank lines and attach's empty placeholders are no
+    is 90,000 files until it is folded (ledger.py). Keys the columns do not name are left out; a missing key, or a value
+    not of its column's type, is NULL (provenance writes neither); blank lines and attach's empty placeholders are no
     record; a line that is not one JSON object fails the query, naming its file.
     """
-    typed = [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")]
     if not out.list(folder, ".json"):
-        return f"({no_rows(typed)})"
+        return f"({no_rows([('key', 'VARCHAR'), *typed] if keyed else typed)})"
     glob = _literal(out.url(f"{folder}/*.json"))
     structure = _literal(json.dumps(dict(typed)))
     fields = ", ".join(f"r.j.{_ident(c)} AS {_ident(c)}" for c, _ in typed)
+    key = "regexp_extract(r.filename, '([^/]*)[.]json$', 1) AS key, " if keyed else ""
     # (a WHERE does not keep from_json from the lines it drops: the optimizer may run it first; the CASE does)
     lines = f"SELECT filename, trim(unnest(string_split(content, chr(10))), ' ' || chr(9) || chr(13)) AS line FROM read_text({glob})"
     record = (f"CASE WHEN line = '' THEN NULL WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN from_json(line, {structure}) "
               f"ELSE error('not a JSON object in ' || filename || ' (cut short, or not written by provenance): ' || left(line, 80)) END")
-    return f"(SELECT {fields} FROM (SELECT {record} AS j FROM ({lines})) AS r WHERE r.j IS NOT NULL)"
+    return f"(SELECT {key}{fields} FROM (SELECT filename, {record} AS j FROM ({lines})) AS r WHERE r.j IS NOT NULL)"
 
 
-def _ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
-    """_scale_files: finished files (ledger) plus failed ones (error records) not finished since."""
-    done, failed = _json_records(out, LEDGER, columns), _json_records(out, ERRORS, columns)
+def _ledger_view(out: ShardDir, columns: list[tuple[str, str]], folded: bool) -> str:
+    """_scale_files: finished files (the ledger: its entry files, and the rows of its newest fold that no entry file
+    overrides; ledger.py) plus failed ones (error records) not finished since. folded: read the folds' glob."""
+    typed = record_columns(columns)
+    names = ", ".join(_ident(c) for c, _ in typed)
+    entries, failed = _json_records(out, LEDGER, [*typed, ("tombstone", "BOOLEAN")], keyed=True), _json_records(out, ERRORS, typed)
+    done = f"SELECT {names} FROM entries WHERE tombstone IS NOT TRUE"
+    if folded:  # (the newest fold's rows: an older one is left only by a fold killed before it deleted it)
+        newest = (f"SELECT * FROM read_parquet({_literal(out.url(f'{FOLDS}/*.parquet'))}, union_by_name = true, filename = true) "
+                  "QUALIFY filename = max(filename) OVER ()")
+        done += f" UNION ALL SELECT {names} FROM ({newest}) AS f WHERE f.key NOT IN (SELECT key FROM entries)"
     # the latest entry of a path: --force writes its new entry before it removes the one it replaces
-    # (read once: a crawl's ledger is 90,000 JSON files, and `done` is read by both branches)
-    return (f"CREATE OR REPLACE VIEW _scale_files AS WITH done AS MATERIALIZED {done} SELECT * FROM done AS l "
-            "QUALIFY row_number() OVER (PARTITION BY l.path ORDER BY l.finished_at DESC, l.run_id DESC) = 1 "
+    # (each read once: a crawl's ledger is 90,000 entries, and `done` is read by both branches)
+    return (f"CREATE OR REPLACE VIEW _scale_files AS WITH entries AS MATERIALIZED {entries}, done AS MATERIALIZED ({done}) "
+            "SELECT * FROM done AS l QUALIFY row_number() OVER (PARTITION BY l.path ORDER BY l.finished_at DESC, l.run_id DESC) = 1 "
             f"UNION ALL SELECT * FROM {failed} AS e WHERE e.path NOT IN (SELECT path FROM done)")
 
 

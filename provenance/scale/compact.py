@@ -20,6 +20,7 @@ after it, files first, then their manifests (each step again finished by the nex
 One compaction at a time: an flock in a local folder (on an object store, run one at a time; a compacted file
 without a manifest is removed there only a day later, in case another compaction is still writing it). An ingest
 may publish meanwhile: parts whose ledger entry is not written yet stay as they are, for the next compaction.
+Last, the ledger's entry files are folded into one Parquet file (ledger.py), unless an ingest is writing.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from provenance.errors import StoreError, first_line
 from provenance.ingest.jobs import TABLES
 from provenance.scale.attach import columns_of, load_httpfs, no_rows, shard_folder
 from provenance.scale.layout import COMPACT, EMPTY, LEDGER, ShardDir
+from provenance.scale.ledger import Fold, fold, read_ledger
 from provenance.sqlfiles import literal
 from provenance.store import Store
 
@@ -64,6 +66,7 @@ class Compaction:
     finished: int = 0  # parts and compacted files an interrupted compaction had merged, deleted now
     removed: int = 0  # compacted files of an interrupted compaction that no manifest named, removed
     notes: list[str] = field(default_factory=list)  # folders left as they were, and why (one line each)
+    ledger: Fold = field(default_factory=Fold)  # the ledger's entries folded (ledger.py)
     seconds: float = 0.0
 
 
@@ -78,18 +81,26 @@ def compact(output: str, target_bytes: int = TARGET_BYTES) -> Compaction:
         try:
             if not out.local:
                 load_httpfs(con)
-            named = {e["part_prefix"] for e in out.read_all(LEDGER) if e.get("part_prefix")}
+            named = {e["part_prefix"] for e in read_ledger(out) if e.get("part_prefix")}
             with Store(":memory:") as store:  # this version's columns: a compacted file has them all (see _merge)
-                columns = {t: columns_of(store, t) for t in TABLES}
+                columns = {t: columns_of(store, t) for t in (*TABLES, "sources")}
             con.execute("CREATE TEMP TABLE named AS SELECT unnest(?::VARCHAR[]) AS part_prefix", [sorted(named)])
             for table in TABLES:
                 for crawl in out.list_dirs(table):
                     if crawl != f"crawl={EMPTY}":
                         _compact_folder(out, con, f"{table}/{crawl}", columns[table], named, target_bytes, tmp, result)
+            _fold_ledger(out, con, columns["sources"], tmp, result)
         finally:
             con.close()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _fold_ledger(out: ShardDir, con: duckdb.DuckDBPyConnection, sources: list[tuple[str, str]], tmp: str, result: Compaction) -> None:
+    try:
+        result.ledger = fold(out, con, sources, tmp)
+    except (duckdb.Error, OSError) as exc:  # a folder gone read-only, a full disk
+        result.notes.append(f"{LEDGER}: not folded: {first_line(exc)}")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from provenance.ingest.progress import Meter, Progress
 from provenance.ingest.remote import is_remote
 from provenance.ingest.tokenize import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
-from provenance.scale.layout import LEDGER, RUNS, ShardDir, address_key, allocate_source_ids
+from provenance.scale import ledger
+from provenance.scale.layout import RUNS, ShardDir, address_key, allocate_source_ids
 from provenance.scale.task import (
     ShardTask,
     entry,
@@ -60,10 +61,16 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         except OSError as exc:  # an existing file (a store named by mistake), /proc
             raise UsageError(f"--output {output}: cannot be a shard folder: {exc.strerror or exc}") from None
     run_id = int(time.time() * 1000)  # no central sequence on a cluster: milliseconds since the epoch
-    ledger = out.read_all(LEDGER)
+    with ledger.writing(out, run_id):  # (no fold of the ledger meanwhile: ledger.py)
+        return _ingest(out, paths, config, executor, address, progress, attempts, run_id, t0)
+
+
+def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str, address: str | None, progress: Progress | None,
+            attempts: int, run_id: int, t0: float) -> IngestSummary:
+    entries = ledger.read_ledger(out)
     inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
-    inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in ledger])
-    tasks, instant, changed = plan(out, inputs, config, run_id, attempts, ledger)
+    inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in entries])
+    tasks, instant, changed = plan(out, inputs, config, run_id, attempts, entries)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
     # the local workers' staging, watch and progress files (a SIGKILLed driver leaves its folder: the next run's removes
     # it, see ingest/scratch.py)
@@ -73,7 +80,7 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
         for res in instant:
             summary.add(res, meter.file)
         run = _run_local(tasks, config.workers, folder, meter) if folder else _run_ray(tasks, address, config.workers)
-        replaced = _Replaced(ledger, config.force, {**twins, **{path: [path] for path in changed}})
+        replaced = _Replaced(entries, config.force, {**twins, **{path: [path] for path in changed}}, ledger.has_folds(out))
         # this run's published files, by content: what _one_of_two needs of each (a crawl is 90,000 files, and a
         # result holds up to 1,000 faults)
         by_content: dict[str, FileResult] = {}
@@ -130,7 +137,7 @@ def _one_of_two(out: ShardDir, first: FileResult, res: FileResult, summary: Inge
     """Two files of one content published in this run (two names of one file, read at once: the ledger check before
     each ran saw neither): the ledger entry (keyed by content) names the one that wrote it last. The other's parts
     are removed (nothing reads them) and it counts as skipped, as the same content as the kept one."""
-    entry = out.read_json(f"{LEDGER}/{res.sha256}.json") or {}
+    entry = ledger.lookup(out, res.sha256) or {}
     kept, lost = (res, first) if entry.get("path") == res.path else (first, res)
     for rel in {r for rels in lost.parts.values() for r in rels} - {r for rels in kept.parts.values() for r in rels}:
         out.delete(rel)
@@ -160,12 +167,12 @@ class _Replaced:
     their rows (an entry of the same content is overwritten by the new one, its parts named by none). A WARC
     file's also replaces the WET files of its pages (twins: see inputs.twins_in_ledger)."""
 
-    def __init__(self, ledger: list[dict[str, Any]], force: bool, twins: dict[str, list[str]]) -> None:
-        self.force, self.twins = force, twins
+    def __init__(self, entries: list[dict[str, Any]], force: bool, twins: dict[str, list[str]], folded: bool) -> None:
+        self.force, self.twins, self.folded = force, twins, folded  # folded: the ledger has folds (a removal leaves a tombstone)
         self.by_path: dict[str, list[dict[str, Any]]] = {}
         self.by_sha: dict[str, list[dict[str, Any]]] = {}
         self.published: set[str] = set()  # ledger keys written in this run: never removed (content moved between paths)
-        for e in ledger:
+        for e in entries:
             self.by_path.setdefault(e.get("path"), []).append(e)
             if e.get("sha256"):
                 self.by_sha.setdefault(e["sha256"], []).append(e)
@@ -194,7 +201,7 @@ class _Replaced:
         for e in entries:
             key = e.get("sha256") or address_key(e["path"])
             if key not in self.published:
-                out.delete(f"{LEDGER}/{key}.json")
+                ledger.remove(out, key, self.folded)
             for rel in (r for rels in (e.get("parts") or {}).values() for r in rels):
                 if rel not in kept:
                     out.delete(rel)

@@ -3,6 +3,7 @@
 ```
 DIR/<table>/crawl=<crawl>/<part-prefix>-<n>.parquet   Parquet parts, hive-partitioned by crawl
 DIR/_ledger/<sha256>.json                              one finished file (FileResult metadata + faults)
+DIR/_ledger/_fold/<seq>.parquet                        many of them, folded by compact (ledger.py)
 DIR/_errors/<address-key>.json                         one file that failed after its retries
 DIR/_runs/<run_id>.json                                one driver run: options and counts
 DIR/<table>/crawl=<crawl>/_compact/<token>.parquet     the rows of many parts, each row with its part's prefix (compact.py)
@@ -26,9 +27,11 @@ from typing import Any
 
 from pyarrow import fs as pafs
 
+from provenance.errors import StoreError
 from provenance.ingest.remote import is_remote
 
 LEDGER, ERRORS, RUNS = "_ledger", "_errors", "_runs"
+FOLDS, FOLDED = f"{LEDGER}/_fold", f"{LEDGER}/_folded"  # the ledger's folded entries (ledger.py)
 COMPACT = "_compact"  # a crawl folder's compacted parts (compact.py)
 EMPTY = "_empty"  # the name of a folder's placeholder file: no rows, named by no ledger entry (see attach.py)
 SOURCE_ID_BITS = 31  # doc_id = (source_id << 32) | ordinal stays a positive BIGINT
@@ -118,9 +121,48 @@ class ShardDir:
 
     def read_all(self, folder: str) -> list[dict[str, Any]]:
         """Read every *.json in folder (in parallel threads on object stores)."""
-        names = self.list(folder, ".json")
+        return list(self.read_named(folder, ".json").values())
+
+    def read_named(self, folder: str, suffix: str = ".json") -> dict[str, dict[str, Any]]:
+        """The JSON object of each file in folder that ends in suffix (not the empty ones), by relative path; a file
+        that is not one JSON object is a StoreError naming it."""
+        objs = {}
+        for rel, text in self.read_texts(folder, suffix).items():
+            if text.strip():
+                try:
+                    objs[rel] = json.loads(text)
+                except ValueError:
+                    objs[rel] = None
+                if not isinstance(objs[rel], dict):
+                    raise StoreError(f"{self.url(rel)}: not a JSON object (cut short, or not written by provenance): "
+                                     "move it away (a ledger entry's file is then ingested again)")
+        return objs
+
+    def read_texts(self, folder: str, suffix: str = "") -> dict[str, str]:
+        """The text of each file in folder that ends in suffix, by relative path (files gone meanwhile left out; read in
+        parallel threads on object stores)."""
+        def text(rel: str) -> str | None:
+            try:
+                with self.fs.open_input_stream(self.full(rel)) as f:
+                    return f.read().decode("utf-8")
+            except FileNotFoundError:
+                return None
+
+        names = self.list(folder, suffix)
         with ThreadPoolExecutor(max_workers=1 if self.local else 32) as pool:
-            return [obj for obj in pool.map(self.read_json, names) if obj is not None]
+            return {rel: t for rel, t in zip(names, pool.map(text, names)) if t is not None}
+
+    def move_all(self, moves: list[tuple[str, str]]) -> None:
+        """Move files (source, target) in order (a rename on local disks; a copy, then a delete, on object stores:
+        in parallel threads)."""
+        for folder in {target.rsplit("/", 1)[0] for _, target in moves}:
+            self.fs.create_dir(self.full(folder), recursive=True)
+        if self.local:
+            for source, target in moves:
+                os.replace(self.full(source), self.full(target))
+            return
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            list(pool.map(lambda m: self.fs.move(self.full(m[0]), self.full(m[1])), moves))
 
     def delete(self, rel: str) -> None:
         try:
@@ -130,7 +172,7 @@ class ShardDir:
 
     def holds_shards(self) -> bool:
         """Whether an ingest --output has written here (its ledger of files, or its errors of files that failed)."""
-        return bool(self.list(LEDGER, ".json") or self.list(ERRORS, ".json"))
+        return bool(self.list(LEDGER, ".json") or self.list(ERRORS, ".json") or self.list(FOLDS, ".parquet"))
 
     def has_parts(self, table: str, compacted: bool | None = None) -> bool:
         """True when at least one Parquet part of table exists (not counting attach's placeholders): a part as ingest

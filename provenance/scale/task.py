@@ -34,6 +34,7 @@ from provenance.ingest.worker import (
     process_file,
     sha256_file,
 )
+from provenance.scale import ledger
 from provenance.scale.layout import ERRORS, LEDGER, ShardDir, address_key, crawl_dir
 
 RETRY_KINDS = frozenset({"io"})  # faults worth another attempt: reads that failed after the stream's own retries
@@ -129,7 +130,7 @@ def _known(task: ShardTask, sha: str, out: ShardDir, stat: os.stat_result | None
     (a rerun after its result was lost: a pool broken by another worker's death, Ray retrying a task
     whose worker died after publishing; even under --force), else a skip as the same content as the
     entry's file (unless --force), else nothing."""
-    prior = out.read_json(f"{LEDGER}/{sha}.json")
+    prior = ledger.lookup(out, sha)
     if prior is None:
         return None
     if prior.get("path") == path_text(task.path) and prior.get("run_id") == task.run_id and prior.get("source_id") == task.source_id:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import response_record, warcinfo
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     root: Path
@@ -121,3 +123,13 @@ def content(store) -> dict[str, list[tuple]]:
     out = {name: store.sql(sql).fetchall() for name, sql in q.items()}
     out["sources"] = [(*r[:-2], json.loads(r[-2]), json.loads(r[-1])) for r in out["sources"]]  # JSON spacing differs
     return out
+
+
+def files_of_two_crawls(make_warc, files: int, records: int) -> list[str]:
+    """WARC files of two crawls, alternating (CC-MAIN-2020-10 first), each of `records` pages of its own site."""
+    paths = []
+    for n in range(files):
+        crawl, date = ("CC-MAIN-2019-35", "2019-08-17T10:00:00Z") if n % 2 else ("CC-MAIN-2020-10", "2020-03-01T00:00:00Z")
+        pages = [response_record(10 * n + i, date=date, url=f"https://s{n}.example.net/{i}") for i in range(records)]
+        paths.append(str(make_warc(f"f{n}.warc.gz", [warcinfo(crawl), *pages])))
+    return paths

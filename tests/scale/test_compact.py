@@ -21,7 +21,7 @@ from provenance.scale.compact import LOCK, compact
 from provenance.scale.layout import ShardDir
 from provenance.store import Store
 from tests.conftest import response_record, warcinfo
-from tests.scale.conftest import content
+from tests.scale.conftest import content, files_of_two_crawls
 
 runner = CliRunner()
 
@@ -29,12 +29,7 @@ runner = CliRunner()
 @pytest.fixture
 def inputs(make_warc) -> list[str]:
     """Six files of two crawls (three each)."""
-    paths = []
-    for n in range(6):
-        crawl, date = ("CC-MAIN-2019-35", "2019-08-17T10:00:00Z") if n % 2 else ("CC-MAIN-2020-10", "2020-03-01T00:00:00Z")
-        records = [response_record(10 * n + i, date=date, url=f"https://s{n}.example.net/{i}") for i in range(8)]
-        paths.append(str(make_warc(f"f{n}.warc.gz", [warcinfo(crawl), *records])))
-    return paths
+    return files_of_two_crawls(make_warc, 6, 8)
 
 
 def published(out: Path) -> list[Path]:

@@ -1,0 +1,214 @@
+"""A shard folder's ledger: one JSON entry per finished input file, by key (its content's sha256, else its address's).
+
+```
+DIR/_ledger/<key>.json            an entry, as the task that published its file wrote it; or a tombstone
+DIR/_ledger/_fold/<seq>.parquet   folded entries: key, entry (its JSON text) and the columns the views read
+DIR/_ledger/_folded/<key>.json    a folded entry, for lookups by key
+```
+Every query of an attached store reads the whole ledger (`sources`, and each table's view keeps only the parts an
+entry names), and a crawl's is 90,000 files: ~0.15 ms each locally, a request each on an object store. `compact`
+folds the entry files into one Parquet file (`fold`), and moves them aside for lookups by key.
+
+The ledger is the entry files that are not tombstones, and the rows of the newest fold (by name) whose key no entry
+file has. So an entry written after a fold (a file ingested again, its time recorded anew) overrides its folded row,
+and an entry removed after a fold leaves a tombstone (`{"tombstone": true}`) in its place until the next fold.
+
+A fold is exact at every step of a kill: the new fold is written whole (a rename; an object store's PUT is atomic)
+with every entry it folds, before the older folds are deleted, and before the entry files it folded are moved aside
+(tombstones deleted: their folded copy first). No ingest may write meanwhile: ingest holds a shared flock on
+DIR/_ingest.lock (local folders) or leaves a marker `_runs/<run_id>.running` (object stores) while it runs, and a
+fold needs the lock alone, or no marker.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from provenance.scale.layout import FOLDED, FOLDS, LEDGER, RUNS, ShardDir
+from provenance.sqlfiles import literal
+
+TOMBSTONE = {"tombstone": True}
+INGEST_LOCK = "_ingest.lock"
+FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
+FOLD_ROW_GROUP = 16_384  # rows of a fold's row group (sorted by key)
+_FOLD_NAME = re.compile(r"^[0-9]{8}[.]parquet$")  # <seq>.parquet: the newest is the last by name
+
+
+def record_columns(sources: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (name, type) columns of a ledger or error record that the views read: those of `sources`, its faults, and
+    the prefix of its parts."""
+    return [*sources, ("faults", FAULT), ("part_prefix", "VARCHAR")]
+
+
+def fold_columns(sources: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The columns of a fold: each entry's key and JSON text, then the record columns the views read."""
+    return [("key", "VARCHAR"), ("entry", "VARCHAR"), *record_columns(sources)]
+
+
+def fields_sql(json_expr: str, typed: list[tuple[str, str]]) -> str:
+    """SELECT list of typed's columns parsed from the JSON object text json_expr (a missing key, or a value not of
+    its column's type: NULL)."""
+    structure = literal(json.dumps(dict(typed)))
+    return ", ".join(f"from_json({json_expr}, {structure}).{ident(c)} AS {ident(c)}" for c, _ in typed)
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# -- lookups and removals by key (ingest's tasks and driver) ---------------------------------------------------------
+
+def lookup(out: ShardDir, key: str) -> dict[str, Any] | None:
+    """The entry of key: its entry file's (None for a tombstone), else its folded copy's."""
+    entry = out.read_json(f"{LEDGER}/{key}.json")
+    if entry is not None:
+        return None if entry.get("tombstone") else entry
+    return out.read_json(f"{FOLDED}/{key}.json")
+
+
+def remove(out: ShardDir, key: str, folded: bool) -> None:
+    """Remove the entry of key. folded: a fold may hold it (has_folds, asked once a run: none is made while an ingest
+    runs), so a tombstone takes its place."""
+    out.delete(f"{FOLDED}/{key}.json")
+    if folded:
+        out.write_json(f"{LEDGER}/{key}.json", TOMBSTONE)
+    else:
+        out.delete(f"{LEDGER}/{key}.json")
+
+
+def has_folds(out: ShardDir) -> bool:
+    return bool(folds(out))
+
+
+def folds(out: ShardDir) -> list[str]:
+    """The fold files, oldest first (not attach's placeholder)."""
+    return [rel for rel in out.list(FOLDS, ".parquet") if _FOLD_NAME.match(rel.rsplit("/", 1)[-1])]
+
+
+def read_ledger(out: ShardDir) -> list[dict[str, Any]]:
+    """Every entry of the ledger (in parallel threads on object stores)."""
+    files = {_key(rel): obj for rel, obj in out.read_named(LEDGER, ".json").items()}
+    entries = [obj for obj in files.values() if not obj.get("tombstone")]
+    newest = folds(out)[-1:]
+    if newest:
+        rows = pq.read_table(out.full(newest[0]), columns=["key", "entry"], filesystem=out.fs)
+        entries += [json.loads(e) for k, e in zip(rows["key"].to_pylist(), rows["entry"].to_pylist()) if k not in files]
+    return entries
+
+
+def _key(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1][: -len(".json")]
+
+
+# -- who writes: ingests (shared), a fold (alone) ----------------------------------------------------------------------
+
+@contextmanager
+def writing(out: ShardDir, run_id: int) -> Iterator[None]:
+    """Held by an ingest into out while it runs: a shared flock (local), a marker in _runs/ (object stores; a killed
+    run's stays, and keeps folds off until it is deleted)."""
+    if not out.local:
+        marker = f"{RUNS}/{run_id}.running"
+        out.write_json(marker, {"run_id": run_id})
+        try:
+            yield
+        finally:
+            out.delete(marker)
+        return
+    try:
+        fd = os.open(os.path.join(out.root, INGEST_LOCK), os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError:  # a folder this process cannot write: the ingest's own writes say so
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # (waits while a fold runs: seconds)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _alone(out: ShardDir) -> tuple[int | None, str | None]:
+    """(an fd holding the exclusive lock or None, why not) for a fold of out."""
+    if not out.local:
+        running = out.list(RUNS, ".running")
+        if running:
+            return None, (f"an ingest is writing into it, or was killed ({len(running)} marker(s) such as {out.url(running[0])}: "
+                          "delete those of runs that are not running)")
+        return None, None
+    fd = os.open(os.path.join(out.root, INGEST_LOCK), os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None, "an ingest is writing into it; compact again when it ends"
+    return fd, None
+
+
+# -- folding (compact) -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Fold:
+    """What a fold did."""
+
+    entries: int = 0  # entry files folded (moved aside)
+    removed: int = 0  # tombstones folded (deleted)
+    rows: int = 0  # entries the new fold holds
+    note: str | None = None  # why the ledger was not folded
+
+
+def fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> Fold:
+    """Fold out's entry files and newest fold into a new fold (con: a DuckDB connection that reads out; sources: the
+    columns of this version's `sources`), unless an ingest is writing into out."""
+    fd, why = _alone(out)
+    if why:
+        return Fold(note=why)
+    try:
+        return _fold(out, con, sources, tmp)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> Fold:
+    live, dead = {}, set()
+    for rel, obj in out.read_named(LEDGER, ".json").items():  # (not attach's placeholder: empty)
+        if obj.get("tombstone"):
+            dead.add(_key(rel))
+        else:
+            live[_key(rel)] = json.dumps(obj, sort_keys=True, default=str)
+    older = folds(out)
+    if not live and not dead:
+        return Fold()
+    con.execute("CREATE OR REPLACE TEMP TABLE _fold_new AS SELECT unnest($keys::VARCHAR[]) AS key, unnest($entries::VARCHAR[]) AS entry",
+                {"keys": list(live), "entries": list(live.values())})
+    con.execute("CREATE OR REPLACE TEMP TABLE _fold_dead AS SELECT unnest($keys::VARCHAR[]) AS key", {"keys": sorted(dead)})
+    rows = "SELECT key, entry FROM _fold_new"
+    if older:
+        rows += (f" UNION ALL SELECT key, entry FROM read_parquet({literal(out.url(older[-1]))}) "
+                 "WHERE key NOT IN (SELECT key FROM _fold_new) AND key NOT IN (SELECT key FROM _fold_dead)")
+    local = os.path.join(tmp, "fold.parquet")
+    n = con.execute(f"COPY (SELECT key, entry, {fields_sql('entry', record_columns(sources))} FROM ({rows}) ORDER BY key) "
+                    f"TO {literal(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {FOLD_ROW_GROUP})").fetchall()[0][0]
+    if n:
+        seq = int(_stem(older[-1])) + 1 if older else 1
+        out.put_file(local, f"{FOLDS}/{seq:08d}.parquet")
+    for rel in older:  # (with no rows: no fold is left, and no tombstone is needed)
+        out.delete(rel)
+    for key in sorted(dead):  # its folded copy first: a lookup then finds the tombstone, or nothing
+        out.delete(f"{FOLDED}/{key}.json")
+        out.delete(f"{LEDGER}/{key}.json")
+    out.move_all([(f"{LEDGER}/{key}.json", f"{FOLDED}/{key}.json") for key in live])
+    return Fold(entries=len(live), removed=len(dead), rows=n)
+
+
+def _stem(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
