@@ -25,17 +25,28 @@ import duckdb  # noqa: E402
 
 from provenance.config import IngestConfig  # noqa: E402
 from provenance.scale import ingest_shards  # noqa: E402
-from provenance.scale.attach import _FAULT, _json_records  # noqa: E402
+from provenance.scale.attach import _json_records  # noqa: E402
 from provenance.scale.layout import LEDGER, ShardDir  # noqa: E402
+from provenance.scale.ledger import record_columns  # noqa: E402
 from provenance.sqlfiles import literal  # noqa: E402
 from provenance.store import Store  # noqa: E402
 
 
 def read_json_baseline(folder: Path, columns: list[tuple[str, str]]) -> str:
-    typed = [*columns, ("faults", _FAULT), ("part_prefix", "VARCHAR")]
+    typed = record_columns(columns)
     spec = "{" + ", ".join(f"{literal(c)}: {literal(t)}" for c, t in typed) + "}"
     names = ", ".join(f'"{c}"' for c, _ in typed)
     return f"(SELECT {names} FROM read_json({literal(str(folder / '*.json'))}, format = 'newline_delimited', columns = {spec}))"
+
+
+def write_entries(ledger: Path, entry: dict, n: int) -> None:
+    """n copies of a ledger entry in the ledger folder, each of its own path, content and part prefix."""
+    ledger.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        sha = hashlib.sha256(str(i).encode()).hexdigest()
+        e = {**entry, "path": f"/crawl/segments/{i // 1000}/file-{i:06d}.warc.gz", "sha256": sha, "source_id": i + 1,
+             "part_prefix": f"{sha[:16]}-0000{i % 10}"}
+        (ledger / f"{sha}.json").write_text(json.dumps(e, sort_keys=True) + "\n")
 
 
 def main() -> None:
@@ -49,16 +60,11 @@ def main() -> None:
         ingest_shards([str(next(fixture.glob("*.warc.gz")))], IngestConfig(workers=1), str(root / "one"))
         entry = json.loads(next((root / "one" / LEDGER).glob("*.json")).read_text())
         ledger = root / "shards" / LEDGER
-        ledger.mkdir(parents=True)
-        for i in range(a.entries):
-            sha = hashlib.sha256(str(i).encode()).hexdigest()
-            e = {**entry, "path": f"/crawl/segments/{i // 1000}/file-{i:06d}.warc.gz", "sha256": sha, "source_id": i + 1,
-                 "part_prefix": f"{sha[:16]}-0000{i % 10}"}
-            (ledger / f"{sha}.json").write_text(json.dumps(e, sort_keys=True) + "\n")
+        write_entries(ledger, entry, a.entries)
         with Store(str(root / "s.duckdb")) as s:
             columns = s.sql("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'sources' "
                             "AND schema_name = 'main' ORDER BY column_index").fetchall()
-        ways = {"read_text + from_json (attach)": _json_records(ShardDir(str(root / "shards")), LEDGER, columns),
+        ways = {"read_text + from_json (attach)": _json_records(ShardDir(str(root / "shards")), LEDGER, record_columns(columns)),
                 "read_json (baseline)": read_json_baseline(ledger, columns)}
         con = duckdb.connect()
         rows = {name: con.sql(f"SELECT * FROM {source} ORDER BY path").fetchall() for name, source in ways.items()}
