@@ -110,6 +110,24 @@ def test_files_ingested_again_after_a_fold_override_their_folded_entries_and_the
     assert read(tmp_path / "a.duckdb") == expected and by_path(out) == written
 
 
+def test_content_forced_in_at_another_path_after_a_fold_is_read_at_that_path_only(inputs, tmp_path):
+    """Its new entry has the key of its folded one (the content's) and another path: it overrides the folded one."""
+    out, db, local = tmp_path / "shards", tmp_path / "a.duckdb", str(tmp_path / "local.duckdb")
+    moved = tmp_path / "moved.warc.gz"
+    moved.write_bytes(Path(inputs[0]).read_bytes())
+    for run in (lambda **kw: ingest_shards(inputs, IngestConfig(**kw), str(out)), lambda **kw: ingest(inputs, IngestConfig(db=local, **kw))):
+        run(workers=1)
+    compact(str(out))
+    ingest_shards([str(moved)], IngestConfig(workers=1, force=True), str(out))
+    ingest([str(moved)], IngestConfig(db=local, workers=1, force=True))
+    attach(str(db), str(out))
+    expected = read(Path(local))
+    assert sorted(r[0] for r in expected["sources"]) == ["f1.warc.gz", "f2.warc.gz", "f3.warc.gz", "moved.warc.gz"]
+    assert read(db) == expected
+    compact(str(out))
+    assert read(db) == expected
+
+
 def test_a_fold_of_tombstones_only_leaves_no_fold(inputs, tmp_path):
     out = tmp_path / "shards"
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
