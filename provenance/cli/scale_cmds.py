@@ -40,7 +40,8 @@ def compact(
     target_mb: Annotated[int, typer.Option("--target-mb", min=1, help="Parts merged into one file, in MiB.")] = 256,
     json_out: JsonOption = False,
 ) -> None:
-    """Merge a shard folder's parts into a few large files (a query opens every file it reads: ~0.2 ms each)."""
+    """Merge a shard folder's parts into a few large files, and fold its ledger into one (a query opens every file it
+    reads: ~0.2 ms each)."""
     from provenance.scale.compact import compact as run_compact
 
     with handled():
