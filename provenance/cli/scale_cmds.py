@@ -9,7 +9,7 @@ import typer
 from provenance.cli.app import DbOption, JsonOption, app, handled, print_json
 from provenance.store import default_db_path
 
-COMPACT_HINT_PARTS = 1000  # published parts of a shard folder past which attach suggests compact (~0.2 s a query)
+COMPACT_HINT_FILES = 1000  # published parts (or ledger entry files) past which attach suggests compact (~0.2 s a query)
 
 
 @app.command()
@@ -25,12 +25,13 @@ def attach(
         result = run_attach(db or default_db_path(), directory)
     if json_out:
         print_json({"path": result.path, "files": result.files, "failed": result.failed,
-                    "documents": result.documents, "tables": list(result.tables), "parts": result.parts})
+                    "documents": result.documents, "tables": list(result.tables), "parts": result.parts, "entries": result.entries})
         return
     typer.echo(f"attached {result.path}: {result.files} file(s), {result.documents} documents, "
                f"{result.failed} failed file(s) -> {db or default_db_path()}")
-    if result.parts >= COMPACT_HINT_PARTS:
-        typer.echo(f"Note: {result.parts:,} Parquet parts, and a query opens each one it reads (~0.2 ms a file): "
+    many = [f"{n:,} {what}" for n, what in ((result.parts, "Parquet parts"), (result.entries, "ledger entry files")) if n >= COMPACT_HINT_FILES]
+    if many:
+        typer.echo(f"Note: {' and '.join(many)}, and a query opens each one it reads (~0.2 ms a file): "
                    f"'provenance compact {directory}' merges them", err=True)
 
 

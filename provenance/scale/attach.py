@@ -39,6 +39,7 @@ class Attachment:
     documents: int
     tables: tuple[str, ...]  # tables that held parts at the attach (the others' views read the parts later runs add)
     parts: int = 0  # Parquet files as ingest published them (one per table and input file): `compact` merges them
+    entries: int = 0  # ledger entry files not folded (one per input file): `compact` folds them
 
 
 def attach(db: str, output: str) -> Attachment:
@@ -76,7 +77,8 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
                     documents=documents, tables=json.dumps(list(with_parts)),
                     attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
-    return Attachment(out.uri, files, failed, documents, with_parts, sum(published.values()))
+    entries = sum(1 for rel in out.list(LEDGER, ".json") if not rel.endswith(f"/{EMPTY}.json"))
+    return Attachment(out.uri, files, failed, documents, with_parts, sum(published.values()), entries)
 
 
 def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple[str, str]]]) -> tuple[dict[str, tuple[bool, bool]], bool]:

@@ -315,12 +315,13 @@ def test_the_cli_says_what_it_merged_and_refuses_a_folder_no_ingest_wrote(inputs
 def test_attach_suggests_compact_where_a_folder_holds_many_parts(inputs, tmp_path, monkeypatch):
     out, db = tmp_path / "shards", str(tmp_path / "a.duckdb")
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
-    monkeypatch.setattr(provenance.cli.scale_cmds, "COMPACT_HINT_PARTS", 6 * len(TABLES))
+    monkeypatch.setattr(provenance.cli.scale_cmds, "COMPACT_HINT_FILES", 6)
     res = runner.invoke(app, ["attach", str(out), "--db", db])
-    assert res.exit_code == 0 and f"Note: {6 * len(TABLES)} Parquet parts" in res.stderr and f"provenance compact {out}" in res.stderr
+    assert res.exit_code == 0 and f"provenance compact {out}" in res.stderr
+    assert f"Note: {6 * len(TABLES)} Parquet parts and 6 ledger entry files, and a query opens" in res.stderr
     compact(str(out))
     res = runner.invoke(app, ["attach", str(out), "--db", db, "--json"])
-    assert res.exit_code == 0 and json.loads(res.stdout)["parts"] == 0 and "compact" not in res.stderr
+    assert res.exit_code == 0 and (json.loads(res.stdout)["parts"], json.loads(res.stdout)["entries"]) == (0, 0) and "compact" not in res.stderr
 
 
 def test_a_rerun_over_compacted_shards_skips_every_file_as_before(inputs, tmp_path):
