@@ -17,7 +17,7 @@ import duckdb
 from provenance.errors import StoreError, UsageError, first_line
 from provenance.ingest.jobs import SHARED_TABLES, TABLES
 from provenance.scale.layout import COMPACT, EMPTY, ERRORS, FOLDS, LEDGER, ShardDir
-from provenance.scale.ledger import fold_columns, record_columns
+from provenance.scale.ledger import FOLD_MARK, entry_files, fold_columns, record_columns
 from provenance.sqlfiles import literal as _literal, table_kind
 from provenance.store import Store
 
@@ -77,7 +77,7 @@ def attach_store(store: Store, output: "str | ShardDir") -> Attachment:
                     documents=documents, tables=json.dumps(list(with_parts)),
                     attached_at=datetime.now(timezone.utc).replace(tzinfo=None))
     store.finish_run(run_id)
-    entries = sum(1 for rel in out.list(LEDGER, ".json") if not rel.endswith(f"/{EMPTY}.json"))
+    entries = len(entry_files(out.list(LEDGER, ".json")))
     return Attachment(out.uri, files, failed, documents, with_parts, sum(published.values()), entries)
 
 
@@ -171,9 +171,9 @@ def _select(columns: list[tuple[str, str]], alias: str) -> str:
     return ", ".join(f"CAST({alias}.{_ident(c)} AS {t}) AS {_ident(c)}" for c, t in columns)
 
 
-def _json_records(out: ShardDir, folder: str, typed: list[tuple[str, str]], keyed: bool = False) -> str:
+def _json_records(out: ShardDir, folder: str, typed: list[tuple[str, str]], keyed: bool = False, but: str | None = None) -> str:
     """The records of a folder of JSON-lines files (ledger entries, error records: one object each) with these columns
-    (keyed: and each file's key, its name without .json).
+    (keyed: and each file's key, its name without .json), but the file `but` (relative path).
 
     Read as text and parsed by from_json, not by read_json: read_json costs ~0.25 ms a file whatever its size
     (3.2-3.5x slower on 2,000-20,000 ledger entries, same rows: benchmarks/shard_ledger.py), and a crawl's ledger
@@ -189,6 +189,8 @@ def _json_records(out: ShardDir, folder: str, typed: list[tuple[str, str]], keye
     key = "regexp_extract(r.filename, '([^/]*)[.]json$', 1) AS key, " if keyed else ""
     # (a WHERE does not keep from_json from the lines it drops: the optimizer may run it first; the CASE does)
     lines = f"SELECT filename, trim(unnest(string_split(content, chr(10))), ' ' || chr(9) || chr(13)) AS line FROM read_text({glob})"
+    if but:
+        lines += f" WHERE filename <> {_literal(out.url(but))}"
     record = (f"CASE WHEN line = '' THEN NULL WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN from_json(line, {structure}) "
               f"ELSE error('not a JSON object in ' || filename || ' (cut short, or not written by provenance): ' || left(line, 80)) END")
     return f"(SELECT {key}{fields} FROM (SELECT filename, {record} AS j FROM ({lines})) AS r WHERE r.j IS NOT NULL)"
@@ -199,7 +201,9 @@ def _ledger_view(out: ShardDir, columns: list[tuple[str, str]], folded: bool) ->
     overrides; ledger.py) plus failed ones (error records) not finished since. folded: read the folds' glob."""
     typed = record_columns(columns)
     names = ", ".join(_ident(c) for c, _ in typed)
-    entries, failed = _json_records(out, LEDGER, [*typed, ("tombstone", "BOOLEAN")], keyed=True), _json_records(out, ERRORS, typed)
+    # (a view that reads no fold reads the mark of a folded ledger, and fails naming it: see ledger.FOLD_MARK)
+    entries = _json_records(out, LEDGER, [*typed, ("tombstone", "BOOLEAN")], keyed=True, but=FOLD_MARK if folded else None)
+    failed = _json_records(out, ERRORS, typed)
     done = f"SELECT {names} FROM entries WHERE tombstone IS NOT TRUE"
     if folded:  # (the newest fold's rows: an older one is left only by a fold killed before it deleted it)
         newest = (f"SELECT * FROM read_parquet({_literal(out.url(f'{FOLDS}/*.parquet'))}, union_by_name = true, filename = true) "

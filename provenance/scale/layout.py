@@ -4,6 +4,7 @@
 DIR/<table>/crawl=<crawl>/<part-prefix>-<n>.parquet   Parquet parts, hive-partitioned by crawl
 DIR/_ledger/<sha256>.json                              one finished file (FileResult metadata + faults)
 DIR/_ledger/_fold/<seq>.parquet                        many of them, folded by compact (ledger.py)
+DIR/_folded/<sha256>.json                              a folded one, moved aside for lookups by key
 DIR/_errors/<address-key>.json                         one file that failed after its retries
 DIR/_runs/<run_id>.json                                one driver run: options and counts
 DIR/<table>/crawl=<crawl>/_compact/<token>.parquet     the rows of many parts, each row with its part's prefix (compact.py)
@@ -21,7 +22,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,7 +32,9 @@ from provenance.errors import StoreError
 from provenance.ingest.remote import is_remote
 
 LEDGER, ERRORS, RUNS = "_ledger", "_errors", "_runs"
-FOLDS, FOLDED = f"{LEDGER}/_fold", f"{LEDGER}/_folded"  # the ledger's folded entries (ledger.py)
+# the ledger's folded entries, and their files moved aside (not under _ledger/: an object store's glob of _ledger/*.json
+# lists every key under the prefix) (ledger.py)
+FOLDS, FOLDED = f"{LEDGER}/_fold", "_folded"
 COMPACT = "_compact"  # a crawl folder's compacted parts (compact.py)
 EMPTY = "_empty"  # the name of a folder's placeholder file: no rows, named by no ledger entry (see attach.py)
 SOURCE_ID_BITS = 31  # doc_id = (source_id << 32) | ordinal stays a positive BIGINT
@@ -123,11 +126,11 @@ class ShardDir:
         """Read every *.json in folder (in parallel threads on object stores)."""
         return list(self.read_named(folder, ".json").values())
 
-    def read_named(self, folder: str, suffix: str = ".json") -> dict[str, dict[str, Any]]:
-        """The JSON object of each file in folder that ends in suffix (not the empty ones), by relative path; a file
-        that is not one JSON object is a StoreError naming it."""
+    def read_named(self, folder: str, suffix: str = ".json", pick: Callable[[list[str]], list[str]] | None = None) -> dict[str, dict[str, Any]]:
+        """The JSON object of each file in folder that ends in suffix (those pick keeps; not the empty ones), by relative
+        path; a file that is not one JSON object is a StoreError naming it."""
         objs = {}
-        for rel, text in self.read_texts(folder, suffix).items():
+        for rel, text in self.read_texts(folder, suffix, pick).items():
             if text.strip():
                 try:
                     objs[rel] = json.loads(text)
@@ -138,9 +141,9 @@ class ShardDir:
                                      "move it away (a ledger entry's file is then ingested again)")
         return objs
 
-    def read_texts(self, folder: str, suffix: str = "") -> dict[str, str]:
-        """The text of each file in folder that ends in suffix, by relative path (files gone meanwhile left out; read in
-        parallel threads on object stores)."""
+    def read_texts(self, folder: str, suffix: str = "", pick: Callable[[list[str]], list[str]] | None = None) -> dict[str, str]:
+        """The text of each file in folder that ends in suffix (those pick keeps), by relative path (files gone meanwhile
+        left out; read in parallel threads on object stores)."""
         def text(rel: str) -> str | None:
             try:
                 if self.local:  # (a third of pyarrow's time a file: a crawl's ledger is 90,000 files)
@@ -151,7 +154,7 @@ class ShardDir:
             except FileNotFoundError:
                 return None
 
-        names = self.list(folder, suffix)
+        names = pick(self.list(folder, suffix)) if pick else self.list(folder, suffix)
         if self.local:  # (a thread pool's hand-off costs more than a local read)
             return {rel: t for rel in names if (t := text(rel)) is not None}
         with ThreadPoolExecutor(max_workers=32) as pool:

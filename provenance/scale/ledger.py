@@ -25,12 +25,17 @@ import fcntl
 import json
 import os
 import re
+import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
+
+from provenance.errors import StoreError, first_line
 
 from provenance.scale.layout import FOLDED, FOLDS, LEDGER, RUNS, ShardDir
 from provenance.sqlfiles import literal
@@ -39,6 +44,11 @@ TOMBSTONE = {"tombstone": True}
 INGEST_LOCK = "_ingest.lock"
 FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
 FOLD_ROW_GROUP = 16_384  # rows of a fold's row group (sorted by key)
+FOLD_MARKER_STALE_S = 3600  # a fold's marker on an object store older than this: a killed fold's (ingests go on)
+# A ledger's JSON file that is no object: the views of stores attached before its first fold (by an older version, or
+# read-only) read the entry files only, and fail naming it, rather than read an empty ledger (attach.py leaves it out)
+FOLD_MARK = f"{LEDGER}/_folded.json"
+FOLD_MARK_TEXT = b'"folded by compact: attach again"\n'
 _FOLD_NAME = re.compile(r"^[0-9]{8}[.]parquet$")  # <seq>.parquet: the newest is the last by name
 
 
@@ -58,19 +68,20 @@ def fold_columns(sources: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def lookup(out: ShardDir, key: str) -> dict[str, Any] | None:
     """The entry of key: its entry file's (None for a tombstone), else its folded copy's."""
     entry = out.read_json(f"{LEDGER}/{key}.json")
-    if entry is not None:
-        return None if entry.get("tombstone") else entry
-    return out.read_json(f"{FOLDED}/{key}.json")
+    if entry is None:
+        entry = out.read_json(f"{FOLDED}/{key}.json")
+    return None if entry is None or entry.get("tombstone") else entry
 
 
 def remove(out: ShardDir, key: str, folded: bool) -> None:
     """Remove the entry of key. folded: a fold may hold it (has_folds, asked once a run: none is made while an ingest
-    runs), so a tombstone takes its place."""
-    out.delete(f"{FOLDED}/{key}.json")
+    runs), so a tombstone takes its place, before its folded copy goes (killed in between, a lookup finds the
+    tombstone first)."""
     if folded:
         out.write_json(f"{LEDGER}/{key}.json", TOMBSTONE)
     else:
         out.delete(f"{LEDGER}/{key}.json")
+    out.delete(f"{FOLDED}/{key}.json")
 
 
 def has_folds(out: ShardDir) -> bool:
@@ -84,13 +95,23 @@ def folds(out: ShardDir) -> list[str]:
 
 def read_ledger(out: ShardDir) -> list[dict[str, Any]]:
     """Every entry of the ledger (in parallel threads on object stores)."""
-    files = {_key(rel): obj for rel, obj in out.read_named(LEDGER, ".json").items()}
+    files = {_key(rel): obj for rel, obj in out.read_named(LEDGER, ".json", entry_files).items()}
     entries = [obj for obj in files.values() if not obj.get("tombstone")]
     newest = folds(out)[-1:]
     if newest:
-        rows = pq.read_table(out.full(newest[0]), columns=["key", "entry"], filesystem=out.fs)
+        try:
+            rows = pq.read_table(out.full(newest[0]), columns=["key", "entry"], filesystem=out.fs)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreError(f"{out.url(newest[0])}: the ledger's fold cannot be read (damaged?): {first_line(exc)}; the entries it "
+                             f"holds are in {out.url(FOLDED)}/: copy those {out.url(LEDGER)}/ lacks there, then delete the fold") from None
         entries += [json.loads(e) for k, e in zip(rows["key"].to_pylist(), rows["entry"].to_pylist()) if k not in files]
     return entries
+
+
+def entry_files(rels: list[str]) -> list[str]:
+    """The entry files (and tombstones) among the ledger folder's JSON files: not attach's placeholder, not the mark
+    of a folded ledger (their names begin with '_'; an entry's is its key, in hex)."""
+    return [rel for rel in rels if not rel.rsplit("/", 1)[-1].startswith("_")]
 
 
 def _key(rel: str) -> str:
@@ -101,43 +122,80 @@ def _key(rel: str) -> str:
 
 @contextmanager
 def writing(out: ShardDir, run_id: int) -> Iterator[None]:
-    """Held by an ingest into out while it runs: a shared flock (local), a marker in _runs/ (object stores; a killed
-    run's stays, and keeps folds off until it is deleted)."""
+    """Held by an ingest into out while it runs: a shared flock (local; it waits while a fold runs, seconds); on an
+    object store a marker in _runs/ (a killed run's stays, and keeps folds off until it is deleted), written before
+    it looks for a fold's marker: a fold that runs is then refused."""
     if not out.local:
         marker = f"{RUNS}/{run_id}.running"
         out.write_json(marker, {"run_id": run_id})
         try:
+            folding = _markers(out, ".folding", FOLD_MARKER_STALE_S)
+            if folding:
+                raise StoreError(f"{out.uri}: a compaction is folding its ledger ({out.url(folding[0])}): ingest again when it "
+                                 "ends (if no compaction runs, delete that marker)")
             yield
         finally:
             out.delete(marker)
         return
-    try:
-        fd = os.open(os.path.join(out.root, INGEST_LOCK), os.O_CREAT | os.O_RDWR, 0o644)
-    except OSError:  # a folder this process cannot write: the ingest's own writes say so
+    fd = _lock_file(out)
+    if fd is None:  # a folder this process cannot write: the ingest's own writes say so
         yield
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)  # (waits while a fold runs: seconds)
+        fcntl.flock(fd, fcntl.LOCK_SH)
         yield
     finally:
         os.close(fd)
 
 
-def _alone(out: ShardDir) -> tuple[int | None, str | None]:
-    """(an fd holding the exclusive lock or None, why not) for a fold of out."""
-    if not out.local:
-        running = out.list(RUNS, ".running")
-        if running:
-            return None, (f"an ingest is writing into it, or was killed ({len(running)} marker(s) such as {out.url(running[0])}: "
-                          "delete those of runs that are not running)")
-        return None, None
-    fd = os.open(os.path.join(out.root, INGEST_LOCK), os.O_CREAT | os.O_RDWR, 0o644)
+def _lock_file(out: ShardDir) -> int | None:
+    """An fd of DIR/_ingest.lock, made if missing (read-only: an flock needs no more, and a lock file another user
+    made may be read only), or None where it cannot be made."""
+    path = os.path.join(out.root, INGEST_LOCK)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None, "an ingest is writing into it; compact again when it ends"
-    return fd, None
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        try:
+            return os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError:
+            return None
+    except OSError:
+        return None
+
+
+@contextmanager
+def _alone(out: ShardDir) -> Iterator[str | None]:
+    """Hold the ledger for a fold, and give None; or give why not (an ingest is writing into out)."""
+    if out.local:
+        fd = _lock_file(out)
+        if fd is None:
+            raise OSError(f"cannot make {os.path.join(out.root, INGEST_LOCK)}")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            yield "an ingest is writing into it; compact again when it ends"
+            return
+        try:
+            yield None
+        finally:
+            os.close(fd)
+        return
+    marker = f"{RUNS}/fold-{secrets.token_hex(4)}.folding"  # (written before it looks for ingests': see writing)
+    out.write_json(marker, {"pid": os.getpid()})
+    try:
+        running = _markers(out, ".running")
+        yield (f"an ingest is writing into it, or was killed ({len(running)} marker(s) such as {out.url(running[0])}: "
+               "delete those of runs that are not running)") if running else None
+    finally:
+        out.delete(marker)
+
+
+def _markers(out: ShardDir, suffix: str, stale_s: float | None = None) -> list[str]:
+    """The markers in _runs/ that end in suffix (younger than stale_s seconds: a killed fold's is left)."""
+    now = time.time()
+    return sorted(rel for rel, info in out.files(RUNS, suffix).items()
+                  if stale_s is None or info.mtime is None or now - info.mtime.timestamp() < stale_s)
 
 
 # -- folding (compact) -----------------------------------------------------------------------------------------------
@@ -155,21 +213,15 @@ class Fold:
 def fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> Fold:
     """Fold out's entry files and newest fold into a new fold (con: a DuckDB connection that reads out; sources: the
     columns of this version's `sources`), unless an ingest is writing into out."""
-    fd, why = _alone(out)
-    if why:
-        return Fold(note=why)
-    try:
-        return _fold(out, con, sources, tmp)
-    finally:
-        if fd is not None:
-            os.close(fd)
+    with _alone(out) as why:
+        return Fold(note=why) if why else _fold(out, con, sources, tmp)
 
 
 def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> Fold:
     live, dead = {}, set()
-    for rel, text in out.read_texts(LEDGER, ".json").items():
+    for rel, text in out.read_texts(LEDGER, ".json", entry_files).items():
         text = text.strip()
-        if not text:  # attach's placeholder
+        if not text:
             continue
         obj = json.loads(text) if len(text) < 100 else {}  # (a tombstone is short; entries are long, and parsed by DuckDB)
         if not isinstance(obj, dict):
@@ -192,6 +244,8 @@ def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> 
     structure = literal(json.dumps(dict(record_columns(sources))))  # (unnest: a column each of its fields, parsed once)
     n = con.execute(f"COPY (SELECT key, entry, unnest(from_json(entry, {structure})) FROM ({rows}) ORDER BY key) "
                     f"TO {literal(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {FOLD_ROW_GROUP})").fetchall()[0][0]
+    if FOLD_MARK not in out.list(LEDGER, ".json"):
+        out.write_bytes(FOLD_MARK, FOLD_MARK_TEXT)
     if n:
         seq = int(_stem(older[-1])) + 1 if older else 1
         out.put_file(local, f"{FOLDS}/{seq:08d}.parquet")

@@ -10,13 +10,18 @@ import pytest
 from typer.testing import CliRunner
 
 import provenance.cli.scale_cmds  # noqa: F401  (registers `attach` and `compact`)
+import importlib
+
 import provenance.scale.executor
 from provenance.cli import app
 from provenance.config import IngestConfig
+from provenance.errors import StoreError
 from provenance.ingest.pipeline import ingest
 from provenance.scale import attach, ingest_shards, ledger
 from provenance.scale.compact import compact
+from provenance.scale.attach import _json_records, columns_of
 from provenance.scale.layout import ShardDir
+from provenance.scale.ledger import record_columns
 from provenance.store import Store
 from tests.conftest import response_record, warcinfo
 from tests.scale.conftest import content, files_of_two_crawls
@@ -31,8 +36,8 @@ def inputs(make_warc) -> list[str]:
 
 
 def entry_files(out: Path) -> list[str]:
-    """The ledger's entry files (and tombstones), not attach's placeholder."""
-    return sorted(p.name for p in (out / "_ledger").glob("*.json") if p.read_text().strip())
+    """The ledger's entry files (and tombstones), not attach's placeholder, not the mark of a folded ledger."""
+    return sorted(p.name for p in (out / "_ledger").glob("[0-9a-f]*.json"))
 
 
 def folds(out: Path) -> list[str]:
@@ -73,7 +78,7 @@ def test_a_folded_ledger_is_read_as_its_entry_files_were_by_queries_and_by_inges
 
     assert (result.ledger.entries, result.ledger.rows, result.ledger.note, result.notes) == (4, 4, None, [])
     assert entry_files(out) == [] and folds(out) == ["00000001.parquet"]
-    assert len(list((out / "_ledger" / "_folded").glob("*.json"))) == 4  # for lookups by content
+    assert len(list((out / "_folded").glob("*.json"))) == 4  # for lookups by content
     attach(str(tmp_path / "after.duckdb"), str(out))
     for db in ("before.duckdb", "after.duckdb"):  # a store attached before the fold reads it too
         assert read(tmp_path / db) == expected
@@ -106,7 +111,7 @@ def test_files_ingested_again_after_a_fold_override_their_folded_entries_and_the
 
     assert (result.ledger.entries, result.ledger.removed, result.ledger.rows) == (2, 1, 4)
     assert entry_files(out) == [] and folds(out) == ["00000002.parquet"]
-    assert not (out / "_ledger" / "_folded" / tombstones[0]).exists()  # a lookup of the old content finds nothing
+    assert not (out / "_folded" / tombstones[0]).exists()  # a lookup of the old content finds nothing
     assert read(tmp_path / "a.duckdb") == expected and by_path(out) == written
 
 
@@ -140,7 +145,7 @@ def test_a_fold_of_tombstones_only_leaves_no_fold(inputs, tmp_path):
     result = compact(str(out))
     assert (result.ledger.entries, result.ledger.removed, result.ledger.rows) == (0, 4, 0)
     assert folds(out) == [] and entry_files(out) == [] and by_path(out) == {}
-    assert list((out / "_ledger" / "_folded").glob("*.json")) == []
+    assert list((out / "_folded").glob("*.json")) == []
 
 
 class Killed(BaseException):
@@ -164,7 +169,7 @@ def killed_fold(out: Path, monkeypatch, kill_at: str) -> None:
         if kill_at == KILLS[1] and rel.startswith("_ledger/_fold/"):
             raise Killed
         deletes(self, rel)
-        if kill_at == KILLS[2] and rel.startswith("_ledger/_folded/"):
+        if kill_at == KILLS[2] and rel.startswith("_folded/"):
             raise Killed
 
     def move_all(self, pairs):
@@ -236,23 +241,126 @@ def test_no_fold_while_an_ingest_is_writing_and_an_ingest_holds_the_ledger_while
     assert compact(str(out)).ledger.entries == 4  # free again once it ended
 
 
-def test_on_an_object_store_an_ingest_leaves_a_marker_that_keeps_folds_off(inputs, tmp_path):
+def test_on_an_object_store_ingests_and_folds_leave_markers_and_each_keeps_the_other_off(inputs, tmp_path):
     out = tmp_path / "shards"
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
     remote = ShardDir(str(out))
     remote.local = False  # (the object store's paths: markers, not locks; moves are copies, then deletes)
-    with ledger.writing(remote, 42):
-        assert (out / "_runs" / "42.running").exists()
-        with Store(":memory:") as s:
-            note = ledger.fold(remote, s.con, [("path", "VARCHAR")], str(tmp_path)).note
-        assert "an ingest is writing into it, or was killed" in note and "42.running" in note
-    assert not (out / "_runs" / "42.running").exists()
-    expected = by_path(out)
     with Store(":memory:") as s:
-        from provenance.scale.attach import columns_of
-        folded = ledger.fold(remote, s.con, columns_of(s, "sources"), str(tmp_path))
+        sources = columns_of(s, "sources")
+        with ledger.writing(remote, 42):  # an ingest running: no fold
+            assert (out / "_runs" / "42.running").exists()
+            note = ledger.fold(remote, s.con, sources, str(tmp_path)).note
+            assert "an ingest is writing into it, or was killed" in note and "42.running" in note
+        assert sorted(p.name for p in (out / "_runs").iterdir() if not p.name.endswith(".json")) == []  # both markers gone
+
+        fold_marker = out / "_runs" / "fold-1234.folding"  # a fold running: an ingest refuses at once, and leaves no marker
+        fold_marker.write_text("{}")
+        with pytest.raises(StoreError, match="a compaction is folding its ledger .*fold-1234.folding"):
+            with ledger.writing(remote, 43):
+                pass
+        assert not (out / "_runs" / "43.running").exists()
+        os.utime(fold_marker, (1e9, 1e9))  # a killed fold's, hours old: ingests go on
+        with ledger.writing(remote, 44):
+            pass
+
+        expected = by_path(out)
+        folded = ledger.fold(remote, s.con, sources, str(tmp_path))
     assert (folded.entries, folded.rows, folded.note) == (4, 4, None) and entry_files(out) == []
     assert by_path(out) == expected
+
+
+def test_a_lock_file_this_user_cannot_write_still_locks(inputs, tmp_path, monkeypatch):
+    """An flock needs no write access: another user's lock file (0644) is opened read-only."""
+    out = tmp_path / "shards"
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(out))
+    opened = os.open
+
+    def no_writes(path, flags, *args, **kwargs):
+        if str(path).endswith(ledger.INGEST_LOCK) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_writes)
+    with ledger.writing(ShardDir(str(out)), 1):
+        fd = opened(out / ledger.INGEST_LOCK, os.O_RDONLY)
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(fd)
+        assert "an ingest is writing" in compact(str(out)).ledger.note
+    assert compact(str(out)).ledger.entries == 1
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_store_whose_views_read_no_fold_fails_naming_the_mark_of_a_folded_ledger(inputs, tmp_path, monkeypatch, read_only):
+    """A store attached before the first fold where no placeholder could be put (read-only shards), or by a version
+    before folds: its view reads the entry files only. After a fold it fails, not reads an empty ledger."""
+    out, db = tmp_path / "shards", tmp_path / "a.duckdb"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+
+    def refuse(self, *args):
+        raise PermissionError(30, "Read-only file system")
+
+    with monkeypatch.context() as m:
+        if read_only:
+            m.setattr(ShardDir, "write_bytes", refuse)
+            m.setattr(ShardDir, "put_file", refuse)
+        else:  # (as the view of a version before folds reads the ledger)
+            m.setattr(importlib.import_module("provenance.scale.attach"), "_ledger_view", lambda out, columns, folded: old_ledger_view(out, columns))
+        attach(str(db), str(out))
+    assert read(db)["sources"] != []
+    with Store(":memory:") as s:  # (the ledger only: a compaction of the parts leaves a read-only store's glob of them empty)
+        assert ledger.fold(ShardDir(str(out)), s.con, columns_of(s, "sources"), str(tmp_path)).rows == 4
+    with Store(str(db), read_only=True) as s:
+        with pytest.raises(Exception, match="_ledger/_folded.json .*folded by compact: attach again"):
+            s.sql("SELECT count(*) FROM sources").fetchall()
+    attach(str(db), str(out))
+    assert len(read(db)["sources"]) == 4
+
+
+def old_ledger_view(out: ShardDir, columns: list[tuple[str, str]]) -> str:
+    """_scale_files as a version before folds made it: the entry files, and the error records."""
+    done, failed = (_json_records(out, folder, record_columns(columns)) for folder in ("_ledger", "_errors"))
+    return (f"CREATE OR REPLACE VIEW _scale_files AS WITH done AS MATERIALIZED {done} SELECT * FROM done QUALIFY row_number() "
+            f"OVER (PARTITION BY path ORDER BY finished_at DESC, run_id DESC) = 1 UNION ALL SELECT * FROM {failed} AS e "
+            "WHERE e.path NOT IN (SELECT path FROM done)")
+
+
+def test_a_damaged_fold_is_one_line_naming_it(inputs, tmp_path):
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    fold = out / "_ledger" / "_fold" / "00000001.parquet"
+    fold.write_bytes(fold.read_bytes()[:200])
+    for args in (["compact", str(out)], ["ingest", inputs[0], "--output", str(out)]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1 and f"{fold}: the ledger's fold cannot be read" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("step", [1, 2])
+def test_an_entry_removed_after_a_fold_is_gone_for_lookups_and_reads_alike_at_every_step(inputs, tmp_path, monkeypatch, step):
+    out = tmp_path / "shards"
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(out))
+    compact(str(out))
+    shards = ShardDir(str(out))
+    [key] = [e["sha256"] for e in ledger.read_ledger(shards)]
+    writes, deletes = ShardDir.write_json, ShardDir.delete
+    calls = []
+
+    def count(fn):
+        def step_of(self, *args):
+            calls.append(args[0])
+            if len(calls) == step:
+                raise Killed
+            return fn(self, *args)
+        return step_of
+
+    with monkeypatch.context() as m:
+        m.setattr(ShardDir, "write_json", count(writes))
+        m.setattr(ShardDir, "delete", count(deletes))
+        with pytest.raises(Killed):
+            ledger.remove(shards, key, folded=True)
+    assert (ledger.lookup(shards, key) is None) == (ledger.read_ledger(shards) == [])
 
 
 def test_a_ledger_entry_that_is_not_json_is_one_line_naming_it_and_nothing_is_folded(inputs, tmp_path):
