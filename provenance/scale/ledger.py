@@ -3,7 +3,8 @@
 ```
 DIR/_ledger/<key>.json            an entry, as the task that published its file wrote it; or a tombstone
 DIR/_ledger/_fold/<seq>.parquet   folded entries: key, entry (its JSON text) and the columns the views read
-DIR/_ledger/_folded/<key>.json    a folded entry, for lookups by key
+DIR/_folded/<key>.json            a folded entry file, moved aside for lookups by key
+DIR/_ledger/_folded.json          the mark of a folded ledger (FOLD_MARK)
 ```
 Every query of an attached store reads the whole ledger (`sources`, and each table's view keeps only the parts an
 entry names), and a crawl's is 90,000 files: ~0.15 ms each locally, a request each on an object store. `compact`
@@ -17,7 +18,7 @@ A fold is exact at every step of a kill: the new fold is written whole (a rename
 with every entry it folds, before the older folds are deleted, and before the entry files it folded are moved aside
 (tombstones deleted: their folded copy first). No ingest may write meanwhile: ingest holds a shared flock on
 DIR/_ingest.lock (local folders) or leaves a marker `_runs/<run_id>.running` (object stores) while it runs, and a
-fold needs the lock alone, or no marker.
+fold needs the lock alone, or no marker (and leaves its own, which an ingest refuses to start beside).
 """
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from provenance.errors import StoreError, first_line
-
 from provenance.scale.layout import FOLDED, FOLDS, LEDGER, RUNS, ShardDir
 from provenance.sqlfiles import literal
 
