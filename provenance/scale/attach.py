@@ -106,7 +106,11 @@ def _hold_a_file_each(out: ShardDir, store: Store, columns: dict[str, list[tuple
                     out.put_file(local, rel)
         return {t: (True, True) for t in TABLES}, True
     except OSError:  # a folder this machine cannot write (read-only shards)
-        return {t: _globs_match(out, t) for t in TABLES}, bool(out.list(FOLDS, ".parquet"))
+        folded = bool(out.list(FOLDS, ".parquet"))
+        if not folded and FOLD_MARK in out.list(LEDGER, ".json"):  # (its view would fail on the mark: ledger.py)
+            raise StoreError(f"{out.uri}: its ledger is marked folded ({FOLD_MARK}) but holds no fold (a compaction killed?): "
+                             "run 'provenance compact' on it where it can be written, then attach it") from None
+        return {t: _globs_match(out, t) for t in TABLES}, folded
 
 
 def _globs_match(out: ShardDir, table: str) -> tuple[bool, bool]:

@@ -45,6 +45,7 @@ INGEST_LOCK = "_ingest.lock"
 FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
 FOLD_ROW_GROUP = 16_384  # rows of a fold's row group (sorted by key)
 FOLD_MARKER_STALE_S = 3600  # a fold's marker on an object store older than this: a killed fold's (ingests go on)
+MOVES_A_STEP = 5000  # entry files moved aside between two refreshes of a fold's marker (object stores: ~a minute)
 # A ledger's JSON file that is no object: the views of stores attached before its first fold (by an older version, or
 # read-only) read the entry files only, and fail naming it, rather than read an empty ledger (attach.py leaves it out)
 FOLD_MARK = f"{LEDGER}/_folded.json"
@@ -103,7 +104,8 @@ def read_ledger(out: ShardDir) -> list[dict[str, Any]]:
             rows = pq.read_table(out.full(newest[0]), columns=["key", "entry"], filesystem=out.fs)
         except (pa.ArrowException, OSError) as exc:
             raise StoreError(f"{out.url(newest[0])}: the ledger's fold cannot be read (damaged?): {first_line(exc)}; the entries it "
-                             f"holds are in {out.url(FOLDED)}/: copy those {out.url(LEDGER)}/ lacks there, then delete the fold") from None
+                             f"holds are in {out.url(FOLDED)}/: copy those {out.url(LEDGER)}/ lacks there, delete the fold, and run "
+                             "'provenance compact' again") from None
         entries += [json.loads(e) for k, e in zip(rows["key"].to_pylist(), rows["entry"].to_pylist()) if k not in files]
     return entries
 
@@ -138,7 +140,7 @@ def writing(out: ShardDir, run_id: int) -> Iterator[None]:
             out.delete(marker)
         return
     fd = _lock_file(out)
-    if fd is None:  # a folder this process cannot write: the ingest's own writes say so
+    if fd is None:  # a folder this process cannot write, and no lock file: the ingest's own writes say so
         yield
         return
     try:
@@ -149,46 +151,72 @@ def writing(out: ShardDir, run_id: int) -> Iterator[None]:
 
 
 def _lock_file(out: ShardDir) -> int | None:
-    """An fd of DIR/_ingest.lock, made if missing (read-only: an flock needs no more, and a lock file another user
-    made may be read only), or None where it cannot be made."""
+    """An fd of DIR/_ingest.lock, made if missing (0644 whatever the umask: other users open it too). Opened for
+    writing where it can be (an exclusive flock on NFS needs it), else read-only (a shared flock needs no more: a lock
+    file another user made). None where the folder cannot be written and the file is not there."""
     path = os.path.join(out.root, INGEST_LOCK)
     try:
-        return os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        try:
-            return os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
-        except OSError:
-            return None
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
-        return None
+        try:
+            return os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the lock that keeps folds of the ledger from ingests: {exc.strerror or exc}") from None
+    try:
+        os.fchmod(fd, 0o644)
+    except OSError:  # (not its owner)
+        pass
+    return fd
+
+
+class _Alone:
+    """A fold's hold on the ledger: an exclusive flock (local), or its marker in _runs/ (object stores)."""
+
+    def __init__(self, out: ShardDir, marker: str | None = None) -> None:
+        self.out, self.marker = out, marker
+
+    def still(self) -> bool:
+        """On an object store, refresh the marker (an ingest ignores one an hour old), then look again for ingests'
+        markers: false when one began meanwhile. Called between a fold's steps."""
+        if self.marker is None:
+            return True
+        self.out.write_json(self.marker, {"pid": os.getpid(), "at": time.time()})
+        return not _markers(self.out, ".running")
 
 
 @contextmanager
-def _alone(out: ShardDir) -> Iterator[str | None]:
-    """Hold the ledger for a fold, and give None; or give why not (an ingest is writing into out)."""
+def _alone(out: ShardDir) -> Iterator[tuple[_Alone | None, str | None]]:
+    """Hold the ledger for a fold: give (its hold, None); or (None, why not: an ingest is writing into out)."""
     if out.local:
         fd = _lock_file(out)
         if fd is None:
-            raise OSError(f"cannot make {os.path.join(out.root, INGEST_LOCK)}")
+            raise OSError(f"cannot make {os.path.join(out.root, INGEST_LOCK)} (a folder this process cannot write)")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            yield "an ingest is writing into it; compact again when it ends"
+            yield None, "an ingest is writing into it; compact again when it ends"
             return
+        except OSError as exc:  # (NFS: an exclusive lock of a file opened read-only)
+            os.close(fd)
+            raise OSError(f"cannot lock {os.path.join(out.root, INGEST_LOCK)}: {exc.strerror or exc}") from None
         try:
-            yield None
+            yield _Alone(out), None
         finally:
             os.close(fd)
         return
-    marker = f"{RUNS}/fold-{secrets.token_hex(4)}.folding"  # (written before it looks for ingests': see writing)
-    out.write_json(marker, {"pid": os.getpid()})
+    hold = _Alone(out, f"{RUNS}/fold-{secrets.token_hex(4)}.folding")  # (written before it looks for ingests': see writing)
     try:
-        running = _markers(out, ".running")
-        yield (f"an ingest is writing into it, or was killed ({len(running)} marker(s) such as {out.url(running[0])}: "
-               "delete those of runs that are not running)") if running else None
+        if hold.still():
+            yield hold, None
+        else:
+            running = _markers(out, ".running")
+            yield None, (f"an ingest is writing into it, or was killed ({len(running)} marker(s) such as {out.url(running[0])}: "
+                         "delete those of runs that are not running)")
     finally:
-        out.delete(marker)
+        out.delete(hold.marker)
 
 
 def _markers(out: ShardDir, suffix: str, stale_s: float | None = None) -> list[str]:
@@ -213,11 +241,11 @@ class Fold:
 def fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> Fold:
     """Fold out's entry files and newest fold into a new fold (con: a DuckDB connection that reads out; sources: the
     columns of this version's `sources`), unless an ingest is writing into out."""
-    with _alone(out) as why:
-        return Fold(note=why) if why else _fold(out, con, sources, tmp)
+    with _alone(out) as (hold, why):
+        return Fold(note=why) if why else _fold(out, con, sources, tmp, hold)
 
 
-def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> Fold:
+def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str, hold: _Alone) -> Fold:
     live, dead = {}, set()
     for rel, text in out.read_texts(LEDGER, ".json", entry_files).items():
         text = text.strip()
@@ -244,18 +272,29 @@ def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str) -> 
     structure = literal(json.dumps(dict(record_columns(sources))))  # (unnest: a column each of its fields, parsed once)
     n = con.execute(f"COPY (SELECT key, entry, unnest(from_json(entry, {structure})) FROM ({rows}) ORDER BY key) "
                     f"TO {literal(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {FOLD_ROW_GROUP})").fetchall()[0][0]
-    if FOLD_MARK not in out.list(LEDGER, ".json"):
-        out.write_bytes(FOLD_MARK, FOLD_MARK_TEXT)
     if n:
         seq = int(_stem(older[-1])) + 1 if older else 1
         out.put_file(local, f"{FOLDS}/{seq:08d}.parquet")
+        if FOLD_MARK not in out.list(LEDGER, ".json"):  # (before an entry file is moved aside)
+            out.write_bytes(FOLD_MARK, FOLD_MARK_TEXT)
+    if not hold.still():  # (the new fold is in place, and the entry files override it: exact as it is)
+        return Fold(rows=n, note=_BEGAN)
     for rel in older:  # (with no rows: no fold is left, and no tombstone is needed)
         out.delete(rel)
     for key in sorted(dead):  # its folded copy first: a lookup then finds the tombstone, or nothing
         out.delete(f"{FOLDED}/{key}.json")
         out.delete(f"{LEDGER}/{key}.json")
-    out.move_all([(f"{LEDGER}/{key}.json", f"{FOLDED}/{key}.json") for key in live])
+    if not n:  # no fold is left: views that read none are right again
+        out.delete(FOLD_MARK)
+    moves = [(f"{LEDGER}/{key}.json", f"{FOLDED}/{key}.json") for key in live]
+    for i in range(0, len(moves), MOVES_A_STEP):
+        if i and not hold.still():
+            return Fold(entries=i, removed=len(dead), rows=n, note=_BEGAN)
+        out.move_all(moves[i: i + MOVES_A_STEP])
     return Fold(entries=len(live), removed=len(dead), rows=n)
+
+
+_BEGAN = "an ingest began meanwhile: the fold is in place, and the next compact moves the rest of its entry files aside"
 
 
 def _stem(rel: str) -> str:

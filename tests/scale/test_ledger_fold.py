@@ -146,6 +146,7 @@ def test_a_fold_of_tombstones_only_leaves_no_fold(inputs, tmp_path):
     assert (result.ledger.entries, result.ledger.removed, result.ledger.rows) == (0, 4, 0)
     assert folds(out) == [] and entry_files(out) == [] and by_path(out) == {}
     assert list((out / "_folded").glob("*.json")) == []
+    assert not (out / "_ledger" / "_folded.json").exists()  # no fold left: no mark (views that read no fold are right)
 
 
 class Killed(BaseException):
@@ -268,6 +269,78 @@ def test_on_an_object_store_ingests_and_folds_leave_markers_and_each_keeps_the_o
         folded = ledger.fold(remote, s.con, sources, str(tmp_path))
     assert (folded.entries, folded.rows, folded.note) == (4, 4, None) and entry_files(out) == []
     assert by_path(out) == expected
+
+
+def test_on_an_object_store_a_fold_stops_exact_where_an_ingest_began_meanwhile(inputs, tmp_path, monkeypatch):
+    """Its marker is refreshed, and ingests' looked for again, between its steps (an ingest ignores a fold's marker an
+    hour old: a long fold's)."""
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    remote = ShardDir(str(out))
+    remote.local = False
+    expected, moves = by_path(out), ShardDir.move_all
+    monkeypatch.setattr(ledger, "MOVES_A_STEP", 1)
+
+    def move_all(self, pairs):
+        moves(self, pairs)
+        (out / "_runs" / "7.running").write_text("{}")  # an ingest begins
+
+    with Store(":memory:") as s, monkeypatch.context() as m:
+        m.setattr(ShardDir, "move_all", move_all)
+        stopped = ledger.fold(remote, s.con, columns_of(s, "sources"), str(tmp_path))
+    assert (stopped.entries, stopped.rows) == (1, 4) and "an ingest began meanwhile" in stopped.note
+    assert len(entry_files(out)) == 3 and by_path(out) == expected
+    assert list((out / "_runs").glob("*.folding")) == []
+    (out / "_runs" / "7.running").unlink()
+    with Store(":memory:") as s:
+        assert ledger.fold(remote, s.con, columns_of(s, "sources"), str(tmp_path)).entries == 3
+    assert entry_files(out) == [] and by_path(out) == expected
+
+
+def test_the_lock_file_is_made_readable_to_all_and_opened_for_writing_where_it_can_be(inputs, tmp_path):
+    """Other users open it (whatever the umask of its maker), and an exclusive flock on NFS needs a file opened for writing."""
+    out = tmp_path / "shards"
+    old = os.umask(0o077)
+    try:
+        ingest_shards(inputs[:1], IngestConfig(workers=1), str(out))
+    finally:
+        os.umask(old)
+    assert (out / ledger.INGEST_LOCK).stat().st_mode & 0o777 == 0o644
+    fd = ledger._lock_file(ShardDir(str(out)))
+    try:
+        assert fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDWR
+    finally:
+        os.close(fd)
+
+
+def test_a_lock_file_this_user_cannot_open_is_one_line(inputs, tmp_path, monkeypatch):
+    out = tmp_path / "shards"
+    ingest_shards(inputs[:1], IngestConfig(workers=1), str(out))
+    opened = os.open
+
+    def refuse(path, flags, *args, **kwargs):
+        if str(path).endswith(ledger.INGEST_LOCK):
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    res = runner.invoke(app, ["ingest", inputs[0], "--output", str(out)])
+    assert res.exit_code == 1 and f"{out / ledger.INGEST_LOCK}: cannot open the lock" in res.output and "Traceback" not in res.output
+
+
+def test_a_read_only_folder_marked_folded_without_a_fold_is_one_line_at_attach(inputs, tmp_path, monkeypatch):
+    out = tmp_path / "shards"
+    ingest_shards(inputs, IngestConfig(workers=1), str(out))
+    compact(str(out))
+    next((out / "_ledger" / "_fold").glob("0*.parquet")).unlink()  # (a fold killed, or deleted by hand)
+
+    def refuse(self, *args):
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(ShardDir, "write_bytes", refuse)
+    monkeypatch.setattr(ShardDir, "put_file", refuse)
+    with pytest.raises(StoreError, match="its ledger is marked folded .* but holds no fold"):
+        attach(str(tmp_path / "a.duckdb"), str(out))
 
 
 def test_a_lock_file_this_user_cannot_write_still_locks(inputs, tmp_path, monkeypatch):
