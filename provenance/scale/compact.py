@@ -99,7 +99,7 @@ def compact(output: str, target_bytes: int = TARGET_BYTES) -> Compaction:
 def _fold_ledger(out: ShardDir, con: duckdb.DuckDBPyConnection, sources: list[tuple[str, str]], tmp: str, result: Compaction) -> None:
     try:
         result.ledger = fold(out, con, sources, tmp)
-    except (ValueError, duckdb.Error, OSError) as exc:  # an entry written meanwhile that is not JSON; a full disk
+    except (duckdb.Error, OSError) as exc:  # a full disk, a folder gone read-only
         result.notes.append(f"{LEDGER}: not folded: {first_line(exc)}")
 
 

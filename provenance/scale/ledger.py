@@ -41,6 +41,7 @@ from provenance.scale.layout import FOLDED, FOLDS, LEDGER, RUNS, ShardDir
 from provenance.sqlfiles import literal
 
 TOMBSTONE = {"tombstone": True}
+_TOMBSTONE_TEXT = json.dumps(TOMBSTONE, sort_keys=True)  # (ShardDir.write_json's form)
 INGEST_LOCK = "_ingest.lock"
 FAULT = 'STRUCT("offset" BIGINT, kind VARCHAR, reason VARCHAR, record_id VARCHAR)[]'
 FOLD_ROW_GROUP = 16_384  # rows of a fold's row group (sorted by key)
@@ -249,14 +250,9 @@ def _fold(out: ShardDir, con: Any, sources: list[tuple[str, str]], tmp: str, hol
     live, dead = {}, set()
     for rel, text in out.read_texts(LEDGER, ".json", entry_files).items():
         text = text.strip()
-        if not text:
-            continue
-        obj = json.loads(text) if len(text) < 100 else {}  # (a tombstone is short; entries are long, and parsed by DuckDB)
-        if not isinstance(obj, dict):
-            raise ValueError(f"{out.url(rel)}: not a JSON object")
-        if obj.get("tombstone"):
+        if text == _TOMBSTONE_TEXT:  # (as remove writes it; entries are parsed by DuckDB, and read_ledger checked them)
             dead.add(_key(rel))
-        else:
+        elif text:
             live[_key(rel)] = text
     older = folds(out)
     if not live and not dead:
