@@ -133,3 +133,13 @@ def files_of_two_crawls(make_warc, files: int, records: int) -> list[str]:
         pages = [response_record(10 * n + i, date=date, url=f"https://s{n}.example.net/{i}") for i in range(records)]
         paths.append(str(make_warc(f"f{n}.warc.gz", [warcinfo(crawl), *pages])))
     return paths
+
+
+def read_only(monkeypatch) -> None:
+    """Shard folders cannot be written from here on (as on read-only storage): their small files and parts alike."""
+    def refuse(self, *args):
+        raise PermissionError(30, "Read-only file system")
+
+    from provenance.scale.layout import ShardDir
+    monkeypatch.setattr(ShardDir, "write_bytes", refuse)
+    monkeypatch.setattr(ShardDir, "put_file", refuse)

@@ -21,7 +21,7 @@ from provenance.scale.compact import LOCK, compact
 from provenance.scale.layout import ShardDir
 from provenance.store import Store
 from tests.conftest import response_record, warcinfo
-from tests.scale.conftest import content, files_of_two_crawls
+from tests.scale.conftest import content, files_of_two_crawls, read_only
 
 runner = CliRunner()
 
@@ -231,11 +231,7 @@ def test_a_read_only_folder_attaches_what_it_holds(inputs, tmp_path, monkeypatch
     if compacted_first:
         compact(str(out))  # (no published part left: that glob matches nothing)
 
-    def refuse(self, *args):
-        raise PermissionError(30, "Read-only file system")
-
-    monkeypatch.setattr(ShardDir, "write_bytes", refuse)
-    monkeypatch.setattr(ShardDir, "put_file", refuse)
+    read_only(monkeypatch)
     attach(str(tmp_path / "a.duckdb"), str(out))
     ingest(inputs, IngestConfig(db=local, workers=1))
     with Store(local, read_only=True) as a, Store(str(tmp_path / "a.duckdb"), read_only=True) as b:

@@ -24,7 +24,7 @@ from provenance.scale.layout import ShardDir
 from provenance.scale.ledger import record_columns
 from provenance.store import Store
 from tests.conftest import response_record, warcinfo
-from tests.scale.conftest import content, files_of_two_crawls
+from tests.scale.conftest import content, files_of_two_crawls, read_only
 
 runner = CliRunner()
 
@@ -61,6 +61,12 @@ def expected_of(paths: list[str], db: Path) -> dict[str, list[tuple]]:
 def read(db: Path) -> dict[str, list[tuple]]:
     with Store(str(db), read_only=True) as s:
         return content(s)
+
+
+def fold_only(shards: ShardDir, tmp: Path) -> ledger.Fold:
+    """Fold the ledger alone (compact merges the parts first)."""
+    with Store(":memory:") as s:
+        return ledger.fold(shards, s.con, columns_of(s, "sources"), str(tmp))
 
 
 def new_version(make_warc, name: str, n: int) -> None:
@@ -247,26 +253,24 @@ def test_on_an_object_store_ingests_and_folds_leave_markers_and_each_keeps_the_o
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
     remote = ShardDir(str(out))
     remote.local = False  # (the object store's paths: markers, not locks; moves are copies, then deletes)
-    with Store(":memory:") as s:
-        sources = columns_of(s, "sources")
-        with ledger.writing(remote, 42):  # an ingest running: no fold
-            assert (out / "_runs" / "42.running").exists()
-            note = ledger.fold(remote, s.con, sources, str(tmp_path)).note
-            assert "an ingest is writing into it, or was killed" in note and "42.running" in note
-        assert sorted(p.name for p in (out / "_runs").iterdir() if not p.name.endswith(".json")) == []  # both markers gone
+    with ledger.writing(remote, 42):  # an ingest running: no fold
+        assert (out / "_runs" / "42.running").exists()
+        note = fold_only(remote, tmp_path).note
+        assert "an ingest is writing into it, or was killed" in note and "42.running" in note
+    assert sorted(p.name for p in (out / "_runs").iterdir() if not p.name.endswith(".json")) == []  # both markers gone
 
-        fold_marker = out / "_runs" / "fold-1234.folding"  # a fold running: an ingest refuses at once, and leaves no marker
-        fold_marker.write_text("{}")
-        with pytest.raises(StoreError, match="a compaction is folding its ledger .*fold-1234.folding"):
-            with ledger.writing(remote, 43):
-                pass
-        assert not (out / "_runs" / "43.running").exists()
-        os.utime(fold_marker, (1e9, 1e9))  # a killed fold's, hours old: ingests go on
-        with ledger.writing(remote, 44):
+    fold_marker = out / "_runs" / "fold-1234.folding"  # a fold running: an ingest refuses at once, and leaves no marker
+    fold_marker.write_text("{}")
+    with pytest.raises(StoreError, match="a compaction is folding its ledger .*fold-1234.folding"):
+        with ledger.writing(remote, 43):
             pass
+    assert not (out / "_runs" / "43.running").exists()
+    os.utime(fold_marker, (1e9, 1e9))  # a killed fold's, hours old: ingests go on
+    with ledger.writing(remote, 44):
+        pass
 
-        expected = by_path(out)
-        folded = ledger.fold(remote, s.con, sources, str(tmp_path))
+    expected = by_path(out)
+    folded = fold_only(remote, tmp_path)
     assert (folded.entries, folded.rows, folded.note) == (4, 4, None) and entry_files(out) == []
     assert by_path(out) == expected
 
@@ -285,15 +289,14 @@ def test_on_an_object_store_a_fold_stops_exact_where_an_ingest_began_meanwhile(i
         moves(self, pairs)
         (out / "_runs" / "7.running").write_text("{}")  # an ingest begins
 
-    with Store(":memory:") as s, monkeypatch.context() as m:
+    with monkeypatch.context() as m:
         m.setattr(ShardDir, "move_all", move_all)
-        stopped = ledger.fold(remote, s.con, columns_of(s, "sources"), str(tmp_path))
+        stopped = fold_only(remote, tmp_path)
     assert (stopped.entries, stopped.rows) == (1, 4) and "an ingest began meanwhile" in stopped.note
     assert len(entry_files(out)) == 3 and by_path(out) == expected
     assert list((out / "_runs").glob("*.folding")) == []
     (out / "_runs" / "7.running").unlink()
-    with Store(":memory:") as s:
-        assert ledger.fold(remote, s.con, columns_of(s, "sources"), str(tmp_path)).entries == 3
+    assert fold_only(remote, tmp_path).entries == 3
     assert entry_files(out) == [] and by_path(out) == expected
 
 
@@ -333,12 +336,7 @@ def test_a_read_only_folder_marked_folded_without_a_fold_is_one_line_at_attach(i
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
     compact(str(out))
     next((out / "_ledger" / "_fold").glob("0*.parquet")).unlink()  # (a fold killed, or deleted by hand)
-
-    def refuse(self, *args):
-        raise PermissionError(30, "Read-only file system")
-
-    monkeypatch.setattr(ShardDir, "write_bytes", refuse)
-    monkeypatch.setattr(ShardDir, "put_file", refuse)
+    read_only(monkeypatch)
     with pytest.raises(StoreError, match="its ledger is marked folded .* but holds no fold"):
         attach(str(tmp_path / "a.duckdb"), str(out))
 
@@ -364,26 +362,20 @@ def test_a_lock_file_this_user_cannot_write_still_locks(inputs, tmp_path, monkey
     assert compact(str(out)).ledger.entries == 1
 
 
-@pytest.mark.parametrize("read_only", [True, False])
-def test_a_store_whose_views_read_no_fold_fails_naming_the_mark_of_a_folded_ledger(inputs, tmp_path, monkeypatch, read_only):
+@pytest.mark.parametrize("shards_read_only", [True, False])
+def test_a_store_whose_views_read_no_fold_fails_naming_the_mark_of_a_folded_ledger(inputs, tmp_path, monkeypatch, shards_read_only):
     """A store attached before the first fold where no placeholder could be put (read-only shards), or by a version
     before folds: its view reads the entry files only. After a fold it fails, not reads an empty ledger."""
     out, db = tmp_path / "shards", tmp_path / "a.duckdb"
     ingest_shards(inputs, IngestConfig(workers=1), str(out))
-
-    def refuse(self, *args):
-        raise PermissionError(30, "Read-only file system")
-
     with monkeypatch.context() as m:
-        if read_only:
-            m.setattr(ShardDir, "write_bytes", refuse)
-            m.setattr(ShardDir, "put_file", refuse)
+        if shards_read_only:
+            read_only(m)
         else:  # (as the view of a version before folds reads the ledger)
             m.setattr(importlib.import_module("provenance.scale.attach"), "_ledger_view", lambda out, columns, folded: old_ledger_view(out, columns))
         attach(str(db), str(out))
     assert read(db)["sources"] != []
-    with Store(":memory:") as s:  # (the ledger only: a compaction of the parts leaves a read-only store's glob of them empty)
-        assert ledger.fold(ShardDir(str(out)), s.con, columns_of(s, "sources"), str(tmp_path)).rows == 4
+    assert fold_only(ShardDir(str(out)), tmp_path).rows == 4  # (a compaction of the parts leaves a read-only store's glob of them empty)
     with Store(str(db), read_only=True) as s:
         with pytest.raises(Exception, match="_ledger/_folded.json .*folded by compact: attach again"):
             s.sql("SELECT count(*) FROM sources").fetchall()
