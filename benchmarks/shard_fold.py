@@ -21,11 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from shard_ledger import write_entries  # noqa: E402
+from shard_ledger import real_entry, write_entries  # noqa: E402
 from shard_parts import time_layouts  # noqa: E402
 
-from provenance.config import IngestConfig  # noqa: E402
-from provenance.scale import ingest_shards  # noqa: E402
 from provenance.scale.compact import compact  # noqa: E402
 from provenance.scale.layout import LEDGER, ShardDir  # noqa: E402
 from provenance.scale.ledger import read_ledger  # noqa: E402
@@ -45,10 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         files, folded = root / "files", root / "folded"
-        fixture = ROOT / "fixtures" / "crawl" / "CC-MAIN-2019-35"
-        ingest_shards([str(next(fixture.glob("*.warc.gz")))], IngestConfig(workers=1), str(files))
-        entry = json.loads(next((files / LEDGER).glob("*.json")).read_text())
-        write_entries(files / LEDGER, entry, a.entries)
+        write_entries(files / LEDGER, real_entry(files), a.entries)
         shutil.copytree(files, folded)
         t0 = time.perf_counter()
         result = compact(str(folded))

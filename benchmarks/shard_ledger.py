@@ -25,7 +25,7 @@ import duckdb  # noqa: E402
 
 from provenance.config import IngestConfig  # noqa: E402
 from provenance.scale import ingest_shards  # noqa: E402
-from provenance.scale.attach import _json_records  # noqa: E402
+from provenance.scale.attach import _json_records, columns_of  # noqa: E402
 from provenance.scale.layout import LEDGER, ShardDir  # noqa: E402
 from provenance.scale.ledger import record_columns  # noqa: E402
 from provenance.sqlfiles import literal  # noqa: E402
@@ -49,6 +49,13 @@ def write_entries(ledger: Path, entry: dict, n: int) -> None:
         (ledger / f"{sha}.json").write_text(json.dumps(e, sort_keys=True) + "\n")
 
 
+def real_entry(folder: Path) -> dict:
+    """Ingest one fixture file into shards at folder; return its ledger entry."""
+    fixture = ROOT / "fixtures" / "crawl" / "CC-MAIN-2019-35"
+    ingest_shards([str(next(fixture.glob("*.warc.gz")))], IngestConfig(workers=1), str(folder))
+    return json.loads(next((folder / LEDGER).glob("*.json")).read_text())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entries", type=int, default=20_000)
@@ -56,14 +63,11 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        fixture = ROOT / "fixtures" / "crawl" / "CC-MAIN-2019-35"
-        ingest_shards([str(next(fixture.glob("*.warc.gz")))], IngestConfig(workers=1), str(root / "one"))
-        entry = json.loads(next((root / "one" / LEDGER).glob("*.json")).read_text())
         ledger = root / "shards" / LEDGER
+        entry = real_entry(root / "one")
         write_entries(ledger, entry, a.entries)
-        with Store(str(root / "s.duckdb")) as s:
-            columns = s.sql("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'sources' "
-                            "AND schema_name = 'main' ORDER BY column_index").fetchall()
+        with Store(":memory:") as s:
+            columns = columns_of(s, "sources")
         ways = {"read_text + from_json (attach)": _json_records(ShardDir(str(root / "shards")), LEDGER, record_columns(columns)),
                 "read_json (baseline)": read_json_baseline(ledger, columns)}
         con = duckdb.connect()

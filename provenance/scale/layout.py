@@ -105,12 +105,19 @@ class ShardDir:
 
     def read_json(self, rel: str) -> dict[str, Any] | None:
         """Return the JSON object at rel, or None when there is none."""
+        text = self.read_text(rel)
+        return json.loads(text) if text and text.strip() else None  # (an empty file: a folder's placeholder, see attach.py)
+
+    def read_text(self, rel: str) -> str | None:
+        """The text of the file at rel, or None when there is none."""
         try:
+            if self.local:  # (a third of pyarrow's time a file: a crawl's ledger is 90,000 files)
+                with open(self.full(rel), "rb") as f:
+                    return f.read().decode("utf-8")
             with self.fs.open_input_stream(self.full(rel)) as f:
-                data = f.read()
+                return f.read().decode("utf-8")
         except FileNotFoundError:
             return None
-        return json.loads(data.decode("utf-8")) if data.strip() else None  # (an empty file: a folder's placeholder, see attach.py)
 
     def list(self, folder: str, suffix: str = "") -> list[str]:
         """Return the relative paths of the files directly in folder that end in suffix."""
@@ -131,34 +138,26 @@ class ShardDir:
         path; a file that is not one JSON object is a StoreError naming it."""
         objs = {}
         for rel, text in self.read_texts(folder, suffix, pick).items():
-            if text.strip():
-                try:
-                    objs[rel] = json.loads(text)
-                except ValueError:
-                    objs[rel] = None
-                if not isinstance(objs[rel], dict):
-                    raise StoreError(f"{self.url(rel)}: not a JSON object (cut short, or not written by provenance): "
-                                     "move it away (a ledger entry's file is then ingested again)")
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except ValueError:
+                obj = None
+            if not isinstance(obj, dict):
+                raise StoreError(f"{self.url(rel)}: not a JSON object (cut short, or not written by provenance): "
+                                 "move it away (a ledger entry's file is then ingested again)")
+            objs[rel] = obj
         return objs
 
     def read_texts(self, folder: str, suffix: str = "", pick: Callable[[list[str]], list[str]] | None = None) -> dict[str, str]:
         """The text of each file in folder that ends in suffix (those pick keeps), by relative path (files gone meanwhile
         left out; read in parallel threads on object stores)."""
-        def text(rel: str) -> str | None:
-            try:
-                if self.local:  # (a third of pyarrow's time a file: a crawl's ledger is 90,000 files)
-                    with open(self.full(rel), "rb") as f:
-                        return f.read().decode("utf-8")
-                with self.fs.open_input_stream(self.full(rel)) as f:
-                    return f.read().decode("utf-8")
-            except FileNotFoundError:
-                return None
-
         names = pick(self.list(folder, suffix)) if pick else self.list(folder, suffix)
         if self.local:  # (a thread pool's hand-off costs more than a local read)
-            return {rel: t for rel in names if (t := text(rel)) is not None}
+            return {rel: t for rel in names if (t := self.read_text(rel)) is not None}
         with ThreadPoolExecutor(max_workers=32) as pool:
-            return {rel: t for rel, t in zip(names, pool.map(text, names)) if t is not None}
+            return {rel: t for rel, t in zip(names, pool.map(self.read_text, names)) if t is not None}
 
     def move_all(self, moves: list[tuple[str, str]]) -> None:
         """Move files (source, target) in order (a rename on local disks; a copy, then a delete, on object stores:
