@@ -217,7 +217,7 @@ static inline int skippable(unsigned char c) { return c == '\r' || c == '\n' || 
  * skipped, as _Buffer.skip_ws does): each one's start in buf, its header fields (see warc_fields)
  * and its content block; pos is where reading goes on. Stops before anything else: the end of the
  * buffer, a record cut off by it, a header that is not plain ASCII or has no valid Content-Length, a
- * record over max_record_bytes, bytes that do not start a record. */
+ * record over max_record_bytes, bytes that do not start a record, a record not followed by one in buf. */
 static PyObject *warc_records(PyObject *self, PyObject *args) {
     Py_buffer b;
     Py_ssize_t pos, max_record, max_header;
@@ -244,6 +244,11 @@ static PyObject *warc_records(PyObject *self, PyObject *args) {
         Py_ssize_t length = content_length(headers);
         const unsigned char *block = he + sep;
         if (length < 0 || length > max_record || length > end - block) { Py_DECREF(headers); break; }
+        /* trusted where a record follows: otherwise (the buffer's end, a length that ran into the next record, junk)
+         * Python reads it (readers._overrun) */
+        const unsigned char *next = block + length;
+        while (next < end && skippable(*next)) next++;
+        if (end - next < 5 || memcmp(next, "WARC/", 5) != 0) { Py_DECREF(headers); break; }
         PyObject *rec = Py_BuildValue("(nNN)", (Py_ssize_t)(q - buf), headers,
                                       PyBytes_FromStringAndSize((const char *)block, length));
         if (!rec || PyList_Append(records, rec) < 0) { Py_XDECREF(rec); goto done; }

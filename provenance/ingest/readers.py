@@ -343,7 +343,10 @@ def _warc_records(b: _Buffer, max_record_bytes: int, fast: object = None) -> Ite
         offset = b.file_offset(start)
         item = _one_warc(b, offset, max_record_bytes)
         if item is not None:
+            overrun = _overrun(b, item) if isinstance(item, RawRecord) else None
             yield item
+            if overrun is not None:
+                yield overrun
             if _lost_place(item, b):
                 yield from _recover(b, item, start, b"WARC/")
 
@@ -376,6 +379,30 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
             return Fault(offset, b.brk.kind, f"{b.brk.reason}; record cut off", rid)
         return Fault(offset, "truncated", f"truncated record: file ends {length - b.avail()} bytes before the end of its {length}-byte block", rid)
     return RawRecord(offset, headers, block, "warc")
+
+
+# A record header's first line, which may start inside a block whose length ran past it and end after it
+_VERSION_LINE = re.compile(rb"\nWARC/[0-9]{1,3}\.[0-9]{1,3}\r?\n")
+VERSION_LINE_BYTES = 16
+
+
+def _overrun(b: _Buffer, rec: RawRecord) -> Fault | None:
+    """A block whose Content-Length is too long (a writer that counted characters, not bytes, or its header
+    too) swallows the start of the next record: what follows it is not a record. Cut the block where a record
+    header starts inside it, and read on from there (the block is still in the buffer, just before pos: nothing
+    was compacted since). None when a record, white space to the end, or a block without a header in it follows."""
+    if b._record_follows(WARC_STARTS):
+        return None
+    b.ensure(VERSION_LINE_BYTES)  # (a header's first line that the block's end cut)
+    start = b.pos - len(rec.block)
+    m = _VERSION_LINE.search(b.buf, start, b.pos + VERSION_LINE_BYTES)
+    if m is None or m.start() + 1 >= b.pos:  # a length too short, or junk after it: searched for as after any fault
+        return None
+    at, length = m.start() + 1 - start, len(rec.block)
+    b.pos = m.start() + 1
+    rec.block = rec.block[:at].removesuffix(b"\r\n\r\n")  # (the end of record its writer put before the next)
+    return Fault(rec.offset, "header", f"Content-Length {length} runs {length - at} bytes into the next record: its block is "
+                 "cut where that record's header starts", rec.headers.get("warc-record-id"))
 
 
 def _header_end(b: _Buffer) -> tuple[int, int]:

@@ -74,6 +74,34 @@ def test_a_broken_header_between_good_records_is_skipped(make_warc):
     assert len(faults) == 1 and "Content-Length" in faults[0].reason
 
 
+def with_length(record: bytes, length: int) -> bytes:
+    """The record with its Content-Length field set to length (its block unchanged)."""
+    head, sep, rest = record.partition(b"\r\n\r\n")
+    lines = [b"Content-Length: %d" % length if line.startswith(b"Content-Length:") else line for line in head.split(b"\r\n")]
+    return b"\r\n".join(lines) + sep + rest
+
+
+def test_a_content_length_too_long_is_cut_at_the_next_record_which_is_kept(make_warc):
+    """A writer that counted characters, not bytes, or its header too: the block runs into the next record."""
+    recs = [response_record(i) for i in range(3)]
+    block = recs[0].partition(b"\r\n\r\n")[2][:-4]
+    for over in (5, 10, 40, 300):
+        for style in ("members", "whole", None):
+            good, faults = split(make_warc(f"long{over}.warc{'.gz' if style else ''}", [with_length(recs[0], len(block) + over), *recs[1:]], style))
+            assert [r.block for r in good] == [block, *(r.partition(b"\r\n\r\n")[2][:-4] for r in recs[1:])], (over, style)
+            assert len(faults) == 1 and faults[0].kind == "header" and faults[0].offset == 0
+            assert f"Content-Length {len(block) + over} runs" in faults[0].reason
+
+
+def test_a_block_holding_a_record_header_is_kept_whole_where_a_record_follows_it(make_warc):
+    """A WARC file's text inside a response (a page about the format) is not a record: its length is right."""
+    inner = warc_record("response", b"inner", "https://inner.example/")
+    page = warc_record("resource", b"See this record:\n" + inner + b"\nThe end.", "https://about.example/", content_type="text/plain")
+    for style in ("members", "whole", None):
+        good, faults = split(make_warc("about.warc" + (".gz" if style else ""), [page, response_record(1)], style))
+        assert faults == [] and len(good) == 2 and good[0].block.endswith(b"The end.")
+
+
 def test_an_oversize_record_is_skipped_without_buffering_and_reading_resumes(make_warc):
     big = warc_record("response", b"x" * 300_000, "https://big.example/", content_type="application/http; msgtype=response")
     good, faults = split(make_warc("o.warc", [response_record(1), big, response_record(2)], None), max_record_bytes=100_000)
