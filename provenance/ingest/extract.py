@@ -358,15 +358,48 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
             if html and _codec(detected).startswith(("utf-8", "utf-16", "utf-32")):  # the meta tag repeats the wrong
                 detected = detect_encoding(data)  # label (or says UTF-16, which 8-bit HTML is not): the bytes alone
             encoding = _not_utf8(detected, data)
+    if html and label in _LATIN_LABELS and not data.isascii():  # (and not UTF-8: above)
+        encoding = _declared_charset(data) or encoding
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     superset = _AS_BROWSERS_READ.get(encoding.lower()) or _AS_BROWSERS_READ.get(_codec(encoding))
+    if superset in _WINDOWS_SIBLING and _C1.search(data):  # C1 controls are never text: the letters of its Windows sibling
+        superset = _WINDOWS_SIBLING[superset]  # (a Czech page in cp1250 detected as ISO-8859-2 lost its š, ť and ž)
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
         return data.decode(superset, _EUC_JP_ERRORS if superset == "euc_jp" else "replace")
     try:
         return _decode_as(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
         return _decode_as(data, detect_encoding(data))
+
+
+# ISO-8859 charsets whose bytes 0x80-0x9F are C1 controls, and the Windows charset written for them in their place
+_WINDOWS_SIBLING = {"iso8859-2": "cp1250", "iso8859-16": "cp1250", "iso8859-4": "cp1257", "iso8859-13": "cp1257", "iso8859-7": "cp1253",
+                    "iso8859-8": "cp1255", "iso8859-6": "cp1256", "iso8859-3": "cp1252", "iso8859-10": "cp1252", "iso8859-14": "cp1252",
+                    "iso8859-15": "cp1252"}
+_C1 = re.compile(rb"[\x80-\x9f]")
+# A charset declared by a <meta> tag, in the bytes browsers prescan for it (the HTML standard: the first 1,024)
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+META_PRESCAN_BYTES = 1024
+DECLARED_CHECK_BYTES = 65536
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset a page's <meta> tag declares, where it is neither Latin nor Unicode and its bytes read so without
+    an error: it outranks a server's Latin-1 label, a default (Tomcat's, old Apache's) that made text in windows-1251,
+    GBK or Shift_JIS Windows-1252 mojibake whole (browsers read it so too: a page is text here, not a screen)."""
+    m = _META_CHARSET.search(data, 0, META_PRESCAN_BYTES)
+    if m is None:
+        return None
+    label = m.group(1).decode("ascii").lower()
+    codec = _AS_BROWSERS_READ.get(label) or _AS_BROWSERS_READ.get(_codec(label))
+    if codec is None or codec == "cp1252":  # unknown, Latin, or Unicode (UTF-8 was tried; UTF-16 is never 8-bit bytes)
+        return None
+    try:
+        codecs.getincrementaldecoder(codec)().decode(data[:DECLARED_CHECK_BYTES], final=len(data) <= DECLARED_CHECK_BYTES)
+    except UnicodeDecodeError:  # not in that charset either: the label stands
+        return None
+    return label
 
 
 def _decode_as(data: bytes, encoding: str) -> str:

@@ -117,6 +117,38 @@ def test_html_whose_labels_are_wrong_is_read_as_what_it_is(data, label, expected
     assert _decode_text(data, label, html=True) == expected
 
 
+CZECH = "Toto je česká webová stránka. Příliš žluťoučký kůň úpěl ďábelské ódy. "
+
+
+def _declaring(charset: str, text: str) -> str:
+    return f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}"></head><body><p>{text}</p></body></html>'
+
+
+@pytest.mark.parametrize("charset, codec, text", [
+    ("windows-1251", "cp1251", RUSSIAN), ("gbk", "gbk", CHINESE), ("shift_jis", "shift_jis", JAPANESE), ("euc-kr", "euc-kr", KOREAN_PLAIN),
+])
+def test_a_page_declaring_its_charset_outranks_a_servers_latin1_default(charset, codec, text):
+    """Tomcat's and old Apache's default label: text in another charset read as Windows-1252 was mojibake whole."""
+    page = _declaring(charset, text)
+    for label in ("iso-8859-1", "windows-1252", "us-ascii"):
+        assert _decode_text(page.encode(codec), label, html=True) == page
+
+
+@pytest.mark.parametrize("page", [
+    _declaring("shift_jis", SPANISH),  # a declaration its bytes are not in: the label stands
+    _declaring("windows-1252", SPANISH), _declaring("utf-8", SPANISH),
+])
+def test_a_latin1_page_stays_latin1_whatever_else_it_declares(page):
+    assert _decode_text(page.encode("cp1252"), "iso-8859-1", html=True) == page
+
+
+def test_iso_8859_pages_with_bytes_that_are_c1_controls_there_are_read_in_their_windows_charset():
+    """Detection says ISO-8859-2 for Czech in cp1250 (its š, ť, ž are C1 controls there): they were dropped."""
+    assert _decode_text(CZECH.encode("cp1250"), "iso-8859-2") == CZECH
+    assert _decode_text(CZECH.encode("iso-8859-2"), "iso-8859-2") == CZECH  # ISO-8859-2 itself stays so
+    assert _decode_text("Šiauliai – Lietuvos miestas „už“".encode("cp1257"), "iso-8859-13") == "Šiauliai – Lietuvos miestas „už“"
+
+
 def test_html_without_a_content_type_is_recognized_as_browsers_sniff_it():
     from provenance.ingest.extract import _looks_html
 
