@@ -15,6 +15,7 @@ import xxhash
 from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import minhash
+from provenance.ingest.langid import settle
 from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, normalize_texts, select_kernels, word_token_batch
 from provenance.tokencounts import BLOCK_ID_BITS
 
@@ -82,7 +83,8 @@ def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
     full-width Latin as Chinese or Japanese; lower-cased and NFKC-folded it reads them right."""
     langs, ranks = [], []
     for t in texts:
-        lang, rank = detect_fast(t[:LANG_CHARS])
+        sample = t[:LANG_CHARS]
+        lang, rank = settle(sample, *detect_fast(sample))
         langs.append(lang)
         ranks.append(rank)
     return langs, ranks

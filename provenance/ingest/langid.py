@@ -1,0 +1,65 @@
+"""What the language detector (resiliparse's detect_fast, trigram profiles) gets wrong, told another way.
+
+* Chinese, Japanese and Korean text under a few hundred characters (a shop's page, a short post) is
+  "unknown" to it, or Chinese with kana in it; and it reads some text in other scripts as one of
+  them (a Hindi sentence as Korean). Scripts tell these apart for certain: kana is Japanese, Hangul
+  Korean, Han without either Chinese; a CJK answer for text that is mostly not CJK is no answer.
+* It reads Hindi as Marathi or Nepali (all three in Devanagari) at every length tried: their
+  commonest words tell them apart (है/में/और, आहे/आणि/मध्ये, छ/हरू/पनि).
+
+Only answers that can be wrong so are looked at again: an English page costs nothing more.
+"""
+from __future__ import annotations
+
+import re
+
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]+")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
+_OTHER_LETTERS = re.compile(r"[^\W\d_\u1100-\u11ff\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]+")
+_DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0966-\u097f]+")  # (not the danda and double danda: sentence ends)
+
+CJK = ("zh", "ja", "ko")
+DEVANAGARI = ("hi", "mr", "ne", "sa")
+MIN_CJK = 4  # CJK characters, at least, for a script to tell the language
+CJK_SHARE = 0.3  # of the letters: a page of mostly another script that quotes a Chinese name is not Chinese
+HANGUL_SHARE = 0.3  # of the CJK characters (Korean mixes in Han: hanja)
+KANA_SHARE = 0.05  # of the CJK characters (Japanese is a third to two thirds kana; Chinese has none)
+# Words common in one of the three and rare or absent in the other two (postpositions, copulas, conjunctions)
+MARKERS = {
+    "hi": frozenset("है हैं में और नहीं यह लिए था थी थे".split()),
+    "mr": frozenset("आहे आहेत आणि मध्ये नाही होते आता व".split()),
+    "ne": frozenset("छ छन् हरू पनि गर्न भएको थियो र".split()),
+}
+MIN_MARKERS = 3  # marker words, at least, and twice as many as the runner-up's
+
+
+def settle(text: str, lang: str, rank: int) -> tuple[str, int]:
+    """The language of text (as the detector was given it) and its rank: the detector's answer, or the one its
+    script or commonest words give, with the detector's rank of its own answer (0 where the script told it)."""
+    if text.isascii() or (lang != "unknown" and lang not in CJK and lang not in DEVANAGARI):
+        return lang, rank
+    if lang in DEVANAGARI:
+        return _devanagari(text, lang), rank
+    kana, hangul, han = _count(_KANA, text), _count(_HANGUL, text), _count(_HAN, text)
+    cjk = kana + hangul + han
+    if cjk >= MIN_CJK and cjk >= CJK_SHARE * (cjk + _count(_OTHER_LETTERS, text)):
+        told = "ko" if hangul >= HANGUL_SHARE * cjk else "ja" if kana >= KANA_SHARE * cjk else "zh"
+        return told, rank if told == lang else 0
+    if lang in CJK:  # a CJK answer for text that is mostly not CJK (Hindi read as Korean): its words may tell it
+        return _devanagari(text, "unknown"), 0
+    return _devanagari(text, lang), rank
+
+
+def _devanagari(text: str, lang: str) -> str:
+    hits = {code: 0 for code in MARKERS}
+    for word in _DEVANAGARI_WORD.findall(text):
+        for code, words in MARKERS.items():
+            if word in words:
+                hits[code] += 1
+    (best, n), (_, second) = sorted(hits.items(), key=lambda kv: -kv[1])[:2]
+    return best if n >= MIN_MARKERS and n >= 2 * second else lang
+
+
+def _count(pattern: re.Pattern, text: str) -> int:
+    return sum(len(run) for run in pattern.findall(text))

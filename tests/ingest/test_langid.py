@@ -1,0 +1,50 @@
+"""Languages the detector gets wrong, told by script or by commonest words (provenance/ingest/langid.py)."""
+from __future__ import annotations
+
+import pytest
+
+from provenance.ingest.features import detect_languages
+from provenance.ingest.langid import settle
+from provenance.ingest.tokenize import normalize_texts
+
+HINDI = ("भारत एक विशाल देश है। इसकी राजधानी नई दिल्ली है। यहाँ अनेक भाषाएँ बोली जाती हैं और लोग विभिन्न धर्मों का पालन करते हैं। "
+         "हिंदी भारत की सबसे अधिक बोली जाने वाली भाषा है। देश में कई बड़े शहर हैं, जैसे मुंबई, कोलकाता और चेन्नई।")
+MARATHI = ("महाराष्ट्र हे भारतातील एक राज्य आहे. मुंबई ही महाराष्ट्राची राजधानी आहे. मराठी ही या राज्याची अधिकृत भाषा आहे आणि ती "
+           "कोट्यवधी लोक बोलतात. पुणे हे शिक्षणाचे माहेरघर म्हणून ओळखले जाते.")
+NEPALI = "नेपाल दक्षिण एसियामा अवस्थित एक देश हो। यसको राजधानी काठमाडौं हो। नेपालमा धेरै भाषाहरू बोलिन्छन् र नेपाली भाषा सबैभन्दा बढी बोलिने भाषा हो।"
+
+
+def lang_of(text: str) -> str:
+    return detect_languages(normalize_texts([text]))[0][0]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("東京は日本の首都です。10時〜18時まで営業しています。", "ja"),  # the detector: "unknown" (too short for its profiles)
+    ("Heading\n\n今日は天気がいいので散歩に行きます。", "ja"),
+    ("Menu\n서울은 대한민국의 수도이며 가장 큰 도시입니다. 연락처", "ko"),
+    ("北京是中华人民共和国的首都，也是全国的政治和文化中心。", "zh"),
+    ("서울特別市는 大韓民國의 首都이다.", "ko"),  # Korean with hanja is Korean
+])
+def test_short_chinese_japanese_and_korean_pages_are_told_by_their_script(text, expected):
+    assert lang_of(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [(HINDI, "hi"), (MARATHI, "mr"), (NEPALI, "ne")])
+def test_hindi_marathi_and_nepali_are_told_apart_by_their_commonest_words(text, expected):
+    assert lang_of(text) == expected  # the detector read this Hindi as Nepali or Marathi at every length
+
+
+def test_a_cjk_answer_for_text_in_another_script_is_not_kept():
+    text = normalize_texts(["यह हिंदी में एक वेब पेज है। दिल्ली भारत की राजधानी है।"])[0]
+    assert settle(text, "ko", 900) == ("hi", 0)  # the detector's answer for it
+    assert settle("ሰላም ለዓለም። ይህ የአማርኛ ገጽ ነው።", "zh", 1100) == ("unknown", 0)  # Amharic: not among its languages
+
+
+@pytest.mark.parametrize("text, lang, rank", [
+    ("plain ascii text", "zh", 1200),  # only non-ASCII text is looked at again
+    ("tokyo (東京) is the capital of japan and one of the largest cities in the world.", "en", 632),  # not a CJK or Devanagari answer
+    ("a page about 東京 with a few words of english around it and more words", "unknown", 0),  # mostly not CJK
+    ("le château est très beau en été", "fr", 700),
+])
+def test_other_answers_are_left_as_the_detector_gave_them(text, lang, rank):
+    assert settle(text, lang, rank) == (lang, rank)
