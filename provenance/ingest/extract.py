@@ -91,6 +91,8 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
         return Skipped("non-http")  # (a response whose block is HTTP under another record type is read as HTTP)
     if rec.fmt == "arc" and not _is_web(rec.headers.get("warc-target-uri", "")):
         return Skipped("non-http")  # dns:, alexa/dat, metadata:// records: no HTTP response inside
+    if rec.fmt == "arc" and bytes(rec.block[:ARC_HEAD_BYTES]).lstrip()[:5].upper() != b"HTTP/":
+        return _without_http(rec, prose_lists)
     http = parse_response(rec.block, max_bytes)
     if http.status is None:
         return Skipped("bad-http")
@@ -104,6 +106,16 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
 
 
 UNLABELLED = {"", "application/octet-stream", "binary/octet-stream"}  # types that say nothing of what a body is
+ARC_HEAD_BYTES = 64  # of an ARC block, for white space before an HTTP status line
+
+
+def _without_http(rec: RawRecord, prose_lists: bool) -> Extracted | Skipped:
+    """An ARC record whose block is no HTTP response: a capture by HTTP/0.9 (no status line, no header fields, the
+    body alone), typed by its ARC header line. A page or text so; anything else is no HTTP."""
+    ctype, charset = media_type(rec.headers.get("arc-content-type", ""))
+    if ctype not in HTML_TYPES and ctype not in TEXT_TYPES:
+        return Skipped("bad-http")
+    return _from_body(rec.block, ctype, charset, None, prose_lists)
 
 
 def _identified(ctype: str, rec: RawRecord) -> str:

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from resiliparse.parse.encoding import bytes_to_str
 
-from provenance.ingest.extract import _decode_text
+from provenance.ingest.extract import Extracted, Skipped, _decode_text, extract
 from provenance.ingest.http import decode_body, looks_binary, media_type, parse_response
+from provenance.ingest.readers import RawRecord
 
 
 def test_a_brotli_body_is_decoded_up_to_the_bound_and_no_further():
@@ -688,3 +689,20 @@ def test_a_page_served_as_octet_stream_is_read_as_the_html_its_crawler_identifie
     assert (out.content_type if isinstance(out, Extracted) else out.reason) == expected
     if expected != "non-text" and "html" in expected:
         assert PROSE.split(".")[0] in out.text and "<" not in out.text
+
+
+def _arc_record(ctype: str, block: bytes) -> RawRecord:
+    return RawRecord(0, {"warc-type": "response", "warc-target-uri": "http://old.example.com/", "warc-date": "1996-11-02T12:34:56Z",
+                         "arc-content-type": ctype}, block, "arc")
+
+
+def test_an_arc_capture_by_http_0_9_is_its_body_typed_by_the_arc_header():
+    """Early Internet Archive crawls: no status line and no header fields, the page alone."""
+    page = b"<html><head><title>Old</title></head><body><p>A page from 1996, fetched without HTTP headers.</p></body></html>\n"
+    got = extract(_arc_record("text/html", page), 1 << 20)
+    assert isinstance(got, Extracted) and "A page from 1996" in got.text and got.content_type == "text/html"
+    assert extract(_arc_record("text/plain", b"  Plain text of its day.\n"), 1 << 20).text.strip() == "Plain text of its day."
+    assert extract(_arc_record("image/gif", b"GIF89a\x01\x00\x01\x00"), 1 << 20) == Skipped("bad-http")
+    http = b"\r\nHTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>With its headers.</p>"  # still read as HTTP
+    assert extract(_arc_record("text/html", http), 1 << 20).text.strip() == "With its headers."
+    assert extract(_arc_record("text/html", b"HTTP/1.0 404 Not Found\r\n\r\n<p>gone</p>"), 1 << 20) == Skipped("http-status")
