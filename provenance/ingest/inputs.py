@@ -16,6 +16,7 @@ from provenance.ingest.wacz import NOT_REMOTE, is_wacz, member_files
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
                     ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst", ".wacz")
 LISTING_SUFFIXES = (".paths", ".paths.gz")
+OPEN_SUFFIXES = tuple(f"{suffix}.open" for suffix in ARCHIVE_SUFFIXES)  # a file a crawler is still writing (Heritrix, warcprox)
 # Where relative entries of a remote Common Crawl listing live: the root of the host or bucket it is read from.
 CC_HOSTS = {"data.commoncrawl.org", "commoncrawl.s3.amazonaws.com", "ds5q9oxwqwsfj.cloudfront.net"}
 
@@ -28,6 +29,7 @@ class InputFile:
     problem: str | None = None
     listed_as: str | None = None  # the listing's entry, when found elsewhere: its folders may name the crawl
     walked: bool = False  # found in a folder below the one named (not named, globbed, listed, or in the named folder itself)
+    still_open: bool = False  # found in a folder, named as a crawler names a file it is still writing (OPEN_SUFFIXES)
 
 
 def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[InputFile]:
@@ -84,7 +86,11 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     warcs = {_stem(os.path.basename(i.path).lower(), _WARC) for i in ok if _folder(i) not in NO_PAGES_FOLDERS} - {None}
     twin = [i for i in ok if _stem(os.path.basename(i.path).lower(), _WET) in warcs]
     packed = _packed_again(ok)
+    still_open = [i for i in ok if i.still_open]
     notes = []
+    if still_open:
+        notes.append(f"{len(still_open)} file(s) found in folders left out, their crawler still writing them (.open), e.g. "
+                     f"{still_open[0].path}; ingest them once they are closed")
     if twin:
         notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
                      f"{twin[0].path}; ingest WET files into a store of their own for the text Common Crawl extracted")
@@ -97,7 +103,7 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
         found = [i for i in no_pages if _folder(i) == folder]
         if found:
             notes.append(f"{len(found)} file(s) found in {folder}/ folders left out: they hold {what}, no pages (e.g. {found[0].path})")
-    dropped = {id(i) for i in (*twin, *packed, *wat, *no_pages)}
+    dropped = {id(i) for i in (*twin, *packed, *wat, *no_pages, *still_open)}
     return [i for i in inputs if id(i) not in dropped], notes
 
 
@@ -201,9 +207,13 @@ def _archives_under(folder: str) -> list[InputFile]:
         seen.add(real)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if not name.startswith(".") and name.lower().endswith(ARCHIVE_SUFFIXES):
-                path = os.path.join(root, name)
-                below = root != folder  # a folder named on the command line is read whole, whatever its name
+            if name.startswith(".") or not name.lower().endswith((*ARCHIVE_SUFFIXES, *OPEN_SUFFIXES)):
+                continue
+            path = os.path.join(root, name)
+            below = root != folder  # a folder named on the command line is read whole, whatever its name
+            if name.lower().endswith(OPEN_SUFFIXES):
+                found.append(InputFile(path, walked=below, still_open=True))
+            else:
                 found.append(InputFile(path, walked=below) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))
     return sorted(found, key=lambda f: f.path)
 

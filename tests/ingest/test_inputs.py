@@ -4,7 +4,7 @@ from __future__ import annotations
 import gzip
 import os
 
-from provenance.ingest.inputs import InputFile, expand_inputs
+from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
 from tests.conftest import response_record
 
 
@@ -34,6 +34,18 @@ def test_folders_linked_into_a_tree_are_walked_once_and_hidden_files_and_broken_
     found = expand_inputs([str(top)])
     assert [(i.path, i.problem) for i in found] == [(str(top / "CC-MAIN-2013-20" / "a.arc.gz"), None),
                                                     (str(top / "gone.warc.gz"), "a symbolic link to a missing file")]
+
+
+def test_files_a_crawler_is_still_writing_are_left_out_of_a_folder_with_a_note(make_warc, tmp_path):
+    """Heritrix and warcprox write X.warc.gz.open and rename it when it is whole: read now, it was cut short."""
+    done = make_warc("a.warc.gz", [response_record(1)])
+    (tmp_path / "jobs").mkdir()
+    open_file = tmp_path / "jobs" / "b.warc.gz.open"
+    open_file.write_bytes(done.read_bytes()[:100])
+    inputs, notes = leave_out_derived(expand_inputs([str(tmp_path)]))
+    assert [i.path for i in inputs] == [str(done)]
+    assert len(notes) == 1 and notes[0].startswith("1 file(s) found in folders left out, their crawler still writing them (.open)")
+    assert str(open_file) in notes[0]
 
 
 def test_a_paths_listing_resolves_entries_under_the_prefix(make_warc, tmp_path):
