@@ -378,7 +378,7 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
     if superset in _WINDOWS_SIBLING and _C1.search(data):  # C1 controls are never text: the letters of its Windows sibling
         superset = _WINDOWS_SIBLING[superset]  # (a Czech page in cp1250 detected as ISO-8859-2 lost its š, ť and ž)
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
-        return data.decode(superset, _EUC_JP_ERRORS if superset == "euc_jp" else "replace")
+        return data.decode(superset, _ERRORS.get(superset, "replace"))
     try:
         return _decode_as(data, encoding)
     except (LookupError, UnicodeError, ValueError):  # unknown charset label: fall back to detection
@@ -476,6 +476,31 @@ def _euc_jp_errors(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_EUC_JP_ERRORS, _euc_jp_errors)
+
+
+def _gb18030_errors(exc: UnicodeError) -> tuple[str, int]:
+    """Decode error handler for GBK and GB18030 as browsers read them (WHATWG): the byte 0x80 is the euro sign
+    (Windows' GBK has it there); else as "replace"."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return ("\u20ac", exc.start + 1) if exc.object[exc.start] == 0x80 else ("\ufffd", exc.end)
+
+
+def _big5_errors(exc: UnicodeError) -> tuple[str, int]:
+    """Decode error handler for Big5 as browsers read it (WHATWG): the pair A3E1 that Big5-HKSCS leaves undefined is
+    the euro sign (Windows' Big5 has it there); another undefined pair is one U+FFFD ("replace" gave two, the trail
+    byte read as a lead), but a trail byte in ASCII's range is read again as itself."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    data, at = exc.object, exc.start
+    if data[at : at + 2] == b"\xa3\xe1":
+        return "\u20ac", at + 2
+    return "\ufffd", at + 2 if 0x81 <= data[at] <= 0xFE and len(data) > at + 1 and data[at + 1] >= 0xA1 else at + 1
+
+
+codecs.register_error("provenance-gb18030", _gb18030_errors)
+codecs.register_error("provenance-big5", _big5_errors)
+_ERRORS = {"euc_jp": _EUC_JP_ERRORS, "gb18030": "provenance-gb18030", "big5hkscs": "provenance-big5"}  # per superset (_AS_BROWSERS_READ)
 
 
 _UTF16_LABELS = {"unicode": "utf-16-le", "csunicode": "utf-16-le", "ucs-2": "utf-16-le", "iso-10646-ucs-2": "utf-16-le",

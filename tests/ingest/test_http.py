@@ -84,7 +84,9 @@ CURLY = "It\u2019s what it\u2019s like \u2014 isn\u2019t it? " * 10
     ("caf\ufffd au lait \u2019 ".encode() * 3 + b"\xff", "utf-8", "caf\ufffd au lait \u2019 " * 3 + "\ufffd"),  # U+FFFD in the page is not a bad byte
     (b"Rendez-vous \xe0", "windows-1252", "Rendez-vous \u00e0"),  # a Latin text ending in a letter is not a cut UTF-8 record
     (b"ending with caf\xe9", "iso-8859-1", "ending with caf\u00e9"),
-    ("這是一個測試".encode("big5") + b"\xc6\xcf", "big5", "這是一個測試" + b"\xc6\xcf".decode("big5hkscs", "replace")),  # never cp1252 whole
+    ("這是一個測試".encode("big5") + b"\xc6\xcf", "big5", "這是一個測試\ufffd"),  # never cp1252 whole; one U+FFFD for the pair
+    ("價格 ".encode("big5") + b"\xa3\xe1 100", "big5", "價格 € 100"),  # as browsers read Big5 (WHATWG): Windows' euro sign
+    ("价格 ".encode("gbk") + b"\x80 100", "gbk", "价格 € 100"),  # and GBK's
     (RUSSIAN.encode("cp1251") + b"\x98", "windows-1251", RUSSIAN + "\ufffd"),
     (RUSSIAN.encode("cp1251") + b"\x98", "utf-8", RUSSIAN + "\ufffd"),  # detection refuses cp1251 for that byte: was cp1252 whole  # the label's usual spelling, one byte it leaves undefined
     (b"\x98 " + "Łódź, Kraków i Wrocław".encode("cp1250"), "windows-1250", "\ufffd Łódź, Kraków i Wrocław"),  # was cp1252 ("£ódŸ"), whole
