@@ -91,7 +91,7 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
         return Skipped("non-http")  # (a response whose block is HTTP under another record type is read as HTTP)
     if rec.fmt == "arc" and not _is_web(rec.headers.get("warc-target-uri", "")):
         return Skipped("non-http")  # dns:, alexa/dat, metadata:// records: no HTTP response inside
-    if rec.fmt == "arc" and bytes(rec.block[:ARC_HEAD_BYTES]).lstrip()[:5].upper() != b"HTTP/":
+    if rec.fmt == "arc" and _ARC_BODY_ALONE.match(rec.block):
         return _without_http(rec, prose_lists)
     http = parse_response(rec.block, max_bytes)
     if http.status is None:
@@ -106,14 +106,14 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
 
 
 UNLABELLED = {"", "application/octet-stream", "binary/octet-stream"}  # types that say nothing of what a body is
-ARC_HEAD_BYTES = 64  # of an ARC block, for white space before an HTTP status line
+_ARC_BODY_ALONE = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*<[!A-Za-z]")  # markup first: no HTTP head (a status line, fields)
 
 
 def _without_http(rec: RawRecord, prose_lists: bool) -> Extracted | Skipped:
-    """An ARC record whose block is no HTTP response: a capture by HTTP/0.9 (no status line, no header fields, the
-    body alone), typed by its ARC header line. A page or text so; anything else is no HTTP."""
+    """An ARC record whose block starts with markup: a capture by HTTP/0.9 (no status line, no header fields, the
+    body alone), typed by its ARC header line. A page so; typed otherwise, no HTTP."""
     ctype, charset = media_type(rec.headers.get("arc-content-type", ""))
-    if ctype not in HTML_TYPES and ctype not in TEXT_TYPES:
+    if ctype not in HTML_TYPES:
         return Skipped("bad-http")
     return _from_body(rec.block, ctype, charset, None, prose_lists)
 
@@ -375,8 +375,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
     superset = _AS_BROWSERS_READ.get(encoding.lower()) or _AS_BROWSERS_READ.get(_codec(encoding))
-    if superset in _WINDOWS_SIBLING and _C1.search(data):  # C1 controls are never text: the letters of its Windows sibling
-        superset = _WINDOWS_SIBLING[superset]  # (a Czech page in cp1250 detected as ISO-8859-2 lost its š, ť and ž)
+    if superset in _WINDOWS_SIBLING and _C1.search(data) and _sibling_reads_better(data, superset, _WINDOWS_SIBLING[superset]):
+        superset = _WINDOWS_SIBLING[superset]  # C1 controls are no text: the Windows sibling's letters, where they read so
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
         return data.decode(superset, _ERRORS.get(superset, "replace"))
     try:
@@ -385,33 +385,45 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         return _decode_as(data, detect_encoding(data))
 
 
-# ISO-8859 charsets whose bytes 0x80-0x9F are C1 controls, and the Windows charset written for them in their place
+# ISO-8859 charsets whose bytes 0x80-0x9F are C1 controls, and the Windows charset of the same letters that is
+# written in their place (its letters there, and others moved in the upper half)
 _WINDOWS_SIBLING = {"iso8859-2": "cp1250", "iso8859-16": "cp1250", "iso8859-4": "cp1257", "iso8859-13": "cp1257", "iso8859-7": "cp1253",
-                    "iso8859-8": "cp1255", "iso8859-6": "cp1256", "iso8859-3": "cp1252", "iso8859-10": "cp1252", "iso8859-14": "cp1252",
-                    "iso8859-15": "cp1252"}
+                    "iso8859-8": "cp1255", "iso8859-6": "cp1256"}
 _C1 = re.compile(rb"[\x80-\x9f]")
-# A charset declared by a <meta> tag, in the bytes browsers prescan for it (the HTML standard: the first 1,024)
+# What a page read in the wrong one of two sibling charsets has next to its letters: a C1 control, U+FFFD, a symbol
+# of Latin-1's upper half ("¶" for "ś", "±" for "ą"; not the quotes, ¡, ¿ or the middle dot) or a spacing accent
+_ODD = "\x80-\x9f\ufffd\xa2-\xaa\xac\xae-\xb6\xb8-\xba\xbc-\xbe\u02c7\u02d8-\u02dd"
+_ODD_BY_LETTER = re.compile(rf"[{_ODD}](?=[^\W\d_])|(?<=[^\W\d_])[{_ODD}]")
+
+
+def _sibling_reads_better(data: bytes, iso: str, windows: str) -> bool:
+    """Whether bytes with C1 bytes in them read better in the Windows sibling of their ISO-8859 charset: fewer odd
+    characters in words (Czech in cp1250 read as ISO-8859-2 lost its š, ť and ž; ISO-8859-2 Polish with one stray
+    quote read as cp1250 got "gę¶l±")."""
+    odd = [len(_ODD_BY_LETTER.findall(data.decode(name, "replace"))) for name in (iso, windows)]
+    return odd[1] < odd[0]
+# A charset declared by a <meta> tag, in the bytes browsers prescan for it (the HTML standard: the first 1,024, comments not)
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
 META_PRESCAN_BYTES = 1024
-DECLARED_CHECK_BYTES = 65536
 
 
 def _declared_charset(data: bytes) -> str | None:
-    """The charset a page's <meta> tag declares, where it is neither Latin nor Unicode and its bytes read so without
-    an error: it outranks a server's Latin-1 label, a default (Tomcat's, old Apache's) that made text in windows-1251,
-    GBK or Shift_JIS Windows-1252 mojibake whole (browsers read it so too: a page is text here, not a screen)."""
-    m = _META_CHARSET.search(data, 0, META_PRESCAN_BYTES)
+    """The charset a page's <meta> tag declares where the bytes are in it, as detection says too, and it is neither
+    Latin nor Unicode: it outranks a server's Latin-1 label, a default (Tomcat's, old Apache's) under which text in
+    windows-1251, GBK or Shift_JIS was Windows-1252 mojibake whole. (Browsers let the label win, and show that
+    mojibake; a wrong meta on a Western page, which detection does not back, leaves the label standing.)"""
+    m = _META_CHARSET.search(_COMMENT.sub(b"", data[:META_PRESCAN_BYTES]))
     if m is None:
         return None
     label = m.group(1).decode("ascii").lower()
     codec = _AS_BROWSERS_READ.get(label) or _AS_BROWSERS_READ.get(_codec(label))
     if codec is None or codec == "cp1252":  # unknown, Latin, or Unicode (UTF-8 was tried; UTF-16 is never 8-bit bytes)
         return None
-    try:
-        codecs.getincrementaldecoder(codec)().decode(data[:DECLARED_CHECK_BYTES], final=len(data) <= DECLARED_CHECK_BYTES)
-    except UnicodeDecodeError:  # not in that charset either: the label stands
-        return None
-    return label
+    detected = detect_encoding(data)
+    if (_AS_BROWSERS_READ.get(detected.lower()) or _AS_BROWSERS_READ.get(_codec(detected))) == codec:
+        return label
+    return label if codec == "cp949" and _looks_korean(data) else None  # (detection calls EUC-KR "utf-8")
 
 
 def _decode_as(data: bytes, encoding: str) -> str:

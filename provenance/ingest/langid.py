@@ -24,7 +24,7 @@ DEVANAGARI = ("hi", "mr", "ne", "sa")
 MIN_CJK = 4  # CJK characters, at least, for a script to tell the language
 CJK_SHARE = 0.3  # of the letters: a page of mostly another script that quotes a Chinese name is not Chinese
 HANGUL_SHARE = 0.3  # of the CJK characters (Korean mixes in Han: hanja)
-KANA_SHARE = 0.05  # of the CJK characters (Japanese is a third to two thirds kana; Chinese has none)
+KANA_SHARE = 0.2  # of the CJK characters (Japanese is a third to two thirds kana; Chinese quoting Japanese, a few %)
 # Words common in one of the three and rare or absent in the other two (postpositions, copulas, conjunctions)
 MARKERS = {
     "hi": frozenset("है हैं में और नहीं यह लिए था थी थे".split()),
@@ -34,21 +34,23 @@ MARKERS = {
 MIN_MARKERS = 3  # marker words, at least, and twice as many as the runner-up's
 
 
-def settle(text: str, lang: str, rank: int) -> tuple[str, int]:
-    """The language of text (as the detector was given it) and its rank: the detector's answer, or the one its
-    script or commonest words give, with the detector's rank of its own answer (0 where the script told it)."""
+def settle(text: str, lang: str, rank: int) -> tuple[str, int | None]:
+    """The language of text (as the detector was given it) and its rank: the detector's answer and rank, or the one
+    its script or commonest words give, without a rank (None: the detector's rank is of another answer)."""
     if text.isascii() or (lang != "unknown" and lang not in CJK and lang not in DEVANAGARI):
         return lang, rank
     if lang in DEVANAGARI:
-        return _devanagari(text, lang), rank
+        return _ranked(_devanagari(text, lang), lang, rank)
     kana, hangul, han = _count(_KANA, text), _count(_HANGUL, text), _count(_HAN, text)
     cjk = kana + hangul + han
     if cjk >= MIN_CJK and cjk >= CJK_SHARE * (cjk + _count(_OTHER_LETTERS, text)):
-        told = "ko" if hangul >= HANGUL_SHARE * cjk else "ja" if kana >= KANA_SHARE * cjk else "zh"
-        return told, rank if told == lang else 0
-    if lang in CJK:  # a CJK answer for text that is mostly not CJK (Hindi read as Korean): its words may tell it
-        return _devanagari(text, "unknown"), 0
-    return _devanagari(text, lang), rank
+        return _ranked("ko" if hangul >= HANGUL_SHARE * cjk else "ja" if kana >= KANA_SHARE * cjk else "zh", lang, rank)
+    # a CJK answer for text that is mostly not CJK (Hindi read as Korean) is none; the words may tell it
+    return _ranked(_devanagari(text, "unknown" if lang in CJK else lang), lang, rank)
+
+
+def _ranked(told: str, lang: str, rank: int) -> tuple[str, int | None]:
+    return (told, rank) if told == lang else (told, None)
 
 
 def _devanagari(text: str, lang: str) -> str:

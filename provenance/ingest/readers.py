@@ -382,27 +382,45 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
 
 
 # A record header's first line, which may start inside a block whose length ran past it and end after it
-_VERSION_LINE = re.compile(rb"\nWARC/[0-9]{1,3}\.[0-9]{1,3}\r?\n")
+_VERSION_LINE = re.compile(rb"[\n\x00]WARC/[0-9]{1,3}\.[0-9]{1,3}\r?\n")
 VERSION_LINE_BYTES = 16
 
 
 def _overrun(b: _Buffer, rec: RawRecord) -> Fault | None:
     """A block whose Content-Length is too long (a writer that counted characters, not bytes, or its header
     too) swallows the start of the next record: what follows it is not a record. Cut the block where a record
-    header starts inside it, and read on from there (the block is still in the buffer, just before pos: nothing
-    was compacted since). None when a record, white space to the end, or a block without a header in it follows."""
+    starts inside it whose own header and length run past the block's end (WARC text inside a page is a record
+    that ends inside it), and read on from there (the block is still in the buffer, just before pos: nothing was
+    compacted since). None when a record, white space to the end, or no such record follows."""
     if b._record_follows(WARC_STARTS):
         return None
     b.ensure(VERSION_LINE_BYTES)  # (a header's first line that the block's end cut)
-    start = b.pos - len(rec.block)
-    m = _VERSION_LINE.search(b.buf, start, b.pos + VERSION_LINE_BYTES)
-    if m is None or m.start() + 1 >= b.pos:  # a length too short, or junk after it: searched for as after any fault
-        return None
-    at, length = m.start() + 1 - start, len(rec.block)
-    b.pos = m.start() + 1
-    rec.block = rec.block[:at].removesuffix(b"\r\n\r\n")  # (the end of record its writer put before the next)
-    return Fault(rec.offset, "header", f"Content-Length {length} runs {length - at} bytes into the next record: its block is "
-                 "cut where that record's header starts", rec.headers.get("warc-record-id"))
+    start, end = b.pos - len(rec.block), b.pos
+    for m in _VERSION_LINE.finditer(b.buf, start, end + VERSION_LINE_BYTES):
+        at = m.start() + 1
+        if at >= end:
+            break
+        if _runs_past(b, at, end):
+            length = len(rec.block)
+            b.pos = at
+            cut = rec.block[: at - start].rstrip(b"\x00")  # (less the end of record its writer put before the next)
+            rec.block = cut[:-4] if cut.endswith(b"\r\n\r\n") else cut[:-2] if cut.endswith(b"\n\n") else cut
+            return Fault(rec.offset, "header", f"Content-Length {length} runs {end - at} bytes into the next record: its block is "
+                         "cut where that record's header starts", rec.headers.get("warc-record-id"))
+        b.pos = end
+    return None  # a length too short, or junk after the block: searched for as after any fault
+
+
+def _runs_past(b: _Buffer, at: int, end: int) -> bool:
+    """Whether the record header at buffer index `at` is whole, with a Content-Length, and it and its block run past
+    `end` (pos is left at end)."""
+    b.pos = at
+    head_end, sep = _header_end(b)
+    b.pos = end
+    if head_end < 0:  # (cut by the end of the file, or too long): not a record
+        return False
+    length = _content_length(_parse_headers(bytes(b.buf[at:head_end])))
+    return length is not None and head_end + sep + length > end
 
 
 def _header_end(b: _Buffer) -> tuple[int, int]:

@@ -137,11 +137,16 @@ def test_a_page_declaring_its_charset_outranks_a_servers_latin1_default(charset,
         assert _decode_text(page.encode(codec), label, html=True) == page
 
 
+GERMAN = "Die Größe der Straße in München: schön, grün und über alle Maßen breit. " * 3
+
+
 @pytest.mark.parametrize("page", [
-    _declaring("shift_jis", SPANISH),  # a declaration its bytes are not in: the label stands
-    _declaring("windows-1252", SPANISH), _declaring("utf-8", SPANISH),
+    *(_declaring(charset, text) for charset in ("shift_jis", "gbk", "windows-1251", "koi8-r", "iso-8859-2", "windows-1250", "macintosh",
+                                                "windows-1257", "tis-620", "windows-1252", "utf-8") for text in (SPANISH, GERMAN, FRENCH)),
+    f'<html><head><!-- <meta charset="windows-1251"> --></head><body><p>{GERMAN}</p></body></html>',  # in a comment: no declaration
 ])
 def test_a_latin1_page_stays_latin1_whatever_else_it_declares(page):
+    """A wrong declaration on a Western page: detection does not back it, and the server's label stands."""
     assert _decode_text(page.encode("cp1252"), "iso-8859-1", html=True) == page
 
 
@@ -150,6 +155,16 @@ def test_iso_8859_pages_with_bytes_that_are_c1_controls_there_are_read_in_their_
     assert _decode_text(CZECH.encode("cp1250"), "iso-8859-2") == CZECH
     assert _decode_text(CZECH.encode("iso-8859-2"), "iso-8859-2") == CZECH  # ISO-8859-2 itself stays so
     assert _decode_text("Šiauliai – Lietuvos miestas „už“".encode("cp1257"), "iso-8859-13") == "Šiauliai – Lietuvos miestas „už“"
+
+
+
+@pytest.mark.parametrize("text, charset", [
+    ("Zażółć gęślą jaźń, Łódź i Kraków.", "iso-8859-2"), (CZECH, "iso-8859-2"), ("Καλημέρα κόσμε, Άγιος Νικόλαος.", "iso-8859-7"),
+    ("Bună ziua, mulțumesc și țară.", "iso-8859-16"), ("Rīga ir Latvijas galvaspilsēta, ķēķis.", "iso-8859-4"),
+])
+def test_iso_8859_text_with_a_stray_c1_byte_stays_in_its_charset(text, charset):
+    """Their Windows siblings move letters of the upper half too: one stray quote must not make "gę¶l±" of them."""
+    assert _decode_text(text.encode(charset) + b"\x93", charset) == text + "\x93"
 
 
 def test_html_without_a_content_type_is_recognized_as_browsers_sniff_it():
@@ -703,8 +718,10 @@ def test_an_arc_capture_by_http_0_9_is_its_body_typed_by_the_arc_header():
     page = b"<html><head><title>Old</title></head><body><p>A page from 1996, fetched without HTTP headers.</p></body></html>\n"
     got = extract(_arc_record("text/html", page), 1 << 20)
     assert isinstance(got, Extracted) and "A page from 1996" in got.text and got.content_type == "text/html"
-    assert extract(_arc_record("text/plain", b"  Plain text of its day.\n"), 1 << 20).text.strip() == "Plain text of its day."
-    assert extract(_arc_record("image/gif", b"GIF89a\x01\x00\x01\x00"), 1 << 20) == Skipped("bad-http")
-    http = b"\r\nHTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>With its headers.</p>"  # still read as HTTP
+    assert extract(_arc_record("text/html", b"\xef\xbb\xbf\r\n" + page), 1 << 20).text == got.text  # after a BOM and blank lines
+    for ctype, block in (("image/gif", b"GIF89a\x01\x00\x01\x00"), ("text/html", b"ICY 200 OK\r\n\r\n<p>x</p>"),
+                         ("text/plain", b"Status: 200\r\n\r\ntext")):  # no markup first: a head of another kind
+        assert extract(_arc_record(ctype, block), 1 << 20) == Skipped("bad-http")
+    http = b"\r\n" * 40 + b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>With its headers.</p>"  # still read as HTTP
     assert extract(_arc_record("text/html", http), 1 << 20).text.strip() == "With its headers."
     assert extract(_arc_record("text/html", b"HTTP/1.0 404 Not Found\r\n\r\n<p>gone</p>"), 1 << 20) == Skipped("http-status")

@@ -36,8 +36,16 @@ def test_hindi_marathi_and_nepali_are_told_apart_by_their_commonest_words(text, 
 
 def test_a_cjk_answer_for_text_in_another_script_is_not_kept():
     text = normalize_texts(["यह हिंदी में एक वेब पेज है। दिल्ली भारत की राजधानी है।"])[0]
-    assert settle(text, "ko", 900) == ("hi", 0)  # the detector's answer for it
-    assert settle("ሰላም ለዓለም። ይህ የአማርኛ ገጽ ነው።", "zh", 1100) == ("unknown", 0)  # Amharic: not among its languages
+    assert settle(text, "ko", 900) == ("hi", None)  # the detector's answer for it (no rank: its rank is of another answer)
+    assert settle("ሰላም ለዓለም። ይህ የአማርኛ ገጽ ነው።", "zh", 1100) == ("unknown", None)  # Amharic: not among its languages
+
+
+@pytest.mark.parametrize("text", [
+    "宫崎骏的动画电影《龙猫》的日文原名是《となりのトトロ》，这部电影在中国也很受欢迎，很多人都看过。",
+    "他在博客上写道：「ありがとう」，然后就离开了日本，回到了北京继续他的工作和生活。",
+])
+def test_chinese_quoting_a_few_japanese_words_stays_chinese(text):
+    assert settle(text, "zh", 1050) == ("zh", 1050)
 
 
 @pytest.mark.parametrize("text, lang, rank", [

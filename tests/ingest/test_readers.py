@@ -93,13 +93,27 @@ def test_a_content_length_too_long_is_cut_at_the_next_record_which_is_kept(make_
             assert f"Content-Length {len(block) + over} runs" in faults[0].reason
 
 
-def test_a_block_holding_a_record_header_is_kept_whole_where_a_record_follows_it(make_warc):
-    """A WARC file's text inside a response (a page about the format) is not a record: its length is right."""
+def test_a_block_holding_a_record_header_is_kept_whole_whatever_follows_it(make_warc):
+    """A WARC file's text inside a response (a page about the format) is no record: it ends inside the block."""
     inner = warc_record("response", b"inner", "https://inner.example/")
     page = warc_record("resource", b"See this record:\n" + inner + b"\nThe end.", "https://about.example/", content_type="text/plain")
     for style in ("members", "whole", None):
         good, faults = split(make_warc("about.warc" + (".gz" if style else ""), [page, response_record(1)], style))
         assert faults == [] and len(good) == 2 and good[0].block.endswith(b"The end.")
+    good, faults = split(make_warc("junk.warc", [page, b"\x1a\r\n", response_record(1)], None))  # junk after it: one fault, no record invented
+    assert [r.headers.get("warc-target-uri") for r in good] == ["https://about.example/", "https://site1.example.org/page/1"]
+    assert good[0].block.endswith(b"The end.") and len(faults) == 1
+
+
+def test_a_content_length_too_long_in_a_file_of_lf_lines_is_cut_without_its_blank_lines(make_warc):
+    def lf(record: bytes, extra: int = 0) -> tuple[bytes, bytes]:
+        head, _, rest = with_length(record, len(record.partition(b"\r\n\r\n")[2]) - 4 + extra).partition(b"\r\n\r\n")
+        block = rest[:-4]
+        return head.replace(b"\r\n", b"\n") + b"\n\n" + block + b"\n\n", block
+
+    (first, block1), (second, block2) = lf(response_record(1), extra=30), lf(response_record(2))
+    good, faults = split(make_warc("lf.warc", [first, second], None))
+    assert [r.block for r in good] == [block1, block2] and len(faults) == 1
 
 
 def test_an_oversize_record_is_skipped_without_buffering_and_reading_resumes(make_warc):
