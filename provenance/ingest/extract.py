@@ -402,6 +402,8 @@ def _sibling_reads_better(data: bytes, iso: str, windows: str) -> bool:
     quote read as cp1250 got "gę¶l±")."""
     odd = [len(_ODD_BY_LETTER.findall(data.decode(name, "replace"))) for name in (iso, windows)]
     return odd[1] < odd[0]
+
+
 # A charset declared by a <meta> tag, in the bytes browsers prescan for it (the HTML standard: the first 1,024, comments not)
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)

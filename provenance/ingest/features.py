@@ -77,9 +77,9 @@ class BatchContext:
         return (np.int64(self.source_id) << BLOCK_ID_BITS) | np.arange(start, start + n, dtype=np.int64)
 
 
-def detect_languages(texts: list[str]) -> tuple[list[str], list[int]]:
-    """Return (ISO code or 'unknown', out-of-place rank: lower is surer) per text, of texts as normalize_texts
-    leaves them: the detector reads ALL-CAPS English, German or French (a licence, a headline) and
+def detect_languages(texts: list[str]) -> tuple[list[str], list[int | None]]:
+    """Return (ISO code or 'unknown', out-of-place rank: lower is surer; None where langid.settle told it) per text,
+    of texts as normalize_texts leaves them: the detector reads ALL-CAPS English, German or French (a licence, a headline) and
     full-width Latin as Chinese or Japanese; lower-cased and NFKC-folded it reads them right."""
     langs, ranks = [], []
     for t in texts:

@@ -407,7 +407,6 @@ def _overrun(b: _Buffer, rec: RawRecord) -> Fault | None:
             rec.block = cut[:-4] if cut.endswith(b"\r\n\r\n") else cut[:-2] if cut.endswith(b"\n\n") else cut
             return Fault(rec.offset, "header", f"Content-Length {length} runs {end - at} bytes into the next record: its block is "
                          "cut where that record's header starts", rec.headers.get("warc-record-id"))
-        b.pos = end
     return None  # a length too short, or junk after the block: searched for as after any fault
 
 
