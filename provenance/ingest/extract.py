@@ -396,10 +396,22 @@ _ODD = "\x80-\x9f\ufffd\xa2-\xaa\xac\xae-\xb6\xb8-\xba\xbc-\xbe\u02c7\u02d8-\u02
 _ODD_BY_LETTER = re.compile(rf"[{_ODD}](?=[^\W\d_])|(?<=[^\W\d_])[{_ODD}]")
 
 
+# The bytes 0x80-0x9F that are letters in each Windows sibling (š ť ž ś ź in cp1250): a quote or a dash there is no sign
+_C1_LETTERS = {name: re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in range(0x80, 0xA0)
+                                              if bytes([c]).decode(name, "replace").isalpha()) + b"]")
+               for name in set(_WINDOWS_SIBLING.values())}
+
+
 def _sibling_reads_better(data: bytes, iso: str, windows: str) -> bool:
-    """Whether bytes with C1 bytes in them read better in the Windows sibling of their ISO-8859 charset: fewer odd
-    characters in words (Czech in cp1250 read as ISO-8859-2 lost its š, ť and ž; ISO-8859-2 Polish with one stray
-    quote read as cp1250 got "gę¶l±")."""
+    """Whether bytes with C1 bytes in them are the Windows sibling's. Yes where both read the other bytes alike (the C1
+    bytes are its quotes and dashes: Lithuanian „ “ – in cp1257); else where some C1 bytes are its letters and it reads
+    with fewer odd characters next to letters (Czech in cp1250 read as ISO-8859-2 lost its š, ť and ž; ISO-8859-2
+    Polish or Czech with stray curly quotes read as cp1250 got "gę¶l±" and "Přílią ľlu»oučký")."""
+    rest = data.translate(None, _C1_BYTES)
+    if rest.decode(iso, "replace") == rest.decode(windows, "replace"):
+        return True
+    if not _C1_LETTERS[windows].search(data):
+        return False
     odd = [len(_ODD_BY_LETTER.findall(data.decode(name, "replace"))) for name in (iso, windows)]
     return odd[1] < odd[0]
 

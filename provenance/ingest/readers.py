@@ -386,40 +386,49 @@ _VERSION_LINE = re.compile(rb"[\n\x00]WARC/[0-9]{1,3}\.[0-9]{1,3}\r?\n")
 VERSION_LINE_BYTES = 16
 
 
+MAX_CHAIN = 64  # whole records looked back through, inside a block whose length ran past them
+
+
 def _overrun(b: _Buffer, rec: RawRecord) -> Fault | None:
     """A block whose Content-Length is too long (a writer that counted characters, not bytes, or its header
-    too) swallows the start of the next record: what follows it is not a record. Cut the block where a record
-    starts inside it whose own header and length run past the block's end (WARC text inside a page is a record
-    that ends inside it), and read on from there (the block is still in the buffer, just before pos: nothing was
-    compacted since). None when a record, white space to the end, or no such record follows."""
+    too) swallows the start of the next record, or more: what follows it is not a record. The last record header
+    inside it whose own header and length run past the block's end starts the rest, and so does each whole record
+    that leads up to it; the block is cut at the first of those, and reading goes on there (the block is still in
+    the buffer, just before pos: nothing was compacted since). WARC text inside a page is a record that ends inside
+    the block: never cut at. None when a record, white space to the end, or no such record follows."""
     if b._record_follows(WARC_STARTS):
         return None
     b.ensure(VERSION_LINE_BYTES)  # (a header's first line that the block's end cut)
     start, end = b.pos - len(rec.block), b.pos
-    for m in _VERSION_LINE.finditer(b.buf, start, end + VERSION_LINE_BYTES):
-        at = m.start() + 1
-        if at >= end:
+    # (a list: an iterator would hold the buffer, which reading a header further may grow)
+    starts = [m.start() + 1 for m in _VERSION_LINE.finditer(b.buf, start, end + VERSION_LINE_BYTES) if m.start() + 1 < end]
+    if not starts or (_record_end(b, starts[-1], end) or 0) <= end:
+        return None  # a length too short, or junk after the block: searched for as after any fault
+    i = len(starts) - 1
+    while i > 0 and len(starts) - i <= MAX_CHAIN:  # whole records just before it are records of their own
+        before = _record_end(b, starts[i - 1], end)
+        nxt = _NOT_WS.search(b.buf, before) if before is not None and before <= starts[i] else None
+        if nxt is None or nxt.start() != starts[i]:
             break
-        if _runs_past(b, at, end):
-            length = len(rec.block)
-            b.pos = at
-            cut = rec.block[: at - start].rstrip(b"\x00")  # (less the end of record its writer put before the next)
-            rec.block = cut[:-4] if cut.endswith(b"\r\n\r\n") else cut[:-2] if cut.endswith(b"\n\n") else cut
-            return Fault(rec.offset, "header", f"Content-Length {length} runs {end - at} bytes into the next record: its block is "
-                         "cut where that record's header starts", rec.headers.get("warc-record-id"))
-    return None  # a length too short, or junk after the block: searched for as after any fault
+        i -= 1
+    at, length = starts[i], len(rec.block)
+    b.pos = at
+    cut = rec.block[: at - start].rstrip(b"\x00")  # (less the end of record its writer put before the next)
+    rec.block = cut[:-4] if cut.endswith(b"\r\n\r\n") else cut[:-2] if cut.endswith(b"\n\n") else cut
+    return Fault(rec.offset, "header", f"Content-Length {length} runs {end - at} bytes into the next record: its block is "
+                 "cut where that record's header starts", rec.headers.get("warc-record-id"))
 
 
-def _runs_past(b: _Buffer, at: int, end: int) -> bool:
-    """Whether the record header at buffer index `at` is whole, with a Content-Length, and it and its block run past
-    `end` (pos is left at end)."""
+def _record_end(b: _Buffer, at: int, end: int) -> int | None:
+    """Where the record whose header starts at buffer index `at` ends, by its Content-Length; None when the header
+    has no end or no length (pos is left at `end`)."""
     b.pos = at
     head_end, sep = _header_end(b)
     b.pos = end
     if head_end < 0:  # (cut by the end of the file, or too long): not a record
-        return False
+        return None
     length = _content_length(_parse_headers(bytes(b.buf[at:head_end])))
-    return length is not None and head_end + sep + length > end
+    return None if length is None else head_end + sep + length
 
 
 def _header_end(b: _Buffer) -> tuple[int, int]:

@@ -165,6 +165,12 @@ def test_iso_8859_pages_with_bytes_that_are_c1_controls_there_are_read_in_their_
 def test_iso_8859_text_with_a_stray_c1_byte_stays_in_its_charset(text, charset):
     """Their Windows siblings move letters of the upper half too: one stray quote must not make "gę¶l±" of them."""
     assert _decode_text(text.encode(charset) + b"\x93", charset) == text + "\x93"
+    assert _decode_text(text.encode(charset) + b" \x93dobry den\x94", charset) == text + " \x93dobry den\x94"  # curly quotes
+
+
+def test_arabic_in_iso_8859_6_with_stray_quotes_by_its_letters_stays_arabic():
+    text = "هذه صفحة عربية عن مدينة القاهرة والإسكندرية"
+    assert _decode_text(b"\x93" + text.encode("iso-8859-6") + b"\x94", "iso-8859-6") == "\x93" + text + "\x94"
 
 
 def test_html_without_a_content_type_is_recognized_as_browsers_sniff_it():

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import zlib
 
+import pytest
+
 from provenance.ingest.readers import Fault, FileInfo, RawRecord, iter_records
 from tests.conftest import gz, response_record, warc_record, warcinfo
 
@@ -81,11 +83,18 @@ def with_length(record: bytes, length: int) -> bytes:
     return b"\r\n".join(lines) + sep + rest
 
 
-def test_a_content_length_too_long_is_cut_at_the_next_record_which_is_kept(make_warc):
-    """A writer that counted characters, not bytes, or its header too: the block runs into the next record."""
-    recs = [response_record(i) for i in range(3)]
+@pytest.mark.parametrize("chunk", [None, 64, 7])
+def test_a_content_length_too_long_is_cut_at_the_next_record_which_is_kept(make_warc, monkeypatch, chunk):
+    """A writer that counted characters, not bytes, or its header too: the block runs into the next record, or past
+    it (each record here is ~600 bytes); whatever the read chunks."""
+    from provenance.ingest import streams
+
+    if chunk:
+        monkeypatch.setattr(streams, "READ_SIZE", chunk)
+        monkeypatch.setattr(streams, "OUT_SIZE", chunk)
+    recs = [response_record(i) for i in range(4)]
     block = recs[0].partition(b"\r\n\r\n")[2][:-4]
-    for over in (5, 10, 40, 300):
+    for over in (5, 10, 40, 300, 1000):
         for style in ("members", "whole", None):
             good, faults = split(make_warc(f"long{over}.warc{'.gz' if style else ''}", [with_length(recs[0], len(block) + over), *recs[1:]], style))
             assert [r.block for r in good] == [block, *(r.partition(b"\r\n\r\n")[2][:-4] for r in recs[1:])], (over, style)
