@@ -27,9 +27,9 @@ HANGUL_SHARE = 0.3  # of the CJK characters (Korean mixes in Han: hanja)
 # Kana, of the CJK characters, to say Japanese: Japanese prose is a third to two thirds kana (kanji-heavy news less),
 # Chinese quoting a Japanese phrase has some. Where the detector said Chinese, more; where it said Japanese, any.
 KANA_SHARE = {"unknown": 0.2, "zh": 0.35, "ja": 0.0}
-# Common characters of Chinese that Japanese does not write (simplified forms; 們, 說, 這, 麼, 嗎, 呢): where the
-# detector said Chinese, a text with one is Chinese quoting Japanese, however much kana it quotes
-_CHINESE_ONLY = re.compile("[这们说么还对过发现问门话见关样长东车经书买卖电网动员进听钱让认识时离继续开应该给从两爱吗呢吧們說這麼嗎]")
+# Common characters of Chinese that Japanese does not write (simplified forms; 們, 說, 麼, 嗎, 呢): a text with one is
+# Chinese quoting Japanese, however much kana it quotes (and a Japanese text quoting a simplified name is taken so)
+_CHINESE_ONLY = re.compile("[这们说么还对过发现问门话见关样长东车经书买卖电网动员进听钱让认识时离继续开应该给从两爱吗呢吧們說麼嗎]")
 # Words common in one of the three and rare or absent in the other two (postpositions, copulas, conjunctions)
 MARKERS = {
     "hi": frozenset("है हैं में और नहीं यह लिए था थी थे".split()),
@@ -49,8 +49,7 @@ def settle(text: str, lang: str, rank: int) -> tuple[str, int | None]:
     kana, hangul, han = _count(_KANA, text), _count(_HANGUL, text), _count(_HAN, text)
     cjk = kana + hangul + han
     if cjk >= MIN_CJK and cjk >= CJK_SHARE * (cjk + _count(_OTHER_LETTERS, text)):
-        japanese = kana > 0 and kana >= KANA_SHARE.get(lang, KANA_SHARE["unknown"]) * cjk
-        japanese = japanese and not (lang == "zh" and _CHINESE_ONLY.search(text))
+        japanese = kana > 0 and kana >= KANA_SHARE.get(lang, KANA_SHARE["unknown"]) * cjk and not _CHINESE_ONLY.search(text)
         return _ranked("ko" if hangul >= HANGUL_SHARE * cjk else "ja" if japanese else "zh", lang, rank)
     # a CJK answer for text that is mostly not CJK (Hindi read as Korean) is none; the words may tell it
     return _ranked(_devanagari(text, "unknown" if lang in CJK else lang), lang, rank)

@@ -46,7 +46,8 @@ def test_a_cjk_answer_for_text_in_another_script_is_not_kept():
 ])
 def test_chinese_quoting_a_few_japanese_words_stays_chinese(text):
     assert settle(text, "zh", 1050) == ("zh", 1050)
-    assert settle("这家店的招牌写着“いらっしゃいませ”，欢迎光临。", "zh", 1100) == ("zh", 1100)
+    for detector_said in ("zh", "ja", "unknown"):
+        assert settle("这家店的招牌写着“いらっしゃいませ”，欢迎光临。", detector_said, 1100)[0] == "zh"
 
 
 def test_kanji_heavy_japanese_the_detector_read_as_japanese_stays_japanese():
@@ -54,6 +55,7 @@ def test_kanji_heavy_japanese_the_detector_read_as_japanese_stays_japanese():
     assert settle(text, "ja", 1166) == ("ja", 1166)
     assert settle("北京是中国的首都。", "ja", 1200) == ("zh", None)  # no kana at all: not Japanese
     assert settle("heading 東京は日本の首都です。10時〜18時まで営業しています。", "zh", 1000) == ("ja", None)  # what it said
+    assert settle("毛虫が木の幹を這い上がってくるのを見て、子供たちは驚いた。", "zh", 1100) == ("ja", None)  # 這う is Japanese too
 
 
 @pytest.mark.parametrize("text, lang, rank", [
