@@ -374,7 +374,7 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         encoding = _declared_charset(data) or encoding
     if not _CHARSET_RE.fullmatch(encoding or ""):
         encoding = detect_encoding(data)  # a charset label from the wild can be anything
-    superset = _AS_BROWSERS_READ.get(encoding.lower()) or _AS_BROWSERS_READ.get(_codec(encoding))
+    superset = _superset(encoding)
     if superset in _WINDOWS_SIBLING and _C1.search(data) and _sibling_reads_better(data, superset, _WINDOWS_SIBLING[superset]):
         superset = _WINDOWS_SIBLING[superset]  # C1 controls are no text: the Windows sibling's letters, where they read so
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
@@ -431,13 +431,18 @@ def _declared_charset(data: bytes) -> str | None:
     if m is None:
         return None
     label = m.group(1).decode("ascii").lower()
-    codec = _AS_BROWSERS_READ.get(label) or _AS_BROWSERS_READ.get(_codec(label))
+    codec = _superset(label)
     if codec is None or codec == "cp1252":  # unknown, Latin, or Unicode (UTF-8 was tried; UTF-16 is never 8-bit bytes)
         return None
     detected = detect_encoding(data)
-    if (_AS_BROWSERS_READ.get(detected.lower()) or _AS_BROWSERS_READ.get(_codec(detected))) == codec:
+    if _superset(detected) == codec:
         return label
     return label if codec == "cp949" and _looks_korean(data) else None  # (detection calls EUC-KR "utf-8")
+
+
+def _superset(label: str) -> str | None:
+    """The codec a charset label is read in, as browsers read it (_AS_BROWSERS_READ), or None where it is none of those."""
+    return _AS_BROWSERS_READ.get(label.lower()) or _AS_BROWSERS_READ.get(_codec(label))
 
 
 def _decode_as(data: bytes, encoding: str) -> str:

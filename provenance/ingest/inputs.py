@@ -207,11 +207,12 @@ def _archives_under(folder: str) -> list[InputFile]:
         seen.add(real)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if name.startswith(".") or not name.lower().endswith((*ARCHIVE_SUFFIXES, *OPEN_SUFFIXES)):
+            lower = name.lower()
+            if name.startswith(".") or not lower.endswith((*ARCHIVE_SUFFIXES, *OPEN_SUFFIXES)):
                 continue
             path = os.path.join(root, name)
             below = root != folder  # a folder named on the command line is read whole, whatever its name
-            if name.lower().endswith(OPEN_SUFFIXES):
+            if lower.endswith(OPEN_SUFFIXES):
                 found.append(InputFile(path, walked=below, still_open=True))
             else:
                 found.append(InputFile(path, walked=below) if os.path.isfile(path) else InputFile(path, "a symbolic link to a missing file"))

@@ -42,7 +42,7 @@ MIN_MARKERS = 3  # marker words, at least, and twice as many as the runner-up's
 def settle(text: str, lang: str, rank: int) -> tuple[str, int | None]:
     """The language of text (as the detector was given it) and its rank: the detector's answer and rank, or the one
     its script or commonest words give, without a rank (None: the detector's rank is of another answer)."""
-    if text.isascii() or (lang != "unknown" and lang not in CJK and lang not in DEVANAGARI):
+    if (lang != "unknown" and lang not in CJK and lang not in DEVANAGARI) or text.isascii():  # (most answers: no scan)
         return lang, rank
     if lang in DEVANAGARI:
         return _ranked(_devanagari(text, lang), lang, rank)

@@ -289,8 +289,6 @@ def test_a_content_type_is_read_as_browsers_read_it(value, expected):
 
 @pytest.mark.parametrize("label", ["text/html charset=UTF-8", "*/*", "unknown/unknown", "application/unknown", '"text/html"'])
 def test_a_page_under_a_content_type_that_says_nothing_is_sniffed_as_html(label):
-    from provenance.ingest.extract import Extracted, extract
-    from provenance.ingest.readers import RawRecord
 
     block = f"HTTP/1.1 200 OK\r\nContent-Type: {label}\r\n\r\n<!DOCTYPE html><html><body><p>{PROSE}</p></body></html>".encode()
     rec = RawRecord(0, {"warc-type": "response", "content-type": "application/http; msgtype=response",
@@ -449,7 +447,7 @@ def test_main_content_is_still_only_the_main_content_and_short_pages_stay_short(
     (b"# Title\n\nSome *markdown* prose. " + PROSE.encode(), "text/markdown", "text/plain"),
 ])
 def test_bodies_are_read_as_what_they_are_not_only_as_labelled(body, ctype, expected):
-    from provenance.ingest.extract import Extracted, _from_body
+    from provenance.ingest.extract import _from_body
 
     out = _from_body(body, ctype, None, None)
     assert (out.content_type if isinstance(out, Extracted) else out.reason) == expected
@@ -497,8 +495,6 @@ def test_the_whole_text_fallback_leaves_the_navigation_out():
 
 
 def test_robots_txt_is_not_a_document():
-    from provenance.ingest.extract import extract
-    from provenance.ingest.readers import RawRecord
 
     block = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nUser-agent: *\nDisallow: /private/\n"
     rec = RawRecord(0, {"warc-type": "response", "warc-target-uri": "https://example.com/robots.txt",
@@ -511,10 +507,8 @@ def test_robots_txt_is_not_a_document():
         assert extract(rec, 1 << 20).content_type == "text/plain"
 
 
-def _record(kind, block, url="https://example.com/page", ctype="application/http; msgtype=response", **headers):
-    from provenance.ingest.readers import RawRecord
-
-    return RawRecord(0, {"warc-type": kind, "warc-target-uri": url, "content-type": ctype, **headers}, block, "warc")
+def _record(kind, block, url="https://example.com/page", ctype="application/http; msgtype=response", fmt="warc", **headers):
+    return RawRecord(0, {"warc-type": kind, "warc-target-uri": url, "content-type": ctype, **headers}, block, fmt)
 
 
 def _http(body, *fields, status="200 OK"):
@@ -522,27 +516,23 @@ def _http(body, *fields, status="200 OK"):
 
 
 def test_robots_txt_in_a_wet_file_is_not_a_document_either():
-    from provenance.ingest.extract import extract
 
     assert extract(_record("conversion", b"User-agent: *\nDisallow: /", "https://example.com/robots.txt", "text/plain"), 1 << 20).reason == "robots-txt"
 
 
 def test_a_segment_of_a_record_split_over_several_is_not_taken_for_the_whole_page():
-    from provenance.ingest.extract import extract
 
     first = _record("response", _http(_page(PROSE * 3)[:300], "Content-Type: text/html"), **{"warc-segment-number": "1"})
     assert extract(first, 1 << 20).reason == "segmented"
 
 
 def test_a_byte_range_of_a_page_is_not_the_page():
-    from provenance.ingest.extract import extract
 
     block = _http(_page(PROSE)[:100], "Content-Type: text/html", "Content-Range: bytes 0-99/5000", status="206 Partial Content")
     assert extract(_record("response", block), 1 << 20).reason == "partial-content"
 
 
 def test_a_response_whose_block_is_http_under_another_record_content_type_is_read_as_http():
-    from provenance.ingest.extract import extract
 
     block = _http(_page(PROSE), "Content-Type: text/html")
     assert PROSE.split(".")[0] in extract(_record("response", block, ctype="text/html"), 1 << 20).text
@@ -677,7 +667,7 @@ def test_wide_html_without_a_byte_order_mark_or_a_label_is_read_in_its_width(enc
 @pytest.mark.parametrize("charset", [None, "utf-32"])
 def test_a_utf32_page_with_its_byte_order_mark_is_read_as_utf32(codec, bom, charset):
     # its little-endian mark begins with UTF-16's: read as UTF-16 its markup was text; big-endian unlabelled was binary-body
-    from provenance.ingest.extract import Extracted, _from_body
+    from provenance.ingest.extract import _from_body
 
     page = "<html><body><p>Привет мир, это страница о реках. " * 5 + "</p></body></html>"
     out = _from_body(bom + page.encode(codec), "text/html", charset, None)
@@ -704,7 +694,6 @@ def test_a_gzip_or_deflate_body_cut_by_its_crawler_keeps_its_start_and_says_it_w
     ("Content-Type: text/plain", "text/html", "text/plain"),  # a label that says something outranks the crawler's guess
 ])
 def test_a_page_served_as_octet_stream_is_read_as_the_html_its_crawler_identified(served, identified, expected):
-    from provenance.ingest.extract import Extracted, extract
 
     body = b"<meta charset=utf-8><title>Rivers</title><p>" + PROSE.encode() + b"</p>"  # no start that sniffing knows
     headers = {"warc-identified-payload-type": identified} if identified else {}
@@ -715,8 +704,7 @@ def test_a_page_served_as_octet_stream_is_read_as_the_html_its_crawler_identifie
 
 
 def _arc_record(ctype: str, block: bytes) -> RawRecord:
-    return RawRecord(0, {"warc-type": "response", "warc-target-uri": "http://old.example.com/", "warc-date": "1996-11-02T12:34:56Z",
-                         "arc-content-type": ctype}, block, "arc")
+    return _record("response", block, "http://old.example.com/", fmt="arc", **{"arc-content-type": ctype, "warc-date": "1996-11-02T12:34:56Z"})
 
 
 def test_an_arc_capture_by_http_0_9_is_its_body_typed_by_the_arc_header():
