@@ -48,13 +48,6 @@ class Batch:
         for name in self.__dataclass_fields__:
             del getattr(self, name)[n:]
 
-    def take(self) -> "Batch":
-        """A batch of these rows; this one is left empty (its lists move, nothing is copied)."""
-        rows = Batch(**{name: getattr(self, name) for name in self.__dataclass_fields__})
-        for name in self.__dataclass_fields__:
-            setattr(self, name, [])
-        return rows
-
     def clear(self) -> None:
         for name in self.__dataclass_fields__:
             getattr(self, name).clear()

@@ -6,7 +6,6 @@ store. Parts are written batch by batch, so memory is bounded by the batch size,
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import threading
 import time
@@ -111,9 +110,7 @@ def _read_file(job: FileJob, res: FileResult) -> None:
     hf = HFTokenizer(cfg.tokenizer) if cfg.tokenizer else None
     ctx = BatchContext(job.source_id, cfg.block_docs, cfg.keep_text, cfg.langs, hf)
     crawl = cfg.crawl or crawl_from_name(job.path) or crawl_from_name(job.listed_as or "")
-    # A watched rerun (a worker died on this file) writes in the reading thread: a death while
-    # writing is then never blamed on the record being read.
-    writer = _PartWriter(Path(job.staging), res, job.part_format, job.texts_file, threaded=job.watch is None)
+    writer = _PartWriter(Path(job.staging), res, job.part_format, job.texts_file)
     try:
         _read_records(job, res, info, ctx, writer, crawl)
     finally:
@@ -240,53 +237,34 @@ class _PartWriter:
     One file per table, not one per batch: a Common Crawl WARC file holds ~40,000 pages, 40 batches,
     and a part per batch made 280 files of each input, which shards (--output) keep as they are (25
     million files for a crawl, each query opening them all).
-    With `threaded`, a thread of the writer's own builds and writes them while the caller reads the
-    next batch: the tokenizer, MinHash, the inflating of the reader's gzip members, Arrow's encoding
-    and compression release the GIL, so a worker uses a free core for them; otherwise the calling
-    thread does. At most two batches are queued or being built and written while the next is read
-    (so a batch's features, a few times its text at their peak, share --worker-memory with the
-    extraction of the next batch's records, as its queued tables did before).
-    A batch that fails to write leaves the parts incomplete: no later batch is written, write() or
-    close() raises, and the caller discards the file's parts (a _WriteError: nothing of the file is kept).
+    Batches are built and written between records, in the reading thread: a worker's death while
+    writing is never blamed on a record (see watch.py), and at most one batch's features (a few times
+    its text at their peak) are in memory. (A thread of their own, overlapping the next batch's read,
+    was tried: no faster with a worker per core, and 7% more CPU a document, in GIL hand-offs.)
+    A batch that fails to write leaves the parts incomplete: no later batch is written, write() and
+    close() raise, and the caller discards the file's parts (a _WriteError: nothing of the file is kept).
     With texts_file, the texts go to that file instead (zstd: the copy the store keeps, compressed
     here in the worker rather than by the writer).
     """
 
-    def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None, threaded: bool = True) -> None:
-        self.folder, self.res, self.part_format = folder, res, part_format
-        self.texts_file, self.threaded = texts_file, threaded
+    def __init__(self, folder: Path, res: FileResult, part_format: str, texts_file: str | None = None) -> None:
+        self.folder, self.res, self.part_format, self.texts_file = folder, res, part_format, texts_file
         self.sinks: dict[str, _Sink] = {}
         self.n_docs, self.dropped = 0, 0  # what was written, given to res by close()
         self.error: BaseException | None = None
-        self.queue: queue.Queue = queue.Queue(maxsize=1)
-        self.thread: threading.Thread | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, batch: Batch, ctx: BatchContext) -> None:
-        """Build the batch's tables and write them, or hand the batch to the thread that does; batch is left empty.
-
-        Raises what writing this (unthreaded) or an earlier batch raised.
-        """
+        """Build the batch's tables and write them; batch is left empty. Raises what writing this or an earlier batch raised."""
         self._raise()
-        with _Guard.hold():  # a deadline never splits a handover: the rows go whole, and once
-            if not self.threaded:
-                self._write_or_fail(batch, ctx)
-                batch.clear()
-            else:
-                if self.thread is None:
-                    thread = threading.Thread(target=self._run, name="provenance-parts", daemon=True)
-                    thread.start()
-                    self.thread = thread
-                self.queue.put((batch.take(), ctx))
+        with _Guard.hold():  # a deadline never splits a batch: its rows are written whole, and once
+            self._write_or_fail(batch, ctx)
+            batch.clear()
         self._raise()
 
     def close(self) -> None:
-        """Wait for the batches handed over, finish the parts' files, and report to res; a second call does nothing more."""
+        """Finish the parts' files, and report to res; a second call does nothing more."""
         with _Guard.hold():
-            if self.thread is not None:
-                self.queue.put(None)
-                self.thread.join()
-                self.thread = None
             sinks, self.sinks = self.sinks, {}
             for name, sink in sinks.items():  # each one closed and listed, whatever another's close raised
                 try:
@@ -306,20 +284,15 @@ class _PartWriter:
         if self.error is not None:  # for good: after a failed batch no later one is written
             raise self.error
 
-    def _run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.error is None:  # after a failure the rest is drained, not written
-                self._write_or_fail(*item)
-
     def _write_or_fail(self, batch: Batch, ctx: BatchContext) -> None:
         try:
             tables, dropped = build_tables(batch, ctx)
-        except BaseException as exc:  # as it would have in the reading thread (an OSError there is no write error)
+        except BaseException as exc:  # (an OSError here is a read error: a tokenizer's file gone, not a full disk)
             self.error = exc
             return
         try:
             self._write(tables, dropped)
-        except OSError as exc:  # raised in the reading thread by its next write() and by close()
+        except OSError as exc:
             self.error = _WriteError(exc.errno, exc.strerror or str(exc))
         except BaseException as exc:
             self.error = exc

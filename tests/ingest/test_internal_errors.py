@@ -124,23 +124,24 @@ def _doc_ids(res) -> list[int]:
     return sorted(i for part in res.parts.get("documents", []) for i in pq.read_table(part)["doc_id"].to_pylist())
 
 
-def test_a_deadline_while_a_batch_is_handed_to_the_part_writer_keeps_each_document_once(make_warc, tmp_path, monkeypatch):
-    # The part writer's thread holds its first batch until the file's deadline has passed, so the reader
-    # is waiting to hand over its third batch (the queue holds one) when the alarm comes.
+def test_a_deadline_while_a_batch_is_written_keeps_that_batch_whole_and_once(make_warc, tmp_path, monkeypatch):
+    # Writing the second batch takes until the file's deadline has passed: the alarm waits for the batch's
+    # parts, and the file stops after them.
     path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(12))])
-    real = worker._PartWriter._write
+    real, writes = worker._PartWriter._write, []
 
-    def held_write(self, tables, dropped):
+    def slow_write(self, tables, dropped):
+        writes.append(tables["documents"].num_rows)
         deadline = time.monotonic() + 5
-        while not worker._Guard.expired and time.monotonic() < deadline:
+        while len(writes) == 2 and not worker._Guard.expired and time.monotonic() < deadline:
             time.sleep(0.01)
         real(self, tables, dropped)
 
-    monkeypatch.setattr(worker._PartWriter, "_write", held_write)
+    monkeypatch.setattr(worker._PartWriter, "_write", slow_write)
     config = IngestConfig(batch_docs=2, block_docs=1, file_timeout=0.5)
     res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), config))
-    assert [f.kind for f in res.faults] == ["timeout"]
-    assert res.n_docs == 6 and _doc_ids(res) == [(1 << 32) | i for i in range(6)]  # three whole batches: none lost, none twice
+    assert [f.kind for f in res.faults] == ["timeout"] and writes == [2, 2]
+    assert res.n_docs == 4 and _doc_ids(res) == [(1 << 32) | i for i in range(4)]  # two whole batches: none lost, none twice
 
 
 def test_a_failed_part_write_fails_the_file_and_leaves_no_part_behind(make_warc, tmp_path, monkeypatch):
@@ -198,10 +199,9 @@ def test_a_part_that_fails_to_close_leaves_the_others_closed(make_warc, tmp_path
             assert f.read_all().num_rows
 
 
-@pytest.mark.parametrize("watched", [False, True])
-def test_an_os_error_while_building_features_is_a_read_error_not_a_write_error(make_warc, tmp_path, monkeypatch, watched):
-    """Features are built on the parts thread (or, in a watched rerun, the reading thread): an OSError there
-    (a data file of the tokenizer gone) keeps the batches written before it, as it did in the reading thread."""
+def test_an_os_error_while_building_features_is_a_read_error_not_a_write_error(make_warc, tmp_path, monkeypatch):
+    """An OSError while a batch's features are built (a data file of the tokenizer gone) is a read error: the
+    batches written before it are kept."""
     path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(10))])
     real, calls = worker.build_tables, []
 
@@ -212,8 +212,7 @@ def test_an_os_error_while_building_features_is_a_read_error_not_a_write_error(m
         return real(batch, ctx)
 
     monkeypatch.setattr(worker, "build_tables", build_tables)
-    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1),
-                                      watch=str(tmp_path / "watch") if watched else None))
+    res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
     assert [(f.kind, f.reason) for f in res.faults] == [("io", "read error: No such file or directory")]
     assert res.status == "done" and res.n_docs == 4  # the two batches before it
 
@@ -232,33 +231,6 @@ def test_a_watched_rerun_writes_parts_between_records_never_while_one_is_read(ma
     monkeypatch.setattr(worker._PartWriter, "_write", spying_write)
     res = worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=4, block_docs=1), watch=str(watch)))
     assert res.n_docs == 40 and len(seen) == 10 and set(seen) == {-1}
-
-
-def test_a_part_writer_thread_that_cannot_start_fails_the_file_at_once_rather_than_hanging(make_warc, tmp_path, monkeypatch):
-    import threading
-
-    path = make_warc("w.warc.gz", [warcinfo(), *(response_record(i) for i in range(6))])
-    real_start = threading.Thread.start
-
-    def start(self):
-        if self.name == "provenance-parts":
-            raise RuntimeError("can't start new thread")
-        real_start(self)
-
-    monkeypatch.setattr(threading.Thread, "start", start)
-    outcome = []
-    runner_thread = threading.Thread(target=lambda: outcome.append(_run_catching(path, tmp_path)), daemon=True)
-    real_start(runner_thread)
-    runner_thread.join(20)
-    assert outcome == ["RuntimeError: can't start new thread"]
-
-
-def _run_catching(path, tmp_path):
-    try:
-        worker.process_file(FileJob(str(path), 1, str(tmp_path / "st"), IngestConfig(batch_docs=2, block_docs=1)))
-    except RuntimeError as exc:
-        return f"RuntimeError: {exc}"
-    return "returned"
 
 
 def test_a_deadline_that_falls_as_the_part_writer_closes_keeps_what_was_read(make_warc, tmp_path, monkeypatch):
