@@ -3,47 +3,169 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
+import duckdb
 import polars as pl
+import pyarrow as pa
 
 from provenance import textfiles
-from provenance.errors import ProvenanceError, UsageError
-from provenance.store import Store, to_polars
+from provenance.errors import ProvenanceError, StoreError, UsageError, first_line
+from provenance.store import Store
+
+
+BATCH_ROWS = 65_536  # rows fetched at a time: a result of any size is written in the memory of one batch
+# DuckDB types that polars cannot read (INTERVAL, UNION: an error, inside a list a panic) or shows as bytes (BIT,
+# BIGNUM): given as DuckDB's text of them
+_AS_TEXT = re.compile(r"\b(INTERVAL|UNION|BIT|BIGNUM|VARINT)\b")
+
+
+@dataclass
+class SqlResult:
+    """A statement's columns, and its rows in Arrow batches, fetched as they are read (once)."""
+
+    schema: pa.Schema
+    batches: Iterator[pa.RecordBatch]
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The rows as polars DataFrames, a batch each; at least one (empty, with the columns) when there are none."""
+        empty = True
+        for batch in self.batches:
+            empty = False
+            yield _polars(batch)
+        if empty:
+            yield _polars(self.schema.empty_table())
+
+    def head(self, n: int) -> pl.DataFrame:
+        """The first n rows and, if there are more, one row more (the rest is never fetched)."""
+        batches, rows = [], 0
+        for batch in self.batches:
+            batches.append(batch)
+            rows += batch.num_rows
+            if rows > n:
+                break
+        return _polars(pa.Table.from_batches(batches, self.schema).slice(0, n + 1))
+
+
+@contextmanager
+def sql_result(db: str, query: str) -> Iterator[SqlResult]:
+    """Run one SQL statement on the store (read-only); its rows are fetched while the context is open."""
+    with Store(db, read_only=True) as store:
+        rel = store.statement(query)
+        if rel is None:
+            yield SqlResult(pa.schema([]), iter(()))
+            return
+        casts = [_AS_TEXT.search(str(t)) is not None for t in rel.types]
+        if any(casts):
+            rel = rel.project(", ".join(f"{'CAST(#%d AS VARCHAR)' if cast else '#%d'} AS {_quoted(c)}" % i  # by position: names repeat
+                                        for i, (c, cast) in enumerate(zip(rel.columns, casts), 1)))
+        reader = _fetching(lambda: rel.to_arrow_reader(BATCH_ROWS))
+        names = _unique(reader.schema.names)
+        schema = pa.schema([f.with_name(name) for f, name in zip(reader.schema, names)])
+        yield SqlResult(schema, (batch.rename_columns(names) for batch in _read(reader)))
 
 
 def run_sql(db: str, query: str) -> pl.DataFrame:
-    """Run one SQL statement on the store and return its rows as a polars DataFrame."""
-    with Store(db, read_only=True) as store:
-        cur = store.sql(query)
-        if cur is None:  # DuckDB's answer to a text without a statement
-            raise UsageError("no SQL statement to run (the query is empty, or only comments)")
-        if cur.description is None:
-            return pl.DataFrame()
-        return to_polars(cur)
+    """Run one SQL statement on the store and return all its rows as a polars DataFrame (for results that fit in memory)."""
+    with sql_result(db, query) as result:
+        return pl.concat(list(result.frames()), how="vertical")
 
 
-def write_result(df: pl.DataFrame, fmt: str, out: str | None) -> str | None:
-    """Render df as csv/json/parquet to `out`, or return the text when out is None."""
+def write_result(result: SqlResult, fmt: str, out: str | None, emit: Callable[[str], object]) -> None:
+    """Write a result as csv, json or parquet to the file `out` (whole or not at all: a failed query leaves no half
+    file), or as csv or json text through emit, a batch at a time."""
+    if fmt == "parquet" and not out:
+        raise UsageError("--format parquet needs --out FILE")
+    if not out:
+        _write_text(result, fmt, emit)
+        return
+    # a new or regular file is written beside it and renamed; a device or pipe (/dev/stdout) is written to
+    target = out if os.path.exists(out) and not os.path.isfile(out) else f"{out}.partial-{os.getpid()}"
     try:
-        if fmt == "parquet":
-            if not out:
-                raise UsageError("--format parquet needs --out FILE")
-            df.write_parquet(out)
-            return None
-        if fmt == "csv":
-            text = as_text_columns(df, nested=True).write_csv()
-        else:
-            buf = io.StringIO()
-            as_text_columns(df, nested=False).write_json(buf)
-            text = buf.getvalue() + "\n"
-        if out:
-            with open(out, "w", encoding="utf-8") as f:
-                f.write(text)
-            return None
-        return text
+        try:
+            if fmt == "parquet":
+                _write_parquet(result, target)
+            else:
+                with open(target, "w", encoding="utf-8", newline="") as f:
+                    _write_text(result, fmt, f.write)
+            if target != out:
+                os.replace(target, out)
+        finally:
+            if target != out and os.path.lexists(target):
+                os.unlink(target)
     except OSError as exc:
         raise ProvenanceError(f"{out}: cannot write the result: {exc.strerror or exc}") from None
+
+
+def _write_text(result: SqlResult, fmt: str, emit: Callable[[str], object]) -> None:
+    if fmt == "csv":
+        for i, df in enumerate(result.frames()):
+            emit(as_text_columns(df, nested=True).write_csv(include_header=i == 0))
+        return
+    opened = False  # JSON: one array of objects, written an object list at a time
+    for df in result.frames():
+        if len(df):
+            buf = io.StringIO()
+            as_text_columns(df, nested=False).write_json(buf)
+            emit(("," if opened else "[") + buf.getvalue().strip()[1:-1])
+            opened = True
+    emit("]\n" if opened else "[]\n")
+
+
+def _write_parquet(result: SqlResult, path: str) -> None:
+    import pyarrow.parquet as pq
+
+    with pq.ParquetWriter(path, result.schema) as writer:
+        for batch in result.batches:
+            writer.write_batch(batch)
+
+
+def _read(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    """The reader's batches; DuckDB's errors while it runs the query (which reach Arrow's reader as OSErrors) in one line."""
+    it = iter(reader)
+    while True:
+        batch = _fetching(lambda: next(it, None))
+        if batch is None:
+            return
+        yield batch
+
+
+def _fetching(fetch: Callable[[], Any]) -> Any:
+    try:
+        return fetch()
+    except (duckdb.Error, OSError) as exc:
+        if str(exc).startswith("Query interrupted"):  # a Ctrl-C (or SIGTERM) that came during the query
+            raise KeyboardInterrupt from None
+        raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None
+
+
+def _polars(data: pa.RecordBatch | pa.Table) -> pl.DataFrame:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy of the rows": fine for results
+        return pl.from_arrow(data)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique as DuckDB makes a join's (a, a -> a, a_1): polars and JSON need them so."""
+    seen, out = set(names), []
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            k = 1
+            while f"{name}_{k}" in seen:
+                k += 1
+            name = f"{name}_{k}"
+            seen.add(name)
+        out.append(name)
+    return out
 
 
 def as_text_columns(df: pl.DataFrame, nested: bool) -> pl.DataFrame:

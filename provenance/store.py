@@ -15,7 +15,7 @@ import duckdb
 
 from provenance import textfiles
 from provenance.arrow_views import registered
-from provenance.errors import StoreError, StoreLockedError, first_line, machine_limit, unreadable_file, utf8_text
+from provenance.errors import StoreError, StoreLockedError, UsageError, first_line, machine_limit, unreadable_file, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
 DEFAULT_DB = "provenance.duckdb"
@@ -41,10 +41,12 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 class Store:
     """A DuckDB file holding documents, features, metrics; migrated on open."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False, reattach: bool = False) -> None:
-        """reattach: open a store attached to shards that are gone, for `provenance attach` to point it at them again."""
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False, reattach: bool = False,
+                 create: bool = True) -> None:
+        """reattach: open a store attached to shards that are gone, for `provenance attach` to point it at them again.
+        create=False: a missing store is an error (read_only implies it): a mistyped --db is not a new, empty store."""
         self.path = str(path or default_db_path())
-        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+        if (read_only or not create) and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
         self.texts_dir = textfiles.texts_dir(self.path)  # document texts: Parquet files beside the store
         self.con = _connect(self.path, read_only)
@@ -197,6 +199,22 @@ class Store:
             return self.con.execute(text, params)
         except duckdb.Error as exc:
             raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None  # binder errors list candidates
+
+    def statement(self, text: str) -> duckdb.DuckDBPyRelation | None:
+        """A user's one SQL statement as a relation, read as it is fetched (None when it has no rows to give).
+
+        Text without a statement, or with several (DuckDB would run them all and show the last), is a
+        UsageError; DuckDB's errors, here or while the rows are fetched, are the caller's to say in one line.
+        """
+        try:
+            n = len(duckdb.extract_statements(text))
+            if n == 1:
+                return self.con.sql(text)
+        except duckdb.Error as exc:
+            raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None
+        if n == 0:
+            raise UsageError("no SQL statement to run (the query is empty, or only comments)")
+        raise UsageError(f"one SQL statement at a time, please: this text holds {n}")
 
     def frame(self, text: str, params: Any = None) -> "pl.DataFrame":
         """Run SQL and return the result as a polars DataFrame."""

@@ -26,7 +26,7 @@ def test_a_failure_of_the_store_itself_is_one_line_not_a_traceback(tmp_path, mon
     def boom(*args, **kwargs):
         raise duckdb.IOException('Could not write file "x.duckdb.wal": No space left on device')
 
-    monkeypatch.setattr("provenance.query.run_sql", boom)
+    monkeypatch.setattr("provenance.query.sql_result", boom)
     db = tmp_path / "s.duckdb"
     duckdb.connect(str(db)).close()
     result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(db)])

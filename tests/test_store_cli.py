@@ -111,10 +111,106 @@ def test_a_result_written_with_the_default_format_takes_the_format_of_its_file_n
     assert (tmp_path / "r.csv").read_text() == "x\n1\n"
 
 
-def test_a_table_shows_its_first_rows_and_says_how_many_there_are(store_path):
+def test_a_table_shows_its_first_rows_and_says_there_are_more(store_path):
     result = runner.invoke(app, ["sql", f"SELECT range AS n FROM range({TABLE_MAX_ROWS + 5})", "--db", store_path])
     assert result.exit_code == 0 and f"{TABLE_MAX_ROWS - 1} " in result.output and f"{TABLE_MAX_ROWS} " not in result.output
-    assert f"the first {TABLE_MAX_ROWS:,} of {TABLE_MAX_ROWS + 5:,} rows" in result.output
+    assert f"the first {TABLE_MAX_ROWS:,} rows, and there are more" in result.output
+    whole = runner.invoke(app, ["sql", f"SELECT range AS n FROM range({TABLE_MAX_ROWS})", "--db", store_path])
+    assert whole.exit_code == 0 and f"{TABLE_MAX_ROWS - 1} " in whole.output and "there are more" not in whole.output
+
+
+def test_a_table_reads_no_more_rows_than_it_shows(store_path, monkeypatch):
+    # a result of any size is shown in the memory of its first rows: the rest is never fetched
+    from provenance import query
+
+    fetched = []
+    real = query._read
+
+    def counting(reader):
+        for batch in real(reader):
+            fetched.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(query, "BATCH_ROWS", 100)
+    monkeypatch.setattr(query, "_read", counting)
+    result = runner.invoke(app, ["sql", "SELECT range AS n FROM range(1000000)", "--db", store_path])
+    assert result.exit_code == 0 and sum(fetched) <= TABLE_MAX_ROWS + 100
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_csv_json_and_parquet_are_written_a_batch_at_a_time_and_hold_every_row_once(store_path, tmp_path, monkeypatch, fmt):
+    from provenance import query
+
+    monkeypatch.setattr(query, "BATCH_ROWS", 7)
+    sql = "SELECT range AS n, 'x' || range AS s FROM range(100)"
+    out = tmp_path / f"r.{fmt}"
+    result = runner.invoke(app, ["sql", sql, "--db", store_path, "-f", fmt, "--out", str(out)])
+    assert result.exit_code == 0
+    if fmt == "csv":
+        rows = out.read_text().splitlines()
+        assert rows[0] == "n,s" and rows[1:] == [f"{i},x{i}" for i in range(100)]
+    elif fmt == "json":
+        assert json.loads(out.read_text()) == [{"n": i, "s": f"x{i}"} for i in range(100)]
+    else:
+        import pyarrow.parquet as pq
+
+        assert pq.read_table(out).to_pylist() == [{"n": i, "s": f"x{i}"} for i in range(100)]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("r.")] == [out.name]  # no file left beside it
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_empty_result_is_its_header_or_an_empty_array(store_path, fmt):
+    result = runner.invoke(app, ["sql", "SELECT range AS n FROM range(0)", "--db", store_path, "-f", fmt])
+    assert result.exit_code == 0 and result.output == {"csv": "n\n", "json": "[]\n"}[fmt]
+
+
+def test_a_query_that_fails_while_its_rows_are_written_leaves_no_file_and_says_so_in_one_line(store_path, tmp_path, monkeypatch):
+    from provenance import query
+
+    monkeypatch.setattr(query, "BATCH_ROWS", 10)
+    out = tmp_path / "r.csv"
+    out.write_text("an older result\n")
+    sql = "SELECT CAST(CASE WHEN range > 50 THEN 'x' ELSE '1' END AS INTEGER) AS n FROM range(100)"
+    result = runner.invoke(app, ["sql", sql, "--db", store_path, "-f", "csv", "--out", str(out)])
+    assert result.exit_code == 1 and result.output.startswith("Error: SQL error: Conversion Error") and len(result.output.splitlines()) == 1
+    assert out.read_text() == "an older result\n" and [p.name for p in tmp_path.iterdir() if p.name.startswith("r.")] == ["r.csv"]
+
+
+def test_intervals_unions_bits_and_repeated_column_names_print_in_every_format(store_path):
+    # polars reads none of the first three (a traceback; inside a list, a Rust panic), nor two columns of one name
+    sql = ("SELECT INTERVAL 3 DAY AS i, union_value(k := 1) AS u, [INTERVAL 2 MONTH] AS l, '0101'::BIT AS b, "
+           "1 AS a, 2 AS a, {'x': INTERVAL 1 HOUR} AS s")
+    rows = json.loads(runner.invoke(app, ["sql", sql, "--db", store_path, "-f", "json"]).output)
+    assert rows == [{"i": "3 days", "u": "1", "l": "[2 months]", "b": "0101", "a": 1, "a_1": 2, "s": "{'x': '01:00:00'}"}]
+    csv = runner.invoke(app, ["sql", sql, "--db", store_path, "-f", "csv"]).output
+    assert csv.splitlines() == ["i,u,l,b,a,a_1,s", "3 days,1,[2 months],0101,1,2,{'x': '01:00:00'}"]
+    table = runner.invoke(app, ["sql", sql, "--db", store_path])
+    assert table.exit_code == 0 and "3 days" in table.output and "a_1" in table.output
+
+
+def test_several_statements_are_a_usage_error_not_the_last_ones_rows(store_path):
+    result = runner.invoke(app, ["sql", "SELECT 1; SELECT 2", "--db", store_path])
+    assert result.exit_code == 2 and "one SQL statement at a time, please: this text holds 2" in result.output
+
+
+def test_control_characters_of_a_crawled_page_are_shown_escaped_in_a_table(store_path):
+    result = runner.invoke(app, ["sql", "SELECT chr(27) || '[2J' || chr(7) || 'x' AS v", "--db", store_path])
+    assert result.exit_code == 0 and "\\x1b[2J\\x07x" in result.output and "\x1b" not in result.output
+
+
+def test_out_dash_is_stdout(store_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["sql", "SELECT 1 AS x", "--db", store_path, "-f", "csv", "--out", "-"])
+    assert result.exit_code == 0 and result.output == "x\n1\n" and not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("command", [["drift", "--baseline", "2013"], ["tails", "--baseline", "2013"], ["dups"], ["report"], ["simulate", "--baseline", "2013"],
+                                     ["synth", "--human", "h", "--machine", "m"]])
+def test_an_analysis_of_a_store_that_does_not_exist_creates_none(tmp_path, command):
+    db = tmp_path / "mistyped.duckdb"
+    result = runner.invoke(app, [*command, "--db", str(db)])
+    assert result.exit_code == 1 and "no such store; create one with 'provenance ingest'" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_language_codes_are_read_in_any_case_and_an_unknown_one_is_a_usage_error():

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import sys
 from contextlib import contextmanager
@@ -88,8 +90,9 @@ def print_json(obj: Any) -> None:
 TABLE_MAX_ROWS = 1000  # a rich table lays out every cell: 2 million rows took minutes; csv and json print all
 
 
-def print_table(df: Any, title: str | None = None) -> None:
-    """Print a polars DataFrame as a rich table (plain text when not a terminal), its first TABLE_MAX_ROWS rows."""
+def print_table(df: Any, title: str | None = None, counted: bool = True) -> None:
+    """Print a polars DataFrame as a rich table (plain text when not a terminal), its first TABLE_MAX_ROWS rows;
+    counted=False: df holds one row more than those when the result has more, and how many more is unknown."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -97,7 +100,7 @@ def print_table(df: Any, title: str | None = None) -> None:
     # Text, not str: values are shown as they are ("if(t[r])" is not Rich markup, "[b]" not bold)
     table = Table(title=Text(title) if title else None, show_lines=False)
     for name in df.columns:
-        table.add_column(Text(str(name)), overflow="fold")
+        table.add_column(Text(_visible(str(name))), overflow="fold")
     for row in df.head(TABLE_MAX_ROWS).iter_rows():
         table.add_row(*(Text(_cell(v)) for v in row))
     console = Console()
@@ -105,7 +108,16 @@ def print_table(df: Any, title: str | None = None) -> None:
         console = Console(width=200)
     console.print(table)
     if len(df) > TABLE_MAX_ROWS:
-        typer.echo(f"(the first {TABLE_MAX_ROWS:,} of {len(df):,} rows; --format csv, json or parquet gives them all)", err=True)
+        shown = f"the first {TABLE_MAX_ROWS:,} of {len(df):,} rows" if counted else f"the first {TABLE_MAX_ROWS:,} rows, and there are more"
+        typer.echo(f"({shown}; --format csv, json or parquet gives them all)", err=True)
+
+
+# control characters, shown escaped: a crawled page's ESC or BEL would act on the terminal (line breaks and tabs stay)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _cell(value: Any) -> str:
@@ -113,7 +125,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return _visible(str(value))
 
 
 def main() -> None:
@@ -124,6 +136,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(standalone_mode=False)  # click's own errors come here, to be said in one line
+        sys.stdout.flush()  # here, not at exit: a closed pipe is met below
+    except BrokenPipeError:  # `provenance info | true`, met as the output is flushed: exit code 1 without a word, as
+        # click says a pipe closed while a command writes (Python's own flush at exit would print a traceback)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except KeyboardInterrupt as exc:  # outside a command (handled() covers those)
         typer.echo(f"Error: {INTERRUPTED}", err=True)
         sys.exit(_exit_code(exc))

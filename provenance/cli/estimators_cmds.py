@@ -41,7 +41,7 @@ def drift(
     with handled():
         config = DriftConfig(baseline=baseline, by=by, lang=lang, tokenizer=tokenizer, budget=budget,
                              draws=draws, top=top, seed=seed)
-        with Store(db) as store:
+        with Store(db, create=False) as store:
             result = estimate_drift(store, config)
     _render(result, as_json, f"drift against {baseline}")
 
@@ -61,7 +61,7 @@ def tails(
     with handled():
         config = TailsConfig(baseline=baseline, by=by, lang=lang, tokenizer=tokenizer, tail_mass=tail_mass,
                              min_count=min_count, budget=budget, draws=draws, top=top, seed=seed)
-        with Store(db) as store:
+        with Store(db, create=False) as store:
             result = estimate_tails(store, config)
     _render(result, as_json, f"tails of {baseline}")
 
@@ -81,6 +81,6 @@ def dups(
     with handled():
         config = DupsConfig(baseline=baseline, by=by, lang=lang, threshold=threshold, replicates=replicates,
                             top=top, seed=seed)
-        with Store(db) as store:
+        with Store(db, create=False) as store:
             result = estimate_dups(store, config)
     _render(result, as_json, "near-duplicates")

@@ -26,7 +26,7 @@ def report(
                               thresholds=tuple(parse_threshold(s) for s in fail_above or ())).validate()
         fmt = fmt or _format_from(out)
         unmeasured: dict[str, str] = {}
-        with Store(db) as store, _progress() as progress:
+        with Store(db, create=False) as store, _progress() as progress:
             compute_missing(store, config, progress, unmeasured)
             result = build_report(store, config, unmeasured=unmeasured)
         text = render(result, fmt)

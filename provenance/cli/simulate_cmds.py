@@ -44,7 +44,7 @@ def simulate(
             years_per_generation=years_per_generation, start_year=start_year, split=split, smoothing_k=smoothing,
             tail_q=tail_q, tail_min_count=tail_min_count, lang=lang, tokenizer=tokenizer,
         ).validate()
-        with Store(db) as store:
+        with Store(db, create=False) as store:
             result = run_simulation(store, config)
     if as_json:
         print_json(result.to_dict())

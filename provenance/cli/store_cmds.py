@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from provenance.cli.app import DbOption, JsonOption, app, fail, handled, print_json, print_table
+from provenance.cli.app import TABLE_MAX_ROWS, DbOption, JsonOption, app, fail, handled, print_json, print_table
 from provenance.store import default_db_path
 
 
@@ -15,25 +15,25 @@ def sql(
     query: Annotated[str, typer.Argument(help="A SQL statement, e.g. \"SELECT * FROM yearly_summary\".")],
     db: DbOption = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table | csv | json | parquet (parquet needs --out).")] = "table",
-    out: Annotated[str, typer.Option(help="Write the result to this file instead of stdout.")] = "",
+    out: Annotated[str, typer.Option(help="Write the result to this file instead of stdout (- for stdout); with the "
+                                          "table format, as CSV or Parquet by its extension, else JSON.")] = "",
 ) -> None:
-    """Run SQL against the store and print the result."""
-    from provenance.query import run_sql, write_result
+    """Run SQL against the store and print the result (or write it with --out: its format by its extension, else JSON)."""
+    from provenance.query import sql_result, write_result
 
     if format not in ("table", "csv", "json", "parquet"):
         fail(f"--format must be table, csv, json or parquet, not {format!r}", 2)
     store = db or default_db_path()
+    if out == "-":  # stdout, as for `report --out -`
+        out = ""
     if out and _is_part_of(out, store):
         fail(f"--out {out} would overwrite the store {store} (or its files); write the result elsewhere", 2)
-    with handled():
-        df = run_sql(store, query)
+    with handled(), sql_result(store, query) as result:
         if format == "table" and not out:
-            print_table(df)
+            print_table(result.head(TABLE_MAX_ROWS), counted=False)
         else:
             fmt = format if format != "table" else {".csv": "csv", ".parquet": "parquet"}.get(os.path.splitext(out)[1].lower(), "json")
-            text = write_result(df, fmt, out or None)
-            if text is not None:
-                typer.echo(text, nl=False)
+            write_result(result, fmt, out or None, lambda text: typer.echo(text, nl=False))
 
 
 def _is_part_of(out: str, store: str) -> bool:

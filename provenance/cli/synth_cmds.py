@@ -111,7 +111,7 @@ def synth(
 
     with handled():
         config = SynthConfig(human, machine, by, unit, lang, min_units, smoothing, bootstrap, ci_level, seed, max_docs, calibrate).validate()
-        with Store(db) as store:
+        with Store(db, create=False) as store:
             result = estimate_synth(store, config)
     if as_json:
         return print_json(result.to_dict())

@@ -53,9 +53,13 @@ def expand_inputs(args: list[str], paths_prefix: str | None = None) -> list[Inpu
 def _expand_one(arg: str, paths_prefix: str | None) -> list[InputFile]:
     if is_remote(arg):  # (a presigned address ends in its query)
         return _read_remote_listing(arg, paths_prefix) if address_path(arg).lower().endswith(LISTING_SUFFIXES) else [InputFile(arg)]
-    if any(ch in arg for ch in "*?["):
+    if any(ch in arg for ch in "*?[") and not os.path.lexists(arg):  # (a file named "crawl [copy].warc.gz" is that file)
         matches = sorted(glob.glob(arg, recursive=True))
-        return [f for m in matches for f in _expand_one(m, paths_prefix)] or [InputFile(arg, "no files match this pattern")]
+        return [f for m in matches for f in _expand_path(m, paths_prefix)] or [InputFile(arg, "no files match this pattern")]
+    return _expand_path(arg, paths_prefix)
+
+
+def _expand_path(arg: str, paths_prefix: str | None) -> list[InputFile]:
     path = Path(arg)
     if path.is_dir():
         return _archives_under(arg) or [InputFile(arg, "directory holds no .warc/.wet/.arc files")]
@@ -242,7 +246,8 @@ def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
         if candidate.is_file():
             out.append(InputFile(str(candidate), listed_as=listed_as))
         else:
-            out.append(InputFile(str(candidate), f"listed in {path.name} but not found; set --paths-prefix"))
+            hint = f"under --paths-prefix {paths_prefix}" if paths_prefix else "beside it; set --paths-prefix to the folder its entries are in"
+            out.append(InputFile(str(candidate), f"listed in {path.name} but not found {hint}"))
     return out
 
 

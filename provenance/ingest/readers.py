@@ -486,8 +486,10 @@ def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, start
     broken record. A length that runs past the file is taken for a broken one, as a corrupt digit makes it."""
     how = b.skip_block(length, starts)
     b.skip_cut = how == "cut"
+    if how == "cut" and b.brk is not None:  # its member or frame broke (a gzip bomb, a cut file): one fault says both
+        return Fault(offset, b.brk.kind, f"{b.brk.reason} (a record of {length} bytes, over --max-record-bytes {max_record_bytes})", rid)
     why = {"done": "", "back": "; its length runs past the file or past where the next record starts: read on from the first "
-                              "record header inside it", "cut": "; the file ends or breaks before its end"}[how]
+                              "record header inside it", "cut": "; the file ends before its end"}[how]
     return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{why}", rid)
 
 

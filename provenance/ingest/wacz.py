@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from typing import BinaryIO, Iterator
 
-from provenance.ingest.readers import Fault, FileInfo, Item, RawRecord, read_stream
+from provenance.ingest.readers import Fault, FileInfo, Item, read_stream
 from provenance.ingest.remote import is_remote
 
 SUFFIX = ".wacz"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import gzip
 import os
 
+import pytest
+
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
 from tests.conftest import response_record
 
@@ -54,7 +56,20 @@ def test_a_paths_listing_resolves_entries_under_the_prefix(make_warc, tmp_path):
     listing.write_bytes(gzip.compress(b"crawl-data/CC-MAIN-2024-10/segments/1/warc/x.warc.gz\nmissing.warc.gz\n"))
     items = expand_inputs([str(listing)])
     assert items[0].path == str(tmp_path / "x.warc.gz") and items[0].problem is None
-    assert "not found; set --paths-prefix" in items[1].problem
+    assert items[1].problem == "listed in warc.paths.gz but not found beside it; set --paths-prefix to the folder its entries are in"
+    with_prefix = expand_inputs([str(listing)], paths_prefix=str(tmp_path / "dl"))
+    assert [i.problem for i in with_prefix] == [f"listed in warc.paths.gz but not found under --paths-prefix {tmp_path / 'dl'}"] * 2
+
+
+@pytest.mark.parametrize("name", ["crawl [copy].warc.gz", "what?.warc.gz", "a*b.warc.gz"])
+def test_a_file_or_folder_whose_name_looks_like_a_pattern_is_read_as_itself(make_warc, tmp_path, name):
+    path = make_warc(name, [response_record(1)])
+    assert [(i.path, i.problem) for i in expand_inputs([str(path)])] == [(str(path), None)]
+    folder = tmp_path / "d[1]"
+    folder.mkdir()
+    path.rename(folder / name)
+    assert [(i.path, i.problem) for i in expand_inputs([str(folder)])] == [(str(folder / name), None)]
+    assert [(i.path, i.problem) for i in expand_inputs([str(tmp_path / "d?1?" / "*.gz")])] == [(str(folder / name), None)]  # globbed
 
 
 def test_the_same_file_named_twice_is_read_once(make_warc):

@@ -273,6 +273,25 @@ def test_a_gzip_bomb_is_abandoned_with_a_fault(tmp_path, monkeypatch):
     assert any("bomb" in f.reason for f in faults)
 
 
+def test_an_oversize_record_whose_member_is_a_gzip_bomb_is_one_fault_that_says_both(tmp_path, monkeypatch):
+    # fixtures/broken/gzip-bomb.warc.gz: a record of 500 MiB of spaces in one member; two lines at one offset before
+    from provenance.ingest import streams
+
+    monkeypatch.setattr(streams, "BOMB_MIN_BYTES", 4 << 20)
+    n = 40 << 20
+    head = (b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: http://a.example.com/big\r\nContent-Type: text/plain\r\n"
+            b"Content-Length: %d\r\n\r\n" % n)
+    bomb = zlib.compressobj(9, zlib.DEFLATED, 31)
+    data = bomb.compress(head + b" " * n + b"\r\n\r\n") + bomb.flush()
+    path = tmp_path / "bomb.warc.gz"
+    path.write_bytes(gz(response_record(1)) + data + gz(response_record(2)))
+    good, faults = split(path, max_record_bytes=1 << 20)
+    assert len(good) == 2
+    [fault] = faults
+    assert fault.kind == "gzip" and fault.offset == len(gz(response_record(1)))
+    assert fault.reason.endswith(f"(gzip bomb?); skipped (a record of {n} bytes, over --max-record-bytes {1 << 20})")
+
+
 def test_garbage_empty_and_non_warc_files_are_one_fault_each(tmp_path):
     cases = {"garbage.warc.gz": bytes(range(256)) * 4, "empty.warc": b"", "page.warc": b"<html>hello</html>"}
     for name, data in cases.items():

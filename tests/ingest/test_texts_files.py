@@ -82,7 +82,7 @@ def test_a_store_moved_with_its_folder_reads_its_texts(two_files, tmp_path):
     shutil.move(db, tmp_path / "moved" / "m.duckdb")
     shutil.move(db + ".texts", tmp_path / "moved" / "m.duckdb.texts")
     assert _texts(str(tmp_path / "moved" / "m.duckdb")) == want  # read-only: a temporary view over the new folder
-    with Store(str(tmp_path / "moved" / "m.duckdb")) as s:  # writable: the stored view is re-pointed
+    with Store(str(tmp_path / "moved" / "m.duckdb")):  # writable: the stored view is re-pointed
         pass
     con = duckdb.connect(str(tmp_path / "moved" / "m.duckdb"), read_only=True)  # plain DuckDB uses the stored view
     assert con.execute("SELECT doc_id, text FROM texts ORDER BY doc_id").fetchall() == want
@@ -152,7 +152,7 @@ def test_a_texts_file_damaged_by_hand_is_one_line_and_a_violation_never_a_traceb
     runner = CliRunner()
     check = runner.invoke(app, ["check", "--db", db])
     assert check.exit_code == 1 and "Traceback" not in check.output and check.exception is None or isinstance(check.exception, SystemExit)
-    assert f"consistency check failed: a file it reads cannot be read" in check.output and str(damaged) in check.output
+    assert "consistency check failed: a file it reads cannot be read" in check.output and str(damaged) in check.output
     report = runner.invoke(app, ["report", "--db", db, "--format", "md", "--out", str(tmp_path / "r.md")])
     assert report.exit_code == 1 and isinstance(report.exception, SystemExit)
     assert "a file of the store cannot be read" in report.output and str(damaged) in report.output
