@@ -99,9 +99,15 @@ class IngestConfig:
             raise UsageError(f"--worker-memory must be at least {MIN_WORKER_MEMORY_MB} MiB (0: no limit), got {self.worker_memory_mb}")
         if self.year is not None and not MIN_YEAR <= self.year <= MAX_YEAR:
             raise UsageError(f"--year must be a year between {MIN_YEAR} and {MAX_YEAR}, got {self.year}")
+        if self.crawl is not None:
+            object.__setattr__(self, "crawl", self.crawl.strip())
+            if not self.crawl:
+                raise UsageError("--crawl needs a crawl id (e.g. CC-MAIN-2024-10); leave it out to take each file's own")
         if self.langs:
             codes = (code.strip().lower() for lang in self.langs for code in lang.split(","))  # "EN" is en; "en,fr" is two
-            object.__setattr__(self, "langs", tuple(dict.fromkeys(codes)))
+            object.__setattr__(self, "langs", tuple(dict.fromkeys(code for code in codes if code)))  # ("en," is en)
+            if not self.langs:
+                raise UsageError("--lang needs a language code, e.g. --lang en")
             known = known_languages()
             unknown = [lang for lang in self.langs if lang not in known]
             if unknown:  # a code the detector never gives would drop every document, and mark the files done

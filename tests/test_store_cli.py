@@ -249,11 +249,28 @@ def test_info_names_the_errors_of_files_that_never_gave_a_year(tmp_path):
     (["ingest", "x.warc", "--sample-rate", "abc"], "Invalid value for '--sample-rate'"),
     (["bogus"], "No such command 'bogus' (see '"),
     (["sql"], "Missing argument"),
+    (["ingest", "x.warc", "--db", ""], "Invalid value for '--db'"),  # not the default store in silence
 ])
 def test_a_mistyped_command_line_is_one_line_and_exit_code_2(argv, message, tmp_path):
     out = subprocess.run([sys.executable, "-m", "provenance", *argv], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.startswith("Error: ") and message in out.stderr and "provenance" in out.stderr and out.stderr.count("\n") == 1  # typer drew a box of 6 lines
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--executor", "foo"], "--executor must be local or ray, not 'foo'"),  # ran as local
+    (["--crawl", "  "], "--crawl needs a crawl id"),  # a crawl id of spaces, or "" recorded as an option
+    (["--lang", ","], "--lang needs a language code"),
+])
+def test_an_ingest_option_without_a_value_it_can_use_is_a_usage_error(make_warc, tmp_path, option, message):
+    path = make_warc("a.warc.gz", [response_record(1)])
+    result = runner.invoke(app, ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), *option])
+    assert result.exit_code == 2 and message in result.output and not (tmp_path / "s.duckdb").exists()
+
+
+def test_an_empty_code_in_a_lang_list_is_left_out_and_a_crawl_id_is_stripped():
+    config = IngestConfig(langs=("en,",), crawl=" CC-MAIN-2024-10 ")
+    assert config.langs == ("en",) and config.crawl == "CC-MAIN-2024-10"
 
 
 def test_the_command_alone_shows_its_help_and_a_failing_command_keeps_its_exit_code(tmp_path):

@@ -27,9 +27,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+def _a_path(value: Optional[str]) -> Optional[str]:
+    if value is not None and not value.strip():  # `--db "$UNSET"`: not the default store in silence
+        raise typer.BadParameter("needs a store file's path (leave it out for provenance.duckdb, or $PROVENANCE_DB)")
+    return value
+
+
 DbOption = Annotated[
     Optional[str],
-    typer.Option("--db", envvar="PROVENANCE_DB", help="DuckDB store file (default: provenance.duckdb, or $PROVENANCE_DB)."),
+    typer.Option("--db", envvar="PROVENANCE_DB", callback=_a_path,
+                 help="DuckDB store file (default: provenance.duckdb, or $PROVENANCE_DB)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result.")]
 

@@ -44,6 +44,8 @@ def ingest(
     """Ingest Common Crawl WARC / WET / ARC files into the DuckDB store (or Parquet shards with --output)."""
     from provenance.ingest.pipeline import ingest as run_ingest
 
+    if executor not in ("local", "ray"):
+        fail(f"--executor must be local or ray, not {executor!r}", 2)
     if executor == "ray" and not output:
         fail("--executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'", 2)
     if (db or default_db_path()) == ":memory:" and not output:

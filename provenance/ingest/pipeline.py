@@ -24,7 +24,7 @@ from provenance.ingest import dictionary, pool
 from provenance.ingest.commit import commit_files, commit_groups
 from provenance.ingest.progress import Meter, Progress
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived, twins_in_ledger
-from provenance.errors import StoreError, first_line, path_text
+from provenance.errors import InputError, StoreError, UsageError, first_line, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.jobs import (CURRENT_RECORD, OVERDUE_RECORD, FileJob, FileResult, rerun_after_death, run_job,
@@ -155,7 +155,10 @@ def ingest(paths: Iterable[str], config: IngestConfig, progress: Progress | None
     if config.tokenizer:
         from provenance.ingest.tokenize import HFTokenizer
 
-        HFTokenizer(config.tokenizer)  # fail fast, before any file is read
+        try:
+            HFTokenizer(config.tokenizer)  # fail fast, before any file is read or the store is made
+        except InputError as exc:
+            raise UsageError(f"--tokenizer {exc}") from None
     paths = list(paths)
     pool.start_for(paths)  # the workers' imports overlap the store's opening
     with Store(config.db) as store:

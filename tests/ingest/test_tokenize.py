@@ -90,8 +90,8 @@ def test_a_missing_tokenizer_path_is_a_one_line_error(make_warc, tmp_path):
 
     path = make_warc("t.warc.gz", [response_record(1)])
     result = CliRunner().invoke(app, ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--tokenizer", str(tmp_path / "nope")])
-    assert result.exit_code == 1
-    assert "tokenizer path does not exist" in result.stderr
+    assert result.exit_code == 2  # a usage error, before the store is made
+    assert f"--tokenizer {tmp_path / 'nope'}: tokenizer path does not exist" in result.stderr and not (tmp_path / "s.duckdb").exists()
     assert "Traceback" not in result.output
 
 
@@ -108,5 +108,5 @@ def test_a_corrupt_tokenizer_file_is_a_one_line_error(make_warc, tmp_path, conte
     (tmp_path / "tok" / "tokenizer.json").write_text(content)
     path = make_warc("t.warc.gz", [response_record(1)])
     result = CliRunner().invoke(app, ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--tokenizer", str(tmp_path / "tok")])
-    assert result.exit_code == 1 and "cannot load tokenizer: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.exit_code == 2 and "cannot load tokenizer: " in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
