@@ -231,6 +231,8 @@ def _read_listing(path: Path, paths_prefix: str | None) -> list[InputFile]:
             lines = _entries(f)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         return [InputFile(str(path), f"cannot read listing: {exc}")]
+    if not lines:  # as a folder of no archives is
+        return [InputFile(str(path), "listing holds no entries")]
     if paths_prefix and is_remote(paths_prefix):  # (an entry that is an address already stays one)
         return [InputFile(line if is_remote(line) else url_join(paths_prefix, line)) for line in lines]
     base = Path(paths_prefix) if paths_prefix else path.parent

@@ -213,6 +213,8 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     if "warc-truncated" in rec.headers:  # its payload was cut at the crawler's size or time limit (Common Crawl: 1 MiB)
         _count(res.skip_counts, "truncated")
     fetch_time = parse_warc_date(rec.headers.get("warc-date"))
+    if fetch_time is None and rec.headers.get("warc-date"):  # "yesterday", 1890, 3020: undated, and counted
+        _count(res.skip_counts, "bad-date")
     host = split_host(url) if url else None
     domain = registered_domain(host)  # everything that can fail comes before the first append
     batch.ordinal.append(ordinal)

@@ -129,6 +129,15 @@ def test_a_record_without_a_date_takes_its_crawls_year(make_warc, tmp_path):
     assert rows(other, "SELECT year FROM documents") == [(None,)]  # no year to be had
 
 
+def test_a_warc_date_that_cannot_be_read_or_is_out_of_range_takes_its_crawls_year_and_is_counted(make_warc, tmp_path):
+    recs = [warcinfo("CC-MAIN-2020-05"), response_record(1, date="yesterday"), response_record(2, date="1890-01-01T00:00:00Z"),
+            response_record(3, date="3020-01-01T00:00:00Z"), response_record(4)]
+    db = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(make_warc("w.warc.gz", recs)), "--db", db).exit_code == 0
+    assert rows(db, "SELECT year, fetch_time IS NULL FROM documents ORDER BY record_offset") == [(2020, True)] * 3 + [(2019, False)]
+    assert json.loads(rows(db, "SELECT skip_counts FROM sources")[0][0]) == {"bad-date": 3}
+
+
 def test_a_truncated_payload_is_a_document_and_counted(make_warc, tmp_path):
     """Common Crawl cuts payloads at 1 MiB and says so (WARC-Truncated: length): the page's text so far is kept."""
     page = http_response(html_page("Cut", "A long page about rivers and gardens that the crawler cut short. " * 40))

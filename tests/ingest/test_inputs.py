@@ -61,6 +61,12 @@ def test_a_paths_listing_resolves_entries_under_the_prefix(make_warc, tmp_path):
     assert [i.problem for i in with_prefix] == [f"listed in warc.paths.gz but not found under --paths-prefix {tmp_path / 'dl'}"] * 2
 
 
+def test_an_empty_listing_is_a_failed_input_as_an_empty_folder_is(tmp_path):
+    (tmp_path / "none.paths").write_text("# nothing yet\n\n")
+    assert [(i.path, i.problem) for i in expand_inputs([str(tmp_path / "none.paths")])] == [(str(tmp_path / "none.paths"),
+                                                                                          "listing holds no entries")]
+
+
 @pytest.mark.parametrize("name", ["crawl [copy].warc.gz", "what?.warc.gz", "a*b.warc.gz"])
 def test_a_file_or_folder_whose_name_looks_like_a_pattern_is_read_as_itself(make_warc, tmp_path, name):
     path = make_warc(name, [response_record(1)])
