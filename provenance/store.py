@@ -166,6 +166,8 @@ class Store:
         except duckdb.Error:
             return  # not a provenance store: the commands say so themselves
         if temporary and not (self.texts_dir / textfiles.SCHEMA_FILE).exists():
+            if table_kind(self.con, "texts") is None:  # its making was interrupted before its texts view: no texts yet
+                self.con.execute(f"CREATE TEMP VIEW texts AS {load_query('texts_empty')}")
             return  # copied without its folder: queries on texts say which files are missing
         if not temporary:
             textfiles.ensure(self.con, self.texts_dir)

@@ -82,11 +82,19 @@ def handled() -> Iterator[None]:
         raise
     except Exception as exc:  # the store's failures on a machine's limits (a full disk), or on a file of it that is damaged:
         # one line; DuckDB's others (a binder error in our SQL) are bugs, and keep their traceback
+        if _interrupt_inside(exc):
+            fail(INTERRUPTED, _exit_code())
         if unreadable_file(exc) is not None:
             fail(f"a file of the store cannot be read (damaged, cut short or replaced?): {first_line(exc)}", 1)
         if isinstance(exc, OSError) or not machine_limit(exc):
             raise
         fail(f"the store failed: {first_line(exc)}", 1)
+
+
+def _interrupt_inside(exc: Exception) -> bool:
+    """Whether DuckDB wrapped a Ctrl-C or SIGTERM raised in Python code it called (an Arrow stream it was reading)."""
+    text = str(exc)
+    return type(exc).__module__.startswith(("duckdb", "_duckdb")) and ("KeyboardInterrupt" in text or "Terminated" in text)
 
 
 def print_json(obj: Any) -> None:

@@ -64,21 +64,24 @@ def commit_files(store: Store, results: list[FileResult], run_id: int, config: I
     placed: list[Path] = []
     try:
         with store.transaction():
-            olds, kept = _ledger(store, results, config, replaces or {})
-            _delete_sources(store, [i for old in olds for i in old])
-            now = _now()
-            # (an id can come back after its source was deleted; one that an older provenance deleted may still name a bundle)
-            store.query("ingest_delete_texts_bundles", ids=[res.source_id for res in kept])
-            _insert(store, "ingest_insert_sources", _sources=_source_rows(kept, run_id, config, now))
-            _insert(store, "ingest_insert_errors", _errors=_error_rows(kept, run_id, now))
-            for res in kept:
-                if res.parts.get("texts"):
-                    placed.append(textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id))
-            _load_parts(store, kept)
-    except BaseException:
-        for path in placed:
-            path.unlink(missing_ok=True)
-        raise
+            try:
+                olds, kept = _ledger(store, results, config, replaces or {})
+                _delete_sources(store, [i for old in olds for i in old])
+                now = _now()
+                # (an id can come back after its source was deleted; one that an older provenance deleted may still name a bundle)
+                store.query("ingest_delete_texts_bundles", ids=[res.source_id for res in kept])
+                _insert(store, "ingest_insert_sources", _sources=_source_rows(kept, run_id, config, now))
+                _insert(store, "ingest_insert_errors", _errors=_error_rows(kept, run_id, now))
+                for res in kept:
+                    if res.parts.get("texts"):
+                        placed.append(textfiles.place(res.parts["texts"][0], store.texts_dir, res.source_id))
+                _load_parts(store, kept)
+            except BaseException:  # rolled back: the files placed go. Not after: a Ctrl-C that came during COMMIT (which
+                # DuckDB does not interrupt) is raised once it returns, and those files' rows are committed (a COMMIT that
+                # failed leaves them beside no row: the next ingest removes them)
+                for path in placed:
+                    path.unlink(missing_ok=True)
+                raise
     finally:
         for res in results:
             res.discard_parts()

@@ -154,3 +154,51 @@ def test_a_files_batches_stage_one_part_per_table_a_record_batch_each_and_commit
             assert commit_files(store, [res], store.new_run("ingest", {}), config) == [[]]
         stores[name] = _rows(config.db)
     assert stores["batches"] == stores["one"] and len(stores["one"]["documents"]) == 25
+
+
+def test_a_ctrl_c_that_came_during_a_commit_keeps_the_committed_files_texts(make_warc, tmp_path, monkeypatch):
+    # DuckDB does not interrupt a COMMIT: the KeyboardInterrupt is raised as it returns, its rows committed; the texts
+    # files placed for them were deleted then (documents without their texts, for good: a rerun skips those files)
+    from contextlib import contextmanager
+
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    real, real_load, loaded = Store.transaction, commit._load_parts, []
+
+    @contextmanager
+    def interrupted_as_it_commits(self):
+        with real(self) as con:
+            yield con
+        if loaded:  # a file's commit (not the store's making)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "transaction", interrupted_as_it_commits)
+    monkeypatch.setattr(commit, "_load_parts", lambda *a: (loaded.append(1), real_load(*a)))
+    db = str(tmp_path / "s.duckdb")
+    result = CliRunner().invoke(app, ["ingest", str(_files(make_warc, 1)[0]), "--db", db])
+    assert result.exit_code == 130 and loaded
+    with Store(db, read_only=True) as store:
+        assert store.check() == [] and store.con.execute("SELECT count(*) FROM texts").fetchone()[0] == 3
+
+
+def test_a_store_whose_making_stopped_before_its_texts_view_reads_as_one_without_texts(tmp_path):
+    # a Ctrl-C between the committed migrations and the texts view: check and every query of texts were a traceback
+    import shutil
+
+    import duckdb
+
+    from provenance import textfiles
+
+    db = str(tmp_path / "s.duckdb")
+    Store(db).close()
+    con = duckdb.connect(db)
+    con.execute("DROP VIEW texts")
+    con.close()
+    shutil.rmtree(textfiles.texts_dir(db))
+    with Store(db, read_only=True) as store:
+        assert store.check() == [] and store.con.execute("SELECT count(*) FROM texts").fetchone()[0] == 0
+    with Store(db) as store:  # a writable open makes them
+        assert (textfiles.texts_dir(db) / textfiles.SCHEMA_FILE).exists()
+

@@ -91,6 +91,17 @@ def test_a_ctrl_c_that_duckdb_met_inside_a_query_is_an_interrupt_not_a_traceback
             raise RuntimeError("something else")
 
 
+def test_a_ctrl_c_that_duckdb_wrapped_while_it_read_an_arrow_stream_is_an_interrupt_not_a_traceback():
+    # a Ctrl-C raised in the generator of Arrow batches that DuckDB reads (Store.load_parts) reaches us as its error
+    import duckdb
+
+    with pytest.raises(typer.Exit) as stop, handled():
+        raise duckdb.InvalidInputException("Invalid Input Error: reading the stream registered as '_parts' failed: KeyboardInterrupt")
+    assert stop.value.exit_code == 130
+    with pytest.raises(duckdb.InvalidInputException), handled():
+        raise duckdb.InvalidInputException("Invalid Input Error: something else")
+
+
 def test_a_record_cut_short_between_its_appends_is_dropped_whole():
     from provenance.ingest.features import Batch
 
