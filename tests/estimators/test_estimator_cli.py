@@ -70,7 +70,10 @@ def test_a_bad_grouping_exits_2(db):
     assert "Error: --by 'week': expected year, crawl, year,lang or crawl,lang" in result.stderr
 
 
-def test_a_missing_store_is_created_empty_and_reports_no_counts(tmp_path):
-    result = runner.invoke(app, ["drift", "--db", str(tmp_path / "none.duckdb"), "--baseline", "2019"])
+def test_an_empty_store_reports_no_counts_and_a_missing_one_is_not_made(tmp_path):
+    Store(str(tmp_path / "empty.duckdb")).close()
+    result = runner.invoke(app, ["drift", "--db", str(tmp_path / "empty.duckdb"), "--baseline", "2019"])
     assert result.exit_code == 1
     assert "no token counts with tokenizer 'word'" in result.stderr
+    missing = runner.invoke(app, ["drift", "--db", str(tmp_path / "none.duckdb"), "--baseline", "2019"])
+    assert missing.exit_code == 1 and "no such store" in missing.stderr and not (tmp_path / "none.duckdb").exists()
