@@ -82,12 +82,12 @@ class Store:
     def _gone_shards(self) -> str | None:
         """The local shard folder this store is attached to, when it no longer exists."""
         try:
-            row = self.query("ingest_attached_dir").fetchone()
+            rows = self.query("ingest_attached_dir").fetchall()  # all: no unfinished result left (a user's statement then fails)
         except duckdb.Error:
             return None  # a new store: no attachments table yet
-        if row is None or "://" in row[0] or Path(row[0]).is_dir():
+        if not rows or "://" in rows[0][0] or Path(rows[0][0]).is_dir():
             return None
-        return str(row[0])
+        return str(rows[0][0])
 
     def _applied(self) -> set[str] | None:
         """The schema files this store's _migrations table records, or None when it has no such table (of our columns)."""
@@ -161,7 +161,7 @@ class Store:
         Parquet shards keeps its shard view.
         """
         try:
-            if self.query("ingest_attached_dir").fetchone() is not None:
+            if self.query("ingest_attached_dir").fetchall():
                 return
         except duckdb.Error:
             return  # not a provenance store: the commands say so themselves
