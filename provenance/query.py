@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import io
 import os
-import re
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import duckdb
 import polars as pl
@@ -17,10 +17,13 @@ from provenance.errors import ProvenanceError, StoreError, UsageError, first_lin
 from provenance.store import Store
 
 
-BATCH_ROWS = 65_536  # rows fetched at a time: a result of any size is written in the memory of one batch
+# Rows fetched at a time (a result of any size is written in the memory of one batch): 8,192 rows of 4 KB texts are
+# 32 MB; a wide result gets fewer, about a million cells a batch (3,000 columns: 333 rows)
+BATCH_ROWS = 8_192
+BATCH_CELLS = 1 << 20
 # DuckDB types that polars cannot read (INTERVAL, UNION: an error, inside a list a panic) or shows as bytes (BIT,
 # BIGNUM): given as DuckDB's text of them
-_AS_TEXT = re.compile(r"\b(INTERVAL|UNION|BIT|BIGNUM|VARINT)\b")
+_AS_TEXT = {"interval", "union", "bit", "bignum", "varint"}
 
 
 @dataclass
@@ -51,18 +54,20 @@ class SqlResult:
 
 
 @contextmanager
-def sql_result(db: str, query: str) -> Iterator[SqlResult]:
-    """Run one SQL statement on the store (read-only); its rows are fetched while the context is open."""
+def sql_result(db: str, query: str, rows: int | None = None) -> Iterator[SqlResult]:
+    """Run one SQL statement on the store (read-only); its rows are fetched while the context is open, `rows` at a
+    time (default: BATCH_ROWS, fewer for a wide result)."""
     with Store(db, read_only=True) as store:
         rel = store.statement(query)
         if rel is None:
             yield SqlResult(pa.schema([]), iter(()))
             return
-        casts = [_AS_TEXT.search(str(t)) is not None for t in rel.types]
+        casts = [_needs_text(t) for t in rel.types]
         if any(casts):
             rel = rel.project(", ".join(f"{'CAST(#%d AS VARCHAR)' if cast else '#%d'} AS {_quoted(c)}" % i  # by position: names repeat
                                         for i, (c, cast) in enumerate(zip(rel.columns, casts), 1)))
-        reader = _fetching(lambda: rel.to_arrow_reader(BATCH_ROWS))
+        rows = rows or max(1, min(BATCH_ROWS, BATCH_CELLS // max(1, len(casts))))
+        reader = _fetching(lambda: rel.to_arrow_reader(rows))
         names = _unique(reader.schema.names)
         schema = pa.schema([f.with_name(name) for f, name in zip(reader.schema, names)])
         yield SqlResult(schema, (batch.rename_columns(names) for batch in _read(reader)))
@@ -82,19 +87,27 @@ def write_result(result: SqlResult, fmt: str, out: str | None, emit: Callable[[s
     if not out:
         _write_text(result, fmt, emit)
         return
-    # a new or regular file is written beside it and renamed; a device or pipe (/dev/stdout) is written to
-    target = out if os.path.exists(out) and not os.path.isfile(out) else f"{out}.partial-{os.getpid()}"
+    # a new or regular file (through its links) is written beside it and renamed over it, its mode kept; a device or
+    # pipe (/dev/stdout, a FIFO) is written to
+    real = os.path.realpath(out)
+    direct = (os.path.exists(out) and not os.path.isfile(out)) or out.startswith(("/dev/", "/proc/"))  # (/dev/stdout sent to a file)
+    target = out if direct else f"{real}.partial-{os.getpid()}"
     try:
         try:
-            if fmt == "parquet":
-                _write_parquet(result, target)
-            else:
-                with open(target, "w", encoding="utf-8", newline="") as f:
-                    _write_text(result, fmt, f.write)
-            if target != out:
-                os.replace(target, out)
+            with open(target, "wb") as f:
+                if fmt == "parquet":
+                    _write_parquet(result, f)  # (a stream: pyarrow's own file would seek, which a pipe cannot)
+                else:
+                    text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+                    _write_text(result, fmt, text.write)
+                    text.flush()
+                    text.detach()
+            if not direct:
+                if os.path.exists(real):
+                    shutil.copymode(real, target)
+                os.replace(target, real)
         finally:
-            if target != out and os.path.lexists(target):
+            if not direct and os.path.lexists(target):
                 os.unlink(target)
     except OSError as exc:
         raise ProvenanceError(f"{out}: cannot write the result: {exc.strerror or exc}") from None
@@ -115,10 +128,10 @@ def _write_text(result: SqlResult, fmt: str, emit: Callable[[str], object]) -> N
     emit("]\n" if opened else "[]\n")
 
 
-def _write_parquet(result: SqlResult, path: str) -> None:
+def _write_parquet(result: SqlResult, out: BinaryIO) -> None:
     import pyarrow.parquet as pq
 
-    with pq.ParquetWriter(path, result.schema) as writer:
+    with pq.ParquetWriter(out, result.schema) as writer:
         for batch in result.batches:
             writer.write_batch(batch)
 
@@ -148,6 +161,15 @@ def _polars(data: pa.RecordBatch | pa.Table) -> pl.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "extra copy of the rows": fine for results
         return pl.from_arrow(data)
+
+
+def _needs_text(t: Any) -> bool:
+    """Whether a column's type is, or holds, one of _AS_TEXT (by its type tree: a struct field named "bit" is not)."""
+    if t.id in _AS_TEXT:
+        return True
+    if t.id not in ("struct", "map", "list", "array"):
+        return False
+    return any(_needs_text(child) for _, child in t.children if not isinstance(child, int))  # (an array's size is an int)
 
 
 def _quoted(name: str) -> str:

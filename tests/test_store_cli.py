@@ -188,6 +188,63 @@ def test_intervals_unions_bits_and_repeated_column_names_print_in_every_format(s
     assert table.exit_code == 0 and "3 days" in table.output and "a_1" in table.output
 
 
+def test_a_struct_field_named_like_such_a_type_keeps_its_column_nested(store_path):
+    rows = json.loads(runner.invoke(app, ["sql", "SELECT {'BIT': 1, 'x': [2]} AS s, 'a'::ENUM('a', 'INTERVAL') AS e",
+                                          "--db", store_path, "-f", "json"]).output)
+    assert rows == [{"s": {"BIT": 1, "x": [2]}, "e": "a"}]
+
+
+def test_out_through_a_link_writes_the_file_it_names_and_keeps_its_mode(store_path, tmp_path):
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n")
+    real.chmod(0o600)
+    link.symlink_to(real)
+    assert runner.invoke(app, ["sql", "SELECT 1 AS x", "--db", store_path, "-f", "csv", "--out", str(link)]).exit_code == 0
+    assert link.is_symlink() and real.read_text() == "x\n1\n" and real.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_out_to_a_pipe_is_written_to_not_replaced(store_path, tmp_path, fmt):
+    # Parquet to a pipe failed (pyarrow's own file seeks); a regular file's write-and-rename would replace the pipe
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = runner.invoke(app, ["sql", "SELECT range AS n FROM range(1000)", "--db", store_path, "-f", fmt, "--out", str(fifo)])
+    reader.join(30)
+    assert result.exit_code == 0 and fifo.is_fifo()
+    if fmt == "csv":
+        assert got[0].decode().splitlines() == ["n", *map(str, range(1000))]
+    else:
+        import io
+
+        import pyarrow.parquet as pq
+
+        assert pq.read_table(io.BytesIO(got[0]))["n"].to_pylist() == list(range(1000))
+
+
+def test_a_wide_result_is_fetched_in_fewer_rows_a_batch(store_path, monkeypatch):
+    from provenance import query
+
+    sizes = []
+    real = query._read
+
+    def counting(reader):
+        for batch in real(reader):
+            sizes.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(query, "_read", counting)
+    columns = ", ".join(f"i + {k} AS c{k}" for k in range(2048))
+    result = runner.invoke(app, ["sql", f"SELECT {columns} FROM range(2000) t(i)", "--db", store_path, "-f", "csv"])
+    assert result.exit_code == 0 and len(result.output.splitlines()) == 2001
+    assert max(sizes) <= query.BATCH_CELLS // 2048 and sum(sizes) == 2000
+
+
 def test_several_statements_are_a_usage_error_not_the_last_ones_rows(store_path):
     result = runner.invoke(app, ["sql", "SELECT 1; SELECT 2", "--db", store_path])
     assert result.exit_code == 2 and "one SQL statement at a time, please: this text holds 2" in result.output

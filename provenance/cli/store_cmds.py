@@ -28,7 +28,8 @@ def sql(
         out = ""
     if out and _is_part_of(out, store):
         fail(f"--out {out} would overwrite the store {store} (or its files); write the result elsewhere", 2)
-    with handled(), sql_result(store, query) as result:
+    rows = TABLE_MAX_ROWS + 1 if format == "table" and not out else None  # a table fetches what it shows
+    with handled(), sql_result(store, query, rows) as result:
         if format == "table" and not out:
             print_table(result.head(TABLE_MAX_ROWS), counted=False)
         else:
