@@ -119,20 +119,25 @@ def test_a_table_shows_its_first_rows_and_says_there_are_more(store_path):
     assert whole.exit_code == 0 and f"{TABLE_MAX_ROWS - 1} " in whole.output and "there are more" not in whole.output
 
 
-def test_a_table_reads_no_more_rows_than_it_shows(store_path, monkeypatch):
-    # a result of any size is shown in the memory of its first rows: the rest is never fetched
+@pytest.fixture()
+def fetched(monkeypatch):
+    """The sizes of the batches that `provenance sql` fetches."""
     from provenance import query
 
-    fetched = []
+    sizes = []
     real = query._read
 
     def counting(reader):
         for batch in real(reader):
-            fetched.append(batch.num_rows)
+            sizes.append(batch.num_rows)
             yield batch
 
-    monkeypatch.setattr(query, "BATCH_ROWS", 100)
     monkeypatch.setattr(query, "_read", counting)
+    return sizes
+
+
+def test_a_table_reads_no_more_rows_than_it_shows(store_path, fetched):
+    # a result of any size is shown in the memory of its first rows: the rest is never fetched
     result = runner.invoke(app, ["sql", "SELECT range AS n FROM range(1000000)", "--db", store_path])
     assert result.exit_code == 0 and sum(fetched) <= TABLE_MAX_ROWS + 100
 
@@ -227,22 +232,13 @@ def test_out_to_a_pipe_is_written_to_not_replaced(store_path, tmp_path, fmt):
         assert pq.read_table(io.BytesIO(got[0]))["n"].to_pylist() == list(range(1000))
 
 
-def test_a_wide_result_is_fetched_in_fewer_rows_a_batch(store_path, monkeypatch):
+def test_a_wide_result_is_fetched_in_fewer_rows_a_batch(store_path, fetched):
     from provenance import query
 
-    sizes = []
-    real = query._read
-
-    def counting(reader):
-        for batch in real(reader):
-            sizes.append(batch.num_rows)
-            yield batch
-
-    monkeypatch.setattr(query, "_read", counting)
     columns = ", ".join(f"i + {k} AS c{k}" for k in range(2048))
     result = runner.invoke(app, ["sql", f"SELECT {columns} FROM range(2000) t(i)", "--db", store_path, "-f", "csv"])
     assert result.exit_code == 0 and len(result.output.splitlines()) == 2001
-    assert max(sizes) <= query.BATCH_CELLS // 2048 and sum(sizes) == 2000
+    assert max(fetched) <= query.BATCH_CELLS // 2048 and sum(fetched) == 2000
 
 
 def test_several_statements_are_a_usage_error_not_the_last_ones_rows(store_path):
