@@ -98,3 +98,11 @@ class EstimatorError(ProvenanceError):
 
 class UsageError(ProvenanceError):
     """Options that make no sense together; the CLI exits 2."""
+
+
+def interrupt_inside(exc: BaseException) -> bool:
+    """Whether DuckDB reports a Ctrl-C or SIGTERM as its own error: one that came during a query ("Query interrupted"),
+    or one raised in Python code it called (an Arrow stream it was reading), which it wraps."""
+    text = str(exc)
+    return text.startswith("Query interrupted") or (
+        type(exc).__module__.startswith(("duckdb", "_duckdb")) and ("KeyboardInterrupt" in text or "Terminated" in text))

@@ -13,8 +13,8 @@ import polars as pl
 import pyarrow as pa
 
 from provenance import textfiles
-from provenance.errors import ProvenanceError, StoreError, UsageError, first_line
-from provenance.store import Store
+from provenance.errors import ProvenanceError, UsageError, interrupt_inside
+from provenance.store import Store, sql_error
 
 
 # Rows fetched at a time (a result of any size is written in the memory of one batch): 8,192 rows of 4 KB texts are
@@ -38,9 +38,9 @@ class SqlResult:
         empty = True
         for batch in self.batches:
             empty = False
-            yield _polars(batch)
+            yield pl.from_arrow(batch)
         if empty:
-            yield _polars(self.schema.empty_table())
+            yield pl.from_arrow(self.schema.empty_table())
 
     def head(self, n: int) -> pl.DataFrame:
         """The first n rows and, if there are more, one row more (the rest is never fetched)."""
@@ -50,7 +50,7 @@ class SqlResult:
             rows += batch.num_rows
             if rows > n:
                 break
-        return _polars(pa.Table.from_batches(batches, self.schema).slice(0, n + 1))
+        return pl.from_arrow(pa.Table.from_batches(batches, self.schema).slice(0, n + 1))
 
 
 @contextmanager
@@ -71,12 +71,6 @@ def sql_result(db: str, query: str, rows: int | None = None) -> Iterator[SqlResu
         names = _unique(reader.schema.names)
         schema = pa.schema([f.with_name(name) for f, name in zip(reader.schema, names)])
         yield SqlResult(schema, (batch.rename_columns(names) for batch in _read(reader)))
-
-
-def run_sql(db: str, query: str) -> pl.DataFrame:
-    """Run one SQL statement on the store and return all its rows as a polars DataFrame (for results that fit in memory)."""
-    with sql_result(db, query) as result:
-        return pl.concat(list(result.frames()), how="vertical")
 
 
 def write_result(result: SqlResult, fmt: str, out: str | None, emit: Callable[[str], object]) -> None:
@@ -150,17 +144,9 @@ def _fetching(fetch: Callable[[], Any]) -> Any:
     try:
         return fetch()
     except (duckdb.Error, OSError) as exc:
-        if str(exc).startswith("Query interrupted"):  # a Ctrl-C (or SIGTERM) that came during the query
+        if interrupt_inside(exc):
             raise KeyboardInterrupt from None
-        raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None
-
-
-def _polars(data: pa.RecordBatch | pa.Table) -> pl.DataFrame:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "extra copy of the rows": fine for results
-        return pl.from_arrow(data)
+        raise sql_error(exc) from None
 
 
 def _needs_text(t: Any) -> bool:

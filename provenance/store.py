@@ -200,7 +200,7 @@ class Store:
         try:
             return self.con.execute(text, params)
         except duckdb.Error as exc:
-            raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None  # binder errors list candidates
+            raise sql_error(exc) from None
 
     def statement(self, text: str) -> duckdb.DuckDBPyRelation | None:
         """A user's one SQL statement as a relation, read as it is fetched (None when it has no rows to give).
@@ -213,7 +213,7 @@ class Store:
             if n == 1:
                 return self.con.sql(text)
         except duckdb.Error as exc:
-            raise StoreError(f"SQL error: {first_line(exc, limit=2000)}") from None
+            raise sql_error(exc) from None
         if n == 0:
             raise UsageError("no SQL statement to run (the query is empty, or only comments)")
         raise UsageError(f"one SQL statement at a time, please: this text holds {n}")
@@ -346,6 +346,11 @@ def to_polars(cur: duckdb.DuckDBPyConnection) -> "pl.DataFrame":
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "extra copy of the rows": fine for results
         return pl.from_arrow(fetch())
+
+
+def sql_error(exc: Exception) -> StoreError:
+    """A user's SQL failed in DuckDB (binding it, or running it): one line (binder errors list candidates)."""
+    return StoreError(f"SQL error: {first_line(exc, limit=2000)}")
 
 
 def _upgrade_token_counts(con: duckdb.DuckDBPyConnection) -> None:

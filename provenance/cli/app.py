@@ -16,7 +16,7 @@ try:  # typer >= 0.22 carries its own click
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as click_errors
 
-from provenance.errors import ProvenanceError, UsageError, first_line, machine_limit, unreadable_file
+from provenance.errors import ProvenanceError, UsageError, first_line, interrupt_inside, machine_limit, unreadable_file
 
 app = typer.Typer(
     name="provenance",
@@ -77,24 +77,18 @@ def handled() -> Iterator[None]:
     except KeyboardInterrupt as exc:  # typer would exit 130 without a word
         fail(INTERRUPTED, _exit_code(exc))
     except RuntimeError as exc:
-        if str(exc).startswith("Query interrupted"):  # DuckDB's form of a Ctrl-C (or SIGTERM) that came during a query
+        if interrupt_inside(exc):
             fail(INTERRUPTED, _exit_code())
         raise
     except Exception as exc:  # the store's failures on a machine's limits (a full disk), or on a file of it that is damaged:
         # one line; DuckDB's others (a binder error in our SQL) are bugs, and keep their traceback
-        if _interrupt_inside(exc):
+        if interrupt_inside(exc):
             fail(INTERRUPTED, _exit_code())
         if unreadable_file(exc) is not None:
             fail(f"a file of the store cannot be read (damaged, cut short or replaced?): {first_line(exc)}", 1)
         if isinstance(exc, OSError) or not machine_limit(exc):
             raise
         fail(f"the store failed: {first_line(exc)}", 1)
-
-
-def _interrupt_inside(exc: Exception) -> bool:
-    """Whether DuckDB wrapped a Ctrl-C or SIGTERM raised in Python code it called (an Arrow stream it was reading)."""
-    text = str(exc)
-    return type(exc).__module__.startswith(("duckdb", "_duckdb")) and ("KeyboardInterrupt" in text or "Terminated" in text)
 
 
 def print_json(obj: Any) -> None:
