@@ -14,6 +14,14 @@ DEFAULT_WORKER_MEMORY_MB = 4096  # beyond what a worker holds when it starts a f
 MIN_WORKER_MEMORY_MB = 1024  # a batch (32 Mi characters of text and their features) takes a few hundred MB
 
 
+DEFAULT_DB = "provenance.duckdb"
+
+
+def default_db_path() -> str:
+    """Return the store path: $PROVENANCE_DB, else provenance.duckdb in the working directory."""
+    return os.environ.get("PROVENANCE_DB") or DEFAULT_DB
+
+
 MIN_YEAR, MAX_YEAR = 1900, 2999  # --year: the years a document's date can hold (documents.year is a SMALLINT)
 
 

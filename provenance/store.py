@@ -15,16 +15,9 @@ import duckdb
 
 from provenance import textfiles
 from provenance.arrow_views import registered
+from provenance.config import default_db_path
 from provenance.errors import StoreError, StoreLockedError, UsageError, first_line, machine_limit, unreadable_file, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
-
-DEFAULT_DB = "provenance.duckdb"
-
-
-def default_db_path() -> str:
-    """Return the store path: $PROVENANCE_DB, else provenance.duckdb in the working directory."""
-    return os.environ.get("PROVENANCE_DB") or DEFAULT_DB
-
 
 def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:

@@ -8,11 +8,36 @@ from typing import Annotated, Optional
 import typer
 
 from provenance.cli.app import DbOption, JsonOption, app, fail, handled, print_json
-from provenance.config import DEFAULT_MAX_RECORD_BYTES, DEFAULT_RECORD_TIMEOUT, DEFAULT_WORKER_MEMORY_MB, IngestConfig
+from provenance.config import DEFAULT_MAX_RECORD_BYTES, DEFAULT_RECORD_TIMEOUT, DEFAULT_WORKER_MEMORY_MB, IngestConfig, default_db_path
 from provenance.ingest.progress import Progress
-from provenance.store import default_db_path
 
 MAX_FAULT_LINES = 20
+# The options of `provenance ingest` that take no value (every other one takes one): tested against the command
+FLAGS = frozenset({"--json", "--text", "--no-text", "--prose-lists", "--no-prose-lists", "--force", "--no-force", "-h", "--help"})
+
+
+def start_workers_early(args: list[str]) -> None:
+    """For `provenance ingest ...` as typed (args: sys.argv[1:]), start the workers' forkserver before typer parses
+    the options (its parsing imports pydantic, ~0.25 s): the forkserver's imports (~0.6 s) then overlap this
+    process's. Only where the run forks workers (not --output, --help, or one small file read in-process). A wrong
+    guess costs a forkserver that is killed at exit (pool._stop), or a start as late as ingest() makes it."""
+    if args[:1] != ["ingest"]:
+        return
+    paths, rest = [], iter(args[1:])
+    for arg in rest:
+        if arg == "--":
+            paths.extend(rest)
+        elif arg in ("-h", "--help") or arg.startswith("--output"):
+            return
+        elif arg.startswith("-"):
+            if arg not in FLAGS and "=" not in arg:
+                next(rest, None)  # its value
+        else:
+            paths.append(arg)
+    if paths:
+        from provenance.ingest import pool
+
+        pool.start_for(paths)
 
 
 @app.command()
@@ -42,14 +67,17 @@ def ingest(
     json_out: JsonOption = False,
 ) -> None:
     """Ingest Common Crawl WARC / WET / ARC files into the DuckDB store (or Parquet shards with --output)."""
-    from provenance.ingest.pipeline import ingest as run_ingest
-
     if executor not in ("local", "ray"):
         fail(f"--executor must be local or ray, not {executor!r}", 2)
     if executor == "ray" and not output:
         fail("--executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'", 2)
     if (db or default_db_path()) == ":memory:" and not output:
         fail("--db :memory: would keep nothing once the ingest ends; give a store file", 2)
+    if not output:  # first: the workers' forkserver imports their code (~0.6 s) while this process imports DuckDB and opens the store
+        from provenance.ingest import pool
+
+        pool.start_for(paths)
+    from provenance.ingest.pipeline import ingest as run_ingest
     with handled():
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,

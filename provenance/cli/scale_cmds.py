@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from provenance.cli.app import DbOption, JsonOption, app, handled, print_json
-from provenance.store import default_db_path
+from provenance.config import default_db_path
 
 COMPACT_HINT_FILES = 1000  # published parts (or ledger entry files) past which attach suggests compact (~0.2 s a query)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from provenance.cli.app import TABLE_MAX_ROWS, DbOption, JsonOption, app, fail, handled, print_json, print_table
-from provenance.store import default_db_path
+from provenance.config import default_db_path
 
 
 @app.command()

@@ -12,7 +12,7 @@ import pytest
 
 from provenance.ingest import pool
 from provenance.store import Store
-from tests.conftest import ROOT, children, response_record, warcinfo
+from tests.conftest import ROOT, alive, children, descendants, response_record, warcinfo
 from tests.ingest import pool_tasks
 
 
@@ -320,3 +320,58 @@ def test_a_task_submitted_as_the_pool_breaks_is_rerun_not_waited_for_forever(mon
     run.join(120)
     assert not run.is_alive()
     assert sorted(results) == sorted(["done orphan", "done t1", f"died die:x: {pool.DIED}"])
+
+
+def test_an_ingest_typed_on_the_command_line_starts_the_workers_forkserver_before_typer_parses_its_options(monkeypatch):
+    # typer's parsing imports pydantic (~0.25 s): the forkserver's imports (~0.6 s) overlap it and the store's opening
+    from provenance.cli.ingest_cmds import start_workers_early
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(pool, "start_for", started.append)
+    start_workers_early(["ingest", "a.warc.gz", "--db", "x.duckdb", "--json", "crawl/", "--workers=2", "--lang", "en", "--force",
+                         "--no-text", "--", "-odd.warc.gz"])
+    assert started == [["a.warc.gz", "crawl/", "-odd.warc.gz"]]  # option values are not paths; after "--" all are
+
+
+@pytest.mark.parametrize("args", [["info"], ["sql", "SELECT 1"], ["ingest", "a.warc.gz", "--help"], ["ingest", "-h"],
+                                  ["ingest", "a.warc.gz", "--output", "shards/"], ["ingest", "--output=s3://b/x", "a.warc.gz"],
+                                  ["ingest", "--db", "x.duckdb"]])
+def test_no_forkserver_is_started_early_for_a_run_that_forks_no_workers(monkeypatch, args):
+    from provenance.cli.ingest_cmds import start_workers_early
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(pool, "start_for", started.append)
+    start_workers_early(args)
+    assert started == []
+
+
+def test_the_early_start_knows_which_options_of_ingest_take_no_value():
+    # an option missing here would take the next path for its value: that path would not decide the forkserver
+    import typer
+
+    from provenance.cli import app
+    from provenance.cli.ingest_cmds import FLAGS
+
+    command = typer.main.get_command(app).commands["ingest"]
+    flags = {name for p in command.params if getattr(p, "is_flag", False) for name in (*p.opts, *p.secondary_opts)}
+    assert flags | {"-h", "--help"} == FLAGS
+
+
+def test_an_ingest_leaves_no_process_behind(make_warc, tmp_path):
+    # its forkserver is killed at exit (its orderly exit took ~0.13 s that each run waited for), and reaped
+    files = [make_warc(f"{i}.warc.gz", [warcinfo(), *(response_record(100 * i + k) for k in range(20))]) for i in range(3)]
+    proc = subprocess.Popen([sys.executable, "-m", "provenance", "ingest", *map(str, files), "--db", str(tmp_path / "s.duckdb"),
+                             "--workers", "2", "--json"], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: set[int] = set()
+    while proc.poll() is None:
+        seen.update(descendants(proc.pid))
+        time.sleep(0.01)
+    out, err = proc.communicate()
+    assert proc.returncode == 0 and err == "", err
+    assert json.loads(out)["documents"] == 60
+    assert len(seen) >= 3, "the forkserver, its workers and the resource tracker were not all seen"
+    deadline = time.time() + 30  # (the resource tracker ends as it reads the end of its pipe, just after)
+    while time.time() < deadline and any(alive(p) for p in seen):
+        time.sleep(0.05)
+    assert not [p for p in seen if alive(p)]
