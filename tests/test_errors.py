@@ -1,6 +1,12 @@
 """One-line error texts: what the CLI prints and faults record must never be empty or span lines."""
 from __future__ import annotations
 
+import functools
+import importlib
+import sys
+
+import pytest
+
 from provenance.errors import first_line, one_line
 
 
@@ -50,3 +56,49 @@ def test_a_store_whose_folder_went_read_only_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(Store, "migrate", no_wal)
     with pytest.raises(StoreError, match=r"s.duckdb: cannot write the store: Failed to commit: Cannot open file"):
         Store(str(tmp_path / "s.duckdb"))
+
+
+def _run_main(monkeypatch, capsys, argv):
+    import gc
+    import signal
+
+    cli_app = importlib.import_module("provenance.cli.app")  # (the package's `app` is the typer application)
+
+    monkeypatch.setattr(sys, "argv", ["provenance", *argv])
+    monkeypatch.setattr(cli_app.Terminated, "received", False)
+    old = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli_app.main()
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        gc.unfreeze()
+    return exit_.value.code, capsys.readouterr().err
+
+
+def test_a_ctrl_c_as_the_workers_forkserver_starts_early_is_one_line_and_exit_130(monkeypatch, capsys):
+    from provenance.cli import ingest_cmds
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_cmds, "start_workers_early", interrupted)
+    code, err = _run_main(monkeypatch, capsys, ["ingest", "a.warc.gz", "b.warc.gz"])
+    assert code == 130 and err.startswith("Error: interrupted") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("received, expected", [(False, 130), (True, 143)])
+def test_an_interrupt_in_a_commands_imports_before_its_handler_is_one_line_with_its_signals_code(monkeypatch, capsys, received, expected):
+    # typer answers a KeyboardInterrupt outside handled() with exit 130 and no word (a SIGTERM while `info` imports DuckDB)
+    cli_app = importlib.import_module("provenance.cli.app")  # (the package's `app` is the typer application)
+
+    command = next(c for c in cli_app.app.registered_commands if getattr(c.callback, "__name__", "") == "info")
+
+    @functools.wraps(command.callback)  # (its options, as typer reads them)
+    def info(*args, **kwargs):
+        cli_app.Terminated.received = received
+        raise cli_app.Terminated() if received else KeyboardInterrupt()
+
+    monkeypatch.setattr(command, "callback", info)
+    code, err = _run_main(monkeypatch, capsys, ["info"])
+    assert code == expected and err.strip().splitlines() == [f"Error: {cli_app.INTERRUPTED}"]

@@ -44,9 +44,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readab
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one 'Error: ...' line on stderr and exit with code."""
+    global _failed
+    _failed = True
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
 
+
+_failed = False  # whether fail() said why the command ends
 
 INTERRUPTED = "interrupted (what was already committed to the store is kept; an ingest rerun finishes the rest)"
 
@@ -147,15 +151,19 @@ def main() -> None:
 
 
 def _main() -> None:
+    global _failed
+    _failed = False
     from provenance import cli  # noqa: F401  (registers the commands)
     from provenance.cli.ingest_cmds import start_workers_early
 
     _main_is_the_package()
     signal.signal(signal.SIGTERM, _terminate)
-    start_workers_early(sys.argv[1:])
     try:
+        start_workers_early(sys.argv[1:])
         code = app(standalone_mode=False)  # click's own errors come here, to be said in one line
         sys.stdout.flush()  # here, not at exit: a closed pipe is met below
+        if code == 130 and not _failed:  # typer's answer to an interrupt outside handled() (a command's imports): said as ours are
+            raise Terminated() if Terminated.received else KeyboardInterrupt()
     except BrokenPipeError:  # `provenance info | true`, met as the output is flushed: exit code 1 without a word, as
         # click says a pipe closed while a command writes (Python's own flush at exit would print a traceback)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
