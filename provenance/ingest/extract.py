@@ -71,7 +71,7 @@ def extract(rec: RawRecord, max_bytes: int, prose_lists: bool = False) -> Extrac
     kind = rec.type
     if kind in NOT_DOCUMENTS:
         return Skipped(kind)
-    if _is_robots_txt(rec.headers.get("warc-target-uri", "")):  # crawler directives, not a page (Common Crawl keeps them apart)
+    if is_robots_txt(rec.headers.get("warc-target-uri", "")):  # crawler directives, not a page (Common Crawl keeps them apart)
         return Skipped("robots-txt")
     if "warc-segment-number" in rec.headers:  # a part of a record split over several (WARC 1.1, 6.9): not a whole page
         return Skipped("segmented")
@@ -133,7 +133,7 @@ def _is_web(url: str) -> bool:
     return url.strip("<> ").lower().startswith(("http://", "https://"))
 
 
-def _is_robots_txt(url: str) -> bool:
+def is_robots_txt(url: str) -> bool:
     """Whether a URL is a site's robots.txt (RFC 9309: the path /robots.txt, case-sensitive; any query)."""
     if "/robots.txt" not in url:
         return False

@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from provenance.errors import path_text
 from provenance.ingest.remote import address_path, is_remote, read_remote_text, url_join
@@ -81,14 +81,21 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     """Leave out inputs that would count pages twice or hold no pages, and say so. A Common Crawl segment's
     folder holds its WARC files and the WET and WAT files made from them (`warc/X.warc.gz`, `wet/X.warc.wet.gz`,
     `wat/X.warc.wat.gz`), and WARC files of robots.txt fetches and of redirects and errors (`robotstxt/`,
-    `crawldiagnostics/`). A WET whose WARC is an input too (by file name, in any folder but those two) holds
-    the same pages again, as Common Crawl extracted them; found in folders, a WAT holds metadata and no text,
-    and the other two no pages. Files named on the command line, globbed or listed stay (but a twin WET)."""
+    `crawldiagnostics/`). A WET whose WARC is an input too (by file name, in any folder but those two, and holding
+    pages: pages.py) holds the same pages again, as Common Crawl extracted them; found in folders, a WAT holds
+    metadata and no text, and the other two no pages. Files named on the command line, globbed or listed stay (but a
+    twin WET)."""
     ok = [i for i in inputs if not i.problem]
     no_pages = [i for i in ok if i.walked and _folder(i) in NO_PAGES_FOLDERS]
     wat = [i for i in ok if i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
-    warcs = {_stem(os.path.basename(i.path).lower(), _WARC) for i in ok if _folder(i) not in NO_PAGES_FOLDERS} - {None}
-    twin = [i for i in ok if _stem(os.path.basename(i.path).lower(), _WET) in warcs]
+    wets = {_stem(_basename(i.path), _WET) for i in ok} - {None}
+    warcs: dict[str, list[InputFile]] = {}  # the WARC files named as a WET input is, by that name
+    for i in ok:
+        if _stem(_basename(i.path), _WARC) in wets and _folder(i) not in NO_PAGES_FOLDERS:
+            warcs.setdefault(_stem(_basename(i.path), _WARC), []).append(i)
+    paged = {stem for stem, items in warcs.items() if any(map(_holds_pages, items))}
+    twin = [i for i in ok if _stem(_basename(i.path), _WET) in paged]
+    pageless = [i for stem, items in warcs.items() if stem not in paged for i in items]
     packed = _packed_again(ok)
     still_open = [i for i in ok if i.still_open]
     notes = []
@@ -98,6 +105,9 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     if twin:
         notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
                      f"{twin[0].path}; ingest WET files into a store of their own for the text Common Crawl extracted")
+    if pageless:
+        notes.append(f"{len(pageless)} WARC file(s) share their names with WET files but hold no pages in their first records "
+                     f"(robots.txt files, redirects, errors): those WET files are read too, e.g. the one named as {pageless[0].path}")
     if packed:
         notes.append(f"{len(packed)} WACZ file(s) left out of this run, all of their WARC files being inputs too (the same pages "
                      f"twice), e.g. {packed[0].path}")
@@ -111,25 +121,33 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     return [i for i in inputs if id(i) not in dropped], notes
 
 
+def _holds_pages(item: InputFile) -> bool:
+    """Whether a WARC input holds pages (pages.py): a local file by its first records; an address by its name, Common
+    Crawl's keeping the folder (robotstxt/, crawldiagnostics/) that says what it holds."""
+    from provenance.ingest.pages import peek  # (reads records: not needed to expand the inputs)
+
+    return is_remote(item.path) or peek(item.path)
+
+
 CC_NAMES = ("cc-main-", "cc-news-")  # Common Crawl's file names (lower-cased): unique, each naming one segment's file
 
 
-def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
-    """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files)
-    as one run over all of them does (leave_out_derived): a WET whose WARC is in the ledger is left out, and a WARC
-    whose WET is in the ledger replaces it; by Common Crawl's file names only, which are unique. Ingesting WET files
-    first and their WARC files later counted every page twice. Returns (the inputs kept, each replacing WARC's ledger
-    path -> the ledger paths of its WET files, notes)."""
-    ingested = set(ingested)
+def twins_in_ledger(inputs: list[InputFile], ingested: Mapping[str, bool]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
+    """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files, each
+    with whether it held pages, pages.read_pages) as one run over all of them does (leave_out_derived): a WET whose
+    WARC is in the ledger, having held pages, is left out, and a WARC whose WET is in the ledger replaces it once read,
+    if it holds pages (commit.py); by Common Crawl's file names only, which are unique. Ingesting WET files first and
+    their WARC files later counted every page twice. Returns (the inputs kept, each WARC's path -> the ledger paths of
+    the WET files it replaces if it holds pages, notes)."""
     warcs: dict[str, str] = {}
     wets: dict[str, list[str]] = {}
-    for path in ingested:
+    for path, paged in ingested.items():
         name = _basename(path)
         if not name.startswith(CC_NAMES):  # a store's lifetime of other names ("a.warc.gz"): one name need not be one file
             continue
         if _stem(name, _WET) is not None:
             wets.setdefault(_stem(name, _WET), []).append(path)
-        elif _stem(name, _WARC) is not None and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:  # (a ledger path: _folder's rule)
+        elif _stem(name, _WARC) is not None and paged and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:  # (_folder's rule)
             warcs[_stem(name, _WARC)] = path
     if not warcs and not wets:
         return inputs, {}, []
@@ -147,11 +165,15 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str]) -> tuple[l
     if left:
         notes.append(f"{len(left)} WET file(s) left out of this run, their WARC files being ingested already (the same pages twice), "
                      f"e.g. {left[0][0]} (its WARC: {left[0][1]})")
-    if replaces:
-        warc, wet = next(iter(replaces.items()))
-        notes.append(f"{len(replaces)} WARC file(s) replace the WET files of their pages ingested before, as one run over both "
-                     f"keeps the WARC's (the same pages twice otherwise), e.g. {warc} replaces {wet[0]}")
     return kept, replaces, notes
+
+
+def twins_note(replaced: int, example: tuple[str, list[str]] | None) -> str | None:
+    """The run's note on the WARC files whose rows replaced the WET files of their pages (twins_in_ledger)."""
+    if not replaced or example is None:
+        return None
+    return (f"{replaced} WARC file(s) replace the WET files of their pages ingested before, as one run over both keeps the WARC's "
+            f"(the same pages twice otherwise), e.g. {example[0]} replaces {example[1][0]}")
 
 
 def _basename(path: str) -> str:

@@ -85,6 +85,7 @@ class FileResult:
     other_options: bool = False  # skipped as ingested before, with other options than this run's
     cut_short: bool = False  # skipped as ingested before, by an ingest --file-timeout cut short
     changed: bool = False  # ingested before with other content: this version's rows replace that one's
+    twins: list[str] = field(default_factory=list)  # the WET files (ledger paths) of its pages whose rows it replaced
 
     def __post_init__(self) -> None:
         self.path = path_text(self.path)  # the store's and the messages' form (a FileJob's path is the one to open)

@@ -21,7 +21,8 @@ from typing import Any
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
-from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger
+from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger, twins_note
+from provenance.ingest.pages import read_pages
 from provenance.ingest.commit import replaced_note
 from provenance.ingest.pipeline import IngestSummary, known_by_address, skipped
 from provenance.ingest.progress import Meter, Progress
@@ -69,7 +70,7 @@ def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str
             attempts: int, run_id: int, t0: float) -> IngestSummary:
     entries = ledger.read_ledger(out)
     inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
-    inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in entries])
+    inputs, twins, twin_notes = twins_in_ledger(inputs, {e["path"]: read_pages(e.get("n_docs") or 0, e.get("skip_counts")) for e in entries})
     tasks, instant, changed = plan(out, inputs, config, run_id, attempts, entries)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
     # the local workers' staging, watch and progress files (a SIGKILLed driver leaves its folder: the next run's removes
@@ -80,7 +81,7 @@ def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str
         for res in instant:
             summary.add(res, meter.file)
         run = _run_local(tasks, config.workers, folder, meter) if folder else _run_ray(tasks, address, config.workers)
-        replaced = _Replaced(entries, config.force, {**twins, **{path: [path] for path in changed}}, ledger.has_folds(out))
+        replaced = _Replaced(entries, config.force, twins, changed, ledger.has_folds(out))
         # this run's published files, by content: what _one_of_two needs of each (a crawl is 90,000 files, and a
         # result holds up to 1,000 faults)
         by_content: dict[str, FileResult] = {}
@@ -97,6 +98,7 @@ def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str
     finally:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
+    summary.notes += filter(None, [twins_note(summary.twins, summary.twin_example)])
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
                                              **{k: v for k, v in summary.to_dict().items() if k != "faults"}})
@@ -165,10 +167,13 @@ class _Replaced:
     """The ledger entries (read before the run) that a file's new publication replaces. With --force, found by
     address and by content: earlier ingests of its path or of its bytes, as --force into a store deletes
     their rows (an entry of the same content is overwritten by the new one, its parts named by none). A WARC
-    file's also replaces the WET files of its pages (twins: see inputs.twins_in_ledger)."""
+    file's also replaces the WET files of its pages if it holds pages (twins: see inputs.twins_in_ledger, pages.py),
+    and a changed file (plan's) its earlier versions."""
 
-    def __init__(self, entries: list[dict[str, Any]], force: bool, twins: dict[str, list[str]], folded: bool) -> None:
+    def __init__(self, entries: list[dict[str, Any]], force: bool, twins: dict[str, list[str]], changed: Iterable[str],
+                 folded: bool) -> None:
         self.force, self.twins, self.folded = force, twins, folded  # folded: the ledger has folds (a removal leaves a tombstone)
+        self.changed = set(changed)
         self.by_path: dict[str, list[dict[str, Any]]] = {}
         self.by_sha: dict[str, list[dict[str, Any]]] = {}
         self.published: set[str] = set()  # ledger keys written in this run: never removed (content moved between paths)
@@ -180,21 +185,32 @@ class _Replaced:
     def drop(self, out: ShardDir, res: FileResult) -> None:
         """Remove the entries and parts res replaces (nothing when its ingest failed). res's entry was written
         first: a driver killed in between leaves two entries of the path, and attach reads the later (attach.py)."""
-        if res.status == "skipped" and res.path in self.twins.get(res.path, ()):  # read again, and its content is another file's:
+        targets = self._targets(res)
+        if res.status == "skipped" and res.path in targets:  # read again, and its content is another file's:
             # its own earlier entries of other content go (another version, a read that gave up); one of this content stays
             self._delete(out, [e for e in self.by_path.get(res.path, ()) if res.sha256 and e.get("sha256") != res.sha256], set())
             return
-        if res.status != "done" or not (self.force or res.path in self.twins):
+        if res.status != "done" or not (self.force or targets):
             return
         versions = [e for e in self.by_path.get(res.path, ()) if e.get("sha256") != res.sha256 or not e.get("sha256")]
-        if res.path in self.twins.get(res.path, ()) and versions:  # its own earlier version (changed, or a read that gave up)
+        if res.path in targets and versions:  # its own earlier version (changed, or a read that gave up)
             res.changed, res.note = True, replaced_note(all(e.get("sha256") for e in versions))
         new_key = res.sha256 or address_key(res.path)
         self.published.add(new_key)
         kept = {rel for rels in res.parts.values() for rel in rels}
         forced = (*self.by_path.get(res.path, ()), *self.by_sha.get(res.sha256 or "", ())) if self.force else ()
-        earlier = {id(e): e for e in (*forced, *(e for path in self.twins.get(res.path, ()) for e in self.by_path.get(path, ())))}
+        earlier = {id(e): e for e in (*forced, *(e for path in targets for e in self.by_path.get(path, ())))}
+        res.twins = [path for path in targets if path != res.path and self.by_path.get(path)]
         self._delete(out, earlier.values(), kept)
+
+    def _targets(self, res: FileResult) -> list[str]:
+        """The ledger paths whose entries res replaces besides --force's: its own (a changed file), or the WET files of
+        its pages once it is known to hold pages (a robots.txt WARC of the name holds none)."""
+        if res.path in self.changed:
+            return [res.path]
+        if res.path in self.twins and res.status == "done" and read_pages(res.n_docs, res.skip_counts):
+            return self.twins[res.path]
+        return []
 
     def _delete(self, out: ShardDir, entries: Iterable[dict[str, Any]], kept: set[str]) -> None:
         """Remove these ledger entries (but those written in this run) and their parts (but those in kept)."""

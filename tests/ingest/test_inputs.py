@@ -7,7 +7,7 @@ import os
 import pytest
 
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
-from tests.conftest import response_record
+from tests.conftest import http_response, html_page, response_record, warc_record, warcinfo
 
 
 def test_folders_recurse_to_archives_only_and_globs_expand(make_warc, tmp_path):
@@ -115,7 +115,6 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
 
     from provenance.cli import app
     from provenance.store import Store
-    from tests.conftest import warc_record, warcinfo
 
     seg = tmp_path / "crawl-data" / "CC-MAIN-2019-35" / "segments" / "1566027312025.20"
     for kind in ("warc", "wet", "wat", "robotstxt", "crawldiagnostics"):
@@ -147,14 +146,15 @@ def test_a_crawl_folder_is_read_once_per_page_wets_beside_their_warcs_and_wats_l
         assert s.sql("SELECT count(*) FROM sources").fetchone()[0] == 3
 
 
-def test_a_named_folder_is_read_whole_and_twins_match_whatever_their_compression(tmp_path):
+def test_a_named_folder_is_read_whole_and_twins_match_whatever_their_compression(make_warc, tmp_path):
     from provenance.ingest.inputs import leave_out_derived
 
     seg = tmp_path / "seg"
     for kind in ("warc", "wet", "wat", "crawldiagnostics"):
         (seg / kind).mkdir(parents=True)
+    page = make_warc("page.warc", [warcinfo(), response_record(1)], gzip_style=None).read_bytes()
     for rel in ("warc/X.warc.gz", "wet/X.warc.wet", "wet/Y.warc.wet.zst", "warc/Y.warc", "wat/X.warc.wat.gz", "crawldiagnostics/X.warc.gz"):
-        (seg / rel).write_bytes(b"")
+        (seg / rel).write_bytes(page)  # (their content is not read but to tell whether a WARC holds pages)
     kept, notes = leave_out_derived(expand_inputs([str(seg)]))
     assert sorted(os.path.relpath(i.path, seg) for i in kept) == ["warc/X.warc.gz", "warc/Y.warc"]
     assert len(notes) == 3
@@ -163,6 +163,80 @@ def test_a_named_folder_is_read_whole_and_twins_match_whatever_their_compression
         assert len(kept) == 1 and notes == []
 
 
+def test_a_warc_holds_pages_when_one_of_its_first_responses_is_a_2xx_page_not_a_robots_txt(make_warc, tmp_path):
+    """What pairs a WARC with the WET of its name (a Common Crawl segment's robots.txt and crawldiagnostics WARC
+    files are named as its page WARC is): a crawl of one site fetches robots.txt and follows a redirect first."""
+    from provenance.ingest.pages import peek
+
+    robots = warc_record("response", http_response(b"User-agent: *\nDisallow: /private\n", "text/plain"), "https://a.example.com/robots.txt",
+                         content_type="application/http; msgtype=response", seed="robots")
+    moved = warc_record("response", http_response(b"", status="301 Moved Permanently", extra=[("Location", "https://a.example.com/")]),
+                        "https://a.example.com", content_type="application/http; msgtype=response", seed="moved")
+    missing = warc_record("response", http_response(html_page("Not found", "No such page"), status="404 Not Found"),
+                          "https://a.example.com/gone", content_type="application/http; msgtype=response", seed="gone")
+    request = warc_record("request", b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n", "https://a.example.com/",
+                          content_type="application/http; msgtype=request")
+    site = make_warc("site.warc.gz", [warcinfo(), request, robots, moved, missing, request, response_record(1)])
+    assert peek(str(site))
+    assert not peek(str(make_warc("robotstxt.warc.gz", [warcinfo(), robots, request, robots])))
+    assert not peek(str(make_warc("crawldiagnostics.warc.gz", [warcinfo(), moved, missing])))
+    assert not peek(str(make_warc("wet.warc.wet.gz", [warcinfo(), warc_record("conversion", b"text", "https://a.example.com/")])))
+    (tmp_path / "junk.warc.gz").write_bytes(b"\x1f\x8b" + bytes(range(256)) * 4)
+    assert not peek(str(tmp_path / "junk.warc.gz")) and not peek(str(tmp_path / "missing.warc.gz"))
+
+
+@pytest.mark.parametrize("target", ["--db", "--output"])
+def test_a_robots_txt_or_diagnostics_warc_out_of_its_folder_is_no_twin_of_the_wet_of_its_name(make_warc, tmp_path, target):
+    """Common Crawl names a segment's robots.txt and crawldiagnostics WARC files as its page WARC: downloaded into
+    folders of other names (or one flat folder), the robots.txt WARC replaced the WET's documents with none when
+    ingested after it, and kept the WET out when ingested first or beside it. A WARC pairs with a WET once it is known
+    to hold pages."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.scale import attach
+    from provenance.store import Store
+
+    stem = "CC-MAIN-20230126210844-20230127000844-00000"
+    text = warc_record("conversion", b"The text of a page as Common Crawl extracted it, long enough to keep. " * 3, "https://a.example.com/",
+                       content_type="text/plain", extra={"WARC-Refers-To": "<urn:uuid:00000000-0000-0000-0000-000000000001>"})
+    robots = warc_record("response", http_response(b"User-agent: *\nDisallow:\n", "text/plain"), "https://a.example.com/robots.txt",
+                         content_type="application/http; msgtype=response", seed="robots")
+    moved = warc_record("response", http_response(b"", status="302 Found", extra=[("Location", "https://a.example.com/")]),
+                        "https://a.example.com/old", content_type="application/http; msgtype=response", seed="moved")
+    for kind in ("text", "robots", "diagnostics", "flat"):
+        (tmp_path / kind).mkdir()
+    wet = tmp_path / "text" / f"{stem}.warc.wet.gz"
+    wet.write_bytes(make_warc("t.gz", [warcinfo("CC-MAIN-2023-06"), text]).read_bytes())
+    for kind, record in (("robots", robots), ("diagnostics", moved)):
+        (tmp_path / kind / f"{stem}.warc.gz").write_bytes(make_warc(f"{kind}.gz", [warcinfo("CC-MAIN-2023-06"), record]).read_bytes())
+    (tmp_path / "flat" / f"{stem}.warc.gz").write_bytes((tmp_path / "robots" / f"{stem}.warc.gz").read_bytes())
+    (tmp_path / "flat" / wet.name).write_bytes(wet.read_bytes())
+
+    def ingest(dest, *args):
+        res = CliRunner().invoke(app, ["ingest", *map(str, args), target, dest, "--json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    def documents(name, dest):
+        db = dest if target == "--db" else str(tmp_path / f"{name}.duckdb")
+        if target == "--output":
+            attach(db, dest)
+        with Store(db, read_only=True) as s:
+            return s.sql("SELECT count(*) FROM documents").fetchone()[0], s.sql("SELECT count(*) FROM sources").fetchone()[0]
+
+    for name, runs in (("after", [[tmp_path / "text"], [tmp_path / "robots"], [tmp_path / "diagnostics"]]),
+                       ("first", [[tmp_path / "robots"], [tmp_path / "diagnostics"], [tmp_path / "text"], [tmp_path / "text", "--force"]]),
+                       ("flat", [[tmp_path / "flat"]])):
+        dest = str(tmp_path / name / ("s.duckdb" if target == "--db" else "shards"))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        for args in runs:
+            summary = ingest(dest, *args)
+            assert not any("replace" in note or "left out" in note for note in summary["notes"]), (name, args, summary["notes"])
+        assert documents(name, dest) == (1, 3 if name != "flat" else 2), name
+    assert any("share their names with WET files but hold no pages" in note for note in summary["notes"])
 def test_a_pipe_or_device_is_refused_with_a_reason_not_read_forever(tmp_path):
     # its hash drained a pipe before its records were read (nothing ingested), and /dev/zero never ended
     fifo = tmp_path / "x.warc.gz"
@@ -183,7 +257,6 @@ def test_wets_and_their_warcs_ingested_in_separate_runs_count_each_page_once_as_
     from provenance.cli import app
     from provenance.scale import attach
     from provenance.store import Store
-    from tests.conftest import warc_record, warcinfo
 
     stem = "CC-MAIN-20190817085028-20190817111028-00000"
     for kind in ("warc", "wet", "other"):
@@ -229,6 +302,9 @@ def test_twins_across_runs_are_common_crawl_files_only_whose_names_are_unique():
 
     stem = "CC-MAIN-20190817085028-20190817111028-00000"
     inputs = [InputFile(f"/new/{stem}.warc.gz"), InputFile("/new/a.warc.gz"), InputFile(f"/new/{stem}.warc.wet.gz")]
-    kept, replaces, notes = twins_in_ledger(inputs, [f"/old/wet/{stem}.warc.wet.gz", "/old/a.warc.wet.gz", f"/old/warc/{stem}.warc.gz"])
+    ledger = {f"/old/wet/{stem}.warc.wet.gz": True, "/old/a.warc.wet.gz": True, f"/old/warc/{stem}.warc.gz": True}
+    kept, replaces, notes = twins_in_ledger(inputs, ledger)
     assert [i.path for i in kept] == [f"/new/{stem}.warc.gz", "/new/a.warc.gz"]  # "a.warc.gz" of another folder is no twin
-    assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 2
+    assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 1
+    kept, _, notes = twins_in_ledger(inputs, {**ledger, f"/old/warc/{stem}.warc.gz": False})  # it held no pages (robots.txt files)
+    assert len(kept) == 3 and notes == []
