@@ -12,26 +12,35 @@ from provenance.config import DEFAULT_MAX_RECORD_BYTES, DEFAULT_RECORD_TIMEOUT, 
 from provenance.ingest.progress import Progress
 
 MAX_FAULT_LINES = 20
-# The options of `provenance ingest` that take no value (every other one takes one): tested against the command
+# The options of `provenance ingest` that take no value, and those that take one: tested against the command
 FLAGS = frozenset({"--json", "--text", "--no-text", "--prose-lists", "--no-prose-lists", "--force", "--no-force", "-h", "--help"})
+VALUED = frozenset({"--db", "--workers", "--crawl", "--year", "--sample-rate", "--lang", "--tokenizer", "--max-record-bytes",
+                    "--file-timeout", "--record-timeout", "--worker-memory", "--paths-prefix", "--block-docs", "--executor",
+                    "--address", "--output"})
+# Option values that fail the command before it forks a worker (a usage error, or a tokenizer not found)
+_FAILS = {"--db": lambda v: v in ("", ":memory:"), "--tokenizer": lambda v: not os.path.exists(v), "--executor": lambda v: v != "local"}
 
 
 def start_workers_early(args: list[str]) -> None:
     """For `provenance ingest ...` as typed (args: sys.argv[1:]), start the workers' forkserver before typer parses
     the options (its parsing imports pydantic, ~0.25 s): the forkserver's imports (~0.6 s) then overlap this
-    process's. Only where the run forks workers (not --output, --help, or one small file read in-process). A wrong
-    guess costs a forkserver that is killed at exit (pool._stop), or a start as late as ingest() makes it."""
+    process's. Only where the run forks workers (not --output, --help, or one small file read in-process), and not
+    for an unknown option or a value the command refuses before it forks (_FAILS). A wrong guess costs a forkserver
+    that is killed at exit (pool._stop), or a start as late as ingest() makes it."""
     if args[:1] != ["ingest"]:
         return
     paths, rest = [], iter(args[1:])
     for arg in rest:
         if arg == "--":
             paths.extend(rest)
-        elif arg in ("-h", "--help") or arg.startswith("--output"):
-            return
         elif arg.startswith("-"):
-            if arg not in FLAGS and "=" not in arg:
-                next(rest, None)  # its value
+            name, eq, value = arg.partition("=")
+            if name in ("-h", "--help", "--output") or name not in FLAGS | VALUED:
+                return
+            if name in VALUED and not eq:
+                value = next(rest, "")
+            if name in _FAILS and _FAILS[name](value):
+                return
         else:
             paths.append(arg)
     if paths:
