@@ -66,3 +66,31 @@ def test_kanji_heavy_japanese_the_detector_read_as_japanese_stays_japanese():
 ])
 def test_other_answers_are_left_as_the_detector_gave_them(text, lang, rank):
     assert settle(text, lang, rank) == (lang, rank)
+
+
+RUSSIAN = "Я не знаю, что сказать, но это очень интересная книга о жизни. "
+BULGARIAN = "Днес сутринта отидохме в парка и дълго се разхождахме покрай реката. "
+MACEDONIAN = "Веќе е доцна, но ѓаволот не спие и мечката ѕирка од шумата покрај реката. "
+SERBIAN = "Ђак је отишао код лекара јер га је бољела глава, а ћерка је остала код куће. "
+UKRAINIAN = "Сьогодні вранці ми пішли в парк і довго гуляли вздовж річки, де було дуже гарно. "
+BELARUSIAN = "Сёння раніцай мы пайшлі ў парк і доўга гулялі ўздоўж ракі. "
+
+
+@pytest.mark.parametrize("text, expected", [(RUSSIAN * 3, "ru"), (BULGARIAN * 3, "bg"), (BULGARIAN, "bg"), (MACEDONIAN * 2, "mk"),
+                                            (SERBIAN, "sr"), (SERBIAN * 3, "sr"), (UKRAINIAN, "uk"), (BELARUSIAN, "be")],
+                         ids=["ru-x3", "bg-x3", "bg", "mk-x2", "sr", "sr-x3", "uk", "be"])
+def test_the_slavic_languages_written_in_cyrillic_are_told_by_the_letters_only_their_alphabet_has(text, expected):
+    assert lang_of(text) == expected
+
+
+def test_the_letters_decide_only_for_one_slavic_language_of_mostly_cyrillic_text():
+    from resiliparse.parse.lang import detect_fast
+
+    wrong = [t for t in (RUSSIAN * 3, BULGARIAN * 3, BULGARIAN) if detect_fast(normalize_texts([t])[0])[0] != lang_of(t)]
+    assert len(wrong) == 3  # the detector's own answers for these (uk, mk, ru), which the letters overrule
+    mixed = normalize_texts([RUSSIAN + UKRAINIAN])[0]  # ы and є: no one alphabet holds both; the detector's stays
+    assert settle(mixed, "uk", 900) == ("uk", 900)
+    kazakh = normalize_texts(["Қазақстан Орталық Азиядағы мемлекет, оның астанасы Астана қаласы болып табылады. "])[0]
+    assert settle(kazakh, "ru", 1000) == ("ru", 1000)  # another Cyrillic alphabet (қ, ғ, ы): left to the detector
+    latin = normalize_texts(["Ovo je tekst na srpskom jeziku pisan latinicom, sa par reči: мир."])[0]
+    assert settle(latin, "sr", 900) == ("sr", 900)  # mostly Latin: a few Cyrillic letters tell nothing
