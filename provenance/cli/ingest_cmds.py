@@ -17,8 +17,20 @@ FLAGS = frozenset({"--json", "--text", "--no-text", "--prose-lists", "--no-prose
 VALUED = frozenset({"--db", "--workers", "--crawl", "--year", "--sample-rate", "--lang", "--tokenizer", "--max-record-bytes",
                     "--file-timeout", "--record-timeout", "--worker-memory", "--paths-prefix", "--block-docs", "--executor",
                     "--address", "--output"})
-# Option values that fail the command before it forks a worker (a usage error, or a tokenizer not found)
-_FAILS = {"--db": lambda v: v in ("", ":memory:"), "--tokenizer": lambda v: not os.path.exists(v), "--executor": lambda v: v != "local"}
+# Option values that fail the command before it forks a worker (a usage error, or a tokenizer not found; the ranges
+# of numbers are IngestConfig's alone)
+_FAILS = {"--db": lambda v: v in ("", ":memory:"), "--tokenizer": lambda v: not os.path.exists(v), "--executor": lambda v: v != "local",
+          **dict.fromkeys(("--workers", "--year", "--max-record-bytes", "--worker-memory", "--block-docs"), lambda v: not _reads(int, v)),
+          **dict.fromkeys(("--sample-rate", "--file-timeout", "--record-timeout"), lambda v: not _reads(float, v))}
+
+
+def _reads(kind: type, text: str) -> bool:
+    """Whether text reads as a number of this kind (int, float)."""
+    try:
+        kind(text)
+    except ValueError:
+        return False
+    return True
 
 
 def start_workers_early(args: list[str]) -> None:
@@ -29,20 +41,25 @@ def start_workers_early(args: list[str]) -> None:
     that is killed at exit (pool._stop), or a start as late as ingest() makes it."""
     if args[:1] != ["ingest"]:
         return
-    paths, rest = [], iter(args[1:])
+    paths, rest, named = [], iter(args[1:]), set()
     for arg in rest:
         if arg == "--":
             paths.extend(rest)
         elif arg.startswith("-"):
             name, eq, value = arg.partition("=")
-            if name in ("-h", "--help", "--output") or name not in FLAGS | VALUED:
+            if name in ("-h", "--help", "--output") or name not in FLAGS | VALUED or (eq and name in FLAGS):
                 return
             if name in VALUED and not eq:
-                value = next(rest, "")
+                value = next(rest, None)
+                if value is None:  # (its value missing)
+                    return
             if name in _FAILS and _FAILS[name](value):
                 return
+            named.add(name)
         else:
             paths.append(arg)
+    if "--db" not in named and os.environ.get("PROVENANCE_DB") == ":memory:":  # (config.default_db_path)
+        return
     if paths:
         from provenance.ingest import pool
 
@@ -82,16 +99,16 @@ def ingest(
         fail("--executor ray writes Parquet shards: give --output DIR, then 'provenance attach DIR'", 2)
     if (db or default_db_path()) == ":memory:" and not output:
         fail("--db :memory: would keep nothing once the ingest ends; give a store file", 2)
-    if not output:  # first: the workers' forkserver imports their code (~0.6 s) while this process imports DuckDB and opens the store
-        from provenance.ingest import pool
-
-        pool.start_for(paths)
-    from provenance.ingest.pipeline import ingest as run_ingest
     with handled():
         config = IngestConfig(db=db or default_db_path(), workers=workers, crawl=crawl, year=year, sample_rate=sample_rate,
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,
                               max_record_bytes=max_record_bytes, file_timeout=file_timeout, record_timeout=record_timeout or None,
                               worker_memory_mb=worker_memory or None, paths_prefix=paths_prefix, block_docs=block_docs)
+        if not output and (not tokenizer or os.path.exists(tokenizer)):  # (a tokenizer not found fails before any fork)
+            from provenance.ingest import pool  # first: the workers' forkserver imports their code (~0.6 s) while this
+
+            pool.start_for(paths)  # process imports DuckDB and opens the store
+        from provenance.ingest.pipeline import ingest as run_ingest
         with _progress(json_out) as progress:
             if output:
                 from provenance.scale import ingest_shards

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from provenance.errors import path_text
+from provenance.ingest.pages import peek, twin
 from provenance.ingest.remote import address_path, is_remote, read_remote_text, url_join
 from provenance.ingest.wacz import NOT_REMOTE, is_wacz, member_files
 
@@ -77,14 +78,15 @@ WAT_SUFFIXES = (".wat.gz", ".wat.zst")
 NO_PAGES_FOLDERS = {"robotstxt": "robots.txt files", "crawldiagnostics": "redirects and errors"}  # a Common Crawl segment's
 
 
-def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[str]]:
+def leave_out_derived(inputs: list[InputFile], known: Mapping[str, bool | None] | None = None) -> tuple[list[InputFile], list[str]]:
     """Leave out inputs that would count pages twice or hold no pages, and say so. A Common Crawl segment's
     folder holds its WARC files and the WET and WAT files made from them (`warc/X.warc.gz`, `wet/X.warc.wet.gz`,
     `wat/X.warc.wat.gz`), and WARC files of robots.txt fetches and of redirects and errors (`robotstxt/`,
-    `crawldiagnostics/`). A WET whose WARC is an input too (by file name, in any folder but those two, and holding
-    pages: pages.py) holds the same pages again, as Common Crawl extracted them; found in folders, a WAT holds
-    metadata and no text, and the other two no pages. Files named on the command line, globbed or listed stay (but a
-    twin WET)."""
+    `crawldiagnostics/`). A WET whose WARC is an input too (by file name, in any folder but those two; a Common Crawl
+    file out of its warc/ folder unless known to hold no pages: pages.py, and `known`, the ledger's paths of files
+    read before -> whether they held pages) holds the same pages again, as Common Crawl extracted them; found in
+    folders, a WAT holds metadata and no text, and the other two no pages. Files named on the command line, globbed
+    or listed stay (but a twin WET)."""
     ok = [i for i in inputs if not i.problem]
     no_pages = [i for i in ok if i.walked and _folder(i) in NO_PAGES_FOLDERS]
     wat = [i for i in ok if i.walked and i.path.lower().endswith(WAT_SUFFIXES)]
@@ -93,7 +95,7 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     for i in ok:
         if _stem(_basename(i.path), _WARC) in wets and _folder(i) not in NO_PAGES_FOLDERS:
             warcs.setdefault(_stem(_basename(i.path), _WARC), []).append(i)
-    paged = {stem for stem, items in warcs.items() if any(map(_holds_pages, items))}
+    paged = {stem for stem, items in warcs.items() if any(_holds_pages(i, known or {}) for i in items)}
     twin = [i for i in ok if _stem(_basename(i.path), _WET) in paged]
     pageless = [i for stem, items in warcs.items() if stem not in paged for i in items]
     packed = _packed_again(ok)
@@ -106,8 +108,8 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
         notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
                      f"{twin[0].path}; ingest WET files into a store of their own for the text Common Crawl extracted")
     if pageless:
-        notes.append(f"{len(pageless)} WARC file(s) share their names with WET files but hold no pages in their first records "
-                     f"(robots.txt files, redirects, errors): those WET files are read too, e.g. the one named as {pageless[0].path}")
+        notes.append(f"{len(pageless)} WARC file(s) named as WET files hold robots.txt fetches or redirects and errors (most of their "
+                     f"responses), not pages: those WET files are read too, e.g. the one named as {pageless[0].path}")
     if packed:
         notes.append(f"{len(packed)} WACZ file(s) left out of this run, all of their WARC files being inputs too (the same pages "
                      f"twice), e.g. {packed[0].path}")
@@ -121,33 +123,42 @@ def leave_out_derived(inputs: list[InputFile]) -> tuple[list[InputFile], list[st
     return [i for i in inputs if id(i) not in dropped], notes
 
 
-def _holds_pages(item: InputFile) -> bool:
-    """Whether a WARC input holds pages (pages.py): a local file by its first records; an address by its name, Common
-    Crawl's keeping the folder (robotstxt/, crawldiagnostics/) that says what it holds."""
-    from provenance.ingest.pages import peek  # (reads records: not needed to expand the inputs)
-
-    return is_remote(item.path) or peek(item.path)
+def _holds_pages(item: InputFile, known: Mapping[str, bool | None]) -> bool:
+    """Whether a WARC input of a WET's name is its twin (pages.py). Of another name than Common Crawl's, in a warc/
+    folder, or at an address (Common Crawl's keep their folders): by its name. Else by the ledger (a file read before),
+    or by its first responses."""
+    if not _basename(item.path).startswith(CC_NAMES) or _folder(item) == "warc" or is_remote(item.path):
+        return True
+    return twin(known[path_text(item.path)] if path_text(item.path) in known else peek(item.path))
 
 
 CC_NAMES = ("cc-main-", "cc-news-")  # Common Crawl's file names (lower-cased): unique, each naming one segment's file
 
 
-def twins_in_ledger(inputs: list[InputFile], ingested: Mapping[str, bool]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
-    """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files, each
-    with whether it held pages, pages.read_pages) as one run over all of them does (leave_out_derived): a WET whose
-    WARC is in the ledger, having held pages, is left out, and a WARC whose WET is in the ledger replaces it once read,
-    if it holds pages (commit.py); by Common Crawl's file names only, which are unique. Ingesting WET files first and
-    their WARC files later counted every page twice. Returns (the inputs kept, each WARC's path -> the ledger paths of
-    the WET files it replaces if it holds pages, notes)."""
+def is_cc_warc(path: str) -> bool:
+    """Whether a path names a WARC file by Common Crawl's name for it (not its WET): one that may be a WET's twin."""
+    name = _basename(path)
+    return name.startswith(CC_NAMES) and _stem(name, _WARC) is not None
+
+
+def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str],
+                    known: Mapping[str, bool | None]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
+    """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files;
+    `known`: of its WARC files, whether each held pages, pages.read_pages) as one run over all of them does
+    (leave_out_derived): a WET whose WARC is in the ledger is left out, and a WARC whose WET is in the ledger replaces
+    it once read (commit.py), but a WARC known to hold no pages (pages.twin); by Common Crawl's file names only, which
+    are unique. Ingesting WET files first and their WARC files later counted every page twice. Returns (the inputs
+    kept, each WARC's path -> the ledger paths of the WET files it replaces if it holds pages, notes)."""
     warcs: dict[str, str] = {}
     wets: dict[str, list[str]] = {}
-    for path, paged in ingested.items():
+    ingested = set(ingested)
+    for path in ingested:
         name = _basename(path)
         if not name.startswith(CC_NAMES):  # a store's lifetime of other names ("a.warc.gz"): one name need not be one file
             continue
         if _stem(name, _WET) is not None:
             wets.setdefault(_stem(name, _WET), []).append(path)
-        elif _stem(name, _WARC) is not None and paged and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:  # (_folder's rule)
+        elif _stem(name, _WARC) is not None and twin(known.get(path)) and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:  # (_folder's)
             warcs[_stem(name, _WARC)] = path
     if not warcs and not wets:
         return inputs, {}, []
@@ -158,7 +169,8 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Mapping[str, bool]) -> tu
             left.append((item.path, warcs[_stem(name, _WET)]))
             continue
         if (not item.problem and _stem(name, _WARC) in wets and _folder(item) not in NO_PAGES_FOLDERS
-                and path_text(item.path) not in ingested):  # (a rerun of the replacing WARC: its WET is gone)
+                and (path_text(item.path) not in ingested or not twin(known.get(path_text(item.path))))):  # (a rerun of
+            # the replacing WARC: its WET is gone; but a WARC read before as no twin, its WET kept, read again once changed)
             replaces[path_text(item.path)] = wets[_stem(name, _WARC)]
         kept.append(item)
     notes = []
@@ -168,12 +180,14 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Mapping[str, bool]) -> tu
     return kept, replaces, notes
 
 
-def twins_note(replaced: int, example: tuple[str, list[str]] | None) -> str | None:
-    """The run's note on the WARC files whose rows replaced the WET files of their pages (twins_in_ledger)."""
-    if not replaced or example is None:
+def twins_note(replaced: Mapping[int, tuple[str, list[str]]]) -> str | None:
+    """The run's note on the WARC files whose rows replaced the WET files of their pages (twins_in_ledger): of each
+    (by source id), its path and the WET files' ledger paths."""
+    if not replaced:
         return None
-    return (f"{replaced} WARC file(s) replace the WET files of their pages ingested before, as one run over both keeps the WARC's "
-            f"(the same pages twice otherwise), e.g. {example[0]} replaces {example[1][0]}")
+    warc, wets = next(iter(replaced.values()))
+    return (f"{len(replaced)} WARC file(s) replace the WET files of their pages ingested before, as one run over both keeps the "
+            f"WARC's (the same pages twice otherwise), e.g. {warc} replaces {wets[0]}")
 
 
 def _basename(path: str) -> str:

@@ -24,7 +24,7 @@ from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
 from provenance.ingest.commit import commit_files, commit_groups
 from provenance.ingest.progress import Meter, Progress
-from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived, twins_in_ledger, twins_note
+from provenance.ingest.inputs import InputFile, expand_inputs, is_cc_warc, leave_out_derived, twins_in_ledger, twins_note
 from provenance.errors import InputError, StoreError, UsageError, first_line, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
@@ -72,8 +72,8 @@ class IngestSummary:
     seconds: float = 0.0
     results: list[FileResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the inputs: those left out (inputs.leave_out_derived)
-    twins: int = 0  # WARC files whose rows replaced the WET files of their pages (inputs.twins_in_ledger)
-    twin_example: tuple[str, list[str]] | None = None
+    # WARC files whose rows replaced the WET files of their pages (inputs.twins_in_ledger): source id -> (path, the WETs')
+    twins: dict[int, tuple[str, list[str]]] = field(default_factory=dict)
     _done: dict[int, _Counted] = field(default_factory=dict, repr=False)  # this run's committed files, by source id
 
     def add(self, res: FileResult, on_file: OnFile | None = None) -> None:
@@ -94,8 +94,7 @@ class IngestSummary:
             self.sampled_out += res.n_sampled_out
             self.lang_filtered += filtered
             if res.twins:
-                self.twins += 1
-                self.twin_example = self.twin_example or (res.path, res.twins)
+                self.twins[res.source_id] = (res.path, res.twins)
             self._done[res.source_id] = _Counted(res.path, res.n_docs, res.n_faults, res.n_sampled_out, filtered, res if told else None)
         self.errors += res.n_faults
         if on_file is not None:
@@ -105,6 +104,8 @@ class IngestSummary:
         """Count a file of this run as skipped after all: a later one of the same content replaced its rows (--force
         over two names of one content; two shards' tasks of one content), and say so in its note."""
         done = self._done.pop(source_id, None)  # (a source of an earlier run: nothing to recount)
+        if source_id != by.source_id:
+            self.twins.pop(source_id, None)
         if done is not None and source_id != by.source_id:
             self.ingested, self.skipped = self.ingested - 1, self.skipped + 1
             self.documents -= done.n_docs
@@ -180,15 +181,16 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
     if attached is not None:
         raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; ingest with --output {attached[0]} instead")
     done = store.query("ingest_done_sources").fetchall()
-    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
-    inputs, replaces, twin_notes = twins_in_ledger(inputs, {r[0]: read_pages(r[6], _counts(r[7])) for r in done})
+    known = {r[0]: read_pages(_json(r[6]), _json(r[7]), r[8] or 0) for r in done if is_cc_warc(r[0])}
+    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix), known)
+    inputs, replaces, twin_notes = twins_in_ledger(inputs, [r[0] for r in done], known)
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
     summary = IngestSummary(run_id, files=len(inputs), notes=notes + twin_notes)
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, dict(store.query("texts_home_files").fetchall()))
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
     unchanged = {}  # -> options, cut: a local file by (path, size, mtime), a remote one by its address
-    for path, size, mtime, sha256, options, cut, _, _ in done:
+    for path, size, mtime, sha256, options, cut, *_ in done:
         if not is_remote(path):
             unchanged[path, size, mtime] = (options, cut)
         elif known_by_address(sha256, cut):
@@ -219,16 +221,16 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
                 _finish(store, group, run_id, config, summary, meter.file, replaces)
         dictionary.merge_pending(store)
         _tidy_texts(store, summary)
-    summary.notes += filter(None, [twins_note(summary.twins, summary.twin_example)])
+    summary.notes += filter(None, [twins_note(summary.twins)])
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
 
 
-def _counts(skip_counts: str | dict | None) -> dict:
-    """A ledger row's skip_counts (JSON)."""
-    return json.loads(skip_counts) if isinstance(skip_counts, str) else skip_counts or {}
+def _json(counts: str | None) -> dict:
+    """A ledger row's record_counts or skip_counts."""
+    return json.loads(counts) if counts else {}
 
 
 def _tidy_texts(store: Store, summary: IngestSummary) -> None:

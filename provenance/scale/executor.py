@@ -21,8 +21,8 @@ from typing import Any
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
-from provenance.ingest.inputs import expand_inputs, leave_out_derived, twins_in_ledger, twins_note
-from provenance.ingest.pages import read_pages
+from provenance.ingest.inputs import expand_inputs, is_cc_warc, leave_out_derived, twins_in_ledger, twins_note
+from provenance.ingest.pages import read_pages, twin
 from provenance.ingest.commit import replaced_note
 from provenance.ingest.pipeline import IngestSummary, known_by_address, skipped
 from provenance.ingest.progress import Meter, Progress
@@ -69,8 +69,10 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
 def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str, address: str | None, progress: Progress | None,
             attempts: int, run_id: int, t0: float) -> IngestSummary:
     entries = ledger.read_ledger(out)
-    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix))
-    inputs, twins, twin_notes = twins_in_ledger(inputs, {e["path"]: read_pages(e.get("n_docs") or 0, e.get("skip_counts")) for e in entries})
+    known = {e["path"]: read_pages(e.get("record_counts"), e.get("skip_counts"), e.get("n_sampled_out") or 0) for e in entries
+             if is_cc_warc(e["path"])}
+    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix), known)
+    inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in entries], known)
     tasks, instant, changed = plan(out, inputs, config, run_id, attempts, entries)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
     # the local workers' staging, watch and progress files (a SIGKILLed driver leaves its folder: the next run's removes
@@ -98,7 +100,7 @@ def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str
     finally:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
-    summary.notes += filter(None, [twins_note(summary.twins, summary.twin_example)])
+    summary.notes += filter(None, [twins_note(summary.twins)])
     summary.seconds = time.perf_counter() - t0
     out.write_json(f"{RUNS}/{run_id}.json", {"paths": paths, "executor": executor, "config": asdict(config),
                                              **{k: v for k, v in summary.to_dict().items() if k != "faults"}})
@@ -208,7 +210,7 @@ class _Replaced:
         its pages once it is known to hold pages (a robots.txt WARC of the name holds none)."""
         if res.path in self.changed:
             return [res.path]
-        if res.path in self.twins and res.status == "done" and read_pages(res.n_docs, res.skip_counts):
+        if res.path in self.twins and res.status == "done" and twin(read_pages(res.record_counts, res.skip_counts, res.n_sampled_out)):
             return self.twins[res.path]
         return []
 

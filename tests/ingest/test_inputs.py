@@ -7,7 +7,7 @@ import os
 import pytest
 
 from provenance.ingest.inputs import InputFile, expand_inputs, leave_out_derived
-from tests.conftest import http_response, html_page, response_record, warc_record, warcinfo
+from tests.conftest import http_response, response_record, warc_record, warcinfo
 
 
 def test_folders_recurse_to_archives_only_and_globs_expand(make_warc, tmp_path):
@@ -163,26 +163,44 @@ def test_a_named_folder_is_read_whole_and_twins_match_whatever_their_compression
         assert len(kept) == 1 and notes == []
 
 
-def test_a_warc_holds_pages_when_one_of_its_first_responses_is_a_2xx_page_not_a_robots_txt(make_warc, tmp_path):
-    """What pairs a WARC with the WET of its name (a Common Crawl segment's robots.txt and crawldiagnostics WARC
-    files are named as its page WARC is): a crawl of one site fetches robots.txt and follows a redirect first."""
-    from provenance.ingest.pages import peek
+def robots_txt(host: str) -> bytes:
+    return warc_record("response", http_response(b"User-agent: *\nDisallow: /private\n", "text/plain"), f"https://{host}/robots.txt",
+                       content_type="application/http; msgtype=response", seed=f"robots{host}")
 
-    robots = warc_record("response", http_response(b"User-agent: *\nDisallow: /private\n", "text/plain"), "https://a.example.com/robots.txt",
-                         content_type="application/http; msgtype=response", seed="robots")
-    moved = warc_record("response", http_response(b"", status="301 Moved Permanently", extra=[("Location", "https://a.example.com/")]),
-                        "https://a.example.com", content_type="application/http; msgtype=response", seed="moved")
-    missing = warc_record("response", http_response(html_page("Not found", "No such page"), status="404 Not Found"),
-                          "https://a.example.com/gone", content_type="application/http; msgtype=response", seed="gone")
+
+def redirect(url: str, status: str = "302 Found") -> bytes:
+    return warc_record("response", http_response(b"", status=status, extra=[("Location", "https://a.example.com/")]), url,
+                       content_type="application/http; msgtype=response", seed=f"moved{url}")
+
+
+def robots_file(n: int = 6) -> list[bytes]:
+    """A Common Crawl robotstxt/ file: robots.txt fetches, one redirected to its site's home page, whose capture it
+    keeps too (commoncrawl/nutch#19)."""
+    return [warcinfo("CC-MAIN-2023-06"), *(robots_txt(f"h{i}.example.com") for i in range(n)), redirect("https://h0.example.com/robots.txt"),
+            response_record(0, url="https://h0.example.com/")]
+
+
+def test_a_common_crawl_warc_holds_pages_when_most_of_its_first_responses_are_2xx_pages(make_warc, tmp_path):
+    """What pairs a Common Crawl WARC out of its folder with the WET of its name: a segment's robots.txt and
+    crawldiagnostics files are named as its page WARC is, and are each nearly all of their kind."""
+    from provenance.ingest.pages import PEEK_RESPONSES, peek, read_pages
+
+    assert peek(str(make_warc("pages.warc.gz", [warcinfo(), *(response_record(i) for i in range(40))]))) is True
+    assert peek(str(make_warc("robotstxt.warc.gz", robots_file()))) is False  # its one page is not most of it
+    assert peek(str(make_warc("crawldiagnostics.warc.gz", [warcinfo(), *(redirect(f"https://a.example.com/{i}") for i in range(5)),
+                                                           response_record(1)]))) is False
+    assert peek(str(make_warc("late.warc.gz", [warcinfo(), *(robots_txt(f"h{i}.example.com") for i in range(PEEK_RESPONSES)),
+                                               *(response_record(i) for i in range(40))]))) is False  # (the first responses)
     request = warc_record("request", b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n", "https://a.example.com/",
                           content_type="application/http; msgtype=request")
-    site = make_warc("site.warc.gz", [warcinfo(), request, robots, moved, missing, request, response_record(1)])
-    assert peek(str(site))
-    assert not peek(str(make_warc("robotstxt.warc.gz", [warcinfo(), robots, request, robots])))
-    assert not peek(str(make_warc("crawldiagnostics.warc.gz", [warcinfo(), moved, missing])))
-    assert not peek(str(make_warc("wet.warc.wet.gz", [warcinfo(), warc_record("conversion", b"text", "https://a.example.com/")])))
+    assert peek(str(make_warc("cut.warc.gz", [warcinfo(), request]))) is None  # no response read: unknown, the name decides
     (tmp_path / "junk.warc.gz").write_bytes(b"\x1f\x8b" + bytes(range(256)) * 4)
-    assert not peek(str(tmp_path / "junk.warc.gz")) and not peek(str(tmp_path / "missing.warc.gz"))
+    assert peek(str(tmp_path / "junk.warc.gz")) is None and peek(str(tmp_path / "missing.warc.gz")) is None
+    # once read, by its counts: sampling comes before a record is looked at
+    assert read_pages({"response": 7, "request": 7}, {"robots-txt": 6}, 0) is False
+    assert read_pages({"response": 7}, {"http-status": 1, "lang-filtered": 6}, 0) is True
+    assert read_pages({"response": 7}, {"robots-txt": 1}, 6) is False  # all but one left out by --sample-rate: a robots.txt
+    assert read_pages({"response": 7}, {}, 7) is None and read_pages({}, {}, 0) is None
 
 
 @pytest.mark.parametrize("target", ["--db", "--output"])
@@ -202,16 +220,12 @@ def test_a_robots_txt_or_diagnostics_warc_out_of_its_folder_is_no_twin_of_the_we
     stem = "CC-MAIN-20230126210844-20230127000844-00000"
     text = warc_record("conversion", b"The text of a page as Common Crawl extracted it, long enough to keep. " * 3, "https://a.example.com/",
                        content_type="text/plain", extra={"WARC-Refers-To": "<urn:uuid:00000000-0000-0000-0000-000000000001>"})
-    robots = warc_record("response", http_response(b"User-agent: *\nDisallow:\n", "text/plain"), "https://a.example.com/robots.txt",
-                         content_type="application/http; msgtype=response", seed="robots")
-    moved = warc_record("response", http_response(b"", status="302 Found", extra=[("Location", "https://a.example.com/")]),
-                        "https://a.example.com/old", content_type="application/http; msgtype=response", seed="moved")
     for kind in ("text", "robots", "diagnostics", "flat"):
         (tmp_path / kind).mkdir()
     wet = tmp_path / "text" / f"{stem}.warc.wet.gz"
-    wet.write_bytes(make_warc("t.gz", [warcinfo("CC-MAIN-2023-06"), text]).read_bytes())
-    for kind, record in (("robots", robots), ("diagnostics", moved)):
-        (tmp_path / kind / f"{stem}.warc.gz").write_bytes(make_warc(f"{kind}.gz", [warcinfo("CC-MAIN-2023-06"), record]).read_bytes())
+    wet.write_bytes(make_warc("t.gz", [warcinfo("CC-MAIN-2023-06"), text, text, text]).read_bytes())
+    for kind, records in (("robots", robots_file()), ("diagnostics", [warcinfo("CC-MAIN-2023-06"), redirect("https://a.example.com/old")])):
+        (tmp_path / kind / f"{stem}.warc.gz").write_bytes(make_warc(f"{kind}.gz", records).read_bytes())
     (tmp_path / "flat" / f"{stem}.warc.gz").write_bytes((tmp_path / "robots" / f"{stem}.warc.gz").read_bytes())
     (tmp_path / "flat" / wet.name).write_bytes(wet.read_bytes())
 
@@ -235,8 +249,23 @@ def test_a_robots_txt_or_diagnostics_warc_out_of_its_folder_is_no_twin_of_the_we
         for args in runs:
             summary = ingest(dest, *args)
             assert not any("replace" in note or "left out" in note for note in summary["notes"]), (name, args, summary["notes"])
-        assert documents(name, dest) == (1, 3 if name != "flat" else 2), name
-    assert any("share their names with WET files but hold no pages" in note for note in summary["notes"])
+        assert documents(name, dest) == (3 + 1, 3 if name != "flat" else 2), name  # the WET's, and the robots.txt file's page
+    assert any("hold robots.txt fetches or redirects and errors (most of their responses), not pages" in note for note in summary["notes"])
+
+
+def test_a_page_warc_whose_first_responses_are_redirects_still_pairs_in_its_folder_or_by_a_name_not_common_crawls(make_warc, tmp_path):
+    # only a Common Crawl name out of its warc/ folder is looked into: a crawl's file of any other name pairs by name, as before
+    records = [warcinfo(), *(redirect(f"https://a.example.com/{i}") for i in range(30)), response_record(1)]
+    stem = "CC-MAIN-20230126210844-20230127000844-00000"
+    for rel in (f"seg/warc/{stem}.warc.gz", f"seg/wet/{stem}.warc.wet.gz", "mine/crawl.warc.gz", "mine/crawl.warc.wet.gz",
+                f"flat/{stem}.warc.gz", f"flat/{stem}.warc.wet.gz"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(make_warc("x.gz", records).read_bytes())
+    for folder, kept in (("seg", "warc"), ("mine", "crawl.warc.gz"), ("flat", None)):
+        inputs, notes = leave_out_derived(expand_inputs([str(tmp_path / folder)]))
+        assert len(inputs) == (1 if kept else 2), folder  # flat: a Common Crawl file of redirects is a crawldiagnostics one
+
+
 def test_a_pipe_or_device_is_refused_with_a_reason_not_read_forever(tmp_path):
     # its hash drained a pipe before its records were read (nothing ingested), and /dev/zero never ended
     fifo = tmp_path / "x.warc.gz"
@@ -302,9 +331,24 @@ def test_twins_across_runs_are_common_crawl_files_only_whose_names_are_unique():
 
     stem = "CC-MAIN-20190817085028-20190817111028-00000"
     inputs = [InputFile(f"/new/{stem}.warc.gz"), InputFile("/new/a.warc.gz"), InputFile(f"/new/{stem}.warc.wet.gz")]
-    ledger = {f"/old/wet/{stem}.warc.wet.gz": True, "/old/a.warc.wet.gz": True, f"/old/warc/{stem}.warc.gz": True}
-    kept, replaces, notes = twins_in_ledger(inputs, ledger)
-    assert [i.path for i in kept] == [f"/new/{stem}.warc.gz", "/new/a.warc.gz"]  # "a.warc.gz" of another folder is no twin
-    assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 1
-    kept, _, notes = twins_in_ledger(inputs, {**ledger, f"/old/warc/{stem}.warc.gz": False})  # it held no pages (robots.txt files)
+    ledger = [f"/old/wet/{stem}.warc.wet.gz", "/old/a.warc.wet.gz", f"/old/warc/{stem}.warc.gz"]
+    for held in (True, None):  # (None: no response examined, all sampled out say; the name decides)
+        kept, replaces, notes = twins_in_ledger(inputs, ledger, {f"/old/warc/{stem}.warc.gz": held})
+        assert [i.path for i in kept] == [f"/new/{stem}.warc.gz", "/new/a.warc.gz"]  # "a.warc.gz" of another folder is no twin
+        assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 1
+    kept, _, notes = twins_in_ledger(inputs, ledger, {f"/old/warc/{stem}.warc.gz": False})  # it held robots.txt files, no pages
     assert len(kept) == 3 and notes == []
+
+
+def test_the_note_on_warcs_replacing_wets_counts_those_whose_rows_stay():
+    # two copies of one WARC read in one run into shards: the one dropped was counted and named too
+    from provenance.ingest.inputs import twins_note
+    from provenance.ingest.jobs import FileResult
+    from provenance.ingest.pipeline import IngestSummary
+
+    summary = IngestSummary(1)
+    for source_id, path in ((5, "/dl/a/X.warc.gz"), (6, "/dl/b/X.warc.gz")):
+        summary.add(FileResult(path, source_id, n_docs=3, twins=["/wet/X.warc.wet.gz"]))
+    summary.supersede(5, FileResult("/dl/b/X.warc.gz", 6))
+    assert twins_note(summary.twins) == ("1 WARC file(s) replace the WET files of their pages ingested before, as one run over both "
+                                         "keeps the WARC's (the same pages twice otherwise), e.g. /dl/b/X.warc.gz replaces /wet/X.warc.wet.gz")

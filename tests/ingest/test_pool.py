@@ -337,7 +337,8 @@ def test_an_ingest_typed_on_the_command_line_starts_the_workers_forkserver_befor
                                   ["ingest", "a.warc.gz", "--output", "shards/"], ["ingest", "--output=s3://b/x", "a.warc.gz"],
                                   ["ingest", "--db", "x.duckdb"], ["ingest", "a.warc.gz", "--db", ":memory:"], ["ingest", "--db=", "a.warc.gz"],
                                   ["ingest", "a.warc.gz", "--tokenizer", "/no/such/tokenizer"], ["ingest", "a.warc.gz", "--wrokers", "2"],
-                                  ["ingest", "--executor=ray", "a.warc.gz"]])
+                                  ["ingest", "--executor=ray", "a.warc.gz"], ["ingest", "a.warc.gz", "--workers", "abc"],
+                                  ["ingest", "a.warc.gz", "--sample-rate=half"], ["ingest", "a.warc.gz", "--json=1"], ["ingest", "a.warc.gz", "--lang"]])
 def test_no_forkserver_is_started_early_for_a_run_that_forks_no_workers_or_fails_first(monkeypatch, args):
     # (a forkserver started for a usage error, or a tokenizer not found, cost ~0.6 CPU-s before the one-line error)
     from provenance.cli.ingest_cmds import start_workers_early
@@ -346,6 +347,22 @@ def test_no_forkserver_is_started_early_for_a_run_that_forks_no_workers_or_fails
     monkeypatch.setattr(pool, "start_for", started.append)
     start_workers_early(args)
     assert started == []
+
+
+def test_a_store_in_memory_by_the_environment_or_a_tokenizer_not_found_starts_no_forkserver_at_all(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.cli.ingest_cmds import start_workers_early
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(pool, "start_for", started.append)
+    monkeypatch.setenv("PROVENANCE_DB", ":memory:")
+    start_workers_early(["ingest", "a.warc.gz"])
+    monkeypatch.delenv("PROVENANCE_DB")
+    res = CliRunner().invoke(app, ["ingest", "a.warc.gz", "--db", str(tmp_path / "s.duckdb"), "--tokenizer", str(tmp_path / "none")])
+    assert res.exit_code == 2 and "--tokenizer" in res.stderr
+    assert started == []  # (the command itself started it before it checked the tokenizer)
 
 
 def test_the_early_start_knows_which_options_of_ingest_take_a_value_and_which_none():
