@@ -94,3 +94,14 @@ def test_the_letters_decide_only_for_one_slavic_language_of_mostly_cyrillic_text
     assert settle(kazakh, "ru", 1000) == ("ru", 1000)  # another Cyrillic alphabet (қ, ғ, ы): left to the detector
     latin = normalize_texts(["Ovo je tekst na srpskom jeziku pisan latinicom, sa par reči: мир."])[0]
     assert settle(latin, "sr", 900) == ("sr", 900)  # mostly Latin: a few Cyrillic letters tell nothing
+
+
+@pytest.mark.parametrize("text", [
+    "Объявление для жильцов подъезда: в субботу с 9 до 18 часов отключат горячую воду.",  # Russian's ъ: before е ё ю я only
+    "Фото: плакат с надписью «Слава Україні» на площади в центре города, 2014 год",  # one quoted word of Ukrainian
+], ids=["hard-sign", "quote"])
+def test_a_russian_answer_stands_against_a_hard_sign_or_a_quoted_word(text):
+    from resiliparse.parse.lang import detect_fast
+
+    sample = normalize_texts([text])[0]
+    assert detect_fast(sample)[0] == "ru" and lang_of(text) == "ru"  # (they were read as Bulgarian and Ukrainian)
