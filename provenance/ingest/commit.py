@@ -22,7 +22,8 @@ from provenance.config import IngestConfig
 from provenance.errors import utf8_text
 from provenance.ingest import dictionary
 from provenance.ingest.jobs import FILE_TABLES, SHARED_TABLES, TABLES, FileResult
-from provenance.ingest.pages import read_pages, twin
+from provenance.ingest.inputs import is_twin
+from provenance.ingest.pages import read_pages
 from provenance.store import Store
 
 GROUP_MAX_FILES = 256  # files committed in one transaction, at most
@@ -115,7 +116,7 @@ def _ledger(store: Store, results: list[FileResult], config: IngestConfig,
             continue
         if earlier[i] and not config.force:
             res.changed, res.note = True, replaced_note(all(earlier[i]))
-        if res.status == "done" and replaces.get(res.path) and twin(read_pages(res.record_counts, res.skip_counts, res.n_sampled_out)):
+        if res.status == "done" and replaces.get(res.path) and is_twin(res.path, read_pages(res.record_counts, res.skip_counts, res.n_sampled_out)):
             # (a robots.txt WARC of the name replaces nothing: pages.py)
             twins = store.query("ingest_sources_at_paths", paths=list(replaces[res.path])).fetchall()
             olds[i] += [r[0] for r in twins if r[0] not in olds[i]]

@@ -78,13 +78,22 @@ WAT_SUFFIXES = (".wat.gz", ".wat.zst")
 NO_PAGES_FOLDERS = {"robotstxt": "robots.txt files", "crawldiagnostics": "redirects and errors"}  # a Common Crawl segment's
 
 
-def leave_out_derived(inputs: list[InputFile], known: Mapping[str, bool | None] | None = None) -> tuple[list[InputFile], list[str]]:
+@dataclass(frozen=True)
+class Known:
+    """What the ledger knows of a WARC file read before: its size and mtime then, and whether it held pages (pages.py)."""
+
+    size: int | None
+    mtime: float | None
+    pages: bool | None
+
+
+def leave_out_derived(inputs: list[InputFile], known: Mapping[str, Known] | None = None) -> tuple[list[InputFile], list[str]]:
     """Leave out inputs that would count pages twice or hold no pages, and say so. A Common Crawl segment's
     folder holds its WARC files and the WET and WAT files made from them (`warc/X.warc.gz`, `wet/X.warc.wet.gz`,
     `wat/X.warc.wat.gz`), and WARC files of robots.txt fetches and of redirects and errors (`robotstxt/`,
     `crawldiagnostics/`). A WET whose WARC is an input too (by file name, in any folder but those two; a Common Crawl
-    file out of its warc/ folder unless known to hold no pages: pages.py, and `known`, the ledger's paths of files
-    read before -> whether they held pages) holds the same pages again, as Common Crawl extracted them; found in
+    file out of its warc/ folder unless known to hold no pages: pages.py, and `known`, the ledger's of files read
+    before and unchanged since) holds the same pages again, as Common Crawl extracted them; found in
     folders, a WAT holds metadata and no text, and the other two no pages. Files named on the command line, globbed
     or listed stay (but a twin WET)."""
     ok = [i for i in inputs if not i.problem]
@@ -96,7 +105,7 @@ def leave_out_derived(inputs: list[InputFile], known: Mapping[str, bool | None] 
         if _stem(_basename(i.path), _WARC) in wets and _folder(i) not in NO_PAGES_FOLDERS:
             warcs.setdefault(_stem(_basename(i.path), _WARC), []).append(i)
     paged = {stem for stem, items in warcs.items() if any(_holds_pages(i, known or {}) for i in items)}
-    twin = [i for i in ok if _stem(_basename(i.path), _WET) in paged]
+    twins = [i for i in ok if _stem(_basename(i.path), _WET) in paged]
     pageless = [i for stem, items in warcs.items() if stem not in paged for i in items]
     packed = _packed_again(ok)
     still_open = [i for i in ok if i.still_open]
@@ -104,12 +113,12 @@ def leave_out_derived(inputs: list[InputFile], known: Mapping[str, bool | None] 
     if still_open:
         notes.append(f"{len(still_open)} file(s) found in folders left out, their crawler still writing them (.open), e.g. "
                      f"{still_open[0].path}; ingest them once they are closed")
-    if twin:
-        notes.append(f"{len(twin)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
-                     f"{twin[0].path}; ingest WET files into a store of their own for the text Common Crawl extracted")
+    if twins:
+        notes.append(f"{len(twins)} WET file(s) left out of this run, their WARC files being inputs too (the same pages twice), e.g. "
+                     f"{twins[0].path}; ingest WET files into a store of their own for the text Common Crawl extracted")
     if pageless:
         notes.append(f"{len(pageless)} WARC file(s) named as WET files hold robots.txt fetches or redirects and errors (most of their "
-                     f"responses), not pages: those WET files are read too, e.g. the one named as {pageless[0].path}")
+                     f"responses), not those WET files' pages, e.g. {pageless[0].path}")
     if packed:
         notes.append(f"{len(packed)} WACZ file(s) left out of this run, all of their WARC files being inputs too (the same pages "
                      f"twice), e.g. {packed[0].path}")
@@ -119,46 +128,73 @@ def leave_out_derived(inputs: list[InputFile], known: Mapping[str, bool | None] 
         found = [i for i in no_pages if _folder(i) == folder]
         if found:
             notes.append(f"{len(found)} file(s) found in {folder}/ folders left out: they hold {what}, no pages (e.g. {found[0].path})")
-    dropped = {id(i) for i in (*twin, *packed, *wat, *no_pages, *still_open)}
+    dropped = {id(i) for i in (*twins, *packed, *wat, *no_pages, *still_open)}
     return [i for i in inputs if id(i) not in dropped], notes
 
 
-def _holds_pages(item: InputFile, known: Mapping[str, bool | None]) -> bool:
-    """Whether a WARC input of a WET's name is its twin (pages.py). Of another name than Common Crawl's, in a warc/
-    folder, or at an address (Common Crawl's keep their folders): by its name. Else by the ledger (a file read before),
-    or by its first responses."""
-    if not _basename(item.path).startswith(CC_NAMES) or _folder(item) == "warc" or is_remote(item.path):
+def _holds_pages(item: InputFile, known: Mapping[str, Known]) -> bool:
+    """Whether a WARC input of a WET's name is its twin (pages.py): by its name (by_name), else by the ledger (a file
+    read before and unchanged since), else by its first responses."""
+    if by_name(item.path):
         return True
-    return twin(known[path_text(item.path)] if path_text(item.path) in known else peek(item.path))
+    entry = known.get(path_text(item.path))
+    return twin(entry.pages if entry is not None and _unchanged(item.path, entry) else peek(item.path))
+
+
+def _unchanged(path: str, entry: Known) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime) == (entry.size, entry.mtime)
 
 
 CC_NAMES = ("cc-main-", "cc-news-")  # Common Crawl's file names (lower-cased): unique, each naming one segment's file
 
 
-def is_cc_warc(path: str) -> bool:
-    """Whether a path names a WARC file by Common Crawl's name for it (not its WET): one that may be a WET's twin."""
+def by_name(path: str) -> bool:
+    """Whether a WARC of a WET's name is its twin by the name alone (pages.py): a name not Common Crawl's (no robots.txt
+    or crawldiagnostics file shares it), a file in a warc/ folder, an address (Common Crawl's keep their folders)."""
+    return not _basename(path).startswith(CC_NAMES) or _basename(_dirname(path)) == "warc" or is_remote(path)
+
+
+def is_twin(path: str, pages: bool | None) -> bool:
+    """Whether a WARC file read (pages: pages.read_pages of its counts) is the twin of the WET file of its name."""
+    return by_name(path) or twin(pages)
+
+
+def twin_stems(paths: Iterable[str]) -> set[str]:
+    """The stems of the Common Crawl WET files among paths (inputs, the ledger's): those of the WARC files whose
+    verdict (Known) a run may need."""
+    return {stem for stem in (_stem(_basename(p), _WET) for p in paths if _basename(p).startswith(CC_NAMES)) if stem is not None}
+
+
+def cc_warc_stem(path: str) -> str | None:
+    """The stem of a WARC file by Common Crawl's name for it (not its WET), else None."""
     name = _basename(path)
-    return name.startswith(CC_NAMES) and _stem(name, _WARC) is not None
+    return _stem(name, _WARC) if name.startswith(CC_NAMES) else None
 
 
 def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str],
-                    known: Mapping[str, bool | None]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
+                    known: Mapping[str, Known]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
     """Settle inputs twinned with files an earlier run ingested (`ingested`: the ledger's paths of finished files;
-    `known`: of its WARC files, whether each held pages, pages.read_pages) as one run over all of them does
-    (leave_out_derived): a WET whose WARC is in the ledger is left out, and a WARC whose WET is in the ledger replaces
-    it once read (commit.py), but a WARC known to hold no pages (pages.twin); by Common Crawl's file names only, which
-    are unique. Ingesting WET files first and their WARC files later counted every page twice. Returns (the inputs
+    `known`: of its WARC files, whether each held pages) as one run over all of them does (leave_out_derived): a WET
+    whose WARC is in the ledger is left out (but one this run reads again: leave_out_derived settled it), and a WARC
+    whose WET is in the ledger replaces it once read (commit.py), but a WARC known to hold no pages (is_twin); by
+    Common Crawl's file names only, which are unique. Ingesting WET files first and their WARC files later counted every page twice. Returns (the inputs
     kept, each WARC's path -> the ledger paths of the WET files it replaces if it holds pages, notes)."""
     warcs: dict[str, str] = {}
     wets: dict[str, list[str]] = {}
     ingested = set(ingested)
+    reread = {path_text(i.path) for i in inputs if not i.problem}
     for path in ingested:
         name = _basename(path)
         if not name.startswith(CC_NAMES):  # a store's lifetime of other names ("a.warc.gz"): one name need not be one file
             continue
         if _stem(name, _WET) is not None:
             wets.setdefault(_stem(name, _WET), []).append(path)
-        elif _stem(name, _WARC) is not None and twin(known.get(path)) and _basename(_dirname(path)) not in NO_PAGES_FOLDERS:  # (_folder's)
+        elif (_stem(name, _WARC) is not None and path not in reread and _basename(_dirname(path)) not in NO_PAGES_FOLDERS  # (_folder's)
+              and is_twin(path, _pages(known, path))):
             warcs[_stem(name, _WARC)] = path
     if not warcs and not wets:
         return inputs, {}, []
@@ -169,7 +205,7 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str],
             left.append((item.path, warcs[_stem(name, _WET)]))
             continue
         if (not item.problem and _stem(name, _WARC) in wets and _folder(item) not in NO_PAGES_FOLDERS
-                and (path_text(item.path) not in ingested or not twin(known.get(path_text(item.path))))):  # (a rerun of
+                and (path_text(item.path) not in ingested or not is_twin(item.path, _pages(known, path_text(item.path))))):  # (a rerun of
             # the replacing WARC: its WET is gone; but a WARC read before as no twin, its WET kept, read again once changed)
             replaces[path_text(item.path)] = wets[_stem(name, _WARC)]
         kept.append(item)
@@ -178,6 +214,11 @@ def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str],
         notes.append(f"{len(left)} WET file(s) left out of this run, their WARC files being ingested already (the same pages twice), "
                      f"e.g. {left[0][0]} (its WARC: {left[0][1]})")
     return kept, replaces, notes
+
+
+def _pages(known: Mapping[str, Known], path: str) -> bool | None:
+    entry = known.get(path)
+    return entry.pages if entry is not None else None
 
 
 def twins_note(replaced: Mapping[int, tuple[str, list[str]]]) -> str | None:

@@ -24,7 +24,8 @@ from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
 from provenance.ingest.commit import commit_files, commit_groups
 from provenance.ingest.progress import Meter, Progress
-from provenance.ingest.inputs import InputFile, expand_inputs, is_cc_warc, leave_out_derived, twins_in_ledger, twins_note
+from provenance.ingest.inputs import (InputFile, Known, cc_warc_stem, expand_inputs, leave_out_derived, twin_stems, twins_in_ledger,
+                                      twins_note)
 from provenance.errors import InputError, StoreError, UsageError, first_line, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
@@ -181,8 +182,10 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
     if attached is not None:
         raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; ingest with --output {attached[0]} instead")
     done = store.query("ingest_done_sources").fetchall()
-    known = {r[0]: read_pages(_json(r[6]), _json(r[7]), r[8] or 0) for r in done if is_cc_warc(r[0])}
-    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix), known)
+    inputs = expand_inputs(paths, config.paths_prefix)
+    stems = twin_stems([*(i.path for i in inputs), *(r[0] for r in done)])  # (a store of 90,000 WARC files and no WET: none)
+    known = {r[0]: Known(r[1], r[2], read_pages(_json(r[6]), _json(r[7]), r[8] or 0)) for r in done if stems and cc_warc_stem(r[0]) in stems}
+    inputs, notes = leave_out_derived(inputs, known)
     inputs, replaces, twin_notes = twins_in_ledger(inputs, [r[0] for r in done], known)
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
     summary = IngestSummary(run_id, files=len(inputs), notes=notes + twin_notes)

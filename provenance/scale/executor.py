@@ -21,8 +21,8 @@ from typing import Any
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
-from provenance.ingest.inputs import expand_inputs, is_cc_warc, leave_out_derived, twins_in_ledger, twins_note
-from provenance.ingest.pages import read_pages, twin
+from provenance.ingest.inputs import Known, cc_warc_stem, expand_inputs, is_twin, leave_out_derived, twin_stems, twins_in_ledger, twins_note
+from provenance.ingest.pages import read_pages
 from provenance.ingest.commit import replaced_note
 from provenance.ingest.pipeline import IngestSummary, known_by_address, skipped
 from provenance.ingest.progress import Meter, Progress
@@ -69,9 +69,11 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
 def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str, address: str | None, progress: Progress | None,
             attempts: int, run_id: int, t0: float) -> IngestSummary:
     entries = ledger.read_ledger(out)
-    known = {e["path"]: read_pages(e.get("record_counts"), e.get("skip_counts"), e.get("n_sampled_out") or 0) for e in entries
-             if is_cc_warc(e["path"])}
-    inputs, notes = leave_out_derived(expand_inputs(paths, config.paths_prefix), known)
+    inputs = expand_inputs(paths, config.paths_prefix)
+    stems = twin_stems([*(i.path for i in inputs), *(e["path"] for e in entries)])
+    known = {e["path"]: Known(e.get("size"), e.get("mtime"), read_pages(e.get("record_counts"), e.get("skip_counts"), e.get("n_sampled_out") or 0))
+             for e in entries if stems and cc_warc_stem(e["path"]) in stems}
+    inputs, notes = leave_out_derived(inputs, known)
     inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in entries], known)
     tasks, instant, changed = plan(out, inputs, config, run_id, attempts, entries)
     summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
@@ -208,11 +210,11 @@ class _Replaced:
     def _targets(self, res: FileResult) -> list[str]:
         """The ledger paths whose entries res replaces besides --force's: its own (a changed file), or the WET files of
         its pages once it is known to hold pages (a robots.txt WARC of the name holds none)."""
-        if res.path in self.changed:
-            return [res.path]
-        if res.path in self.twins and res.status == "done" and twin(read_pages(res.record_counts, res.skip_counts, res.n_sampled_out)):
-            return self.twins[res.path]
-        return []
+        own = [res.path] if res.path in self.changed else []
+        if res.path in self.twins and res.status == "done" and is_twin(res.path, read_pages(res.record_counts, res.skip_counts,
+                                                                                            res.n_sampled_out)):
+            return own + self.twins[res.path]  # (a changed WARC too: read before as a robots.txt file, say)
+        return own
 
     def _delete(self, out: ShardDir, entries: Iterable[dict[str, Any]], kept: set[str]) -> None:
         """Remove these ledger entries (but those written in this run) and their parts (but those in kept)."""

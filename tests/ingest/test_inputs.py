@@ -250,7 +250,57 @@ def test_a_robots_txt_or_diagnostics_warc_out_of_its_folder_is_no_twin_of_the_we
             summary = ingest(dest, *args)
             assert not any("replace" in note or "left out" in note for note in summary["notes"]), (name, args, summary["notes"])
         assert documents(name, dest) == (3 + 1, 3 if name != "flat" else 2), name  # the WET's, and the robots.txt file's page
-    assert any("hold robots.txt fetches or redirects and errors (most of their responses), not pages" in note for note in summary["notes"])
+    assert any("hold robots.txt fetches or redirects and errors (most of their responses), not those WET files' pages" in note
+               for note in summary["notes"])
+
+
+@pytest.mark.parametrize("target", ["--db", "--output"])
+def test_a_warc_that_changes_between_runs_is_paired_by_what_it_holds_now_and_runs_end_as_one_run_does(make_warc, tmp_path, target):
+    """The ledger's verdict on a WARC (pages or not) is of the file it read: a file changed since is looked at again.
+    A robots.txt file that became the page WARC of its name replaced its own rows but not the WET's in shards (8
+    documents for 5, for good); a page WARC that became a robots.txt file kept the WET out (1 for 4)."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+    from provenance.scale import attach
+    from provenance.store import Store
+
+    stem = "CC-MAIN-20230126210844-20230127000844-00000"
+    text = warc_record("conversion", b"The text of a page as Common Crawl extracted it, long enough to keep. " * 3, "https://a.example.com/",
+                       content_type="text/plain")
+    files = {"wet": make_warc("wet.gz", [warcinfo("CC-MAIN-2023-06"), text, text, text]),
+             "pages": make_warc("pages.gz", [warcinfo("CC-MAIN-2023-06"), *(response_record(i) for i in range(5))]),
+             "robots": make_warc("robots.gz", robots_file()),
+             "late": make_warc("late.gz", [warcinfo("CC-MAIN-2023-06"), *(redirect(f"https://a.example.com/{i}") for i in range(30)),
+                                           response_record(1)])}
+
+    def run(name, steps):
+        dest = str(tmp_path / name / ("s.duckdb" if target == "--db" else "shards"))
+        for step in steps:
+            for rel, kind in step.items():  # files to put in place, then a run over the folders named by None
+                if kind is not None:
+                    (tmp_path / name / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(files[kind], tmp_path / name / rel)
+            args = [str(tmp_path / name / rel) for rel, kind in step.items() if kind is None]
+            res = CliRunner().invoke(app, ["ingest", *args, target, dest, "--json"])
+            assert res.exit_code == 0, res.output
+            assert not any("read too" in n for n in json.loads(res.stdout)["notes"])
+        db = dest if target == "--db" else str(tmp_path / name / "attached.duckdb")
+        if target == "--output":
+            attach(db, dest)
+        with Store(db, read_only=True) as s:
+            return s.sql("SELECT count(*) FROM documents").fetchone()[0]
+
+    wet, warc = f"dl/{stem}.warc.wet.gz", f"dl/{stem}.warc.gz"
+    assert run("robots-then-pages", [{wet: "wet", warc: "robots", "dl": None}, {warc: "pages", "dl": None}]) == 5
+    assert run("pages-then-robots", [{wet: "wet", warc: "pages", "dl": None}, {warc: "robots", "dl": None}]) == 3 + 1
+    seg_wet, seg_warc = f"seg/wet/{stem}.warc.wet.gz", f"seg/warc/{stem}.warc.gz"  # in warc/: the name decides, in every order
+    assert run("one-run", [{seg_wet: "wet", seg_warc: "late", "seg": None}]) == 1
+    assert run("wet-first", [{seg_wet: "wet", "seg/wet": None}, {seg_warc: "late", "seg/warc": None}]) == 1
+    assert run("warc-first", [{seg_warc: "late", "seg/warc": None}, {seg_wet: "wet", "seg/wet": None}]) == 1
 
 
 def test_a_page_warc_whose_first_responses_are_redirects_still_pairs_in_its_folder_or_by_a_name_not_common_crawls(make_warc, tmp_path):
@@ -327,17 +377,19 @@ def test_wets_and_their_warcs_ingested_in_separate_runs_count_each_page_once_as_
 
 
 def test_twins_across_runs_are_common_crawl_files_only_whose_names_are_unique():
-    from provenance.ingest.inputs import twins_in_ledger
+    from provenance.ingest.inputs import Known, twins_in_ledger
 
     stem = "CC-MAIN-20190817085028-20190817111028-00000"
     inputs = [InputFile(f"/new/{stem}.warc.gz"), InputFile("/new/a.warc.gz"), InputFile(f"/new/{stem}.warc.wet.gz")]
-    ledger = [f"/old/wet/{stem}.warc.wet.gz", "/old/a.warc.wet.gz", f"/old/warc/{stem}.warc.gz"]
-    for held in (True, None):  # (None: no response examined, all sampled out say; the name decides)
-        kept, replaces, notes = twins_in_ledger(inputs, ledger, {f"/old/warc/{stem}.warc.gz": held})
-        assert [i.path for i in kept] == [f"/new/{stem}.warc.gz", "/new/a.warc.gz"]  # "a.warc.gz" of another folder is no twin
-        assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 1
-    kept, _, notes = twins_in_ledger(inputs, ledger, {f"/old/warc/{stem}.warc.gz": False})  # it held robots.txt files, no pages
-    assert len(kept) == 3 and notes == []
+    for warc in (f"/old/warc/{stem}.warc.gz", f"/old/dl/{stem}.warc.gz"):
+        ledger = [f"/old/wet/{stem}.warc.wet.gz", "/old/a.warc.wet.gz", warc]
+        for held in (True, None):  # (None: no response examined, all sampled out say; the name decides)
+            kept, replaces, notes = twins_in_ledger(inputs, ledger, {warc: Known(1, 1.0, held)})
+            assert [i.path for i in kept] == [f"/new/{stem}.warc.gz", "/new/a.warc.gz"]  # "a.warc.gz" of another folder is no twin
+            assert replaces == {f"/new/{stem}.warc.gz": [f"/old/wet/{stem}.warc.wet.gz"]} and len(notes) == 1
+        # it held robots.txt files, no pages: out of a warc/ folder, no twin; in one, the name decides (as in one run)
+        kept, _, notes = twins_in_ledger(inputs, ledger, {warc: Known(1, 1.0, False)})
+        assert len(kept) == (2 if "/warc/" in warc else 3)
 
 
 def test_the_note_on_warcs_replacing_wets_counts_those_whose_rows_stay():
