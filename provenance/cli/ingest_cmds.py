@@ -104,7 +104,7 @@ def ingest(
                               langs=tuple(lang or ()), tokenizer=tokenizer, keep_text=text, prose_lists=prose_lists, force=force,
                               max_record_bytes=max_record_bytes, file_timeout=file_timeout, record_timeout=record_timeout or None,
                               worker_memory_mb=worker_memory or None, paths_prefix=paths_prefix, block_docs=block_docs)
-        if not output and (not tokenizer or os.path.exists(tokenizer)):  # (a tokenizer not found fails before any fork)
+        if not output and not (tokenizer and _FAILS["--tokenizer"](tokenizer)):  # (a tokenizer not found fails before any fork)
             from provenance.ingest import pool  # first: the workers' forkserver imports their code (~0.6 s) while this
 
             pool.start_for(paths)  # process imports DuckDB and opens the store

@@ -22,8 +22,7 @@ from provenance.config import IngestConfig
 from provenance.errors import utf8_text
 from provenance.ingest import dictionary
 from provenance.ingest.jobs import FILE_TABLES, SHARED_TABLES, TABLES, FileResult
-from provenance.ingest.inputs import is_twin
-from provenance.ingest.pages import read_pages
+from provenance.ingest.inputs import read_is_twin
 from provenance.store import Store
 
 GROUP_MAX_FILES = 256  # files committed in one transaction, at most
@@ -116,8 +115,8 @@ def _ledger(store: Store, results: list[FileResult], config: IngestConfig,
             continue
         if earlier[i] and not config.force:
             res.changed, res.note = True, replaced_note(all(earlier[i]))
-        if res.status == "done" and replaces.get(res.path) and is_twin(res.path, read_pages(res.record_counts, res.skip_counts, res.n_sampled_out)):
-            # (a robots.txt WARC of the name replaces nothing: pages.py)
+        if res.status == "done" and replaces.get(res.path) and read_is_twin(res):  # (a robots.txt WARC of the name replaces
+            # nothing: pages.py)
             twins = store.query("ingest_sources_at_paths", paths=list(replaces[res.path])).fetchall()
             olds[i] += [r[0] for r in twins if r[0] not in olds[i]]
             res.twins = list(replaces[res.path]) if twins else []

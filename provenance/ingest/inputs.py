@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import glob
 import gzip
+import json
 import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from provenance.errors import path_text
-from provenance.ingest.pages import peek, twin
+from provenance.ingest.pages import peek, read_pages, twin
 from provenance.ingest.remote import address_path, is_remote, read_remote_text, url_join
 from provenance.ingest.wacz import NOT_REMOTE, is_wacz, member_files
+
+if TYPE_CHECKING:
+    from provenance.ingest.jobs import FileResult
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".arc", ".arc.gz", ".arc.zst", ".wet", ".wet.gz", ".wet.zst", ".warc.wet",
                     ".warc.wet.gz", ".warc.wet.zst", ".wat.gz", ".wat.zst", ".wacz")
@@ -163,16 +167,39 @@ def is_twin(path: str, pages: bool | None) -> bool:
     return by_name(path) or twin(pages)
 
 
-def twin_stems(paths: Iterable[str]) -> set[str]:
-    """The stems of the Common Crawl WET files among paths (inputs, the ledger's): those of the WARC files whose
-    verdict (Known) a run may need."""
-    return {stem for stem in (_stem(_basename(p), _WET) for p in paths if _basename(p).startswith(CC_NAMES)) if stem is not None}
+def read_is_twin(res: "FileResult") -> bool:
+    """Whether a WARC file just read is the twin of the WET file of its name (commit.py, scale/executor.py)."""
+    return is_twin(res.path, read_pages(res.record_counts, res.skip_counts, res.n_sampled_out))
 
 
-def cc_warc_stem(path: str) -> str | None:
-    """The stem of a WARC file by Common Crawl's name for it (not its WET), else None."""
-    name = _basename(path)
-    return _stem(name, _WARC) if name.startswith(CC_NAMES) else None
+# A ledger's finished file, as settle_inputs needs it: path, size, mtime, record_counts, skip_counts (dicts, or a
+# store's JSON text), n_sampled_out
+LedgerFile = tuple[str, "int | None", "float | None", object, object, "int | None"]
+
+
+def settle_inputs(inputs: list[InputFile], ledger: list[LedgerFile]) -> tuple[list[InputFile], dict[str, list[str]], list[str]]:
+    """The inputs a run reads, against each other (leave_out_derived) and the ledger (twins_in_ledger): (the inputs
+    kept, each WARC's path -> the ledger paths of the WET files it replaces if it holds pages, notes)."""
+    known = _known(inputs, ledger)
+    inputs, notes = leave_out_derived(inputs, known)
+    inputs, replaces, twin_notes = twins_in_ledger(inputs, [row[0] for row in ledger], known)
+    return inputs, replaces, notes + twin_notes
+
+
+def _known(inputs: list[InputFile], ledger: list[LedgerFile]) -> dict[str, Known]:
+    """What the ledger knows of the WARC files named as Common Crawl WET files among the inputs or in the ledger (a
+    store of 90,000 WARC files and no WET: nothing to look at)."""
+    stems = {stem for stem in (_stem(_basename(p), _WET) for p in (*(i.path for i in inputs), *(row[0] for row in ledger))
+                               if _basename(p).startswith(CC_NAMES)) if stem is not None}
+    if not stems:
+        return {}
+    return {path: Known(size, mtime, read_pages(_counts(records), _counts(skips), sampled or 0))
+            for path, size, mtime, records, skips, sampled in ledger
+            if _basename(path).startswith(CC_NAMES) and _stem(_basename(path), _WARC) in stems}
+
+
+def _counts(counts: object) -> dict:
+    return json.loads(counts) if isinstance(counts, str) else counts or {}
 
 
 def twins_in_ledger(inputs: list[InputFile], ingested: Iterable[str],

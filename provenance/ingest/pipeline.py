@@ -8,7 +8,6 @@ the next run, and a rerun ingests exactly the missing files.
 from __future__ import annotations
 
 import importlib
-import json
 import shutil
 import tempfile
 import threading
@@ -24,12 +23,10 @@ from provenance.config import IngestConfig
 from provenance.ingest import dictionary, pool
 from provenance.ingest.commit import commit_files, commit_groups
 from provenance.ingest.progress import Meter, Progress
-from provenance.ingest.inputs import (InputFile, Known, cc_warc_stem, expand_inputs, leave_out_derived, twin_stems, twins_in_ledger,
-                                      twins_note)
+from provenance.ingest.inputs import InputFile, expand_inputs, settle_inputs, twins_note
 from provenance.errors import InputError, StoreError, UsageError, first_line, path_text
 from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
-from provenance.ingest.pages import read_pages
 from provenance.ingest.jobs import (CURRENT_RECORD, OVERDUE_RECORD, FileJob, FileResult, rerun_after_death, run_job,
                                     write_known_hashes)
 from provenance.store import Store
@@ -182,13 +179,9 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
     if attached is not None:
         raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; ingest with --output {attached[0]} instead")
     done = store.query("ingest_done_sources").fetchall()
-    inputs = expand_inputs(paths, config.paths_prefix)
-    stems = twin_stems([*(i.path for i in inputs), *(r[0] for r in done)])  # (a store of 90,000 WARC files and no WET: none)
-    known = {r[0]: Known(r[1], r[2], read_pages(_json(r[6]), _json(r[7]), r[8] or 0)) for r in done if stems and cc_warc_stem(r[0]) in stems}
-    inputs, notes = leave_out_derived(inputs, known)
-    inputs, replaces, twin_notes = twins_in_ledger(inputs, [r[0] for r in done], known)
+    inputs, replaces, notes = settle_inputs(expand_inputs(paths, config.paths_prefix), [(r[0], r[1], r[2], r[6], r[7], r[8]) for r in done])
     run_id = store.new_run("ingest", {"paths": paths, **asdict(config)})
-    summary = IngestSummary(run_id, files=len(inputs), notes=notes + twin_notes)
+    summary = IngestSummary(run_id, files=len(inputs), notes=notes)
     staging = _staging_dir(store.path)
     textfiles.remove_orphans(store.texts_dir, dict(store.query("texts_home_files").fetchall()))
     known = write_known_hashes(staging / f"known-hashes-{run_id}.txt", sorted({r[3] for r in done if r[3]}))  # unique per run: cached by path
@@ -229,11 +222,6 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _json(counts: str | None) -> dict:
-    """A ledger row's record_counts or skip_counts."""
-    return json.loads(counts) if counts else {}
 
 
 def _tidy_texts(store: Store, summary: IngestSummary) -> None:

@@ -21,8 +21,7 @@ from typing import Any
 from provenance.config import IngestConfig
 from provenance.errors import UsageError, first_line, path_text
 from provenance.ingest import pool, scratch
-from provenance.ingest.inputs import Known, cc_warc_stem, expand_inputs, is_twin, leave_out_derived, twin_stems, twins_in_ledger, twins_note
-from provenance.ingest.pages import read_pages
+from provenance.ingest.inputs import expand_inputs, read_is_twin, settle_inputs, twins_note
 from provenance.ingest.commit import replaced_note
 from provenance.ingest.pipeline import IngestSummary, known_by_address, skipped
 from provenance.ingest.progress import Meter, Progress
@@ -69,14 +68,10 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
 def _ingest(out: ShardDir, paths: list[str], config: IngestConfig, executor: str, address: str | None, progress: Progress | None,
             attempts: int, run_id: int, t0: float) -> IngestSummary:
     entries = ledger.read_ledger(out)
-    inputs = expand_inputs(paths, config.paths_prefix)
-    stems = twin_stems([*(i.path for i in inputs), *(e["path"] for e in entries)])
-    known = {e["path"]: Known(e.get("size"), e.get("mtime"), read_pages(e.get("record_counts"), e.get("skip_counts"), e.get("n_sampled_out") or 0))
-             for e in entries if stems and cc_warc_stem(e["path"]) in stems}
-    inputs, notes = leave_out_derived(inputs, known)
-    inputs, twins, twin_notes = twins_in_ledger(inputs, [e["path"] for e in entries], known)
+    inputs, twins, notes = settle_inputs(expand_inputs(paths, config.paths_prefix), [
+        (e["path"], e.get("size"), e.get("mtime"), e.get("record_counts"), e.get("skip_counts"), e.get("n_sampled_out")) for e in entries])
     tasks, instant, changed = plan(out, inputs, config, run_id, attempts, entries)
-    summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes + twin_notes)
+    summary = IngestSummary(run_id, files=len(tasks) + len(instant), notes=notes)
     # the local workers' staging, watch and progress files (a SIGKILLed driver leaves its folder: the next run's removes
     # it, see ingest/scratch.py)
     folder = scratch.make("shards") if executor == "local" else None
@@ -211,8 +206,7 @@ class _Replaced:
         """The ledger paths whose entries res replaces besides --force's: its own (a changed file), or the WET files of
         its pages once it is known to hold pages (a robots.txt WARC of the name holds none)."""
         own = [res.path] if res.path in self.changed else []
-        if res.path in self.twins and res.status == "done" and is_twin(res.path, read_pages(res.record_counts, res.skip_counts,
-                                                                                            res.n_sampled_out)):
+        if res.path in self.twins and res.status == "done" and read_is_twin(res):
             return own + self.twins[res.path]  # (a changed WARC too: read before as a robots.txt file, say)
         return own
 
