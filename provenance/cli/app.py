@@ -153,6 +153,9 @@ def main() -> None:
 def _main() -> None:
     global _failed
     _failed = False
+    # before numpy is imported: its OpenBLAS threads, one per core, each spin ~0.1 CPU-s as they start, and this
+    # process and the workers' forkserver (which inherits it) use none (their parallelism is a process per core)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from provenance import cli  # noqa: F401  (registers the commands)
     from provenance.cli.ingest_cmds import start_workers_early
 

@@ -33,6 +33,11 @@ def _one_line(kind: type, exc: BaseException, tb: object) -> None:
 
 sys.excepthook = _one_line  # in the forkserver, and so in every worker it forks
 
+# numpy's OpenBLAS starts a thread per core as it is imported, and each spins ~0.1 CPU-s before it sleeps: ~0.1 CPU-s
+# of a 2-core machine's forkserver, ~6 CPU-s of a 64-core one's. No worker multiplies matrices (a worker per core is
+# the parallelism); a user's own setting stands.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 gc.disable()  # imports make next to no garbage, and their collections cost the forkserver ~30 ms; their objects are frozen below
 try:
     import pyarrow.compute  # noqa: F401  (Table.filter in the first batch would import it: ~0.1 s)

@@ -397,3 +397,31 @@ def test_an_ingest_leaves_no_process_behind(make_warc, tmp_path):
     while time.time() < deadline and any(alive(p) for p in seen):
         time.sleep(0.05)
     assert not [p for p in seen if alive(p)]
+
+
+def test_the_workers_forkserver_starts_no_blas_threads_unless_the_user_asks():
+    """numpy's OpenBLAS starts a thread per core as it is imported, each spinning ~0.1 CPU-s before it sleeps (~6 CPU-s
+    of a 64-core machine): the forkserver, which imports numpy for its workers, starts none (a worker per core is the
+    parallelism), unless the user set OPENBLAS_NUM_THREADS. (Its first fork would end them: they are counted before.)"""
+    code = """
+import os, time
+from multiprocessing import forkserver
+from provenance.ingest import pool
+pool.start()
+pid = forkserver._forkserver._forkserver_pid
+deadline = time.monotonic() + 60
+while "openblas" not in open(f"/proc/{pid}/maps").read() and time.monotonic() < deadline:
+    time.sleep(0.05)  # until numpy is loaded, and so its threads started
+time.sleep(0.2)
+print([open(f"/proc/{pid}/task/{t}/comm").read().strip() for t in os.listdir(f"/proc/{pid}/task")])
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+
+    def forkserver_threads() -> list[str]:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+        assert out.returncode == 0, out.stderr
+        return [name for name in eval(out.stdout) if name != "jemalloc_bg_thd"]  # (pyarrow's allocator's thread aside)
+
+    assert forkserver_threads() == ["python"]  # its own thread alone
+    env["OPENBLAS_NUM_THREADS"] = "2"  # the user's setting stands: one more thread
+    assert forkserver_threads() == ["python", "python"]
