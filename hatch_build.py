@@ -1,7 +1,8 @@
 """Build hook: compile the C modules in provenance/_native into provenance/<name><EXT_SUFFIX>.
 
   _kernels  (kernels.c): word tokens, their hashes, MinHash
-  _archive  (archive.c, links zlib): gzip members, WARC record framing, HTTP heads
+  _archive  (archive.c, links zlib, and libdeflate where its header is found: gzip members inflated
+            ~2x faster, Debian's libdeflate-dev): gzip members, WARC record framing, HTTP heads
   _watchdog (watchdog.c): ends a worker whose record runs past --record-timeout
 
 Each is optional and built on its own: without a C compiler (or zlib's header) the build warns
@@ -27,6 +28,8 @@ MODULES = {  # module name: (source, extra linker arguments)
     "_archive": ("provenance/_native/archive.c", ["-lz"]),
     "_watchdog": ("provenance/_native/watchdog.c", ["-lpthread"]),
 }
+# Arguments tried first, and left out when the build fails with them (a library that is not installed)
+OPTIONAL = {"_archive": ["-DHAVE_LIBDEFLATE", "-ldeflate"]}
 
 
 def target(root: Path, name: str = "_kernels") -> Path:
@@ -41,13 +44,14 @@ def compile_module(root: Path, name: str) -> Path | None:
     cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     cmd = [*cc, "-shared", "-fPIC", "-O3", "-fno-strict-aliasing", "-Wall",
            f"-I{sysconfig.get_paths()['include']}", str(root / source), "-o", str(out), *libs]
-    try:
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        print(f"warning: {name} not built ({detail.strip()[:500]}); using the slower reference code", file=sys.stderr)
-        return None
-    return out
+    for extra in ([OPTIONAL[name]] if name in OPTIONAL else []) + [[]]:
+        try:
+            subprocess.run(cmd + extra, check=True, capture_output=True, text=True)
+            return out
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+    print(f"warning: {name} not built ({detail.strip()[:500]}); using the slower reference code", file=sys.stderr)
+    return None
 
 
 def compile_kernels(root: Path) -> list[Path]:

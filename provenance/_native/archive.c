@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef HAVE_LIBDEFLATE  /* hatch_build.py defines it where libdeflate's header and library are found */
+#include <libdeflate.h>
+#endif
 
 #define MIN_MEMBER 20 /* the smallest gzip member: 10-byte header, empty deflate block, 8-byte trailer */
 
@@ -42,10 +45,42 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
     }
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) { PyErr_NoMemory(); goto done; }
     ready = 1;
+#ifdef HAVE_LIBDEFLATE
+    struct libdeflate_decompressor *fast = libdeflate_alloc_decompressor();  /* NULL: zlib alone */
+#endif
     Py_BEGIN_ALLOW_THREADS  /* plain buffers until the results are made: the caller's other threads run meanwhile */
     while (!nomem && out_len < max_out && in.len - p >= MIN_MEMBER && data[p] == 0x1f && data[p + 1] == 0x8b) {
-        if (inflateReset(&zs) != Z_OK) break;
         Py_ssize_t start = out_len;
+        if (cap - out_len < 65536) {
+            Py_ssize_t grown = cap ? cap * 2 : (max_out + 65536);
+            unsigned char *bigger = realloc(out, grown);
+            if (!bigger) { nomem = 1; break; }
+            out = bigger;
+            cap = grown;
+        }
+#ifdef HAVE_LIBDEFLATE
+        /* libdeflate first (~2x zlib's speed): a member it inflates whole into the room left, it inflates as zlib
+         * would (both check the CRC-32 and length). Anything else is zlib's below, as before: a member cut off by the
+         * end of data (the caller reads on), a corrupt one, one larger than the room left or than max_member_out,
+         * and one with a header CRC (FHCRC), which zlib checks and libdeflate does not. */
+        if (fast && !(data[p + 3] & 0x02)) {
+            size_t room = (size_t)(cap - out_len), used_in = 0, got = 0;
+            if (room > (size_t)max_member_out + 1) room = (size_t)max_member_out + 1;
+            enum libdeflate_result r = libdeflate_gzip_decompress_ex(fast, data + p, (size_t)(in.len - p), out + out_len, room, &used_in, &got);
+            if (r == LIBDEFLATE_SUCCESS && got <= (size_t)max_member_out) {
+                if (n == n_cap) {
+                    Py_ssize_t (*more)[2] = realloc(found, (n_cap = n_cap ? n_cap * 2 : 64) * sizeof *found);
+                    if (!more) { nomem = 1; break; }
+                    found = more;
+                }
+                found[n][0] = start; found[n][1] = p - at; n++;
+                out_len += (Py_ssize_t)got;
+                p += (Py_ssize_t)used_in;
+                continue;
+            }
+        }
+#endif
+        if (inflateReset(&zs) != Z_OK) break;
         zs.next_in = (unsigned char *)data + p;
         zs.avail_in = (size_t)(in.len - p) > UINT_MAX ? UINT_MAX : (uInt)(in.len - p);
         int rc = Z_OK;
@@ -74,6 +109,9 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
         p += (Py_ssize_t)(zs.next_in - (data + p));
     }
     Py_END_ALLOW_THREADS
+#ifdef HAVE_LIBDEFLATE
+    libdeflate_free_decompressor(fast);
+#endif
     if (nomem) { PyErr_NoMemory(); goto done; }
     if (!(members = PyList_New(n))) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -697,5 +735,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_archive", NULL, -1,
 PyMODINIT_FUNC PyInit__archive(void) {
     PyObject *m = PyModule_Create(&module);
     if (m && PyModule_AddStringConstant(m, "zlib_version", zlibVersion()) < 0) Py_CLEAR(m);
+#ifdef HAVE_LIBDEFLATE
+    if (m && PyModule_AddStringConstant(m, "libdeflate_version", LIBDEFLATE_VERSION_STRING) < 0) Py_CLEAR(m);
+#else
+    if (m && PyModule_AddObjectRef(m, "libdeflate_version", Py_None) < 0) Py_CLEAR(m);
+#endif
     return m;
 }
