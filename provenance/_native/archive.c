@@ -20,6 +20,17 @@
 
 #define MIN_MEMBER 20 /* the smallest gzip member: 10-byte header, empty deflate block, 8-byte trailer */
 
+/* At least 64 KiB free in the output buffer *out (of *cap bytes, out_len used): 0 when memory runs out. */
+static int make_room(unsigned char **out, Py_ssize_t *cap, Py_ssize_t out_len, Py_ssize_t max_out) {
+    if (*cap - out_len >= 65536) return 1;
+    Py_ssize_t grown = *cap ? *cap * 2 : (max_out + 65536);
+    unsigned char *bigger = realloc(*out, grown);
+    if (!bigger) return 0;
+    *out = bigger;
+    *cap = grown;
+    return 1;
+}
+
 /* inflate_members(data, at: int, max_out: int, max_member_out: int) -> (out: bytes, members: list[(out_at, in_at)], used: int)
  *
  * Inflates the gzip members that lie whole in data[at:], one after another, as zlib.decompressobj(31)
@@ -51,13 +62,7 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS  /* plain buffers until the results are made: the caller's other threads run meanwhile */
     while (!nomem && out_len < max_out && in.len - p >= MIN_MEMBER && data[p] == 0x1f && data[p + 1] == 0x8b) {
         Py_ssize_t start = out_len;
-        if (cap - out_len < 65536) {
-            Py_ssize_t grown = cap ? cap * 2 : (max_out + 65536);
-            unsigned char *bigger = realloc(out, grown);
-            if (!bigger) { nomem = 1; break; }
-            out = bigger;
-            cap = grown;
-        }
+        if (!make_room(&out, &cap, out_len, max_out)) { nomem = 1; break; }
 #ifdef HAVE_LIBDEFLATE
         /* libdeflate first (~2x zlib's speed): a member it inflates whole into the room left, it inflates as zlib
          * would (both check the CRC-32 and length). Anything else is zlib's below, as before: a member cut off by the
@@ -85,13 +90,7 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
         zs.avail_in = (size_t)(in.len - p) > UINT_MAX ? UINT_MAX : (uInt)(in.len - p);
         int rc = Z_OK;
         while (rc == Z_OK) {
-            if (cap - out_len < 65536) {
-                Py_ssize_t grown = cap ? cap * 2 : (max_out + 65536);
-                unsigned char *bigger = realloc(out, grown);
-                if (!bigger) { nomem = 1; break; }
-                out = bigger;
-                cap = grown;
-            }
+            if (!make_room(&out, &cap, out_len, max_out)) { nomem = 1; break; }
             zs.next_out = out + out_len;
             zs.avail_out = (uInt)(cap - out_len);
             rc = inflate(&zs, Z_NO_FLUSH);
