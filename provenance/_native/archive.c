@@ -31,6 +31,21 @@ static int make_room(unsigned char **out, Py_ssize_t *cap, Py_ssize_t out_len, P
     return 1;
 }
 
+/* Append (out_at, in_at) to the n members found (room for n_cap): 0 when memory runs out. */
+static int add_member(Py_ssize_t (**found)[2], Py_ssize_t *n, Py_ssize_t *n_cap, Py_ssize_t out_at, Py_ssize_t in_at) {
+    if (*n == *n_cap) {
+        Py_ssize_t grown = *n_cap ? *n_cap * 2 : 64;
+        Py_ssize_t (*more)[2] = realloc(*found, grown * sizeof **found);
+        if (!more) return 0;
+        *found = more;
+        *n_cap = grown;
+    }
+    (*found)[*n][0] = out_at;
+    (*found)[*n][1] = in_at;
+    (*n)++;
+    return 1;
+}
+
 /* inflate_members(data, at: int, max_out: int, max_member_out: int) -> (out: bytes, members: list[(out_at, in_at)], used: int)
  *
  * Inflates the gzip members that lie whole in data[at:], one after another, as zlib.decompressobj(31)
@@ -67,18 +82,16 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
         /* libdeflate first (~2x zlib's speed): a member it inflates whole into the room left, it inflates as zlib
          * would (both check the CRC-32 and length). Anything else is zlib's below, as before: a member cut off by the
          * end of data (the caller reads on), a corrupt one, one larger than the room left or than max_member_out,
-         * and one with a header CRC (FHCRC), which zlib checks and libdeflate does not. */
+         * and one with a header CRC (FHCRC), which zlib checks and libdeflate does not. One difference is left:
+         * libdeflate reads a Huffman code of one codeword (or none) from bits it does not use, zlib does not; a member
+         * that uses them (no encoder writes one: a corrupt file's, its CRC-32 and length right) is read here, and is a
+         * corrupt member to zlib, and so to the Python reader where it meets it (a member across its reads). */
         if (fast && !(data[p + 3] & 0x02)) {
             size_t room = (size_t)(cap - out_len), used_in = 0, got = 0;
             if (room > (size_t)max_member_out + 1) room = (size_t)max_member_out + 1;
             enum libdeflate_result r = libdeflate_gzip_decompress_ex(fast, data + p, (size_t)(in.len - p), out + out_len, room, &used_in, &got);
             if (r == LIBDEFLATE_SUCCESS && got <= (size_t)max_member_out) {
-                if (n == n_cap) {
-                    Py_ssize_t (*more)[2] = realloc(found, (n_cap = n_cap ? n_cap * 2 : 64) * sizeof *found);
-                    if (!more) { nomem = 1; break; }
-                    found = more;
-                }
-                found[n][0] = start; found[n][1] = p - at; n++;
+                if (!add_member(&found, &n, &n_cap, start, p - at)) { nomem = 1; break; }
                 out_len += (Py_ssize_t)got;
                 p += (Py_ssize_t)used_in;
                 continue;
@@ -99,12 +112,7 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
             if (rc == Z_OK && zs.avail_in == 0) rc = Z_BUF_ERROR; /* cut off: the rest is in the next read */
         }
         if (rc != Z_STREAM_END || nomem) { out_len = start; break; }
-        if (n == n_cap) {
-            Py_ssize_t (*more)[2] = realloc(found, (n_cap = n_cap ? n_cap * 2 : 64) * sizeof *found);
-            if (!more) { nomem = 1; out_len = start; break; }
-            found = more;
-        }
-        found[n][0] = start; found[n][1] = p - at; n++;
+        if (!add_member(&found, &n, &n_cap, start, p - at)) { nomem = 1; out_len = start; break; }
         p += (Py_ssize_t)(zs.next_in - (data + p));
     }
     Py_END_ALLOW_THREADS
