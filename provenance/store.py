@@ -359,15 +359,26 @@ def _upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _upgrade_hash_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """0009: move rows into the tables declared with uncompressed hash columns (identifiers are constants)."""
-    for table in ("signatures", "band_keys", "block_tokens", "tokens"):
+    """0009: move rows into the tables declared with uncompressed hash columns."""
+    _move_rows(con, ("signatures", "band_keys", "block_tokens", "tokens"), "0009")
+
+
+def _upgrade_block_tokens_compression(con: duckdb.DuckDBPyConnection) -> None:
+    """0012: move block_tokens' rows into the table declared with its columns' compression."""
+    _move_rows(con, ("block_tokens",), "0012")
+
+
+def _move_rows(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], version: str) -> None:
+    """Move each table's rows into <table>_<version> (made by that schema file), which then takes its name; a table
+    that is a view (a store attached to Parquet shards) keeps it, and the new table is dropped (identifiers are constants)."""
+    for table in tables:
         kind = table_kind(con, table)
         if kind is not None and kind != "VIEW":
-            con.execute(f"INSERT INTO {table}_0009 SELECT * FROM {table}")
+            con.execute(f"INSERT INTO {table}_{version} SELECT * FROM {table}")
             con.execute(f"DROP TABLE {table}")
-            con.execute(f"ALTER TABLE {table}_0009 RENAME TO {table}")
+            con.execute(f"ALTER TABLE {table}_{version} RENAME TO {table}")
         else:
-            con.execute(f"DROP TABLE {table}_0009")
+            con.execute(f"DROP TABLE {table}_{version}")
 
 
 def _upgrade_token_dictionary(con: duckdb.DuckDBPyConnection) -> None:
@@ -387,7 +398,8 @@ def _upgrade_texts_table(con: duckdb.DuckDBPyConnection) -> None:
 # Schema files whose data change needs Python (run in the same transaction, right after the file).
 _DATA_UPGRADES = {"0006_store_layout.sql": _upgrade_token_counts, "0007_block_tokens.sql": _upgrade_block_lists,
                   "0008_texts_files.sql": _upgrade_texts_table, "0009_hash_columns_uncompressed.sql": _upgrade_hash_columns,
-                  "0010_token_dictionary.sql": _upgrade_token_dictionary}
+                  "0010_token_dictionary.sql": _upgrade_token_dictionary,
+                  "0012_block_tokens_compression.sql": _upgrade_block_tokens_compression}
 
 
 def _valid_text(value: Any) -> Any:

@@ -3,6 +3,7 @@ with a token dictionary; token_counts is their row view."""
 from __future__ import annotations
 
 from collections import Counter
+import re
 
 import duckdb
 import polars as pl
@@ -147,3 +148,21 @@ def test_a_store_before_0009_keeps_its_rows_and_gets_uncompressed_hash_columns(t
                          "('signatures', 'band_keys', 'block_tokens', 'token_dict')").fetchall())  # tokens: its view (0010)
         assert sorted(ddl) == ["band_keys", "block_tokens", "signatures", "token_dict"]
         assert all("USING COMPRESSION Uncompressed" in sql for sql in ddl.values())
+
+
+def test_a_store_before_0012_keeps_its_token_counts_and_declares_their_compression(tmp_path):
+    from provenance.store import _DATA_UPGRADES
+
+    db = str(tmp_path / "old.duckdb")
+    con = _store_before(db, "0012")
+    for name in ("0006_store_layout.sql", "0007_block_tokens.sql", "0008_texts_files.sql",
+                 "0009_hash_columns_uncompressed.sql", "0010_token_dictionary.sql"):
+        _DATA_UPGRADES[name](con)  # what those versions ran after their schema files
+    con.execute("INSERT INTO block_tokens VALUES (1, 42, 5), (1, 43, 1), (2, 42, 7)")
+    con.close()
+    with Store(db) as s:
+        assert s.sql("SELECT * FROM block_tokens ORDER BY ALL").fetchall() == [(1, 42, 5), (1, 43, 1), (2, 42, 7)]
+        (ddl,) = s.sql("SELECT sql FROM duckdb_tables() WHERE table_name = 'block_tokens'").fetchone()
+        for column, method in (("block_id", "RLE"), ("token_id", "Uncompressed"), ("count", "BitPacking")):
+            assert re.search(rf"\b{column} \w+ USING COMPRESSION {method}\b", ddl, re.I), ddl
+        assert s.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%_0012'").fetchone()[0] == 0
