@@ -10,7 +10,6 @@ Usage: python benchmarks/langid_cyrillic.py [--locale-dir /usr/share/locale]
 from __future__ import annotations
 
 import argparse
-import gettext
 import random
 import re
 import sys
@@ -19,39 +18,13 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from catalogs import messages, passages  # noqa: E402
 
 LANGS = ("ru", "uk", "be", "bg", "mk", "sr", "kk")
 SIZES = (200, 1000, 4000)
 PASSAGES = 60
-_MARKUP = re.compile(r"%[a-z0-9.$-]*|\{[^}]*\}|<[^>]*>|&\w+;")
-
-
-def messages(folder: Path) -> list[str]:
-    """The translated messages of one language's catalogs that hold Cyrillic (not the header, nor Latin ones)."""
-    out = []
-    for path in sorted(folder.glob("*.mo")):
-        try:
-            with open(path, "rb") as f:
-                catalog = gettext.GNUTranslations(f)._catalog  # noqa: SLF001 (the only way to list a catalog)
-        except (OSError, ValueError, UnicodeDecodeError):
-            continue
-        for key, text in catalog.items():
-            if key and isinstance(text, str) and len(text) > 20 and re.search("[а-яА-Я]", text):
-                out.append(_MARKUP.sub(" ", text).replace("\n", " "))
-    return out
-
-
-def passages(texts: list[str], size: int) -> list[str]:
-    out, current = [], ""
-    for text in texts:
-        current += text + " "
-        if len(current) >= size:
-            out.append(current)
-            current = ""
-            if len(out) == PASSAGES:
-                break
-    return out
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,13 +41,13 @@ def main() -> None:
     n = 0
     print(f"{'lang':<5}{'chars':>6}{'passages':>9}{'detector':>10}{'provenance':>11}  provenance's answers")
     for lang in LANGS:
-        texts = messages(Path(args.locale_dir, lang, "LC_MESSAGES"))
+        texts = messages(Path(args.locale_dir, lang, "LC_MESSAGES"), lambda text: re.search("[а-яА-Я]", text) is not None)
         if not texts:
             print(f"{lang:<5} no message catalogs in {args.locale_dir}/{lang}/LC_MESSAGES")
             continue
         rng.shuffle(texts)
         for size in SIZES:
-            samples = [t[:LANG_CHARS] for t in normalize_texts(passages(texts, size))]
+            samples = [t[:LANG_CHARS] for t in normalize_texts(passages(texts, size, PASSAGES))]
             if not samples:
                 continue
             t0 = time.perf_counter()

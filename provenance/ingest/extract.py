@@ -14,7 +14,7 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLParserException, HTMLTree
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-from provenance.ingest import deep_markup, memory, ruby
+from provenance.ingest import deep_markup, latin, memory, ruby
 from provenance.ingest.census import MARK, join_lone, tag_census
 from provenance.ingest.http import UTF16_BOMS, WIDE_BOMS, looks_binary, media_type, parse_response
 from provenance.ingest.prose_lists import keep_prose_lists
@@ -377,6 +377,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
     superset = _superset(encoding)
     if superset in _WINDOWS_SIBLING and _C1.search(data) and _sibling_reads_better(data, superset, _WINDOWS_SIBLING[superset]):
         superset = _WINDOWS_SIBLING[superset]  # C1 controls are no text: the Windows sibling's letters, where they read so
+    if superset == "koi8-r" and _KOI8_U_IN_WORDS.search(data):  # box-drawing inside words: Ukrainian in KOI8-U (detection
+        superset = "koi8-u"  # calls it KOI8-R; the two differ only there)
     if superset is not None:  # replacement characters for the odd bad byte, never a whole page in a fallback charset
         return data.decode(superset, _ERRORS.get(superset, "replace"))
     try:
@@ -390,6 +392,8 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
 _WINDOWS_SIBLING = {"iso8859-2": "cp1250", "iso8859-16": "cp1250", "iso8859-4": "cp1257", "iso8859-13": "cp1257", "iso8859-7": "cp1253",
                     "iso8859-8": "cp1255", "iso8859-6": "cp1256"}
 _C1 = re.compile(rb"[\x80-\x9f]")
+# The bytes where KOI8-U has the Ukrainian letters є і ї ґ Є І Ї Ґ and KOI8-R box-drawing characters, beside a letter
+_KOI8_U_IN_WORDS = re.compile(rb"[\xa4\xa6\xa7\xad\xb4\xb6\xb7\xbd](?=[\xc0-\xff])|(?<=[\xc0-\xff])[\xa4\xa6\xa7\xad\xb4\xb6\xb7\xbd]")
 # What a page read in the wrong one of two sibling charsets has next to its letters: a C1 control, U+FFFD, a symbol
 # of Latin-1's upper half ("¶" for "ś", "±" for "ą"; not the quotes, ¡, ¿ or the middle dot) or a spacing accent
 _ODD = "\x80-\x9f\ufffd\xa2-\xaa\xac\xae-\xb6\xb8-\xba\xbc-\xbe\u02c7\u02d8-\u02dd"
@@ -434,10 +438,15 @@ def _declared_charset(data: bytes) -> str | None:
     codec = _superset(label)
     if codec is None or codec == "cp1252":  # unknown, Latin, or Unicode (UTF-8 was tried; UTF-16 is never 8-bit bytes)
         return None
-    detected = detect_encoding(data)
-    if _superset(detected) == codec:
-        return label
+    detected = _superset(detect_encoding(data))
+    if _SIBLINGS.get(detected, detected) == _SIBLINGS.get(codec, codec):  # (detection names windows-1253 Greek
+        return label  # ISO-8859-7 on long pages, KOI8-U Ukrainian KOI8-R: the same letters, and the declared charset knows which)
     return label if codec == "cp949" and _looks_korean(data) else None  # (detection calls EUC-KR "utf-8")
+
+
+# Charsets of the same letters in other places (an ISO-8859 charset and its Windows sibling; KOI8-R and KOI8-U): a page's
+# <meta> may name one where detection names the other
+_SIBLINGS = {**_WINDOWS_SIBLING, "koi8-u": "koi8-r"}
 
 
 def _superset(label: str) -> str | None:
@@ -580,6 +589,9 @@ def _not_utf8(detected: str, data: bytes) -> str:
         # One byte a charset leaves undefined (0x98 in Windows-1251) makes uchardet refuse that charset:
         # ask again without the 0x80-0x9F bytes (typographic marks in Windows-125x, rare letters)
         detected = detect_encoding(data.translate(None, _C1_BYTES)).lower()
+    named = _superset(detected)
+    if named in latin.ALPHABETS and named != "cp1252":  # Central European, Baltic, Turkish: named rightly for text in them,
+        return latin.pick(data, named)  # and now and then for Western text: the letters decide (latin.py)
     return "cp1252" if _LATIN_FAMILY.fullmatch(detected) else detected
 
 

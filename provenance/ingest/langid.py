@@ -53,6 +53,7 @@ _WRITTEN_BY = {
 _TELLING = tuple(_WRITTEN_BY)
 DEVANAGARI = ("hi", "mr", "ne", "sa")
 MIN_CJK = 4  # CJK characters, at least, for a script to tell the language
+_BUT_CJK_LEAD = bytes(b for b in range(256) if not 0xE3 <= b <= 0xED)  # UTF-8's lead bytes of U+3000-U+DFFF: kana, Han, Hangul
 CJK_SHARE = 0.3  # of the letters: a page of mostly another script that quotes a Chinese name is not Chinese
 HANGUL_SHARE = 0.3  # of the CJK characters (Korean mixes in Han: hanja)
 # Kana, of the CJK characters, to say Japanese: Japanese prose is a third to two thirds kana (kanji-heavy news less),
@@ -73,19 +74,28 @@ MIN_MARKERS = 3  # marker words, at least, and twice as many as the runner-up's
 def settle(text: str, lang: str, rank: int) -> tuple[str, int | None]:
     """The language of text (as the detector was given it) and its rank: the detector's answer and rank, or the one
     its script or commonest words give, without a rank (None: the detector's rank is of another answer)."""
-    if (lang != "unknown" and lang not in CJK and lang not in DEVANAGARI and lang not in CYRILLIC) or text.isascii():  # (most
-        return lang, rank  # answers: no scan)
+    if text.isascii():
+        return lang, rank
+    if lang != "unknown" and lang not in CJK and lang not in DEVANAGARI and lang not in CYRILLIC:  # most answers: a scan of
+        if len(text.encode("utf-8", "surrogatepass").translate(None, _BUT_CJK_LEAD)) < MIN_CJK:  # the bytes (~2 us), no more
+            return lang, rank
+        return _cjk(text, lang, rank) or (lang, rank)  # short CJK text among Latin names and options is read as Icelandic or Czech
     if lang in CYRILLIC:
         return _cyrillic(text, lang, rank)
     if lang in DEVANAGARI:
         return _ranked(_devanagari(text, lang), lang, rank)
+    # a CJK answer for text that is mostly not CJK (Hindi read as Korean) is none; the words may tell it
+    return _cjk(text, lang, rank) or _ranked(_devanagari(text, "unknown" if lang in CJK else lang), lang, rank)
+
+
+def _cjk(text: str, lang: str, rank: int) -> tuple[str, int | None] | None:
+    """Chinese, Japanese or Korean where CJK characters are enough of text's letters, by which ones they are; else None."""
     kana, hangul, han = _count(_KANA, text), _count(_HANGUL, text), _count(_HAN, text)
     cjk = kana + hangul + han
     if cjk >= MIN_CJK and cjk >= CJK_SHARE * (cjk + _count(_OTHER_LETTERS, text)):
         japanese = kana > 0 and kana >= KANA_SHARE.get(lang, KANA_SHARE["unknown"]) * cjk and not _CHINESE_ONLY.search(text)
         return _ranked("ko" if hangul >= HANGUL_SHARE * cjk else "ja" if japanese else "zh", lang, rank)
-    # a CJK answer for text that is mostly not CJK (Hindi read as Korean) is none; the words may tell it
-    return _ranked(_devanagari(text, "unknown" if lang in CJK else lang), lang, rank)
+    return None
 
 
 def _ranked(told: str, lang: str, rank: int) -> tuple[str, int | None]:
