@@ -65,8 +65,8 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     int ready = 0, nomem = 0;
-    if (at < 0 || at > in.len || max_out < 1 || max_member_out < 1) {
-        PyErr_SetString(PyExc_ValueError, "at outside the data, or a limit below 1");
+    if (at < 0 || at > in.len || max_out < 1 || max_member_out < 1 || max_out > PY_SSIZE_T_MAX / 4) {  /* (make_room doubles) */
+        PyErr_SetString(PyExc_ValueError, "at outside the data, or a limit below 1 or past a quarter of the address space");
         goto done;
     }
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) { PyErr_NoMemory(); goto done; }
@@ -83,9 +83,11 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
          * would (both check the CRC-32 and length). Anything else is zlib's below, as before: a member cut off by the
          * end of data (the caller reads on), a corrupt one, one larger than the room left or than max_member_out,
          * and one with a header CRC (FHCRC), which zlib checks and libdeflate does not. One difference is left:
-         * libdeflate reads a Huffman code of one codeword (or none) from bits it does not use, zlib does not; a member
-         * that uses them (no encoder writes one: a corrupt file's, its CRC-32 and length right) is read here, and is a
-         * corrupt member to zlib, and so to the Python reader where it meets it (a member across its reads). */
+         * libdeflate is laxer about invalid codes than zlib (it reads a Huffman code of one codeword, or none, from
+         * bits it does not use; the reserved length symbols 286-287 and distance codes 30-31; more code lengths than
+         * there are symbols; a code-length repeat past the last): a member so coded (no encoder writes one: a corrupt
+         * file's, its CRC-32 and length right) is read here, and is a corrupt member to zlib, and so to the Python
+         * reader where it meets it (a member across its reads). tests/ingest/test_archive_kernel.py pins each kind. */
         if (fast && !(data[p + 3] & 0x02)) {
             size_t room = (size_t)(cap - out_len), used_in = 0, got = 0;
             if (room > (size_t)max_member_out + 1) room = (size_t)max_member_out + 1;
@@ -105,7 +107,7 @@ static PyObject *inflate_members(PyObject *self, PyObject *args) {
         while (rc == Z_OK) {
             if (!make_room(&out, &cap, out_len, max_out)) { nomem = 1; break; }
             zs.next_out = out + out_len;
-            zs.avail_out = (uInt)(cap - out_len);
+            zs.avail_out = (size_t)(cap - out_len) > UINT_MAX ? UINT_MAX : (uInt)(cap - out_len);  /* (a room of 4 GiB or more) */
             rc = inflate(&zs, Z_NO_FLUSH);
             out_len = (Py_ssize_t)(zs.next_out - out);
             if (out_len - start > max_member_out) rc = Z_BUF_ERROR;
