@@ -7,12 +7,23 @@ names them for some Western text too (a short Spanish, Catalan or Icelandic pass
 windows-1250 read as Windows-1252 is "nesplnìných", Spanish in Windows-1252 read as windows-1250 "seňor". So the
 two readings are told apart by their letters: the one whose letters beyond ASCII belong to the alphabet of one
 language written in that charset reads right ("ě", "ř" and "ů" together are Czech; "ì", "ø" and "ù" are no one
-language's). Where they tie, Windows-1252, the charset of most such pages, is kept.
+language's). Western text mixes two languages' letters where it names people and places ("Fernández met Søren"),
+so Windows-1252's reading may use two Western alphabets (not Icelandic's: its ð þ ý are what Turkish ğ ş ı read as).
+Where the readings tie (Latvian's ā č ē read as French â è ç), the language detector decides: the other charset's
+reading is taken where it reads as one of that charset's languages and Windows-1252's as no Western language; else
+Windows-1252, the charset of most such pages, is kept. (Measured: benchmarks/charsets.py, and a helper's corpus of man
+pages, glibc locales and mixed-language passages; see the CHANGELOG.)
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
+from itertools import combinations
+
+from resiliparse.parse.lang import detect_fast
+
+from provenance.ingest.tokenize import normalize_texts
 
 # The lower-case letters beyond ASCII of the languages written in each charset family (their standard alphabets,
 # with the letters of loanwords they commonly print)
@@ -34,21 +45,45 @@ ALPHABETS = {
     "cp1252": _WESTERN, "cp1250": _CENTRAL, "iso8859-2": _CENTRAL, "iso8859-16": _CENTRAL,
     "cp1257": _BALTIC, "iso8859-13": _BALTIC, "iso8859-4": _BALTIC, "cp1254": _TURKISH, "iso8859-9": _TURKISH,
 }
+# The languages each charset is the Western alternative to, as the language detector names them
+LANGUAGES = {
+    **dict.fromkeys(("cp1250", "iso8859-2", "iso8859-16"), frozenset({"pl", "cs", "sk", "hu", "sl", "hr", "ro", "bs", "sr", "sq"})),
+    **dict.fromkeys(("cp1257", "iso8859-13", "iso8859-4"), frozenset({"lt", "lv", "et"})),
+    **dict.fromkeys(("cp1254", "iso8859-9"), frozenset({"tr", "az"})),
+}
+UNPAIRED = ("is",)  # Western languages whose letters a Western text does not mix with another's
 _BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+LANG_CHARS = 2000
+
+
+@lru_cache(maxsize=None)
+def _letter_sets(charset: str) -> tuple[frozenset[str], ...]:
+    """The alphabets a reading in charset may use: one language's; for Windows-1252 also two Western languages'."""
+    alphabets = ALPHABETS[charset]
+    sets = [frozenset(letters) for letters in alphabets.values()]
+    if charset == "cp1252":
+        pairable = [frozenset(letters) for lang, letters in alphabets.items() if lang not in UNPAIRED]
+        sets += [a | b for a, b in combinations(pairable, 2)]
+    return tuple(sets)
 
 
 def letters_fit(text: str, charset: str) -> float:
-    """The share of text's characters beyond ASCII that are letters of one language written in charset (the
-    language whose letters cover most of them); 1.0 where there are none."""
+    """The share of text's characters beyond ASCII that are letters of an alphabet a reading in charset may use (the
+    one that covers most of them: _letter_sets); 1.0 where there are none."""
     seen = Counter(_BEYOND_ASCII.findall(text.lower()))
     total = sum(seen.values())
     if not total:
         return 1.0
-    return max(sum(n for ch, n in seen.items() if ch in letters) for letters in ALPHABETS[charset].values()) / total
+    return max(sum(n for ch, n in seen.items() if ch in letters) for letters in _letter_sets(charset)) / total
 
 
 def pick(data: bytes, candidate: str, default: str = "cp1252") -> str:
-    """candidate (a charset of ALPHABETS, as detection named it) or default, whichever reads data as more of one
-    language's letters; default where they tie."""
-    fit = letters_fit(data.decode(candidate, "replace"), candidate)
-    return candidate if fit > letters_fit(data.decode(default, "replace"), default) else default
+    """candidate (a charset of LANGUAGES, as detection named it) or default (Windows-1252): whichever reads data as
+    more of an alphabet's letters; where they tie, candidate where its reading is one of its languages to the language
+    detector and default's is no Western language; else default."""
+    ours, theirs = data.decode(candidate, "replace"), data.decode(default, "replace")
+    fit, default_fit = letters_fit(ours, candidate), letters_fit(theirs, default)
+    if fit != default_fit or not fit:
+        return candidate if fit > default_fit else default
+    ours_lang, theirs_lang = (detect_fast(text)[0] for text in normalize_texts([ours[:LANG_CHARS], theirs[:LANG_CHARS]]))
+    return candidate if ours_lang in LANGUAGES[candidate] and theirs_lang not in ALPHABETS[default] else default

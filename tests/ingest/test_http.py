@@ -134,9 +134,23 @@ def test_central_european_baltic_and_turkish_text_labelled_utf8_is_read_in_its_c
     "S'ha suprimit la referència « »  : l'índex del fitxer està buit  ",  # cp1250
     "Finnsk-úgrísk tungumál Stærðfræðilegt táknkerfi XPM er með ógildan litafjölda ",  # iso8859-2
     "Maken van een ‘AppInfo’ op basis van een ‘id’ wordt niet ondersteund op niet-UNIX besturingssystemen ",  # cp1250
+    "Fernández met Søren at the café. ",  # iso8859-2 ("Sřren": á é ř are all Czech); two Western languages' letters
+    "La città di Tromsø è bella. ",  # iso8859-13 ("cittą", "Tromsų")
 ])
 def test_western_text_that_detection_names_a_central_european_or_baltic_charset_stays_windows_1252(text):
     assert _decode_text(text.encode("cp1252"), "utf-8") == text
+
+
+@pytest.mark.parametrize("text, codec", [
+    ("Sarkanās gaismas daudzums krāsā. Datne   ir   kamēr datne   ir    Negaidīti agras plūsmas beigas  Pārlūkot serverus  "
+     "Cirkulārs tabulas ieraksts GIF failā ", "cp1257"),  # ā ē ī ū read as French â ç î û
+    ("Atributa SELinux ni mogoče določiti kot NULL Ni bilo mogoče najti datoteke za paket   Morda boste morali ročno popraviti "
+     "ta paket (zaradi manjkajočega arhiva). ", "iso8859-2"),  # č read as è
+    ("MacBook/MacBook Pro (uluslararası) `af' tek başına olmalı yapılandırılmış denetim yönergesinde biçem hatası   "
+     "öznitelikleri alınamadı Etiyopyalı İşaret Dili ", "cp1254"),  # ı ş ğ read as Icelandic ý þ ð
+])
+def test_where_both_readings_are_letters_of_an_alphabet_the_language_detector_decides(text, codec):
+    assert _decode_text(text.encode(codec), "utf-8") == text
 
 
 UKRAINIAN_ = "Кількість символів, для яких не вдалося визначити параметр. Її ґанок і подвір'я. Єдиний вихід. "
