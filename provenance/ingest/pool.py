@@ -181,12 +181,33 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
 def _shutdown(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
     """pool.shutdown(wait=True), but for a pool whose manager thread a signal caught as it started (Thread.start()
     waits for it, and a SIGTERM or Ctrl-C raised there): its shutdown's join raised RuntimeError, twice, and the
-    traceback replaced the ingest's one line. That thread, when it runs, finds the workers killed and ends."""
+    traceback replaced the ingest's one line. That thread, when it runs, finds the workers killed and ends.
+    A broken pool's workers are killed once its manager has not ended by itself (_end_broken)."""
     try:
+        if getattr(pool, "_broken", False):  # private, present since 3.3
+            _end_broken(pool)
         pool.shutdown(wait=True, cancel_futures=cancel)
     except RuntimeError as exc:
         if "before it is started" not in str(exc):
             raise
+
+
+BROKEN_POOL_GRACE_S = 0.5  # for a broken pool's manager to end by itself, before its live workers are killed
+
+
+def _end_broken(pool: ProcessPoolExecutor) -> None:
+    """Wait for a broken pool's manager thread to end, killing the pool's live workers while it has not.
+
+    CPython's manager terminates the workers it knows and sends each a sentinel, then waits for all of them: a worker
+    started in between (a top-up for a task submitted as another died) got neither and waited for a task forever, and
+    so did the shutdown (an ingest hung at its end; a test run under load never exited). The pool is broken: its
+    tasks have failed already (and are rerun), so its workers hold nothing to finish."""
+    manager, processes = getattr(pool, "_executor_manager_thread", None), getattr(pool, "_processes", None) or {}
+    while manager is not None and manager.is_alive():
+        manager.join(BROKEN_POOL_GRACE_S)
+        for process in list(processes.values()) if manager.is_alive() else ():
+            if process.is_alive():
+                process.kill()
 
 
 @contextmanager
