@@ -440,7 +440,12 @@ def _declared_charset(data: bytes) -> str | None:
         return None
     detected = _superset(detect_encoding(data))
     if _SIBLINGS.get(detected, detected) == _SIBLINGS.get(codec, codec):  # (detection names windows-1253 Greek
-        return label  # ISO-8859-7 on long pages, KOI8-U Ukrainian KOI8-R: the same letters, and the declared charset knows which)
+        # ISO-8859-7 on long pages, KOI8-U Ukrainian KOI8-R: the same letters, and the declared charset knows which),
+        # but a Central European, Baltic or Turkish one, which detection names for some Western text too, only where its
+        # reading is letters of one of its languages as much as Windows-1252's is of Western ones (latin.py)
+        if codec not in latin.LANGUAGES or latin.letters_fit(data.decode(codec, "replace"), codec) >= latin.letters_fit(
+                data.decode("cp1252", "replace"), "cp1252"):
+            return label
     return label if codec == "cp949" and _looks_korean(data) else None  # (detection calls EUC-KR "utf-8")
 
 

@@ -202,6 +202,16 @@ def test_a_page_declaring_its_charset_outranks_a_servers_latin1_default(charset,
         assert _decode_text(page.encode(codec), label, html=True) == page
 
 
+@pytest.mark.parametrize("text", ["problemas de dependencias impiden la configuración de  :   el resultado está fuera de rango ",
+                                  "Finnsk-úgrísk tungumál Stærðfræðilegt táknkerfi XPM er með ógildan litafjölda "])
+@pytest.mark.parametrize("charset", ["windows-1250", "iso-8859-2"])
+def test_a_wrong_central_european_meta_on_a_western_page_leaves_the_servers_latin1_label_standing(text, charset):
+    # detection names ISO-8859-2 for these Western passages, as the meta does: their Windows-1252 reading is Western
+    # letters, the declared one's no language's ("Stćrđfrćđilegt"), so the label stands
+    page = _declaring(charset, text)
+    assert _decode_text(page.encode("cp1252"), "iso-8859-1", html=True) == page
+
+
 GERMAN = "Die Größe der Straße in München: schön, grün und über alle Maßen breit. " * 3
 
 
