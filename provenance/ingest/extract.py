@@ -443,8 +443,9 @@ def _declared_charset(data: bytes) -> str | None:
         # ISO-8859-7 on long pages, KOI8-U Ukrainian KOI8-R: the same letters, and the declared charset knows which),
         # but a Central European, Baltic or Turkish one, which detection names for some Western text too, only where its
         # reading is letters of one of its languages as much as Windows-1252's is of Western ones (latin.py)
-        if codec not in latin.LANGUAGES or latin.letters_fit(data.decode(codec, "replace"), codec) >= latin.letters_fit(
-                data.decode("cp1252", "replace"), "cp1252"):
+        sample = data[: latin.SAMPLE_BYTES]
+        if codec not in latin.LANGUAGES or latin.letters_fit(sample.decode(codec, "replace"), codec) >= latin.letters_fit(
+                sample.decode("cp1252", "replace"), "cp1252"):
             return label
     return label if codec == "cp949" and _looks_korean(data) else None  # (detection calls EUC-KR "utf-8")
 
