@@ -87,7 +87,7 @@ def letters_fit(text: str, charset: str) -> float:
 def pick(data: bytes, candidate: str, default: str = "cp1252") -> str:
     """candidate (a charset of LANGUAGES, as detection named it) or default (Windows-1252): whichever reads data as
     more of an alphabet's letters; where they tie, candidate where its reading is one of its languages to the language
-    detector and default's is no Western language; else default."""
+    detector and default's is not a Western language written in that language's letters; else default."""
     sample = data[:SAMPLE_BYTES]
     ours, theirs = sample.decode(candidate, "replace"), sample.decode(default, "replace")
     fit, default_fit = letters_fit(ours, candidate), letters_fit(theirs, default)
@@ -95,4 +95,13 @@ def pick(data: bytes, candidate: str, default: str = "cp1252") -> str:
         return candidate if fit > default_fit else default
     words = [_MARKUP.sub(" ", text)[:LANG_CHARS] for text in (ours, theirs)]  # (an HTML page's tags read as English)
     ours_lang, theirs_lang = (detect_fast(text)[0] for text in normalize_texts(words))
-    return candidate if ours_lang in LANGUAGES[candidate] and theirs_lang not in ALPHABETS[default] else default
+    if ours_lang not in LANGUAGES[candidate]:
+        return default
+    western = ALPHABETS[default].get(theirs_lang)  # a Western answer stands where the reading is that language's letters
+    return default if western is not None and _fit(theirs, frozenset(western)) == 1.0 else candidate  # (not "vèeraj": English)
+
+
+def _fit(text: str, letters: frozenset[str]) -> float:
+    """The share of text's characters beyond ASCII that are in letters; 1.0 where there are none."""
+    seen = _BEYOND_ASCII.findall(text.lower())
+    return sum(ch in letters for ch in seen) / len(seen) if seen else 1.0
