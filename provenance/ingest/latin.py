@@ -11,8 +11,8 @@ language's). Text mixes two languages' letters where it names people and places 
 page's "Müller"), so Windows-1252's reading may use two Western alphabets (not Icelandic's: its ð þ ý are what Turkish
 ğ ş ı read as), the others' one of theirs with German's.
 Where the readings tie (Latvian's ā č ē read as French â è ç), the language detector decides: the other charset's
-reading is taken where it reads as one of that charset's languages and Windows-1252's as no Western language; else
-Windows-1252, the charset of most such pages, is kept. (Measured: benchmarks/charsets.py, and a helper's corpus of man
+reading is taken where it reads as one of that charset's languages, unless Windows-1252's reads as a Western language
+and is written in that language's letters; else Windows-1252, the charset of most such pages, is kept. (Measured: benchmarks/charsets.py, and a helper's corpus of man
 pages, glibc locales and mixed-language passages; see the CHANGELOG.)
 """
 from __future__ import annotations
@@ -56,8 +56,6 @@ UNPAIRED = ("is",)  # Western languages whose letters a Western text does not mi
 _BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
 LANG_CHARS = 2000
 _MARKUP = re.compile(r"<[^>]*>|&\w+;")
-
-
 SAMPLE_BYTES = 65536  # of a page, read both ways: its letters are known long before its end (a 16 MB page took 1.8 s)
 
 
