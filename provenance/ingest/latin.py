@@ -46,7 +46,7 @@ ALPHABETS = {
     "cp1252": _WESTERN, "cp1250": _CENTRAL, "iso8859-2": _CENTRAL, "iso8859-16": _CENTRAL,
     "cp1257": _BALTIC, "iso8859-13": _BALTIC, "iso8859-4": _BALTIC, "cp1254": _TURKISH, "iso8859-9": _TURKISH,
 }
-# The languages each charset is the Western alternative to, as the language detector names them
+# The languages written in each charset (besides Western ones), as the language detector names them
 LANGUAGES = {
     **dict.fromkeys(("cp1250", "iso8859-2", "iso8859-16"), frozenset({"pl", "cs", "sk", "hu", "sl", "hr", "ro", "bs", "sr", "sq"})),
     **dict.fromkeys(("cp1257", "iso8859-13", "iso8859-4"), frozenset({"lt", "lv", "et"})),
