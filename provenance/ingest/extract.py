@@ -443,9 +443,7 @@ def _declared_charset(data: bytes) -> str | None:
         # ISO-8859-7 on long pages, KOI8-U Ukrainian KOI8-R: the same letters, and the declared charset knows which),
         # but a Central European, Baltic or Turkish one, which detection names for some Western text too, only where its
         # reading is letters of one of its languages as much as Windows-1252's is of Western ones (latin.py)
-        sample = data[: latin.SAMPLE_BYTES]
-        if codec not in latin.LANGUAGES or latin.letters_fit(sample.decode(codec, "replace"), codec) >= latin.letters_fit(
-                sample.decode("cp1252", "replace"), "cp1252"):
+        if codec not in latin.LANGUAGES or latin.fits_as_well(data, codec):
             return label
     return label if codec == "cp949" and _looks_korean(data) else None  # (detection calls EUC-KR "utf-8")
 
@@ -596,7 +594,7 @@ def _not_utf8(detected: str, data: bytes) -> str:
         # ask again without the 0x80-0x9F bytes (typographic marks in Windows-125x, rare letters)
         detected = detect_encoding(data.translate(None, _C1_BYTES)).lower()
     named = _superset(detected)
-    if named in latin.ALPHABETS and named != "cp1252":  # Central European, Baltic, Turkish: named rightly for text in them,
+    if named in latin.LANGUAGES:  # Central European, Baltic, Turkish: named rightly for text in them,
         return latin.pick(data, named)  # and now and then for Western text: the letters decide (latin.py)
     return "cp1252" if _LATIN_FAMILY.fullmatch(detected) else detected
 

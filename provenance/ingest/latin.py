@@ -22,8 +22,6 @@ from collections import Counter
 from functools import lru_cache
 from itertools import combinations
 
-from resiliparse.parse.lang import detect_fast
-
 from provenance.ingest.tokenize import normalize_texts
 
 # The lower-case letters beyond ASCII of the languages written in each charset family (their standard alphabets,
@@ -54,7 +52,6 @@ LANGUAGES = {
 }
 UNPAIRED = ("is",)  # Western languages whose letters a Western text does not mix with another's
 _BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
-LANG_CHARS = 2000
 _MARKUP = re.compile(r"<[^>]*>|&\w+;")
 SAMPLE_BYTES = 65536  # of a page, read both ways: its letters are known long before its end (a 16 MB page took 1.8 s)
 
@@ -75,31 +72,46 @@ def _letter_sets(charset: str) -> tuple[frozenset[str], ...]:
 def letters_fit(text: str, charset: str) -> float:
     """The share of text's characters beyond ASCII that are letters of an alphabet a reading in charset may use (the
     one that covers most of them: _letter_sets); 1.0 where there are none."""
-    seen = Counter(_BEYOND_ASCII.findall(text.lower()))
-    total = sum(seen.values())
-    if not total:
-        return 1.0
-    return max(sum(n for ch, n in seen.items() if ch in letters) for letters in _letter_sets(charset)) / total
+    seen = _beyond_ascii(text)
+    return max(_share(seen, letters) for letters in _letter_sets(charset))
+
+
+def fits_as_well(data: bytes, candidate: str, default: str = "cp1252") -> bool:
+    """Whether data read in candidate (a charset of LANGUAGES) is letters of its alphabets as much as read in default
+    is of Western ones (the first SAMPLE_BYTES)."""
+    fit, default_fit, _, _ = _fits(data, candidate, default)
+    return fit >= default_fit
 
 
 def pick(data: bytes, candidate: str, default: str = "cp1252") -> str:
     """candidate (a charset of LANGUAGES, as detection named it) or default (Windows-1252): whichever reads data as
     more of an alphabet's letters; where they tie, candidate where its reading is one of its languages to the language
     detector and default's is not a Western language written in that language's letters; else default."""
-    sample = data[:SAMPLE_BYTES]
-    ours, theirs = sample.decode(candidate, "replace"), sample.decode(default, "replace")
-    fit, default_fit = letters_fit(ours, candidate), letters_fit(theirs, default)
+    fit, default_fit, ours, theirs = _fits(data, candidate, default)
     if fit != default_fit or not fit:
         return candidate if fit > default_fit else default
-    words = [_MARKUP.sub(" ", text)[:LANG_CHARS] for text in (ours, theirs)]  # (an HTML page's tags read as English)
-    ours_lang, theirs_lang = (detect_fast(text)[0] for text in normalize_texts(words))
+    from provenance.ingest.features import detect_languages  # (here: rare, and it imports pyarrow; pages.py imports this
+    # module in the writer)
+    words = normalize_texts([_MARKUP.sub(" ", text) for text in (ours, theirs)])  # (an HTML page's tags read as English)
+    (ours_lang, theirs_lang), _ = detect_languages(words)
     if ours_lang not in LANGUAGES[candidate]:
         return default
     western = ALPHABETS[default].get(theirs_lang)  # a Western answer stands where the reading is that language's letters
-    return default if western is not None and _fit(theirs, frozenset(western)) == 1.0 else candidate  # (not "vèeraj": English)
+    return default if western is not None and _share(_beyond_ascii(theirs), frozenset(western)) == 1.0 else candidate
 
 
-def _fit(text: str, letters: frozenset[str]) -> float:
-    """The share of text's characters beyond ASCII that are in letters; 1.0 where there are none."""
-    seen = _BEYOND_ASCII.findall(text.lower())
-    return sum(ch in letters for ch in seen) / len(seen) if seen else 1.0
+def _fits(data: bytes, candidate: str, default: str) -> tuple[float, float, str, str]:
+    """letters_fit of data's first SAMPLE_BYTES read in candidate and in default, and the two readings."""
+    sample = data[:SAMPLE_BYTES]
+    ours, theirs = sample.decode(candidate, "replace"), sample.decode(default, "replace")
+    return letters_fit(ours, candidate), letters_fit(theirs, default), ours, theirs
+
+
+def _beyond_ascii(text: str) -> Counter[str]:
+    return Counter(_BEYOND_ASCII.findall(text.lower()))
+
+
+def _share(seen: Counter[str], letters: frozenset[str]) -> float:
+    """The share of the characters counted in seen that are in letters; 1.0 where none were counted."""
+    total = sum(seen.values())
+    return sum(n for ch, n in seen.items() if ch in letters) / total if total else 1.0

@@ -172,10 +172,15 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
 
     Without this, leaving the pool's block waits for every queued file to be read first.
     """
+    _kill_workers(pool)
+    _shutdown(pool, cancel=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's live worker processes."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):  # private, present since 3.2
         if process.is_alive():
             process.kill()
-    _shutdown(pool, cancel=True)
 
 
 def _shutdown(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
@@ -202,12 +207,11 @@ def _end_broken(pool: ProcessPoolExecutor) -> None:
     started in between (a top-up for a task submitted as another died) got neither and waited for a task forever, and
     so did the shutdown (an ingest hung at its end; a test run under load never exited). The pool is broken: its
     tasks have failed already (and are rerun), so its workers hold nothing to finish."""
-    manager, processes = getattr(pool, "_executor_manager_thread", None), getattr(pool, "_processes", None) or {}
+    manager = getattr(pool, "_executor_manager_thread", None)  # private, present since 3.9
     while manager is not None and manager.is_alive():
         manager.join(BROKEN_POOL_GRACE_S)
-        for process in list(processes.values()) if manager.is_alive() else ():
-            if process.is_alive():
-                process.kill()
+        if manager.is_alive():
+            _kill_workers(pool)
 
 
 @contextmanager

@@ -269,6 +269,9 @@ class Bits:
             self.acc, self.n = 0, 0
 
 
+CODE_LENGTH_ORDER = (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15)  # of a dynamic block's code length code
+
+
 def member_zlib_rejects(payload: bytes) -> bytes:
     """A gzip member of payload (its CRC-32 and length right) whose first block, an empty one, codes its end by the bit
     that its literal code of one codeword does not use: zlib finds no such code; libdeflate reads any bit as that
@@ -277,14 +280,14 @@ def member_zlib_rejects(payload: bytes) -> bytes:
     b.put(0, 1), b.put(2, 2)  # not the final block; dynamic Huffman codes
     b.put(0, 5), b.put(0, 5), b.put(14, 4)  # 257 literal/length codes, 1 distance code, 18 code length codes
     lengths = {18: 1, 0: 2, 1: 2}  # the code length code: 18 '0', 0 '10', 1 '11'
-    for symbol in (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1):
+    for symbol in CODE_LENGTH_ORDER[:18]:
         b.put(lengths.get(symbol, 0), 3)
     b.code(0, 1), b.put(127, 7), b.code(0, 1), b.put(107, 7)  # 138 + 118 zeros: no literal is used
     b.code(3, 2), b.code(2, 2)  # end of block: length 1 (its codeword '0'); the one distance code: length 0
     b.code(1, 1)  # the end of block, coded '1'
     b.put(1, 1), b.put(0, 2), b.align()  # the final block, stored
     b.out += len(payload).to_bytes(2, "little") + (len(payload) ^ 0xFFFF).to_bytes(2, "little") + payload
-    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + bytes(b.out) + zlib.crc32(payload).to_bytes(4, "little") + len(payload).to_bytes(4, "little")
+    return _gzip(bytes(b.out), payload)
 
 
 def _gzip(deflate: bytes, payload: bytes) -> bytes:
@@ -320,7 +323,7 @@ def member_with_too_many_length_codes() -> tuple[bytes, bytes]:
     lengths[ord("x")] = lengths[256] = 1
     b = Bits()
     b.put(1, 1), b.put(2, 2), b.put(31, 5), b.put(0, 5), b.put(14, 4)
-    for symbol in (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1):
+    for symbol in CODE_LENGTH_ORDER[:18]:
         b.put({18: 1, 0: 2, 1: 2}.get(symbol, 0), 3)  # the code length code: 18 '0', 0 '10', 1 '11'
     i = 0
     while i < len(lengths):
