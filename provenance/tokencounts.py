@@ -128,4 +128,21 @@ def upgrade_block_lists(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE token_blocks_0007 RENAME TO token_blocks")
 
 
-__all__ = ["token_id", "to_blocks", "insert_token_counts", "upgrade_token_counts_table", "upgrade_block_lists"]
+__all__ = ["token_id", "to_blocks", "insert_token_counts", "upgrade_token_counts_table", "upgrade_block_lists", "tokenizer_name"]
+
+
+def tokenizer_name(store: Any, given: str) -> str:
+    """The name of the store's tokenizer that `given` means: a name it holds ('word', 'hf:gpt2@1a2b3c4d'), the part of
+    one before its '@' ('hf:gpt2'), or the path given to `ingest --tokenizer`; else an EstimatorError naming those it holds."""
+    from provenance.errors import EstimatorError, InputError
+    from provenance.ingest.hftokens import resolve
+
+    held = [row[0] for row in store.query("tokens_tokenizers").fetchall()]
+    try:
+        name = resolve(given, held)
+    except InputError as exc:
+        raise EstimatorError(f"--tokenizer {exc}") from None
+    if name is None:
+        holds = ", ".join(held) if held else "none; run 'provenance ingest' first"
+        raise EstimatorError(f"no token counts with tokenizer {given!r}; the store holds: {holds}")
+    return name

@@ -120,14 +120,16 @@ def check_resampling(option: str, count: int, confidence: float) -> None:
 def estimate_from_store(store: Any, name: str, config: Any, core: Callable[[Any, str, Any], Estimate],
                         record_run: bool = True) -> Estimate:
     """Load the store's per-block counts for config, run `core(data, baseline, config)`, record the result."""
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
     from provenance.estimators.periods import load_unit_counts, parse_by, resolve_baseline
+    from provenance.tokencounts import tokenizer_name
 
     check_resampling("--draws", config.draws, config.confidence)
     if config.budget is not None and config.budget < 1:
         raise UsageError(f"--budget must be a number of tokens (at least 1), got {config.budget}")
     grouping = parse_by(config.by)
+    config = replace(config, tokenizer=tokenizer_name(store, config.tokenizer))  # the name the run records
     data = load_unit_counts(store, grouping, config.lang, config.tokenizer, config.max_units)
     baseline = resolve_baseline(data.cells, config.baseline, grouping)
     est = core(data, baseline, config)

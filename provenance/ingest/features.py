@@ -16,7 +16,8 @@ from resiliparse.parse.lang import detect_fast
 
 from provenance.ingest import minhash
 from provenance.ingest.langid import settle
-from provenance.ingest.tokenize import WORD_TOKENIZER, HFTokenizer, normalize_texts, select_kernels, word_token_batch
+from provenance.ingest.hftokens import HFTokenizer
+from provenance.ingest.tokenize import WORD_TOKENIZER, normalize_texts, select_kernels, word_token_batch
 from provenance.tokencounts import BLOCK_ID_BITS
 
 LANG_CHARS = 2000  # the detector is linear in length; 2000 characters decide as well as 4000 (trigram profiles)
@@ -129,7 +130,7 @@ def build_tables(batch: Batch, ctx: BatchContext) -> tuple[dict[str, pa.Table], 
         "band_keys": _band_rows(doc_id, keys),
     }
     if ctx.hf is not None:
-        hf_index, hf_vocab, hf_lengths = minhash.encode_tokens(ctx.hf.tokens(batch.text))
+        hf_index, hf_vocab, hf_lengths = ctx.hf.counts(batch.text)
         hf_ids = minhash.hash_strings(hf_vocab)
         for name, table in _token_blocks(groups, hf_index, hf_ids, hf_lengths, ctx.hf.name, ctx).items():
             tables[name] = pa.concat_tables([tables[name], table])

@@ -159,7 +159,7 @@ class IngestSummary:
 def ingest(paths: Iterable[str], config: IngestConfig, progress: Progress | None = None) -> IngestSummary:
     """Ingest files, directories, globs and *.paths listings into the store at config.db; tell progress how far it got."""
     if config.tokenizer:
-        from provenance.ingest.tokenize import HFTokenizer
+        from provenance.ingest.hftokens import HFTokenizer
 
         try:
             HFTokenizer(config.tokenizer)  # fail fast, before any file is read or the store is made

@@ -1,4 +1,4 @@
-"""Tokenizers: the default Unicode word tokenizer (a compiled kernel; a polars regex reference) and Hugging Face tokenizers.
+"""The default Unicode word tokenizer: a compiled kernel, and a polars regex reference (Hugging Face tokenizers: hftokens.py).
 
 Default word tokenizer: NFKC, lower-case, invisible in-word format characters removed (soft hyphen,
 word joiner, zero-width no-break space: a browser shows "Donau&shy;dampf" as one word), then tokens
@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pyarrow as pa
 
-from provenance.errors import InputError, one_line
 from provenance.ingest.native import load, select
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
@@ -116,33 +113,3 @@ def word_tokenize(text: str) -> list[str]:
     import polars as pl
 
     return word_tokens(pl.Series([text], dtype=pl.String)).to_list()[0]
-
-
-class HFTokenizer:
-    """A Hugging Face tokenizer loaded through transformers from local files only."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.name = "hf:" + Path(path).name
-        self._tok = _load_hf(path)
-
-    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        """Return the token strings of each text (no special tokens)."""
-        backend = getattr(self._tok, "backend_tokenizer", None)
-        if backend is not None:  # fast tokenizer: batch encode in Rust
-            return [e.tokens for e in backend.encode_batch(list(texts), add_special_tokens=False)]
-        return [self._tok.tokenize(t) for t in texts]
-
-
-@lru_cache(maxsize=4)
-def _load_hf(path: str) -> Any:
-    if not Path(path).exists():
-        raise InputError(path, "tokenizer path does not exist")
-    try:
-        from transformers import AutoTokenizer
-    except ImportError:
-        raise InputError(path, "--tokenizer needs transformers: pip install 'provenance[hf]'") from None
-    try:
-        return AutoTokenizer.from_pretrained(path, local_files_only=True)
-    except Exception as exc:  # a corrupt tokenizer.json fails in any of the loaders' ways (KeyError, TypeError, a Rust exception)
-        raise InputError(path, f"cannot load tokenizer: {one_line(exc)}") from None

@@ -27,7 +27,7 @@ from provenance.ingest.progress import CHECK_EVERY_RECORDS, ReadMeter, position
 from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, read_known_hashes, sha256_file
 from provenance.ingest.readers import Fault, FileInfo, RawRecord
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
-from provenance.ingest.tokenize import HFTokenizer
+from provenance.ingest.hftokens import HFTokenizer
 from provenance.ingest.urls import keep_url, registered_domain, split_host
 from provenance.ingest.wacz import read_input
 from provenance.ingest.watch import RecordWatch, overdue_records

@@ -26,7 +26,7 @@ from provenance.ingest.commit import replaced_note
 from provenance.ingest.pipeline import IngestSummary, known_by_address, skipped
 from provenance.ingest.progress import Meter, Progress
 from provenance.ingest.remote import is_remote
-from provenance.ingest.tokenize import HFTokenizer
+from provenance.ingest.hftokens import HFTokenizer
 from provenance.ingest.jobs import FileResult, rerun_after_death
 from provenance.scale import ledger
 from provenance.scale.layout import RUNS, ShardDir, address_key, allocate_source_ids

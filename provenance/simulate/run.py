@@ -23,6 +23,7 @@ from provenance.simulate.schedules import (
     observations_from_rows,
     period_year,
 )
+from provenance.tokencounts import tokenizer_name
 
 COLLAPSE_THRESHOLD = 0.5  # the collapse horizon is the first generation with tail survival below this
 SUMMARY_METRICS = ("alpha", "tail_survival", "jsd", "entropy", "kl", "support", "variance")
@@ -93,6 +94,8 @@ def load_observations(store: Any, lang: str | None) -> list[Observation]:
 def simulate(store: Any, config: SimulationConfig, record: bool = True) -> SimulationResult:
     """Simulate retraining on a store's baseline period and schedule; record the run unless record=False."""
     config.validate()
+    if config.family == "categorical":
+        config = replace(config, tokenizer=tokenizer_name(store, config.tokenizer))  # the name the run records
     baseline = load_baseline(store, config) if config.family == "categorical" else None
     observations = load_observations(store, config.lang) if config.schedule == "observed" else None
     result = simulate_counts(baseline, config, observations)

@@ -8,7 +8,8 @@ WITH candidates AS (
     WHERE lang IS NULL
       AND coalesce(json_extract_string(parameters, '$.by'), 'year') = 'year'
       AND json_extract_string(parameters, '$.lang') IS NULL
-      AND (estimator NOT IN ('drift', 'tails') OR json_extract_string(parameters, '$.baseline') = $baseline)
+      AND (estimator NOT IN ('drift', 'tails') OR (json_extract_string(parameters, '$.baseline') = $baseline
+           AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = 'word'))
     GROUP BY estimator
 )
 SELECT c.estimator, c.run_id, r.config

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.ingest.tokenize import HFTokenizer, word_tokenize
+from provenance.ingest.hftokens import HFTokenizer
+from provenance.ingest.tokenize import word_tokenize
 
 
 @pytest.mark.parametrize(

@@ -334,3 +334,19 @@ def test_a_store_too_small_for_tails_still_gets_its_report(make_warc, tmp_path):
     data = json.loads(out.read_text())
     assert any(n.startswith("tails: not measured: baseline 2019 has a single block") for n in data["notes"])
     assert [y["period"] for y in data["years"]] == ["2019", "2020"] and data["years"][1]["excess_jsd"] is not None
+
+
+def test_the_report_takes_the_word_tokenizers_drift_run_though_a_newer_one_used_another(tmp_path, report_db):
+    from provenance.estimators.drift import DriftConfig, estimate_drift
+    from provenance.report.compute import latest_runs
+    from provenance.store import Store
+
+    db = shutil.copy(report_db, tmp_path / "r.duckdb")
+    with Store(str(db)) as store:
+        word_run = latest_runs(store, "2019")["drift"][0]
+        # the same counts again under another tokenizer's name, and a drift run over them, newer than the report's
+        store.insert_token_counts(store.con.sql("SELECT source_id, crawl, year, lang, block, 'hf:x@00000000' AS tokenizer, token, "
+                                                "count FROM token_counts WHERE tokenizer = 'word'").pl())
+        estimate_drift(store, DriftConfig(baseline="2019", tokenizer="hf:x", draws=2))
+
+        assert latest_runs(store, "2019")["drift"][0] == word_run

@@ -1,0 +1,223 @@
+"""Hugging Face tokenizers for --tokenizer: loaded through transformers from local files only, and counted over whole texts.
+
+* Loading: AutoTokenizer.from_pretrained(folder, local_files_only=True), or a tokenizer.json file given
+  itself. A folder without a tokenizer's files, a GGUF file, a missing package: one line that says so.
+* Whole texts: padding and truncation that a tokenizer.json carries (many published ones truncate at 512
+  tokens, or pad) are switched off on the loaded copy, and no special tokens are added: the counts are
+  those of each text's own tokens, whatever batch it is in.
+* Memory: the Rust library holds ~460 bytes per token while it encodes (a 12 MB text: 2 GB) and aborts
+  the process when an allocation fails. Texts are encoded in pieces of at most PIECE_CHARS characters,
+  cut where a tokenizer's pre-tokenizer splits anyway (_CUTS: between words, at line breaks; else anywhere), at most
+  CALL_CHARS characters per call; the counts keep only token ids (numpy), named once per distinct id.
+  Byte-level BPE (GPT-2, Llama 3 and their kin) and WordPiece never make one token across such a cut,
+  so their counts of a long text are exact (tested); a tokenizer that marks the start of a text (a
+  SentencePiece "▁" prefix) or merges across line breaks can count a token differently at a cut: one
+  in PIECE_CHARS characters, and only in texts longer than that.
+* Name: "hf:" + the folder's name (a Hugging Face cache snapshot: its repository's, "org/name") + "@" +
+  8 hex digits of a hash of the loaded tokenizer as the library writes it out (with padding and
+  truncation off). Two tokenizers in folders of one name are two names; the same one copied elsewhere is
+  one. `resolve` turns what a user types (a name, its part before "@", or the path given to ingest) into
+  a name the store holds.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from provenance.errors import InputError
+from provenance.ingest.tokenize import WORD_TOKENIZER
+
+PIECE_CHARS = 100_000  # ~25,000 tokens: ~12 MB in the Rust library while encoding
+CALL_CHARS = 1_000_000  # per encode_batch call: ~120 MB there at most
+PREFIX = "hf:"
+# the files a tokenizer folder holds: a fast tokenizer's, or a slow one's vocabulary
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
+# Where a text may be cut, best first (searched in the second half of each piece): before a single space between two
+# words (the space begins the next word's token: " the", "▁the"); after a line break between two words (a
+# line break ends the token before it); before a line break after a letter or digit (punctuation and the line
+# breaks after it are one token to Llama 3). (pattern, cut after the match rather than before it)
+_CUTS = ((re.compile(r"(?<=\S) (?=\S)"), False), (re.compile(r"(?<=\S)\n(?=\S)"), True), (re.compile(r"(?<=[^\W_])\n"), False))
+
+
+class HFTokenizer:
+    """A Hugging Face tokenizer loaded through transformers from local files only."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._tok, self.name, self._cuts = _load(path)
+
+    def counts(self, texts: Sequence[str]) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+        """Return (dictionary index of every token, flattened in text order; the distinct tokens; tokens per text)."""
+        ids = self._ids(texts)
+        lengths = np.fromiter((len(a) for a in ids), np.int64, len(ids))
+        flat = np.concatenate(ids) if ids else np.zeros(0, np.int32)
+        distinct, index = np.unique(flat, return_inverse=True)
+        backend = self._tok.backend_tokenizer
+        vocab = pa.array([backend.id_to_token(int(i)) for i in distinct], pa.string())
+        return index.astype(np.int32), vocab, lengths
+
+    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """Return the token strings of each text (no special tokens): what counts() counts."""
+        index, vocab, lengths = self.counts(texts)
+        names = vocab.to_pylist()
+        flat = [names[i] for i in index]
+        ends = np.cumsum(lengths)
+        return [flat[e - n:e] for e, n in zip(ends.tolist(), lengths.tolist())]
+
+    def _ids(self, texts: Sequence[str]) -> list[np.ndarray]:
+        backend = getattr(self._tok, "backend_tokenizer", None)
+        if backend is None:  # a slow tokenizer (no Rust backend): a text at a time
+            return [np.asarray(self._tok.convert_tokens_to_ids(self._tok.tokenize(t)), np.int32).reshape(-1) for t in texts]
+        per_text: list[list[np.ndarray]] = [[] for _ in texts]
+        call: list[tuple[int, str]] = []
+        size = 0
+        for i, text in enumerate(texts):
+            for piece in pieces(text, PIECE_CHARS, self._cuts):
+                if call and size + len(piece) > CALL_CHARS:
+                    _encode(backend, call, per_text)
+                    call, size = [], 0
+                call.append((i, piece))
+                size += len(piece)
+        if call:
+            _encode(backend, call, per_text)
+        return [np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.zeros(0, np.int32) for parts in per_text]
+
+
+def _encode(backend: Any, call: list[tuple[int, str]], per_text: list[list[np.ndarray]]) -> None:
+    for (i, _), enc in zip(call, backend.encode_batch([piece for _, piece in call], add_special_tokens=False)):
+        per_text[i].append(np.asarray(enc.ids, np.int32))
+
+
+def pieces(text: str, limit: int = PIECE_CHARS, cuts: Sequence[tuple[re.Pattern, bool]] = _CUTS) -> list[str]:
+    """Cut text into pieces of at most `limit` characters, each cut at the best place `cuts` find in the second half
+    of its piece, else at the limit."""
+    out, start = [], 0
+    while len(text) - start > limit:
+        end = start + limit
+        cut = next((at for pattern, after in cuts if (at := _last(pattern, text, start, end, after))), end)
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
+    return out
+
+
+def _last(pattern: re.Pattern, text: str, start: int, end: int, after: bool) -> int | None:
+    """Where the last match of pattern in the second half of text[start:end] starts (or ends, after=True)."""
+    best = None
+    for m in pattern.finditer(text, start + (end - start) // 2, end):
+        best = m.end() if after else m.start()
+    return best
+
+
+# Text that meets each cut: a rule is used for a tokenizer only where cutting these there changes none of its tokens
+_PROBES = ("The quick brown fox, jumps over the lazy dog.\nA second line\n\nand a third one.\n    indented 3.8\n-- end",
+           "Ein Beispiel: Grüße aus Köln!\nZweite Zeile\n\tTab\n")
+
+
+def safe_cuts(backend: Any) -> tuple[tuple[re.Pattern, bool], ...]:
+    """The _CUTS at which this tokenizer's tokens of the probe texts are those of the whole (a tokenizer that puts a
+    space or "▁" before a text's first word takes only cuts before a space)."""
+    def tokens(text: str) -> list[str]:
+        return backend.encode(text, add_special_tokens=False).tokens
+
+    def holds(pattern: re.Pattern, after: bool) -> bool:
+        for text in _PROBES:
+            whole = tokens(text)
+            for m in pattern.finditer(text):
+                at = m.end() if after else m.start()
+                if tokens(text[:at]) + tokens(text[at:]) != whole:
+                    return False
+        return True
+
+    return tuple(cut for cut in _CUTS if holds(*cut))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[Any, str, tuple[tuple[re.Pattern, bool], ...]]:
+    """(the tokenizer, its name, where its texts may be cut); raise InputError with one line saying what is wrong."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(path, "tokenizer path does not exist")
+    _check_files(p)
+    try:
+        from transformers import AutoTokenizer, PreTrainedTokenizerFast
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        raise InputError(path, "--tokenizer needs transformers: pip install 'provenance[hf]'") from None
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # its warnings (a slow tokenizer converted, a missing file) are not ours to print
+    try:
+        tok = (PreTrainedTokenizerFast(tokenizer_file=str(p)) if p.is_file()
+               else AutoTokenizer.from_pretrained(str(p), local_files_only=True))
+    except Exception as exc:  # a corrupt tokenizer.json fails in any of the loaders' ways (KeyError, TypeError, a Rust exception)
+        raise InputError(path, f"cannot load tokenizer: {_said(exc)}") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    backend = getattr(tok, "backend_tokenizer", None)
+    if backend is not None:
+        backend.no_truncation()
+        backend.no_padding()
+        fingerprint = hashlib.sha256(backend.to_str().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        cuts = safe_cuts(backend)
+    else:  # a slow tokenizer: its folder's files say what it is
+        digest = hashlib.sha256()
+        for f in sorted(x for x in p.iterdir() if x.is_file()):
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+        fingerprint, cuts = digest.hexdigest()[:8], ()
+    return tok, f"{PREFIX}{label(p)}@{fingerprint}", cuts
+
+
+def _check_files(p: Path) -> None:
+    """Refuse, in one line, what cannot be a tokenizer before transformers says so in many."""
+    if p.is_file():
+        if p.suffix.lower() == ".gguf":
+            raise InputError(str(p), "a GGUF model file: give a folder with its tokenizer (AutoTokenizer.from_pretrained(folder, "
+                                     "gguf_file=name).save_pretrained(out) writes one)")
+        if p.name != "tokenizer.json":
+            raise InputError(str(p), "not a tokenizer: give a folder holding tokenizer.json (or a slow tokenizer's vocabulary), "
+                                     "or a tokenizer.json file")
+        return
+    names = {x.name for x in p.iterdir()} if p.is_dir() else set()
+    if not names & set(TOKENIZER_FILES):
+        raise InputError(str(p), f"no tokenizer files in this folder (one of {', '.join(TOKENIZER_FILES)})")
+    if "tokenizer.json" not in names and names & {"tokenizer.model", "spiece.model", "sentencepiece.bpe.model"} \
+            and importlib.util.find_spec("sentencepiece") is None:
+        raise InputError(str(p), "a SentencePiece tokenizer without tokenizer.json needs the sentencepiece package: "
+                                 "pip install sentencepiece")
+
+
+def _said(exc: BaseException, limit: int = 300) -> str:
+    """The exception on one line: its message's lines joined (transformers' first line alone says 'one of:')."""
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"{type(exc).__name__}: {text[:limit]}"
+
+
+def label(p: Path) -> str:
+    """The folder's name; for a Hugging Face cache snapshot (models--org--name/snapshots/<commit>), 'org/name'."""
+    folder = (p.parent if p.is_file() else p).resolve()
+    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
+        return folder.parent.parent.name[len("models--"):].replace("--", "/")
+    return folder.name or "tokenizer"
+
+
+def resolve(given: str, held: Sequence[str]) -> str | None:
+    """The tokenizer name among `held` (the store's) that `given` means: the name itself, the part before its "@"
+    (when one name has it), or the path of a tokenizer (loaded to learn its name). None when nothing matches."""
+    if given in held:
+        return given
+    before = [name for name in held if name.split("@", 1)[0] == given]
+    if len(before) == 1:
+        return before[0]
+    if len(before) > 1:
+        raise InputError(given, f"means more than one tokenizer in the store: {', '.join(sorted(before))}; give the whole name")
+    if given != WORD_TOKENIZER and Path(given).exists():  # (a folder named 'word' in the working directory is not meant)
+        name = _load(given)[1]
+        return name if name in held else None
+    return None
