@@ -28,8 +28,10 @@ ReplaceOption = Annotated[bool, typer.Option("--replace", help="Rebuild a refere
 @reference_app.command("add")
 def reference_add(
     name: Annotated[str, typer.Argument(help="Name of the reference.")],
-    paths: Annotated[list[str] | None, typer.Argument(help="JSONL (a 'text' field), .txt (one document each) or WARC/WET/ARC files.")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="JSONL (a 'text' field), Parquet or CSV/TSV tables, .txt (one document each) or WARC/WET/ARC files.")] = None,
     label: Annotated[str, typer.Option("--label", help="human or machine.")] = "human",
+    field: Annotated[str, typer.Option("--field", help="The JSONL field or table column of the documents (text, or a chat: its assistant turns).")] = "text",
+    where: Annotated[str | None, typer.Option("--where", help="Only the table rows where this DuckDB SQL condition holds, e.g. \"model = 'gpt4'\".")] = None,
     from_store: Annotated[str | None, typer.Option("--from-store", help="Take periods of the store (years or crawl ids, comma-separated) instead of files.")] = None,
     by: ByOption = "year", lang: LangOption = None,
     limit: Annotated[int | None, typer.Option("--limit", help="With --from-store: a seeded sample of this many documents.")] = None,
@@ -41,11 +43,14 @@ def reference_add(
 
     if bool(paths) == (from_store is not None):
         fail("give PATH... or --from-store PERIOD (exactly one)", 2)
+    if from_store is not None and (field != "text" or where is not None):
+        fail("--field and --where pick documents of files, not of --from-store", 2)
     with handled(), Store(db) as store:
         if from_store is not None:
             info = refs.add_reference_from_store(store, name, label, from_store, by, lang, limit, replace, seed=seed)
         else:
-            info = refs.add_reference(store, name, label, refs.read_texts(paths or []), ",".join(paths or []), replace=replace, seed=seed)
+            source = ",".join(paths or []) + (f" --field {field}" if field != "text" else "") + (f" --where {where}" if where else "")
+            info = refs.add_reference(store, name, label, refs.read_texts(paths or [], field, where), source, replace=replace, seed=seed)
     print_json(info.to_dict()) if as_json else typer.echo(
         f"reference {info.name} ({info.label}): {info.n_docs} documents, {info.n_sentences} sentences, {info.vocabulary} words")
 

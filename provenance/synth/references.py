@@ -1,8 +1,9 @@
 """Reference corpora of human and machine text: read, split into cross-fitting folds, store with
 their word-occurrence statistics, and load back for the estimator.
 
-Inputs: JSONL (one document per line, a `text` field; .jsonl or .jsonl.gz), plain text (.txt: one
-document per file), or WARC/WET/ARC (plain or gzip) read with the ingest readers and extractors.
+Inputs: JSONL (one document per line, a `text` field or the one --field names; .jsonl or .jsonl.gz),
+Parquet and CSV/TSV tables (a column of documents, rows picked by --where: synth/tables.py), plain text
+(.txt: one document per file), or WARC/WET/ARC (plain or gzip) read with the ingest readers and extractors.
 A store period (a year or a crawl id) can also be a reference: its documents are copied with their
 doc_ids, so `provenance synth` leaves them out when it estimates that period.
 """
@@ -21,6 +22,7 @@ import polars as pl
 
 from provenance.arrow_views import registered
 from provenance.errors import InputError, UsageError
+from provenance.synth import tables
 from provenance.synth.units import UNITS, occurrence_counts, split_units
 
 LABELS = ("human", "machine")
@@ -66,24 +68,27 @@ def check_name(name: str, label: str | None = None) -> None:
         raise UsageError(f"--label {label!r}: expected human or machine")
 
 
-def read_texts(paths: Sequence[str]) -> Iterator[str]:
-    """Yield the documents of JSONL, plain-text and WARC/WET/ARC files, in order."""
+def read_texts(paths: Sequence[str], field: str = "text", where: str | None = None) -> Iterator[str]:
+    """Yield the documents of JSONL, Parquet, CSV/TSV, plain-text and WARC/WET/ARC files, in order; `field` names the
+    tables' column of documents, `where` (DuckDB SQL over their columns) picks their rows (synth/tables.py)."""
     for path in paths:
         p = Path(path)
         if not p.is_file():
             raise InputError(path, "no such file")
         name = p.name.lower()
-        if ARCHIVE_RE.search(name):
-            yield from _archive_texts(path)
-        elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-            yield from _jsonl_texts(path)
-        elif name.endswith((".txt", ".text", ".md")):
-            yield p.read_text(encoding="utf-8", errors="replace")
+        if ARCHIVE_RE.search(name) or name.endswith((".txt", ".text", ".md")):
+            if where is not None:
+                raise UsageError(f"{path}: --where picks rows of tables (JSONL, Parquet, CSV), not of this file")
+            yield from (_archive_texts(path) if ARCHIVE_RE.search(name) else [p.read_text(encoding="utf-8", errors="replace")])
+        elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")) and where is None:
+            yield from _jsonl_texts(path, field)
+        elif tables.reader_of(name):
+            yield from tables.table_texts(path, field, where)
         else:
-            raise InputError(path, "unknown format; expected .jsonl, .txt, or .warc/.wet/.arc (optionally .gz)")
+            raise InputError(path, "unknown format; expected .jsonl, .parquet, .csv, .tsv, .txt, or .warc/.wet/.arc (optionally .gz)")
 
 
-def _jsonl_texts(path: str) -> Iterator[str]:
+def _jsonl_texts(path: str, field: str = "text") -> Iterator[str]:
     opener = gzip.open if path.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:  # type: ignore[operator]
         for line_no, line in enumerate(f, 1):
@@ -93,10 +98,9 @@ def _jsonl_texts(path: str) -> Iterator[str]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(path, f"line {line_no}: not JSON ({exc.msg})") from None
-            text = row.get("text") if isinstance(row, dict) else None
-            if not isinstance(text, str):
-                raise InputError(path, f"line {line_no}: no string 'text' field")
-            yield text
+            if not isinstance(row, dict) or field not in row:
+                raise InputError(path, f"line {line_no}: no {field!r} field" + (" (--field names another)" if field == "text" else ""))
+            yield tables.document(row[field], path, f"line {line_no}", field)
 
 
 def _archive_texts(path: str) -> Iterator[str]:

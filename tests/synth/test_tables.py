@@ -1,0 +1,93 @@
+"""`reference add` from tables: a column of Parquet, CSV or JSONL files (text, or a chat's assistant turns), rows picked
+by --where, and one clear line for what does not fit."""
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from provenance.cli import app
+from provenance.errors import InputError, UsageError
+from provenance.store import Store
+from provenance.synth.references import read_texts
+
+runner = CliRunner()
+ROWS = [("gpt", "The tapestry of the web is vast."), ("llama", "Certainly! Here is a summary."), ("gpt", "Delve into the data."),
+        ("human", "i wrote this myself, typos and all")]
+
+
+def _parquet(path, times: int = 1):
+    rows = ROWS * times
+    pq.write_table(pa.table({"model": [m for m, _ in rows], "generation": [f"{t} ({i})" if times > 1 else t for i, (_, t) in enumerate(rows)]}), path)
+    return str(path)
+
+
+def test_a_parquet_column_gives_the_documents_of_the_rows_the_condition_picks(tmp_path):
+    path = _parquet(tmp_path / "raid.parquet")
+    assert list(read_texts([path], "generation", "model = 'gpt'")) == [ROWS[0][1], ROWS[2][1]]
+    assert list(read_texts([path], "generation")) == [t for _, t in ROWS]
+
+
+def test_csv_and_jsonl_tables_take_the_same_condition(tmp_path):
+    csv = tmp_path / "t.csv"
+    csv.write_text("model,generation\n" + "".join(f'{m},"{t}"\n' for m, t in ROWS))
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text("".join(json.dumps({"model": m, "generation": t}) + "\n" for m, t in ROWS))
+    for path in (csv, jsonl):
+        assert list(read_texts([str(path)], "generation", "model <> 'human'")) == [t for m, t in ROWS if m != "human"]
+
+
+def test_a_chat_gives_its_assistant_turns_not_its_prompt(tmp_path):
+    path = tmp_path / "chats.jsonl"
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Summarize the crawl."},
+            {"role": "assistant", "content": "The crawl grew."}, {"role": "user", "content": "More?"},
+            {"role": "assistant", "content": "It doubled."}]
+    path.write_text(json.dumps({"messages": chat}) + "\n")
+    assert list(read_texts([str(path)], "messages")) == ["The crawl grew.\n\nIt doubled."]
+    assert list(read_texts([str(path)], "messages", "len(messages) > 2")) == ["The crawl grew.\n\nIt doubled."]
+
+
+@pytest.mark.parametrize("field, where, says", [
+    ("text", None, "no column 'text' (--field); its columns: model, generation"),
+    ("generation", "modle = 'gpt'", "--where \"modle = 'gpt'\": "),
+    ("model", "model IS NULL OR true", None),
+])
+def test_a_missing_column_or_a_bad_condition_is_one_line_naming_the_file(tmp_path, field, where, says):
+    path = _parquet(tmp_path / "raid.parquet")
+    if says is None:  # a column of text is documents, whichever it is
+        assert len(list(read_texts([path], field, where))) == len(ROWS)
+        return
+    with pytest.raises(InputError) as caught:
+        list(read_texts([path], field, where))
+    assert str(caught.value).startswith(f"{path}: {says}") and "\n" not in str(caught.value)
+
+
+def test_a_value_that_is_no_text_names_its_row(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"text": "fine"}) + "\n" + json.dumps({"text": 3}) + "\n")
+    with pytest.raises(InputError, match=r"line 2: 'text' is int, not text or a chat"):
+        list(read_texts([str(path)]))
+
+
+def test_a_condition_on_a_file_that_is_no_table_is_a_usage_error(tmp_path):
+    page = tmp_path / "one.txt"
+    page.write_text("a page of text")
+    with pytest.raises(UsageError, match="--where picks rows of tables"):
+        list(read_texts([str(page)], "text", "true"))
+
+
+def test_reference_add_reads_the_picked_rows_and_says_so_in_its_source(tmp_path):
+    path = _parquet(tmp_path / "raid.parquet", times=6)  # 12 rows of 'gpt' (a reference needs at least 10)
+    db = str(tmp_path / "s.duckdb")
+    done = runner.invoke(app, ["reference", "add", "gpt", path, "--label", "machine", "--field", "generation",
+                               "--where", "model = 'gpt'", "--db", db, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["n_docs"] == 12
+    with Store(db, read_only=True) as store:
+        [(source,)] = store.sql("SELECT source FROM synth_references WHERE name = 'gpt'").fetchall()
+    assert source == f"{path} --field generation --where model = 'gpt'"
+    refused = runner.invoke(app, ["reference", "add", "x", "--from-store", "2019", "--where", "true", "--db", db])
+    assert refused.exit_code == 2 and "--field and --where pick documents of files" in refused.stderr
