@@ -33,6 +33,7 @@ def reference_add(
     field: Annotated[str, typer.Option("--field", help="The JSONL field or table column of the documents (text, or a chat: its assistant turns).")] = "text",
     where: Annotated[str | None, typer.Option("--where", help="Only the table rows where this DuckDB SQL condition holds, e.g. \"model = 'gpt4'\".")] = None,
     from_store: Annotated[str | None, typer.Option("--from-store", help="Take periods of the store (years or crawl ids, comma-separated) instead of files.")] = None,
+    from_references: Annotated[str | None, typer.Option("--from-references", help="Pool references of this label (comma-separated: several model families), as many documents of each as the smallest has.")] = None,
     by: ByOption = "year", lang: LangOption = None,
     limit: Annotated[int | None, typer.Option("--limit", help="With --from-store: a seeded sample of this many documents.")] = None,
     replace: ReplaceOption = False, seed: SeedOption = 0, db: DbOption = None, as_json: JsonOption = False,
@@ -41,13 +42,15 @@ def reference_add(
     from provenance.store import Store
     from provenance.synth import references as refs
 
-    if bool(paths) == (from_store is not None):
-        fail("give PATH... or --from-store PERIOD (exactly one)", 2)
-    if from_store is not None and (field != "text" or where is not None):
-        fail("--field and --where pick documents of files, not of --from-store", 2)
+    if bool(paths) + (from_store is not None) + (from_references is not None) != 1:
+        fail("give PATH..., --from-store PERIOD or --from-references NAMES (exactly one)", 2)
+    if not paths and (field != "text" or where is not None):
+        fail("--field and --where pick documents of files, not of --from-store or --from-references", 2)
     with handled(), Store(db) as store:
         if from_store is not None:
             info = refs.add_reference_from_store(store, name, label, from_store, by, lang, limit, replace, seed=seed)
+        elif from_references is not None:
+            info = refs.add_reference_from_references(store, name, label, from_references, replace, seed=seed)
         else:
             source = ",".join(paths or []) + (f" --field {field}" if field != "text" else "") + (f" --where {where}" if where else "")
             info = refs.add_reference(store, name, label, refs.read_texts(paths or [], field, where), source, replace=replace, seed=seed)
@@ -99,7 +102,7 @@ def reference_generate(
 @app.command()
 def synth(
     human: Annotated[str, typer.Option("--human", help="Name of the human reference.")],
-    machine: Annotated[str, typer.Option("--machine", help="Name of the machine reference.")],
+    machine: Annotated[str, typer.Option("--machine", help="Name of the machine reference; several, comma-separated (one per model family), give an estimate each.")],
     by: ByOption = "year", lang: LangOption = None,
     unit: Annotated[str, typer.Option("--unit", help="Occurrence unit: document (default) or sentence (Liang et al.).")] = "document",
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates (documents resampled).")] = 500,
@@ -114,12 +117,16 @@ def synth(
     from provenance.store import Store
     from provenance.synth.estimate import SynthConfig, estimate_synth
 
+    machines = [m.strip() for m in machine.split(",") if m.strip()] or [machine]
     with handled():
-        config = SynthConfig(human, machine, by, unit, lang, min_units, smoothing, bootstrap, ci_level, seed, max_docs, calibrate).validate()
+        configs = [SynthConfig(human, m, by, unit, lang, min_units, smoothing, bootstrap, ci_level, seed, max_docs, calibrate).validate()
+                   for m in machines]
         with Store(db, create=False) as store:
-            result = estimate_synth(store, config)
-    if as_json:
-        return print_json(result.to_dict())
-    print_table(result.table, title=f"run {result.run_id}: machine share of documents, {ci_level:.0%} bootstrap interval")
-    for line in result.notes:
-        typer.echo(line)
+            results = [estimate_synth(store, config) for config in configs]
+    if as_json:  # one machine reference: its result, as before; several: a list, in the order given
+        return print_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
+    for m, result in zip(machines, results):
+        against = f" against {m!r}" if len(results) > 1 else ""
+        print_table(result.table, title=f"run {result.run_id}: machine share of documents{against}, {ci_level:.0%} bootstrap interval")
+        for line in result.notes:
+            typer.echo(line)

@@ -202,6 +202,23 @@ def add_reference_from_store(store: Any, name: str, label: str, period: str, by:
                          replace, folds, seed)
 
 
+def add_reference_from_references(store: Any, name: str, label: str, names: str, replace: bool = False,
+                                  folds: int = DEFAULT_FOLDS, seed: int = 0) -> ReferenceInfo:
+    """Pool stored references of one label ('gpt4,llama3,mistral': machine text of several model families) into one,
+    each giving as many documents as the smallest has (a seeded sample of the larger ones): every family weighs the same
+    in the pooled word distribution, however much text of each was at hand."""
+    check_name(name, label)
+    parts = [n.strip() for n in names.split(",") if n.strip()]
+    if len(set(parts)) < 2 or name in parts:
+        raise UsageError(f"--from-references {names!r}: name two or more other references to pool")
+    loaded = [load_reference(store, part, label) for part in parts]
+    each = min(len(ref.texts) for ref in loaded)
+    rng = np.random.default_rng(seed)
+    docs = [ref.texts[i] for ref in loaded for i in np.sort(rng.choice(len(ref.texts), each, replace=False))]
+    return add_reference(store, name, label, docs, f"references:{','.join(parts)} ({each} documents each)", None,
+                         replace, folds, seed)
+
+
 def list_references(store: Any) -> pl.DataFrame:
     """Return every stored reference with its size and source."""
     return store.query_frame("synth_references")

@@ -136,3 +136,27 @@ def test_the_simulator_reads_the_yearly_shares_when_synth_also_ran_by_crawl(db):
     with Store(db, read_only=True) as store:
         rows = store.query_frame("simulate_observed_alpha", lang=None)
     assert rows["period"].to_list() == ["2019", "2023"]
+
+
+def test_references_of_several_model_families_pool_with_as_many_documents_of_each(db, corpora, tmp_path):
+    small = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1000])  # a second family: 200 texts beside 800
+    assert run("reference", "add", "mac2", small, "--label", "machine", "--db", db).exit_code == 0
+    pooled = run("reference", "add", "llms", "--label", "machine", "--from-references", "mac,mac2", "--db", db, "--json")
+    assert pooled.exit_code == 0, pooled.output
+    info = json.loads(pooled.stdout)
+    assert (info["n_docs"], info["source"]) == (400, "references:mac,mac2 (200 documents each)")
+    mixed = run("reference", "add", "both", "--label", "machine", "--from-references", "mac,hum", "--db", db)
+    assert mixed.exit_code == 2 and mixed.stderr.strip() == "Error: reference 'hum' is labelled human, not machine"
+    alone = run("reference", "add", "one", "--label", "machine", "--from-references", "mac", "--db", db)
+    assert alone.exit_code == 2 and "name two or more other references to pool" in alone.stderr
+
+
+def test_synth_against_several_machine_references_gives_an_estimate_each(db):
+    one = run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db, "--json")
+    both = run("synth", "--human", "hum", "--machine", "mac, mac", "--bootstrap", "50", "--db", db, "--json")
+    assert both.exit_code == 0, both.output
+    results = json.loads(both.stdout)
+    assert [r["parameters"]["references"]["machine"] for r in results] == ["mac", "mac"]
+    assert [r["periods"] for r in results] == [json.loads(one.stdout)["periods"]] * 2  # seeded: the same estimate each time
+    shown = run("synth", "--human", "hum", "--machine", "mac,mac", "--bootstrap", "50", "--db", db)
+    assert shown.stdout.count("machine share of documents against 'mac'") == 2
