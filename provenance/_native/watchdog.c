@@ -9,8 +9,9 @@
  * and the ingest reruns the file without that record. CPU time, not wall time: a stopped process
  * (Ctrl-Z, SIGSTOP, a frozen cgroup), a busy machine or a reader waiting for the GIL is not slow.
  * at() reads no clock (a thread's CPU clock is a system call, ~3-5% of a small page's time when read
- * per record): it counts; the thread notes the reader's CPU time when it first sees a new count, so
- * a record is ended after between the limit and the limit plus one tick's CPU time.
+ * per record): it counts; the thread notes the reader's CPU time when it first sees a new count (up
+ * to a tick after the record began), and looks once a tick, so a record is ended after between the
+ * limit and the limit plus two ticks of CPU time (measured: 0.01-0.09 s past it).
  *
  *   arm(limit_seconds, path)   watch the calling thread from now on (limit 0: stop); starts the thread once
  *   at(record)                 the record of this number is being extracted from now (-1: none)
@@ -32,7 +33,8 @@
 /* Shared with the thread: the record, the count of at() and arm() calls and the reader's clock through
  * __atomic loads and stores; the limit, the path and the decision to kill under `lock`. */
 static long long record_offset = -1;
-static unsigned long long said; /* at() and arm() calls so far: a record seen twice under one count has run between */
+static unsigned long long said; /* twice the at() and arm() calls so far, odd while one is storing (a seqlock): a record
+                                  * seen twice under one even count has run between */
 static long long limit_ns;
 static clockid_t reader_clock;
 static char path[4096];
@@ -50,11 +52,11 @@ static long long cpu_ns(clockid_t clock) {
 static long long overdue_record(void) {
     static unsigned long long seen = 0; /* the count of the record being timed, and the reader's CPU time then */
     static long long seen_at_ns;
-    unsigned long long count = __atomic_load_n(&said, __ATOMIC_ACQUIRE);
-    long long offset = __atomic_load_n(&record_offset, __ATOMIC_ACQUIRE);
-    long long now = cpu_ns(__atomic_load_n(&reader_clock, __ATOMIC_ACQUIRE));
-    /* a call between the two loads of the count: the offset may be a newer record's (see at()) */
-    if (count != seen || count != __atomic_load_n(&said, __ATOMIC_ACQUIRE)) {
+    unsigned long long count = __atomic_load_n(&said, __ATOMIC_SEQ_CST);
+    long long offset = __atomic_load_n(&record_offset, __ATOMIC_SEQ_CST);
+    long long now = cpu_ns(__atomic_load_n(&reader_clock, __ATOMIC_SEQ_CST));
+    /* odd, or changed between its two loads: a call was storing, and the offset may be another record's */
+    if ((count & 1) || count != seen || count != __atomic_load_n(&said, __ATOMIC_SEQ_CST)) {
         seen = count;
         seen_at_ns = now;
         return -1;
@@ -102,9 +104,10 @@ static PyObject *arm(PyObject *self, PyObject *args) {
     int on = seconds > 0 && seconds < MAX_LIMIT_S; /* also false for NaN */
     pthread_mutex_lock(&lock);
     memcpy(path, file, (size_t)len + 1);
-    __atomic_store_n(&reader_clock, clock, __ATOMIC_RELEASE);
-    __atomic_store_n(&record_offset, -1LL, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&said, 1, __ATOMIC_RELEASE); /* a new clock: the thread times from now */
+    __atomic_add_fetch(&said, 1, __ATOMIC_SEQ_CST); /* a new clock: the thread times from now */
+    __atomic_store_n(&reader_clock, clock, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&record_offset, -1LL, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&said, 1, __ATOMIC_SEQ_CST);
     limit_ns = on ? (long long)(seconds * 1e9) : 0;
     pthread_mutex_unlock(&lock);
     if (on && thread_pid != getpid()) {
@@ -129,9 +132,11 @@ static PyObject *arm(PyObject *self, PyObject *args) {
 static PyObject *at(PyObject *self, PyObject *arg) {
     long long offset = PyLong_AsLongLong(arg);
     if (offset == -1 && PyErr_Occurred()) return NULL;
-    /* the offset before the count: a thread that sees the new count sees this offset (or a newer one) */
-    __atomic_store_n(&record_offset, offset, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&said, 1, __ATOMIC_RELEASE);
+    /* the count odd while the offset changes: a thread that reads the offset between the two sees an odd or a
+     * changed count, and times nothing (overdue_record) */
+    __atomic_add_fetch(&said, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&record_offset, offset, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&said, 1, __ATOMIC_SEQ_CST);
     Py_RETURN_NONE;
 }
 

@@ -41,7 +41,7 @@ def start_workers_early(args: list[str]) -> None:
     that is killed at exit (pool._stop), or a start as late as ingest() makes it."""
     if args[:1] != ["ingest"]:
         return
-    paths, rest, named = [], iter(args[1:]), set()
+    paths, rest, named, tokenizer = [], iter(args[1:]), set(), None
     for arg in rest:
         if arg == "--":
             paths.extend(rest)
@@ -56,6 +56,7 @@ def start_workers_early(args: list[str]) -> None:
             if name in _FAILS and _FAILS[name](value):
                 return
             named.add(name)
+            tokenizer = value if name == "--tokenizer" else tokenizer
         else:
             paths.append(arg)
     if "--db" not in named and os.environ.get("PROVENANCE_DB") == ":memory:":  # (config.default_db_path)
@@ -63,7 +64,7 @@ def start_workers_early(args: list[str]) -> None:
     if paths:
         from provenance.ingest import pool
 
-        pool.start_for(paths)
+        pool.start_for(paths, tokenizer)
 
 
 @app.command()
@@ -107,7 +108,7 @@ def ingest(
         if not output and not (tokenizer and _FAILS["--tokenizer"](tokenizer)):  # (a tokenizer not found fails before any fork)
             from provenance.ingest import pool  # first: the workers' forkserver imports their code (~0.6 s) while this
 
-            pool.start_for(paths)  # process imports DuckDB and opens the store
+            pool.start_for(paths, tokenizer)  # process imports DuckDB and opens the store
         from provenance.ingest.pipeline import ingest as run_ingest
         with _progress(json_out) as progress:
             if output:

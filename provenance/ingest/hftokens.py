@@ -7,12 +7,12 @@
   those of each text's own tokens, whatever batch it is in.
 * Memory: the Rust library holds ~460 bytes per token while it encodes (a 12 MB text: 2 GB) and aborts
   the process when an allocation fails. Texts are encoded in pieces of at most PIECE_CHARS characters,
-  cut where a tokenizer's pre-tokenizer splits anyway (_CUTS: between words, at line breaks; else anywhere), at most
-  CALL_CHARS characters per call; the counts keep only token ids (numpy), named once per distinct id.
-  Byte-level BPE (GPT-2, Llama 3 and their kin) and WordPiece never make one token across such a cut,
-  so their counts of a long text are exact (tested); a tokenizer that marks the start of a text (a
-  SentencePiece "▁" prefix) or merges across line breaks can count a token differently at a cut: one
-  in PIECE_CHARS characters, and only in texts longer than that.
+  at most CALL_CHARS characters per call; the counts keep only token ids (numpy), named once per
+  distinct id. A piece is cut where the tokenizer's pre-tokenizer splits anyway (_CUTS: between words,
+  at line breaks; the rules a tokenizer breaks on probe texts are not used for it, and each cut is
+  checked on CHECK_CHARS characters either side: the tokens there must be those of the text uncut).
+  Only a text with no such place in PIECE_CHARS / 2 characters (CJK without spaces or line breaks,
+  a run of white space) is cut anywhere, where a token or two can differ from the whole text's.
 * Name: "hf:" + the folder's name (a Hugging Face cache snapshot: its repository's, "org/name") + "@" +
   8 hex digits of a hash of the loaded tokenizer as the library writes it out (with padding and
   truncation off). Two tokenizers in folders of one name are two names; the same one copied elsewhere is
@@ -26,7 +26,7 @@ import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -34,8 +34,10 @@ import pyarrow as pa
 from provenance.errors import InputError
 from provenance.ingest.tokenize import WORD_TOKENIZER
 
-PIECE_CHARS = 100_000  # ~25,000 tokens: ~12 MB in the Rust library while encoding
-CALL_CHARS = 1_000_000  # per encode_batch call: ~120 MB there at most
+PIECE_CHARS = 100_000  # 25,000 (English) to 140,000 (CJK under byte-level BPE) tokens: 12-65 MB in the Rust library
+CALL_CHARS = 300_000  # per encode_batch call: at most ~200 MB there (1.4 tokens a character, ~460 bytes a token)
+CHECK_CHARS = 200  # a cut is checked on this many characters either side of it
+TRIES = 8  # places tried per cut rule before the next rule
 PREFIX = "hf:"
 # the files a tokenizer folder holds: a fast tokenizer's, or a slow one's vocabulary
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
@@ -55,13 +57,20 @@ class HFTokenizer:
 
     def counts(self, texts: Sequence[str]) -> tuple[np.ndarray, pa.Array, np.ndarray]:
         """Return (dictionary index of every token, flattened in text order; the distinct tokens; tokens per text)."""
-        ids = self._ids(texts)
+        backend = getattr(self._tok, "backend_tokenizer", None)
+        if backend is None:  # a slow tokenizer (no Rust backend, pure Python): its token strings, a text at a time
+            from provenance.ingest.minhash import encode_tokens
+
+            return encode_tokens([self._tok.tokenize(t) for t in texts])
+        ids = self._ids(backend, texts)
         lengths = np.fromiter((len(a) for a in ids), np.int64, len(ids))
         flat = np.concatenate(ids) if ids else np.zeros(0, np.int32)
-        distinct, index = np.unique(flat, return_inverse=True)
-        backend = self._tok.backend_tokenizer
+        present = np.zeros(int(flat.max()) + 1 if flat.size else 0, bool)  # ids are below the vocabulary's size: no sort
+        present[flat] = True
+        distinct = np.flatnonzero(present)
+        index = (np.cumsum(present, dtype=np.int32) - 1)[flat]
         vocab = pa.array([backend.id_to_token(int(i)) for i in distinct], pa.string())
-        return index.astype(np.int32), vocab, lengths
+        return index.astype(np.int32, copy=False), vocab, lengths
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         """Return the token strings of each text (no special tokens): what counts() counts."""
@@ -71,15 +80,17 @@ class HFTokenizer:
         ends = np.cumsum(lengths)
         return [flat[e - n:e] for e, n in zip(ends.tolist(), lengths.tolist())]
 
-    def _ids(self, texts: Sequence[str]) -> list[np.ndarray]:
-        backend = getattr(self._tok, "backend_tokenizer", None)
-        if backend is None:  # a slow tokenizer (no Rust backend): a text at a time
-            return [np.asarray(self._tok.convert_tokens_to_ids(self._tok.tokenize(t)), np.int32).reshape(-1) for t in texts]
+    def _ids(self, backend: Any, texts: Sequence[str]) -> list[np.ndarray]:
+        def holds(text: str, at: int) -> bool:  # the tokens about a cut are those of the text uncut there
+            start = max(0, at - CHECK_CHARS)
+            window, k = text[start:at + CHECK_CHARS], at - start
+            return _ids_of(backend, window) == _ids_of(backend, window[:k]) + _ids_of(backend, window[k:])
+
         per_text: list[list[np.ndarray]] = [[] for _ in texts]
         call: list[tuple[int, str]] = []
         size = 0
         for i, text in enumerate(texts):
-            for piece in pieces(text, PIECE_CHARS, self._cuts):
+            for piece in pieces(text, PIECE_CHARS, self._cuts, holds):
                 if call and size + len(piece) > CALL_CHARS:
                     _encode(backend, call, per_text)
                     call, size = [], 0
@@ -90,30 +101,35 @@ class HFTokenizer:
         return [np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.zeros(0, np.int32) for parts in per_text]
 
 
+def _ids_of(backend: Any, text: str) -> list[int]:
+    return backend.encode(text, add_special_tokens=False).ids
+
+
 def _encode(backend: Any, call: list[tuple[int, str]], per_text: list[list[np.ndarray]]) -> None:
     for (i, _), enc in zip(call, backend.encode_batch([piece for _, piece in call], add_special_tokens=False)):
         per_text[i].append(np.asarray(enc.ids, np.int32))
 
 
-def pieces(text: str, limit: int = PIECE_CHARS, cuts: Sequence[tuple[re.Pattern, bool]] = _CUTS) -> list[str]:
-    """Cut text into pieces of at most `limit` characters, each cut at the best place `cuts` find in the second half
-    of its piece, else at the limit."""
+def pieces(text: str, limit: int = PIECE_CHARS, cuts: Sequence[tuple[re.Pattern, bool]] = _CUTS,
+           holds: Callable[[str, int], bool] | None = None) -> list[str]:
+    """Cut text into pieces of at most `limit` characters, each at the last place in the second half of its piece that
+    the first of `cuts` to have one finds (and where `holds(text, at)`, if given: up to TRIES places a rule), else at
+    the limit."""
     out, start = [], 0
     while len(text) - start > limit:
         end = start + limit
-        cut = next((at for pattern, after in cuts if (at := _last(pattern, text, start, end, after))), end)
+        cut = next((at for pattern, after in cuts for at in _places(pattern, text, start, end, after)
+                    if holds is None or holds(text, at)), end)
         out.append(text[start:cut])
         start = cut
     out.append(text[start:])
     return out
 
 
-def _last(pattern: re.Pattern, text: str, start: int, end: int, after: bool) -> int | None:
-    """Where the last match of pattern in the second half of text[start:end] starts (or ends, after=True)."""
-    best = None
-    for m in pattern.finditer(text, start + (end - start) // 2, end):
-        best = m.end() if after else m.start()
-    return best
+def _places(pattern: re.Pattern, text: str, start: int, end: int, after: bool) -> list[int]:
+    """Where the last TRIES matches of pattern in the second half of text[start:end] start (or end, after=True), last first."""
+    found = [m.end() if after else m.start() for m in pattern.finditer(text, start + (end - start) // 2, end)]
+    return [at for at in reversed(found[-TRIES:]) if at > start]
 
 
 # Text that meets each cut: a rule is used for a tokenizer only where cutting these there changes none of its tokens

@@ -166,7 +166,7 @@ def ingest(paths: Iterable[str], config: IngestConfig, progress: Progress | None
         except InputError as exc:
             raise UsageError(f"--tokenizer {exc}") from None
     paths = list(paths)
-    pool.start_for(paths)  # the workers' imports overlap the store's opening
+    pool.start_for(paths, config.tokenizer)  # the workers' imports overlap the store's opening
     with Store(config.db) as store:
         return ingest_into(store, paths, config, progress)
 

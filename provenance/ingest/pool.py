@@ -338,9 +338,17 @@ def _exit_with(parent: int) -> None:
     threading.Thread(target=watch, name="provenance-watch-writer", daemon=True).start()
 
 
-def start() -> None:
-    """Start the forkserver now (it imports the worker code in the background); later pools fork from it."""
-    _context()
+def start(tokenizer: str | None = None) -> None:
+    """Start the forkserver now (it imports the worker code in the background, and loads a --tokenizer's tokenizer:
+    its workers then share it); later pools fork from it."""
+    if not tokenizer or _context.cache_info().currsize:
+        _context()
+        return
+    os.environ["PROVENANCE_PRELOAD_TOKENIZER"] = tokenizer  # (preload.TOKENIZER_ENV) the forkserver starts with this environment
+    try:
+        _context()
+    finally:
+        del os.environ["PROVENANCE_PRELOAD_TOKENIZER"]
 
 
 IN_PROCESS_MAX_BYTES = 16 << 20  # a single local file smaller than this is read in-process (no worker to start)
@@ -356,10 +364,10 @@ def in_process(paths: list[str]) -> bool:
         return False
 
 
-def start_for(paths: list[str]) -> None:
-    """start() unless the inputs are read in-process."""
+def start_for(paths: list[str], tokenizer: str | None = None) -> None:
+    """start(tokenizer) unless the inputs are read in-process."""
     if not in_process(paths):
-        start()
+        start(tokenizer)
 
 
 @lru_cache(maxsize=1)

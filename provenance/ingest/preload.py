@@ -38,6 +38,8 @@ sys.excepthook = _one_line  # in the forkserver, and so in every worker it forks
 # the parallelism); a user's own setting stands.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+TOKENIZER_ENV = "PROVENANCE_PRELOAD_TOKENIZER"  # set by pool.start(tokenizer) before the forkserver starts
+
 gc.disable()  # imports make next to no garbage, and their collections cost the forkserver ~30 ms; their objects are frozen below
 try:
     import pyarrow.compute  # noqa: F401  (Table.filter in the first batch would import it: ~0.1 s)
@@ -52,6 +54,10 @@ try:
     class_table()
     select_kernels(None)
     detect_fast("warm up the language profiles")
+    if os.environ.get(TOKENIZER_ENV):  # --tokenizer: transformers and torch imported and the tokenizer loaded once, here
+        from provenance.ingest.hftokens import HFTokenizer  # (~1.8 CPU-s and ~250 MB a worker otherwise, each its own)
+
+        HFTokenizer(os.environ[TOKENIZER_ENV])
 except Exception:  # noqa: BLE001  a failure here would kill the forkserver; each worker meets (and reports) it instead
     pass
 except KeyboardInterrupt:  # a Ctrl-C for the ingest (the forkserver ignores SIGINT from here on): its traceback beside the ingest's line

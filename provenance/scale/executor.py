@@ -53,7 +53,7 @@ def ingest_shards(paths: Iterable[str], config: IngestConfig, output: str, execu
     t0 = time.perf_counter()
     paths = list(paths)
     if executor == "local":
-        pool.start_for(paths)  # the workers' imports overlap the planning
+        pool.start_for(paths, config.tokenizer)  # the workers' imports overlap the planning
     out = ShardDir(output)
     if out.local:
         try:

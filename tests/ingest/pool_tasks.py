@@ -78,3 +78,11 @@ def retry_forever(task: str, reason: str):
     from provenance.ingest import pool
 
     return pool.Retry(task + "+") if reason == pool.DIED else f"gave up on {task}: {reason}"
+
+
+
+def loaded_tokenizers(task: str) -> int:
+    """How many Hugging Face tokenizers this worker holds loaded (before it loads any itself)."""
+    from provenance.ingest import hftokens
+
+    return hftokens._load.cache_info().currsize

@@ -322,15 +322,17 @@ def test_a_task_submitted_as_the_pool_breaks_is_rerun_not_waited_for_forever(mon
     assert sorted(results) == sorted(["done orphan", "done t1", f"died die:x: {pool.DIED}"])
 
 
-def test_an_ingest_typed_on_the_command_line_starts_the_workers_forkserver_before_typer_parses_its_options(monkeypatch):
+def test_an_ingest_typed_on_the_command_line_starts_the_workers_forkserver_before_typer_parses_its_options(monkeypatch, tmp_path):
     # typer's parsing imports pydantic (~0.25 s): the forkserver's imports (~0.6 s) overlap it and the store's opening
     from provenance.cli.ingest_cmds import start_workers_early
 
-    started: list[list[str]] = []
-    monkeypatch.setattr(pool, "start_for", started.append)
+    started: list[tuple[list[str], str | None]] = []
+    monkeypatch.setattr(pool, "start_for", lambda paths, tokenizer=None: started.append((paths, tokenizer)))
     start_workers_early(["ingest", "a.warc.gz", "--db", "x.duckdb", "--json", "crawl/", "--workers=2", "--lang", "en", "--force",
                          "--no-text", "--", "-odd.warc.gz"])
-    assert started == [["a.warc.gz", "crawl/", "-odd.warc.gz"]]  # option values are not paths; after "--" all are
+    start_workers_early(["ingest", "a.warc.gz", "--tokenizer", str(tmp_path)])  # the forkserver loads it for its workers
+    assert started == [(["a.warc.gz", "crawl/", "-odd.warc.gz"], None),  # option values are not paths; after "--" all are
+                       (["a.warc.gz"], str(tmp_path))]
 
 
 @pytest.mark.parametrize("args", [["info"], ["sql", "SELECT 1"], ["ingest", "a.warc.gz", "--help"], ["ingest", "-h"],
@@ -344,7 +346,7 @@ def test_no_forkserver_is_started_early_for_a_run_that_forks_no_workers_or_fails
     from provenance.cli.ingest_cmds import start_workers_early
 
     started: list[list[str]] = []
-    monkeypatch.setattr(pool, "start_for", started.append)
+    monkeypatch.setattr(pool, "start_for", lambda paths, tokenizer=None: started.append(paths))
     start_workers_early(args)
     assert started == []
 
