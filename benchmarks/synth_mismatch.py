@@ -1,18 +1,22 @@
-"""How the synthetic share reads machine text of a family its machine reference has not seen, and what pooling does.
+"""How the synthetic share reads text unlike its references: machine text of a family the machine reference has not
+seen (and what pooling does), and documents longer or shorter than the references'.
 
 Synthetic corpora (provenance.synth.synthetic, not real text): one human word distribution, two machine "families"
 that tilt it independently (SyntheticSource seeds 3 and 4: the worst case; real families share much of their style).
-Three years of 600 documents: 30% of family A; 30% of family B; 7.5% of each. References: 1,500 human documents,
-800 of each family, and the two pooled (`reference add --from-references`). Prints each year's estimate against A,
-B and the pool, with the truth (the figures quoted in docs/metrics.md). Runs in a temporary store, ~1 minute.
+Families: three years of 600 documents: 30% of family A; 30% of family B; 7.5% of each; references of 1,500 human
+documents, 800 of each family, and the two pooled (`reference add --from-references`); each year's estimate against A,
+B and the pool. Lengths: references of 2-6 sentences a document; years of 10-30 and of 1-2 sentences, at 0% and 30%
+machine; each year's estimate with document and with sentence units. Prints the figures quoted in docs/metrics.md,
+in temporary stores, ~2 minutes.
 
-Run: python benchmarks/synth_families.py [--bootstrap 200]
+Run: python benchmarks/synth_mismatch.py [--bootstrap 200]
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -48,10 +52,7 @@ def put_year(store: Store, year: int, texts: list[str], first_id: int) -> None:
     store.insert_texts(pl.DataFrame({"doc_id": docs["doc_id"], "text": texts}).to_arrow())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bootstrap", type=int, default=200)
-    a = ap.parse_args()
+def families(bootstrap: int) -> None:
     years = {2020: (0.3, 0.0), 2021: (0.0, 0.3), 2022: (0.075, 0.075)}
     with tempfile.TemporaryDirectory() as tmp, Store(str(Path(tmp) / "f.duckdb")) as store:
         store.con.execute("INSERT INTO sources (source_id, path, status) VALUES (0, 'generated', 'done')")
@@ -62,11 +63,38 @@ def main() -> None:
         refs.add_reference(store, "familyB", "machine", synthetic_texts(B, 800, True, 3).to_list(), "synthetic")
         refs.add_reference_from_references(store, "pooled", "machine", "familyA,familyB")
         print(f"{'year':6s} {'truth':>22s}  " + "  ".join(f"{m:>22s}" for m in ("against familyA", "against familyB", "against pooled")))
-        rows = {m: estimate_synth(store, SynthConfig("human", m, bootstrap=a.bootstrap).validate()).table.to_dicts()
+        rows = {m: estimate_synth(store, SynthConfig("human", m, bootstrap=bootstrap).validate()).table.to_dicts()
                 for m in ("familyA", "familyB", "pooled")}
         for i, (year, (sa, sb)) in enumerate(years.items()):
             cells = [f"{r[i]['alpha']:.3f} [{r[i]['ci_low']:.3f}, {r[i]['ci_high']:.3f}]" for r in rows.values()]
             print(f"{year:<6d} {f'{sa + sb:.3f} (A {sa}, B {sb})':>22s}  " + "  ".join(f"{c:>22s}" for c in cells))
+
+
+
+def lengths(bootstrap: int) -> None:
+    years = {2020: ((2, 6), 0.0), 2021: ((10, 30), 0.0), 2022: ((10, 30), 0.3), 2023: ((1, 2), 0.0), 2024: ((1, 2), 0.3)}
+    with tempfile.TemporaryDirectory() as tmp, Store(str(Path(tmp) / "l.duckdb")) as store:
+        store.con.execute("INSERT INTO sources (source_id, path, status) VALUES (0, 'generated', 'done')")
+        for k, (year, (sentences, share)) in enumerate(years.items()):
+            source = replace(A, sentences_per_doc=sentences)
+            put_year(store, year, synthetic_texts(source, N, np.arange(N) < round(share * N), 700 + k).to_list(), 1 + 10_000 * k)
+        refs.add_reference(store, "human", "human", synthetic_texts(A, 1500, False, 1).to_list(), "synthetic")
+        refs.add_reference(store, "machine", "machine", synthetic_texts(A, 800, True, 2).to_list(), "synthetic")
+        rows = {unit: estimate_synth(store, SynthConfig("human", "machine", unit=unit, bootstrap=bootstrap).validate()).table.to_dicts()
+                for unit in ("document", "sentence")}
+        print(f"\n{'year':6s} {'sentences a document':>20s} {'truth':>6s}  " + "  ".join(f"{u + ' unit':>22s}" for u in rows))
+        for i, (year, (sentences, share)) in enumerate(years.items()):
+            cells = [f"{r[i]['alpha']:.3f} [{r[i]['ci_low']:.3f}, {r[i]['ci_high']:.3f}]" for r in rows.values()]
+            print(f"{year:<6d} {f'{sentences[0]}-{sentences[1]}' + (' (as refs)' if sentences == (2, 6) else ''):>20s} {share:>6.3f}  "
+                  + "  ".join(f"{c:>22s}" for c in cells))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bootstrap", type=int, default=200)
+    a = ap.parse_args()
+    families(a.bootstrap)
+    lengths(a.bootstrap)
 
 
 if __name__ == "__main__":
