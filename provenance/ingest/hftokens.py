@@ -15,9 +15,12 @@
   a run of white space) is cut anywhere, where a token or two can differ from the whole text's.
 * Name: "hf:" + the folder's name (a Hugging Face cache snapshot: its repository's, "org/name") + "@" +
   8 hex digits of a hash of the loaded tokenizer as the library writes it out (with padding and
-  truncation off). Two tokenizers in folders of one name are two names; the same one copied elsewhere is
-  one. `resolve` turns what a user types (a name, its part before "@", or the path given to ingest) into
-  a name the store holds.
+  truncation off). Two tokenizers in folders of one name are two names; a copy in a folder of the same
+  name has the same name. `resolve` turns what a user types (a name, its part before "@", or the path
+  given to ingest) into a name the store holds.
+* Counted by id: text the tokenizer cannot represent counts as its unknown token, as a model sees it. A
+  slow tokenizer (pure Python, no Rust backend) is counted by its token strings, a text at a time.
+* Loaded once per ingest in the workers' forkserver (preload.py), which its workers share.
 """
 from __future__ import annotations
 
