@@ -46,6 +46,8 @@ def reference_add(
         fail("give PATH..., --from-store PERIOD or --from-references NAMES (exactly one)", 2)
     if not paths and (field != "text" or where is not None):
         fail("--field and --where pick documents of files, not of --from-store or --from-references", 2)
+    if from_references is not None and (limit is not None or lang is not None or by != "year"):
+        fail("--limit, --lang and --by pick documents of --from-store, not of --from-references", 2)
     with handled(), Store(db) as store:
         if from_store is not None:
             info = refs.add_reference_from_store(store, name, label, from_store, by, lang, limit, replace, seed=seed)
@@ -117,11 +119,17 @@ def synth(
     from provenance.store import Store
     from provenance.synth.estimate import SynthConfig, estimate_synth
 
-    machines = [m.strip() for m in machine.split(",") if m.strip()] or [machine]
+    from provenance.synth.references import checked_reference
+
+    machines = [m.strip() for m in machine.split(",") if m.strip()]
+    if not machines:
+        fail(f"--machine {machine!r}: name a machine reference (several: comma-separated)", 2)
     with handled():
         configs = [SynthConfig(human, m, by, unit, lang, min_units, smoothing, bootstrap, ci_level, seed, max_docs, calibrate).validate()
                    for m in machines]
         with Store(db, create=False) as store:
+            for name, label in [(human, "human"), *((m, "machine") for m in machines)]:  # all known before any run is written
+                checked_reference(store, name, label)
             results = [estimate_synth(store, config) for config in configs]
     if as_json:  # one machine reference: its result, as before; several: a list, in the order given
         return print_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])

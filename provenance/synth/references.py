@@ -209,14 +209,25 @@ def add_reference_from_references(store: Any, name: str, label: str, names: str,
     in the pooled word distribution, however much text of each was at hand."""
     check_name(name, label)
     parts = [n.strip() for n in names.split(",") if n.strip()]
-    if len(set(parts)) < 2 or name in parts:
-        raise UsageError(f"--from-references {names!r}: name two or more other references to pool")
-    loaded = [load_reference(store, part, label) for part in parts]
-    each = min(len(ref.texts) for ref in loaded)
+    if len(parts) < 2 or name in parts or len(set(parts)) < len(parts):
+        raise UsageError(f"--from-references {names!r}: name two or more other references to pool, each once")
+    for part in parts:
+        checked_reference(store, part, label)
+    frames = [store.query_frame("synth_reference_docs", reference=part) for part in parts]
+    each = min(frame.height for frame in frames)
     rng = np.random.default_rng(seed)
-    docs = [ref.texts[i] for ref in loaded for i in np.sort(rng.choice(len(ref.texts), each, replace=False))]
-    return add_reference(store, name, label, docs, f"references:{','.join(parts)} ({each} documents each)", None,
-                         replace, folds, seed)
+    picked = pl.concat([frame[np.sort(rng.choice(frame.height, each, replace=False)).tolist()] for frame in frames])
+    # a reference taken from the store keeps its doc_ids: synth leaves those documents out of their period's estimate
+    return add_reference(store, name, label, picked["text"].to_list(), f"references:{','.join(parts)} ({each} documents each)",
+                         picked["doc_id"].to_list(), replace, folds, seed)
+
+
+def checked_reference(store: Any, name: str, label: str) -> ReferenceInfo:
+    """The reference's summary; a UsageError if there is none of that name, or it has another label."""
+    info = get_reference(store, name)
+    if info.label != label:
+        raise UsageError(f"reference {name!r} is labelled {info.label}, not {label}")
+    return info
 
 
 def list_references(store: Any) -> pl.DataFrame:
@@ -235,9 +246,7 @@ def get_reference(store: Any, name: str) -> ReferenceInfo:
 
 def load_reference(store: Any, name: str, label: str | None = None) -> ReferenceTexts:
     """Load a reference's documents and folds; check its label if one is expected."""
-    info = get_reference(store, name)
-    if label is not None and info.label != label:
-        raise UsageError(f"reference {name!r} is labelled {info.label}, not {label}")
+    info = get_reference(store, name) if label is None else checked_reference(store, name, label)
     df = store.query_frame("synth_reference_docs", reference=name)
     return ReferenceTexts(name, info.label, df["text"].to_list(), df["fold"].to_numpy().astype(np.int64), info.folds)
 

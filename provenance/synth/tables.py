@@ -8,59 +8,92 @@ assistant's turns, joined by blank lines: what the model wrote, not the prompt).
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from provenance.errors import InputError
 
-READERS = {".parquet": "read_parquet", ".csv": "read_csv", ".tsv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json"}
+# DuckDB's table function per file suffix (a .gz stripped), and its options: a JSONL file's types from all its rows (a
+# key first seen after DuckDB's sample of rows was no column; a value of another type there became JSON text), a TSV's
+# tabs (the sniffer took the commas in its text for the delimiter)
+READERS = {".parquet": ("read_parquet", ""), ".csv": ("read_csv", ""), ".tsv": ("read_csv", ", delim='\\t'"),
+           ".jsonl": ("read_json", ", format='newline_delimited', sample_size=-1"),
+           ".ndjson": ("read_json", ", format='newline_delimited', sample_size=-1")}
 FETCH_ROWS = 10_000
+ASSISTANT = ("assistant", "model", "gpt", "bot")  # the model's turns: OpenAI and most, Gemini, ShareGPT, others
 
 
 def reader_of(name: str) -> str | None:
-    """The DuckDB table function for a file name (its .gz stripped), or None."""
+    """The DuckDB table function (with its options) for a file name, or None."""
     name = name.lower().removesuffix(".gz")
-    return next((fn for suffix, fn in READERS.items() if name.endswith(suffix)), None)
+    return next((fn + "(?" + options for suffix, (fn, options) in READERS.items() if name.endswith(suffix)), None)
 
 
 def table_texts(path: str, field: str, where: str | None = None) -> Iterator[str]:
     """Yield the documents in column `field` of the file's rows (those where `where` holds), in file order."""
     import duckdb
 
-    source = f"{reader_of(path)}(?)"
+    quoted = '"' + field.replace('"', '""') + '"'
+    reader = reader_of(path) or ""
+    if reader.startswith("read_csv"):  # the column of documents as text, though its values look like dates or numbers
+        reader += ", types={" + "'" + field.replace("'", "''") + "': 'VARCHAR'}"
     con = duckdb.connect()
     try:
         try:
-            columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}", [path]).fetchall()]
+            types = dict((row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {_plain(reader)})", [path]).fetchall())
         except duckdb.Error as exc:
             raise InputError(path, f"cannot read as a table: {_first_line(exc)}") from None
-        if field not in columns:
-            raise InputError(path, f"no column {field!r} (--field); its columns: {', '.join(columns)}")
-        quoted = '"' + field.replace('"', '""') + '"'
+        if field not in types:
+            raise InputError(path, f"no column {field!r} (--field); its columns: {', '.join(types)}")
+        # a column of another type than text (a chat: a list of structs; values of several types: JSON, whose parts
+        # DuckDB gives as JSON text) is read as its JSON, and decoded here whole
+        as_json = types[field] != "VARCHAR"
+        selected = f"to_json({quoted})" if as_json else quoted
         try:
-            cur = con.execute(f"SELECT {quoted} FROM {source}" + (f" WHERE {where}" if where else ""), [path])
+            cur = con.execute(f"SELECT {selected} FROM {reader})" + (f" WHERE ({where})" if where else ""), [path])
         except duckdb.Error as exc:
             raise InputError(path, f"--where {where!r}: {_first_line(exc)}" if where else _first_line(exc)) from None
         row_no = 0
         while rows := _fetch(cur, path):
             for (value,) in rows:
                 row_no += 1
-                yield document(value, path, f"row {row_no}", field)
+                where_text = f"row {row_no}" + (" of those --where picks" if where else "")
+                yield document(json.loads(value) if as_json and isinstance(value, str) else value, path, where_text, field)
     finally:
         con.close()
 
 
+def _plain(reader: str) -> str:
+    """The reader without the column types given to it (DESCRIBE must see whether the column exists at all)."""
+    return reader.split(", types=", 1)[0]
+
+
 def document(value: Any, path: str, where: str, field: str) -> str:
-    """The document a value holds: text, or a chat's assistant turns; an InputError naming the row otherwise."""
+    """The document a value holds: text, or a chat's model turns; an InputError naming the row otherwise.
+
+    A chat is a list of messages, each {role, content} (OpenAI and most; Gemini's role 'model') or ShareGPT's {from,
+    value} ('gpt'); a content that is a list of parts ({type: text, text}) is their text joined."""
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m and "content" in m for m in value):
-        said = [m["content"] for m in value if m["role"] == "assistant" and isinstance(m["content"], str)]
-        if said:
-            return "\n\n".join(said)
-        raise InputError(path, f"{where}: the chat in {field!r} has no assistant turn")
+    if isinstance(value, list) and value and all(isinstance(m, dict) for m in value):
+        turns = [(m.get("role", m.get("from")), m.get("content", m.get("value"))) for m in value]
+        if all(who is not None and said is not None for who, said in turns):
+            texts = [_said(said) for who, said in turns if str(who).lower() in ASSISTANT]
+            if any(texts):
+                return "\n\n".join(t for t in texts if t)
+            raise InputError(path, f"{where}: the chat in {field!r} has no turn of the model (role {' / '.join(ASSISTANT)})")
     kind = "null" if value is None else type(value).__name__
     raise InputError(path, f"{where}: {field!r} is {kind}, not text or a chat (a list of messages with role and content)")
+
+
+def _said(content: Any) -> str:
+    """A message's text: a string, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
 
 
 def _fetch(cur: Any, path: str) -> list:

@@ -160,3 +160,26 @@ def test_synth_against_several_machine_references_gives_an_estimate_each(db):
     assert [r["periods"] for r in results] == [json.loads(one.stdout)["periods"]] * 2  # seeded: the same estimate each time
     shown = run("synth", "--human", "hum", "--machine", "mac,mac", "--bootstrap", "50", "--db", db)
     assert shown.stdout.count("machine share of documents against 'mac'") == 2
+
+
+def test_a_pool_is_of_distinct_references_and_keeps_the_store_documents_of_those_taken_from_it(db):
+    assert run("reference", "add", "y2019", "--from-store", "2019", "--limit", "40", "--db", db).exit_code == 0
+    twice = run("reference", "add", "p", "--from-references", "hum,hum,y2019", "--db", db)
+    assert twice.exit_code == 2 and "each once" in twice.stderr
+    ignored = run("reference", "add", "p", "--from-references", "hum,y2019", "--limit", "5", "--db", db)
+    assert ignored.exit_code == 2 and "--limit, --lang and --by pick documents of --from-store" in ignored.stderr
+    assert run("reference", "add", "p", "--from-references", "hum,y2019", "--db", db).exit_code == 0
+    with Store(db, read_only=True) as store:
+        [(kept,)] = store.sql("SELECT count(doc_id) FROM synth_reference_docs WHERE name = 'p'").fetchall()
+    assert kept == 40  # synth leaves them out of 2019's estimate, as it does for y2019
+
+
+def test_synth_checks_every_reference_before_it_writes_any_run(db):
+    with Store(db, read_only=True) as store:
+        [(before,)] = store.sql("SELECT count(*) FROM runs").fetchall()
+    bad = run("synth", "--human", "hum", "--machine", "mac,nope", "--bootstrap", "50", "--db", db)
+    assert bad.exit_code == 2 and bad.stderr.strip().startswith("Error: no reference named 'nope'")
+    empty = run("synth", "--human", "hum", "--machine", ",", "--db", db)
+    assert empty.exit_code == 2 and "name a machine reference" in empty.stderr
+    with Store(db, read_only=True) as store:
+        assert store.sql("SELECT count(*) FROM runs").fetchall() == [(before,)]

@@ -91,3 +91,36 @@ def test_reference_add_reads_the_picked_rows_and_says_so_in_its_source(tmp_path)
     assert source == f"{path} --field generation --where model = 'gpt'"
     refused = runner.invoke(app, ["reference", "add", "x", "--from-store", "2019", "--where", "true", "--db", db])
     assert refused.exit_code == 2 and "--field and --where pick documents of files" in refused.stderr
+
+
+@pytest.mark.parametrize("chat, said", [
+    ([{"role": "user", "content": "Q"}, {"role": "assistant", "content": [{"type": "text", "text": "In parts."}]}], "In parts."),
+    ([{"role": "user", "content": "Q"}, {"role": "model", "content": "Gemini's turn."}], "Gemini's turn."),
+    ([{"from": "human", "value": "Q"}, {"from": "gpt", "value": "ShareGPT's turn."}], "ShareGPT's turn."),
+])
+def test_the_chat_formats_of_common_datasets_give_the_models_turns(tmp_path, chat, said):
+    path = tmp_path / "chats.jsonl"
+    path.write_text(json.dumps({"m": "x", "messages": chat}) + "\n")
+    assert list(read_texts([str(path)], "messages")) == [said]
+    assert list(read_texts([str(path)], "messages", "m = 'x'")) == [said]  # through DuckDB's reader too
+
+
+def test_a_jsonl_tables_types_come_from_all_its_rows(tmp_path):
+    # DuckDB's reader guesses types from a sample of rows: a key first seen later was no column, and values of
+    # several types in one column came back as their JSON text ('"quoted"')
+    late = tmp_path / "late.jsonl"
+    late.write_text("".join(json.dumps({"m": "a", "x": i}) + "\n" for i in range(25_000)) + json.dumps({"m": "b", "gen": "G"}) + "\n")
+    assert list(read_texts([str(late)], "gen", "m = 'b'")) == ["G"]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps({"text": "a line\nand é"}) + "\n" + json.dumps({"text": 7}) + "\n")
+    with pytest.raises(InputError, match=r"row 2 of those --where picks: 'text' is int"):
+        list(read_texts([str(mixed)], "text", "true"))
+
+
+def test_a_tsvs_tabs_and_a_csv_column_of_numbers_or_dates_read_as_text(tmp_path):
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("model\ttext\n" + "".join(f"gpt\tHello, world, with commas {i}\n" for i in range(30)))
+    assert list(read_texts([str(tsv)], "text", "model = 'gpt'"))[:2] == ["Hello, world, with commas 0", "Hello, world, with commas 1"]
+    csv = tmp_path / "d.csv"
+    csv.write_text("text\n2024-01-01\n2024-01-02\n")
+    assert list(read_texts([str(csv)], "text", "true")) == ["2024-01-01", "2024-01-02"]
