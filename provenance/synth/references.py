@@ -85,7 +85,7 @@ def read_texts(paths: Sequence[str], field: str = "text", where: str | None = No
         elif tables.reader_of(name):
             yield from tables.table_texts(path, field, where)
         else:
-            raise InputError(path, "unknown format; expected .jsonl, .parquet, .csv, .tsv, .txt, or .warc/.wet/.arc (optionally .gz)")
+            raise InputError(path, "unknown format; expected .jsonl, .json, .parquet, .csv, .tsv, .txt, or .warc/.wet/.arc (optionally .gz)")
 
 
 def _jsonl_texts(path: str, field: str = "text") -> Iterator[str]:

@@ -19,7 +19,7 @@ from provenance.errors import InputError
 # tabs (the sniffer took the commas in its text for the delimiter)
 READERS = {".parquet": ("read_parquet", ""), ".csv": ("read_csv", ""), ".tsv": ("read_csv", ", delim='\\t'"),
            ".jsonl": ("read_json", ", format='newline_delimited', sample_size=-1"),
-           ".ndjson": ("read_json", ", format='newline_delimited', sample_size=-1")}
+           ".ndjson": ("read_json", ", format='newline_delimited', sample_size=-1"), ".json": ("read_json", ", sample_size=-1")}
 FETCH_ROWS = 10_000
 ASSISTANT = ("assistant", "model", "gpt", "bot")  # the model's turns: OpenAI and most, Gemini, ShareGPT, others
 
@@ -34,21 +34,20 @@ def table_texts(path: str, field: str, where: str | None = None) -> Iterator[str
     """Yield the documents in column `field` of the file's rows (those where `where` holds), in file order."""
     import duckdb
 
-    quoted = '"' + field.replace('"', '""') + '"'
     reader = reader_of(path) or ""
-    if reader.startswith("read_csv"):  # the column of documents as text, though its values look like dates or numbers
-        reader += ", types={" + "'" + field.replace("'", "''") + "': 'VARCHAR'}"
     con = duckdb.connect()
     try:
         try:
-            types = dict((row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {_plain(reader)})", [path]).fetchall())
+            types = dict((row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {reader})", [path]).fetchall())
         except duckdb.Error as exc:
             raise InputError(path, f"cannot read as a table: {_first_line(exc)}") from None
-        if field not in types:
-            raise InputError(path, f"no column {field!r} (--field); its columns: {', '.join(types)}")
-        # a column of another type than text (a chat: a list of structs; values of several types: JSON, whose parts
-        # DuckDB gives as JSON text) is read as its JSON, and decoded here whole
-        as_json = types[field] != "VARCHAR"
+        column, inner = _column(field, types, path)
+        if reader.startswith("read_csv"):  # the column of documents as text, though its values look like dates or numbers
+            reader += ", types={'" + column.replace("'", "''") + "': 'VARCHAR'}"
+        quoted = '"' + column.replace('"', '""') + '"'
+        # a column of another type than text (a chat: a list of structs; a struct; values of several types: JSON,
+        # whose parts DuckDB gives as JSON text) is read as its JSON, and decoded here whole
+        as_json = types[column] != "VARCHAR" or bool(inner)
         selected = f"to_json({quoted})" if as_json else quoted
         try:
             cur = con.execute(f"SELECT {selected} FROM {reader})" + (f" WHERE ({where})" if where else ""), [path])
@@ -59,14 +58,25 @@ def table_texts(path: str, field: str, where: str | None = None) -> Iterator[str
             for (value,) in rows:
                 row_no += 1
                 where_text = f"row {row_no}" + (" of those --where picks" if where else "")
-                yield document(json.loads(value) if as_json and isinstance(value, str) else value, path, where_text, field)
+                if as_json and isinstance(value, str):
+                    value = json.loads(value)
+                for key in inner:  # meta.text: a field of a struct (or of a JSON object)
+                    value = value.get(key) if isinstance(value, dict) else None
+                yield document(value, path, where_text, field)
     finally:
         con.close()
 
 
-def _plain(reader: str) -> str:
-    """The reader without the column types given to it (DESCRIBE must see whether the column exists at all)."""
-    return reader.split(", types=", 1)[0]
+def _column(field: str, types: dict[str, str], path: str) -> tuple[str, list[str]]:
+    """The table's column that --field names (its case aside, where one column has the name), and the struct fields
+    below it ('meta.text': column meta, field text)."""
+    for name, *inner in ([field], field.split(".")):
+        if name in types:
+            return name, inner
+        alike = [c for c in types if c.lower() == name.lower()]
+        if len(alike) == 1:
+            return alike[0], inner
+    raise InputError(path, f"no column {field!r} (--field); its columns: {', '.join(types)}")
 
 
 def document(value: Any, path: str, where: str, field: str) -> str:

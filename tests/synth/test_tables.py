@@ -124,3 +124,13 @@ def test_a_tsvs_tabs_and_a_csv_column_of_numbers_or_dates_read_as_text(tmp_path)
     csv = tmp_path / "d.csv"
     csv.write_text("text\n2024-01-01\n2024-01-02\n")
     assert list(read_texts([str(csv)], "text", "true")) == ["2024-01-01", "2024-01-02"]
+
+
+def test_a_json_array_a_field_inside_a_struct_and_a_column_named_in_another_case(tmp_path):
+    rows = [{"meta": {"model": "gpt", "text": "Inside a struct."}, "Text": "Top level."}] * 2
+    array = tmp_path / "rows.json"
+    array.write_text(json.dumps(rows))
+    assert list(read_texts([str(array)], "meta.text")) == ["Inside a struct."] * 2
+    assert list(read_texts([str(array)], "text", "meta.model = 'gpt'")) == ["Top level."] * 2  # one column 'Text'
+    pq.write_table(pa.table({"meta": [r["meta"] for r in rows]}), tmp_path / "rows.parquet")
+    assert list(read_texts([str(tmp_path / "rows.parquet")], "meta.text")) == ["Inside a struct."] * 2
