@@ -117,9 +117,7 @@ def synth(
 ) -> None:
     """Estimate the share of machine-generated documents in each period (rows go to metrics)."""
     from provenance.store import Store
-    from provenance.synth.estimate import SynthConfig, estimate_synth
-
-    from provenance.synth.references import checked_reference
+    from provenance.synth.estimate import SynthConfig, estimate_synth_each
 
     machines = [m.strip() for m in machine.split(",") if m.strip()]
     if not machines:
@@ -128,9 +126,7 @@ def synth(
         configs = [SynthConfig(human, m, by, unit, lang, min_units, smoothing, bootstrap, ci_level, seed, max_docs, calibrate).validate()
                    for m in machines]
         with Store(db, create=False) as store:
-            for name, label in [(human, "human"), *((m, "machine") for m in machines)]:  # all known before any run is written
-                checked_reference(store, name, label)
-            results = [estimate_synth(store, config) for config in configs]
+            results = estimate_synth_each(store, configs)
     if as_json:  # one machine reference: its result, as before; several: a list, in the order given
         return print_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
     for m, result in zip(machines, results):

@@ -84,10 +84,8 @@ class HFTokenizer:
         return [flat[e - n:e] for e, n in zip(ends.tolist(), lengths.tolist())]
 
     def _ids(self, backend: Any, texts: Sequence[str]) -> list[np.ndarray]:
-        def holds(text: str, at: int) -> bool:  # the tokens about a cut are those of the text uncut there
-            start = max(0, at - CHECK_CHARS)
-            window, k = text[start:at + CHECK_CHARS], at - start
-            return _ids_of(backend, window) == _ids_of(backend, window[:k]) + _ids_of(backend, window[k:])
+        def holds(text: str, at: int) -> bool:
+            return cut_holds(backend, text, at, CHECK_CHARS)
 
         per_text: list[list[np.ndarray]] = [[] for _ in texts]
         call: list[tuple[int, str]] = []
@@ -104,8 +102,17 @@ class HFTokenizer:
         return [np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.zeros(0, np.int32) for parts in per_text]
 
 
-def _ids_of(backend: Any, text: str) -> list[int]:
-    return backend.encode(text, add_special_tokens=False).ids
+def cut_holds(backend: Any, text: str, at: int, span: int | None = None) -> bool:
+    """Whether cutting text at `at` leaves its tokens (of the `span` characters either side; all of text by default)
+    as they are uncut."""
+    start = 0 if span is None else max(0, at - span)
+    window = text[start:] if span is None else text[start:at + span]
+    k = at - start
+
+    def ids(part: str) -> list[int]:
+        return backend.encode(part, add_special_tokens=False).ids
+
+    return ids(window) == ids(window[:k]) + ids(window[k:])
 
 
 def _encode(backend: Any, call: list[tuple[int, str]], per_text: list[list[np.ndarray]]) -> None:
@@ -143,17 +150,8 @@ _PROBES = ("The quick brown fox, jumps over the lazy dog.\nA second line\n\nand 
 def safe_cuts(backend: Any) -> tuple[tuple[re.Pattern, bool], ...]:
     """The _CUTS at which this tokenizer's tokens of the probe texts are those of the whole (a tokenizer that puts a
     space or "▁" before a text's first word takes only cuts before a space)."""
-    def tokens(text: str) -> list[str]:
-        return backend.encode(text, add_special_tokens=False).tokens
-
     def holds(pattern: re.Pattern, after: bool) -> bool:
-        for text in _PROBES:
-            whole = tokens(text)
-            for m in pattern.finditer(text):
-                at = m.end() if after else m.start()
-                if tokens(text[:at]) + tokens(text[at:]) != whole:
-                    return False
-        return True
+        return all(cut_holds(backend, text, m.end() if after else m.start()) for text in _PROBES for m in pattern.finditer(text))
 
     return tuple(cut for cut in _CUTS if holds(*cut))
 

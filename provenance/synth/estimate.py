@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
-from provenance.synth.references import ReferenceTexts, load_reference
+from provenance.synth.references import ReferenceTexts, checked_reference, load_reference
 from provenance.synth.units import (
     EncodedUnits,
     check_unit,
@@ -339,6 +339,7 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
                   "bias_correction": "cross-fitted moment correction on held-out reference folds" if config.calibrate else "none",
                   "raw_bias_at_zero": round(estimator.bias_at_zero(), 6), "share": "documents"}
     rows, notes = [], []
+    lengths = {config.human: median_words(estimator.human), config.machine: median_words(estimator.machine)}
     for period in sorted(periods["period"].to_list(), key=period_sort_key):
         frame = period_texts(store, config.by, period, config.lang, [config.human, config.machine], config.max_docs, config.seed)
         if frame.height == 0:
@@ -350,7 +351,7 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
                          f"(fewer than {MIN_EVIDENCE_WORDS}: another language, or no prose); no estimate")
             continue
         est = estimator.estimate(enc, config.bootstrap, config.ci_level, config.seed, config.calibrate)
-        notes.extend(length_notes(period, enc, {config.human: estimator.human, config.machine: estimator.machine}))
+        notes.extend(length_notes(period, median_words(enc), lengths))
         rows.append({"period": period, "n_docs": est.n_docs, "n_units": est.n_units, "alpha": est.value,
                      "ci_low": est.ci_low, "ci_high": est.ci_high, "unit_share": est.unit_share, "raw_mle": est.raw_mle})
     table = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"period": pl.String, "alpha": pl.Float64})
@@ -359,24 +360,32 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
     return SynthResult(run_id, table, parameters, notes)
 
 
-def doc_words(enc: EncodedUnits) -> np.ndarray:
-    """Per document, its words of the vocabulary (each counted once per unit)."""
-    return np.bincount(enc.doc, weights=np.diff(enc.indptr), minlength=enc.n_docs)
+def median_words(enc: EncodedUnits) -> float:
+    """The median document's words of the vocabulary (each counted once per unit); 0 without documents."""
+    per_doc = np.bincount(enc.doc, weights=np.diff(enc.indptr), minlength=enc.n_docs)
+    return float(np.median(per_doc)) if enc.n_docs else 0.0
 
 
-def length_notes(period: str, target: EncodedUnits, references: dict[str, EncodedUnits]) -> list[str]:
-    """A note where the period's documents are LENGTH_RATIO_NOTE times longer or shorter (median words of the
-    vocabulary) than a reference's: occurrence depends on length, and the bias correction is measured on the
-    references' documents (docs/metrics.md: 5x either way moved a 30% share by about 0.05)."""
-    mine = float(np.median(doc_words(target))) if target.n_docs else 0.0
+def length_notes(period: str, mine: float, references: dict[str, float]) -> list[str]:
+    """A note per reference whose documents' median length (median_words) the period's differs from LENGTH_RATIO_NOTE
+    times or more: occurrence depends on length, and the bias correction is measured on the references' documents
+    (docs/metrics.md: 5x either way moved a 30% share by about 0.05)."""
     notes = []
-    for name, enc in references.items():
-        theirs = float(np.median(doc_words(enc))) if enc.n_docs else 0.0
+    for name, theirs in references.items():
         if mine > 0 and theirs > 0 and max(mine / theirs, theirs / mine) >= LENGTH_RATIO_NOTE:
             how = f"{mine / theirs:.1f}x longer" if mine > theirs else f"{theirs / mine:.1f}x shorter"
             notes.append(f"{period}: its documents are {how} than reference {name!r}'s (median {mine:.0f} vs {theirs:.0f} words "
                          "of the vocabulary); the estimate can be off by a few points (docs/metrics.md)")
     return notes
+
+
+def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[SynthResult]:
+    """estimate_synth for each config (one per machine reference), once every reference is known with its label: an
+    unknown or mislabelled one fails before any run is written."""
+    for config in configs:
+        checked_reference(store, config.human, "human")
+        checked_reference(store, config.machine, "machine")
+    return [estimate_synth(store, config) for config in configs]
 
 
 def _record(store: Any, table: pl.DataFrame, parameters: dict[str, Any], lang: str | None) -> int:

@@ -82,7 +82,7 @@ def read_texts(paths: Sequence[str], field: str = "text", where: str | None = No
             yield from (_archive_texts(path) if ARCHIVE_RE.search(name) else [p.read_text(encoding="utf-8", errors="replace")])
         elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")) and where is None:
             yield from _jsonl_texts(path, field)
-        elif tables.reader_of(name):
+        elif tables.is_table(name):
             yield from tables.table_texts(path, field, where)
         else:
             raise InputError(path, "unknown format; expected .jsonl, .json, .parquet, .csv, .tsv, .txt, or .warc/.wet/.arc (optionally .gz)")

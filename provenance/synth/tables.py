@@ -24,33 +24,44 @@ FETCH_ROWS = 10_000
 ASSISTANT = ("assistant", "model", "gpt", "bot")  # the model's turns: OpenAI and most, Gemini, ShareGPT, others
 
 
-def reader_of(name: str) -> str | None:
-    """The DuckDB table function (with its options) for a file name, or None."""
+def _reader(name: str) -> tuple[str, str] | None:
+    """The DuckDB table function and its options for a file name, or None."""
     name = name.lower().removesuffix(".gz")
-    return next((fn + "(?" + options for suffix, (fn, options) in READERS.items() if name.endswith(suffix)), None)
+    return next((reader for suffix, reader in READERS.items() if name.endswith(suffix)), None)
+
+
+def is_table(name: str) -> bool:
+    """Whether a file of this name is read as a table."""
+    return _reader(name) is not None
+
+
+def _source(path: str, column: str | None = None) -> str:
+    """The table expression that reads path (its one parameter); a CSV's `column` read as text, though its values
+    look like dates or numbers."""
+    fn, options = _reader(path) or ("read_csv", "")
+    if column is not None and fn == "read_csv":
+        options += ", types={'" + column.replace("'", "''") + "': 'VARCHAR'}"
+    return f"{fn}(?{options})"
 
 
 def table_texts(path: str, field: str, where: str | None = None) -> Iterator[str]:
     """Yield the documents in column `field` of the file's rows (those where `where` holds), in file order."""
     import duckdb
 
-    reader = reader_of(path) or ""
     con = duckdb.connect()
     try:
         try:
-            types = dict((row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {reader})", [path]).fetchall())
+            types = dict((row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {_source(path)}", [path]).fetchall())
         except duckdb.Error as exc:
             raise InputError(path, f"cannot read as a table: {_first_line(exc)}") from None
         column, inner = _column(field, types, path)
-        if reader.startswith("read_csv"):  # the column of documents as text, though its values look like dates or numbers
-            reader += ", types={'" + column.replace("'", "''") + "': 'VARCHAR'}"
         quoted = '"' + column.replace('"', '""') + '"'
         # a column of another type than text (a chat: a list of structs; a struct; values of several types: JSON,
         # whose parts DuckDB gives as JSON text) is read as its JSON, and decoded here whole
         as_json = types[column] != "VARCHAR" or bool(inner)
         selected = f"to_json({quoted})" if as_json else quoted
         try:
-            cur = con.execute(f"SELECT {selected} FROM {reader})" + (f" WHERE ({where})" if where else ""), [path])
+            cur = con.execute(f"SELECT {selected} FROM {_source(path, column)}" + (f" WHERE ({where})" if where else ""), [path])
         except duckdb.Error as exc:
             raise InputError(path, f"--where {where!r}: {_first_line(exc)}" if where else _first_line(exc)) from None
         row_no = 0
