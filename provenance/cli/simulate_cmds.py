@@ -29,6 +29,7 @@ def simulate(
     tail_min_count: Annotated[int, typer.Option("--tail-min-count", help="Only types seen at least this often in P0 can be tail types.")] = 3,
     lang: Annotated[str | None, typer.Option("--lang", help="Use only this language's token counts and shares.")] = None,
     tokenizer: Annotated[str, typer.Option("--tokenizer", help="Tokenizer of the baseline's token counts.")] = "word",
+    machine: Annotated[str | None, typer.Option("--machine", help="Machine reference whose `provenance synth` estimates --schedule observed follows (default: the newest synth run's).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -42,7 +43,7 @@ def simulate(
             baseline=baseline, schedule=schedule, regime=regime, generations=generations, tokens=tokens,
             replicates=replicates, temperature=temperature, top_p=top_p, seed=seed, family=family, trend=trend,
             years_per_generation=years_per_generation, start_year=start_year, split=split, smoothing_k=smoothing,
-            tail_q=tail_q, tail_min_count=tail_min_count, lang=lang, tokenizer=tokenizer,
+            tail_q=tail_q, tail_min_count=tail_min_count, lang=lang, tokenizer=tokenizer, machine=machine,
         ).validate()
         with Store(db, create=False) as store:
             result = run_simulation(store, config)

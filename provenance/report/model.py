@@ -147,12 +147,24 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
     if "synth" in runs:
         run_id, params = runs["synth"]
         refs = params.get("references") or {"human": params.get("human"), "machine": params.get("machine")}
-        return {"status": "measured", "message": f"measured against references {refs.get('human')} (human) and "
-                                                 f"{refs.get('machine')} (machine)", "run_id": run_id}
+        status = {"status": "measured", "message": f"measured against references {refs.get('human')} (human) and "
+                                                   f"{refs.get('machine')} (machine)", "run_id": run_id}
+        machines = _synth_machines(store, refs.get("human"))
+        return {**status, "machines": machines} if len(machines) > 1 else status
     message = SYNTH_HINT
     if len(compute.synth_references(store)) == 2 and compute.synth_api() is None:
         message = "not measured: the synthetic-share estimator is not available in this installation"
     return {"status": "not measured", "message": message, "run_id": None}
+
+
+def _synth_machines(store: Any, human: str | None) -> list[dict[str, Any]]:
+    """The newest yearly estimates against each machine reference measured with the human reference `human`
+    (`synth --machine a,b,c`), newest run first: the report's own run is one of them."""
+    machines: dict[str, dict[str, Any]] = {}
+    for machine, run_id, period, value, low, high in store.query("report_synth_machines", human=human).fetchall():
+        entry = machines.setdefault(machine, {"machine": machine, "run_id": int(run_id), "periods": {}})
+        entry["periods"][period] = {"value": value, "ci_low": low, "ci_high": high}
+    return list(machines.values())
 
 
 def _projection(store: Any, sim: dict[str, Any] | None) -> dict[str, Any]:
@@ -346,6 +358,9 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         elif name not in runs:
             notes.append(f"{name}: no run in the metrics table for this baseline; run 'provenance report' "
                          f"(it computes missing estimates) or 'provenance {name}'")
+    spread = _machine_spread(data)
+    if spread:
+        notes.append(spread)
     for name in ("synth", "simulate"):
         if name in unmeasured:
             notes.append(f"{name}: not measured: {unmeasured[name]}")
@@ -357,6 +372,23 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         notes.append(f"the projection assumes a synthetic share ({p.get('schedule_description') or p.get('schedule')}) "
                      "because none was measured")
     return notes
+
+
+def _machine_spread(data: Mapping[str, Any]) -> str | None:
+    """How far the latest period's share moves with the machine reference, when several were measured."""
+    machines = data["synthetic_share"].get("machines") or []
+    latest = next((y["period"] for y in reversed(data["years"])
+                   if sum(y["period"] in m["periods"] and m["periods"][y["period"]]["value"] is not None for m in machines) > 1), None)
+    if latest is None:
+        return None
+    values = sorted((m["periods"][latest]["value"], m["machine"]) for m in machines
+                    if latest in m["periods"] and m["periods"][latest]["value"] is not None)
+    (low, low_name), (high, high_name) = values[0], values[-1]
+    used = next((m["machine"] for m in machines if m["run_id"] == data["synthetic_share"]["run_id"]), None)
+    return (f"the synthetic share depends on which machines the reference has seen: in {latest} it reads "
+            f"{number(low, 'percent')} against {low_name} and {number(high, 'percent')} against {high_name} "
+            f"({len(values)} machine references); the per-year table and the headline use "
+            f"{used or 'the newest'} (synth run {data['synthetic_share']['run_id']}, the newest)")
 
 
 # -- cleaning ------------------------------------------------------------------------------------------

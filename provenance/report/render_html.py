@@ -112,7 +112,38 @@ def _years(d: Mapping[str, Any]) -> list[str]:
                "baseline at an equal token budget; the baseline row compares the baseline with itself.</p>")
     if d["synthetic_share"]["status"] != "measured":
         out.append(f'<p class="muted">Synthetic share {e(d["synthetic_share"]["message"])}.</p>')
-    return out
+    return out + _machines(d)
+
+
+def _machines(d: Mapping[str, Any]) -> list[str]:
+    head, rows = tables.machine_table(d["synthetic_share"], d["periods"])
+    if not rows:
+        return []
+    return ['<h3 id="synth-machines">Synthetic share against each machine reference</h3>',
+            '<p class="muted">The share counts text like its machine reference; each column is one reference\'s newest '
+            "estimate [95% CI]. Their spread is the part of the answer that depends on which machines the reference has seen.</p>",
+            '<div class="scroll">'] + _table(head, rows, cls="synth-machines") + ["</div>"]
+
+
+CHART_MACHINES = 3  # dashed lines for other machine references: the legend holds one row (the table has them all)
+
+
+def _machine_series(d: Mapping[str, Any], labels: list[str]) -> list[svg.Series]:
+    """A dashed line per machine reference other than the report's own (its line, with the band, is drawn first)."""
+    own = d["synthetic_share"]["run_id"]
+    others = [m for m in d["synthetic_share"].get("machines") or [] if m["run_id"] != own][:CHART_MACHINES]
+    colors = [svg.PALETTE[i] for i in (0, 2, 3)]  # (not 5, the report's own line, nor red, close to it)
+    return [svg.Series(m["machine"], [(m["periods"].get(p) or {}).get("value") for p in labels], color=colors[i], dashed=True)
+            for i, m in enumerate(others)]
+
+
+def _synth_caption(d: Mapping[str, Any]) -> str:
+    caption = "Estimated share of machine-written documents with its 95% interval."
+    own = [m["machine"] for m in d["synthetic_share"].get("machines") or [] if m["run_id"] == d["synthetic_share"]["run_id"]]
+    if own:
+        caption += (f" Solid, with the band: against the machine reference {own[0]}; dashed: against other machine references "
+                    f"(up to {CHART_MACHINES}; all in the table above).")
+    return caption
 
 
 def _series(d: Mapping[str, Any], key: str, name: str, color: str, dashed: bool = False) -> svg.Series:
@@ -157,9 +188,10 @@ def _charts(d: Mapping[str, Any]) -> list[str]:
     ]
     if d["synthetic_share"]["status"] == "measured":
         figs.append(_line(svg.Chart("synth", "Synthetic share", labels,
-                                                     [_series(d, "synthetic_share", "synthetic share", p[5])], pct1, y_min=0.0,
+                                                     [_series(d, "synthetic_share", "synthetic share", p[5])] + _machine_series(d, labels),
+                                                     pct1, y_min=0.0,
                                                      x_title="year", y_title="share of documents"),
-                            "synth", "Estimated share of machine-written documents with its 95% interval."))
+                            "synth", _synth_caption(d)))
     figs.append(_figure(svg.bar_chart("volume", "Documents per year", labels, [y["documents"] for y in d["years"]],
                                       lambda v: number(v, "count")),
                         "volume", "Documents ingested per year (the sample every estimate rests on).", "Documents per year"))

@@ -39,10 +39,20 @@ def render_markdown(report: Report) -> str:
     out += _table(head, rows) + [""]
     if d["synthetic_share"]["status"] != "measured":
         out += [f"Synthetic share {d['synthetic_share']['message']}.", ""]
-    out += _projection(d) + _listings(d) + _thin(d) + _methods(d)
+    out += _machines(d) + _projection(d) + _listings(d) + _thin(d) + _methods(d)
     if d["notes"]:
         out += ["## Notes", ""] + [f"- {_md(n)}" for n in d["notes"]] + [""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _machines(d: dict[str, Any]) -> list[str]:
+    head, rows = tables.machine_table(d["synthetic_share"], d["periods"])
+    if not rows:
+        return []
+    return ["## Synthetic share against each machine reference", "",
+            "The share counts text like its machine reference; each column is one reference's newest estimate "
+            "[95% CI]. Their spread is the part of the answer that depends on which machines the reference has seen.", ""] + \
+        _table([_md(h) for h in head], rows) + [""]
 
 
 def _projection(d: dict[str, Any]) -> list[str]:

@@ -31,6 +31,17 @@ def year_cells(row: Mapping[str, Any], synth_status: Mapping[str, Any]) -> list[
     return out
 
 
+def machine_table(synth_status: Mapping[str, Any], periods: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Return (heading, rows) of the synthetic share per period against each machine reference (none: [], [])."""
+    machines = synth_status.get("machines") or []
+    if not machines:
+        return [], []
+    head = ["Year"] + [f"{m['machine']} (run {m['run_id']})" for m in machines]
+    rows = [[p] + [cell("synthetic_share", m["periods"].get(p)) for m in machines]
+            for p in periods if any(p in m["periods"] for m in machines)]
+    return head, rows
+
+
 def horizon_rows(projection: Mapping[str, Any]) -> list[list[str]]:
     """Return rows (regime, horizon [90% interval], year, share collapsed) for the projection table."""
     rows = []

@@ -53,6 +53,7 @@ class SimulationConfig:
     tail_min_count: int = 3
     lang: str | None = None
     tokenizer: str = "word"
+    machine: str | None = None
 
     @property
     def regimes(self) -> tuple[str, ...]:
@@ -104,5 +105,6 @@ def _problems(c: SimulationConfig) -> list[str]:
         (c.schedule != "observed" or c.baseline or c.start_year is not None,
          "--schedule observed needs a calendar: pass --baseline or --start-year"),
         (c.family == "categorical" or c.top_p == 1, "--top-p applies to the categorical family only"),
+        (c.machine is None or c.schedule == "observed", "--machine applies to --schedule observed only"),
     ]
     return [message for ok, message in checks if not ok]

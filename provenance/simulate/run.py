@@ -83,12 +83,21 @@ def load_baseline(store: Any, config: SimulationConfig) -> Baseline:
     return Baseline(config.baseline, [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64))
 
 
-def load_observations(store: Any, lang: str | None) -> list[Observation]:
-    """Return the observed synthetic shares; raise EstimatorError when `provenance synth` has not run."""
-    rows = store.query("simulate_observed_alpha", lang=lang).fetchall()
+def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None]:
+    """Return the observed synthetic shares against one machine reference (`machine`, or the newest synth
+    run's), and that reference's name; raise EstimatorError when `provenance synth` has not run (against it)."""
+    rows = store.query("simulate_observed_alpha", lang=lang, machine=machine).fetchall()
+    if not rows and machine is not None:
+        known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
+        raise EstimatorError(f"no synthetic shares against machine reference {machine!r}; "
+                             f"estimates exist against: {', '.join(known) or 'none; run provenance synth first'}")
     if not rows:
         raise EstimatorError("no observed synthetic shares in metrics (estimator 'synth', metric 'alpha'); run 'provenance synth' first, or pass --schedule CONST|FILE")
-    return observations_from_rows(rows)
+    return observations_from_rows([r[:5] for r in rows]), rows[0][5]
+
+
+def _other_machines(store: Any, lang: str | None, used: str | None) -> list[str]:
+    return [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall() if r[0] != used]
 
 
 def simulate(store: Any, config: SimulationConfig, record: bool = True) -> SimulationResult:
@@ -97,9 +106,22 @@ def simulate(store: Any, config: SimulationConfig, record: bool = True) -> Simul
     if config.family == "categorical":
         config = replace(config, tokenizer=tokenizer_name(store, config.tokenizer))  # the name the run records
     baseline = load_baseline(store, config) if config.family == "categorical" else None
-    observations = load_observations(store, config.lang) if config.schedule == "observed" else None
+    observations, machine = load_observations(store, config.lang, config.machine) if config.schedule == "observed" else (None, None)
     result = simulate_counts(baseline, config, observations)
+    if config.schedule == "observed":
+        result = _against(result, machine, _other_machines(store, config.lang, machine))
     return record_result(store, result) if record else result
+
+
+def _against(result: SimulationResult, machine: str | None, others: list[str]) -> SimulationResult:
+    """Name the machine reference the observed schedule follows, and the others that estimates exist against."""
+    if machine is None:
+        return result
+    schedule = replace(result.schedule, description=f"{result.schedule.description} against machine reference {machine}",
+                       parameters={**result.schedule.parameters, "machine": machine})
+    notes = result.notes + ([f"synthetic shares exist against other machine references too ({', '.join(others)}); "
+                             f"this projection follows {machine}'s: --machine NAME picks another"] if others else [])
+    return replace(result, schedule=schedule, notes=notes)
 
 
 def record_result(store: Any, result: SimulationResult) -> SimulationResult:

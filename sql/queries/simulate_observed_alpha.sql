@@ -1,19 +1,25 @@
--- Observed synthetic shares written by `provenance synth`: the latest estimate per period.
+-- Observed synthetic shares written by `provenance synth`: the latest estimate per period, against one
+-- machine reference: $machine, or that of the newest synth run (`synth --machine a,b,c` writes a run per
+-- reference, and a share against one says nothing of another's; per period they were mixed).
 -- A row for the requested language wins over an all-language (NULL lang) row of the same period.
 -- One grouping only: the yearly rows when any exist, else those of the latest run's grouping (synth --by
 -- crawl beside synth --by year gave the same documents twice, and crawl 'unknown' has no calendar year).
--- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist).
--- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON; by period.
-WITH shares AS (
+-- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist); $machine VARCHAR or NULL.
+-- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON, machine VARCHAR; by period.
+WITH all_shares AS (
     SELECT period, value, ci_low, ci_high, parameters, lang, run_id, created_at,
-           coalesce(json_extract_string(parameters, '$.by'), 'year') AS grouping
+           coalesce(json_extract_string(parameters, '$.by'), 'year') AS grouping,
+           coalesce(json_extract_string(parameters, '$.references.machine'), json_extract_string(parameters, '$.machine')) AS machine
     FROM metrics
     WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
       AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
+), shares AS (
+    SELECT * FROM all_shares
+    WHERE machine IS NOT DISTINCT FROM coalesce($machine, (SELECT machine FROM all_shares ORDER BY run_id DESC LIMIT 1))
 ), chosen AS (
     SELECT CASE WHEN bool_or(grouping = 'year') THEN 'year' ELSE arg_max(grouping, run_id) END AS grouping FROM shares
 )
-SELECT period, value, ci_low, ci_high, parameters
+SELECT period, value, ci_low, ci_high, parameters, machine
 FROM shares
 WHERE grouping = (SELECT grouping FROM chosen)
 QUALIFY row_number() OVER (

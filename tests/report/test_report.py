@@ -253,6 +253,35 @@ def test_measured_synthetic_shares_are_reported_and_drive_the_projection(tmp_pat
     assert any(f["metric"] == "synthetic_share" for f in data["headline"])
 
 
+def test_estimates_against_several_machine_references_are_shown_side_by_side(tmp_path, report_db):
+    db = str(tmp_path / "m.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        for machine, shares in (("gpt", (0.0, 0.04, 0.10)), ("llama", (0.01, 0.05, 0.20))):  # `synth --machine gpt,llama`
+            run_id = store.new_run("synth", {"by": "year", "human": "h", "machine": machine})
+            for period, value in zip(("2019", "2021", "2023"), shares):
+                store.con.execute("INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, NULL, ?, ?, ?, ?, now())",
+                                  [run_id, period, value, value / 2, value * 1.5,
+                                   json.dumps({"by": "year", "references": {"human": "h", "machine": machine}})])
+        report = build_report(store, CONFIG, clock)
+    share = report.data["synthetic_share"]
+    assert share["message"].endswith("h (human) and llama (machine)")  # the newest run leads
+    assert [m["machine"] for m in share["machines"]] == ["llama", "gpt"]
+    assert share["machines"][1]["periods"]["2023"] == {"value": 0.1, "ci_low": 0.05, "ci_high": 0.15}
+    assert any("in 2023 it reads 10.0% against gpt and 20.0% against llama (2 machine references)" in n
+               for n in report.data["notes"])
+    markdown = render_markdown(report)
+    assert "| Year | llama (run" in markdown and "| 2023 | 20.0% [10.0%, 30.0%] | 10.0% [5.0%, 15.0%] |" in markdown
+    html = render_html(report)
+    assert 'class="synth-machines"' in html and 'class="legend">gpt</text>' in html  # the table, and gpt's line in the chart
+    assert "Solid, with the band: against the machine reference llama" in html
+
+
+def test_one_machine_reference_adds_no_comparison(report):
+    assert "machines" not in report.data["synthetic_share"]
+    assert "synth-machines" not in render_html(report) and "against each machine" not in render_markdown(report)
+
+
 # -- monitoring -----------------------------------------------------------------------------------------
 def test_thresholds_name_every_period_above_them(report):
     alerts = check_thresholds(report.data, [("near_dup_rate", 0.08), ("documents", 1000)])

@@ -22,10 +22,11 @@ def add_counts(store: Store, crawl: str, year: int, counts: np.ndarray, lang: st
     store.insert_token_counts(rows)
 
 
-def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None) -> None:
+def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None, machine: str | None = None) -> None:
+    parameters = json.dumps({"references": {"human": "hum", "machine": machine}}) if machine else "{}"
     store.con.execute(
-        "INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, '{}', now())",
-        [run_id, period, lang, value, value - 0.01, value + 0.01],
+        "INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, ?, now())",
+        [run_id, period, lang, value, value - 0.01, value + 0.01, parameters],
     )
 
 
@@ -89,6 +90,27 @@ def test_observed_schedule_reads_the_latest_synth_estimate_per_period(s):
     observed = {o["period"]: o["value"] for o in result.schedule.parameters["observations"]}
     assert observed == {"2020": 0.01, "2021": 0.02, "2022": 0.2}
     assert result.generations["year"].unique().sort().to_list() == [2019.0, 2020.0, 2021.0, 2022.0, 2023.0]
+
+
+def test_observed_schedule_follows_one_machine_reference_never_a_mix(s):
+    # `synth --machine a,b` writes a run per machine reference; b's run (newer) has no 2020 estimate
+    for year, value in [(2020, 0.01), (2021, 0.02), (2022, 0.05)]:
+        add_share(s, str(year), value, run_id=1, machine="a")
+    for year, value in [(2021, 0.10), (2022, 0.30)]:
+        add_share(s, str(year), value, run_id=2, machine="b")
+    newest = simulate(s, small(schedule="observed"), record=False)
+    assert {o["period"]: o["value"] for o in newest.schedule.parameters["observations"]} == {"2021": 0.10, "2022": 0.30}
+    assert newest.schedule.parameters["machine"] == "b" and newest.schedule.description.endswith("against machine reference b")
+    assert any("other machine references too (a)" in n for n in newest.notes)
+    picked = simulate(s, small(schedule="observed", machine="a"), record=False)
+    assert {o["period"]: o["value"] for o in picked.schedule.parameters["observations"]} == {"2020": 0.01, "2021": 0.02, "2022": 0.05}
+    with pytest.raises(EstimatorError, match="no synthetic shares against machine reference 'c'; estimates exist against: a, b"):
+        simulate(s, small(schedule="observed", machine="c"))
+
+
+def test_machine_applies_to_the_observed_schedule_only(s):
+    with pytest.raises(UsageError, match="--machine applies to --schedule observed only"):
+        simulate(s, small(schedule="0.3", machine="a"))
 
 
 def test_observed_schedule_without_synth_estimates_says_to_run_synth(s):

@@ -82,7 +82,7 @@ def test_synth_writes_metrics_rows_the_simulator_reads(db):
     assert periods["2023"]["alpha"] == pytest.approx(0.3, abs=0.06)
     assert periods["2023"]["ci_low"] <= 0.3 <= periods["2023"]["ci_high"]
     with Store(db, read_only=True) as store:
-        rows = store.query_frame("simulate_observed_alpha", lang=None)
+        rows = store.query_frame("simulate_observed_alpha", lang=None, machine=None)
     assert rows["period"].to_list() == ["2019", "2023"]
     params = json.loads(rows["parameters"][1])
     assert params["ci_level"] == 0.95 and params["unit"] == "document" and params["references"] == {"human": "hum", "machine": "mac"}
@@ -134,7 +134,7 @@ def test_the_simulator_reads_the_yearly_shares_when_synth_also_ran_by_crawl(db):
     assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db).exit_code == 0
     assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--by", "crawl", "--db", db).exit_code == 0
     with Store(db, read_only=True) as store:
-        rows = store.query_frame("simulate_observed_alpha", lang=None)
+        rows = store.query_frame("simulate_observed_alpha", lang=None, machine=None)
     assert rows["period"].to_list() == ["2019", "2023"]
 
 
