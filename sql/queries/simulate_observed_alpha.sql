@@ -1,6 +1,6 @@
 -- Observed synthetic shares written by `provenance synth`: the latest estimate per period, against one
--- machine reference: $machine, or that of the newest synth run (`synth --machine a,b,c` writes a run per
--- reference, and a share against one says nothing of another's; per period they were mixed).
+-- machine reference: $machine, or that of the newest synth run of the grouping below (`synth --machine a,b,c`
+-- writes a run per reference, and a share against one says nothing of another's; per period they were mixed).
 -- A row for the requested language wins over an all-language (NULL lang) row of the same period.
 -- One grouping only: the yearly rows when any exist, else those of the latest run's grouping (synth --by
 -- crawl beside synth --by year gave the same documents twice, and crawl 'unknown' has no calendar year).
@@ -13,15 +13,18 @@ WITH all_shares AS (
     FROM metrics
     WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
       AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
+), chosen AS (  -- the grouping first (of $machine's rows when given), then the newest run's reference within it
+    SELECT CASE WHEN bool_or(grouping = 'year') THEN 'year' ELSE arg_max(grouping, run_id) END AS grouping
+    FROM all_shares
+    WHERE $machine IS NULL OR machine = $machine
+), grouped AS (
+    SELECT * FROM all_shares WHERE grouping = (SELECT grouping FROM chosen)
 ), shares AS (
-    SELECT * FROM all_shares
-    WHERE machine IS NOT DISTINCT FROM coalesce($machine, (SELECT machine FROM all_shares ORDER BY run_id DESC LIMIT 1))
-), chosen AS (
-    SELECT CASE WHEN bool_or(grouping = 'year') THEN 'year' ELSE arg_max(grouping, run_id) END AS grouping FROM shares
+    SELECT * FROM grouped
+    WHERE machine IS NOT DISTINCT FROM coalesce($machine, (SELECT machine FROM grouped ORDER BY run_id DESC LIMIT 1))
 )
 SELECT period, value, ci_low, ci_high, parameters, machine
 FROM shares
-WHERE grouping = (SELECT grouping FROM chosen)
 QUALIFY row_number() OVER (
     PARTITION BY period
     ORDER BY (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC, created_at DESC

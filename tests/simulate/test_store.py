@@ -22,8 +22,9 @@ def add_counts(store: Store, crawl: str, year: int, counts: np.ndarray, lang: st
     store.insert_token_counts(rows)
 
 
-def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None, machine: str | None = None) -> None:
-    parameters = json.dumps({"references": {"human": "hum", "machine": machine}}) if machine else "{}"
+def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None, machine: str | None = None,
+              by: str = "year") -> None:
+    parameters = json.dumps({"by": by, "references": {"human": "hum", "machine": machine}}) if machine else "{}"
     store.con.execute(
         "INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, ?, now())",
         [run_id, period, lang, value, value - 0.01, value + 0.01, parameters],
@@ -106,6 +107,18 @@ def test_observed_schedule_follows_one_machine_reference_never_a_mix(s):
     assert {o["period"]: o["value"] for o in picked.schedule.parameters["observations"]} == {"2020": 0.01, "2021": 0.02, "2022": 0.05}
     with pytest.raises(EstimatorError, match="no synthetic shares against machine reference 'c'; estimates exist against: a, b"):
         simulate(s, small(schedule="observed", machine="c"))
+
+
+def test_yearly_estimates_are_preferred_to_a_newer_reference_measured_by_crawl_only(s):
+    for year, value in [(2020, 0.01), (2021, 0.02)]:
+        add_share(s, str(year), value, run_id=1, machine="a")
+    for crawl, value in [("CC-MAIN-2020-10", 0.1), ("CC-MAIN-2021-10", 0.3)]:
+        add_share(s, crawl, value, run_id=2, machine="b", by="crawl")
+    result = simulate(s, small(schedule="observed"), record=False)
+    assert result.schedule.parameters["machine"] == "a"
+    assert [o["period"] for o in result.schedule.parameters["observations"]] == ["2020", "2021"]
+    by_crawl = simulate(s, small(schedule="observed", machine="b"), record=False)  # b's own rows, by crawl
+    assert [o["period"] for o in by_crawl.schedule.parameters["observations"]] == ["CC-MAIN-2020-10", "CC-MAIN-2021-10"]
 
 
 def test_machine_applies_to_the_observed_schedule_only(s):
