@@ -233,18 +233,33 @@ def _new_tokens(vocab_ids: np.ndarray, vocab: pa.Array, tokenizer: str, seen: di
     emitted so far, and adding the fresh ones is a merge of two sorted runs (timsort): no Python loop.
     """
     known = seen.get(tokenizer, np.empty(0, np.uint64))
-    if len(known):
-        pos = np.searchsorted(known, vocab_ids)
-        pos[pos == len(known)] = 0
-        fresh = np.flatnonzero(known[pos] != vocab_ids)
-    else:
-        fresh = np.arange(len(vocab_ids))
-    seen[tokenizer] = np.sort(np.concatenate([known, np.sort(vocab_ids[fresh])]), kind="stable")
+    fresh, fresh_sorted = _unseen(vocab_ids, known)
+    seen[tokenizer] = np.sort(np.concatenate([known, fresh_sorted]), kind="stable")
     return pa.table({
         "tokenizer": pa.array([tokenizer] * len(fresh), pa.string()),
         "token_id": pa.array(vocab_ids[fresh], pa.uint64()),
         "token": vocab.take(pa.array(fresh, pa.int64())).cast(pa.string()),
     })
+
+
+def _unseen(ids: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the distinct ids not in known (sorted), ascending, and those ids sorted.
+
+    The ids are searched for in ascending order: numpy's binary search then starts each one at the last
+    one's answer, and neighbouring searches read the same cache lines of known (in the dictionary's
+    order each search was a whole one through cold memory: 4.3 us a document, against 1.3 us sorting
+    included, 45,000 ids known).
+    """
+    order = np.argsort(ids)
+    ascending = ids[order]
+    if not len(known):
+        return np.arange(len(ids)), ascending
+    pos = np.searchsorted(known, ascending)
+    pos[pos == len(known)] = 0
+    new = known[pos] != ascending
+    is_new = np.empty(len(ids), bool)
+    is_new[order] = new
+    return np.flatnonzero(is_new), ascending[new]
 
 
 def _blobs(sig: np.ndarray) -> pa.Array:
