@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from provenance.ingest.native import archive
@@ -19,10 +18,14 @@ class HttpPayload:
     headers: dict[str, str]
     body: bytes
     problem: str | None = None
+    _media: tuple[str, str | None] | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def _media_type(self) -> tuple[str, str | None]:
-        return media_type(self.headers.get("content-type", ""))
+        # (not a functools.cached_property: on Python 3.11 it takes a lock at each first read, 2% of the worker)
+        if self._media is None:
+            self._media = media_type(self.headers.get("content-type", ""))
+        return self._media
 
     @property
     def content_type(self) -> str:
@@ -92,8 +95,9 @@ def parse_response(block: bytes, max_body_bytes: int, native: bool | None = None
         status, headers, body_at = head
         # an interim response ("100 Continue"), or a proxy's "200 Connection established" to a CONNECT (no Content-*
         # or Transfer-* field), recorded before the real one
-        interim = status is not None and (100 <= status < 200 or (status == 200 and i == 0 and not _describes_body(headers)))
-        interim = interim and rest[body_at : body_at + 5].upper() == b"HTTP/"
+        # (another response after the head is checked first: it is rare, and the fields' scan is not)
+        interim = rest[body_at : body_at + 5].upper() == b"HTTP/" and status is not None
+        interim = interim and (100 <= status < 200 or (status == 200 and i == 0 and not _describes_body(headers)))
         if not interim or i == MAX_INTERIM - 1:  # past the bound, the last one read stands with the rest as its body
             break
         at += body_at
