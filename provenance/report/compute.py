@@ -93,9 +93,17 @@ def missing_steps(store: Any, config: ReportConfig) -> list[str]:
         steps.append("synth")
     measured = "synth" in runs or "synth" in steps
     sim = sim_run(store, baseline)
-    if sim is None or (measured and sim["schedule"] != "observed"):
+    if sim is None or (measured and (sim["schedule"] != "observed" or "synth" in steps or _follows_another(sim, runs))):
         steps.append("simulate")
     return steps
+
+
+def _follows_another(sim: dict[str, Any], runs: dict[str, tuple[int, dict[str, Any]]]) -> bool:
+    """Whether an observed-schedule simulator run followed another synth run than the report's (a newer run, or
+    another machine reference's: the projection would contradict the synthetic shares beside it). Runs that
+    recorded none (older versions) are taken as they are."""
+    followed = json.loads(sim["parameters"] or "{}").get("schedule", {}).get("synth_run")
+    return followed is not None and "synth" in runs and followed != runs["synth"][0]
 
 
 def compute_missing(store: Any, config: ReportConfig, progress: Progress | None = None,
@@ -152,11 +160,19 @@ def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
 def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
     from provenance.simulate import SimulationConfig, simulate
 
-    measured = "synth" in latest_runs(store, baseline)
-    schedule = "observed" if measured else f"{config.assumed_share:g}"
+    synth = latest_runs(store, baseline).get("synth")
+    schedule = "observed" if synth else f"{config.assumed_share:g}"
     sim = SimulationConfig(baseline=baseline, schedule=schedule, regime="both", generations=config.generations,
-                           replicates=config.replicates, seed=config.seed)
+                           replicates=config.replicates, seed=config.seed, machine=_machine_of(synth))
     simulate(store, sim.validate())
+
+
+def _machine_of(synth: tuple[int, dict[str, Any]] | None) -> str | None:
+    """The machine reference of the report's synth run, for the projection to follow its estimates."""
+    if synth is None:
+        return None
+    params = synth[1]
+    return (params.get("references") or {}).get("machine") or params.get("machine")
 
 
 _RUNNERS: dict[str, Callable[[Any, str, ReportConfig], None]] = {

@@ -163,7 +163,7 @@ def _synth_machines(store: Any, human: str | None) -> list[dict[str, Any]]:
     machines: dict[str, dict[str, Any]] = {}
     for machine, run_id, period, value, low, high in store.query("report_synth_machines", human=human).fetchall():
         entry = machines.setdefault(machine, {"machine": machine, "run_id": int(run_id), "periods": {}})
-        entry["periods"][period] = {"value": value, "ci_low": low, "ci_high": high}
+        entry["periods"][period] = {k: v if finite(v) else None for k, v in (("value", value), ("ci_low", low), ("ci_high", high))}
     return list(machines.values())
 
 
@@ -385,10 +385,13 @@ def _machine_spread(data: Mapping[str, Any]) -> str | None:
                     if latest in m["periods"] and m["periods"][latest]["value"] is not None)
     (low, low_name), (high, high_name) = values[0], values[-1]
     used = next((m["machine"] for m in machines if m["run_id"] == data["synthetic_share"]["run_id"]), None)
+    uses = (f"the per-year table, the headline and the projection use {used or 'the newest'} "
+            f"(synth run {data['synthetic_share']['run_id']}, the newest)")
+    if number(low, "percent") == number(high, "percent"):
+        return f"the synthetic share in {latest} reads {number(low, 'percent')} against each of {len(values)} machine references; {uses}"
     return (f"the synthetic share depends on which machines the reference has seen: in {latest} it reads "
             f"{number(low, 'percent')} against {low_name} and {number(high, 'percent')} against {high_name} "
-            f"({len(values)} machine references); the per-year table and the headline use "
-            f"{used or 'the newest'} (synth run {data['synthetic_share']['run_id']}, the newest)")
+            f"({len(values)} machine references); {uses}")
 
 
 # -- cleaning ------------------------------------------------------------------------------------------

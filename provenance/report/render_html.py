@@ -125,16 +125,22 @@ def _machines(d: Mapping[str, Any]) -> list[str]:
             '<div class="scroll">'] + _table(head, rows, cls="synth-machines") + ["</div>"]
 
 
-CHART_MACHINES = 3  # dashed lines for other machine references: the legend holds one row (the table has them all)
+CHART_MACHINES = 3  # dashed lines for other machine references, at most (the table has them all)
+LEGEND_NAME = 16  # characters of a reference's name in the legend, which holds one row
 
 
 def _machine_series(d: Mapping[str, Any], labels: list[str]) -> list[svg.Series]:
-    """A dashed line per machine reference other than the report's own (its line, with the band, is drawn first)."""
+    """A dashed line per machine reference other than the report's own (its line, with the band, is drawn first),
+    as many as the legend's row holds beside "synthetic share"."""
     own = d["synthetic_share"]["run_id"]
     others = [m for m in d["synthetic_share"].get("machines") or [] if m["run_id"] != own][:CHART_MACHINES]
     colors = [svg.PALETTE[i] for i in (0, 2, 3)]  # (not 5, the report's own line, nor red, close to it)
-    return [svg.Series(m["machine"], [(m["periods"].get(p) or {}).get("value") for p in labels], color=colors[i], dashed=True)
-            for i, m in enumerate(others)]
+    names = [m["machine"] if len(m["machine"]) <= LEGEND_NAME else m["machine"][:LEGEND_NAME - 1] + "…" for m in others]
+    series = [svg.Series("synthetic share", [])] + [svg.Series(name, []) for name in names]
+    while len(series) > 1 and svg.legend_width(series) > svg.WIDTH - svg.MARGIN["left"]:
+        series.pop()
+    return [svg.Series(name, [(m["periods"].get(p) or {}).get("value") for p in labels], color=colors[i], dashed=True)
+            for i, (m, name) in enumerate(zip(others, names[:len(series) - 1]))]
 
 
 def _synth_caption(d: Mapping[str, Any]) -> str:
@@ -142,7 +148,7 @@ def _synth_caption(d: Mapping[str, Any]) -> str:
     own = [m["machine"] for m in d["synthetic_share"].get("machines") or [] if m["run_id"] == d["synthetic_share"]["run_id"]]
     if own:
         caption += (f" Solid, with the band: against the machine reference {own[0]}; dashed: against other machine references "
-                    f"(up to {CHART_MACHINES}; all in the table above).")
+                    f"(up to {CHART_MACHINES}; all in the table above, names cut at {LEGEND_NAME} characters).")
     return caption
 
 

@@ -29,7 +29,7 @@ def render_markdown(report: Report) -> str:
            f"Store `{_md(d['store']['path'])}`: {number(d['store']['documents'], 'count')} documents, "
            f"{number(d['store']['tokens'], 'count')} tokens from {d['store']['files']} files; baseline year "
            f"{d['baseline']}; generated {d['generated_at']} by provenance {d['tool']['version']}.", ""]
-    out += ["## What changed most", ""] + [f"- {f['text']}" for f in d["headline"]] + [""]
+    out += ["## What changed most", ""] + [f"- {_md(f['text'])}" for f in d["headline"]] + [""]
     if d["alerts"]:
         out += ["## Alerts", ""] + [f"- **{a['metric']}** = {a['value']:g} in {a['period']} is above {a['threshold']:g}"
                                     for a in d["alerts"]] + [""]

@@ -83,17 +83,18 @@ def load_baseline(store: Any, config: SimulationConfig) -> Baseline:
     return Baseline(config.baseline, [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64))
 
 
-def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None]:
-    """Return the observed synthetic shares against one machine reference (`machine`, or the newest synth
-    run's), and that reference's name; raise EstimatorError when `provenance synth` has not run (against it)."""
+def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None, int | None]:
+    """Return the observed synthetic shares of one pair of references (see simulate_observed_alpha.sql:
+    `machine`'s, or the newest synth run's), the machine reference's name and the synth run that led the
+    choice; raise EstimatorError when `provenance synth` has not run (against `machine`)."""
     rows = store.query("simulate_observed_alpha", lang=lang, machine=machine).fetchall()
     if not rows and machine is not None:
         known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
-        raise EstimatorError(f"no synthetic shares against machine reference {machine!r}; "
-                             f"estimates exist against: {', '.join(known) or 'none; run provenance synth first'}")
+        raise EstimatorError(f"no synthetic shares against machine reference {machine!r}; " + (
+            f"estimates exist against: {', '.join(known)}" if known else "no estimate in the store names its machine reference"))
     if not rows:
         raise EstimatorError("no observed synthetic shares in metrics (estimator 'synth', metric 'alpha'); run 'provenance synth' first, or pass --schedule CONST|FILE")
-    return observations_from_rows([r[:5] for r in rows]), rows[0][5]
+    return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6])
 
 
 def _other_machines(store: Any, lang: str | None, used: str | None) -> list[str]:
@@ -106,22 +107,28 @@ def simulate(store: Any, config: SimulationConfig, record: bool = True) -> Simul
     if config.family == "categorical":
         config = replace(config, tokenizer=tokenizer_name(store, config.tokenizer))  # the name the run records
     baseline = load_baseline(store, config) if config.family == "categorical" else None
-    observations, machine = load_observations(store, config.lang, config.machine) if config.schedule == "observed" else (None, None)
+    if config.schedule != "observed":
+        return _recorded(store, simulate_counts(baseline, config), record)
+    observations, machine, lead_run = load_observations(store, config.lang, config.machine)
     result = simulate_counts(baseline, config, observations)
-    if config.schedule == "observed":
-        result = _against(result, machine, _other_machines(store, config.lang, machine))
+    return _recorded(store, _against(result, machine, lead_run, _other_machines(store, config.lang, machine)), record)
+
+
+def _recorded(store: Any, result: SimulationResult, record: bool) -> SimulationResult:
     return record_result(store, result) if record else result
 
 
-def _against(result: SimulationResult, machine: str | None, others: list[str]) -> SimulationResult:
-    """Name the machine reference the observed schedule follows, and the others that estimates exist against."""
-    if machine is None:
-        return result
+def _against(result: SimulationResult, machine: str | None, lead_run: int, others: list[str]) -> SimulationResult:
+    """Name the machine reference and the synth run the observed schedule follows (the run recorded with the
+    name it resolved to), and the other references that estimates exist against."""
+    parameters = {**result.schedule.parameters, "synth_run": lead_run}
+    if machine is None:  # (estimates whose parameters name no reference: rows written by hand, or by old versions)
+        return replace(result, schedule=replace(result.schedule, parameters=parameters))
     schedule = replace(result.schedule, description=f"{result.schedule.description} against machine reference {machine}",
-                       parameters={**result.schedule.parameters, "machine": machine})
+                       parameters={**parameters, "machine": machine})
     notes = result.notes + ([f"synthetic shares exist against other machine references too ({', '.join(others)}); "
                              f"this projection follows {machine}'s: --machine NAME picks another"] if others else [])
-    return replace(result, schedule=schedule, notes=notes)
+    return replace(result, config=replace(result.config, machine=machine), schedule=schedule, notes=notes)
 
 
 def record_result(store: Any, result: SimulationResult) -> SimulationResult:

@@ -277,6 +277,56 @@ def test_estimates_against_several_machine_references_are_shown_side_by_side(tmp
     assert "Solid, with the band: against the machine reference llama" in html
 
 
+def _synth_run(store: Store, machine: str, shares: dict[str, float], lang: str | None = None) -> int:
+    params = {"by": "year", "lang": lang, "references": {"human": "h", "machine": machine}}
+    run_id = store.new_run("synth", params)
+    for period, value in shares.items():
+        store.con.execute("INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, ?, now())",
+                          [run_id, period, lang, value, value, value, json.dumps(params)])
+    return run_id
+
+
+def test_the_projection_follows_the_machine_reference_of_the_reports_synth_run(tmp_path, report_db):
+    db = str(tmp_path / "p.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        own = _synth_run(store, "m-year", {"2019": 0.0, "2021": 0.05, "2023": 0.2})
+        _synth_run(store, "m-en", {"2019": 0.0, "2021": 0.3, "2023": 0.6}, lang="en")  # newer, English only
+        compute_missing(store, CONFIG)
+        data = build_report(store, CONFIG, clock).data
+        _synth_run(store, "m-new", {"2019": 0.0, "2021": 0.1, "2023": 0.4})  # a newer run against another reference
+        assert missing_steps(store, CONFIG) == ["simulate"]  # the projection beside it would contradict it
+        compute_missing(store, CONFIG)
+        newer = build_report(store, CONFIG, clock).data
+    assert data["synthetic_share"]["run_id"] == own
+    assert data["projection"]["schedule_description"].endswith("against machine reference m-year")
+    assert newer["projection"]["schedule_description"].endswith("against machine reference m-new")
+
+
+def test_the_spread_note_leaves_out_estimates_that_are_no_number(tmp_path, report_db):
+    db = str(tmp_path / "n.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _synth_run(store, "zz-nan", {"2021": 0.1, "2023": float("nan")})
+        _synth_run(store, "aa-low", {"2021": 0.1, "2023": 0.1})
+        _synth_run(store, "mm-high", {"2021": 0.1, "2023": 0.6})
+        data = build_report(store, CONFIG, clock).data
+    assert any("in 2023 it reads 10.0% against aa-low and 60.0% against mm-high (2 machine references)" in n for n in data["notes"])
+
+
+def test_the_synth_charts_legend_stays_inside_the_chart(tmp_path, report_db):
+    db = str(tmp_path / "l.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        for machine in ("gpt-4o-mini-2024-07-18", "llama-3.1-8b-instruct", "qwen2.5-7b-instruct", "mistral-7b-v0.3"):
+            _synth_run(store, machine, {"2021": 0.1, "2023": 0.3})
+        html = render_html(build_report(store, CONFIG, clock))
+    chart = html[html.index('id="chart-synth"'):]
+    legend = re.findall(r'<text x="([\d.]+)" y="20" class="legend">([^<]*)</text>', chart[:chart.index("</svg>")])
+    assert len(legend) >= 2 and max(float(x) + 7.2 * len(name) for x, name in legend) <= 560
+    assert "qwen2.5-7b-inst…" in [name for _, name in legend]
+
+
 def test_one_machine_reference_adds_no_comparison(report):
     assert "machines" not in report.data["synthetic_share"]
     assert "synth-machines" not in render_html(report) and "against each machine" not in render_markdown(report)

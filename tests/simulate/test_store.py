@@ -23,8 +23,8 @@ def add_counts(store: Store, crawl: str, year: int, counts: np.ndarray, lang: st
 
 
 def add_share(store: Store, period: str, value: float, run_id: int = 1, lang: str | None = None, machine: str | None = None,
-              by: str = "year") -> None:
-    parameters = json.dumps({"by": by, "references": {"human": "hum", "machine": machine}}) if machine else "{}"
+              by: str = "year", human: str = "hum") -> None:
+    parameters = json.dumps({"by": by, "lang": lang, "references": {"human": human, "machine": machine}}) if machine else "{}"
     store.con.execute(
         "INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, ?, now())",
         [run_id, period, lang, value, value - 0.01, value + 0.01, parameters],
@@ -119,6 +119,34 @@ def test_yearly_estimates_are_preferred_to_a_newer_reference_measured_by_crawl_o
     assert [o["period"] for o in result.schedule.parameters["observations"]] == ["2020", "2021"]
     by_crawl = simulate(s, small(schedule="observed", machine="b"), record=False)  # b's own rows, by crawl
     assert [o["period"] for o in by_crawl.schedule.parameters["observations"]] == ["CC-MAIN-2020-10", "CC-MAIN-2021-10"]
+
+
+def test_an_all_language_projection_does_not_follow_a_newer_language_only_run(s):
+    for year, value in [(2020, 0.01), (2021, 0.02)]:
+        add_share(s, str(year), value, run_id=1, machine="a")
+    for year, value in [(2020, 0.3), (2021, 0.6)]:
+        add_share(s, str(year), value, run_id=2, machine="b", lang="en")  # `synth --machine b --lang en`
+    result = simulate(s, small(schedule="observed"), record=False)
+    assert result.schedule.parameters["machine"] == "a" and result.schedule.parameters["synth_run"] == 1
+    english = simulate(s, small(schedule="observed", lang="en"), record=False)
+    assert {o["period"]: o["value"] for o in english.schedule.parameters["observations"]} == {"2020": 0.3, "2021": 0.6}
+
+
+def test_estimates_of_one_machine_reference_with_two_human_references_are_not_mixed(s):
+    for year, value in [(2020, 0.01), (2021, 0.02), (2022, 0.05)]:
+        add_share(s, str(year), value, run_id=1, machine="a", human="h1")
+    for year, value in [(2021, 0.30), (2022, 0.60)]:
+        add_share(s, str(year), value, run_id=2, machine="a", human="h2")  # newest; no 2020 estimate
+    result = simulate(s, small(schedule="observed"), record=False)
+    assert {o["period"]: o["value"] for o in result.schedule.parameters["observations"]} == {"2021": 0.30, "2022": 0.60}
+
+
+def test_the_recorded_configuration_names_the_machine_reference_followed(s):
+    for year, value in [(2020, 0.01), (2021, 0.02)]:
+        add_share(s, str(year), value, run_id=1, machine="a")
+    result = simulate(s, small(schedule="observed"))
+    assert result.config.machine == "a"
+    assert json.loads(s.con.execute("SELECT parameters FROM sim_runs WHERE run_id = ?", [result.run_id]).fetchone()[0])["config"]["machine"] == "a"
 
 
 def test_machine_applies_to_the_observed_schedule_only(s):
