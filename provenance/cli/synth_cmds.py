@@ -117,7 +117,7 @@ def synth(
 ) -> None:
     """Estimate the share of machine-generated documents in each period (rows go to metrics)."""
     from provenance.store import Store
-    from provenance.synth.estimate import SynthConfig, estimate_synth_each
+    from provenance.synth.estimate import SynthConfig, estimate_synth_each, side_by_side
 
     machines = [m.strip() for m in machine.split(",") if m.strip()]
     if not machines:
@@ -134,3 +134,5 @@ def synth(
         print_table(result.table, title=f"run {result.run_id}: machine share of documents{against}, {ci_level:.0%} bootstrap interval")
         for line in result.notes:
             typer.echo(line)
+    if len(results) > 1:  # the same estimates read across: how much the answer depends on the machine reference
+        print_table(side_by_side(results), title=f"alpha [{ci_level:.0%} interval] by machine reference")

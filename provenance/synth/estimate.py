@@ -388,6 +388,18 @@ def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[Synt
     return [estimate_synth(store, config) for config in configs]
 
 
+def side_by_side(results: Sequence[SynthResult]) -> pl.DataFrame:
+    """Return one row per period and a column per result, "<machine reference> (run <id>)" (its estimate "alpha
+    [ci_low, ci_high]", or null where it has none): the estimates of `synth --machine a,b,c` read across."""
+    columns: dict[str, dict[str, str]] = {}
+    for r in results:
+        columns[f"{r.parameters['machine']} (run {r.run_id})"] = {
+            p: f"{a:.3f} [{lo:.3f}, {hi:.3f}]" for p, a, lo, hi in r.table.select("period", "alpha", "ci_low", "ci_high").iter_rows()}
+    periods = sorted({p for col in columns.values() for p in col})
+    return pl.DataFrame({"period": periods, **{m: [col.get(p) for p in periods] for m, col in columns.items()}},
+                        schema={"period": pl.String, **{m: pl.String for m in columns}})
+
+
 def _record(store: Any, table: pl.DataFrame, parameters: dict[str, Any], lang: str | None) -> int:
     from datetime import datetime, timezone
 

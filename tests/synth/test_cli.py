@@ -160,6 +160,9 @@ def test_synth_against_several_machine_references_gives_an_estimate_each(db):
     assert [r["periods"] for r in results] == [json.loads(one.stdout)["periods"]] * 2  # seeded: the same estimate each time
     shown = run("synth", "--human", "hum", "--machine", "mac,mac", "--bootstrap", "50", "--db", db)
     assert shown.stdout.count("machine share of documents against 'mac'") == 2
+    across = shown.stdout[shown.stdout.index("by machine reference"):]  # the same estimates, read across
+    alpha = results[0]["periods"][-1]
+    assert across.count(f"{alpha['alpha']:.3f} [{alpha['ci_low']:.3f}, {alpha['ci_high']:.3f}]") == 2
 
 
 def test_a_pool_is_of_distinct_references_and_keeps_the_store_documents_of_those_taken_from_it(db):
