@@ -117,7 +117,7 @@ def synth(
 ) -> None:
     """Estimate the share of machine-generated documents in each period (rows go to metrics)."""
     from provenance.store import Store
-    from provenance.synth.estimate import SynthConfig, estimate_synth_each, side_by_side
+    from provenance.synth.estimate import SynthConfig, SynthRunsError, estimate_synth_each
 
     machines = [m.strip() for m in machine.split(",") if m.strip()]
     if not machines:
@@ -126,12 +126,23 @@ def synth(
         configs = [SynthConfig(human, m, by, unit, lang, min_units, smoothing, bootstrap, ci_level, seed, max_docs, calibrate).validate()
                    for m in machines]
         with Store(db, create=False) as store:
-            results = estimate_synth_each(store, configs)
+            try:
+                results = estimate_synth_each(store, configs)
+            except SynthRunsError as exc:  # the runs stored before the failure are shown, then the failure
+                _show_synth(exc.results, len(machines), ci_level, as_json)
+                raise
+    _show_synth(results, len(machines), ci_level, as_json)
+
+
+def _show_synth(results: list, asked: int, ci_level: float, as_json: bool) -> None:
+    from provenance.synth.estimate import side_by_side
+
     if as_json:  # one machine reference: its result, as before; several: a list, in the order given
-        return print_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
-    for m, result in zip(machines, results):
-        against = f" against {m!r}" if len(results) > 1 else ""
-        print_table(result.table, title=f"run {result.run_id}: machine share of documents{against}, {ci_level:.0%} bootstrap interval")
+        return print_json(results[0].to_dict() if asked == 1 else [r.to_dict() for r in results])
+    for result in results:
+        against = f" against {result.parameters['machine']!r}" if asked > 1 else ""
+        share = result.parameters.get("share", "documents")
+        print_table(result.table, title=f"run {result.run_id}: machine share of {share}{against}, {ci_level:.0%} bootstrap interval")
         for line in result.notes:
             typer.echo(line)
     if len(results) > 1:  # the same estimates read across: how much the answer depends on the machine reference

@@ -106,7 +106,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     }
     data["headline"] = headline(data)
     data["alerts"] = check_thresholds(data, config.thresholds)
-    data["notes"] = _notes(data, runs, unmeasured or {})
+    data["notes"] = _notes(data, runs, unmeasured or {}) + _reused_projection(data["projection"], baseline, config)
     return Report(_clean(data))
 
 
@@ -149,7 +149,7 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
         refs = params.get("references") or {"human": params.get("human"), "machine": params.get("machine")}
         status = {"status": "measured", "message": f"measured against references {refs.get('human')} (human) and "
                                                    f"{refs.get('machine')} (machine)", "run_id": run_id}
-        machines = _synth_machines(store, refs.get("human"))
+        machines = _synth_machines(store, refs.get("human"), params)
         return {**status, "machines": machines} if len(machines) > 1 else status
     message = SYNTH_HINT
     if len(compute.synth_references(store)) == 2 and compute.synth_api() is None:
@@ -157,11 +157,13 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
     return {"status": "not measured", "message": message, "run_id": None}
 
 
-def _synth_machines(store: Any, human: str | None) -> list[dict[str, Any]]:
-    """The newest yearly estimates against each machine reference measured with the human reference `human`
-    (`synth --machine a,b,c`), newest run first: the report's own run is one of them."""
+def _synth_machines(store: Any, human: str | None, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The newest yearly estimates against each machine reference measured with the human reference `human` and the
+    method (unit, calibration) of the report's run, whose parameters are `params` (`synth --machine a,b,c`), newest
+    run first: the report's own run is one of them."""
     machines: dict[str, dict[str, Any]] = {}
-    for machine, run_id, period, value, low, high in store.query("report_synth_machines", human=human).fetchall():
+    method = {"unit": str(params.get("unit") or "document"), "calibrate": "false" if params.get("calibrate") is False else "true"}
+    for machine, run_id, period, value, low, high in store.query("report_synth_machines", human=human, **method).fetchall():
         entry = machines.setdefault(machine, {"machine": machine, "run_id": int(run_id), "periods": {}})
         entry["periods"][period] = {k: v if finite(v) else None for k, v in (("value", value), ("ci_low", low), ("ci_high", high))}
     return list(machines.values())
@@ -299,7 +301,10 @@ def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, 
 def _projection_sentence(p: Mapping[str, Any]) -> str:
     parts = []
     for r in p["regimes"]:
-        if r["horizon_median"] is None:
+        if r["horizon_median"] is None and finite(r.get("collapsed_share")) and r["collapsed_share"] > 0:
+            parts.append(f"under {r['regime']}, the tail stays above 50% within {p['generations']} generations in most "
+                         f"replicates ({number(r['collapsed_share'], 'share')} fell below it)")
+        elif r["horizon_median"] is None:
             parts.append(f"under {r['regime']}, the tail never falls below 50% within {p['generations']} generations")
         else:
             year = f" (year {r['horizon_year_median']:.0f})" if finite(r.get("horizon_year_median")) else ""
@@ -372,6 +377,17 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         notes.append(f"the projection assumes a synthetic share ({p.get('schedule_description') or p.get('schedule')}) "
                      "because none was measured")
     return notes
+
+
+def _reused_projection(p: Mapping[str, Any], baseline: str, config: ReportConfig) -> list[str]:
+    """A note when the projection is a simulator run of other generations or replicates than the report's own
+    (the newest run for the baseline is reused: one a user ran by hand with a few replicates, say)."""
+    if p["status"] != "simulated" or (p["generations"], p["replicates"]) == (config.generations, config.replicates):
+        return []
+    return [f"the projection is simulator run {p['run_id']} ({p['generations']} generations, {p['replicates']} replicates), "
+            f"the newest for baseline {baseline}, not one of the report's {config.generations} generations and "
+            f"{config.replicates} replicates: 'provenance simulate --baseline {baseline} --generations {config.generations} "
+            f"--replicates {config.replicates}' makes one"]
 
 
 def _machine_spread(data: Mapping[str, Any]) -> str | None:

@@ -110,8 +110,8 @@ def _years(d: Mapping[str, Any]) -> list[str]:
     out.append("</tbody></table></div>")
     out.append('<p class="muted">Brackets: 95% confidence intervals. JSD and tail survival compare each year with the '
                "baseline at an equal token budget; the baseline row compares the baseline with itself.</p>")
-    if d["synthetic_share"]["status"] != "measured":
-        out.append(f'<p class="muted">Synthetic share {e(d["synthetic_share"]["message"])}.</p>')
+    # (measured: against which references, as the share is the share of text like the machine reference's)
+    out.append(f'<p class="muted">Synthetic share {e(d["synthetic_share"]["message"])}.</p>')
     return out + _machines(d)
 
 

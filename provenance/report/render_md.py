@@ -37,8 +37,8 @@ def render_markdown(report: Report) -> str:
     head = ["Year"] + [h for _, h in tables.YEAR_COLUMNS]
     rows = [[tables.period_label(y)] + [t for _, t in tables.year_cells(y, d["synthetic_share"])] for y in d["years"]]
     out += _table(head, rows) + [""]
-    if d["synthetic_share"]["status"] != "measured":
-        out += [f"Synthetic share {d['synthetic_share']['message']}.", ""]
+    share = d["synthetic_share"]  # measured: against which references (names from the store: escaped)
+    out += [f"Synthetic share {_md(share['message']) if share['status'] == 'measured' else share['message']}.", ""]
     out += _machines(d) + _projection(d) + _listings(d) + _thin(d) + _methods(d)
     if d["notes"]:
         out += ["## Notes", ""] + [f"- {_md(n)}" for n in d["notes"]] + [""]

@@ -47,7 +47,7 @@ def horizon_rows(projection: Mapping[str, Any]) -> list[list[str]]:
     rows = []
     for r in projection["regimes"]:
         horizon = generation_text(r["horizon_median"])
-        if r["horizon_median"] is not None:
+        if r["horizon_median"] is not None or r["horizon_q05"] is not None:  # (a median beyond the run, some replicates within it)
             horizon += f" [{generation_text(r['horizon_q05'])}, {generation_text(r['horizon_q95'])}]"
         year = f"{r['horizon_year_median']:.0f}" if finite(r.get("horizon_year_median")) else "–"
         rows.append([r["regime"], horizon, year, number(r["collapsed_share"], "share")])

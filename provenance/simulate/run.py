@@ -83,10 +83,11 @@ def load_baseline(store: Any, config: SimulationConfig) -> Baseline:
     return Baseline(config.baseline, [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64))
 
 
-def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None, int | None]:
+def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None, int | None, bool]:
     """Return the observed synthetic shares of one pair of references (see simulate_observed_alpha.sql:
-    `machine`'s, or the newest synth run's), the machine reference's name and the synth run that led the
-    choice; raise EstimatorError when `provenance synth` has not run (against `machine`)."""
+    `machine`'s, or the newest synth run's), the machine reference's name, the synth run that led the
+    choice, and whether `lang` was asked for but some shares are of all languages; raise EstimatorError
+    when `provenance synth` has not run (against `machine`)."""
     rows = store.query("simulate_observed_alpha", lang=lang, machine=machine).fetchall()
     if not rows and machine is not None:
         known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
@@ -94,7 +95,7 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None) 
             f"estimates exist against: {', '.join(known)}" if known else "no estimate in the store names its machine reference"))
     if not rows:
         raise EstimatorError("no observed synthetic shares in metrics (estimator 'synth', metric 'alpha'); run 'provenance synth' first, or pass --schedule CONST|FILE")
-    return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6])
+    return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6]), lang is not None and any(r[7] is None for r in rows)
 
 
 def _other_machines(store: Any, lang: str | None, used: str | None) -> list[str]:
@@ -109,8 +110,11 @@ def simulate(store: Any, config: SimulationConfig, record: bool = True) -> Simul
     baseline = load_baseline(store, config) if config.family == "categorical" else None
     if config.schedule != "observed":
         return _recorded(store, simulate_counts(baseline, config), record)
-    observations, machine, lead_run = load_observations(store, config.lang, config.machine)
+    observations, machine, lead_run, all_languages = load_observations(store, config.lang, config.machine)
     result = simulate_counts(baseline, config, observations)
+    if all_languages:  # (no `synth --lang` estimate for some periods: the all-language one stands in)
+        result = replace(result, notes=result.notes + [f"no synthetic share of language {config.lang} for some periods: "
+                                                       f"the all-language estimates stand in ('provenance synth --lang {config.lang}' makes them)"])
     return _recorded(store, _against(result, machine, lead_run, _other_machines(store, config.lang, machine)), record)
 
 

@@ -337,7 +337,9 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
                                config.unit, config.min_units, config.smoothing)
     parameters = {**asdict(config), **estimator.describe(), "references": {"human": config.human, "machine": config.machine},
                   "bias_correction": "cross-fitted moment correction on held-out reference folds" if config.calibrate else "none",
-                  "raw_bias_at_zero": round(estimator.bias_at_zero(), 6), "share": "documents"}
+                  "raw_bias_at_zero": round(estimator.bias_at_zero(), 6),
+                  # uncalibrated, the estimate is Liang's MLE: the share of units (sentences with --unit sentence)
+                  "share": "documents" if config.calibrate or config.unit == "document" else "sentences"}
     rows, notes = [], []
     lengths = {config.human: median_words(estimator.human), config.machine: median_words(estimator.machine)}
     for period in sorted(periods["period"].to_list(), key=period_sort_key):
@@ -379,13 +381,36 @@ def length_notes(period: str, mine: float, references: dict[str, float]) -> list
     return notes
 
 
+class SynthRunsError(EstimatorError):
+    """An estimate of estimate_synth_each failed after others were stored: they stand (`results`), and the message
+    names them."""
+
+    def __init__(self, exc: EstimatorError, machine: str, results: list[SynthResult]) -> None:
+        stored = ", ".join(f"run {r.run_id} against {r.parameters['machine']}" for r in results)
+        super().__init__(f"against {machine}: {exc} (stored before it: {stored})")
+        self.results = results
+
+
 def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[SynthResult]:
     """estimate_synth for each config (one per machine reference), once every reference is known with its label: an
-    unknown or mislabelled one fails before any run is written."""
+    unknown or mislabelled one fails before any run is written; a machine reference twice is refused. An estimate
+    that fails after others were stored raises SynthRunsError, which holds them."""
+    machines = [config.machine for config in configs]
+    twice = sorted({m for m in machines if machines.count(m) > 1})
+    if twice:
+        raise UsageError(f"--machine names {', '.join(twice)} more than once: name each machine reference once")
     for config in configs:
         checked_reference(store, config.human, "human")
         checked_reference(store, config.machine, "machine")
-    return [estimate_synth(store, config) for config in configs]
+    results: list[SynthResult] = []
+    for config in configs:
+        try:
+            results.append(estimate_synth(store, config))
+        except EstimatorError as exc:
+            if not results:
+                raise
+            raise SynthRunsError(exc, config.machine, results) from None
+    return results
 
 
 def side_by_side(results: Sequence[SynthResult]) -> pl.DataFrame:

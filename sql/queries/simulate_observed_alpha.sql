@@ -1,5 +1,6 @@
 -- Observed synthetic shares written by `provenance synth`, as one pair of references measured them: the
--- latest estimate per period among the runs of the lead run's human and machine references and grouping
+-- latest estimate per period among the runs of the lead run's human and machine references, grouping and
+-- method (unit and calibration)
 -- (`synth --machine a,b,c` writes a run per machine reference, and a share against one says nothing of
 -- another's: per period they were mixed). The lead run is the newest with $machine (any when NULL) of the
 -- yearly runs when any exist, else of any grouping (synth --by crawl beside synth --by year gave the same
@@ -8,25 +9,27 @@
 -- A row for the requested language wins over an all-language (NULL lang) row of the same period.
 -- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist); $machine VARCHAR or NULL.
 -- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON, machine VARCHAR,
--- lead_run BIGINT; by period.
+-- lead_run BIGINT, lang VARCHAR (the row's: NULL for an all-language estimate); by period.
 WITH all_shares AS (
     SELECT period, value, ci_low, ci_high, parameters, lang, run_id, created_at,
            coalesce(json_extract_string(parameters, '$.by'), 'year') AS grouping,
            coalesce(json_extract_string(parameters, '$.references.machine'), json_extract_string(parameters, '$.machine')) AS machine,
-           coalesce(json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.human')) AS human
+           coalesce(json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.human')) AS human,
+           coalesce(json_extract_string(parameters, '$.unit'), 'document') || '/' || coalesce(json_extract_string(parameters, '$.calibrate'), 'true') AS method
     FROM metrics
     WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
       AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
 ), lead AS (
-    SELECT run_id, grouping, machine, human
+    SELECT run_id, grouping, machine, human, method
     FROM all_shares
     WHERE $machine IS NULL OR machine = $machine
     ORDER BY (grouping = 'year') DESC, (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC
     LIMIT 1
 )
-SELECT s.period, s.value, s.ci_low, s.ci_high, s.parameters, s.machine, l.run_id AS lead_run
+SELECT s.period, s.value, s.ci_low, s.ci_high, s.parameters, s.machine, l.run_id AS lead_run, s.lang
 FROM all_shares s, lead l
 WHERE s.grouping = l.grouping AND s.machine IS NOT DISTINCT FROM l.machine AND s.human IS NOT DISTINCT FROM l.human
+  AND s.method = l.method
 QUALIFY row_number() OVER (
     PARTITION BY s.period
     ORDER BY (s.lang IS NOT DISTINCT FROM $lang) DESC, s.run_id DESC, s.created_at DESC

@@ -271,14 +271,16 @@ def test_estimates_against_several_machine_references_are_shown_side_by_side(tmp
     assert any("in 2023 it reads 10.0% against gpt and 20.0% against llama (2 machine references)" in n
                for n in report.data["notes"])
     markdown = render_markdown(report)
+    assert "Synthetic share measured against references h (human) and llama (machine)." in markdown
     assert "| Year | llama (run" in markdown and "| 2023 | 20.0% [10.0%, 30.0%] | 10.0% [5.0%, 15.0%] |" in markdown
     html = render_html(report)
+    assert "Synthetic share measured against references h (human) and llama (machine).</p>" in html
     assert 'class="synth-machines"' in html and 'class="legend">gpt</text>' in html  # the table, and gpt's line in the chart
     assert "Solid, with the band: against the machine reference llama" in html
 
 
-def _synth_run(store: Store, machine: str, shares: dict[str, float], lang: str | None = None) -> int:
-    params = {"by": "year", "lang": lang, "references": {"human": "h", "machine": machine}}
+def _synth_run(store: Store, machine: str, shares: dict[str, float], lang: str | None = None, **method: object) -> int:
+    params = {"by": "year", "lang": lang, "references": {"human": "h", "machine": machine}, **method}
     run_id = store.new_run("synth", params)
     for period, value in shares.items():
         store.con.execute("INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, ?, ?, ?, ?, ?, now())",
@@ -303,6 +305,17 @@ def test_the_projection_follows_the_machine_reference_of_the_reports_synth_run(t
     assert newer["projection"]["schedule_description"].endswith("against machine reference m-new")
 
 
+def test_only_estimates_of_the_reports_method_are_compared(tmp_path, report_db):
+    db = str(tmp_path / "u.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _synth_run(store, "sentences", {"2021": 0.1, "2023": 0.6}, unit="sentence", calibrate=False)  # Liang's raw MLE
+        _synth_run(store, "docs", {"2021": 0.1, "2023": 0.3}, unit="document", calibrate=True)
+        _synth_run(store, "docs2", {"2021": 0.1, "2023": 0.2}, unit="document", calibrate=True)
+        data = build_report(store, CONFIG, clock).data
+    assert [m["machine"] for m in data["synthetic_share"]["machines"]] == ["docs2", "docs"]
+
+
 def test_the_spread_note_leaves_out_estimates_that_are_no_number(tmp_path, report_db):
     db = str(tmp_path / "n.duckdb")
     shutil.copy(report_db, db)
@@ -325,6 +338,18 @@ def test_the_synth_charts_legend_stays_inside_the_chart(tmp_path, report_db):
     legend = re.findall(r'<text x="([\d.]+)" y="20" class="legend">([^<]*)</text>', chart[:chart.index("</svg>")])
     assert len(legend) >= 2 and max(float(x) + 7.2 * len(name) for x, name in legend) <= 560
     assert "qwen2.5-7b-inst…" in [name for _, name in legend]
+
+
+def test_a_projection_of_other_generations_or_replicates_than_the_reports_is_noted(tmp_path, report_db):
+    db = str(tmp_path / "q.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        from provenance.simulate import SimulationConfig, simulate
+        run_id = simulate(store, SimulationConfig(baseline="2019", schedule="0.5", generations=2, replicates=3)).run_id
+        data = build_report(store, CONFIG, clock).data
+    assert data["projection"]["run_id"] == run_id
+    assert any(n.startswith(f"the projection is simulator run {run_id} (2 generations, 3 replicates), the newest for baseline 2019, "
+                            "not one of the report's 4 generations and 4 replicates") for n in data["notes"])
 
 
 def test_one_machine_reference_adds_no_comparison(report):
@@ -429,3 +454,17 @@ def test_the_report_takes_the_word_tokenizers_drift_run_though_a_newer_one_used_
         estimate_drift(store, DriftConfig(baseline="2019", tokenizer="hf:x", draws=2))
 
         assert latest_runs(store, "2019")["drift"][0] == word_run
+
+
+def test_a_projection_whose_median_is_beyond_the_run_says_how_many_replicates_fell_below_half():
+    from provenance.report.model import _projection_sentence
+    from provenance.report.tables import horizon_rows
+
+    some = {"regime": "replace", "horizon_median": None, "horizon_q05": 19, "horizon_q95": None,
+            "horizon_year_median": None, "collapsed_share": 0.3}
+    none = {**some, "regime": "accumulate", "horizon_q05": None, "collapsed_share": 0.0}
+    projection = {"regimes": [some, none], "generations": 20, "schedule_description": "constant alpha = 0.5"}
+    assert _projection_sentence(projection) == (
+        "Projection (constant alpha = 0.5): under replace, the tail stays above 50% within 20 generations in most "
+        "replicates (30% fell below it); under accumulate, the tail never falls below 50% within 20 generations.")
+    assert [row[1] for row in horizon_rows(projection)] == ["beyond the run [19, beyond the run]", "beyond the run"]

@@ -130,6 +130,10 @@ def test_an_all_language_projection_does_not_follow_a_newer_language_only_run(s)
     assert result.schedule.parameters["machine"] == "a" and result.schedule.parameters["synth_run"] == 1
     english = simulate(s, small(schedule="observed", lang="en"), record=False)
     assert {o["period"]: o["value"] for o in english.schedule.parameters["observations"]} == {"2020": 0.3, "2021": 0.6}
+    assert not any("stand in" in n for n in english.notes)
+    add_counts(s, "CC-MAIN-2019-35", 2019, COUNTS, lang="de")
+    german = simulate(s, small(schedule="observed", lang="de"), record=False)  # no `synth --lang de` run
+    assert any(n.startswith("no synthetic share of language de for some periods: the all-language estimates stand in") for n in german.notes)
 
 
 def test_estimates_of_one_machine_reference_with_two_human_references_are_not_mixed(s):

@@ -3,6 +3,7 @@ exact error lines, and the rows written to the store."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -151,18 +152,41 @@ def test_references_of_several_model_families_pool_with_as_many_documents_of_eac
     assert alone.exit_code == 2 and "name two or more other references to pool" in alone.stderr
 
 
-def test_synth_against_several_machine_references_gives_an_estimate_each(db):
+def test_synth_against_several_machine_references_gives_an_estimate_each(db, corpora, tmp_path):
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
     one = run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db, "--json")
-    both = run("synth", "--human", "hum", "--machine", "mac, mac", "--bootstrap", "50", "--db", db, "--json")
+    both = run("synth", "--human", "hum", "--machine", "mac, mac2", "--bootstrap", "50", "--db", db, "--json")
     assert both.exit_code == 0, both.output
     results = json.loads(both.stdout)
-    assert [r["parameters"]["references"]["machine"] for r in results] == ["mac", "mac"]
-    assert [r["periods"] for r in results] == [json.loads(one.stdout)["periods"]] * 2  # seeded: the same estimate each time
-    shown = run("synth", "--human", "hum", "--machine", "mac,mac", "--bootstrap", "50", "--db", db)
-    assert shown.stdout.count("machine share of documents against 'mac'") == 2
+    assert [r["parameters"]["references"]["machine"] for r in results] == ["mac", "mac2"]
+    assert results[0]["periods"] == json.loads(one.stdout)["periods"]  # seeded: the same estimate each time
+    shown = run("synth", "--human", "hum", "--machine", "mac,mac2", "--bootstrap", "50", "--db", db)
+    assert "machine share of documents against 'mac'" in shown.stdout and "against 'mac2'" in shown.stdout
     across = shown.stdout[shown.stdout.index("by machine reference"):]  # the same estimates, read across
-    alpha = results[0]["periods"][-1]
-    assert across.count(f"{alpha['alpha']:.3f} [{alpha['ci_low']:.3f}, {alpha['ci_high']:.3f}]") == 2
+    for result in results:
+        alpha = result["periods"][-1]
+        assert f"{alpha['alpha']:.3f} [{alpha['ci_low']:.3f}, {alpha['ci_high']:.3f}]" in across
+    twice = run("synth", "--human", "hum", "--machine", "mac,mac", "--db", db)
+    assert twice.exit_code == 2 and "names mac more than once" in twice.stderr
+
+
+def test_a_failing_estimate_after_stored_ones_shows_them_and_says_so(db, tmp_path):
+    far = write_jsonl(tmp_path / "far.jsonl", [f"机器 生成 的 文本 第 {i} 号" for i in range(40)])  # no word in common with hum
+    assert run("reference", "add", "far", far, "--label", "machine", "--db", db).exit_code == 0
+    out = run("synth", "--human", "hum", "--machine", "mac,far", "--bootstrap", "50", "--db", db)
+    assert out.exit_code == 1
+    assert "machine share of documents against 'mac'" in out.stdout  # the run stored before the failure
+    [line] = out.stderr.strip().splitlines()
+    assert line.startswith("Error: against far: references 'hum' and 'far' share only 0 words")
+    assert re.search(r"\(stored before it: run \d+ against mac\)$", line)
+
+
+def test_an_uncalibrated_sentence_estimate_is_a_share_of_sentences(db):
+    out = run("synth", "--human", "hum", "--machine", "mac", "--unit", "sentence", "--no-calibrate", "--bootstrap", "50", "--db", db)
+    assert out.exit_code == 0 and "machine share of sentences" in out.stdout
+    calibrated = run("synth", "--human", "hum", "--machine", "mac", "--unit", "sentence", "--bootstrap", "50", "--db", db, "--json")
+    assert json.loads(calibrated.stdout)["parameters"]["share"] == "documents"
 
 
 def test_a_pool_is_of_distinct_references_and_keeps_the_store_documents_of_those_taken_from_it(db):
