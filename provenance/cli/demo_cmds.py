@@ -12,8 +12,8 @@ from provenance.cli.app import JsonOption, app, handled, print_json, print_table
 @app.command()
 def demo(
     db: Annotated[str, typer.Option("--db", help="Store to (re)create.")] = "provenance-demo.duckdb",
-    fixtures: Annotated[Optional[Path], typer.Option(help="Folder of archives [default: fixtures/crawl of the checkout].")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML report to write [default: the store's name with .html].")] = None,
+    fixtures: Annotated[Optional[Path], typer.Option(help="Folder of archives (default: fixtures/crawl of the checkout).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML report to write (default: the store's name with .html).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
     json_out: JsonOption = False,
 ) -> None:

@@ -11,8 +11,8 @@ from provenance.cli.app import DbOption, app, fail, handled
 @app.command()
 def report(
     out: Annotated[str, typer.Option("--out", "-o", help="File to write ('-' for stdout).")] = "report.html",
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, md or json [default: from --out's suffix, else html].")] = None,
-    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Baseline year [default: the newest drift run's, else the earliest year].")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, md or json (default: from --out's suffix, else html).")] = None,
+    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Baseline year (default: the newest drift run's, else the earliest year).")] = None,
     fail_above: Annotated[Optional[List[str]], typer.Option("--fail-above", help="METRIC=VALUE: exit 1 when a year's value is above it (repeatable).")] = None,
     assume_share: Annotated[float, typer.Option("--assume-share", help="Synthetic share the simulator assumes when none was measured.")] = 0.5,
     db: DbOption = None,

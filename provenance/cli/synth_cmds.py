@@ -48,7 +48,7 @@ def reference_add(
         fail("--field and --where pick documents of files, not of --from-store or --from-references", 2)
     if from_references is not None and (limit is not None or lang is not None or by != "year"):
         fail("--limit, --lang and --by pick documents of --from-store, not of --from-references", 2)
-    with handled(), Store(db) as store:
+    with handled(), Store(db, create=bool(paths)) as store:  # (--from-store and --from-references read a store)
         if from_store is not None:
             info = refs.add_reference_from_store(store, name, label, from_store, by, lang, limit, replace, seed=seed)
         elif from_references is not None:
@@ -57,7 +57,7 @@ def reference_add(
             source = ",".join(paths or []) + (f" --field {field}" if field != "text" else "") + (f" --where {where}" if where else "")
             info = refs.add_reference(store, name, label, refs.read_texts(paths or [], field, where), source, replace=replace, seed=seed)
     print_json(info.to_dict()) if as_json else typer.echo(
-        f"reference {info.name} ({info.label}): {info.n_docs} documents, {info.n_sentences} sentences, {info.vocabulary} words")
+        f"reference {info.name} ({info.label}): {info.n_docs} documents, {info.n_sentences} sentences, a vocabulary of {info.vocabulary} words")
 
 
 @reference_app.command("list")
@@ -94,7 +94,7 @@ def reference_generate(
     from provenance.synth.references import generate_reference, generation_prompts
 
     config = GenerationConfig(max_new_tokens, batch_size, seed, temperature, threads=threads)
-    with handled(), Store(db) as store, Progress(console=Console(stderr=True), transient=True) as bar:  # (stdout: the result)
+    with handled(), Store(db, create=from_store is None) as store, Progress(console=Console(stderr=True), transient=True) as bar:  # (stdout: the result)
         chosen = generation_prompts(store, n, prompts, from_store, by, lang, seed)
         task = bar.add_task("generating", total=n)
         info = generate_reference(store, name, n, chosen, config, lambda k: bar.advance(task, k), replace, out)

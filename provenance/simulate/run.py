@@ -90,12 +90,23 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None) 
     when `provenance synth` has not run (against `machine`)."""
     rows = store.query("simulate_observed_alpha", lang=lang, machine=machine).fetchall()
     if not rows and machine is not None:
-        known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
-        raise EstimatorError(f"no synthetic shares against machine reference {machine!r}; " + (
-            f"estimates exist against: {', '.join(known)}" if known else "no estimate in the store names its machine reference"))
+        raise EstimatorError(_no_shares_against(store, lang, machine))
     if not rows:
         raise EstimatorError("no observed synthetic shares in metrics (estimator 'synth', metric 'alpha'); run 'provenance synth' first, or pass --schedule CONST|FILE")
     return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6]), lang is not None and any(r[7] is None for r in rows)
+
+
+def _no_shares_against(store: Any, lang: str | None, machine: str) -> str:
+    """Why --machine NAME has no shares: no such reference, a human one, or no `synth` run against it yet."""
+    known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
+    reference = store.query("synth_reference", reference=machine).fetchone()
+    if reference is not None and reference[1] != "machine":
+        why = f"{machine!r} is a {reference[1]} reference"
+    elif reference is not None:
+        why = f"no synthetic shares against machine reference {machine!r} yet: run 'provenance synth --human H --machine {machine}'"
+    else:
+        why = f"no synthetic shares against machine reference {machine!r}"
+    return why + (f"; estimates exist against: {', '.join(known)}" if known else "; no estimate in the store names its machine reference")
 
 
 def _other_machines(store: Any, lang: str | None, used: str | None) -> list[str]:

@@ -318,8 +318,12 @@ def period_texts(store: Any, by: str, period: str, lang: str | None, exclude: Se
 def store_periods(store: Any, by: str, lang: str | None) -> pl.DataFrame:
     """Return the store's periods with document and text counts; raise EstimatorError without texts."""
     periods = store.query_frame("synth_periods", by=by, lang=lang)
+    if periods.height == 0 and lang:
+        known = ", ".join(r[0] for r in store.query("synth_languages").fetchall())
+        raise EstimatorError(f"{store.path}: no documents in language {lang!r}" +
+                             (f"; languages in the store: {known} (ISO 639-1 codes)" if known else "; run 'provenance ingest' first"))
     if periods.height == 0:
-        raise EstimatorError(f"{store.path}: no documents{' in language ' + lang if lang else ''}; run 'provenance ingest' first")
+        raise EstimatorError(f"{store.path}: no documents; run 'provenance ingest' first")
     if periods["n_texts"].sum() == 0:
         raise EstimatorError(f"{store.path}: the store holds no document texts (ingested with --no-text); "
                              "re-ingest without --no-text to estimate the synthetic share")

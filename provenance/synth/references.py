@@ -98,9 +98,23 @@ def _jsonl_texts(path: str, field: str = "text") -> Iterator[str]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(path, f"line {line_no}: not JSON ({exc.msg})") from None
-            if not isinstance(row, dict) or field not in row:
+            value = _field_of(row, field)
+            if value is _MISSING:
                 raise InputError(path, f"line {line_no}: no {field!r} field" + (" (--field names another)" if field == "text" else ""))
-            yield tables.document(row[field], path, f"line {line_no}", field)
+            yield tables.document(value, path, f"line {line_no}", field)
+
+
+_MISSING = object()
+
+
+def _field_of(row: Any, field: str) -> Any:
+    """A JSON object's field; "meta.text" is the field text of the object meta, unless the row has a "meta.text" key."""
+    if isinstance(row, dict) and field in row:
+        return row[field]
+    head, dot, rest = field.partition(".")
+    if dot and isinstance(row, dict) and head in row:
+        return _field_of(row[head], rest)
+    return _MISSING
 
 
 def _archive_texts(path: str) -> Iterator[str]:
@@ -262,6 +276,8 @@ def generate_reference(store: Any, name: str, n: int, prompts: Sequence[str], co
     check_name(name, "machine")
     if get_reference_or_none(store, name) is not None and not replace:
         raise UsageError(f"reference {name!r} exists; use --replace to rebuild it, or another name")
+    if n < 2 * DEFAULT_FOLDS:  # (before the model loads and generates: add_reference would refuse them after)
+        raise UsageError(f"--n {n}: a reference needs at least {2 * DEFAULT_FOLDS} documents")
     rows = list(generate_texts(list(prompts)[:n], config, progress))
     if out:
         with open(out, "w", encoding="utf-8") as f:

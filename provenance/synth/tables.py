@@ -93,12 +93,13 @@ def _column(field: str, types: dict[str, str], path: str) -> tuple[str, list[str
 def document(value: Any, path: str, where: str, field: str) -> str:
     """The document a value holds: text, or a chat's model turns; an InputError naming the row otherwise.
 
-    A chat is a list of messages, each {role, content} (OpenAI and most; Gemini's role 'model') or ShareGPT's {from,
-    value} ('gpt'); a content that is a list of parts ({type: text, text}) is their text joined."""
+    A chat is a list of messages, each {role, content} (OpenAI and most; Gemini's role 'model', and its own {role,
+    parts}) or ShareGPT's {from, value} ('gpt'); a content that is a list of parts ({type: text, text} or {text}) is
+    their text joined."""
     if isinstance(value, str):
         return value
     if isinstance(value, list) and value and all(isinstance(m, dict) for m in value):
-        turns = [(m.get("role", m.get("from")), m.get("content", m.get("value"))) for m in value]
+        turns = [(m.get("role", m.get("from")), m.get("content", m.get("value", m.get("parts")))) for m in value]
         if all(who is not None and said is not None for who, said in turns):
             texts = [_said(said) for who, said in turns if str(who).lower() in ASSISTANT]
             if any(texts):

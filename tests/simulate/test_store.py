@@ -107,6 +107,9 @@ def test_observed_schedule_follows_one_machine_reference_never_a_mix(s):
     assert {o["period"]: o["value"] for o in picked.schedule.parameters["observations"]} == {"2020": 0.01, "2021": 0.02, "2022": 0.05}
     with pytest.raises(EstimatorError, match="no synthetic shares against machine reference 'c'; estimates exist against: a, b"):
         simulate(s, small(schedule="observed", machine="c"))
+    s.con.execute("INSERT INTO synth_references (name, label) VALUES ('hum', 'human')")
+    with pytest.raises(EstimatorError, match="'hum' is a human reference; estimates exist against: a, b"):
+        simulate(s, small(schedule="observed", machine="hum"))
 
 
 def test_yearly_estimates_are_preferred_to_a_newer_reference_measured_by_crawl_only(s):

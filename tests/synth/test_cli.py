@@ -3,6 +3,7 @@ exact error lines, and the rows written to the store."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 
@@ -122,9 +123,23 @@ def test_synth_on_a_store_without_texts(tmp_path, db):
                                   "re-ingest without --no-text to estimate the synthetic share")
 
 
+def test_too_few_texts_to_generate_are_refused_before_the_model_loads(db, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # the model is never reached
+    out = run("reference", "generate", "gen", "--n", "2", "--prompts", __file__, "--db", db)
+    assert out.exit_code == 2 and out.stderr.strip() == "Error: --n 2: a reference needs at least 10 documents"
+
+
+def test_references_from_a_store_need_the_store_and_a_language_it_has(db, tmp_path):
+    missing = str(tmp_path / "typo.duckdb")
+    out = run("reference", "add", "h", "--from-store", "2019", "--db", missing)
+    assert out.exit_code != 0 and not os.path.exists(missing)
+    lang = run("synth", "--human", "hum", "--machine", "mac", "--lang", "english", "--db", db)
+    assert lang.exit_code == 1 and "no documents in language 'english'; languages in the store: " in lang.stderr
+
+
 def test_generate_without_the_llm_extra_names_it(db, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch -> ImportError
-    out = run("reference", "generate", "gen", "--n", "2", "--prompts", __file__, "--db", db)
+    out = run("reference", "generate", "gen", "--n", "10", "--prompts", __file__, "--db", db)
     assert out.exit_code == 1
     assert out.stderr.strip().startswith("Error: install the llm extra: pip install 'provenance[llm]'")
 

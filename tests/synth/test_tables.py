@@ -97,6 +97,7 @@ def test_reference_add_reads_the_picked_rows_and_says_so_in_its_source(tmp_path)
     ([{"role": "user", "content": "Q"}, {"role": "assistant", "content": [{"type": "text", "text": "In parts."}]}], "In parts."),
     ([{"role": "user", "content": "Q"}, {"role": "model", "content": "Gemini's turn."}], "Gemini's turn."),
     ([{"from": "human", "value": "Q"}, {"from": "gpt", "value": "ShareGPT's turn."}], "ShareGPT's turn."),
+    ([{"role": "user", "parts": [{"text": "Q"}]}, {"role": "model", "parts": [{"text": "Gemini's"}, {"text": "own."}]}], "Gemini's\nown."),
 ])
 def test_the_chat_formats_of_common_datasets_give_the_models_turns(tmp_path, chat, said):
     path = tmp_path / "chats.jsonl"
@@ -134,3 +135,6 @@ def test_a_json_array_a_field_inside_a_struct_and_a_column_named_in_another_case
     assert list(read_texts([str(array)], "text", "meta.model = 'gpt'")) == ["Top level."] * 2  # one column 'Text'
     pq.write_table(pa.table({"meta": [r["meta"] for r in rows]}), tmp_path / "rows.parquet")
     assert list(read_texts([str(tmp_path / "rows.parquet")], "meta.text")) == ["Inside a struct."] * 2
+    lines = tmp_path / "rows.jsonl"  # JSONL without --where is read line by line, not by DuckDB: the same path
+    lines.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert list(read_texts([str(lines)], "meta.text")) == ["Inside a struct."] * 2
