@@ -131,9 +131,11 @@ LEGEND_NAME = 16  # characters of a reference's name in the legend, which holds 
 
 def _machine_series(d: Mapping[str, Any], labels: list[str]) -> list[svg.Series]:
     """A dashed line per machine reference other than the report's own (its line, with the band, is drawn first),
-    as many as the legend's row holds beside "synthetic share"."""
+    those farthest from it in the latest period first (the spread note's extremes), as many as the legend's row
+    holds beside "synthetic share"."""
     own = d["synthetic_share"]["run_id"]
-    others = [m for m in d["synthetic_share"].get("machines") or [] if m["run_id"] != own][:CHART_MACHINES]
+    others = sorted((m for m in d["synthetic_share"].get("machines") or [] if m["run_id"] != own),
+                    key=lambda m: -_distance(m, d))[:CHART_MACHINES]
     colors = [svg.PALETTE[i] for i in (0, 2, 3)]  # (not 5, the report's own line, nor red, close to it)
     names = [m["machine"] if len(m["machine"]) <= LEGEND_NAME else m["machine"][:LEGEND_NAME - 1] + "…" for m in others]
     series = [svg.Series("synthetic share", [])] + [svg.Series(name, []) for name in names]
@@ -143,12 +145,21 @@ def _machine_series(d: Mapping[str, Any], labels: list[str]) -> list[svg.Series]
             for i, (m, name) in enumerate(zip(others, names[:len(series) - 1]))]
 
 
+def _distance(machine: Mapping[str, Any], d: Mapping[str, Any]) -> float:
+    """How far a machine reference's estimate is from the report's own in the latest period both have (0: none)."""
+    for y in reversed(d["years"]):
+        theirs, ours = (machine["periods"].get(y["period"]) or {}).get("value"), (y.get("synthetic_share") or {}).get("value")
+        if theirs is not None and ours is not None:
+            return abs(theirs - ours)
+    return 0.0
+
+
 def _synth_caption(d: Mapping[str, Any]) -> str:
     caption = "Estimated share of machine-written documents with its 95% interval."
     own = [m["machine"] for m in d["synthetic_share"].get("machines") or [] if m["run_id"] == d["synthetic_share"]["run_id"]]
     if own:
         caption += (f" Solid, with the band: against the machine reference {own[0]}; dashed: against other machine references "
-                    f"(up to {CHART_MACHINES}; all in the table above, names cut at {LEGEND_NAME} characters).")
+                    f"(up to {CHART_MACHINES}, those farthest from it; all in the table above, names cut at {LEGEND_NAME} characters).")
     return caption
 
 

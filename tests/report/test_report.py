@@ -331,13 +331,14 @@ def test_the_synth_charts_legend_stays_inside_the_chart(tmp_path, report_db):
     db = str(tmp_path / "l.duckdb")
     shutil.copy(report_db, db)
     with Store(db) as store:
-        for machine in ("gpt-4o-mini-2024-07-18", "llama-3.1-8b-instruct", "qwen2.5-7b-instruct", "mistral-7b-v0.3"):
-            _synth_run(store, machine, {"2021": 0.1, "2023": 0.3})
+        for machine, share in (("gpt-4o-mini-2024-07-18", 0.9), ("llama-3.1-8b-instruct", 0.6), ("qwen2.5-7b-instruct", 0.2),
+                               ("mistral-7b-v0.3", 0.3)):  # the newest (mistral) leads; the others drawn farthest first
+            _synth_run(store, machine, {"2021": 0.1, "2023": share})
         html = render_html(build_report(store, CONFIG, clock))
     chart = html[html.index('id="chart-synth"'):]
     legend = re.findall(r'<text x="([\d.]+)" y="20" class="legend">([^<]*)</text>', chart[:chart.index("</svg>")])
     assert len(legend) >= 2 and max(float(x) + 7.2 * len(name) for x, name in legend) <= 560
-    assert "qwen2.5-7b-inst…" in [name for _, name in legend]
+    assert [name for _, name in legend][:3] == ["synthetic share", "gpt-4o-mini-202…", "llama-3.1-8b-in…"]
 
 
 def test_a_projection_of_other_generations_or_replicates_than_the_reports_is_noted(tmp_path, report_db):
