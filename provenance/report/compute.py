@@ -163,11 +163,11 @@ def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
     synth = latest_runs(store, baseline).get("synth")
     schedule = "observed" if synth else f"{config.assumed_share:g}"
     sim = SimulationConfig(baseline=baseline, schedule=schedule, regime="both", generations=config.generations,
-                           replicates=config.replicates, seed=config.seed, machine=_machine_of(synth))
+                           replicates=config.replicates, seed=config.seed, machine=machine_of(synth))
     simulate(store, sim.validate())
 
 
-def _machine_of(synth: tuple[int, dict[str, Any]] | None) -> str | None:
+def machine_of(synth: tuple[int, dict[str, Any]] | None) -> str | None:
     """The machine reference of the report's synth run, for the projection to follow its estimates."""
     if synth is None:
         return None

@@ -106,7 +106,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     }
     data["headline"] = headline(data)
     data["alerts"] = check_thresholds(data, config.thresholds)
-    data["notes"] = _notes(data, runs, unmeasured or {}) + _reused_projection(data["projection"], baseline, config)
+    data["notes"] = _notes(data, runs, unmeasured or {}) + _reused_projection(data["projection"], baseline, config, runs.get("synth"))
     return Report(_clean(data))
 
 
@@ -147,9 +147,10 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
     if "synth" in runs:
         run_id, params = runs["synth"]
         refs = params.get("references") or {"human": params.get("human"), "machine": params.get("machine")}
-        status = {"status": "measured", "message": f"measured against references {refs.get('human')} (human) and "
-                                                   f"{refs.get('machine')} (machine)", "run_id": run_id}
-        machines = _synth_machines(store, refs.get("human"), params)
+        against = (f" against references {refs.get('human')} (human) and {refs.get('machine')} (machine)"
+                   if refs.get("human") and refs.get("machine") else f" (synth run {run_id})")  # (rows written by hand)
+        status = {"status": "measured", "message": f"measured{against}", "run_id": run_id}
+        machines = _synth_machines(store, run_id)
         return {**status, "machines": machines} if len(machines) > 1 else status
     message = SYNTH_HINT
     if len(compute.synth_references(store)) == 2 and compute.synth_api() is None:
@@ -157,13 +158,11 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
     return {"status": "not measured", "message": message, "run_id": None}
 
 
-def _synth_machines(store: Any, human: str | None, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The newest yearly estimates against each machine reference measured with the human reference `human` and the
-    method (unit, calibration) of the report's run, whose parameters are `params` (`synth --machine a,b,c`), newest
-    run first: the report's own run is one of them."""
+def _synth_machines(store: Any, own_run: int) -> list[dict[str, Any]]:
+    """The newest yearly estimates against each machine reference measured as the report's run was (its human
+    reference, unit and calibration; `synth --machine a,b,c`), newest run first: the report's own run is one of them."""
     machines: dict[str, dict[str, Any]] = {}
-    method = {"unit": str(params.get("unit") or "document"), "calibrate": "false" if params.get("calibrate") is False else "true"}
-    for machine, run_id, period, value, low, high in store.query("report_synth_machines", human=human, **method).fetchall():
+    for machine, run_id, period, value, low, high in store.query("report_synth_machines", run_id=own_run).fetchall():
         entry = machines.setdefault(machine, {"machine": machine, "run_id": int(run_id), "periods": {}})
         entry["periods"][period] = {k: v if finite(v) else None for k, v in (("value", value), ("ci_low", low), ("ci_high", high))}
     return list(machines.values())
@@ -379,15 +378,18 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
     return notes
 
 
-def _reused_projection(p: Mapping[str, Any], baseline: str, config: ReportConfig) -> list[str]:
+def _reused_projection(p: Mapping[str, Any], baseline: str, config: ReportConfig, synth: tuple[int, dict[str, Any]] | None) -> list[str]:
     """A note when the projection is a simulator run of other generations or replicates than the report's own
-    (the newest run for the baseline is reused: one a user ran by hand with a few replicates, say)."""
+    (the newest run for the baseline is reused: one a user ran by hand with a few replicates, say), with the command
+    that makes one as the report would (observed shares of its synth run's machine reference, else the assumed share)."""
     if p["status"] != "simulated" or (p["generations"], p["replicates"]) == (config.generations, config.replicates):
         return []
+    machine = compute.machine_of(synth)
+    schedule = (f" --machine {machine}" if machine else "") if synth else f" --schedule {config.assumed_share:g}"
     return [f"the projection is simulator run {p['run_id']} ({p['generations']} generations, {p['replicates']} replicates), "
             f"the newest for baseline {baseline}, not one of the report's {config.generations} generations and "
-            f"{config.replicates} replicates: 'provenance simulate --baseline {baseline} --generations {config.generations} "
-            f"--replicates {config.replicates}' makes one"]
+            f"{config.replicates} replicates: 'provenance simulate --baseline {baseline}{schedule} --generations "
+            f"{config.generations} --replicates {config.replicates}' makes one"]
 
 
 def _machine_spread(data: Mapping[str, Any]) -> str | None:

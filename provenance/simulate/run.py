@@ -83,30 +83,32 @@ def load_baseline(store: Any, config: SimulationConfig) -> Baseline:
     return Baseline(config.baseline, [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64))
 
 
-def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None, int | None, bool]:
+def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None, int | None, list[str]]:
     """Return the observed synthetic shares of one pair of references (see simulate_observed_alpha.sql:
     `machine`'s, or the newest synth run's), the machine reference's name, the synth run that led the
-    choice, and whether `lang` was asked for but some shares are of all languages; raise EstimatorError
-    when `provenance synth` has not run (against `machine`)."""
+    choice, and the periods whose share is of all languages though `lang` was asked for; raise
+    EstimatorError when `provenance synth` has not run (against `machine`)."""
     rows = store.query("simulate_observed_alpha", lang=lang, machine=machine).fetchall()
     if not rows and machine is not None:
         raise EstimatorError(_no_shares_against(store, lang, machine))
     if not rows:
         raise EstimatorError("no observed synthetic shares in metrics (estimator 'synth', metric 'alpha'); run 'provenance synth' first, or pass --schedule CONST|FILE")
-    return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6]), lang is not None and any(r[7] is None for r in rows)
+    stand_ins = [str(r[0]) for r in rows if lang is not None and r[7] is None]
+    return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6]), stand_ins
 
 
 def _no_shares_against(store: Any, lang: str | None, machine: str) -> str:
     """Why --machine NAME has no shares: no such reference, a human one, or no `synth` run against it yet."""
     known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
     reference = store.query("synth_reference", reference=machine).fetchone()
+    of_lang, with_lang = (f" of language {lang}", f" --lang {lang}") if lang else ("", "")
     if reference is not None and reference[1] != "machine":
         why = f"{machine!r} is a {reference[1]} reference"
     elif reference is not None:
-        why = f"no synthetic shares against machine reference {machine!r} yet: run 'provenance synth --human H --machine {machine}'"
+        why = f"no synthetic shares{of_lang} against machine reference {machine!r} yet: run 'provenance synth --human H --machine {machine}{with_lang}'"
     else:
-        why = f"no synthetic shares against machine reference {machine!r}"
-    return why + (f"; estimates exist against: {', '.join(known)}" if known else "; no estimate in the store names its machine reference")
+        why = f"no synthetic shares{of_lang} against machine reference {machine!r}"
+    return why + (f"; estimates{of_lang} exist against: {', '.join(known)}" if known else f"; no estimate{of_lang} in the store names its machine reference")
 
 
 def _other_machines(store: Any, lang: str | None, used: str | None) -> list[str]:
@@ -121,11 +123,12 @@ def simulate(store: Any, config: SimulationConfig, record: bool = True) -> Simul
     baseline = load_baseline(store, config) if config.family == "categorical" else None
     if config.schedule != "observed":
         return _recorded(store, simulate_counts(baseline, config), record)
-    observations, machine, lead_run, all_languages = load_observations(store, config.lang, config.machine)
+    observations, machine, lead_run, stand_ins = load_observations(store, config.lang, config.machine)
     result = simulate_counts(baseline, config, observations)
-    if all_languages:  # (no `synth --lang` estimate for some periods: the all-language one stands in)
-        result = replace(result, notes=result.notes + [f"no synthetic share of language {config.lang} for some periods: "
-                                                       f"the all-language estimates stand in ('provenance synth --lang {config.lang}' makes them)"])
+    if stand_ins:  # (no `synth --lang` estimate of a period: the all-language one stands in)
+        which = "any period" if len(stand_ins) == len(observations) else ", ".join(stand_ins)
+        result = replace(result, notes=result.notes + [f"no synthetic share of language {config.lang} for {which}: the "
+                                                       f"all-language estimates stand in ('provenance synth --lang {config.lang}' makes them)"])
     return _recorded(store, _against(result, machine, lead_run, _other_machines(store, config.lang, machine)), record)
 
 

@@ -319,9 +319,10 @@ def store_periods(store: Any, by: str, lang: str | None) -> pl.DataFrame:
     """Return the store's periods with document and text counts; raise EstimatorError without texts."""
     periods = store.query_frame("synth_periods", by=by, lang=lang)
     if periods.height == 0 and lang:
-        known = ", ".join(r[0] for r in store.query("synth_languages").fetchall())
+        langs = [r[0] for r in store.query("synth_languages").fetchall()]
+        known = ", ".join(langs[:12]) + (f" and {len(langs) - 12} more" if len(langs) > 12 else "")
         raise EstimatorError(f"{store.path}: no documents in language {lang!r}" +
-                             (f"; languages in the store: {known} (ISO 639-1 codes)" if known else "; run 'provenance ingest' first"))
+                             (f"; languages in the store, most documents first: {known} (ISO 639-1 codes)" if langs else "; run 'provenance ingest' first"))
     if periods.height == 0:
         raise EstimatorError(f"{store.path}: no documents; run 'provenance ingest' first")
     if periods["n_texts"].sum() == 0:

@@ -1,5 +1,6 @@
 -- The latest metrics run per estimator that a yearly report against $baseline can use: rows grouped by
--- year over all languages; drift and tails runs must have used $baseline, dups and synth runs need not.
+-- year over all languages; drift and tails runs must have used $baseline, dups and synth runs need not; a synth
+-- run must be a share of documents (not an uncalibrated sentence-unit run's share of sentences).
 -- Params: $baseline VARCHAR.
 -- Returns: estimator VARCHAR, run_id BIGINT, config JSON (the run's configuration); by estimator.
 WITH candidates AS (
@@ -8,6 +9,7 @@ WITH candidates AS (
     WHERE lang IS NULL
       AND coalesce(json_extract_string(parameters, '$.by'), 'year') = 'year'
       AND json_extract_string(parameters, '$.lang') IS NULL
+      AND (estimator <> 'synth' OR coalesce(json_extract_string(parameters, '$.share'), 'documents') = 'documents')
       AND (estimator NOT IN ('drift', 'tails') OR (json_extract_string(parameters, '$.baseline') = $baseline
            AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = 'word'))
     GROUP BY estimator

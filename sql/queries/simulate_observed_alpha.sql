@@ -4,8 +4,9 @@
 -- (`synth --machine a,b,c` writes a run per machine reference, and a share against one says nothing of
 -- another's: per period they were mixed). The lead run is the newest with $machine (any when NULL) of the
 -- yearly runs when any exist, else of any grouping (synth --by crawl beside synth --by year gave the same
--- documents twice, and crawl 'unknown' has no calendar year), preferring runs with rows of language $lang
--- (NULL: all-language runs).
+-- documents twice, and crawl 'unknown' has no calendar year), preferring shares of documents (not an
+-- uncalibrated sentence-unit run's share of sentences), then runs with rows of language $lang (NULL:
+-- all-language runs).
 -- A row for the requested language wins over an all-language (NULL lang) row of the same period.
 -- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist); $machine VARCHAR or NULL.
 -- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON, machine VARCHAR,
@@ -15,7 +16,8 @@ WITH all_shares AS (
            coalesce(json_extract_string(parameters, '$.by'), 'year') AS grouping,
            coalesce(json_extract_string(parameters, '$.references.machine'), json_extract_string(parameters, '$.machine')) AS machine,
            coalesce(json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.human')) AS human,
-           coalesce(json_extract_string(parameters, '$.unit'), 'document') || '/' || coalesce(json_extract_string(parameters, '$.calibrate'), 'true') AS method
+           coalesce(json_extract_string(parameters, '$.unit'), 'document') || '/' || coalesce(json_extract_string(parameters, '$.calibrate'), 'true') AS method,
+           coalesce(json_extract_string(parameters, '$.share'), 'documents') = 'documents' AS of_documents
     FROM metrics
     WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
       AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
@@ -23,7 +25,7 @@ WITH all_shares AS (
     SELECT run_id, grouping, machine, human, method
     FROM all_shares
     WHERE $machine IS NULL OR machine = $machine
-    ORDER BY (grouping = 'year') DESC, (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC
+    ORDER BY (grouping = 'year') DESC, of_documents DESC, (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC
     LIMIT 1
 )
 SELECT s.period, s.value, s.ci_low, s.ci_high, s.parameters, s.machine, l.run_id AS lead_run, s.lang

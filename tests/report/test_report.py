@@ -316,6 +316,30 @@ def test_only_estimates_of_the_reports_method_are_compared(tmp_path, report_db):
     assert [m["machine"] for m in data["synthetic_share"]["machines"]] == ["docs2", "docs"]
 
 
+def test_calibration_alone_makes_another_method_and_a_share_of_sentences_is_not_the_reports(tmp_path, report_db):
+    db = str(tmp_path / "k.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _synth_run(store, "cal", {"2021": 0.1, "2023": 0.3}, unit="document", calibrate=True)
+        _synth_run(store, "raw", {"2021": 0.1, "2023": 0.6}, unit="document", calibrate=False)
+        raw2 = _synth_run(store, "raw2", {"2021": 0.1, "2023": 0.5}, unit="document", calibrate=False)
+        _synth_run(store, "sent", {"2021": 0.1, "2023": 0.9}, unit="sentence", calibrate=False, share="sentences")
+        data = build_report(store, CONFIG, clock).data
+    assert data["synthetic_share"]["run_id"] == raw2  # the newest share of documents
+    assert [m["machine"] for m in data["synthetic_share"]["machines"]] == ["raw2", "raw"]
+
+
+def test_estimates_written_without_their_references_are_still_measured(tmp_path, report_db):
+    db = str(tmp_path / "h.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        for period, value in {"2021": 0.1, "2023": 0.3}.items():  # rows written by hand: no runs row, no parameters
+            store.con.execute("INSERT INTO metrics VALUES (999, 'synth', 'alpha', ?, NULL, ?, ?, ?, '{}', now())",
+                              [period, value, value, value])
+        data = build_report(store, CONFIG, clock).data
+    assert data["synthetic_share"]["message"] == "measured (synth run 999)"
+
+
 def test_the_spread_note_leaves_out_estimates_that_are_no_number(tmp_path, report_db):
     db = str(tmp_path / "n.duckdb")
     shutil.copy(report_db, db)
@@ -349,8 +373,9 @@ def test_a_projection_of_other_generations_or_replicates_than_the_reports_is_not
         run_id = simulate(store, SimulationConfig(baseline="2019", schedule="0.5", generations=2, replicates=3)).run_id
         data = build_report(store, CONFIG, clock).data
     assert data["projection"]["run_id"] == run_id
-    assert any(n.startswith(f"the projection is simulator run {run_id} (2 generations, 3 replicates), the newest for baseline 2019, "
-                            "not one of the report's 4 generations and 4 replicates") for n in data["notes"])
+    assert (f"the projection is simulator run {run_id} (2 generations, 3 replicates), the newest for baseline 2019, not one of "
+            "the report's 4 generations and 4 replicates: 'provenance simulate --baseline 2019 --schedule 0.5 --generations 4 "
+            "--replicates 4' makes one") in data["notes"]  # (no synthetic share measured: the report's assumed one)
 
 
 def test_one_machine_reference_adds_no_comparison(report):

@@ -136,7 +136,7 @@ def test_an_all_language_projection_does_not_follow_a_newer_language_only_run(s)
     assert not any("stand in" in n for n in english.notes)
     add_counts(s, "CC-MAIN-2019-35", 2019, COUNTS, lang="de")
     german = simulate(s, small(schedule="observed", lang="de"), record=False)  # no `synth --lang de` run
-    assert any(n.startswith("no synthetic share of language de for some periods: the all-language estimates stand in") for n in german.notes)
+    assert any(n.startswith("no synthetic share of language de for any period: the all-language estimates stand in") for n in german.notes)
 
 
 def test_estimates_of_one_machine_reference_with_two_human_references_are_not_mixed(s):
@@ -154,6 +154,34 @@ def test_the_recorded_configuration_names_the_machine_reference_followed(s):
     result = simulate(s, small(schedule="observed"))
     assert result.config.machine == "a"
     assert json.loads(s.con.execute("SELECT parameters FROM sim_runs WHERE run_id = ?", [result.run_id]).fetchone()[0])["config"]["machine"] == "a"
+
+
+def test_the_projection_follows_one_method_of_estimation(s):
+    def share(period: str, value: float, run_id: int, **method: object) -> None:
+        parameters = json.dumps({"by": "year", "references": {"human": "hum", "machine": "a"}, **method})
+        s.con.execute("INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, NULL, ?, ?, ?, ?, now())",
+                      [run_id, period, value, value - 0.01, value + 0.01, parameters])
+
+    for year, value in [(2020, 0.01), (2021, 0.02), (2022, 0.05)]:
+        share(str(year), value, 1, unit="document", calibrate=True)
+    for year, value in [(2021, 0.40), (2022, 0.70)]:
+        share(str(year), value, 2, unit="document", calibrate=False)  # newest; calibration alone differs; no 2020
+    result = simulate(s, small(schedule="observed"), record=False)
+    assert {o["period"]: o["value"] for o in result.schedule.parameters["observations"]} == {"2021": 0.40, "2022": 0.70}
+    for year, value in [(2021, 0.5), (2022, 0.9)]:
+        share(str(year), value, 3, unit="sentence", calibrate=False, share="sentences")  # a share of sentences: not led by
+    result = simulate(s, small(schedule="observed"), record=False)
+    assert result.schedule.parameters["synth_run"] == 2
+
+
+def test_a_machine_reference_measured_in_another_language_is_told_the_language_to_run(s):
+    add_counts(s, "CC-MAIN-2019-35", 2019, COUNTS, lang="de")
+    s.con.execute("INSERT INTO synth_references (name, label) VALUES ('m', 'machine')")
+    for year, value in [(2020, 0.1), (2021, 0.2)]:
+        add_share(s, str(year), value, run_id=1, machine="m", lang="en")  # `synth --machine m --lang en`
+    with pytest.raises(EstimatorError, match="no synthetic shares of language de against machine reference 'm' yet: "
+                                             "run 'provenance synth --human H --machine m --lang de'"):
+        simulate(s, small(schedule="observed", lang="de", machine="m"), record=False)
 
 
 def test_machine_applies_to_the_observed_schedule_only(s):

@@ -134,7 +134,7 @@ def test_references_from_a_store_need_the_store_and_a_language_it_has(db, tmp_pa
     out = run("reference", "add", "h", "--from-store", "2019", "--db", missing)
     assert out.exit_code != 0 and not os.path.exists(missing)
     lang = run("synth", "--human", "hum", "--machine", "mac", "--lang", "english", "--db", db)
-    assert lang.exit_code == 1 and "no documents in language 'english'; languages in the store: " in lang.stderr
+    assert lang.exit_code == 1 and "no documents in language 'english'; languages in the store, most documents first: " in lang.stderr
 
 
 def test_generate_without_the_llm_extra_names_it(db, monkeypatch):
