@@ -113,8 +113,9 @@ def _said(content: Any) -> str:
     """A message's text: a string, or the text parts of a list of parts."""
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
-        return "\n".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    if isinstance(content, list):  # parts: {type: text, text}, Gemini's {text}, or plain strings (its SDK's shorthand)
+        return "\n".join(p if isinstance(p, str) else p["text"] for p in content
+                         if isinstance(p, str) or (isinstance(p, dict) and isinstance(p.get("text"), str)))
     return ""
 
 

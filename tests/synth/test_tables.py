@@ -98,6 +98,7 @@ def test_reference_add_reads_the_picked_rows_and_says_so_in_its_source(tmp_path)
     ([{"role": "user", "content": "Q"}, {"role": "model", "content": "Gemini's turn."}], "Gemini's turn."),
     ([{"from": "human", "value": "Q"}, {"from": "gpt", "value": "ShareGPT's turn."}], "ShareGPT's turn."),
     ([{"role": "user", "parts": [{"text": "Q"}]}, {"role": "model", "parts": [{"text": "Gemini's"}, {"text": "own."}]}], "Gemini's\nown."),
+    ([{"role": "user", "parts": ["Q"]}, {"role": "model", "parts": ["Plain", "strings."]}], "Plain\nstrings."),
 ])
 def test_the_chat_formats_of_common_datasets_give_the_models_turns(tmp_path, chat, said):
     path = tmp_path / "chats.jsonl"
