@@ -71,6 +71,17 @@ def reference_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     print_json(df.to_dicts()) if as_json else print_table(df, title="references")
 
 
+@reference_app.command("remove")
+def reference_remove(name: Annotated[str, typer.Argument(help="Name of the reference.")], db: DbOption = None) -> None:
+    """Delete a reference corpus (the synth estimates made against it stay in metrics)."""
+    from provenance.store import Store
+    from provenance.synth.references import remove_reference
+
+    with handled(), Store(db, create=False) as store:
+        info = remove_reference(store, name)
+    typer.echo(f"removed reference {info['name']} ({info['label']}, {info['n_docs']} documents)")
+
+
 @reference_app.command("generate")
 def reference_generate(
     name: Annotated[str, typer.Argument(help="Name of the machine reference to create.")],

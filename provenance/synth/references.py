@@ -197,6 +197,19 @@ def _write(store: Any, info: ReferenceInfo, docs: list[str], fold: np.ndarray, d
     store.finish_run(run_id)
 
 
+def remove_reference(store: Any, name: str) -> dict[str, Any]:
+    """Delete a reference corpus (its documents and statistics; the synth estimates made against it stay in metrics,
+    naming it); return its name, label and n_docs. Raises UsageError naming the references when there is none."""
+    row = get_reference_or_none(store, name)
+    if row is None:
+        known = ", ".join(list_references(store)["name"].to_list()) or "none"
+        raise UsageError(f"no reference {name!r}; references: {known}")
+    with store.transaction():
+        for table in ("references", "reference_docs", "reference_stats"):
+            store.query(f"synth_delete_{table}", reference=name)
+    return {"name": row[0], "label": row[1], "n_docs": row[2]}
+
+
 def add_reference_from_store(store: Any, name: str, label: str, period: str, by: str = "year",
                              lang: str | None = None, limit: int | None = None, replace: bool = False,
                              folds: int = DEFAULT_FOLDS, seed: int = 0) -> ReferenceInfo:

@@ -137,6 +137,19 @@ def test_references_from_a_store_need_the_store_and_a_language_it_has(db, tmp_pa
     assert lang.exit_code == 1 and "no documents in language 'english'; languages in the store, most documents first: " in lang.stderr
 
 
+def test_a_reference_is_removed_whole_and_its_estimates_stay(db):
+    assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db).exit_code == 0
+    out = run("reference", "remove", "mac", "--db", db)
+    assert out.exit_code == 0 and out.stdout.strip() == "removed reference mac (machine, 800 documents)"
+    with Store(db, read_only=True) as store:
+        left = [store.sql(f"SELECT count(*) FROM {t} WHERE name = 'mac'").fetchone()[0]
+                for t in ("synth_references", "synth_reference_docs", "synth_reference_stats")]
+        estimates = store.sql("SELECT count(*) FROM metrics WHERE estimator = 'synth'").fetchone()[0]
+    assert left == [0, 0, 0] and estimates > 0
+    again = run("reference", "remove", "mac", "--db", db)
+    assert again.exit_code == 2 and again.stderr.strip() == "Error: no reference 'mac'; references: hum"
+
+
 def test_generate_without_the_llm_extra_names_it(db, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch -> ImportError
     out = run("reference", "generate", "gen", "--n", "10", "--prompts", __file__, "--db", db)
