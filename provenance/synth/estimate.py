@@ -182,9 +182,8 @@ class ShareEstimator:
         if self.vocab.len() < 10:
             raise EstimatorError(f"references {human.name!r} and {machine.name!r} share only {self.vocab.len()} "
                                  f"words seen in >= {min_units} units; add more text or lower --min-units")
-        self.human = encode(hu, self.vocab, len(human.texts))
-        self.machine = encode(mu, self.vocab, len(machine.texts))
-        hf, mf = human.fold % self.folds, machine.fold % self.folds
+        self.human, hf = _scorable(encode(hu, self.vocab, len(human.texts)), human.fold % self.folds)
+        self.machine, mf = _scorable(encode(mu, self.vocab, len(machine.texts)), machine.fold % self.folds)
         hc, hn = _fold_counts(self.human, hf, self.folds, self.vocab.len())
         mc, mn = _fold_counts(self.machine, mf, self.folds, self.vocab.len())
         self.full = fit_model(hc.sum(0), hn.sum(), mc.sum(0), mn.sum(), smoothing)
@@ -251,6 +250,14 @@ class ShareEstimator:
 def _g(llr: np.ndarray, alpha0: float) -> np.ndarray:
     t = np.expm1(llr)
     return t / (1.0 + alpha0 * t)
+
+
+def _scorable(enc: EncodedUnits, fold: np.ndarray) -> tuple[EncodedUnits, np.ndarray]:
+    """A reference's documents that have units (a word), and their folds: as encode_texts keeps of a target (a
+    document of emoji alone counted as a zero in a reference's per-document means, and was dropped from a target's)."""
+    keep = np.zeros(enc.n_docs, bool)
+    keep[enc.doc] = True
+    return (enc, fold) if keep.all() else (enc.docs_subset(keep), fold[keep])
 
 
 class _DocSums:

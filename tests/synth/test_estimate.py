@@ -87,6 +87,20 @@ def test_document_unit(corpora):
     assert est.value == pytest.approx(0.2, abs=0.03)
 
 
+def test_reference_documents_without_a_word_weigh_nothing_as_in_a_target(corpora):
+    # a target's documents without a word are dropped (encode_texts); a reference's counted as zeros in its
+    # per-document means, so an emoji-only document moved the corrected share
+    def estimate(extra: int) -> float:
+        human_texts = corpora["human"][:1000] + ["🙂 🎉"] * extra  # no word: a unit only of symbols
+        folds = np.concatenate([assign_folds(1000, 5, 0), np.arange(extra) % 5]).astype(np.int32)  # the words' folds unchanged
+        human = ReferenceTexts("h", "human", human_texts, folds, 5)
+        machine = ReferenceTexts("m", "machine", corpora["machine"][:600], assign_folds(600, 5, 1), 5)
+        return ShareEstimator(human, machine, unit="document").estimate(mixture(800, 0.2, seed=5), bootstrap=20).value
+
+    plain, with_emoji = estimate(0), estimate(150)
+    assert with_emoji == pytest.approx(plain, abs=1e-3)
+
+
 def test_fast_validation_error_and_coverage(corpora):
     """The issue's validation, scaled down: 6 shares x 4 mixtures of 1,000 documents. Synthetic words are
     i.i.d. within a document, so sentences carry the signal best here (real text: see docs/metrics.md)."""
