@@ -167,12 +167,14 @@ def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
     simulate(store, sim.validate())
 
 
+def references_of(params: dict[str, Any]) -> dict[str, Any]:
+    """A synth run's human and machine references, from its configuration (older runs: flat keys)."""
+    return params.get("references") or {"human": params.get("human"), "machine": params.get("machine")}
+
+
 def machine_of(synth: tuple[int, dict[str, Any]] | None) -> str | None:
     """The machine reference of the report's synth run, for the projection to follow its estimates."""
-    if synth is None:
-        return None
-    params = synth[1]
-    return (params.get("references") or {}).get("machine") or params.get("machine")
+    return None if synth is None else references_of(synth[1]).get("machine")
 
 
 _RUNNERS: dict[str, Callable[[Any, str, ReportConfig], None]] = {

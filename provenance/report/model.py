@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 import polars as pl
 
 from provenance.errors import UsageError
-from provenance.report import compute
+from provenance.report import compute, tables
 from provenance.report.config import ReportConfig
 from provenance.report.fmt import finite, generation_text, number
 
@@ -146,7 +146,7 @@ def _year_rows(store: Any, metrics: dict[tuple[str, str, str], dict[str, Any]], 
 def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> dict[str, Any]:
     if "synth" in runs:
         run_id, params = runs["synth"]
-        refs = params.get("references") or {"human": params.get("human"), "machine": params.get("machine")}
+        refs = compute.references_of(params)
         against = (f" against references {refs.get('human')} (human) and {refs.get('machine')} (machine)"
                    if refs.get("human") and refs.get("machine") else f" (synth run {run_id})")  # (rows written by hand)
         status = {"status": "measured", "message": f"measured{against}", "run_id": run_id}
@@ -395,15 +395,17 @@ def _reused_projection(p: Mapping[str, Any], baseline: str, config: ReportConfig
 def _machine_spread(data: Mapping[str, Any]) -> str | None:
     """How far the latest period's share moves with the machine reference, when several were measured."""
     machines = data["synthetic_share"].get("machines") or []
-    latest = next((y["period"] for y in reversed(data["years"])
-                   if sum(y["period"] in m["periods"] and m["periods"][y["period"]]["value"] is not None for m in machines) > 1), None)
+
+    def values_in(period: str) -> list[tuple[float, str]]:
+        return sorted((m["periods"][period]["value"], m["machine"]) for m in machines
+                      if (m["periods"].get(period) or {}).get("value") is not None)
+
+    latest, values = next(((y["period"], v) for y in reversed(data["years"]) if len(v := values_in(y["period"])) > 1), (None, []))
     if latest is None:
         return None
-    values = sorted((m["periods"][latest]["value"], m["machine"]) for m in machines
-                    if latest in m["periods"] and m["periods"][latest]["value"] is not None)
     (low, low_name), (high, high_name) = values[0], values[-1]
-    used = next((m["machine"] for m in machines if m["run_id"] == data["synthetic_share"]["run_id"]), None)
-    uses = (f"the per-year table, the headline and the projection use {used or 'the newest'} "
+    own = tables.own_and_others(data["synthetic_share"])[0]
+    uses = (f"the per-year table, the headline and the projection use {own['machine'] if own else 'the newest'} "
             f"(synth run {data['synthetic_share']['run_id']}, the newest)")
     if number(low, "percent") == number(high, "percent"):
         return f"the synthetic share in {latest} reads {number(low, 'percent')} against each of {len(values)} machine references; {uses}"

@@ -133,16 +133,13 @@ def _machine_series(d: Mapping[str, Any], labels: list[str]) -> list[svg.Series]
     """A dashed line per machine reference other than the report's own (its line, with the band, is drawn first),
     those farthest from it in the latest period first (the spread note's extremes), as many as the legend's row
     holds beside "synthetic share"."""
-    own = d["synthetic_share"]["run_id"]
-    others = sorted((m for m in d["synthetic_share"].get("machines") or [] if m["run_id"] != own),
-                    key=lambda m: -_distance(m, d))[:CHART_MACHINES]
+    others = sorted(tables.own_and_others(d["synthetic_share"])[1], key=lambda m: -_distance(m, d))[:CHART_MACHINES]
     colors = [svg.PALETTE[i] for i in (0, 2, 3)]  # (not 5, the report's own line, nor red, close to it)
     names = [m["machine"] if len(m["machine"]) <= LEGEND_NAME else m["machine"][:LEGEND_NAME - 1] + "…" for m in others]
-    series = [svg.Series("synthetic share", [])] + [svg.Series(name, []) for name in names]
-    while len(series) > 1 and svg.legend_width(series) > svg.WIDTH - svg.MARGIN["left"]:
-        series.pop()
+    while names and svg.legend_width(["synthetic share", *names]) > svg.WIDTH - svg.MARGIN["left"]:
+        names.pop()
     return [svg.Series(name, [(m["periods"].get(p) or {}).get("value") for p in labels], color=colors[i], dashed=True)
-            for i, (m, name) in enumerate(zip(others, names[:len(series) - 1]))]
+            for i, (m, name) in enumerate(zip(others, names))]
 
 
 def _distance(machine: Mapping[str, Any], d: Mapping[str, Any]) -> float:
@@ -156,9 +153,9 @@ def _distance(machine: Mapping[str, Any], d: Mapping[str, Any]) -> float:
 
 def _synth_caption(d: Mapping[str, Any]) -> str:
     caption = "Estimated share of machine-written documents with its 95% interval."
-    own = [m["machine"] for m in d["synthetic_share"].get("machines") or [] if m["run_id"] == d["synthetic_share"]["run_id"]]
-    if own:
-        caption += (f" Solid, with the band: against the machine reference {own[0]}; dashed: against other machine references "
+    own = tables.own_and_others(d["synthetic_share"])[0]
+    if own is not None:
+        caption += (f" Solid, with the band: against the machine reference {own['machine']}; dashed: against other machine references "
                     f"(up to {CHART_MACHINES}, those farthest from it; all in the table above, names cut at {LEGEND_NAME} characters).")
     return caption
 

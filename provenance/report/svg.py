@@ -173,17 +173,17 @@ def _legend(series: Sequence[Series], left: int) -> list[str]:
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
         out.append(f'<line x1="{_f(x)}" x2="{_f(x + 18)}" y1="16" y2="16" stroke="{s.color}" stroke-width="2"{dash}/>')
         out.append(f'<text x="{_f(x + 22)}" y="20" class="legend">{_esc(s.name)}</text>')
-        x += _legend_entry(s)
+        x += _legend_entry(s.name)
     return out
 
 
-def _legend_entry(s: Series) -> float:
-    return 30 + 7.2 * len(s.name)  # (12px text: ~6.5 px a character in sans-serif, ~7 in the serif fallbacks)
+def _legend_entry(name: str) -> float:
+    return 30 + 7.2 * len(name)  # (12px text: ~6.5 px a character in sans-serif, ~7 in the serif fallbacks)
 
 
-def legend_width(series: Sequence[Series]) -> float:
-    """The width of a legend's row, in the chart's pixels (its last entry's trailing gap not counted)."""
-    return sum(_legend_entry(s) for s in series) - 8 if series else 0.0
+def legend_width(names: Sequence[str]) -> float:
+    """The width of a legend's row of these series names, in the chart's pixels (the last one's trailing gap not counted)."""
+    return sum(_legend_entry(name) for name in names) - 8 if names else 0.0
 
 
 def _ok(v: float | None) -> bool:

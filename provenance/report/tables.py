@@ -31,6 +31,14 @@ def year_cells(row: Mapping[str, Any], synth_status: Mapping[str, Any]) -> list[
     return out
 
 
+def own_and_others(synth_status: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]:
+    """Return the machine references compared (synthetic_share.machines): the report's own run's entry (None when
+    there is no comparison), and the others."""
+    machines = synth_status.get("machines") or []
+    own = next((m for m in machines if m["run_id"] == synth_status["run_id"]), None)
+    return own, [m for m in machines if m is not own]
+
+
 def machine_table(synth_status: Mapping[str, Any], periods: list[str]) -> tuple[list[str], list[list[str]]]:
     """Return (heading, rows) of the synthetic share per period against each machine reference (none: [], [])."""
     machines = synth_status.get("machines") or []

@@ -182,8 +182,11 @@ class ShareEstimator:
         if self.vocab.len() < 10:
             raise EstimatorError(f"references {human.name!r} and {machine.name!r} share only {self.vocab.len()} "
                                  f"words seen in >= {min_units} units; add more text or lower --min-units")
-        self.human, hf = _scorable(encode(hu, self.vocab, len(human.texts)), human.fold % self.folds)
-        self.machine, mf = _scorable(encode(mu, self.vocab, len(machine.texts)), machine.fold % self.folds)
+        # (a reference's documents without a word are left out, as a target's are: counted as zeros in the
+        # per-document means, they moved the corrected share)
+        self.human, h_kept = encode(hu, self.vocab, len(human.texts)).with_units()
+        self.machine, m_kept = encode(mu, self.vocab, len(machine.texts)).with_units()
+        hf, mf = (human.fold % self.folds)[h_kept], (machine.fold % self.folds)[m_kept]
         hc, hn = _fold_counts(self.human, hf, self.folds, self.vocab.len())
         mc, mn = _fold_counts(self.machine, mf, self.folds, self.vocab.len())
         self.full = fit_model(hc.sum(0), hn.sum(), mc.sum(0), mn.sum(), smoothing)
@@ -207,11 +210,7 @@ class ShareEstimator:
 
     def encode_texts(self, texts: Sequence[str] | pl.Series) -> EncodedUnits:
         """Split texts into units over this estimator's vocabulary; documents without units are dropped."""
-        units = split_units(texts, self.unit)
-        enc = encode(units, self.vocab, len(texts))
-        keep = np.zeros(enc.n_docs, bool)
-        keep[enc.doc] = True
-        return enc if keep.all() else enc.docs_subset(keep)
+        return encode(split_units(texts, self.unit), self.vocab, len(texts)).with_units()[0]
 
     def estimate(self, texts: Sequence[str] | pl.Series | EncodedUnits, bootstrap: int = 500, ci_level: float = 0.95,
                  seed: int = 0, calibrate: bool = True) -> ShareEstimate:
@@ -250,14 +249,6 @@ class ShareEstimator:
 def _g(llr: np.ndarray, alpha0: float) -> np.ndarray:
     t = np.expm1(llr)
     return t / (1.0 + alpha0 * t)
-
-
-def _scorable(enc: EncodedUnits, fold: np.ndarray) -> tuple[EncodedUnits, np.ndarray]:
-    """A reference's documents that have units (a word), and their folds: as encode_texts keeps of a target (a
-    document of emoji alone counted as a zero in a reference's per-document means, and was dropped from a target's)."""
-    keep = np.zeros(enc.n_docs, bool)
-    keep[enc.doc] = True
-    return (enc, fold) if keep.all() else (enc.docs_subset(keep), fold[keep])
 
 
 class _DocSums:

@@ -62,6 +62,13 @@ class EncodedUnits:
         sums[starts == self.indptr[1:]] = 0.0  # reduceat returns values[start] for an empty unit
         return sums
 
+    def with_units(self) -> tuple[EncodedUnits, np.ndarray]:
+        """Return the documents that have a unit (a word), renumbered, and which those are (bool per document): a
+        document without one (emoji alone) says nothing to score, in a target or a reference alike."""
+        keep = np.zeros(self.n_docs, bool)
+        keep[self.doc] = True
+        return (self if keep.all() else self.docs_subset(keep)), keep
+
     def docs_subset(self, keep: np.ndarray) -> EncodedUnits:
         """Return the units of the documents where keep (bool per document) is true, renumbered."""
         unit_keep = keep[self.doc]
