@@ -15,6 +15,8 @@ def report(
     baseline: Annotated[Optional[str], typer.Option("--baseline", help="Baseline year (default: the newest drift run's, else the earliest year).")] = None,
     fail_above: Annotated[Optional[List[str]], typer.Option("--fail-above", help="METRIC=VALUE: exit 1 when a year's value is above it (repeatable).")] = None,
     assume_share: Annotated[float, typer.Option("--assume-share", help="Synthetic share the simulator assumes when none was measured.")] = 0.5,
+    tokenizer: Annotated[str, typer.Option("--tokenizer", help="Whose token counts drift, tails and the simulator read: word, or a "
+                                           "Hugging Face tokenizer the store was ingested with (its name or the path given to ingest).")] = "word",
     db: DbOption = None,
 ) -> None:
     """Write the yearly drift report (HTML, Markdown or JSON), computing missing estimates first."""
@@ -22,7 +24,7 @@ def report(
     from provenance.store import Store
 
     with handled():
-        config = ReportConfig(baseline=baseline, assumed_share=assume_share,
+        config = ReportConfig(baseline=baseline, assumed_share=assume_share, tokenizer=tokenizer,
                               thresholds=tuple(parse_threshold(s) for s in fail_above or ())).validate()
         fmt = fmt or _format_from(out)
         unmeasured: dict[str, str] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -29,21 +29,33 @@ def periods(store: Any) -> list[str]:
     return years
 
 
-def resolve_baseline(store: Any, baseline: str | None) -> str:
-    """Return the report's baseline year: the given one, the newest drift run's, or the earliest year."""
+def resolved(store: Any, config: ReportConfig) -> ReportConfig:
+    """The config with its tokenizer as the store names it ('hf:gpt2' or a path -> 'hf:gpt2@1a2b3c4d'); an
+    EstimatorError naming the store's tokenizers when it holds no such counts. 'word' is taken as it is."""
+    if config.tokenizer == "word":
+        return config
+    from provenance.tokencounts import tokenizer_name
+
+    return replace(config, tokenizer=tokenizer_name(store, config.tokenizer))
+
+
+def resolve_baseline(store: Any, baseline: str | None, tokenizer: str = "word") -> str:
+    """Return the report's baseline year: the given one, the newest drift run's (in tokenizer's counts), or the
+    earliest year."""
     known = periods(store)
     if baseline is not None:
         if baseline not in known:
             raise EstimatorError(f"unknown baseline year {baseline!r}; years in the store: {', '.join(known)}")
         return baseline
-    row = store.query("report_drift_baseline").fetchone()
+    row = store.query("report_drift_baseline", tokenizer=tokenizer).fetchone()
     return row[0] if row and row[0] in known else known[0]
 
 
-def latest_runs(store: Any, baseline: str) -> dict[str, tuple[int, dict[str, Any]]]:
-    """Return estimator -> (run_id, run configuration) of the newest run usable against baseline."""
+def latest_runs(store: Any, baseline: str, tokenizer: str = "word") -> dict[str, tuple[int, dict[str, Any]]]:
+    """Return estimator -> (run_id, run configuration) of the newest run usable against baseline (drift and tails:
+    in tokenizer's counts)."""
     out = {}
-    for name, run_id, config in store.query("report_runs", baseline=baseline).fetchall():
+    for name, run_id, config in store.query("report_runs", baseline=baseline, tokenizer=tokenizer).fetchall():
         out[name] = (int(run_id), json.loads(config) if config else {})
     return out
 
@@ -74,9 +86,9 @@ def synth_references(store: Any) -> dict[str, str]:
     return dict(store.query("report_synth_references").fetchall())
 
 
-def sim_run(store: Any, baseline: str) -> dict[str, Any] | None:
-    """Return the newest categorical simulator run with P0 = baseline, or None."""
-    cur = store.query("report_sim_run", baseline=baseline)
+def sim_run(store: Any, baseline: str, tokenizer: str = "word") -> dict[str, Any] | None:
+    """Return the newest categorical simulator run with P0 = baseline in tokenizer's counts, or None."""
+    cur = store.query("report_sim_run", baseline=baseline, tokenizer=tokenizer)
     row = cur.fetchone()
     if row is None:
         return None
@@ -85,14 +97,15 @@ def sim_run(store: Any, baseline: str) -> dict[str, Any] | None:
 
 def missing_steps(store: Any, config: ReportConfig) -> list[str]:
     """Return the steps (estimator names, then 'simulate') the report still needs, in run order."""
-    baseline = resolve_baseline(store, config.baseline)
-    runs = latest_runs(store, baseline)
+    config = resolved(store, config)
+    baseline = resolve_baseline(store, config.baseline, config.tokenizer)
+    runs = latest_runs(store, baseline, config.tokenizer)
     steps = [e for e in ("drift", "tails", "dups") if e not in runs]
     synth_possible = synth_api() is not None and len(synth_references(store)) == 2
     if "synth" not in runs and synth_possible:
         steps.append("synth")
     measured = "synth" in runs or "synth" in steps
-    sim = sim_run(store, baseline)
+    sim = sim_run(store, baseline, config.tokenizer)
     if sim is None or (measured and (sim["schedule"] != "observed" or "synth" in steps or _follows_another(sim, runs))):
         steps.append("simulate")
     return steps
@@ -113,7 +126,8 @@ def compute_missing(store: Any, config: ReportConfig, progress: Progress | None 
     A step the store cannot support (a baseline of one block for tails, too few documents) is left out
     and its reason put in `unmeasured` (step -> reason) for the report to say, instead of failing the
     report: a small store still gets its drift and duplicates."""
-    baseline = resolve_baseline(store, config.baseline)
+    config = resolved(store, config)
+    baseline = resolve_baseline(store, config.baseline, config.tokenizer)
     steps = missing_steps(store, config)
     report = progress or (lambda *_: None)
     ran = []
@@ -134,13 +148,13 @@ def compute_missing(store: Any, config: ReportConfig, progress: Progress | None 
 def _drift(store: Any, baseline: str, config: ReportConfig) -> None:
     from provenance.estimators import DriftConfig, estimate_drift
 
-    estimate_drift(store, DriftConfig(baseline=baseline, top=config.top, seed=config.seed))
+    estimate_drift(store, DriftConfig(baseline=baseline, top=config.top, seed=config.seed, tokenizer=config.tokenizer))
 
 
 def _tails(store: Any, baseline: str, config: ReportConfig) -> None:
     from provenance.estimators import TailsConfig, estimate_tails
 
-    estimate_tails(store, TailsConfig(baseline=baseline, top=config.top, seed=config.seed))
+    estimate_tails(store, TailsConfig(baseline=baseline, top=config.top, seed=config.seed, tokenizer=config.tokenizer))
 
 
 def _dups(store: Any, baseline: str, config: ReportConfig) -> None:
@@ -160,10 +174,11 @@ def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
 def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
     from provenance.simulate import SimulationConfig, simulate
 
-    synth = latest_runs(store, baseline).get("synth")
+    synth = latest_runs(store, baseline, config.tokenizer).get("synth")
     schedule = "observed" if synth else f"{config.assumed_share:g}"
     sim = SimulationConfig(baseline=baseline, schedule=schedule, regime="both", generations=config.generations,
-                           replicates=config.replicates, seed=config.seed, machine=machine_of(synth))
+                           replicates=config.replicates, seed=config.seed, machine=machine_of(synth),
+                           tokenizer=config.tokenizer)
     simulate(store, sim.validate())
 
 

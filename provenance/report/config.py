@@ -20,6 +20,9 @@ class ReportConfig:
     generations / replicates: of the simulator run the report starts when none exists for the baseline.
     top: tokens listed (lost tail tokens, top movers); thin_pages: shortest documents listed per year.
     thresholds: (metric, value) pairs of --fail-above.
+    tokenizer: whose token counts drift, tails and the simulator read ('word', the default Unicode word
+      tokenizer, or a Hugging Face tokenizer the store was ingested with: its name, the part before '@', or the
+      path given to `ingest --tokenizer`).
     """
 
     baseline: str | None = None
@@ -31,6 +34,7 @@ class ReportConfig:
     snippet_chars: int = 160
     seed: int = 0
     thresholds: tuple[tuple[str, float], ...] = ()
+    tokenizer: str = "word"
 
     def validate(self) -> "ReportConfig":
         """Return self, or raise UsageError naming the first nonsensical option."""

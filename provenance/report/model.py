@@ -78,12 +78,13 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     unmeasured: steps compute_missing could not run (step -> reason), said in the notes."""
     config.validate()
     check_threshold_metrics(config.thresholds)
-    baseline = compute.resolve_baseline(store, config.baseline)
-    runs = compute.latest_runs(store, baseline)
+    config = compute.resolved(store, config)
+    baseline = compute.resolve_baseline(store, config.baseline, config.tokenizer)
+    runs = compute.latest_runs(store, baseline, config.tokenizer)
     metrics = _metric_rows(store, runs)
     years = _year_rows(store, metrics, baseline)
     listing = compute.listings(store, runs)
-    sim = compute.sim_run(store, baseline)
+    sim = compute.sim_run(store, baseline, config.tokenizer)
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "title": f"How the web drifted: {years[0]['period']}–{years[-1]['period']}",
@@ -91,6 +92,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
         "tool": {"name": "provenance", "version": _version()},
         "store": _store_info(store),
         "baseline": baseline,
+        "tokenizer": config.tokenizer,
         "periods": [y["period"] for y in years],
         "metrics": {k: {"label": v[2], "estimator": v[0], "format": v[3], "higher_means": v[4], "definition": v[5]}
                     for k, v in YEAR_METRICS.items()},
@@ -362,6 +364,9 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         elif name not in runs:
             notes.append(f"{name}: no run in the metrics table for this baseline; run 'provenance report' "
                          f"(it computes missing estimates) or 'provenance {name}'")
+    if data["tokenizer"] != "word":
+        notes.append(f"drift, the tail vocabulary and the projection read the token counts of {data['tokenizer']}; the "
+                     "Tokens column counts words (the default word tokenizer's)")
     spread = _machine_spread(data)
     if spread:
         notes.append(spread)

@@ -1,7 +1,8 @@
 -- The latest metrics run per estimator that a yearly report against $baseline can use: rows grouped by
 -- year over all languages; drift and tails runs must have used $baseline, dups and synth runs need not; a synth
--- run must be a share of documents (not an uncalibrated sentence-unit run's share of sentences).
--- Params: $baseline VARCHAR.
+-- run must be a share of documents (not an uncalibrated sentence-unit run's share of sentences); drift and tails
+-- runs must have read $tokenizer's counts ('word': the default word tokenizer's).
+-- Params: $baseline VARCHAR, $tokenizer VARCHAR.
 -- Returns: estimator VARCHAR, run_id BIGINT, config JSON (the run's configuration); by estimator.
 WITH candidates AS (
     SELECT estimator, max(run_id) AS run_id
@@ -11,7 +12,7 @@ WITH candidates AS (
       AND json_extract_string(parameters, '$.lang') IS NULL
       AND (estimator <> 'synth' OR coalesce(json_extract_string(parameters, '$.share'), 'documents') = 'documents')
       AND (estimator NOT IN ('drift', 'tails') OR (json_extract_string(parameters, '$.baseline') = $baseline
-           AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = 'word'))
+           AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = $tokenizer))
     GROUP BY estimator
 )
 SELECT c.estimator, c.run_id, r.config

@@ -67,3 +67,10 @@ def test_a_missing_store_is_a_handled_error(tmp_path):
     assert result.stderr.startswith("Error: ")
 
 
+
+
+def test_a_tokenizer_without_counts_in_the_store_is_one_line_naming_those_it_holds(report_db, tmp_path):
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--tokenizer", "hf:gpt2"])
+    assert result.exit_code == 1 and not out.exists()
+    assert result.stderr == "Error: no token counts with tokenizer 'hf:gpt2'; the store holds: word\n"

@@ -6,6 +6,7 @@ import re
 import shutil
 from html.parser import HTMLParser
 
+import polars as pl
 import pytest
 
 from provenance.errors import EstimatorError, UsageError
@@ -19,7 +20,7 @@ from provenance.report.tables import YEAR_COLUMNS
 from provenance.store import Store
 from tests.report.conftest import CONFIG, GOLDEN, XSS_TEXT, XSS_URL, clock, update_golden
 
-TOP_KEYS = ["schema_version", "title", "generated_at", "tool", "store", "baseline", "periods", "metrics", "years",
+TOP_KEYS = ["schema_version", "title", "generated_at", "tool", "store", "baseline", "tokenizer", "periods", "metrics", "years",
             "synthetic_share", "projection", "tail_tokens_lost", "top_movers", "thin_pages", "methods", "headline",
             "alerts", "notes"]
 YEAR_KEYS = ["period", "is_baseline", "crawls", "documents", "tokens", "jsd", "noise_floor", "excess_jsd",
@@ -225,6 +226,51 @@ def test_another_baseline_gets_its_own_runs(tmp_path, report_db):
         data = build_report(store, config, clock).data
     assert data["baseline"] == "2021" and [y["is_baseline"] for y in data["years"]] == [False, True, False]
     assert data["years"][1]["excess_jsd"]["value"] == 0
+
+
+SUBWORDS = "hf:pieces@0a1b2c3d"  # a tokenizer's name in the store, as ingest --tokenizer names one
+
+
+def _add_subword_counts(store) -> None:
+    """Add the counts of a second tokenizer that cuts each word in two ("w0123" -> "w01", "##23"), as ingest
+    --tokenizer adds a Hugging Face tokenizer's beside the word tokenizer's."""
+    words = store.frame("SELECT tb.source_id, tb.crawl, tb.year, tb.lang, tb.block, t.token, bt.count "
+                        "FROM token_blocks tb JOIN block_tokens bt USING (block_id) "
+                        "JOIN tokens t ON t.tokenizer = tb.tokenizer AND t.token_id = bt.token_id WHERE tb.tokenizer = 'word'")
+    pieces = (words.with_columns(pl.concat_list(pl.col("token").str.slice(0, 3), "##" + pl.col("token").str.slice(3)).alias("token"))
+              .explode("token").filter(pl.col("token") != "##")
+              .group_by("source_id", "crawl", "year", "lang", "block", "token").agg(pl.col("count").sum())
+              .select("source_id", "crawl", "year", "lang", "block", pl.lit(SUBWORDS).alias("tokenizer"), "token", "count"))
+    store.insert_token_counts(pieces)
+
+
+def test_the_report_reads_the_counts_of_the_tokenizer_it_is_given_and_keeps_each_tokenizers_runs_apart(tmp_path, report_db):
+    db = str(tmp_path / "t.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _add_subword_counts(store)
+        words = build_report(store, CONFIG, clock).data
+        config = ReportConfig(**{**CONFIG.__dict__, "tokenizer": "hf:pieces"})  # the name before its '@'
+        assert missing_steps(store, config) == ["drift", "tails", "simulate"]  # dups and synth read no token counts
+        compute_missing(store, config)
+        assert missing_steps(store, config) == [] and missing_steps(store, CONFIG) == []  # each reuses its own runs
+        data = build_report(store, config, clock).data
+        assert build_report(store, CONFIG, clock).data == words  # the word report is as it was
+    assert data["tokenizer"] == SUBWORDS and words["tokenizer"] == "word"
+    for step in ("drift", "tails", "simulate"):
+        assert data["methods"][step]["parameters"]["tokenizer"] == SUBWORDS
+        assert data["methods"][step]["run_id"] != words["methods"][step]["run_id"]
+    assert data["methods"]["dups"] == words["methods"]["dups"]
+    assert all(t["token"] == "##" or len(t["token"]) <= 3 or t["token"].startswith("##")
+               for t in data["top_movers"]["tokens"] + data["tail_tokens_lost"]["tokens"])
+    assert data["years"][-1]["jsd"] != words["years"][-1]["jsd"]
+    assert any("read the token counts of hf:pieces@0a1b2c3d" in n for n in data["notes"])
+    assert not any("read the token counts" in n for n in words["notes"])
+
+
+def test_a_tokenizer_the_store_has_no_counts_of_is_named_with_those_it_has(report_store):
+    with pytest.raises(EstimatorError, match="no token counts with tokenizer 'hf:other'; the store holds: word"):
+        build_report(report_store, ReportConfig(tokenizer="hf:other"), clock)
 
 
 def test_an_unknown_baseline_lists_the_years(report_store):
