@@ -1,5 +1,5 @@
 """--tokenizer: a Hugging Face tokenizer's counts are those of each whole text, under a name of its own, found again by
-the estimators however the user names it (the report keeps to the word tokenizer's runs: tests/report/test_report.py)."""
+the estimators however the user names it (the report reads the tokenizer it is given, each tokenizer's runs apart: tests/report/test_report.py)."""
 from __future__ import annotations
 
 import shutil

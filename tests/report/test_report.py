@@ -234,9 +234,7 @@ SUBWORDS = "hf:pieces@0a1b2c3d"  # a tokenizer's name in the store, as ingest --
 def _add_subword_counts(store) -> None:
     """Add the counts of a second tokenizer that cuts each word in two ("w0123" -> "w01", "##23"), as ingest
     --tokenizer adds a Hugging Face tokenizer's beside the word tokenizer's."""
-    words = store.frame("SELECT tb.source_id, tb.crawl, tb.year, tb.lang, tb.block, t.token, bt.count "
-                        "FROM token_blocks tb JOIN block_tokens bt USING (block_id) "
-                        "JOIN tokens t ON t.tokenizer = tb.tokenizer AND t.token_id = bt.token_id WHERE tb.tokenizer = 'word'")
+    words = store.frame("SELECT source_id, crawl, year, lang, block, token, count FROM token_counts WHERE tokenizer = 'word'")
     pieces = (words.with_columns(pl.concat_list(pl.col("token").str.slice(0, 3), "##" + pl.col("token").str.slice(3)).alias("token"))
               .explode("token").filter(pl.col("token") != "##")
               .group_by("source_id", "crawl", "year", "lang", "block", "token").agg(pl.col("count").sum())
