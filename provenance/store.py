@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,6 +19,9 @@ from provenance.arrow_views import registered
 from provenance.config import default_db_path
 from provenance.errors import StoreError, StoreLockedError, UsageError, first_line, machine_limit, unreadable_file, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
+
+_DEFINES = re.compile(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", re.IGNORECASE)  # what a file of sql/views/ defines
+_DEFINES_TEMP = re.compile(r"CREATE OR REPLACE (?=VIEW|MACRO)", re.IGNORECASE)
 
 def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
@@ -71,6 +75,7 @@ class Store:
             self.con = _connect(self.path, read_only)
         if read_only:
             self._point_texts_view(temporary=True)
+            self._missing_views_as_temporary()
 
     def _gone_shards(self) -> str | None:
         """The local shard folder this store is attached to, when it no longer exists."""
@@ -166,6 +171,18 @@ class Store:
             textfiles.ensure(self.con, self.texts_dir)
         if not textfiles.view_reads(self.con, self.texts_dir):  # the store was moved or copied since
             self.con.execute(textfiles.view_sql(self.texts_dir, temporary))
+
+    def _missing_views_as_temporary(self) -> None:
+        """Define, for this connection, the views (and macros) of sql/views/ that a store written by an older provenance
+        lacks: a writable open (re)creates them all in the store, a read-only one cannot."""
+        try:
+            have = {r[0] for r in self.con.execute(load_query("store_view_names")).fetchall()}
+        except duckdb.Error:
+            return
+        for path in view_files():
+            text = path.read_text(encoding="utf-8")
+            if not set(_DEFINES.findall(text)) <= have:
+                self.con.execute(_DEFINES_TEMP.sub("CREATE OR REPLACE TEMP ", text))
 
     def _pending(self) -> bool:
         """Whether schema files are not yet applied (read-only check)."""

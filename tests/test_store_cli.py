@@ -360,3 +360,21 @@ def test_a_store_of_a_newer_schema_is_read_but_never_written(make_warc, tmp_path
     assert result.exit_code == 1 and "written by a newer provenance (schema 0099_future.sql)" in result.output
     assert "Traceback" not in result.output
     assert runner.invoke(app, ["sql", "SELECT count(*) FROM documents", "--db", db]).exit_code == 0
+
+
+def test_a_view_an_older_provenance_did_not_make_is_there_for_a_read_only_query_and_the_file_is_left_as_it_was(store_path):
+    con = duckdb.connect(store_path)
+    con.execute("DROP VIEW synth_shares")  # as a store written before the view existed
+    con.execute("DROP VIEW yearly_summary")
+    con.close()
+    result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM synth_shares, yearly_summary", "--db", store_path, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "n\n0\n"
+    con = duckdb.connect(store_path, read_only=True)
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN ('synth_shares', 'yearly_summary')").fetchone() == (0,)
+    con.close()
+    with Store(store_path):  # a writable open makes them in the store
+        pass
+    con = duckdb.connect(store_path, read_only=True)
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN ('synth_shares', 'yearly_summary')").fetchone() == (2,)
+    con.close()

@@ -12,26 +12,21 @@
 -- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON, machine VARCHAR,
 -- lead_run BIGINT, lang VARCHAR (the row's: NULL for an all-language estimate); by period.
 WITH all_shares AS (
-    SELECT period, value, ci_low, ci_high, parameters, lang, run_id, created_at,
-           coalesce(json_extract_string(parameters, '$.by'), 'year') AS grouping,
-           coalesce(json_extract_string(parameters, '$.references.machine'), json_extract_string(parameters, '$.machine')) AS machine,
-           coalesce(json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.human')) AS human,
-           coalesce(json_extract_string(parameters, '$.unit'), 'document') || '/' || coalesce(json_extract_string(parameters, '$.calibrate'), 'true') AS method,
-           coalesce(json_extract_string(parameters, '$.share'), 'documents') = 'documents' AS of_documents
-    FROM metrics
-    WHERE estimator = 'synth' AND metric = 'alpha' AND value IS NOT NULL
-      AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
+    SELECT period, value, ci_low, ci_high, parameters, lang, run_id, created_at, grouped_by, machine, human, unit,
+           calibrated, share = 'documents' AS of_documents
+    FROM synth_shares
+    WHERE value IS NOT NULL AND ($lang IS NULL OR lang IS NULL OR lang = $lang)
 ), lead AS (
-    SELECT run_id, grouping, machine, human, method
+    SELECT run_id, grouped_by, machine, human, unit, calibrated
     FROM all_shares
     WHERE $machine IS NULL OR machine = $machine
-    ORDER BY (grouping = 'year') DESC, of_documents DESC, (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC
+    ORDER BY (grouped_by = 'year') DESC, of_documents DESC, (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC
     LIMIT 1
 )
 SELECT s.period, s.value, s.ci_low, s.ci_high, s.parameters, s.machine, l.run_id AS lead_run, s.lang
 FROM all_shares s, lead l
-WHERE s.grouping = l.grouping AND s.machine IS NOT DISTINCT FROM l.machine AND s.human IS NOT DISTINCT FROM l.human
-  AND s.method = l.method
+WHERE s.grouped_by = l.grouped_by AND s.machine IS NOT DISTINCT FROM l.machine AND s.human IS NOT DISTINCT FROM l.human
+  AND s.unit = l.unit AND s.calibrated = l.calibrated
 QUALIFY row_number() OVER (
     PARTITION BY s.period
     ORDER BY (s.lang IS NOT DISTINCT FROM $lang) DESC, s.run_id DESC, s.created_at DESC

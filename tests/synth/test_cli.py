@@ -217,6 +217,25 @@ def test_an_uncalibrated_sentence_estimate_is_a_share_of_sentences(db):
     assert json.loads(calibrated.stdout)["parameters"]["share"] == "documents"
 
 
+def test_the_synth_shares_view_reads_what_each_run_measured_against_out_of_its_parameters(db):
+    assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac", "--unit", "sentence", "--no-calibrate", "--by", "crawl",
+               "--bootstrap", "50", "--db", db).exit_code == 0
+    with Store(db, read_only=True) as store:
+        rows = store.sql("SELECT run_id, period, human, machine, grouped_by, run_lang, unit, calibrated, share, n_docs, value "
+                         "FROM synth_shares ORDER BY run_id, period").fetchall()
+        metrics = store.sql("SELECT run_id, period, value FROM metrics WHERE estimator = 'synth' AND metric = 'alpha' "
+                            "ORDER BY run_id, period").fetchall()
+    assert [(r[0], r[1], r[10]) for r in rows] == metrics
+    first, second = rows[0][0], rows[-1][0]
+    assert {r[1:10] for r in rows if r[0] == first} == {
+        ("2019", "hum", "mac", "year", None, "document", True, "documents", 600),
+        ("2023", "hum", "mac", "year", None, "document", True, "documents", 600)}
+    assert {r[1:10] for r in rows if r[0] == second} == {
+        ("CC-MAIN-2019-10", "hum", "mac", "crawl", None, "sentence", False, "sentences", 600),
+        ("CC-MAIN-2023-10", "hum", "mac", "crawl", None, "sentence", False, "sentences", 600)}
+
+
 def test_a_pool_is_of_distinct_references_and_keeps_the_store_documents_of_those_taken_from_it(db):
     assert run("reference", "add", "y2019", "--from-store", "2019", "--limit", "40", "--db", db).exit_code == 0
     twice = run("reference", "add", "p", "--from-references", "hum,hum,y2019", "--db", db)
