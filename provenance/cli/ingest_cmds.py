@@ -76,7 +76,7 @@ def ingest(
     year: Annotated[Optional[int], typer.Option(help="Year for every document (else the year of WARC-Date).")] = None,
     sample_rate: Annotated[float, typer.Option(help="Keep a document when the hash of its normalized URL falls under this; the same URLs are kept in every crawl.")] = 1.0,
     lang: Annotated[Optional[list[str]], typer.Option(help="Keep only documents detected in this language (repeatable, or comma-separated), e.g. --lang en.")] = None,
-    tokenizer: Annotated[Optional[str], typer.Option(help="Local Hugging Face tokenizer folder: its token counts are stored beside the word tokenizer's.")] = None,
+    tokenizer: Annotated[Optional[str], typer.Option(help="Local Hugging Face tokenizer (a folder, a tokenizer.json or a GGUF model file): its token counts are stored beside the word tokenizer's.")] = None,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Keep document text in the texts table.")] = True,
     prose_lists: Annotated[bool, typer.Option("--prose-lists/--no-prose-lists", help="Keep bulleted lists of prose near the top of a page in its main text (resiliparse drops every <ul> fewer than 3 elements below <body> as navigation).")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in the ledger, replacing their rows.")] = False,

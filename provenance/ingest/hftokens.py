@@ -1,7 +1,9 @@
 """Hugging Face tokenizers for --tokenizer: loaded through transformers from local files only, and counted over whole texts.
 
-* Loading: AutoTokenizer.from_pretrained(folder, local_files_only=True), or a tokenizer.json file given
-  itself. A folder without a tokenizer's files, a GGUF file, a missing package: one line that says so.
+* Loading: AutoTokenizer.from_pretrained(folder, local_files_only=True), a tokenizer.json file given
+  itself, or a GGUF model file (llama.cpp's: the tokenizer its metadata holds, through transformers'
+  gguf_file=, which needs the gguf package and imports torch: ~5 s). A folder without a tokenizer's
+  files, a missing package: one line that says so.
 * Whole texts: padding and truncation that a tokenizer.json carries (many published ones truncate at 512
   tokens, or pad) are switched off on the loaded copy, and no special tokens are added: the counts are
   those of each text's own tokens, whatever batch it is in.
@@ -13,7 +15,8 @@
   checked on CHECK_CHARS characters either side: the tokens there must be those of the text uncut).
   Only a text with no such place in PIECE_CHARS / 2 characters (CJK without spaces or line breaks,
   a run of white space) is cut anywhere, where a token or two can differ from the whole text's.
-* Name: "hf:" + the folder's name (a Hugging Face cache snapshot: its repository's, "org/name") + "@" +
+* Name: "hf:" + the folder's name (a Hugging Face cache snapshot: its repository's, "org/name"; a GGUF
+  file's name without .gguf) + "@" +
   8 hex digits of a hash of the loaded tokenizer as the library writes it out (with padding and
   truncation off). Two tokenizers in folders of one name are two names; a copy in a folder of the same
   name has the same name. `resolve` turns what a user types (a name, its part before "@", or the path
@@ -171,10 +174,15 @@ def _load(path: str) -> tuple[Any, str, tuple[tuple[re.Pattern, bool], ...]]:
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # its warnings (a slow tokenizer converted, a missing file) are not ours to print
     try:
-        tok = (PreTrainedTokenizerFast(tokenizer_file=str(p)) if p.is_file()
-               else AutoTokenizer.from_pretrained(str(p), local_files_only=True))
+        if _is_gguf(p):
+            tok = AutoTokenizer.from_pretrained(str(p.parent), gguf_file=p.name, local_files_only=True)
+        elif p.is_file():
+            tok = PreTrainedTokenizerFast(tokenizer_file=str(p))
+        else:
+            tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True)
     except Exception as exc:  # a corrupt tokenizer.json fails in any of the loaders' ways (KeyError, TypeError, a Rust exception)
-        raise InputError(path, f"cannot load tokenizer: {_said(exc)}") from None
+        what = "the tokenizer of this GGUF file (cut short or corrupt?)" if _is_gguf(p) else "tokenizer"
+        raise InputError(path, f"cannot load {what}: {_said(exc)}") from None
     finally:
         hf_logging.set_verbosity(verbosity)
     backend = getattr(tok, "backend_tokenizer", None)
@@ -194,12 +202,16 @@ def _load(path: str) -> tuple[Any, str, tuple[tuple[re.Pattern, bool], ...]]:
 def _check_files(p: Path) -> None:
     """Refuse, in one line, what cannot be a tokenizer before transformers says so in many."""
     if p.is_file():
-        if p.suffix.lower() == ".gguf":
-            raise InputError(str(p), "a GGUF model file: give a folder with its tokenizer (AutoTokenizer.from_pretrained(folder, "
-                                     "gguf_file=name).save_pretrained(out) writes one)")
+        if _is_gguf(p):
+            with open(p, "rb") as f:
+                if f.read(4) != b"GGUF":
+                    raise InputError(str(p), "not a GGUF file (it does not begin with GGUF's magic bytes)")
+            if importlib.util.find_spec("gguf") is None:
+                raise InputError(str(p), "a GGUF model file's tokenizer needs the gguf package: pip install 'provenance[llm]'")
+            return
         if p.name != "tokenizer.json":
             raise InputError(str(p), "not a tokenizer: give a folder holding tokenizer.json (or a slow tokenizer's vocabulary), "
-                                     "or a tokenizer.json file")
+                                     "a tokenizer.json file or a GGUF model file")
         return
     names = {x.name for x in p.iterdir()} if p.is_dir() else set()
     if not names & set(TOKENIZER_FILES):
@@ -216,8 +228,15 @@ def _said(exc: BaseException, limit: int = 300) -> str:
     return f"{type(exc).__name__}: {text[:limit]}"
 
 
+def _is_gguf(p: Path) -> bool:
+    return p.is_file() and p.suffix.lower() == ".gguf"
+
+
 def label(p: Path) -> str:
-    """The folder's name; for a Hugging Face cache snapshot (models--org--name/snapshots/<commit>), 'org/name'."""
+    """The folder's name; for a Hugging Face cache snapshot (models--org--name/snapshots/<commit>), 'org/name'; a GGUF
+    file's name without its suffix."""
+    if _is_gguf(p):
+        return p.stem
     folder = (p.parent if p.is_file() else p).resolve()
     if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
         return folder.parent.parent.name[len("models--"):].replace("--", "/")

