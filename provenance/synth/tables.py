@@ -4,7 +4,8 @@ Datasets of machine text (detection benchmarks, a lab's own generations) come as
 columns saying which model wrote it: `reference add gpt4 --label machine raid.parquet --field generation --where
 "model = 'gpt4'"`. DuckDB reads the file (read_parquet, read_csv, read_json); the condition is DuckDB SQL over the
 file's columns. A value is a document when it is text, or a chat (a list of messages with `role` and `content`: the
-assistant's turns, joined by blank lines: what the model wrote, not the prompt).
+assistant's turns, joined by blank lines: what the model wrote, not the prompt; also when the chat is JSON text, as a
+CSV holds one).
 """
 from __future__ import annotations
 
@@ -95,11 +96,15 @@ def document(value: Any, path: str, where: str, field: str) -> str:
 
     A chat is a list of messages, each {role, content} (OpenAI and most; Gemini's role 'model', and its own {role,
     parts}) or ShareGPT's {from, value} ('gpt'); a content that is a list of parts ({type: text, text} or {text}) is
-    their text joined."""
+    their text joined. A chat written as JSON text (a CSV column, a dataset that stored its messages as a string) is
+    read as the chat it is: its JSON and its prompts are not what the model wrote."""
     if isinstance(value, str):
-        return value
+        chat = _json_chat(value)
+        if chat is None:
+            return value
+        value = chat
     if isinstance(value, list) and value and all(isinstance(m, dict) for m in value):
-        turns = [(m.get("role", m.get("from")), m.get("content", m.get("value", m.get("parts")))) for m in value]
+        turns = _turns(value)
         if all(who is not None and said is not None for who, said in turns):
             texts = [_said(said) for who, said in turns if str(who).lower() in ASSISTANT]
             if any(texts):
@@ -107,6 +112,26 @@ def document(value: Any, path: str, where: str, field: str) -> str:
             raise InputError(path, f"{where}: the chat in {field!r} has no turn of the model (role {' / '.join(ASSISTANT)})")
     kind = "null" if value is None else type(value).__name__
     raise InputError(path, f"{where}: {field!r} is {kind}, not text or a chat (a list of messages with role and content)")
+
+
+def _turns(chat: list[dict]) -> list[tuple[Any, Any]]:
+    """(who, what they said) of each message: role or from; content, value or parts."""
+    return [(m.get("role", m.get("from")), m.get("content", m.get("value", m.get("parts")))) for m in chat]
+
+
+def _json_chat(text: str) -> list[dict] | None:
+    """The chat a text holds as JSON (a list of messages, each with its speaker and what they said), else None."""
+    s = text.strip()
+    if not (s.startswith("[{") and s.endswith("}]") and ('"role"' in s or '"from"' in s)):
+        return None
+    try:
+        value = json.loads(s)
+    except ValueError:
+        return None
+    if isinstance(value, list) and value and all(isinstance(m, dict) for m in value) and \
+            all(who is not None and said is not None for who, said in _turns(value)):
+        return value
+    return None
 
 
 def _said(content: Any) -> str:

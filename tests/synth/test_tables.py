@@ -107,6 +107,18 @@ def test_the_chat_formats_of_common_datasets_give_the_models_turns(tmp_path, cha
     assert list(read_texts([str(path)], "messages", "m = 'x'")) == [said]  # through DuckDB's reader too
 
 
+def test_a_chat_stored_as_json_text_gives_its_models_turns_and_other_text_stays_as_it_is(tmp_path):
+    chat = [{"role": "user", "content": "Summarize the crawl."}, {"role": "assistant", "content": "The crawl grew, \"a lot\"."}]
+    texts = ["[not a chat]", '[{"role": "user"}]', "[{\"role\": broken json}]", " plain text "]
+    csv = tmp_path / "chats.csv"
+    pq.write_table(pa.table({"messages": [json.dumps(chat), *texts]}), tmp_path / "chats.parquet")
+    import duckdb
+
+    duckdb.sql(f"COPY (SELECT * FROM '{tmp_path / 'chats.parquet'}') TO '{csv}' (HEADER)")
+    for path in (csv, tmp_path / "chats.parquet"):
+        assert list(read_texts([str(path)], "messages")) == ['The crawl grew, "a lot".', *texts]
+
+
 def test_a_jsonl_tables_types_come_from_all_its_rows(tmp_path):
     # DuckDB's reader guesses types from a sample of rows: a key first seen later was no column, and values of
     # several types in one column came back as their JSON text ('"quoted"')
