@@ -341,6 +341,9 @@ def _decode_text(data: bytes, encoding: str, html: bool = False) -> str:
         if data.startswith(bom):
             return data[len(bom):].decode(name, "replace")
     label = (encoding or "").lower()
+    if not _known_label(label):  # 'none' (warcit's -c none), 'null', a typo, none at all: read as the bytes say
+        encoding = "utf-8" if label.startswith("utf8mb") else detect_encoding(data, from_html_meta=html)  # (MySQL's UTF-8)
+        label = encoding.lower()
     codec = _codec(label)
     if label not in _UTF8_LABELS and (codec == "utf-8" or label in _UTF16_LABELS):  # utf_8, u8; "unicode"
         label = encoding = codec
@@ -552,6 +555,17 @@ _UTF16_LABELS = {"unicode": "utf-16-le", "csunicode": "utf-16-le", "ucs-2": "utf
 
 
 @lru_cache(maxsize=1024)
+def _known_label(label: str) -> bool:
+    """Whether a charset label names a charset (Python's, or one browsers read as another)."""
+    if label in _UTF8_LABELS or label in _UTF16_LABELS or _superset(label) is not None:
+        return True
+    try:
+        codecs.lookup(label)
+    except (LookupError, ValueError):
+        return False
+    return True
+
+
 def _codec(label: str) -> str:
     """Python's name of a charset label ('windows-1251' -> 'cp1251'), or the label when Python has none."""
     if label.lower() in _UTF16_LABELS:

@@ -692,6 +692,17 @@ def test_whatwg_labels_python_names_otherwise_are_read_in_their_charset(label, c
     assert _decode_text(text.encode(codec), label) == text
 
 
+@pytest.mark.parametrize("label", ["none", "None", "null", "bogus-8", "utf8mb4", ""])
+def test_a_label_that_names_no_charset_is_read_as_if_there_were_none(label):
+    # warcit -c none writes charset=none; servers send None, MySQL's utf8mb4. A Latin-1 text under such a label was
+    # read as UTF-8 with replacement characters ("�ystein"), where without a label it was read right
+    latin1 = "Latin-1 notes: Øystein, Ærøskøbing, São Paulo."
+    assert _decode_text(latin1.encode("latin-1"), label) == latin1
+    assert _decode_text("Grüße aus Köln 😀".encode(), label) == "Grüße aus Köln 😀"
+    page = '<html><head><meta charset="windows-1251"></head><body>Привет, мир</body></html>'
+    assert _decode_text(page.encode("cp1251"), label, html=True) == page
+
+
 def test_a_page_in_a_charset_nobody_detects_keeps_its_bytes_as_replacement_characters_not_nothing():
     from provenance.ingest.extract import _decode_as
 
