@@ -346,6 +346,20 @@ class Store:
             return [f"a file it reads cannot be read ({first_line(exc)})"]
 
 
+def repeated_captures(store: Store, run_id: int | None = None) -> str | None:
+    """A line on the documents (of ingest run run_id's files; None: of the store) that repeat a capture another document
+    holds, the same URL, fetch time and text (sql/queries/ingest_repeated_captures.sql); None when there are none."""
+    row = store.query("ingest_repeated_captures", run_id=run_id).fetchone()
+    if row is None or not row[0]:
+        return None
+    n, path, other = row
+    which = "of this run " if run_id is not None else ""
+    return (f"{n:,} document(s) {which}repeat a capture that another document holds (the same URL, fetch time and text), "
+            f"e.g. in {path} and {other}: the same records ingested twice (a WACZ and its WARC, a concatenated, split or "
+            "recompressed copy, whose bytes differ); duplicate rates count them twice. Keep one: provenance remove PATH "
+            "deletes a file's rows")
+
+
 def to_polars(cur: duckdb.DuckDBPyConnection) -> "pl.DataFrame":
     """Return a DuckDB result as a polars DataFrame (DuckDB 2 dropped `.pl()`)."""
     import warnings

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, List
 
 import typer
 
@@ -67,13 +67,40 @@ def info(db: DbOption = None, json_out: JsonOption = False) -> None:
 @app.command()
 def check(db: DbOption = None) -> None:
     """Check the store's consistency; exit 1 when a check fails."""
-    from provenance.store import Store
+    from provenance.store import Store, repeated_captures
 
     with handled():
         with Store(db or default_db_path(), read_only=True) as store:
             bad = store.check()
+            repeated = repeated_captures(store)
     for name in bad:
         typer.echo(f"Error: consistency check failed: {name}", err=True)
     if bad:
         raise typer.Exit(1)
     typer.echo("store is consistent")
+    if repeated:  # not an inconsistency: two files of the same records, each committed whole
+        typer.echo(f"Note: {repeated}", err=True)
+
+
+@app.command()
+def remove(
+    paths: Annotated[List[str], typer.Argument(help="Ingested files to remove, by path (as `provenance sql \"SELECT path FROM "
+                                                    "sources\"` lists them, or relative), or folders: every file under them.")],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Delete ingested files' rows (documents, features, texts, errors, ledger) from the store, in one transaction."""
+    from provenance.ingest.remove import remove_files
+    from provenance.store import Store
+
+    with handled():
+        with Store(db or default_db_path(), create=False) as store:
+            removed = remove_files(store, paths)
+    if json_out:
+        print_json({"run_id": removed.run_id, "files": [{"path": p, "documents": n} for p, n in removed.files],
+                    "documents": removed.documents})
+        return
+    for path, n in removed.files:
+        typer.echo(f"removed {path} ({n:,} documents)")
+    typer.echo(f"removed {len(removed.files)} file(s), {removed.documents:,} documents; `provenance report` computes its "
+               "estimates again")

@@ -67,7 +67,7 @@ def commit_files(store: Store, results: list[FileResult], run_id: int, config: I
         with store.transaction():
             try:
                 olds, kept = _ledger(store, results, config, replaces or {})
-                _delete_sources(store, [i for old in olds for i in old])
+                delete_sources(store, [i for old in olds for i in old])
                 now = _now()
                 # (an id can come back after its source was deleted; one that an older provenance deleted may still name a bundle)
                 store.query("ingest_delete_texts_bundles", ids=[res.source_id for res in kept])
@@ -131,7 +131,7 @@ def replaced_note(read_whole: bool) -> str:
     return "read again, its earlier read having ended before the file's end: its rows replace that read's"
 
 
-def _delete_sources(store: Store, ids: list[int]) -> None:
+def delete_sources(store: Store, ids: list[int]) -> None:
     """Delete the rows of these sources from every table of the store (their texts files go after the commit; their rows
     in a bundle are nobody's once their texts_bundles rows go)."""
     if ids:
@@ -199,4 +199,4 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-__all__ = ["commit_groups", "commit_files", "replaced_note", "GROUP_MAX_FILES", "GROUP_MAX_BYTES"]
+__all__ = ["commit_groups", "commit_files", "delete_sources", "replaced_note", "GROUP_MAX_FILES", "GROUP_MAX_BYTES"]

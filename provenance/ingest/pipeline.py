@@ -29,7 +29,7 @@ from provenance.ingest.readers import Fault
 from provenance.ingest.remote import is_remote
 from provenance.ingest.jobs import (CURRENT_RECORD, OVERDUE_RECORD, FileJob, FileResult, rerun_after_death, run_job,
                                     write_known_hashes)
-from provenance.store import Store
+from provenance.store import Store, repeated_captures
 
 OnFile = Callable[[FileResult, int], None]  # called with each finished file and the total number of files
 
@@ -217,7 +217,7 @@ def ingest_into(store: Store, paths: Iterable[str], config: IngestConfig, progre
                 _finish(store, group, run_id, config, summary, meter.file, replaces)
         dictionary.merge_pending(store)
         _tidy_texts(store, summary)
-    summary.notes += filter(None, [twins_note(summary.twins)])
+    summary.notes += filter(None, [twins_note(summary.twins), repeated_captures(store, run_id) if summary.documents else None])
     store.finish_run(run_id)
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0

@@ -538,3 +538,34 @@ def test_a_projection_whose_median_is_beyond_the_run_says_how_many_replicates_fe
         "Projection (constant alpha = 0.5): under replace, the tail stays above 50% within 20 generations in most "
         "replicates (30% fell below it); under accumulate, the tail never falls below 50% within 20 generations.")
     assert [row[1] for row in horizon_rows(projection)] == ["beyond the run [19, beyond the run]", "beyond the run"]
+
+
+def test_after_an_ingest_of_a_new_crawl_the_report_measures_it_rather_than_reuse_runs_made_without_it(tmp_path):
+    # a monitoring job ingests each new crawl, then reports: the runs of the last report were reused, and the new
+    # year read "n/a" in every column, its duplicates uncounted and its carry-over from earlier years unmeasured
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from tests.conftest import FIXTURES
+
+    db = str(tmp_path / "m.duckdb")
+    crawls = sorted((FIXTURES / "crawl").iterdir())
+    config = ReportConfig(generations=2, replicates=2)
+
+    def ingested(*folders):
+        ingest([str(f) for f in folders], IngestConfig(db=db, block_docs=20, workers=1))
+
+    ingested(*crawls[:3])
+    with Store(db) as store:
+        compute_missing(store, config)
+        assert missing_steps(store, config) == []
+    ingested(crawls[3])
+    with Store(db) as store:
+        assert missing_steps(store, config) == ["drift", "tails", "dups", "simulate"]
+        compute_missing(store, config)
+        data = build_report(store, config, clock).data
+    latest = data["years"][-1]
+    assert latest["period"] == crawls[3].name[8:12]
+    assert all(latest[key] is not None for key in ("jsd", "tail_survival", "near_dup_rate", "carryover_rate"))
+    ingested(crawls[3])  # nothing new: the runs stand
+    with Store(db) as store:
+        assert missing_steps(store, config) == []
