@@ -20,7 +20,8 @@ from provenance.config import default_db_path
 from provenance.errors import StoreError, StoreLockedError, UsageError, first_line, machine_limit, unreadable_file, utf8_text
 from provenance.sqlfiles import load_query, schema_files, table_kind, view_files
 
-_DEFINES = re.compile(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", re.IGNORECASE)  # what a file of sql/views/ defines
+# the views a file of sql/views/ defines (its macros came with schema files, which a read-only open never lacks)
+_DEFINES = re.compile(r"CREATE OR REPLACE VIEW (\w+)", re.IGNORECASE)
 _DEFINES_TEMP = re.compile(r"CREATE OR REPLACE (?=VIEW|MACRO)", re.IGNORECASE)
 
 def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -173,8 +174,8 @@ class Store:
             self.con.execute(textfiles.view_sql(self.texts_dir, temporary))
 
     def _missing_views_as_temporary(self) -> None:
-        """Define, for this connection, the views (and macros) of sql/views/ that a store written by an older provenance
-        lacks: a writable open (re)creates them all in the store, a read-only one cannot."""
+        """Define, for this connection, the views of sql/views/ that a store written by an older provenance lacks: a
+        writable open (re)creates them all in the store, a read-only one cannot."""
         try:
             have = {r[0] for r in self.con.execute(load_query("store_view_names")).fetchall()}
         except duckdb.Error:

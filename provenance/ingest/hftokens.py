@@ -181,7 +181,7 @@ def _load(path: str) -> tuple[Any, str, tuple[tuple[re.Pattern, bool], ...]]:
         else:
             tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True)
     except Exception as exc:  # a corrupt tokenizer.json fails in any of the loaders' ways (KeyError, TypeError, a Rust exception)
-        what = "the tokenizer of this GGUF file (cut short or corrupt?)" if _is_gguf(p) else "tokenizer"
+        what = "the tokenizer of this GGUF file" if _is_gguf(p) else "tokenizer"
         raise InputError(path, f"cannot load {what}: {_said(exc)}") from None
     finally:
         hf_logging.set_verbosity(verbosity)

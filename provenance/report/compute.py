@@ -41,14 +41,17 @@ def resolved(store: Any, config: ReportConfig) -> ReportConfig:
 
 def resolve_baseline(store: Any, baseline: str | None, tokenizer: str = "word") -> str:
     """Return the report's baseline year: the given one, the newest drift run's (in tokenizer's counts), or the
-    earliest year."""
+    earliest year with tokenizer's counts (the earliest year when none has)."""
     known = periods(store)
     if baseline is not None:
         if baseline not in known:
             raise EstimatorError(f"unknown baseline year {baseline!r}; years in the store: {', '.join(known)}")
         return baseline
     row = store.query("report_drift_baseline", tokenizer=tokenizer).fetchone()
-    return row[0] if row and row[0] in known else known[0]
+    if row and row[0] in known:
+        return row[0]
+    counted = [r[0] for r in store.query("report_tokenizer_years", tokenizer=tokenizer).fetchall()]
+    return next((year for year in known if year in counted), known[0])  # (files ingested without that tokenizer: later)
 
 
 def latest_runs(store: Any, baseline: str, tokenizer: str = "word") -> dict[str, tuple[int, dict[str, Any]]]:

@@ -42,6 +42,8 @@ class ReportConfig:
             raise UsageError(f"--assume-share must be in [0, 1], not {self.assumed_share}")
         if self.generations < 1 or self.replicates < 1:
             raise UsageError("--generations and --replicates must be at least 1")
+        if not isinstance(self.tokenizer, str) or not self.tokenizer.strip():
+            raise UsageError("--tokenizer must name a tokenizer (word, or one the store was ingested with)")
         if self.top < 0 or self.thin_pages < 0:
             raise UsageError("--top and --thin-pages must not be negative")
         return self

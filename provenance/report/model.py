@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
@@ -94,7 +95,8 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
         "baseline": baseline,
         "tokenizer": config.tokenizer,
         "periods": [y["period"] for y in years],
-        "metrics": {k: {"label": v[2], "estimator": v[0], "format": v[3], "higher_means": v[4], "definition": v[5]}
+        "metrics": {k: {"label": v[2], "estimator": v[0], "format": v[3], "higher_means": v[4],
+                        "definition": in_tokens(v[5], config.tokenizer)}
                     for k, v in YEAR_METRICS.items()},
         "years": years,
         "synthetic_share": _synth_status(runs, store),
@@ -267,13 +269,25 @@ def headline(data: Mapping[str, Any]) -> list[dict[str, Any]]:
         score = abs(change) / half if half > 0 else 0.0  # no interval to size it against: listed last (it ranked first)
         out.append({"metric": key, "from": {"period": first["period"], "value": a["value"]},
                     "to": {"period": last["period"], **b}, "change": change,
-                    "score": min(score, 1e6), "text": _sentence(key, first["period"], a, last["period"], b, change)})
+                    "score": min(score, 1e6),
+                    "text": in_tokens(_sentence(key, first["period"], a, last["period"], b, change), data.get("tokenizer", "word"))})
     out.sort(key=lambda f: (-f["score"], f["metric"]))
     projection = data["projection"]
     if projection["status"] == "simulated":
         out.append({"metric": "collapse_horizon", "from": None, "to": None, "change": None, "score": None,
                     "text": _projection_sentence(projection)})
     return out
+
+
+_WORDS = re.compile(r"\b(?:(word distribution)|(rare-but-real words)|(rare words)|(Rare words)|(Words whose))\b")
+_TOKENS = ("token distribution", "rare-but-real tokens", "rare tokens", "Rare tokens", "Tokens whose")
+
+
+def in_tokens(text: str, tokenizer: str) -> str:
+    """A sentence about the word tokenizer's counts, said of another tokenizer's (its units are tokens, not words)."""
+    if tokenizer == "word":
+        return text
+    return _WORDS.sub(lambda m: _TOKENS[m.lastindex - 1], text)
 
 
 def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, Any], change: float) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from provenance.report import svg, tables
 from provenance.report.fmt import number
-from provenance.report.model import Report
+from provenance.report.model import Report, in_tokens
 
 TEXT = ' class="text"'
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -190,7 +190,7 @@ def _charts(d: Mapping[str, Any]) -> list[str]:
                                          [_series(d, "excess_jsd", "JSD above noise floor", p[4])], lambda v: f"{v:.3f}",
                                          x_title="year", y_title="excess JSD (bits)", ref_lines=[svg.RefLine(0.0, "no drift")]),
                 "excess", "JSD minus the noise floors: the part of the drift that sampling does not explain."),
-        _line(svg.Chart("tails", "Tail survival: the baseline's rare words still in use", labels,
+        _line(svg.Chart("tails", in_tokens("Tail survival: the baseline's rare words still in use", d["tokenizer"]), labels,
                                          [_series(d, "tail_survival", "tail survival", p[2])], pct, y_min=0.0,
                                          x_title="year", y_title="share of baseline tail", ref_lines=[svg.RefLine(1.0, "baseline")]),
                 "tails", "Share of the baseline's tail vocabulary seen at an equal token budget, relative to the baseline; band: 95% interval."),
@@ -220,7 +220,7 @@ def _projection(d: Mapping[str, Any]) -> list[str]:
     out = ['<h2 id="projection">Projection: retraining on a web that grows synthetic</h2>']
     if p["status"] != "simulated":
         return out + ['<p class="muted">No simulator run for this baseline.</p>']
-    out.append(f"<p>Simulator run {e(p['run_id'])}: a model fitted to the {e(d['baseline'])} word distribution "
+    out.append(f"<p>Simulator run {e(p['run_id'])}: a model fitted to the {e(d['baseline'])} {in_tokens('word distribution', d['tokenizer'])} "
                f"({e(number(p['vocabulary'], 'count'))} types, {e(number(p['tail_types'], 'count'))} in the tail) is retrained "
                f"each generation on {e(number(p['tokens'], 'count'))} tokens, part fresh human text and part its predecessor's output "
                f"({e(p['schedule_description'] or p['schedule'])}). <em>replace</em> trains on the newest data only; "
@@ -261,13 +261,13 @@ def _listings(d: Mapping[str, Any]) -> list[str]:
     lost, movers = d["tail_tokens_lost"], d["top_movers"]
     out.append('<h2 id="tail-tokens">Tail tokens lost</h2>')
     if lost["tokens"]:
-        out.append(f"<p>Rare words of {e(d['baseline'])} whose chance of appearing in {e(lost['period'])} at an equal "
+        out.append(f"<p>{in_tokens('Rare words', d['tokenizer'])} of {e(d['baseline'])} whose chance of appearing in {e(lost['period'])} at an equal "
                    "token budget fell most.</p>")
         out += _table(list(tables.LOST_COLUMNS), tables.lost_rows(lost), cls="tokens")
     else:
         out.append('<p class="muted">No tail tokens lost (or no tails run).</p>')
     if movers["tokens"]:
-        out.append(f'<h2 id="movers">Words whose share moved most, {e(d["baseline"])} to {e(movers["period"])}</h2>')
+        out.append(f'<h2 id="movers">{in_tokens("Words whose", d["tokenizer"])} share moved most, {e(d["baseline"])} to {e(movers["period"])}</h2>')
         out += _table(list(tables.MOVER_COLUMNS), tables.mover_rows(movers), cls="tokens")
     return out
 

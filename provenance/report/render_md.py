@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 from provenance.report import tables
 from provenance.report.fmt import number
-from provenance.report.model import Report
+from provenance.report.model import Report, in_tokens
 
 
 def _md(text: Any) -> str:
@@ -73,10 +73,10 @@ def _listings(d: dict[str, Any]) -> list[str]:
     lost, movers = d["tail_tokens_lost"], d["top_movers"]
     if lost["tokens"]:
         out += [f"## Tail tokens lost by {lost['period']}", "",
-                f"Rare words of {d['baseline']} whose chance of appearing at an equal token budget fell most.", ""]
+                in_tokens(f"Rare words of {d['baseline']} whose chance of appearing at an equal token budget fell most.", d["tokenizer"]), ""]
         out += _table(list(tables.LOST_COLUMNS), [[_md(r[0])] + r[1:] for r in tables.lost_rows(lost)]) + [""]
     if movers["tokens"]:
-        out += [f"## Words whose share moved most, {d['baseline']} to {movers['period']}", ""]
+        out += [in_tokens(f"## Words whose share moved most, {d['baseline']} to {movers['period']}", d["tokenizer"]), ""]
         out += _table(list(tables.MOVER_COLUMNS), [[_md(r[0])] + r[1:] for r in tables.mover_rows(movers)]) + [""]
     return out
 

@@ -127,7 +127,7 @@ def test_two_tokenizers_in_folders_of_one_name_have_two_names_and_a_copy_keeps_i
 
 @pytest.mark.parametrize("make, says", [
     (lambda p: (p.mkdir(), p)[1], "no tokenizer files in this folder"),
-    (lambda p: (p.write_bytes(b"GGUF\x03\x00"), p)[1], "cannot load the tokenizer of this GGUF file \\(cut short or corrupt\\?\\): "),
+    (lambda p: (p.write_bytes(b"GGUF\x03\x00"), p)[1], "cannot load the tokenizer of this GGUF file: "),  # cut short
     (lambda p: (p.write_bytes(b"<html>model</html>"), p)[1], "not a GGUF file"),
     (lambda p: (p.write_text("x"), p)[1], "not a tokenizer: give a folder holding tokenizer.json"),
 ])

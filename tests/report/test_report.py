@@ -231,10 +231,11 @@ def test_another_baseline_gets_its_own_runs(tmp_path, report_db):
 SUBWORDS = "hf:pieces@0a1b2c3d"  # a tokenizer's name in the store, as ingest --tokenizer names one
 
 
-def _add_subword_counts(store) -> None:
+def _add_subword_counts(store, since: int = 0) -> None:
     """Add the counts of a second tokenizer that cuts each word in two ("w0123" -> "w01", "##23"), as ingest
-    --tokenizer adds a Hugging Face tokenizer's beside the word tokenizer's."""
-    words = store.frame("SELECT source_id, crawl, year, lang, block, token, count FROM token_counts WHERE tokenizer = 'word'")
+    --tokenizer adds a Hugging Face tokenizer's beside the word tokenizer's (for the years from `since`)."""
+    words = store.frame("SELECT source_id, crawl, year, lang, block, token, count FROM token_counts WHERE tokenizer = 'word' "
+                        f"AND year >= {since}")
     pieces = (words.with_columns(pl.concat_list(pl.col("token").str.slice(0, 3), "##" + pl.col("token").str.slice(3)).alias("token"))
               .explode("token").filter(pl.col("token") != "##")
               .group_by("source_id", "crawl", "year", "lang", "block", "token").agg(pl.col("count").sum())
@@ -264,6 +265,29 @@ def test_the_report_reads_the_counts_of_the_tokenizer_it_is_given_and_keeps_each
     assert data["years"][-1]["jsd"] != words["years"][-1]["jsd"]
     assert any("read the token counts of hf:pieces@0a1b2c3d" in n for n in data["notes"])
     assert not any("read the token counts" in n for n in words["notes"])
+    # its units are tokens, not words: said so wherever the word report speaks of words
+    text = render(Report(data), "md") + render(Report(data), "html")
+    assert "token distribution" in text and "Tokens whose share moved most" in text and "Rare tokens of 2019" in text
+    assert "word distribution" not in text and "Words whose" not in text and "rare words" not in text.lower()
+    assert "word distribution" in render(Report(words), "md")
+
+
+def test_the_default_baseline_is_the_earliest_year_with_the_tokenizers_counts(tmp_path, report_db):
+    db = str(tmp_path / "t.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _add_subword_counts(store, since=2021)  # the files of 2019 were ingested without it
+        config = ReportConfig(**{**CONFIG.__dict__, "tokenizer": "hf:pieces"})
+        compute_missing(store, config)
+        data = build_report(store, config, clock).data
+    assert data["baseline"] == "2021" and data["years"][-1]["jsd"]["value"] > 0
+    assert not any("not measured" in n for n in data["notes"])
+
+
+@pytest.mark.parametrize("tokenizer", [None, "", "  "])
+def test_a_tokenizer_that_names_none_is_a_usage_error(tokenizer):
+    with pytest.raises(UsageError, match="--tokenizer must name a tokenizer"):
+        ReportConfig(tokenizer=tokenizer).validate()
 
 
 def test_a_tokenizer_the_store_has_no_counts_of_is_named_with_those_it_has(report_store):

@@ -269,3 +269,17 @@ def test_a_period_of_documents_much_longer_than_the_references_gets_a_note(db):
     notes = json.loads(out.stdout)["notes"]
     assert [n.split(":")[0] for n in notes if "longer than reference" in n] == ["2030", "2030"]
     assert not any(n.startswith(("2019", "2023")) for n in notes)
+
+
+@pytest.mark.parametrize("params, calibrated, share", [
+    ({"calibrate": True, "unit": "sentence"}, True, "documents"),
+    ({"calibrate": "False", "unit": "document"}, False, "documents"),
+    ({"calibrate": 0, "unit": "document"}, False, "documents"),
+    ({"calibrate": False, "unit": "sentence"}, False, "sentences"),  # written before `share` was recorded
+    ({"calibrate": False, "unit": "sentence", "share": "sentences"}, False, "sentences"),
+    ({}, True, "documents"),  # the oldest runs: calibrated, documents
+])
+def test_the_synth_shares_view_reads_hand_written_and_older_parameters_as_what_they_mean(tmp_path, params, calibrated, share):
+    with Store(tmp_path / "s.duckdb") as store:
+        store.sql("INSERT INTO metrics VALUES (1, 'synth', 'alpha', '2023', NULL, 0.1, 0.0, 0.2, ?, now())", [json.dumps(params)])
+        assert store.sql("SELECT calibrated, share FROM synth_shares").fetchall() == [(calibrated, share)]
