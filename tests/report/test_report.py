@@ -347,6 +347,17 @@ def test_estimates_against_several_machine_references_are_shown_side_by_side(tmp
     assert "Solid, with the band: against the machine reference llama" in html
 
 
+def test_an_estimate_against_another_machine_made_before_the_documents_changed_is_not_compared(tmp_path, report_db):
+    db = str(tmp_path / "m.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _synth_run(store, "gpt", {"2019": 0.0, "2021": 0.04, "2023": 0.10})
+        store.new_run("remove", {"paths": ["x.warc.gz"]})  # the documents changed since gpt's estimate
+        _synth_run(store, "llama", {"2019": 0.01, "2021": 0.05, "2023": 0.20})
+        share = build_report(store, CONFIG, clock).data["synthetic_share"]
+    assert share["message"].endswith("h (human) and llama (machine)") and "machines" not in share
+
+
 def _synth_run(store: Store, machine: str, shares: dict[str, float], lang: str | None = None, **method: object) -> int:
     params = {"by": "year", "lang": lang, "references": {"human": "h", "machine": machine}, **method}
     run_id = store.new_run("synth", params)
