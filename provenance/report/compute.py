@@ -167,11 +167,21 @@ def _dups(store: Any, baseline: str, config: ReportConfig) -> None:
 
 
 def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
+    """Estimate the synthetic share: against the references and method of the estimates the report would have shown
+    had the documents not changed since (each of their machine references, the lead's last: its table of references
+    side by side stays), else against the newest human and machine reference."""
     api = synth_api()
     refs = synth_references(store)
     if api is None or len(refs) != 2:  # pragma: no cover - missing_steps checked both
         return
-    api.estimate_synth(store, api.SynthConfig(human=refs["human"], machine=refs["machine"], seed=config.seed))
+    again = store.query("report_synth_again").fetchall()
+    for human, machine, unit, calibrated in again[:-1]:
+        try:
+            api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, unit=unit, calibrate=calibrated, seed=config.seed))
+        except EstimatorError:  # (one reference's failure leaves the others, and the lead's, standing)
+            continue
+    human, machine, unit, calibrated = again[-1] if again else (refs["human"], refs["machine"], "document", True)
+    api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, unit=unit, calibrate=calibrated, seed=config.seed))
 
 
 def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:

@@ -283,3 +283,21 @@ def test_the_synth_shares_view_reads_hand_written_and_older_parameters_as_what_t
     with Store(tmp_path / "s.duckdb") as store:
         store.sql("INSERT INTO metrics VALUES (1, 'synth', 'alpha', '2023', NULL, 0.1, 0.0, 0.2, ?, now())", [json.dumps(params)])
         assert store.sql("SELECT calibrated, share FROM synth_shares").fetchall() == [(calibrated, share)]
+
+
+def test_after_the_documents_change_the_report_estimates_again_against_each_machine_reference_it_showed(db, corpora, tmp_path):
+    from provenance.report import ReportConfig, build_report, compute_missing
+
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac2,mac", "--bootstrap", "50", "--db", db).exit_code == 0  # mac leads
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        store.new_run("remove", {"paths": []})  # the documents changed since: every estimate is made again
+        compute_missing(store, config, unmeasured={})
+        runs = store.sql("SELECT run_id, machine FROM synth_shares GROUP BY ALL ORDER BY run_id").fetchall()
+        share = build_report(store, config).data["synthetic_share"]
+    assert [m for _, m in runs] == ["mac2", "mac", "mac2", "mac"]  # again, each, the lead last
+    assert share["run_id"] == runs[-1][0] and share["message"].endswith("hum (human) and mac (machine)")
+    assert [m["machine"] for m in share["machines"]] == ["mac", "mac2"]
+    assert {m["run_id"] for m in share["machines"]} == {r for r, _ in runs[2:]}
