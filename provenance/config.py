@@ -122,6 +122,8 @@ class IngestConfig:
                 raise UsageError(f"--lang {', '.join(unknown)}: not a language the detector knows; one of {' '.join(sorted(known))}")
         if self.block_docs < 1 or self.batch_docs % self.block_docs:
             raise UsageError(f"--block-docs must divide the batch size {self.batch_docs}, got {self.block_docs}")
+        if self.tokenizer is not None and not self.tokenizer.strip():  # ("" read as the working directory)
+            raise UsageError("--tokenizer needs the path of a tokenizer (a folder, a tokenizer.json or a GGUF file)")
 
 
 @lru_cache(maxsize=64)

@@ -314,6 +314,7 @@ def test_a_mistyped_command_line_is_one_line_and_exit_code_2(argv, message, tmp_
     (["--executor", "foo"], "--executor must be local or ray, not 'foo'"),  # ran as local
     (["--crawl", "  "], "--crawl needs a crawl id"),  # a crawl id of spaces, or "" recorded as an option
     (["--lang", ","], "--lang needs a language code"),
+    (["--tokenizer", ""], "--tokenizer needs the path of a tokenizer"),  # read the working directory's files as one
 ])
 def test_an_ingest_option_without_a_value_it_can_use_is_a_usage_error(make_warc, tmp_path, option, message):
     path = make_warc("a.warc.gz", [response_record(1)])
