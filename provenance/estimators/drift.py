@@ -29,7 +29,7 @@ from provenance.errors import EstimatorError
 from provenance.estimators import stats
 from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
-from provenance.estimators.sampling import UnitStream
+from provenance.estimators.sampling import UnitStream, period_rng
 
 DRIFT_METRICS = ("jsd", "noise_floor", "period_floor", "excess_jsd", "entropy", "zipf_exponent", "ttr")
 _BOUNDS = {"jsd": (0.0, 1.0), "noise_floor": (0.0, 1.0), "period_floor": (0.0, 1.0), "excess_jsd": (-1.0, 1.0),
@@ -124,10 +124,10 @@ def _where(lang: str | None) -> str:
 def _draws(data: UnitCounts, b: int, cells: list[int], n: int, draws: int, seed: int) -> dict[str, dict[int, np.ndarray]]:
     """Return metric -> cell -> (draws, 2) values: each draw's two half-sample replicates."""
     out = {m: {c: np.full((draws, 2), np.nan) for c in cells} for m in DRIFT_METRICS}
-    rng = np.random.default_rng(seed)
+    rngs = {c: period_rng(seed, data.cells[c].period, data.cells[c].lang) for c in cells}
     table = stats.xlog2x_table(2 * int(n))  # sums of two n-token samples stay within it
     for r in range(draws):
-        samples = {c: _four_samples(data, c, n, rng, table) for c in cells}
+        samples = {c: _four_samples(data, c, n, rngs[c], table) for c in cells}
         for h in (0, 1):
             s0b, s1b = samples[b][h]
             floor_b = s0b.jsd(s1b)

@@ -31,6 +31,7 @@ from provenance.arrow_views import registered
 from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
 from provenance.estimators.periods import parse_by, period_sort_key, query_arrow
+from provenance.estimators.sampling import period_rng
 from provenance.estimators.results import Estimate, check_resampling, metric_frame, record
 from provenance.ingest import minhash
 
@@ -252,7 +253,6 @@ def dups_from_clusters(docs: pl.DataFrame, clusters: pl.DataFrame, config: DupsC
         baseline_overlap_rate=(pl.col("period") == config.baseline).any().over("cluster_id")
         & (pl.col("period") != config.baseline) if config.baseline else pl.lit(None, pl.Boolean),
     )
-    rng = np.random.default_rng(config.seed)
     rows, summary, notes, row_params = [], [], [], {}
     for (period, lang), g in sorted(d.group_by(["period", "lang"]), key=lambda kv: (period_sort_key(kv[0][0]), kv[0][1] or "")):
         blocks = g["block"].fill_null(-1)
@@ -260,6 +260,7 @@ def dups_from_clusters(docs: pl.DataFrame, clusters: pl.DataFrame, config: DupsC
         per_block = (g.group_by(blocks.alias("block")).agg(pl.len().alias("docs"), *[pl.col(m).sum() for m in DUP_METRICS])
                      .sort("block"))  # bootstrap draws index rows: their order must be fixed
         entry = {"period": period, "lang": lang, "documents": g.height, "blocks": n_blocks}
+        rng = period_rng(config.seed, period, lang)
         for m in DUP_METRICS:
             if m == "baseline_overlap_rate" and (config.baseline is None or period == config.baseline):
                 continue

@@ -6,11 +6,19 @@ by a hypergeometric draw of exactly the missing number of its tokens, so a draw 
 """
 from __future__ import annotations
 
+import zlib
 from typing import Iterator
 
 import numpy as np
 
 from provenance.estimators.periods import UnitCounts
+
+
+def period_rng(seed: int, period: str, lang: str | None = None) -> np.random.Generator:
+    """A period's own random stream: its draws depend on the seed and the period alone, not on which other periods a
+    run holds (with one stream for all, a new crawl moved every earlier year's estimates and intervals, and an alert
+    on an old year came and went from one report to the next)."""
+    return np.random.default_rng([seed, zlib.crc32(f"{period}\x00{lang or ''}".encode())])
 
 
 class UnitStream:

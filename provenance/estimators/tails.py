@@ -31,7 +31,7 @@ from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
 from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
-from provenance.estimators.sampling import UnitStream
+from provenance.estimators.sampling import UnitStream, period_rng
 
 TAIL_METRICS = ("tail_survival", "tail_seen", "tail_mass_ratio", "tail_mass", "good_turing_unseen", "chao1")
 _BOUNDS = {"tail_survival": (0.0, math.inf), "tail_seen": (0.0, 1.0), "tail_mass_ratio": (0.0, math.inf),
@@ -177,11 +177,11 @@ def _draws(data: UnitCounts, cells: list[int], b: int, units: dict[int, np.ndarr
            tail: _Tail, n: int, config: TailsConfig) -> dict[str, dict[int, np.ndarray]]:
     """Return metric -> cell -> (draws, 2) half-sample values."""
     out = {m: {c: np.full((config.draws, 2), np.nan) for c in cells} for m in TAIL_METRICS if m != "chao1"}
-    rng = np.random.default_rng(config.seed)
+    rngs = {c: period_rng(config.seed, data.cells[c].period, data.cells[c].lang) for c in cells}
     for r in range(config.draws):
         per_cell = {}
         for c in cells:
-            a = UnitStream(data, units[c], rng, replace=False).take(int(full[c].sum()) // 2)
+            a = UnitStream(data, units[c], rngs[c], replace=False).take(int(full[c].sum()) // 2)
             per_cell[c] = (_half_stats(a, tail, n), _half_stats(full[c] - a, tail, n))
         for c in cells:
             for h in (0, 1):
