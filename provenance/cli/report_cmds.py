@@ -37,7 +37,9 @@ def report(
         typer.echo(f"Note: {step} not measured: {reason}", err=True)
     for line in _alert_lines(result.alerts):
         typer.echo(f"Error: {line}", err=True)
-    if result.alerts:
+    for latest, line in _unchecked_lines(result.unchecked):
+        typer.echo(f"{'Error' if latest else 'Note'}: {line}", err=True)
+    if result.failed:
         raise typer.Exit(1)
 
 
@@ -52,13 +54,32 @@ def _write(text: str, out: str, fmt: str) -> None:
         return
     from pathlib import Path
 
+    import os
+    import tempfile
+
     path = Path(out)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        # whole or not at all: a dashboard polling the file never reads half of it, a failed write leaves the old one
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
     except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         fail(f"{out}: cannot write the report: {exc.strerror}")
     typer.echo(f"wrote {fmt} report: {path}", err=True)
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
@@ -66,8 +87,24 @@ def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
     by_metric: dict[str, list[dict[str, Any]]] = {}
     for a in alerts:
         by_metric.setdefault(a["metric"], []).append(a)
-    return [f"{m} above {rows[0]['threshold']:g} in " + ", ".join(f"{a['period']} ({a['value']:.4g})" for a in rows)
+    return [f"{m} above {rows[0]['threshold']:g} in " + ", ".join(f"{a['period']} ({_value(a['value'])})" for a in rows)
             for m, rows in by_metric.items()]
+
+
+def _value(v: float) -> str:
+    """A metric's value in an alert line: counts in full (30,273, not 3.027e+04), rates and JSD to 4 digits."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def _unchecked_lines(unchecked: list[dict[str, Any]]) -> list[tuple[bool, str]]:
+    """One line per metric: the years whose value was missing, so its threshold was not checked there; (whether the
+    newest year is one, the line)."""
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for u in unchecked:
+        by_metric.setdefault(u["metric"], []).append(u)
+    return [(any(u["latest"] for u in rows),
+             f"{m} not measured in {', '.join(u['period'] for u in rows)}: its threshold {rows[0]['threshold']:g} was not "
+             "checked there") for m, rows in by_metric.items()]
 
 
 class _progress:
@@ -77,13 +114,15 @@ class _progress:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        console = Console(stderr=True)
+        self.shown = console.is_terminal  # (elsewhere, a cron job's log: the bar left an empty line there)
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                            TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                            TimeElapsedColumn(), console=console, transient=True)
         self.task: Any = None
         return self.update
 
     def update(self, step: str, done: int, total: int) -> None:
-        if total == 0:
+        if total == 0 or not self.shown:
             return
         if self.task is None:
             self.bar.start()

@@ -66,6 +66,16 @@ class Report:
     def alerts(self) -> list[dict[str, Any]]:
         return list(self.data["alerts"])
 
+    @property
+    def unchecked(self) -> list[dict[str, Any]]:
+        """Thresholds that could not be checked in a year (no value there); see unchecked_thresholds."""
+        return list(self.data.get("unchecked", []))
+
+    @property
+    def failed(self) -> bool:
+        """Whether a monitoring run fails: a threshold crossed, or one the newest year has no value to check."""
+        return bool(self.alerts) or any(u["latest"] for u in self.unchecked)
+
 
 def utc_now() -> datetime:
     """Return the current UTC time (the default clock)."""
@@ -110,6 +120,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     }
     data["headline"] = headline(data)
     data["alerts"] = check_thresholds(data, config.thresholds)
+    data["unchecked"] = unchecked_thresholds(data, config.thresholds)
     data["notes"] = _notes(data, runs, unmeasured or {}) + _reused_projection(data["projection"], baseline, config, runs.get("synth"))
     return Report(_clean(data))
 
@@ -354,6 +365,21 @@ def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, fl
             if finite(value) and value > limit:
                 alerts.append({"metric": metric, "period": y["period"], "value": value, "threshold": limit})
     return alerts
+
+
+def unchecked_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
+    """The (metric, period) pairs a --fail-above could not check, having no value (not measured, or left out: a year
+    too small to sample, the year that is the synthetic share's human reference); `latest` marks the newest year's,
+    which a monitoring run fails on: its threshold was not checked where it matters most."""
+    out = []
+    for metric, limit in thresholds:
+        for y in data["years"]:
+            if y["is_baseline"] and metric in _SELF_COMPARED:
+                continue
+            v = y.get(metric)
+            if not finite(v.get("value") if isinstance(v, Mapping) else v):
+                out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": y is data["years"][-1]})
+    return out
 
 
 def parse_threshold(spec: str) -> tuple[str, float]:

@@ -89,12 +89,16 @@ def _headline(d: Mapping[str, Any]) -> list[str]:
 
 
 def _alerts(d: Mapping[str, Any]) -> list[str]:
-    if not d["alerts"]:
+    unchecked = d.get("unchecked", [])
+    if not d["alerts"] and not unchecked:
         return []
     items = []
     for a in d["alerts"]:
         value, limit = f"{a['value']:g}", f"{a['threshold']:g}"
         items.append(f"<li><strong>{e(a['metric'])}</strong> = {e(value)} in {e(a['period'])} is above {e(limit)}</li>")
+    for u in unchecked:
+        items.append(f"<li><strong>{e(u['metric'])}</strong> not measured in {e(u['period'])}: its threshold "
+                     f"{e(format(u['threshold'], 'g'))} was not checked</li>")
     return ['<h2 id="alerts">Alerts</h2>', '<div class="alerts"><ul>'] + items + ["</ul></div>"]
 
 

@@ -30,9 +30,12 @@ def render_markdown(report: Report) -> str:
            f"{number(d['store']['tokens'], 'count')} tokens from {d['store']['files']} files; baseline year "
            f"{d['baseline']}; generated {d['generated_at']} by provenance {d['tool']['version']}.", ""]
     out += ["## What changed most", ""] + [f"- {_md(f['text'])}" for f in d["headline"]] + [""]
-    if d["alerts"]:
+    unchecked = d.get("unchecked", [])
+    if d["alerts"] or unchecked:
         out += ["## Alerts", ""] + [f"- **{a['metric']}** = {a['value']:g} in {a['period']} is above {a['threshold']:g}"
-                                    for a in d["alerts"]] + [""]
+                                    for a in d["alerts"]]
+        out += [f"- **{u['metric']}** not measured in {u['period']}: its threshold {u['threshold']:g} was not checked"
+                for u in unchecked] + [""]
     out += ["## Per year", ""]
     head = ["Year"] + [h for _, h in tables.YEAR_COLUMNS]
     rows = [[tables.period_label(y)] + [t for _, t in tables.year_cells(y, d["synthetic_share"])] for y in d["years"]]

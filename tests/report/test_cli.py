@@ -74,3 +74,26 @@ def test_a_tokenizer_without_counts_in_the_store_is_one_line_naming_those_it_hol
     result = runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--tokenizer", "hf:gpt2"])
     assert result.exit_code == 1 and not out.exists()
     assert result.stderr == "Error: no token counts with tokenizer 'hf:gpt2'; the store holds: word\n"
+
+
+def test_a_threshold_the_newest_year_has_no_value_for_fails_the_run_and_says_so(report_db, tmp_path):
+    # a monitoring job's --fail-above synthetic_share on a store without references exited 0: never checked
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--fail-above", "synthetic_share=10%",
+                                 "--fail-above", "near_dup_rate=0.99"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == ("Error: synthetic_share not measured in 2019, 2021, 2023: its threshold 0.1 was "
+                                              "not checked there")
+    data = json.loads(out.read_text())
+    assert data["alerts"] == [] and [(u["metric"], u["period"], u["latest"]) for u in data["unchecked"]] == [
+        ("synthetic_share", "2019", False), ("synthetic_share", "2021", False), ("synthetic_share", "2023", True)]
+
+
+def test_a_threshold_without_a_value_in_an_earlier_year_only_is_a_note():
+    from provenance.report.model import unchecked_thresholds
+
+    years = [{"period": "2013", "is_baseline": True, "synthetic_share": None},
+             {"period": "2025", "is_baseline": False, "synthetic_share": {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3}}]
+    unchecked = unchecked_thresholds({"years": years}, [("synthetic_share", 0.5), ("jsd", 0.1)])
+    assert unchecked == [{"metric": "synthetic_share", "period": "2013", "threshold": 0.5, "latest": False},
+                         {"metric": "jsd", "period": "2025", "threshold": 0.1, "latest": True}]

@@ -22,7 +22,7 @@ from tests.report.conftest import CONFIG, GOLDEN, XSS_TEXT, XSS_URL, clock, upda
 
 TOP_KEYS = ["schema_version", "title", "generated_at", "tool", "store", "baseline", "tokenizer", "periods", "metrics", "years",
             "synthetic_share", "projection", "tail_tokens_lost", "top_movers", "thin_pages", "methods", "headline",
-            "alerts", "notes"]
+            "alerts", "unchecked", "notes"]
 YEAR_KEYS = ["period", "is_baseline", "crawls", "documents", "tokens", "jsd", "noise_floor", "excess_jsd",
              "tail_survival", "exact_dup_rate", "near_dup_rate", "carryover_rate", "synthetic_share"]
 
