@@ -83,3 +83,21 @@ def test_a_path_the_ledger_does_not_hold_removes_nothing_and_says_so(make_warc, 
     assert _count(db, "SELECT count(*) FROM documents") == 3
     missing = runner.invoke(app, ["remove", str(a), "--db", str(tmp_path / "none.duckdb")])
     assert missing.exit_code == 1 and not (tmp_path / "none.duckdb").exists()
+
+
+def test_a_file_that_fails_again_at_each_rerun_leaves_the_estimates_standing(make_warc, tmp_path):
+    from provenance.report import compute_missing
+
+    db = str(tmp_path / "s.duckdb")
+    good = make_warc("a.warc.gz", _records(0, 40))
+    (tmp_path / "bad.warc.gz").write_bytes(b"\x1f\x8b\x08\x00garbage, not gzip at all" * 10)
+    config = ReportConfig(generations=1, replicates=1)
+    ingest([str(good), str(tmp_path / "bad.warc.gz")], IngestConfig(db=db, block_docs=5))
+    with Store(db) as store:
+        compute_missing(store, config, unmeasured={})
+    runs = _count(db, "SELECT count(*) FROM runs WHERE command <> 'ingest'")
+    again = ingest([str(good), str(tmp_path / "bad.warc.gz")], IngestConfig(db=db, block_docs=5))
+    assert again.failed == 1 and again.documents == 0
+    with Store(db) as store:
+        assert compute_missing(store, config, unmeasured={}) == []  # it ran everything again each time
+    assert _count(db, "SELECT count(*) FROM runs WHERE command <> 'ingest'") == runs
