@@ -22,6 +22,18 @@ def default_db_path() -> str:
     return os.environ.get("PROVENANCE_DB") or DEFAULT_DB
 
 
+def period_text(period: object) -> object:
+    """A period as the store names it: a year given as a number (baseline=2013, from Python) is the text '2013'."""
+    return str(period) if isinstance(period, int) and not isinstance(period, bool) else period
+
+
+class PeriodText:
+    """A config's `baseline` read as text (period_text) when the config is made."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "baseline", period_text(getattr(self, "baseline")))
+
+
 MIN_YEAR, MAX_YEAR = 1900, 2999  # --year: the years a document's date can hold (documents.year is a SMALLINT)
 
 
@@ -52,7 +64,7 @@ def _shown(value: object) -> str:
 class IngestConfig:
     """Options of one ingest run."""
 
-    db: str = "provenance.duckdb"
+    db: str = field(default_factory=default_db_path)  # $PROVENANCE_DB, else provenance.duckdb (as Store())
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     crawl: str | None = None  # overrides warcinfo isPartOf and the file name
     year: int | None = None  # overrides the year of WARC-Date
@@ -111,6 +123,8 @@ class IngestConfig:
             object.__setattr__(self, "crawl", self.crawl.strip())
             if not self.crawl:
                 raise UsageError("--crawl needs a crawl id (e.g. CC-MAIN-2024-10); leave it out to take each file's own")
+        if isinstance(self.langs, str):  # langs="en" (Python): one code, not its letters
+            object.__setattr__(self, "langs", (self.langs,))
         if self.langs:
             codes = (code.strip().lower() for lang in self.langs for code in lang.split(","))  # "EN" is en; "en,fr" is two
             object.__setattr__(self, "langs", tuple(dict.fromkeys(code for code in codes if code)))  # ("en," is en)

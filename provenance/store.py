@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +45,10 @@ class Store:
         """reattach: open a store attached to shards that are gone, for `provenance attach` to point it at them again.
         create=False: a missing store is an error (read_only implies it): a mistyped --db is not a new, empty store."""
         self.path = str(path or default_db_path())
+        # A Store is one DuckDB connection, which runs one statement at a time: frame() and query_frame() hold this
+        # lock from the statement to its last row (from several threads, one's rows went to another's caller without
+        # an error). query() and sql() hand back the connection itself: a thread of its own wants a Store of its own.
+        self._lock = threading.RLock()
         if (read_only or not create) and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
         self.texts_dir = textfiles.texts_dir(self.path)  # document texts: Parquet files beside the store
@@ -230,12 +235,14 @@ class Store:
         raise UsageError(f"one SQL statement at a time, please: this text holds {n}")
 
     def frame(self, text: str, params: Any = None) -> "pl.DataFrame":
-        """Run SQL and return the result as a polars DataFrame."""
-        return to_polars(self.sql(text, params))
+        """Run SQL and return the result as a polars DataFrame (one call at a time: see _lock)."""
+        with self._lock:
+            return to_polars(self.sql(text, params))
 
     def query_frame(self, name: str, **params: Any) -> "pl.DataFrame":
-        """Run a named query and return the result as a polars DataFrame."""
-        return to_polars(self.query(name, **params))
+        """Run a named query and return the result as a polars DataFrame (one call at a time: see _lock)."""
+        with self._lock:
+            return to_polars(self.query(name, **params))
 
     def insert_metrics(self, rows: Any) -> None:
         """Append an Arrow table of metrics rows (the metrics columns) in the caller's transaction."""

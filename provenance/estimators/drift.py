@@ -30,6 +30,7 @@ from provenance.estimators import stats
 from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
 from provenance.estimators.sampling import UnitStream, period_rng
+from provenance.config import PeriodText
 
 DRIFT_METRICS = ("jsd", "noise_floor", "period_floor", "excess_jsd", "entropy", "zipf_exponent", "ttr")
 _BOUNDS = {"jsd": (0.0, 1.0), "noise_floor": (0.0, 1.0), "period_floor": (0.0, 1.0), "excess_jsd": (-1.0, 1.0),
@@ -37,7 +38,7 @@ _BOUNDS = {"jsd": (0.0, 1.0), "noise_floor": (0.0, 1.0), "period_floor": (0.0, 1
 
 
 @dataclass(frozen=True)
-class DriftConfig:
+class DriftConfig(PeriodText):
     """Options of the drift estimator (see the module docstring and docs/metrics.md)."""
 
     baseline: str

@@ -34,6 +34,7 @@ from provenance.estimators.periods import parse_by, period_sort_key, query_arrow
 from provenance.estimators.sampling import period_rng
 from provenance.estimators.results import Estimate, check_resampling, metric_frame, record
 from provenance.ingest import minhash
+from provenance.config import PeriodText
 
 DUP_METRICS = ("exact_dup_rate", "near_dup_rate", "carryover_rate", "baseline_overlap_rate")
 NUM_PERM = minhash.NUM_PERM
@@ -42,7 +43,7 @@ _EDGE_CHUNK = 1 << 17  # candidate pairs verified per chunk: 2 x 128K x 512 B = 
 
 
 @dataclass(frozen=True)
-class DupsConfig:
+class DupsConfig(PeriodText):
     """Options of the near-duplicate estimator (see the module docstring and docs/metrics.md)."""
 
     baseline: str | None = None

@@ -32,6 +32,7 @@ from provenance.estimators import stats
 from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
 from provenance.estimators.sampling import UnitStream, period_rng
+from provenance.config import PeriodText
 
 TAIL_METRICS = ("tail_survival", "tail_seen", "tail_mass_ratio", "tail_mass", "good_turing_unseen", "chao1")
 _BOUNDS = {"tail_survival": (0.0, math.inf), "tail_seen": (0.0, 1.0), "tail_mass_ratio": (0.0, math.inf),
@@ -39,7 +40,7 @@ _BOUNDS = {"tail_survival": (0.0, math.inf), "tail_seen": (0.0, 1.0), "tail_mass
 
 
 @dataclass(frozen=True)
-class TailsConfig:
+class TailsConfig(PeriodText):
     """Options of the tails estimator (see the module docstring and docs/metrics.md)."""
 
     baseline: str

@@ -8,6 +8,7 @@ the next run, and a rerun ingests exactly the missing files.
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import tempfile
 import threading
@@ -156,8 +157,11 @@ class IngestSummary:
         }
 
 
-def ingest(paths: Iterable[str], config: IngestConfig, progress: Progress | None = None) -> IngestSummary:
-    """Ingest files, directories, globs and *.paths listings into the store at config.db; tell progress how far it got."""
+def ingest(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str], config: IngestConfig,
+           progress: Progress | None = None) -> IngestSummary:
+    """Ingest files, directories, globs and *.paths listings into the store at config.db; tell progress how far it got.
+    One path may be given alone (a string was taken for its characters: one path each, '/' the whole disk)."""
+    paths = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
     if config.tokenizer:
         from provenance.ingest.hftokens import HFTokenizer
 
@@ -165,7 +169,6 @@ def ingest(paths: Iterable[str], config: IngestConfig, progress: Progress | None
             HFTokenizer(config.tokenizer)  # fail fast, before any file is read or the store is made
         except InputError as exc:
             raise UsageError(f"--tokenizer {exc}") from None
-    paths = list(paths)
     pool.start_for(paths, config.tokenizer)  # the workers' imports overlap the store's opening
     with Store(config.db) as store:
         return ingest_into(store, paths, config, progress)

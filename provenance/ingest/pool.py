@@ -217,11 +217,38 @@ def _end_broken(pool: ProcessPoolExecutor) -> None:
 @contextmanager
 def _running(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool for the block, shut down (waiting for its workers) as it ends."""
-    pool = _pool(workers)
+    with _main_not_imported():
+        pool = _pool(workers)
+        try:
+            yield pool
+        finally:
+            _shutdown(pool)
+
+
+@contextmanager
+def _main_not_imported() -> Iterator[None]:
+    """Start workers without importing the caller's main module in them, as spawn and forkserver workers otherwise do.
+
+    A user's script without `if __name__ == "__main__":` ran again in every worker, whose call to ingest there
+    failed ("an attempt has been made to start a new process before ... bootstrapping"): every file failed as "the
+    worker process died". The workers run provenance's code only (run_job and its task, picklable by reference), so
+    they need nothing of it; `provenance`'s own console script was imported in each too, for nothing.
+    """
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+
+    def prepared(name: str) -> dict:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    spawn.get_preparation_data = prepared
     try:
-        yield pool
+        yield
     finally:
-        _shutdown(pool)
+        spawn.get_preparation_data = original
 
 
 LAUNCH_ERRORS = (EOFError, ConnectionError)  # what starting a worker raises when the forkserver dies meanwhile

@@ -5,12 +5,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from provenance.errors import UsageError
+from provenance.config import PeriodText
 
 FORMATS = ("html", "md", "json")
 
 
 @dataclass(frozen=True)
-class ReportConfig:
+class ReportConfig(PeriodText):
     """Options of `provenance report`.
 
     baseline: the year every period is compared with; None = the baseline of the newest drift run by

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from provenance.errors import UsageError
+from provenance.config import PeriodText
 
 FAMILIES = ("categorical", "gaussian")
 REGIMES = ("replace", "accumulate")
@@ -14,7 +15,7 @@ GAUSSIAN_DEFAULT_TOKENS = 100
 
 
 @dataclass(frozen=True)
-class SimulationConfig:
+class SimulationConfig(PeriodText):
     """Options of one simulator run; `validate()` raises UsageError on nonsensical values.
 
     baseline: the period whose token counts are the true distribution P0 (a year such as
