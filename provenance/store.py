@@ -53,6 +53,7 @@ class Store:
             raise StoreError(f"{self.path}: no such store; create one with 'provenance ingest'")
         self.texts_dir = textfiles.texts_dir(self.path)  # document texts: Parquet files beside the store
         self.con = _connect(self.path, read_only)
+        self.read_only, self.closed = read_only, False
         if self.path != ":memory:":
             self._refuse_foreign(read_only)
             gone = self._gone_shards()
@@ -128,6 +129,7 @@ class Store:
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (a checkpoint happens on close)."""
+        self.closed = True
         self.con.close()
         if self.path == ":memory:":
             shutil.rmtree(self.texts_dir, ignore_errors=True)
@@ -206,13 +208,27 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
+    def require_writable(self, what: str) -> None:
+        """Raise StoreError, before any work, when `what` (a run to record) cannot write: the store is read-only or
+        closed (DuckDB said so only at the write, as its own exception, after an estimate's whole computation)."""
+        self._open()
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, so {what} cannot be recorded; open it with Store(path) "
+                             "(or pass record_run=False / record=False where the function has it)")
+
+    def _open(self) -> None:
+        if self.closed:
+            raise StoreError(f"{self.path}: the store was closed; open it again with Store(path)")
+
     # -- SQL -------------------------------------------------------------------------------
     def query(self, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
         """Run sql/queries/<name>.sql with $name parameters bound; return the cursor."""
+        self._open()
         return self.con.execute(load_query(name), params or None)
 
     def sql(self, text: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         """Run user SQL; DuckDB errors become one-line StoreErrors."""
+        self._open()
         try:
             return self.con.execute(text, params)
         except duckdb.Error as exc:

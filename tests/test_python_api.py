@@ -80,3 +80,23 @@ def test_a_baseline_year_given_as_a_number_is_the_years_period(config):
 def test_the_store_of_an_ingest_config_is_the_one_store_opens_by_default(monkeypatch, tmp_path):
     monkeypatch.setenv("PROVENANCE_DB", str(tmp_path / "env.duckdb"))
     assert IngestConfig().db == str(tmp_path / "env.duckdb")
+
+
+def test_recording_a_run_in_a_read_only_or_closed_store_is_a_store_error_before_any_work(make_warc, tmp_path):
+    # DuckDB's own exceptions (InvalidInputException, ConnectionException) escaped `except ProvenanceError`
+    from provenance.errors import StoreError
+    from provenance.estimators import DriftConfig, DupsConfig, estimate_drift, estimate_dups
+    from provenance.simulate import SimulationConfig, simulate
+
+    db = str(tmp_path / "s.duckdb")
+    provenance.ingest(str(_warc(make_warc, "a.warc.gz", 0, 8)), IngestConfig(db=db))
+    with Store(db, read_only=True) as store:
+        for run in (lambda: estimate_drift(store, DriftConfig(baseline=2019)), lambda: estimate_dups(store, DupsConfig()),
+                    lambda: simulate(store, SimulationConfig(baseline="2019", schedule="0.5"))):
+            with pytest.raises(StoreError, match="opened read-only, so a .* run cannot be recorded"):
+                run()
+        assert estimate_dups(store, DupsConfig(), record_run=False).metrics.height > 0  # reading is fine
+    store = Store(db)
+    store.close()
+    with pytest.raises(StoreError, match="the store was closed"):
+        store.frame("SELECT 1")

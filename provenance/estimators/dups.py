@@ -158,6 +158,8 @@ def cluster_signatures(sig: np.ndarray, threshold: float, keys: np.ndarray | Non
 def estimate_dups(store: object, config: DupsConfig, record_run: bool = True) -> Estimate:
     """Cluster near-duplicates over the store, estimate per-period rates; record metrics and clusters."""
     check_resampling("--replicates", config.replicates, config.confidence)
+    if record_run:
+        store.require_writable("a dups run")  # type: ignore[attr-defined]
     grouping = parse_by(config.by)
     docs = pl.from_arrow(query_arrow(store, "dups_documents", by=grouping.period, by_lang=grouping.by_lang,
                                      lang=config.lang))

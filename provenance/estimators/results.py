@@ -122,6 +122,8 @@ def estimate_from_store(store: Any, name: str, config: Any, core: Callable[[Any,
     """Load the store's per-block counts for config, run `core(data, baseline, config)`, record the result."""
     from dataclasses import asdict, replace
 
+    if record_run:
+        store.require_writable(f"a {name} run")
     from provenance.estimators.periods import load_unit_counts, parse_by, resolve_baseline
     from provenance.tokencounts import tokenizer_name
 

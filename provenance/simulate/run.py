@@ -117,6 +117,8 @@ def _other_machines(store: Any, lang: str | None, used: str | None) -> list[str]
 
 def simulate(store: Any, config: SimulationConfig, record: bool = True) -> SimulationResult:
     """Simulate retraining on a store's baseline period and schedule; record the run unless record=False."""
+    if record:
+        store.require_writable("a simulator run")
     config.validate()
     if config.family == "categorical":
         config = replace(config, tokenizer=tokenizer_name(store, config.tokenizer))  # the name the run records

@@ -334,6 +334,7 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
     from provenance.estimators.periods import period_sort_key
 
     config.validate()
+    store.require_writable("a synth run")
     t0 = time.perf_counter()
     periods = store_periods(store, config.by, config.lang)
     estimator = ShareEstimator(load_reference(store, config.human, "human"), load_reference(store, config.machine, "machine"),

@@ -165,6 +165,7 @@ def add_reference(store: Any, name: str, label: str, texts: Iterable[str], sourc
     2 * folds non-empty documents.
     """
     check_name(name, label)
+    store.require_writable(f"reference {name!r}")
     docs = [t for t in texts if t and t.strip()]
     if len(docs) < 2 * folds:
         raise InputError(source, f"reference {name!r} needs at least {2 * folds} non-empty documents, got {len(docs)}")
@@ -218,6 +219,7 @@ def add_reference_from_store(store: Any, name: str, label: str, period: str, by:
     from provenance.synth.estimate import period_texts
 
     check_name(name, label)
+    store.require_writable(f"reference {name!r}")
     periods = [p.strip() for p in period.split(",") if p.strip()]
     frame = pl.concat([period_texts(store, by, p, lang, exclude=[name], seed=seed) for p in periods])
     if limit is not None and frame.height > limit:
