@@ -604,3 +604,18 @@ def test_after_an_ingest_of_a_new_crawl_the_report_measures_it_rather_than_reuse
     ingested(crawls[3])  # nothing new: the runs stand
     with Store(db) as store:
         assert missing_steps(store, config) == []
+
+
+def test_a_run_of_other_options_than_the_reports_definitions_is_not_the_reports(tmp_path, report_db):
+    # a notebook's dups at Jaccard 0.2 became the report's near-duplicate rate, defined there as ">= 0.8"
+    from provenance.estimators import DriftConfig, DupsConfig, estimate_drift, estimate_dups
+
+    db = str(tmp_path / "x.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        before = build_report(store, CONFIG, clock).data["methods"]
+        estimate_dups(store, DupsConfig(threshold=0.2))
+        estimate_drift(store, DriftConfig(baseline="2019", draws=3))
+        estimate_dups(store, DupsConfig(confidence=0.9))
+        after = build_report(store, CONFIG, clock).data["methods"]
+    assert after["dups"] == before["dups"] and after["drift"] == before["drift"]
