@@ -107,11 +107,16 @@ def missing_steps(store: Any, config: ReportConfig) -> list[str]:
     synth_possible = synth_api() is not None and len(synth_references(store)) == 2
     if "synth" not in runs and synth_possible:
         steps.append("synth")
-    measured = "synth" in runs or "synth" in steps
+    measured = "synth" in steps or ("synth" in runs and trend_possible(store, runs["synth"][0]))
     sim = sim_run(store, baseline, config.tokenizer)
     if sim is None or (measured and (sim["schedule"] != "observed" or "synth" in steps or _follows_another(sim, runs))):
         steps.append("simulate")
     return steps
+
+
+def trend_possible(store: Any, synth_run: int) -> bool:
+    """Whether a synth run's estimates cover the 2 years a trend needs (the simulator's observed schedule)."""
+    return store.query("report_synth_years", run_id=synth_run).fetchone()[0] >= 2
 
 
 def _follows_another(sim: dict[str, Any], runs: dict[str, tuple[int, dict[str, Any]]]) -> bool:
@@ -188,6 +193,8 @@ def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
     from provenance.simulate import SimulationConfig, simulate
 
     synth = latest_runs(store, baseline, config.tokenizer).get("synth")
+    if synth is not None and not trend_possible(store, synth[0]):  # (a first crawl or two: the assumed share, said so)
+        synth = None
     schedule = "observed" if synth else f"{config.assumed_share:g}"
     sim = SimulationConfig(baseline=baseline, schedule=schedule, regime="both", generations=config.generations,
                            replicates=config.replicates, seed=config.seed, machine=machine_of(synth),

@@ -420,6 +420,10 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         p = data["projection"]
         notes.append(f"the projection assumes a synthetic share ({p.get('schedule_description') or p.get('schedule')}) "
                      "because none was measured")
+    elif data["projection"].get("schedule") != "observed":
+        p = data["projection"]
+        notes.append(f"the projection assumes a synthetic share ({p.get('schedule_description') or p.get('schedule')}): "
+                     "the measured shares cover fewer than the 2 years a trend needs")
     return notes
 
 

@@ -619,3 +619,27 @@ def test_a_run_of_other_options_than_the_reports_definitions_is_not_the_reports(
         estimate_dups(store, DupsConfig(confidence=0.9))
         after = build_report(store, CONFIG, clock).data["methods"]
     assert after["dups"] == before["dups"] and after["drift"] == before["drift"]
+
+
+def test_shares_of_one_year_give_the_projection_the_assumed_share_and_say_why(tmp_path):
+    # a monitoring job's first crawls: the human reference's year and one more; "a trend needs 2 periods" left the
+    # report without a projection, where the docs promise the assumed share
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from provenance.synth import SynthConfig, add_reference, add_reference_from_store, estimate_synth
+    from provenance.synth.references import read_texts
+    from tests.conftest import FIXTURES
+
+    db = str(tmp_path / "one.duckdb")
+    ingest([str(f) for f in sorted((FIXTURES / "crawl").iterdir())[:2]], IngestConfig(db=db, block_docs=20, workers=1))
+    config = ReportConfig(generations=2, replicates=2)
+    with Store(db) as store:
+        add_reference_from_store(store, "h", "human", "2013")
+        add_reference(store, "m", "machine", read_texts(sorted(str(p) for p in (FIXTURES / "machine").glob("*.jsonl"))), "machine")
+        estimate_synth(store, SynthConfig(human="h", machine="m", bootstrap=50))
+        compute_missing(store, config)
+        data = build_report(store, config, clock).data
+        assert missing_steps(store, config) == []  # and so it stays: not run again at every report
+    assert data["synthetic_share"]["status"] == "measured"
+    assert data["projection"]["status"] == "simulated" and data["projection"]["schedule"] == "constant"
+    assert any("fewer than the 2 years a trend needs" in n for n in data["notes"])
