@@ -121,7 +121,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     data["headline"] = headline(data)
     data["alerts"] = check_thresholds(data, config.thresholds)
     data["unchecked"] = unchecked_thresholds(data, config.thresholds)
-    data["notes"] = _notes(data, runs, unmeasured or {}) + _reused_projection(data["projection"], baseline, config, runs.get("synth"))
+    data["notes"] = _notes(data, runs, unmeasured or {}, store.query("report_sample_rates").fetchall()) + _reused_projection(data["projection"], baseline, config, runs.get("synth"))
     return Report(_clean(data))
 
 
@@ -396,7 +396,9 @@ def parse_threshold(spec: str) -> tuple[str, float]:
     return metric, value
 
 
-def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]], unmeasured: Mapping[str, str]) -> list[str]:
+def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]], unmeasured: Mapping[str, str],
+           sampled: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """What is missing or assumed, and what the numbers do not say (sampled: report_sample_rates' rows)."""
     notes = []
     for name in ("drift", "tails", "dups"):
         if name in unmeasured:
@@ -404,6 +406,11 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         elif name not in runs:
             notes.append(f"{name}: no run in the metrics table for this baseline; run 'provenance report' "
                          f"(it computes missing estimates) or 'provenance {name}'")
+    if sampled:
+        listed = "; ".join(f"{period}: {rates}" for period, rates in sampled)
+        notes.append(f"the years were ingested at different --sample-rate ({listed}; 1.0: every document): a sampled "
+                     "year's duplicate rates count copies within its sample only, and its fewer tokens set a smaller "
+                     "budget for every year's drift and tails; compare years sampled alike")
     if data["tokenizer"] != "word":
         notes.append(f"drift, the tail vocabulary and the projection read the token counts of {data['tokenizer']}; the "
                      "Tokens column counts words (the default word tokenizer's)")

@@ -643,3 +643,19 @@ def test_shares_of_one_year_give_the_projection_the_assumed_share_and_say_why(tm
     assert data["synthetic_share"]["status"] == "measured"
     assert data["projection"]["status"] == "simulated" and data["projection"]["schedule"] == "constant"
     assert any("fewer than the 2 years a trend needs" in n for n in data["notes"])
+
+
+def test_years_ingested_at_different_sample_rates_are_said_to_be(tmp_path):
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from tests.conftest import FIXTURES
+
+    db = str(tmp_path / "s.duckdb")
+    first, second = sorted((FIXTURES / "crawl").iterdir())[:2]
+    ingest([str(first)], IngestConfig(db=db, block_docs=20, workers=1))
+    with Store(db) as store:
+        assert not any("--sample-rate" in n for n in build_report(store, CONFIG, clock).data["notes"])
+    ingest([str(second)], IngestConfig(db=db, block_docs=20, workers=1, sample_rate=0.5))
+    with Store(db) as store:
+        notes = build_report(store, CONFIG, clock).data["notes"]
+    assert any(n.startswith("the years were ingested at different --sample-rate (2013: 1.0; 2017: 0.5;") for n in notes)
