@@ -110,3 +110,17 @@ def test_fast_validation_error_and_coverage(corpora):
     table = summarize(rows)
     assert table["mean_abs_error"].max() <= 0.02
     assert rows["covered"].mean() >= 0.9
+
+
+def test_a_period_of_a_few_documents_gets_an_interval_no_narrower_than_their_sampling_noise(corpora):
+    # 3 documents that all read as human gave 0.0 [0.0, 0.0], which the simulator's trend then weighed as certain
+    from provenance.estimators.stats import wilson_interval
+
+    human = ReferenceTexts("h", "human", corpora["human"][:1500], assign_folds(1500, 5, 0), 5)
+    machine = ReferenceTexts("m", "machine", corpora["machine"][:800], assign_folds(800, 5, 1), 5)
+    est = ShareEstimator(human, machine, unit="document")
+    few = est.estimate(corpora["human"][1500:1503], bootstrap=200)
+    assert few.value == 0.0 and few.ci_high >= wilson_interval(0.0, 3)[1] > 0.5
+    many = est.estimate(mixture(1500, 0.2, seed=11), bootstrap=200)  # hundreds of documents: the bootstrap's, wider
+    low, high = wilson_interval(many.value, many.n_docs)
+    assert many.ci_low < low and many.ci_high > high
