@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
@@ -261,7 +262,7 @@ def headline(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     years, baseline = data["years"], data["baseline"]
     if len(years) < 2:
         return []
-    last = years[-1]
+    last = headline_year(years)
     out = []
     for key in _HEADLINE_KEYS:
         measured = [y for y in years if y.get(key) and finite(y[key].get("value"))]
@@ -299,6 +300,19 @@ def in_tokens(text: str, tokenizer: str) -> str:
     if tokenizer == "word":
         return text
     return _WORDS.sub(lambda m: _TOKENS[m.lastindex - 1], text)
+
+
+SMALL_YEAR = 0.1  # of the median year's documents: a year under it is not the headline's latest (drift's rule too)
+
+
+def headline_year(years: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The latest year the headline compares with: the newest of at least SMALL_YEAR of the median year's documents (a
+    few pages of a stray crawl id, a sampled file, are not "the web in 2024")."""
+    counts = [y.get("documents") for y in years]
+    if any(n is None for n in counts):
+        return years[-1]
+    median = statistics.median(counts)
+    return next((y for y in reversed(years) if y["documents"] >= SMALL_YEAR * median), years[-1])
 
 
 def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, Any], change: float) -> str:
@@ -411,6 +425,12 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         notes.append(f"the years were ingested at different --sample-rate ({listed}; 1.0: every document): a sampled "
                      "year's duplicate rates count copies within its sample only, and its fewer tokens set a smaller "
                      "budget for every year's drift and tails; compare years sampled alike")
+    small = [y for y in data["years"] if data["headline"] and y["documents"] < SMALL_YEAR * statistics.median(
+        z["documents"] for z in data["years"]) and y["period"] > headline_year(data["years"])["period"]]
+    if small:
+        listed = ", ".join(f"{y['period']} ({y['documents']:,} documents)" for y in small)
+        notes.append(f"{listed}: left out of the headline, under {SMALL_YEAR:.0%} of the median year's documents (a few "
+                     "pages of a stray crawl id, or a sampled file?); the table has its row")
     if data["tokenizer"] != "word":
         notes.append(f"drift, the tail vocabulary and the projection read the token counts of {data['tokenizer']}; the "
                      "Tokens column counts words (the default word tokenizer's)")

@@ -659,3 +659,17 @@ def test_years_ingested_at_different_sample_rates_are_said_to_be(tmp_path):
     with Store(db) as store:
         notes = build_report(store, CONFIG, clock).data["notes"]
     assert any(n.startswith("the years were ingested at different --sample-rate (2013: 1.0; 2017: 0.5;") for n in notes)
+
+
+def test_a_year_of_a_few_documents_is_not_the_headlines_latest_and_is_said_to_be_left_out(tmp_path, report_db):
+    # a broken file's 3 pages under a crawl id of their own made "Near-duplicates fell from 2.0% in 2013 to 0.0% in 2024"
+    from tests.estimators.helpers import insert_documents
+
+    db = str(tmp_path / "s.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        insert_documents(store, ["a stray page", "another stray page"], [2025, 2025])
+        compute_missing(store, CONFIG, unmeasured={})
+        data = build_report(store, CONFIG, clock).data
+    assert data["periods"][-1] == "2025" and {f["to"]["period"] for f in data["headline"] if f["to"]} == {"2023"}
+    assert any(n.startswith("2025 (2 documents): left out of the headline, under 10% of the median year's") for n in data["notes"])
