@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +25,7 @@ def default_db_path() -> str:
 
 def period_text(period: object) -> object:
     """A period as the store names it: a year given as a number (baseline=2013, from Python) is the text '2013'."""
-    return str(period) if isinstance(period, int) and not isinstance(period, bool) else period
+    return str(int(period)) if isinstance(period, numbers.Integral) and not isinstance(period, bool) else period  # (numpy's too)
 
 
 class PeriodText:

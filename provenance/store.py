@@ -200,6 +200,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Run a block in one transaction: all of it commits, or none of it."""
+        self._open()
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
@@ -348,6 +349,7 @@ class Store:
 
         from provenance import __version__
 
+        self._open()
         run_id = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
         self.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL)",

@@ -73,8 +73,10 @@ def test_a_baseline_year_given_as_a_number_is_the_years_period(config):
     import provenance.report as report
     import provenance.simulate as simulate
 
+    import numpy as np
+
     cls = next(getattr(m, config) for m in (estimators, report, simulate) if hasattr(m, config))
-    assert cls(baseline=2013).baseline == "2013"
+    assert cls(baseline=2013).baseline == "2013" and cls(baseline=np.int64(2013)).baseline == "2013"
 
 
 def test_the_store_of_an_ingest_config_is_the_one_store_opens_by_default(monkeypatch, tmp_path):
@@ -100,3 +102,5 @@ def test_recording_a_run_in_a_read_only_or_closed_store_is_a_store_error_before_
     store.close()
     with pytest.raises(StoreError, match="the store was closed"):
         store.frame("SELECT 1")
+    with pytest.raises(StoreError, match="the store was closed"):
+        store.new_run("drift", {})

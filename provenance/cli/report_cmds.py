@@ -57,7 +57,7 @@ def _write(text: str, out: str, fmt: str) -> None:
     import os
     import tempfile
 
-    path = Path(out)
+    path = Path(os.path.realpath(out))  # a link's target is written, and the link kept
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,21 +65,26 @@ def _write(text: str, out: str, fmt: str) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()  # the file's own, else a new one's
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         fail(f"{out}: cannot write the report: {exc.strerror}")
-    typer.echo(f"wrote {fmt} report: {path}", err=True)
+    typer.echo(f"wrote {fmt} report: {out}", err=True)
 
 
 def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """The process's umask, read where Linux shows it (setting it to read it races with other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
@@ -99,12 +104,14 @@ def _value(v: float) -> str:
 def _unchecked_lines(unchecked: list[dict[str, Any]]) -> list[tuple[bool, str]]:
     """One line per metric: the years whose value was missing, so its threshold was not checked there; (whether the
     newest year is one, the line)."""
-    by_metric: dict[str, list[dict[str, Any]]] = {}
+    by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for u in unchecked:
-        by_metric.setdefault(u["metric"], []).append(u)
+        by_metric.setdefault((u["metric"], u.get("why", "no value")), []).append(u)
+    said = {"no value": "not measured in", "small": "not checked in the small year(s)"}
     return [(any(u["latest"] for u in rows),
-             f"{m} not measured in {', '.join(u['period'] for u in rows)}: its threshold {rows[0]['threshold']:g} was not "
-             "checked there") for m, rows in by_metric.items()]
+             f"{m} {said[why]} {', '.join(u['period'] for u in rows)}: its threshold {rows[0]['threshold']:g} was not "
+             "checked there" + (" (under 10% of the median year's documents)" if why == "small" else ""))
+            for (m, why), rows in by_metric.items()]
 
 
 class _progress:

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from provenance import textfiles
-from provenance.errors import InputError, StoreError, path_text
+from provenance.errors import InputError, StoreError, UsageError, path_text
 from provenance.ingest.commit import delete_sources
 from provenance.store import Store
 
@@ -37,6 +37,8 @@ def remove_files(store: Store, given: list[str]) -> Removed:
     if attached is not None:
         raise StoreError(f"{store.path}: store reads Parquet shards in {attached[0]}; remove the shards' files there and run "
                          "provenance attach again")
+    if not given or any(not g.strip() for g in given):  # ("" is the working directory: `remove "$UNSET"` took every file)
+        raise UsageError("provenance remove needs the path of an ingested file or folder; an empty one names none")
     paths, folders = [], []
     for g in given:
         absolute = path_text(os.path.abspath(g)) if "://" not in g else g
@@ -49,7 +51,8 @@ def remove_files(store: Store, given: list[str]) -> Removed:
                                 "lists them); nothing removed")
     ids = [source_id for source_id, *_ in rows]
     with store.transaction():
-        run_id = store.new_run("remove", {"paths": given, "files": [path for _, path, _, _ in rows]})
+        run_id = store.new_run("remove", {"paths": given, "files": [path for _, path, _, _ in rows],
+                                          "documents": sum(int(n) for *_, n in rows)})  # (none: estimates stand)
         delete_sources(store, ids)
         store.finish_run(run_id)
     textfiles.remove(store.texts_dir, ids)  # after the commit, as an ingest's replaced files (a crash between: orphans

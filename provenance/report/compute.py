@@ -198,7 +198,7 @@ def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:
     schedule = "observed" if synth else f"{config.assumed_share:g}"
     sim = SimulationConfig(baseline=baseline, schedule=schedule, regime="both", generations=config.generations,
                            replicates=config.replicates, seed=config.seed, machine=machine_of(synth),
-                           tokenizer=config.tokenizer)
+                           synth_run=synth[0] if synth else None, tokenizer=config.tokenizer)
     simulate(store, sim.validate())
 
 

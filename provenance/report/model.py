@@ -372,7 +372,7 @@ def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, fl
     alerts = []
     for metric, limit in thresholds:
         for y in data["years"]:
-            if y["is_baseline"] and metric in _SELF_COMPARED:
+            if (y["is_baseline"] and metric in _SELF_COMPARED) or _small(y, data["years"]):
                 continue
             v = y.get(metric)
             value = v.get("value") if isinstance(v, Mapping) else v
@@ -382,18 +382,28 @@ def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, fl
 
 
 def unchecked_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
-    """The (metric, period) pairs a --fail-above could not check, having no value (not measured, or left out: a year
-    too small to sample, the year that is the synthetic share's human reference); `latest` marks the newest year's,
-    which a monitoring run fails on: its threshold was not checked where it matters most."""
+    """The (metric, period) pairs a --fail-above did not check: a year without a value (`why` "no value": not measured,
+    or left out: the year that is the synthetic share's human reference), or of a few pages (`why` "small": under
+    SMALL_YEAR of the median year's documents, whose values say little); `latest` marks the newest checkable year's
+    missing value, which a monitoring run fails on: its threshold was not checked where it matters most."""
     out = []
+    latest = headline_year(data["years"])
     for metric, limit in thresholds:
         for y in data["years"]:
             if y["is_baseline"] and metric in _SELF_COMPARED:
                 continue
             v = y.get(metric)
-            if not finite(v.get("value") if isinstance(v, Mapping) else v):
-                out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": y is data["years"][-1]})
+            if _small(y, data["years"]):  # (its values, if any, are of a few pages: a note, never an alert)
+                out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": False, "why": "small"})
+            elif not finite(v.get("value") if isinstance(v, Mapping) else v):
+                out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": y is latest, "why": "no value"})
     return out
+
+
+def _small(year: Mapping[str, Any], years: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a year is under SMALL_YEAR of the median year's documents (not checked, not the headline's latest)."""
+    counts = [y.get("documents") for y in years]
+    return None not in counts and year["documents"] < SMALL_YEAR * statistics.median(counts)
 
 
 def parse_threshold(spec: str) -> tuple[str, float]:

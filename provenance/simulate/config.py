@@ -55,6 +55,9 @@ class SimulationConfig(PeriodText):
     lang: str | None = None
     tokenizer: str = "word"
     machine: str | None = None
+    # the synth run whose estimates the observed schedule follows (its references, grouping and method): the report
+    # passes its own; None: the lead run simulate_observed_alpha.sql picks (the newest, of `machine` when given)
+    synth_run: int | None = None
 
     @property
     def regimes(self) -> tuple[str, ...]:
@@ -107,5 +110,6 @@ def _problems(c: SimulationConfig) -> list[str]:
          "--schedule observed needs a calendar: pass --baseline or --start-year"),
         (c.family == "categorical" or c.top_p == 1, "--top-p applies to the categorical family only"),
         (c.machine is None or c.schedule == "observed", "--machine applies to --schedule observed only"),
+        (c.synth_run is None or c.schedule == "observed", "a synth run to follow applies to the observed schedule only"),
     ]
     return [message for ok, message in checks if not ok]

@@ -83,12 +83,13 @@ def load_baseline(store: Any, config: SimulationConfig) -> Baseline:
     return Baseline(config.baseline, [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64))
 
 
-def load_observations(store: Any, lang: str | None, machine: str | None = None) -> tuple[list[Observation], str | None, int | None, list[str]]:
+def load_observations(store: Any, lang: str | None, machine: str | None = None,
+                      synth_run: int | None = None) -> tuple[list[Observation], str | None, int | None, list[str]]:
     """Return the observed synthetic shares of one pair of references (see simulate_observed_alpha.sql:
     `machine`'s, or the newest synth run's), the machine reference's name, the synth run that led the
     choice, and the periods whose share is of all languages though `lang` was asked for; raise
     EstimatorError when `provenance synth` has not run (against `machine`)."""
-    rows = store.query("simulate_observed_alpha", lang=lang, machine=machine).fetchall()
+    rows = store.query("simulate_observed_alpha", lang=lang, machine=machine, run_id=synth_run).fetchall()
     if not rows and machine is not None:
         raise EstimatorError(_no_shares_against(store, lang, machine))
     if not rows:
@@ -125,7 +126,7 @@ def simulate(store: Any, config: SimulationConfig, record: bool = True) -> Simul
     baseline = load_baseline(store, config) if config.family == "categorical" else None
     if config.schedule != "observed":
         return _recorded(store, simulate_counts(baseline, config), record)
-    observations, machine, lead_run, stand_ins = load_observations(store, config.lang, config.machine)
+    observations, machine, lead_run, stand_ins = load_observations(store, config.lang, config.machine, config.synth_run)
     result = simulate_counts(baseline, config, observations)
     if stand_ins:  # (no `synth --lang` estimate of a period: the all-language one stands in)
         which = "any period" if len(stand_ins) == len(observations) else ", ".join(stand_ins)

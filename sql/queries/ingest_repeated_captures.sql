@@ -13,7 +13,7 @@ WITH picked AS (
     SELECT p.doc_id, p.source_id, o.source_id AS other
     FROM picked p
     JOIN documents o ON o.url = p.url AND o.fetch_time = p.fetch_time AND o.text_hash IS NOT DISTINCT FROM p.text_hash
-                    AND o.doc_id <> p.doc_id
+                    AND o.source_id <> p.source_id  -- (a crawler's page fetched twice into one file: its duplicate rates)
 ), pair AS (
     SELECT source_id, other, count(*) AS n
     FROM twins

@@ -10,7 +10,7 @@ WITH candidates AS (
     SELECT estimator, max(run_id) AS run_id
     FROM metrics
     WHERE lang IS NULL
-      AND run_id > (SELECT run_id FROM data_version)
+      AND run_id NOT IN (SELECT run_id FROM runs WHERE started_at <= (SELECT changed_at FROM data_version))
       -- measured as the report defines its metrics (a run of other options, from exploring, is not the report's)
       AND coalesce(TRY_CAST(json_extract_string(parameters, '$.confidence') AS DOUBLE),
                    TRY_CAST(json_extract_string(parameters, '$.ci_level') AS DOUBLE), 0.95) = 0.95
@@ -20,6 +20,11 @@ WITH candidates AS (
       AND coalesce(json_extract_string(parameters, '$.by'), 'year') = 'year'
       AND json_extract_string(parameters, '$.lang') IS NULL
       AND (estimator <> 'synth' OR coalesce(json_extract_string(parameters, '$.share'), 'documents') = 'documents')
+      -- a synth run made before one of its references was made again (reference add --replace) is of the old one
+      AND (estimator <> 'synth' OR run_id > coalesce((
+          SELECT max(r.run_id) FROM synth_references r
+          WHERE r.name IN (json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.references.machine'),
+                           json_extract_string(parameters, '$.human'), json_extract_string(parameters, '$.machine'))), 0))
       AND (estimator NOT IN ('drift', 'tails') OR (json_extract_string(parameters, '$.baseline') = $baseline
            AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = $tokenizer))
     GROUP BY estimator

@@ -8,7 +8,8 @@
 -- uncalibrated sentence-unit run's share of sentences), then runs with rows of language $lang (NULL:
 -- all-language runs).
 -- A row for the requested language wins over an all-language (NULL lang) row of the same period.
--- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist); $machine VARCHAR or NULL.
+-- Params: $lang VARCHAR or NULL (all-language rows, or any when none exist); $machine VARCHAR or NULL; $run_id
+-- BIGINT or NULL (the lead run itself: the report's synth run, so its projection follows the shares it shows).
 -- Returns: period VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE, parameters JSON, machine VARCHAR,
 -- lead_run BIGINT, lang VARCHAR (the row's: NULL for an all-language estimate); by period.
 WITH all_shares AS (
@@ -19,7 +20,7 @@ WITH all_shares AS (
 ), lead AS (
     SELECT run_id, grouped_by, machine, human, unit, calibrated
     FROM all_shares
-    WHERE $machine IS NULL OR machine = $machine
+    WHERE ($machine IS NULL OR machine = $machine) AND ($run_id IS NULL OR run_id = $run_id)
     ORDER BY (grouped_by = 'year') DESC, of_documents DESC, (lang IS NOT DISTINCT FROM $lang) DESC, run_id DESC
     LIMIT 1
 )

@@ -1,9 +1,14 @@
--- The newest run that changed what the store's documents are: an ingest that committed files with documents or read
--- whole (their ledger rows name it; a file that fails again at each rerun, its record replaced, changes nothing), a
--- removal of files, or an attach of Parquet shards (0 when none). An estimate of an earlier run was made on other
--- documents: the report computes it again rather than show a new crawl as "n/a" beside the old one's numbers.
+-- When the store's documents last changed: the newest commit of a file with documents or read whole (its ledger row's
+-- finished_at; a file that fails again at each rerun changes nothing), removal of files with documents, or attach of
+-- Parquet shards (1970 when never). Times, not run ids: a store attached to shards reads ledgers whose run ids are
+-- the shard writers' (milliseconds), and an ingest into the shards shows through the views without a run here. An
+-- estimate whose run started before it was made on other documents: the report computes it again rather than show a
+-- new crawl as "n/a" beside the old one's numbers.
 CREATE OR REPLACE VIEW data_version AS
-SELECT coalesce(max(r.run_id), 0) AS run_id
-FROM runs r
-WHERE r.command IN ('attach', 'remove')
-   OR (r.command = 'ingest' AND r.run_id IN (SELECT run_id FROM sources WHERE status = 'done' OR n_docs > 0));
+SELECT greatest(
+    coalesce((SELECT max(coalesce(finished_at, started_at)) FROM runs
+              WHERE command = 'attach'
+                 OR (command = 'remove' AND coalesce(TRY_CAST(config ->> '$.documents' AS BIGINT), 1) > 0)),
+             TIMESTAMP '1970-01-01'),
+    coalesce((SELECT max(finished_at) FROM sources WHERE status = 'done' OR n_docs > 0), TIMESTAMP '1970-01-01')
+) AS changed_at;

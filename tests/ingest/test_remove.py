@@ -101,3 +101,21 @@ def test_a_file_that_fails_again_at_each_rerun_leaves_the_estimates_standing(mak
     with Store(db) as store:
         assert compute_missing(store, config, unmeasured={}) == []  # it ran everything again each time
     assert _count(db, "SELECT count(*) FROM runs WHERE command <> 'ingest'") == runs
+
+
+def test_a_page_fetched_twice_into_one_file_is_no_repackaged_copy(make_warc, tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    twice = _records(0, 3) + [response_record(1)]  # the same capture twice in one file: a crawler's, dups counts it
+    summary = ingest([str(make_warc("a.warc.gz", twice))], IngestConfig(db=db))
+    assert summary.documents == 4 and not any("repeat a capture" in n for n in summary.notes)
+    assert runner.invoke(app, ["check", "--db", db]).stderr == ""
+
+
+def test_an_empty_path_removes_nothing(make_warc, tmp_path, monkeypatch):
+    # "" is the working directory: `provenance remove "$UNSET"` removed every file under it
+    db = str(tmp_path / "s.duckdb")
+    ingest([str(make_warc("a.warc.gz", _records(0, 3)))], IngestConfig(db=db))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["remove", "", "--db", db])
+    assert result.exit_code == 2 and "an empty one names none" in result.stderr
+    assert _count(db, "SELECT count(*) FROM documents") == 3

@@ -95,5 +95,34 @@ def test_a_threshold_without_a_value_in_an_earlier_year_only_is_a_note():
     years = [{"period": "2013", "is_baseline": True, "synthetic_share": None},
              {"period": "2025", "is_baseline": False, "synthetic_share": {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3}}]
     unchecked = unchecked_thresholds({"years": years}, [("synthetic_share", 0.5), ("jsd", 0.1)])
-    assert unchecked == [{"metric": "synthetic_share", "period": "2013", "threshold": 0.5, "latest": False},
-                         {"metric": "jsd", "period": "2025", "threshold": 0.1, "latest": True}]
+    assert unchecked == [{"metric": "synthetic_share", "period": "2013", "threshold": 0.5, "latest": False, "why": "no value"},
+                         {"metric": "jsd", "period": "2025", "threshold": 0.1, "latest": True, "why": "no value"}]
+
+
+def test_a_year_of_a_few_pages_is_neither_checked_nor_a_failure_but_a_note():
+    # a broken file's 3 pages dated 2024: no drift for them (too small to sample) failed every monitoring run
+    from provenance.report.model import check_thresholds, unchecked_thresholds
+
+    def year(period, docs, jsd):
+        return {"period": period, "is_baseline": period == "2013", "documents": docs,
+                "jsd": None if jsd is None else {"value": jsd, "ci_low": jsd, "ci_high": jsd},
+                "near_dup_rate": {"value": 0.9, "ci_low": 0.5, "ci_high": 1.0} if docs < 10 else None}
+    data = {"years": [year("2013", 150, 0.26), year("2019", 170, 0.3), year("2024", 3, None)]}
+    thresholds = [("jsd", 0.9), ("near_dup_rate", 0.5)]
+    assert check_thresholds(data, thresholds) == []  # 2024's 90% near-duplicates are of 3 pages
+    unchecked = unchecked_thresholds(data, thresholds)
+    assert {(u["metric"], u["period"], u["why"], u["latest"]) for u in unchecked} == {
+        ("jsd", "2024", "small", False), ("near_dup_rate", "2024", "small", False),
+        ("near_dup_rate", "2013", "no value", False), ("near_dup_rate", "2019", "no value", True)}
+
+
+def test_a_report_written_through_a_link_updates_the_links_target_and_keeps_the_link(report_db, tmp_path):
+    served = tmp_path / "www"
+    served.mkdir()
+    (served / "real.json").write_text("old")
+    (served / "real.json").chmod(0o640)
+    (tmp_path / "link.json").symlink_to(served / "real.json")
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(tmp_path / "link.json")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link.json").is_symlink() and json.loads((served / "real.json").read_text())["schema_version"] == 1
+    assert (served / "real.json").stat().st_mode & 0o777 == 0o640 and list(served.iterdir()) == [served / "real.json"]

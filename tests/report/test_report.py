@@ -673,3 +673,27 @@ def test_a_year_of_a_few_documents_is_not_the_headlines_latest_and_is_said_to_be
         data = build_report(store, CONFIG, clock).data
     assert data["periods"][-1] == "2025" and {f["to"]["period"] for f in data["headline"] if f["to"]} == {"2023"}
     assert any(n.startswith("2025 (2 documents): left out of the headline, under 10% of the median year's") for n in data["notes"])
+
+
+def test_the_projection_follows_the_reports_own_synth_run_not_a_newer_one_of_other_options(tmp_path):
+    # a newer synth run at 90% intervals (not the report's) led the observed schedule: simulate ran again at every report
+    from provenance.config import IngestConfig
+    from provenance.ingest.pipeline import ingest
+    from provenance.synth import SynthConfig, add_reference, add_reference_from_store, estimate_synth
+    from provenance.synth.references import read_texts
+    from tests.conftest import FIXTURES
+
+    db = str(tmp_path / "p.duckdb")
+    ingest([str(f) for f in sorted((FIXTURES / "crawl").iterdir())[:4]], IngestConfig(db=db, block_docs=20, workers=1))
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        add_reference_from_store(store, "h", "human", "2013")
+        add_reference(store, "m", "machine", read_texts(sorted(str(p) for p in (FIXTURES / "machine").glob("*.jsonl"))), "machine")
+        own = estimate_synth(store, SynthConfig(human="h", machine="m", bootstrap=50)).run_id
+        estimate_synth(store, SynthConfig(human="h", machine="m", bootstrap=50, ci_level=0.9))
+        compute_missing(store, config)
+        assert missing_steps(store, config) == []
+        data = build_report(store, config, clock).data
+    assert data["synthetic_share"]["run_id"] == own
+    assert data["methods"]["simulate"]["parameters"]["synth_run"] == own
+

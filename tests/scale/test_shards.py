@@ -566,3 +566,23 @@ def test_the_summary_of_shards_speaks_of_the_output_not_of_a_store(tmp_path):
     assert "in ingest_errors ->" not in first.output
     again = runner.invoke(app, ["ingest", broken, "--output", out, "--workers", "1"])
     assert "1 already in the output (nothing added)" in again.output and "the store" not in again.output
+
+
+def test_a_store_attached_to_shards_measures_again_after_an_ingest_into_them(make_warc, tmp_path):
+    # the shards' ledgers carry their writers' run ids: only an attach moved the store's data version, and a crawl
+    # ingested into the shards showed through the views as "n/a" in every column of the report
+    from provenance.report import ReportConfig, compute_missing, missing_steps
+
+    out, db = str(tmp_path / "shards"), str(tmp_path / "attached.duckdb")
+    first = make_warc("CC-MAIN-20190817-00000.warc.gz", [warcinfo(), *(response_record(i) for i in range(30))])
+    later = make_warc("CC-MAIN-20200301-00001.warc.gz", [warcinfo("CC-MAIN-2020-10"),
+                      *(response_record(i, date="2020-03-01T00:00:00Z", url=f"https://x{i}.example.net/a") for i in range(40, 70))])
+    assert run("ingest", str(first), "--output", out).exit_code == 0
+    assert run("attach", out, "--db", db).exit_code == 0
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        compute_missing(store, config, unmeasured={})
+        assert missing_steps(store, config) == [] or "dups" not in missing_steps(store, config)
+    assert run("ingest", str(later), "--output", out).exit_code == 0
+    with Store(db) as store:
+        assert "dups" in missing_steps(store, config)

@@ -84,7 +84,7 @@ def test_synth_writes_metrics_rows_the_simulator_reads(db):
     assert periods["2023"]["alpha"] == pytest.approx(0.3, abs=0.06)
     assert periods["2023"]["ci_low"] <= 0.3 <= periods["2023"]["ci_high"]
     with Store(db, read_only=True) as store:
-        rows = store.query_frame("simulate_observed_alpha", lang=None, machine=None)
+        rows = store.query_frame("simulate_observed_alpha", lang=None, machine=None, run_id=None)
     assert rows["period"].to_list() == ["2019", "2023"]
     params = json.loads(rows["parameters"][1])
     assert params["ci_level"] == 0.95 and params["unit"] == "document" and params["references"] == {"human": "hum", "machine": "mac"}
@@ -163,7 +163,7 @@ def test_the_simulator_reads_the_yearly_shares_when_synth_also_ran_by_crawl(db):
     assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--db", db).exit_code == 0
     assert run("synth", "--human", "hum", "--machine", "mac", "--bootstrap", "50", "--by", "crawl", "--db", db).exit_code == 0
     with Store(db, read_only=True) as store:
-        rows = store.query_frame("simulate_observed_alpha", lang=None, machine=None)
+        rows = store.query_frame("simulate_observed_alpha", lang=None, machine=None, run_id=None)
     assert rows["period"].to_list() == ["2019", "2023"]
 
 
@@ -301,3 +301,16 @@ def test_after_the_documents_change_the_report_estimates_again_against_each_mach
     assert share["run_id"] == runs[-1][0] and share["message"].endswith("hum (human) and mac (machine)")
     assert [m["machine"] for m in share["machines"]] == ["mac", "mac2"]
     assert {m["run_id"] for m in share["machines"]} == {r for r, _ in runs[2:]}
+
+
+def test_a_reference_made_again_makes_the_reports_synthetic_share_be_estimated_again(db, corpora, tmp_path):
+    from provenance.report import ReportConfig, compute_missing, missing_steps
+
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        compute_missing(store, config, unmeasured={})
+        assert "synth" not in missing_steps(store, config)
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac", other, "--label", "machine", "--replace", "--db", db).exit_code == 0
+    with Store(db) as store:
+        assert "synth" in missing_steps(store, config)  # it was of the old texts under that name
