@@ -621,21 +621,31 @@ def test_a_run_of_other_options_than_the_reports_definitions_is_not_the_reports(
     assert after["dups"] == before["dups"] and after["drift"] == before["drift"]
 
 
-def test_shares_of_one_year_give_the_projection_the_assumed_share_and_say_why(tmp_path):
-    # a monitoring job's first crawls: the human reference's year and one more; "a trend needs 2 periods" left the
-    # report without a projection, where the docs promise the assumed share
+def _crawls_with_references(tmp_path, crawls: int) -> str:
+    """A store of the fixtures' first crawls (blocks of 20 documents), with a human reference of 2013's documents (h)
+    and the fixtures' machine text (m); returns its path."""
     from provenance.config import IngestConfig
     from provenance.ingest.pipeline import ingest
-    from provenance.synth import SynthConfig, add_reference, add_reference_from_store, estimate_synth
+    from provenance.synth import add_reference, add_reference_from_store
     from provenance.synth.references import read_texts
     from tests.conftest import FIXTURES
 
-    db = str(tmp_path / "one.duckdb")
-    ingest([str(f) for f in sorted((FIXTURES / "crawl").iterdir())[:2]], IngestConfig(db=db, block_docs=20, workers=1))
-    config = ReportConfig(generations=2, replicates=2)
+    db = str(tmp_path / "crawls.duckdb")
+    ingest([str(f) for f in sorted((FIXTURES / "crawl").iterdir())[:crawls]], IngestConfig(db=db, block_docs=20, workers=1))
     with Store(db) as store:
         add_reference_from_store(store, "h", "human", "2013")
         add_reference(store, "m", "machine", read_texts(sorted(str(p) for p in (FIXTURES / "machine").glob("*.jsonl"))), "machine")
+    return db
+
+
+def test_shares_of_one_year_give_the_projection_the_assumed_share_and_say_why(tmp_path):
+    # a monitoring job's first crawls: the human reference's year and one more; "a trend needs 2 periods" left the
+    # report without a projection, where the docs promise the assumed share
+    from provenance.synth import SynthConfig, estimate_synth
+
+    db = _crawls_with_references(tmp_path, 2)
+    config = ReportConfig(generations=2, replicates=2)
+    with Store(db) as store:
         estimate_synth(store, SynthConfig(human="h", machine="m", bootstrap=50))
         compute_missing(store, config)
         data = build_report(store, config, clock).data
@@ -677,18 +687,11 @@ def test_a_year_of_a_few_documents_is_not_the_headlines_latest_and_is_said_to_be
 
 def test_the_projection_follows_the_reports_own_synth_run_not_a_newer_one_of_other_options(tmp_path):
     # a newer synth run at 90% intervals (not the report's) led the observed schedule: simulate ran again at every report
-    from provenance.config import IngestConfig
-    from provenance.ingest.pipeline import ingest
-    from provenance.synth import SynthConfig, add_reference, add_reference_from_store, estimate_synth
-    from provenance.synth.references import read_texts
-    from tests.conftest import FIXTURES
+    from provenance.synth import SynthConfig, estimate_synth
 
-    db = str(tmp_path / "p.duckdb")
-    ingest([str(f) for f in sorted((FIXTURES / "crawl").iterdir())[:4]], IngestConfig(db=db, block_docs=20, workers=1))
+    db = _crawls_with_references(tmp_path, 4)
     config = ReportConfig(generations=1, replicates=1)
     with Store(db) as store:
-        add_reference_from_store(store, "h", "human", "2013")
-        add_reference(store, "m", "machine", read_texts(sorted(str(p) for p in (FIXTURES / "machine").glob("*.jsonl"))), "machine")
         own = estimate_synth(store, SynthConfig(human="h", machine="m", bootstrap=50)).run_id
         estimate_synth(store, SynthConfig(human="h", machine="m", bootstrap=50, ci_level=0.9))
         compute_missing(store, config)
