@@ -14,6 +14,7 @@ def report(
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, md or json (default: from --out's suffix, else html).")] = None,
     baseline: Annotated[Optional[str], typer.Option("--baseline", help="Baseline year (default: the newest drift run's, else the earliest year).")] = None,
     fail_above: Annotated[Optional[List[str]], typer.Option("--fail-above", help="METRIC=VALUE: exit 1 when a year's value is above it (repeatable).")] = None,
+    fail_below: Annotated[Optional[List[str]], typer.Option("--fail-below", help="METRIC=VALUE: exit 1 when a year's value is below it, e.g. tail_survival=90% (repeatable).")] = None,
     assume_share: Annotated[float, typer.Option("--assume-share", help="Synthetic share the simulator assumes when none was measured.")] = 0.5,
     tokenizer: Annotated[str, typer.Option("--tokenizer", help="Whose token counts drift, tails and the simulator read: word, or a "
                                            "Hugging Face tokenizer the store was ingested with (its name or the path given to ingest).")] = "word",
@@ -25,7 +26,8 @@ def report(
 
     with handled():
         config = ReportConfig(baseline=baseline, assumed_share=assume_share, tokenizer=tokenizer,
-                              thresholds=tuple(parse_threshold(s) for s in fail_above or ())).validate()
+                              thresholds=tuple(parse_threshold(s) for s in fail_above or ()),
+                              floors=tuple(parse_threshold(s, "--fail-below") for s in fail_below or ())).validate()
         fmt = fmt or _format_from(out)
         unmeasured: dict[str, str] = {}
         with Store(db, create=False) as store, _progress() as progress:
@@ -89,11 +91,11 @@ def _umask() -> int:
 
 def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
     """Return one line per metric: which years crossed which threshold, with their values."""
-    by_metric: dict[str, list[dict[str, Any]]] = {}
+    by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for a in alerts:
-        by_metric.setdefault(a["metric"], []).append(a)
-    return [f"{m} above {rows[0]['threshold']:g} in " + ", ".join(f"{a['period']} ({_value(a['value'])})" for a in rows)
-            for m, rows in by_metric.items()]
+        by_metric.setdefault((a["metric"], a.get("direction", "above")), []).append(a)
+    return [f"{m} {direction} {rows[0]['threshold']:g} in " + ", ".join(f"{a['period']} ({_value(a['value'])})" for a in rows)
+            for (m, direction), rows in by_metric.items()]
 
 
 def _value(v: float) -> str:

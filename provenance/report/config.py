@@ -20,7 +20,7 @@ class ReportConfig(PeriodText):
       measured (with measured shares it fits their trend: schedule 'observed').
     generations / replicates: of the simulator run the report starts when none exists for the baseline.
     top: tokens listed (lost tail tokens, top movers); thin_pages: shortest documents listed per year.
-    thresholds: (metric, value) pairs of --fail-above.
+    thresholds: (metric, value) pairs of --fail-above; floors: of --fail-below.
     tokenizer: whose token counts drift, tails and the simulator read ('word', the default Unicode word
       tokenizer, or a Hugging Face tokenizer the store was ingested with: its name, the part before '@', or the
       path given to `ingest --tokenizer`).
@@ -35,6 +35,7 @@ class ReportConfig(PeriodText):
     snippet_chars: int = 160
     seed: int = 0
     thresholds: tuple[tuple[str, float], ...] = ()
+    floors: tuple[tuple[str, float], ...] = ()  # --fail-below: (metric, value) pairs
     tokenizer: str = "word"
 
     def validate(self) -> "ReportConfig":
@@ -53,4 +54,5 @@ class ReportConfig(PeriodText):
         """Return the options as a JSON-ready dict."""
         d = asdict(self)
         d["thresholds"] = [f"{m}>{v:g}" for m, v in self.thresholds]
+        d["floors"] = [f"{m}<{v:g}" for m, v in self.floors]
         return d

@@ -90,6 +90,7 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
     unmeasured: steps compute_missing could not run (step -> reason), said in the notes."""
     config.validate()
     check_threshold_metrics(config.thresholds)
+    check_threshold_metrics(config.floors, "--fail-below")
     config = compute.resolved(store, config)
     baseline = compute.resolve_baseline(store, config.baseline, config.tokenizer)
     runs = compute.latest_runs(store, baseline, config.tokenizer)
@@ -120,8 +121,8 @@ def build_report(store: Any, config: ReportConfig, clock: Callable[[], datetime]
         "methods": _methods(runs, sim, config),
     }
     data["headline"] = headline(data)
-    data["alerts"] = check_thresholds(data, config.thresholds)
-    data["unchecked"] = unchecked_thresholds(data, config.thresholds)
+    data["alerts"] = check_thresholds(data, config.thresholds, config.floors)
+    data["unchecked"] = unchecked_thresholds(data, (*config.thresholds, *config.floors))
     data["notes"] = _notes(data, runs, unmeasured or {}, store.query("report_sample_rates").fetchall()) + _reused_projection(data["projection"], baseline, config, runs.get("synth"))
     return Report(_clean(data))
 
@@ -359,25 +360,28 @@ MONITORED = ("documents", "tokens", *YEAR_METRICS)
 _SELF_COMPARED = ("jsd", "noise_floor", "excess_jsd", "tail_survival")  # the baseline against itself
 
 
-def check_threshold_metrics(thresholds: Sequence[tuple[str, float]]) -> None:
-    """Raise UsageError for a --fail-above metric the report does not have."""
+def check_threshold_metrics(thresholds: Sequence[tuple[str, float]], option: str = "--fail-above") -> None:
+    """Raise UsageError for a --fail-above (or --fail-below) metric the report does not have."""
     for metric, _ in thresholds:
         if metric not in MONITORED:
-            raise UsageError(f"--fail-above {metric}: unknown metric; known: {', '.join(MONITORED)}")
+            raise UsageError(f"{option} {metric}: unknown metric; known: {', '.join(MONITORED)}")
 
 
-def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
-    """Return one alert per (metric, period) whose value is above its threshold (the baseline is not
-    checked for metrics that compare it with itself)."""
+def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]],
+                     floors: Sequence[tuple[str, float]] = ()) -> list[dict[str, Any]]:
+    """Return one alert per (metric, period) whose value is above its threshold, or below its floor (--fail-below: tail
+    survival falling is how collapse begins); the baseline is not checked for metrics that compare it with itself."""
     alerts = []
-    for metric, limit in thresholds:
-        for y in data["years"]:
-            if (y["is_baseline"] and metric in _SELF_COMPARED) or _small(y, data["years"]):
-                continue
-            v = y.get(metric)
-            value = v.get("value") if isinstance(v, Mapping) else v
-            if finite(value) and value > limit:
-                alerts.append({"metric": metric, "period": y["period"], "value": value, "threshold": limit})
+    for direction, limits in (("above", thresholds), ("below", floors)):
+        for metric, limit in limits:
+            for y in data["years"]:
+                if (y["is_baseline"] and metric in _SELF_COMPARED) or _small(y, data["years"]):
+                    continue
+                v = y.get(metric)
+                value = v.get("value") if isinstance(v, Mapping) else v
+                if finite(value) and (value > limit if direction == "above" else value < limit):
+                    alerts.append({"metric": metric, "period": y["period"], "value": value, "threshold": limit,
+                                   "direction": direction})
     return alerts
 
 
@@ -406,7 +410,7 @@ def _small(year: Mapping[str, Any], years: Sequence[Mapping[str, Any]]) -> bool:
     return None not in counts and year["documents"] < SMALL_YEAR * statistics.median(counts)
 
 
-def parse_threshold(spec: str) -> tuple[str, float]:
+def parse_threshold(spec: str, option: str = "--fail-above") -> tuple[str, float]:
     """Parse METRIC=VALUE (VALUE a number; a trailing % divides by 100); raise UsageError otherwise."""
     metric, sep, raw = spec.partition("=")
     metric, raw = metric.strip(), raw.strip()
@@ -415,8 +419,8 @@ def parse_threshold(spec: str) -> tuple[str, float]:
     except ValueError:
         value = math.nan
     if not sep or not metric or not math.isfinite(value):
-        raise UsageError(f"--fail-above {spec!r}: expected METRIC=VALUE, e.g. near_dup_rate=0.2")
-    check_threshold_metrics([(metric, value)])
+        raise UsageError(f"{option} {spec!r}: expected METRIC=VALUE, e.g. near_dup_rate=0.2")
+    check_threshold_metrics([(metric, value)], option)
     return metric, value
 
 

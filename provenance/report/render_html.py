@@ -95,7 +95,7 @@ def _alerts(d: Mapping[str, Any]) -> list[str]:
     items = []
     for a in d["alerts"]:
         value, limit = f"{a['value']:g}", f"{a['threshold']:g}"
-        items.append(f"<li><strong>{e(a['metric'])}</strong> = {e(value)} in {e(a['period'])} is above {e(limit)}</li>")
+        items.append(f"<li><strong>{e(a['metric'])}</strong> = {e(value)} in {e(a['period'])} is {e(a.get('direction', 'above'))} {e(limit)}</li>")
     for u in unchecked:
         items.append(f"<li><strong>{e(u['metric'])}</strong> not measured in {e(u['period'])}: its threshold "
                      f"{e(format(u['threshold'], 'g'))} was not checked</li>")

@@ -32,7 +32,7 @@ def render_markdown(report: Report) -> str:
     out += ["## What changed most", ""] + [f"- {_md(f['text'])}" for f in d["headline"]] + [""]
     unchecked = d.get("unchecked", [])
     if d["alerts"] or unchecked:
-        out += ["## Alerts", ""] + [f"- **{a['metric']}** = {a['value']:g} in {a['period']} is above {a['threshold']:g}"
+        out += ["## Alerts", ""] + [f"- **{a['metric']}** = {a['value']:g} in {a['period']} is {a.get('direction', 'above')} {a['threshold']:g}"
                                     for a in d["alerts"]]
         out += [f"- **{u['metric']}** not measured in {u['period']}: its threshold {u['threshold']:g} was not checked"
                 for u in unchecked] + [""]

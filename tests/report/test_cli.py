@@ -126,3 +126,19 @@ def test_a_report_written_through_a_link_updates_the_links_target_and_keeps_the_
     assert result.exit_code == 0, result.output
     assert (tmp_path / "link.json").is_symlink() and json.loads((served / "real.json").read_text())["schema_version"] == 1
     assert (served / "real.json").stat().st_mode & 0o777 == 0o640 and list(served.iterdir()) == [served / "real.json"]
+
+
+def test_a_value_below_a_floor_exits_1_and_names_the_metric(report_db, tmp_path):
+    # tail survival falling is how collapse begins: --fail-above could not say "below 90%" but with a negative hack
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--fail-below", "tail_survival=115%",
+                                 "--fail-below", "documents=1"])
+    assert result.exit_code == 1
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("Error: ")]
+    assert line.startswith("Error: tail_survival below 1.15 in 2021 (") and "2023 (" in line
+    alerts = json.loads(out.read_text())["alerts"]
+    assert {(a["metric"], a["direction"]) for a in alerts} == {("tail_survival", "below")}
+    assert "2019" not in {a["period"] for a in alerts}  # the baseline against itself is not checked
+    assert runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--fail-below", "tail_survival=0"]).exit_code == 0
+    bad = runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--fail-below", "tail=0.9"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: --fail-below tail: unknown metric")

@@ -475,7 +475,7 @@ def test_the_baseline_is_not_checked_against_itself(report):
 def test_alerts_are_part_of_every_format(report_store):
     report = build_report(report_store, ReportConfig(**{**CONFIG.__dict__, "thresholds": (("carryover_rate", 0.1),)}), clock)
     assert report.alerts == [{"metric": "carryover_rate", "period": "2023", "value": report.data["years"][2]["carryover_rate"]["value"],
-                              "threshold": 0.1}]
+                              "threshold": 0.1, "direction": "above"}]
     assert "Alerts" in render_markdown(report) and 'id="alerts"' in render_html(report)
 
 
