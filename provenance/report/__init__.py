@@ -13,7 +13,8 @@ from pathlib import Path
 from provenance.errors import UsageError
 from provenance.report.compute import compute_missing, missing_steps, resolve_baseline
 from provenance.report.config import FORMATS, ReportConfig
-from provenance.report.model import SCHEMA_VERSION, Report, build_report, check_thresholds, parse_threshold
+from provenance.report.model import SCHEMA_VERSION, Report, build_report
+from provenance.report.monitoring import check_thresholds, parse_threshold
 from provenance.report.render_html import render_html
 from provenance.report.render_json import render_json
 from provenance.report.render_md import render_markdown

@@ -17,37 +17,14 @@ from typing import Any, Callable, Mapping, Sequence
 
 import polars as pl
 
-from provenance.errors import UsageError
 from provenance.report import compute, tables
 from provenance.report.config import ReportConfig
+from provenance.report.definitions import YEAR_METRICS
 from provenance.report.fmt import finite, generation_text, number
+from provenance.report.monitoring import (SMALL_YEAR, check_threshold_metrics, check_thresholds, headline_year,
+                                          unchecked_thresholds)
 
 SCHEMA_VERSION = 1
-
-# Per-year metrics: key -> (estimator, estimator metric, label, format kind, higher means, sentence).
-YEAR_METRICS: dict[str, tuple[str, str, str, str, str, str]] = {
-    "jsd": ("drift", "jsd", "JSD to baseline", "jsd", "more drift",
-            "Jensen-Shannon divergence (bits, 0 = same, 1 = disjoint) between the year's word distribution "
-            "and the baseline's, both sampled at the same number of tokens."),
-    "noise_floor": ("drift", "noise_floor", "noise floor", "jsd", "",
-                    "The JSD between two halves of the baseline at that token budget: what sampling alone "
-                    "produces. A JSD near the floor means no measurable drift."),
-    "excess_jsd": ("drift", "excess_jsd", "JSD above noise", "jsd", "more drift",
-                   "JSD minus the noise floors of both sides: the drift that sampling does not explain."),
-    "tail_survival": ("tails", "tail_survival", "tail survival", "percent", "less loss",
-                      "Of the baseline's rare-but-real words (its least frequent types holding 5% of its "
-                      "tokens), the share the year still uses, relative to the baseline itself, at an equal token budget."),
-    "exact_dup_rate": ("dups", "exact_dup_rate", "exact duplicates", "percent", "more copies",
-                       "Share of the year's documents whose text is identical to an earlier document of the same year."),
-    "near_dup_rate": ("dups", "near_dup_rate", "near duplicates", "percent", "more copies",
-                      "Share of the year's documents that are near-copies (word 5-shingle Jaccard >= 0.8) of "
-                      "another document of the same year, beyond the first of each group (includes exact copies)."),
-    "carryover_rate": ("dups", "carryover_rate", "carry-over", "percent", "more repetition",
-                       "Share of the year's documents that copy or nearly copy a document from an earlier year."),
-    "synthetic_share": ("synth", "alpha", "synthetic share", "percent", "more machine text",
-                        "Estimated share of the year's documents written by a language model (corpus-level "
-                        "maximum likelihood against human and machine reference corpora)."),
-}
 COUNT_KEYS = ("documents", "tokens")
 SYNTH_HINT = "not measured: add references with `provenance reference ...`"
 _VOLATILE = {"seconds", "db", "created_at"}
@@ -303,19 +280,6 @@ def in_tokens(text: str, tokenizer: str) -> str:
     return _WORDS.sub(lambda m: _TOKENS[m.lastindex - 1], text)
 
 
-SMALL_YEAR = 0.1  # of the median year's documents: a year under it is not the headline's latest (drift's rule too)
-
-
-def headline_year(years: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The latest year the headline compares with: the newest of at least SMALL_YEAR of the median year's documents (a
-    few pages of a stray crawl id, a sampled file, are not "the web in 2024")."""
-    counts = [y.get("documents") for y in years]
-    if any(n is None for n in counts):
-        return years[-1]
-    median = statistics.median(counts)
-    return next((y for y in reversed(years) if y["documents"] >= SMALL_YEAR * median), years[-1])
-
-
 def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, Any], change: float) -> str:
     kind = YEAR_METRICS[key][3]
     v1 = number(b["value"], kind)
@@ -353,75 +317,6 @@ def _projection_sentence(p: Mapping[str, Any]) -> str:
                          f"{generation_text(r['horizon_median'])} generations{year}")
     schedule = p.get("schedule_description") or p.get("schedule")
     return f"Projection ({schedule}): " + "; ".join(parts) + "."
-
-
-# -- monitoring ----------------------------------------------------------------------------------------
-MONITORED = ("documents", "tokens", *YEAR_METRICS)
-_SELF_COMPARED = ("jsd", "noise_floor", "excess_jsd", "tail_survival")  # the baseline against itself
-
-
-def check_threshold_metrics(thresholds: Sequence[tuple[str, float]], option: str = "--fail-above") -> None:
-    """Raise UsageError for a --fail-above (or --fail-below) metric the report does not have."""
-    for metric, _ in thresholds:
-        if metric not in MONITORED:
-            raise UsageError(f"{option} {metric}: unknown metric; known: {', '.join(MONITORED)}")
-
-
-def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]],
-                     floors: Sequence[tuple[str, float]] = ()) -> list[dict[str, Any]]:
-    """Return one alert per (metric, period) whose value is above its threshold, or below its floor (--fail-below: tail
-    survival falling is how collapse begins); the baseline is not checked for metrics that compare it with itself."""
-    alerts = []
-    for direction, limits in (("above", thresholds), ("below", floors)):
-        for metric, limit in limits:
-            for y in data["years"]:
-                if (y["is_baseline"] and metric in _SELF_COMPARED) or _small(y, data["years"]):
-                    continue
-                v = y.get(metric)
-                value = v.get("value") if isinstance(v, Mapping) else v
-                if finite(value) and (value > limit if direction == "above" else value < limit):
-                    alerts.append({"metric": metric, "period": y["period"], "value": value, "threshold": limit,
-                                   "direction": direction})
-    return alerts
-
-
-def unchecked_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
-    """The (metric, period) pairs a --fail-above did not check: a year without a value (`why` "no value": not measured,
-    or left out: the year that is the synthetic share's human reference), or of a few pages (`why` "small": under
-    SMALL_YEAR of the median year's documents, whose values say little); `latest` marks the newest checkable year's
-    missing value, which a monitoring run fails on: its threshold was not checked where it matters most."""
-    out = []
-    latest = headline_year(data["years"])
-    for metric, limit in thresholds:
-        for y in data["years"]:
-            if y["is_baseline"] and metric in _SELF_COMPARED:
-                continue
-            v = y.get(metric)
-            if _small(y, data["years"]):  # (its values, if any, are of a few pages: a note, never an alert)
-                out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": False, "why": "small"})
-            elif not finite(v.get("value") if isinstance(v, Mapping) else v):
-                out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": y is latest, "why": "no value"})
-    return out
-
-
-def _small(year: Mapping[str, Any], years: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether a year is under SMALL_YEAR of the median year's documents (not checked, not the headline's latest)."""
-    counts = [y.get("documents") for y in years]
-    return None not in counts and year["documents"] < SMALL_YEAR * statistics.median(counts)
-
-
-def parse_threshold(spec: str, option: str = "--fail-above") -> tuple[str, float]:
-    """Parse METRIC=VALUE (VALUE a number; a trailing % divides by 100); raise UsageError otherwise."""
-    metric, sep, raw = spec.partition("=")
-    metric, raw = metric.strip(), raw.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        value = math.nan
-    if not sep or not metric or not math.isfinite(value):
-        raise UsageError(f"{option} {spec!r}: expected METRIC=VALUE, e.g. near_dup_rate=0.2")
-    check_threshold_metrics([(metric, value)], option)
-    return metric, value
 
 
 def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]], unmeasured: Mapping[str, str],

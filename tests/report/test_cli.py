@@ -90,7 +90,7 @@ def test_a_threshold_the_newest_year_has_no_value_for_fails_the_run_and_says_so(
 
 
 def test_a_threshold_without_a_value_in_an_earlier_year_only_is_a_note():
-    from provenance.report.model import unchecked_thresholds
+    from provenance.report.monitoring import unchecked_thresholds
 
     years = [{"period": "2013", "is_baseline": True, "synthetic_share": None},
              {"period": "2025", "is_baseline": False, "synthetic_share": {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3}}]
@@ -101,7 +101,7 @@ def test_a_threshold_without_a_value_in_an_earlier_year_only_is_a_note():
 
 def test_a_year_of_a_few_pages_is_neither_checked_nor_a_failure_but_a_note():
     # a broken file's 3 pages dated 2024: no drift for them (too small to sample) failed every monitoring run
-    from provenance.report.model import check_thresholds, unchecked_thresholds
+    from provenance.report.monitoring import check_thresholds, unchecked_thresholds
 
     def year(period, docs, jsd):
         return {"period": period, "is_baseline": period == "2013", "documents": docs,
