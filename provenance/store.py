@@ -379,7 +379,7 @@ def repeated_captures(store: Store, run_id: int | None = None) -> str | None:
     if row is None or not row[0]:
         return None
     n, path, other = row
-    which = "of this run " if run_id is not None else ""
+    which = "of this run " if run_id is not None else "(each copy counted) "
     return (f"{n:,} document(s) {which}repeat a capture that another document holds (the same URL, fetch time and text), "
             f"e.g. in {path} and {other}: the same records ingested twice (a WACZ and its WARC, a concatenated, split or "
             "recompressed copy, whose bytes differ); duplicate rates count them twice. Keep one: provenance remove PATH "

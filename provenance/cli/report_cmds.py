@@ -106,14 +106,14 @@ def _value(v: float) -> str:
 def _unchecked_lines(unchecked: list[dict[str, Any]]) -> list[tuple[bool, str]]:
     """One line per metric: the years whose value was missing, so its threshold was not checked there; (whether the
     newest year is one, the line)."""
-    by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for u in unchecked:
-        by_metric.setdefault((u["metric"], u.get("why", "no value")), []).append(u)
+    by_metric: dict[tuple[str, str, bool], list[dict[str, Any]]] = {}
+    for u in unchecked:  # the newest year's on a line of its own: the Error; earlier years' a Note
+        by_metric.setdefault((u["metric"], u.get("why", "no value"), u["latest"]), []).append(u)
     said = {"no value": "not measured in", "small": "not checked in the small year(s)"}
-    return [(any(u["latest"] for u in rows),
+    return [(latest,
              f"{m} {said[why]} {', '.join(u['period'] for u in rows)}: its threshold {rows[0]['threshold']:g} was not "
              "checked there" + (" (under 10% of the median year's documents)" if why == "small" else ""))
-            for (m, why), rows in by_metric.items()]
+            for (m, why, latest), rows in sorted(by_metric.items(), key=lambda kv: kv[0][2])]
 
 
 class _progress:

@@ -39,7 +39,7 @@ def test_the_same_records_in_a_file_of_other_bytes_are_stored_again_and_said_to_
     assert "b.warc.gz and " in note and "a.warc.gz" in note and "provenance remove PATH" in note
     checked = runner.invoke(app, ["check", "--db", db])
     assert checked.exit_code == 0 and checked.stdout == "store is consistent\n"
-    assert checked.stderr.startswith("Note: 12 document(s) repeat a capture")  # both copies of each, over the store
+    assert checked.stderr.startswith("Note: 12 document(s) (each copy counted) repeat a capture")  # over the store
 
 
 def test_remove_takes_a_files_rows_out_whole_and_the_report_measures_again(make_warc, tmp_path, monkeypatch):
