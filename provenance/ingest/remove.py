@@ -41,8 +41,8 @@ def remove_files(store: Store, given: list[str]) -> Removed:
         raise UsageError("provenance remove needs the path of an ingested file or folder; an empty one names none")
     paths, folders = [], []
     for g in given:
-        absolute = path_text(os.path.abspath(g)) if "://" not in g else g
-        paths += [path_text(g), absolute]
+        as_given, absolute = _forms(g)
+        paths += [as_given, absolute]
         folders.append(absolute.rstrip("/") + "/")  # (a folder gone from the disk since names its files still)
     rows = store.query("remove_sources_matching", paths=paths, folders=folders).fetchall()
     for g in given:
@@ -60,10 +60,15 @@ def remove_files(store: Store, given: list[str]) -> Removed:
     return Removed(run_id, [(path, int(n)) for _, path, _, n in rows])
 
 
+def _forms(given: str) -> tuple[str, str]:
+    """What the user gave as the ledger may hold it: as given, and as an absolute path (an address as it is)."""
+    return path_text(given), (path_text(os.path.abspath(given)) if "://" not in given else given)
+
+
 def _names(given: str, path: str) -> bool:
     """Whether what the user gave names this ledger path (itself, as an absolute path, or a folder above it)."""
-    absolute = path_text(os.path.abspath(given)) if "://" not in given else given
-    return path in (path_text(given), absolute) or path.startswith(absolute.rstrip("/") + "/")
+    as_given, absolute = _forms(given)
+    return path in (as_given, absolute) or path.startswith(absolute.rstrip("/") + "/")
 
 
 __all__ = ["Removed", "remove_files"]

@@ -179,14 +179,13 @@ def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
     refs = synth_references(store)
     if api is None or len(refs) != 2:  # pragma: no cover - missing_steps checked both
         return
-    again = store.query("report_synth_again").fetchall()
-    for human, machine, unit, calibrated in again[:-1]:
+    again = store.query("report_synth_again").fetchall() or [(refs["human"], refs["machine"], "document", True)]
+    for i, (human, machine, unit, calibrated) in enumerate(again):
         try:
             api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, unit=unit, calibrate=calibrated, seed=config.seed))
-        except EstimatorError:  # (one reference's failure leaves the others, and the lead's, standing)
-            continue
-    human, machine, unit, calibrated = again[-1] if again else (refs["human"], refs["machine"], "document", True)
-    api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, unit=unit, calibrate=calibrated, seed=config.seed))
+        except EstimatorError:  # another reference's failure leaves the others, and the lead's, standing; the lead's is the step's
+            if i == len(again) - 1:
+                raise
 
 
 def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:

@@ -10,7 +10,6 @@ import json
 import math
 import os
 import re
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
@@ -22,7 +21,7 @@ from provenance.report.config import ReportConfig
 from provenance.report.definitions import YEAR_METRICS
 from provenance.report.fmt import finite, generation_text, number
 from provenance.report.monitoring import (SMALL_YEAR, check_threshold_metrics, check_thresholds, headline_year,
-                                          unchecked_thresholds)
+                                          small_years, unchecked_thresholds)
 
 SCHEMA_VERSION = 1
 COUNT_KEYS = ("documents", "tokens")
@@ -334,8 +333,8 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
         notes.append(f"the years were ingested at different --sample-rate ({listed}; 1.0: every document): a sampled "
                      "year's duplicate rates count copies within its sample only, and its fewer tokens set a smaller "
                      "budget for every year's drift and tails; compare years sampled alike")
-    small = [y for y in data["years"] if data["headline"] and y["documents"] < SMALL_YEAR * statistics.median(
-        z["documents"] for z in data["years"]) and y["period"] > headline_year(data["years"])["period"]]
+    newest, left_out = headline_year(data["years"])["period"], small_years(data["years"]) if data["headline"] else set()
+    small = [y for y in data["years"] if y["period"] in left_out and y["period"] > newest]
     if small:
         listed = ", ".join(f"{y['period']} ({y['documents']:,} documents)" for y in small)
         notes.append(f"{listed}: left out of the headline, under {SMALL_YEAR:.0%} of the median year's documents (a few "

@@ -17,14 +17,20 @@ from provenance.report.fmt import finite
 SMALL_YEAR = 0.1  # of the median year's documents: a year under it is not the headline's latest (drift's rule too)
 
 
-def headline_year(years: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The latest year the headline compares with: the newest of at least SMALL_YEAR of the median year's documents (a
-    few pages of a stray crawl id, a sampled file, are not "the web in 2024")."""
+def small_years(years: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The periods of under SMALL_YEAR of the median year's documents: neither checked nor the headline's latest (a few
+    pages of a stray crawl id, a sampled file, are not "the web in 2024"). None when a year's count is unknown."""
     counts = [y.get("documents") for y in years]
-    if any(n is None for n in counts):
-        return years[-1]
-    median = statistics.median(counts)
-    return next((y for y in reversed(years) if y["documents"] >= SMALL_YEAR * median), years[-1])
+    if not counts or None in counts:
+        return set()
+    floor = SMALL_YEAR * statistics.median(counts)
+    return {y["period"] for y in years if y["documents"] < floor}
+
+
+def headline_year(years: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The latest year the headline compares with: the newest that is not small (small_years)."""
+    small = small_years(years)
+    return next((y for y in reversed(years) if y["period"] not in small), years[-1])
 
 
 MONITORED = ("documents", "tokens", *YEAR_METRICS)
@@ -42,14 +48,13 @@ def check_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str, fl
                      floors: Sequence[tuple[str, float]] = ()) -> list[dict[str, Any]]:
     """Return one alert per (metric, period) whose value is above its threshold, or below its floor (--fail-below: tail
     survival falling is how collapse begins); the baseline is not checked for metrics that compare it with itself."""
-    alerts = []
+    alerts, small = [], small_years(data["years"])
     for direction, limits in (("above", thresholds), ("below", floors)):
         for metric, limit in limits:
             for y in data["years"]:
-                if (y["is_baseline"] and metric in _SELF_COMPARED) or _small(y, data["years"]):
+                if (y["is_baseline"] and metric in _SELF_COMPARED) or y["period"] in small:
                     continue
-                v = y.get(metric)
-                value = v.get("value") if isinstance(v, Mapping) else v
+                value = _value(y, metric)
                 if finite(value) and (value > limit if direction == "above" else value < limit):
                     alerts.append({"metric": metric, "period": y["period"], "value": value, "threshold": limit,
                                    "direction": direction})
@@ -61,24 +66,23 @@ def unchecked_thresholds(data: Mapping[str, Any], thresholds: Sequence[tuple[str
     or left out: the year that is the synthetic share's human reference), or of a few pages (`why` "small": under
     SMALL_YEAR of the median year's documents, whose values say little); `latest` marks the newest checkable year's
     missing value, which a monitoring run fails on: its threshold was not checked where it matters most."""
-    out = []
+    out, small = [], small_years(data["years"])
     latest = headline_year(data["years"])
     for metric, limit in thresholds:
         for y in data["years"]:
             if y["is_baseline"] and metric in _SELF_COMPARED:
                 continue
-            v = y.get(metric)
-            if _small(y, data["years"]):  # (its values, if any, are of a few pages: a note, never an alert)
+            if y["period"] in small:  # (its values, if any, are of a few pages: a note, never an alert)
                 out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": False, "why": "small"})
-            elif not finite(v.get("value") if isinstance(v, Mapping) else v):
+            elif not finite(_value(y, metric)):
                 out.append({"metric": metric, "period": y["period"], "threshold": limit, "latest": y is latest, "why": "no value"})
     return out
 
 
-def _small(year: Mapping[str, Any], years: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether a year is under SMALL_YEAR of the median year's documents (not checked, not the headline's latest)."""
-    counts = [y.get("documents") for y in years]
-    return None not in counts and year["documents"] < SMALL_YEAR * statistics.median(counts)
+def _value(year: Mapping[str, Any], metric: str) -> Any:
+    """A year's value of a metric: an estimate's `value`, or a count as it is (documents, tokens)."""
+    v = year.get(metric)
+    return v.get("value") if isinstance(v, Mapping) else v
 
 
 def parse_threshold(spec: str, option: str = "--fail-above") -> tuple[str, float]:

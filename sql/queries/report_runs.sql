@@ -10,7 +10,7 @@ WITH candidates AS (
     SELECT estimator, max(run_id) AS run_id
     FROM metrics
     WHERE lang IS NULL
-      AND run_id NOT IN (SELECT run_id FROM runs WHERE started_at <= (SELECT changed_at FROM data_version))
+      AND run_id NOT IN (SELECT run_id FROM stale_runs)
       -- measured as the report defines its metrics (a run of other options, from exploring, is not the report's)
       AND coalesce(TRY_CAST(json_extract_string(parameters, '$.confidence') AS DOUBLE),
                    TRY_CAST(json_extract_string(parameters, '$.ci_level') AS DOUBLE), 0.95) = 0.95

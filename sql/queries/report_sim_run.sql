@@ -7,6 +7,6 @@ SELECT run_id, schedule, schedule_description, regimes, generations, tokens, rep
        seed, years_per_generation, start_year, vocabulary, baseline_tokens, tail_types, parameters
 FROM sim_runs
 WHERE family = 'categorical' AND baseline = $baseline AND lang IS NULL AND coalesce(tokenizer, 'word') = $tokenizer
-  AND run_id NOT IN (SELECT run_id FROM runs WHERE started_at <= (SELECT changed_at FROM data_version))
+  AND run_id NOT IN (SELECT run_id FROM stale_runs)
 ORDER BY run_id DESC
 LIMIT 1;

@@ -12,7 +12,7 @@ WITH own AS (
 ), synth_runs AS (
     SELECT d.machine, max(d.run_id) AS run_id
     FROM synth_shares d, own o
-    WHERE d.lang IS NULL AND d.grouped_by = 'year' AND d.run_lang IS NULL AND d.run_id NOT IN (SELECT run_id FROM runs WHERE started_at <= (SELECT changed_at FROM data_version))
+    WHERE d.lang IS NULL AND d.grouped_by = 'year' AND d.run_lang IS NULL AND d.run_id NOT IN (SELECT run_id FROM stale_runs)
       AND d.human = o.human AND d.unit = o.unit AND d.calibrated = o.calibrated
     GROUP BY d.machine
     HAVING d.machine IS NOT NULL

@@ -12,3 +12,7 @@ SELECT greatest(
              TIMESTAMP '1970-01-01'),
     coalesce((SELECT max(finished_at) FROM sources WHERE status = 'done' OR n_docs > 0), TIMESTAMP '1970-01-01')
 ) AS changed_at;
+
+-- The runs made before the documents last changed: estimates the report does not take (it computes them again).
+CREATE OR REPLACE VIEW stale_runs AS
+SELECT run_id FROM runs WHERE started_at <= (SELECT changed_at FROM data_version);
