@@ -69,9 +69,9 @@ def run_demo(db: str, fixtures: Path | None = None, workers: int = 2, step: Step
         years = store.frame("SELECT year, docs, tokens, hosts, domains, languages, top_lang, crawls, errors FROM yearly_summary")
         config = ReportConfig()
         t1 = time.perf_counter()
-        notes = _add_references(store, folder.parent / "machine", say)
+        notes, ran = _add_references(store, folder.parent / "machine", say, config)
         unmeasured: dict[str, str] = {}
-        steps = compute_missing(store, config, lambda name, i, n: say(f"running {name} ({i + 1}/{n})") if name != "done" else None,
+        steps = ran + compute_missing(store, config, lambda name, i, n: say(f"running {name} ({i + 1}/{n})") if name != "done" else None,
                                 unmeasured)
         seconds["estimators"] = time.perf_counter() - t1
         report = build_report(store, config, clock, unmeasured)
@@ -81,20 +81,31 @@ def run_demo(db: str, fixtures: Path | None = None, workers: int = 2, step: Step
     return DemoResult(db, summary, years, report, path, steps, {k: round(v, 2) for k, v in seconds.items()}, notes)
 
 
-def _add_references(store: Store, machine_dir: Path, say: Step) -> list[str]:
-    """Store the demo's reference corpora (the earliest year as human text, fixtures/machine as machine
-    text) when the synthetic-share estimator is available; return notes on what was skipped."""
+def _add_references(store: Store, machine_dir: Path, say: Step, config: ReportConfig) -> tuple[list[str], list[str]]:
+    """Store the demo's reference corpora (the earliest year as human text; each model family's text in fixtures/machine,
+    `<family>.jsonl`, as machine reference `demo-<family>`) when the synthetic-share estimator is available, and estimate
+    the share against each family and, leading the report, against all jointly (`synth --machine a+b`): the report
+    sets them side by side. Return notes on what was skipped, and the steps run (["synth"], or none)."""
     api = synth_api()
     if api is None:
-        return ["synthetic share not measured: provenance.synth has no usable API in this installation"]
-    files = sorted(str(p) for p in machine_dir.glob("*.jsonl")) if machine_dir.is_dir() else []
+        return ["synthetic share not measured: provenance.synth has no usable API in this installation"], []
+    files = sorted(machine_dir.glob("*.jsonl")) if machine_dir.is_dir() else []
     if not files:
-        return [f"synthetic share not measured: no machine-text reference in {machine_dir}"]
+        return [f"synthetic share not measured: no machine-text reference in {machine_dir}"], []
     earliest = periods(store)[0]
     say("adding reference corpora")
+    human, families = f"demo-human-{earliest}", [f"demo-{path.stem}" for path in files]
     try:
-        api.add_reference_from_store(store, f"demo-human-{earliest}", "human", earliest, replace=True)
-        api.add_reference(store, "demo-machine", "machine", api.read_texts(files), ",".join(files), replace=True)
+        api.add_reference_from_store(store, human, "human", earliest, replace=True)
+        for name, path in zip(families, files):
+            api.add_reference(store, name, "machine", api.read_texts([str(path)]), str(path), replace=True)
     except ProvenanceError as exc:
-        return [f"synthetic share not measured: {exc}"]
-    return []
+        return [f"synthetic share not measured: {exc}"], []
+    machines = families + (["+".join(families)] if len(families) > 1 else [])  # the joint estimate last: it leads
+    for i, machine in enumerate(machines):
+        say(f"running synth against {machine} ({i + 1}/{len(machines)})")
+        try:
+            api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, seed=config.seed))
+        except ProvenanceError as exc:  # (the report's own synth step says why, if none stands)
+            return [f"synthetic share against {machine} not measured: {exc}"], ["synth"] if i else []
+    return [], ["synth"]

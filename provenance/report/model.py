@@ -143,6 +143,9 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
         against = (f" against references {refs.get('human')} (human) and {refs.get('machine')} (machine)"
                    if refs.get("human") and refs.get("machine") else f" (synth run {run_id})")  # (rows written by hand)
         status = {"status": "measured", "message": f"measured{against}", "run_id": run_id}
+        families = {period: json.loads(parts) for period, parts in store.query("report_synth_families", run_id=run_id).fetchall()}
+        if families:  # a joint estimate (`synth --machine a+b`): each family's part, per year
+            status["families"] = families
         machines = _synth_machines(store, run_id)
         return {**status, "machines": machines} if len(machines) > 1 else status
     message = SYNTH_HINT
@@ -345,6 +348,7 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
     spread = _machine_spread(data)
     if spread:
         notes.append(spread)
+    notes.extend(_families_note(data, runs.get("synth")))
     for name in ("synth", "simulate"):
         if name in unmeasured:
             notes.append(f"{name}: not measured: {unmeasured[name]}")
@@ -374,6 +378,28 @@ def _reused_projection(p: Mapping[str, Any], baseline: str, config: ReportConfig
             f"the newest for baseline {baseline}, not one of the report's {config.generations} generations and "
             f"{config.replicates} replicates: 'provenance simulate --baseline {baseline}{schedule} --generations "
             f"{config.generations} --replicates {config.replicates}' makes one"]
+
+
+def _families_note(data: Mapping[str, Any], synth: tuple[int, dict[str, Any]] | None) -> list[str]:
+    """What the share counts: a joint estimate's split into its families in the latest year that has one; of one machine
+    reference alone, that text of families it has not seen reads as human (unless references are set side by side:
+    their spread says it, _machine_spread)."""
+    share = data["synthetic_share"]
+    if synth is None or share["status"] != "measured":
+        return []
+    families = share.get("families") or {}
+    latest = next((y["period"] for y in reversed(data["years"]) if y["period"] in families), None)
+    if latest is not None:
+        parts = ", ".join(f"{name} {number(p.get('share'), 'percent')} [{number(p.get('ci_low'), 'percent')}, "
+                          f"{number(p.get('ci_high'), 'percent')}]" for name, p in families[latest].items())
+        return [f"the synthetic share is estimated against {len(families[latest])} machine families jointly; in {latest} "
+                f"their parts are {parts} (each family's part is noisier than their sum)"]
+    machine = compute.references_of(synth[1]).get("machine")
+    if share.get("machines") or not machine:
+        return []
+    return [f"the synthetic share counts text like the machine reference {machine}'s: text of model families it has not "
+            "seen reads as human (30% of Claude-written pages read as 2-4% against a SmolLM2 reference: docs/metrics.md); "
+            f"'provenance synth --machine {machine}+OTHER' estimates it against several families jointly"]
 
 
 def _machine_spread(data: Mapping[str, Any]) -> str | None:

@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
-from provenance.synth.references import ReferenceTexts, checked_reference, load_reference
+from provenance.synth.references import ReferenceTexts, checked_reference, family_names, load_reference
 from provenance.synth.units import (
     EncodedUnits,
     check_unit,
@@ -77,6 +77,9 @@ class SynthConfig:
     def validate(self) -> SynthConfig:
         """Return self; raise UsageError for values that make no sense."""
         check_unit(self.unit)
+        families = family_names(self.machine)
+        if len(families) != len(set(families)) or not all(families):
+            raise UsageError(f"--machine {self.machine!r}: name each machine family once, joined by '+' (e.g. smollm2+gpt4)")
         if self.by not in PERIOD_KINDS:
             raise UsageError(f"--by {self.by!r}: expected year or crawl")
         if not 0.5 < self.ci_level < 1:
@@ -347,17 +350,19 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
     store.require_writable("a synth run")
     t0 = time.perf_counter()
     periods = store_periods(store, config.by, config.lang)
-    estimator = ShareEstimator(load_reference(store, config.human, "human"), load_reference(store, config.machine, "machine"),
-                               config.unit, config.min_units, config.smoothing)
-    parameters = {**asdict(config), **estimator.describe(), "references": {"human": config.human, "machine": config.machine},
+    families = family_names(config.machine)
+    estimator = _estimator(store, config, families)
+    references = {"human": config.human, "machine": config.machine, **({"machines": families} if len(families) > 1 else {})}
+    parameters = {**asdict(config), **estimator.describe(), "references": references,
                   "bias_correction": "cross-fitted moment correction on held-out reference folds" if config.calibrate else "none",
                   "raw_bias_at_zero": round(estimator.bias_at_zero(), 6),
                   # uncalibrated, the estimate is Liang's MLE: the share of units (sentences with --unit sentence)
                   "share": "documents" if config.calibrate or config.unit == "document" else "sentences"}
-    rows, notes = [], []
-    lengths = {config.human: median_words(estimator.human), config.machine: median_words(estimator.machine)}
+    rows, notes, parts = [], [], []  # (parts: a joint estimate's families, each's share and interval)
+    lengths = {config.human: median_words(estimator.human),
+               **{name: median_words(enc) for name, enc in _machine_units(estimator, config.machine).items()}}
     for period in sorted(periods["period"].to_list(), key=period_sort_key):
-        frame = period_texts(store, config.by, period, config.lang, [config.human, config.machine], config.max_docs, config.seed)
+        frame = period_texts(store, config.by, period, config.lang, [config.human, *families], config.max_docs, config.seed)
         if frame.height == 0:
             notes.append(f"{period}: every document is part of a reference; no estimate")
             continue
@@ -369,11 +374,28 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
         est = estimator.estimate(enc, config.bootstrap, config.ci_level, config.seed, config.calibrate)
         notes.extend(length_notes(period, median_words(enc), lengths))
         rows.append({"period": period, "n_docs": est.n_docs, "n_units": est.n_units, "alpha": est.value,
-                     "ci_low": est.ci_low, "ci_high": est.ci_high, "unit_share": est.unit_share, "raw_mle": est.raw_mle})
+                     "ci_low": est.ci_low, "ci_high": est.ci_high, "unit_share": est.unit_share, "raw_mle": est.raw_mle,
+                     **{f"of {name}": part[0] for name, part in getattr(est, "families", {}).items()}})
+        parts.append(getattr(est, "families", None))
     table = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"period": pl.String, "alpha": pl.Float64})
     parameters["seconds"] = round(time.perf_counter() - t0, 3)
-    run_id = _record(store, table, parameters, config.lang)
+    run_id = _record(store, table, parameters, config.lang, parts)
     return SynthResult(run_id, table, parameters, notes)
+
+
+def _estimator(store: Any, config: SynthConfig, families: list[str]) -> Any:
+    """The estimator of config's references: a ShareEstimator, or with several machine families ('a+b') a joint one."""
+    human = load_reference(store, config.human, "human")
+    if len(families) == 1:
+        return ShareEstimator(human, load_reference(store, config.machine, "machine"), config.unit, config.min_units, config.smoothing)
+    from provenance.synth.joint import JointShareEstimator
+
+    return JointShareEstimator(human, [load_reference(store, name, "machine") for name in families], config.unit, config.min_units,
+                               config.smoothing)
+
+
+def _machine_units(estimator: Any, machine: str) -> dict[str, EncodedUnits]:
+    return estimator.machine_references() if hasattr(estimator, "machine_references") else {machine: estimator.machine}
 
 
 def median_words(enc: EncodedUnits) -> float:
@@ -415,7 +437,8 @@ def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[Synt
         raise UsageError(f"--machine names {', '.join(twice)} more than once: name each machine reference once")
     for config in configs:
         checked_reference(store, config.human, "human")
-        checked_reference(store, config.machine, "machine")
+        for name in family_names(config.machine):
+            checked_reference(store, name, "machine")
     results: list[SynthResult] = []
     for config in configs:
         try:
@@ -439,7 +462,14 @@ def side_by_side(results: Sequence[SynthResult]) -> pl.DataFrame:
                         schema={"period": pl.String, **{m: pl.String for m in columns}})
 
 
-def _record(store: Any, table: pl.DataFrame, parameters: dict[str, Any], lang: str | None) -> int:
+def _families(parts: dict[str, tuple[float, float, float]] | None) -> dict[str, Any]:
+    """A joint estimate's family parts for a row's parameters: {"families": {name: {share, ci_low, ci_high}}}."""
+    if not parts:
+        return {}
+    return {"families": {name: dict(zip(("share", "ci_low", "ci_high"), values)) for name, values in parts.items()}}
+
+
+def _record(store: Any, table: pl.DataFrame, parameters: dict[str, Any], lang: str | None, parts: Sequence[Any] = ()) -> int:
     from datetime import datetime, timezone
 
     run_id = store.new_run("synth", parameters)
@@ -450,8 +480,9 @@ def _record(store: Any, table: pl.DataFrame, parameters: dict[str, Any], lang: s
         "period": table["period"].to_list() if table.height else [], "lang": pl.Series([lang] * table.height, dtype=pl.String),
         "value": table["alpha"].to_list() if table.height else [],
         "ci_low": table["ci_low"].to_list() if table.height else [], "ci_high": table["ci_high"].to_list() if table.height else [],
-        "parameters": [json.dumps({**parameters, **{k: r[k] for k in extra}, "ci_level": parameters["ci_level"]},
-                                  sort_keys=True, default=str) for r in table.to_dicts()],
+        "parameters": [json.dumps({**parameters, **{k: r[k] for k in extra}, "ci_level": parameters["ci_level"],
+                                   **_families(parts[i] if i < len(parts) else None)},
+                                  sort_keys=True, default=str) for i, r in enumerate(table.to_dicts())],
         "created_at": [now] * table.height,
     }, schema={"run_id": pl.Int64, "estimator": pl.String, "metric": pl.String, "period": pl.String, "lang": pl.String,
                "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "parameters": pl.String,

@@ -60,6 +60,14 @@ class ReferenceTexts:
     folds: int
 
 
+SEPARATOR = "+"  # `synth --machine a+b`: the machine families a and b jointly (synth/joint.py); no name holds it
+
+
+def family_names(machine: str) -> list[str]:
+    """The machine references a `--machine` value names: 'a+b' -> ['a', 'b'], 'a' -> ['a']."""
+    return [name.strip() for name in machine.split(SEPARATOR)]
+
+
 def check_name(name: str, label: str | None = None) -> None:
     """Raise UsageError for a bad reference name or label."""
     if not NAME_RE.fullmatch(name):

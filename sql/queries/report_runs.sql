@@ -24,7 +24,9 @@ WITH candidates AS (
       AND (estimator <> 'synth' OR run_id > coalesce((
           SELECT max(r.run_id) FROM synth_references r
           WHERE r.name IN (json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.references.machine'),
-                           json_extract_string(parameters, '$.human'), json_extract_string(parameters, '$.machine'))), 0))
+                           json_extract_string(parameters, '$.human'), json_extract_string(parameters, '$.machine'))
+             -- (a joint run's machine families: `synth --machine a+b`)
+             OR list_contains(coalesce(json_extract_string(parameters, '$.references.machines[*]'), []), r.name)), 0))
       AND (estimator NOT IN ('drift', 'tails') OR (json_extract_string(parameters, '$.baseline') = $baseline
            AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = $tokenizer))
     GROUP BY estimator

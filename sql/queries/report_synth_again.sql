@@ -1,6 +1,6 @@
 -- What a report estimates the synthetic share against when the share it would show was made before the store's
 -- documents changed: the references of the newest yearly all-language share of documents (its human reference, unit
--- and calibration) with each machine reference such estimates were made against (`synth --machine a,b,c`) that is
+-- and calibration) with each machine reference such estimates were made against (`synth --machine a,b,c`; a joint `a+b`) that is
 -- still stored, the lead's machine reference last (the newest run leads the report).
 -- Returns: human VARCHAR, machine VARCHAR, unit VARCHAR, calibrated BOOLEAN; the lead's last. No row: none such.
 WITH yearly AS (
@@ -11,7 +11,9 @@ WITH yearly AS (
     SELECT y.machine, max(y.run_id) AS last
     FROM yearly y, lead l
     WHERE y.human = l.human AND y.unit = l.unit AND y.calibrated = l.calibrated
-      AND y.machine IN (SELECT name FROM synth_references WHERE label = 'machine')
+      -- each machine reference still stored (of a joint estimate, `a+b`, each of its families)
+      AND NOT EXISTS (SELECT 1 FROM unnest(string_split(y.machine, '+')) AS f(name)
+                      WHERE f.name NOT IN (SELECT name FROM synth_references WHERE label = 'machine'))
       AND l.human IN (SELECT name FROM synth_references WHERE label = 'human')
     GROUP BY y.machine
 )

@@ -700,3 +700,41 @@ def test_the_projection_follows_the_reports_own_synth_run_not_a_newer_one_of_oth
     assert data["synthetic_share"]["run_id"] == own
     assert data["methods"]["simulate"]["parameters"]["synth_run"] == own
 
+
+
+def test_a_share_against_one_machine_reference_says_it_counts_text_like_it(tmp_path, report_db):
+    # one family's reference reads another family's text as human (benchmarks/synth_families.py): the report says so,
+    # and how to estimate against several families jointly
+    db = str(tmp_path / "one.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _synth_run(store, "gpt", {"2019": 0.0, "2021": 0.04, "2023": 0.10})
+        notes = build_report(store, CONFIG, clock).data["notes"]
+    assert any("counts text like the machine reference gpt's" in n and "--machine gpt+OTHER" in n for n in notes)
+
+
+def test_a_joint_share_is_split_into_its_families_in_the_latest_year(tmp_path, report_db):
+    db = str(tmp_path / "joint.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        params = {"by": "year", "lang": None, "references": {"human": "h", "machine": "gpt+llama", "machines": ["gpt", "llama"]}}
+        run_id = store.new_run("synth", params)
+        for period, value in (("2021", 0.05), ("2023", 0.12)):
+            families = {"gpt": {"share": value - 0.02, "ci_low": 0.0, "ci_high": value}, "llama": {"share": 0.02, "ci_low": 0.0, "ci_high": 0.05}}
+            store.con.execute("INSERT INTO metrics VALUES (?, 'synth', 'alpha', ?, NULL, ?, ?, ?, ?, now())",
+                              [run_id, period, value, value / 2, value * 1.5, json.dumps({**params, "families": families})])
+        data = build_report(store, CONFIG, clock).data
+    assert data["synthetic_share"]["families"]["2023"]["gpt"] == {"share": 0.1, "ci_low": 0.0, "ci_high": 0.12}
+    assert any("against 2 machine families jointly; in 2023 their parts are gpt 10.0% [0.0%, 12.0%], llama 2.0% [0.0%, 5.0%]" in n
+               for n in data["notes"])
+    assert not any("counts text like" in n for n in data["notes"])
+
+
+def test_machine_references_side_by_side_need_no_word_on_unseen_families(tmp_path, report_db):
+    db = str(tmp_path / "two.duckdb")
+    shutil.copy(report_db, db)
+    with Store(db) as store:
+        _synth_run(store, "gpt", {"2019": 0.0, "2021": 0.04, "2023": 0.10})
+        _synth_run(store, "llama", {"2019": 0.0, "2021": 0.05, "2023": 0.20})
+        notes = build_report(store, CONFIG, clock).data["notes"]
+    assert not any("counts text like" in n for n in notes) and any("depends on which machines the reference has seen" in n for n in notes)

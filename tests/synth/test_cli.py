@@ -314,3 +314,25 @@ def test_a_reference_made_again_makes_the_reports_synthetic_share_be_estimated_a
     assert run("reference", "add", "mac", other, "--label", "machine", "--replace", "--db", db).exit_code == 0
     with Store(db) as store:
         assert "synth" in missing_steps(store, config)  # it was of the old texts under that name
+
+
+def test_a_joint_estimate_is_made_again_after_the_documents_change_and_after_a_family_is_made_again(db, corpora, tmp_path):
+    # `synth --machine mac+mac2` leads the report: a new crawl estimates it again as it was (jointly), and a family's
+    # reference rebuilt (--replace) makes it stale, as a single reference's rebuild does
+    from provenance.report import ReportConfig, build_report, compute_missing, missing_steps
+
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac+mac2", "--bootstrap", "50", "--db", db).exit_code == 0
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        assert "synth" not in missing_steps(store, config)
+        store.new_run("remove", {"paths": []})  # the documents changed since
+        compute_missing(store, config, unmeasured={})
+        runs = store.sql("SELECT run_id, machine FROM synth_shares GROUP BY ALL ORDER BY run_id").fetchall()
+        share = build_report(store, config).data["synthetic_share"]
+    assert [m for _, m in runs] == ["mac+mac2", "mac+mac2"]
+    assert share["run_id"] == runs[-1][0] and share["message"].endswith("hum (human) and mac+mac2 (machine)")
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--replace", "--db", db).exit_code == 0
+    with Store(db) as store:
+        assert "synth" in missing_steps(store, config)
