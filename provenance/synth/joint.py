@@ -24,7 +24,8 @@ j's) and on the target (T). The share reported is sum_j pi_j; the family parts p
 [0, 1] (noisier: two families that write alike are told apart by little). The model of fold f for family k is fitted
 without fold f of the human reference and of machine reference k; a reference document is scored by its fold's models
 (a document of family j is in no model of family k != j); the target by every fold's, averaged. With one family this
-is estimate.py's estimator. The bootstrap resamples the documents of the target and of every reference, as there.
+is estimate.py's estimator. The bootstrap resamples the documents of the target and of every reference, as there (one draw of a corpus's
+documents for its K test functions).
 """
 from __future__ import annotations
 
@@ -39,9 +40,9 @@ from provenance.errors import EstimatorError
 from provenance.synth.estimate import (
     ALPHA0_RANGE,
     LLR_CAP,
+    NORMAL_LIMIT_DOCS,
     ShareEstimate,
     _at_least_sampling,
-    _DocSums,
     _fold_counts,
     _unit,
     fit_model,
@@ -145,15 +146,12 @@ class JointShareEstimator:
         if not calibrate:
             return self._uncalibrated(enc, t_full, raw, bootstrap, q, ci_level, rng)
         a0 = _test_point(raw)
-        target = [_DocSums(enc, g) for g in np.mean([_g(self._t([m[f] for m in self.models], enc), a0) for f in range(self.folds)], axis=0)]
-        human = [_DocSums(self.human, g) for g in _g(self.human_heldout, a0)]
-        machines = [[_DocSums(enc_j, g) for g in _g(t_j, a0)] for enc_j, t_j in zip(self.machines, self.machine_heldout)]
+        target = _JointSums(enc, np.mean([_g(self._t([m[f] for m in self.models], enc), a0) for f in range(self.folds)], axis=0))
+        human = _JointSums(self.human, _g(self.human_heldout, a0))
+        machines = [_JointSums(enc_j, _g(t_j, a0)) for enc_j, t_j in zip(self.machines, self.machine_heldout)]
 
         def solve(rng: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
-            # one draw of every reference and target document, shared by the K test functions (their means are joint)
-            draws = [_draw(sums[0].g.size, rng) for sums in (target, human, *machines)]
-            t_means, h_means = _means(target, draws[0]), _means(human, draws[1])
-            m_means = [_means(sums, d) for sums, d in zip(machines, draws[2:])]
+            t_means, h_means, m_means = target.means(rng), human.means(rng), [m.means(rng) for m in machines]
             return tuple(_solve(t_means[:, i], h_means[:, i], [m[:, i] for m in m_means]) for i in range(2))  # type: ignore[return-value]
 
         docs, units = solve(None)
@@ -207,17 +205,29 @@ def _g(t: np.ndarray, a0: np.ndarray) -> np.ndarray:
     return t / (1.0 + a0 @ t)
 
 
-def _draw(n: int, rng: np.random.Generator | None) -> np.ndarray | None:
-    return None if rng is None else rng.integers(0, n, n)
+class _JointSums:
+    """Per-document sums of the K test functions and unit counts, with (resampled) means per document and per unit: as
+    estimate._DocSums, one draw of documents shared by the K functions (their means are joint); above
+    NORMAL_LIMIT_DOCS documents a replicate's means are drawn from their joint normal limit."""
 
+    def __init__(self, enc: EncodedUnits, g: np.ndarray) -> None:
+        self.g = np.stack([np.bincount(enc.doc, weights=row, minlength=enc.n_docs) for row in g])  # (K, documents)
+        self.n = np.bincount(enc.doc, minlength=enc.n_docs).astype(np.float64)
+        if self.n.size > NORMAL_LIMIT_DOCS:
+            both = np.vstack([self.g, self.n])
+            self.mean, self.cov = both.mean(1), np.cov(both) / self.n.size
 
-def _means(sums: Sequence[_DocSums], idx: np.ndarray | None) -> np.ndarray:
-    """(K, 2): each test function's mean per document and per unit, over the documents idx (all when None)."""
-    out = np.empty((len(sums), 2))
-    for k, s in enumerate(sums):
-        g, n = (s.g, s.n) if idx is None else (s.g[idx], s.n[idx])
-        out[k] = g.sum() / g.size, g.sum() / n.sum()
-    return out
+    def means(self, rng: np.random.Generator | None = None) -> np.ndarray:
+        """(K, 2): each function's mean per document and per unit."""
+        if rng is not None and self.n.size > NORMAL_LIMIT_DOCS:
+            draw = rng.multivariate_normal(self.mean, self.cov)
+            return np.stack([draw[:-1], draw[:-1] / draw[-1]], axis=1)
+        g, n = self.g, self.n
+        if rng is not None:
+            idx = rng.integers(0, n.size, n.size)
+            g, n = g[:, idx], n[idx]
+        total = g.sum(1)
+        return np.stack([total / n.size, total / n.sum()], axis=1)
 
 
 def _solve(target: np.ndarray, human: np.ndarray, machines: Sequence[np.ndarray]) -> np.ndarray:

@@ -68,6 +68,19 @@ def test_with_one_family_it_is_the_two_reference_estimator(references):
     assert e2.families["a"][0] == pytest.approx(e1.value, abs=1e-6)
 
 
+def test_above_the_normal_limit_its_interval_is_the_two_reference_estimators_too(references, monkeypatch):
+    # a period of more documents than NORMAL_LIMIT_DOCS draws its bootstrap means from their normal limit
+    import provenance.synth.estimate as scalar
+    import provenance.synth.joint as joint
+
+    monkeypatch.setattr(scalar, "NORMAL_LIMIT_DOCS", 500)
+    monkeypatch.setattr(joint, "NORMAL_LIMIT_DOCS", 500)
+    human, a, _ = references
+    texts = _period(0.2, 0, 12)
+    e1, e2 = ShareEstimator(human, a).estimate(texts, bootstrap=100, seed=4), JointShareEstimator(human, [a]).estimate(texts, bootstrap=100, seed=4)
+    assert (e2.value, e2.ci_low, e2.ci_high) == pytest.approx((e1.value, e1.ci_low, e1.ci_high), abs=1e-6)
+
+
 @pytest.mark.parametrize("share_a, share_b", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.3), (0.075, 0.075), (0.2, 0.1)])
 def test_two_families_give_the_total_share_whatever_their_mix(references, share_a, share_b):
     human, a, b = references
