@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
-from provenance.synth.references import ReferenceTexts, checked_reference, family_names, load_reference
+from provenance.synth.references import SEPARATOR, ReferenceTexts, checked_reference, family_names, load_reference
 from provenance.synth.units import (
     EncodedUnits,
     check_unit,
@@ -73,6 +73,10 @@ class SynthConfig:
     seed: int = 0
     max_docs: int | None = None  # per period: a seeded sample of this many documents
     calibrate: bool = True
+
+    def __post_init__(self) -> None:  # several families, as every later lookup reads their name: 's + c' is 's+c'
+        if SEPARATOR in self.machine:
+            object.__setattr__(self, "machine", SEPARATOR.join(family_names(self.machine)))
 
     def validate(self) -> SynthConfig:
         """Return self; raise UsageError for values that make no sense."""
@@ -313,10 +317,11 @@ class SynthResult:
     table: pl.DataFrame
     parameters: dict[str, Any]
     notes: list[str]
+    families: list[dict[str, Any]] = field(default_factory=list)  # a joint run's: per row, {family: {share, ci_low, ci_high}}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "parameters": self.parameters, "notes": self.notes,
-                "periods": self.table.to_dicts()}
+        periods = [{**row, **_families(parts)} for row, parts in zip(self.table.to_dicts(), self.families or [None] * self.table.height)]
+        return {"run_id": self.run_id, "parameters": self.parameters, "notes": self.notes, "periods": periods}
 
 
 def period_texts(store: Any, by: str, period: str, lang: str | None, exclude: Sequence[str] = (),
@@ -380,7 +385,7 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
     table = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"period": pl.String, "alpha": pl.Float64})
     parameters["seconds"] = round(time.perf_counter() - t0, 3)
     run_id = _record(store, table, parameters, config.lang, parts)
-    return SynthResult(run_id, table, parameters, notes)
+    return SynthResult(run_id, table, parameters, notes, parts if any(parts) else [])
 
 
 def _estimator(store: Any, config: SynthConfig, families: list[str]) -> Any:
@@ -431,14 +436,16 @@ def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[Synt
     """estimate_synth for each config (one per machine reference), once every reference is known with its label: an
     unknown or mislabelled one fails before any run is written; a machine reference twice is refused. An estimate
     that fails after others were stored raises SynthRunsError, which holds them."""
-    machines = [config.machine for config in configs]
-    twice = sorted({m for m in machines if machines.count(m) > 1})
+    machines = [frozenset(family_names(config.machine)) for config in configs]  # (a+b and b+a: one estimate)
+    twice = sorted({config.machine for config, m in zip(configs, machines) if machines.count(m) > 1})
     if twice:
-        raise UsageError(f"--machine names {', '.join(twice)} more than once: name each machine reference once")
+        raise UsageError(f"--machine names {', '.join(twice)} more than once: name each machine reference (or set of families) once")
     for config in configs:
         checked_reference(store, config.human, "human")
-        for name in family_names(config.machine):
+        families = family_names(config.machine)
+        for name in families:
             checked_reference(store, name, "machine")
+        _families_apart(store, families)
     results: list[SynthResult] = []
     for config in configs:
         try:
@@ -448,6 +455,15 @@ def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[Synt
                 raise
             raise SynthRunsError(exc, config.machine, results) from None
     return results
+
+
+def _families_apart(store: Any, families: Sequence[str]) -> None:
+    """A joint estimate's families share no documents (joint.check_apart), checked in the store before any run."""
+    from provenance.synth.joint import check_apart
+
+    for i, a in enumerate(families):
+        for b in families[i + 1:]:
+            check_apart(a, b, *store.query("synth_shared_documents", a=a, b=b).fetchone())
 
 
 def side_by_side(results: Sequence[SynthResult]) -> pl.DataFrame:

@@ -725,7 +725,8 @@ def test_a_joint_share_is_split_into_its_families_in_the_latest_year(tmp_path, r
                               [run_id, period, value, value / 2, value * 1.5, json.dumps({**params, "families": families})])
         data = build_report(store, CONFIG, clock).data
     assert data["synthetic_share"]["families"]["2023"]["gpt"] == {"share": 0.1, "ci_low": 0.0, "ci_high": 0.12}
-    assert any("against 2 machine families jointly; in 2023 their parts are gpt 10.0% [0.0%, 12.0%], llama 2.0% [0.0%, 5.0%]" in n
+    assert any("against 2 machine families jointly; in 2023 their parts (the share split among them) are gpt 10.0% [0.0%, 12.0%], "
+               "llama 2.0% [0.0%, 5.0%]" in n
                for n in data["notes"])
     assert not any("counts text like" in n for n in data["notes"])
 
