@@ -108,22 +108,28 @@ def mle_alpha(llr: np.ndarray, weights: np.ndarray | None = None, tol: float = 1
     """Return the alpha in [0, 1] maximizing the (weighted) mean of log((1-alpha) + alpha r)."""
     t = np.expm1(np.clip(np.asarray(llr, np.float64), -LLR_CAP, LLR_CAP))
     w = np.ones_like(t) if weights is None else np.asarray(weights, np.float64)
-    score = lambda a: float(np.dot(w, t / (1.0 + a * t)))
-    if t.size == 0 or score(0.0) <= 0:
+    return bounded_root(t, w, 1.0, tol) if t.size else 0.0
+
+
+def bounded_root(t: np.ndarray, w: np.ndarray, hi: float, tol: float = 1e-12) -> float:
+    """The x in [0, hi] maximizing sum w log(1 + x t) (concave): the root of its decreasing derivative sum w t / (1 + x t),
+    by safeguarded Newton; 0 or hi when the derivative keeps its sign."""
+    score = lambda x: float(np.dot(w, t / (1.0 + x * t)))
+    if hi <= 0 or score(0.0) <= 0:
         return 0.0
-    if score(1.0) >= 0:
-        return 1.0
-    lo, hi, a = 0.0, 1.0, 0.5
+    if score(hi) >= 0:
+        return hi
+    lo, up, x = 0.0, hi, hi / 2
     for _ in range(200):
-        ratio = t / (1.0 + a * t)
+        ratio = t / (1.0 + x * t)
         s, curvature = float(np.dot(w, ratio)), float(np.dot(w, ratio * ratio))
-        lo, hi = (a, hi) if s > 0 else (lo, a)
-        step = a + s / curvature if curvature > 0 else (lo + hi) / 2
-        new = step if lo < step < hi else (lo + hi) / 2
-        if abs(new - a) < tol or hi - lo < tol:
+        lo, up = (x, up) if s > 0 else (lo, x)
+        step = x + s / curvature if curvature > 0 else (lo + up) / 2
+        new = step if lo < step < up else (lo + up) / 2
+        if abs(new - x) < tol or up - lo < tol:
             return new
-        a = new
-    return a
+        x = new
+    return x
 
 
 # -- occurrence models --------------------------------------------------------------------------

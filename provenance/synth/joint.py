@@ -47,6 +47,7 @@ from provenance.synth.estimate import (
     _at_least_sampling,
     _fold_counts,
     _unit,
+    bounded_root,
     fit_model,
 )
 from provenance.synth.references import SEPARATOR, ReferenceTexts, family_names
@@ -74,7 +75,7 @@ def mle_shares(t: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         before = a.copy()
         for j in range(k):
             rest = 1.0 + a @ t - a[j] * t[j]  # 1 + the other families' part of each unit (> 0)
-            a[j] = _bounded_root(t[j] / rest, w, max(0.0, 1.0 - (a.sum() - a[j])))
+            a[j] = bounded_root(t[j] / rest, w, max(0.0, 1.0 - (a.sum() - a[j])))
         a = _em(t, w, a, 20)
         if np.max(np.abs(a - before)) < EM_TOLERANCE:
             break
@@ -89,26 +90,6 @@ def _em(t: np.ndarray, w: np.ndarray, a: np.ndarray, steps: int) -> np.ndarray:
             return new
         a = new
     return a
-
-
-def _bounded_root(u: np.ndarray, w: np.ndarray, hi: float) -> float:
-    """The x in [0, hi] maximizing sum w log(1 + x u): where its derivative sum w u / (1 + x u), decreasing, is 0."""
-    score = lambda x: float(np.dot(w, u / (1.0 + x * u)))
-    if hi <= 0 or score(0.0) <= 0:
-        return 0.0
-    if score(hi) >= 0:
-        return hi
-    lo, up, x = 0.0, hi, hi / 2
-    for _ in range(200):
-        ratio = u / (1.0 + x * u)
-        sc, curvature = float(np.dot(w, ratio)), float(np.dot(w, ratio * ratio))
-        lo, up = (x, up) if sc > 0 else (lo, x)
-        step = x + sc / curvature if curvature > 0 else (lo + up) / 2
-        new = step if lo < step < up else (lo + up) / 2
-        if abs(new - x) < 1e-13 or up - lo < 1e-13:
-            return new
-        x = new
-    return x
 
 
 def mixture_loglik(t: np.ndarray, a: np.ndarray) -> float:
