@@ -115,7 +115,7 @@ def reference_generate(
 @app.command()
 def synth(
     human: Annotated[str, typer.Option("--human", help="Name of the human reference.")],
-    machine: Annotated[str, typer.Option("--machine", help="Name of the machine reference; several, comma-separated (one per model family), give an estimate each.")],
+    machine: Annotated[str, typer.Option("--machine", help="Name of the machine reference; several, comma-separated, give an estimate each; families joined by '+' (gpt4+llama3) are estimated jointly (one estimate, each family's part).")],
     by: ByOption = "year", lang: LangOption = None,
     unit: Annotated[str, typer.Option("--unit", help="Occurrence unit: document (default) or sentence (Liang et al.).")] = "document",
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates (documents resampled).")] = 500,
