@@ -23,6 +23,7 @@ from provenance.simulate.schedules import (
     observations_from_rows,
     period_year,
 )
+from provenance.synth.references import SEPARATOR, family_names
 from provenance.tokencounts import tokenizer_name
 
 COLLAPSE_THRESHOLD = 0.5  # the collapse horizon is the first generation with tail survival below this
@@ -89,6 +90,8 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None,
     `machine`'s, or the newest synth run's), the machine reference's name, the synth run that led the
     choice, and the periods whose share is of all languages though `lang` was asked for; raise
     EstimatorError when `provenance synth` has not run (against `machine`)."""
+    if machine is not None and SEPARATOR in machine:  # families estimated jointly: 'b + a' names the run of 'a+b'
+        machine = _joint_name(store, lang, machine)
     rows = store.query("simulate_observed_alpha", lang=lang, machine=machine, run_id=synth_run).fetchall()
     if not rows and machine is not None:
         raise EstimatorError(_no_shares_against(store, lang, machine))
@@ -96,6 +99,13 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None,
         raise EstimatorError("no observed synthetic shares in metrics (estimator 'synth', metric 'alpha'); run 'provenance synth' first, or pass --schedule CONST|FILE")
     stand_ins = [str(r[0]) for r in rows if lang is not None and r[7] is None]
     return observations_from_rows([r[:5] for r in rows]), rows[0][5], int(rows[0][6]), stand_ins
+
+
+def _joint_name(store: Any, lang: str | None, machine: str) -> str:
+    """The name synth stored for these families estimated jointly (in whatever order they were given), else theirs."""
+    families = frozenset(family_names(machine))
+    known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
+    return next((name for name in known if frozenset(family_names(name)) == families), SEPARATOR.join(family_names(machine)))
 
 
 def _no_shares_against(store: Any, lang: str | None, machine: str) -> str:

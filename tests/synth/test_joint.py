@@ -221,3 +221,12 @@ def test_the_raw_estimate_puts_an_absent_family_on_its_bound():
     t = np.expm1(np.stack([llr, llr + rng.normal(0, 0.01, llr.size)]))  # two families nearly alike
     grid = [(x, y) for x in np.linspace(0, 1, 201) for y in np.linspace(0, 1, 201) if x + y <= 1]
     assert mixture_loglik(t, mle_shares(t)) >= max(mixture_loglik(t, np.array(g)) for g in grid) - 1e-12
+
+
+def test_the_simulator_follows_a_joint_estimate_named_in_any_order(store_db):
+    with Store(store_db) as store:
+        estimate_synth(store, SynthConfig("h", "a+b", bootstrap=50))
+    out = runner.invoke(app, ["simulate", "--baseline", "2020", "--schedule", "observed", "--machine", "b + a", "--generations", "2",
+                              "--replicates", "2", "--family", "gaussian", "--db", store_db, "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["schedule"]["machine"] == "a+b"
