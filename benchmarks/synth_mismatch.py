@@ -5,8 +5,9 @@ Synthetic corpora (provenance.synth.synthetic, not real text): one human word di
 that tilt it independently (SyntheticSource seeds 3 and 4: the worst case; real families share much of their style).
 Families: three years of 600 documents: 30% of family A; 30% of family B; 7.5% of each; references of 1,500 human
 documents, 800 of each family, and the two pooled (`reference add --from-references`); each year's estimate against A,
-B and the pool. Lengths: references of 2-6 sentences a document; years of 10-30 and of 1-2 sentences, at 0% and 30%
-machine; each year's estimate with document and with sentence units. Prints the figures quoted in docs/metrics.md,
+B, the pool and both jointly (`synth --machine familyA+familyB`). Lengths: references of 2-6 sentences a document;
+years of 10-30 and of 1-2 sentences, at 0% and 30% machine; each year's estimate with document and with sentence
+units. Real text of two families: benchmarks/synth_families.py. Prints the figures quoted in docs/metrics.md,
 in temporary stores, ~2 minutes.
 
 Run: python benchmarks/synth_mismatch.py [--bootstrap 200]
@@ -62,9 +63,10 @@ def families(bootstrap: int) -> None:
         refs.add_reference(store, "familyA", "machine", synthetic_texts(A, 800, True, 2).to_list(), "synthetic")
         refs.add_reference(store, "familyB", "machine", synthetic_texts(B, 800, True, 3).to_list(), "synthetic")
         refs.add_reference_from_references(store, "pooled", "machine", "familyA,familyB")
-        print(f"{'year':6s} {'truth':>22s}  " + "  ".join(f"{m:>22s}" for m in ("against familyA", "against familyB", "against pooled")))
+        machines = ("familyA", "familyB", "pooled", "familyA+familyB")
+        print(f"{'year':6s} {'truth':>22s}  " + "  ".join(f"{'against ' + m:>22s}" for m in machines))
         rows = {m: estimate_synth(store, SynthConfig("human", m, bootstrap=bootstrap).validate()).table.to_dicts()
-                for m in ("familyA", "familyB", "pooled")}
+                for m in machines}
         for i, (year, (sa, sb)) in enumerate(years.items()):
             cells = [f"{r[i]['alpha']:.3f} [{r[i]['ci_low']:.3f}, {r[i]['ci_high']:.3f}]" for r in rows.values()]
             print(f"{year:<6d} {f'{sa + sb:.3f} (A {sa}, B {sb})':>22s}  " + "  ".join(f"{c:>22s}" for c in cells))

@@ -323,7 +323,7 @@ class SynthResult:
     table: pl.DataFrame
     parameters: dict[str, Any]
     notes: list[str]
-    families: list[dict[str, Any]] = field(default_factory=list)  # a joint run's: per row, {family: {share, ci_low, ci_high}}
+    families: list[dict[str, tuple[float, float, float]] | None] = field(default_factory=list)  # a joint run's: per row, {family: (share, ci_low, ci_high)}
 
     def to_dict(self) -> dict[str, Any]:
         periods = [{**row, **_families(parts)} for row, parts in zip(self.table.to_dicts(), self.families or [None] * self.table.height)]
