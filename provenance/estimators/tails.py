@@ -116,7 +116,8 @@ def _split_baseline(data: UnitCounts, b: int, config: TailsConfig) -> _Tail:
     if first.all() or not first.any():
         lang = f" (language {data.cells[b].lang})" if data.cells[b].lang else ""
         raise EstimatorError(f"baseline {data.cells[b].period}{lang} has a single block; tails needs at least 2 "
-                             "(one to choose the tail, one to measure it)")
+                             "(one to choose the tail, one to measure it): a block is 'ingest --block-docs' documents of a "
+                             "file (500 by default); re-ingest a sample this small with a smaller --block-docs, e.g. 20")
     selection = data.totals(np.sort(units[first]))
     ids = select_tail(selection, data.vocab, config.tail_mass, config.min_count)
     if ids.size == 0:

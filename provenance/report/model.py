@@ -393,7 +393,8 @@ def _families_note(data: Mapping[str, Any], synth: tuple[int, dict[str, Any]] | 
         parts = ", ".join(f"{name} {number(p.get('share'), 'percent')} [{number(p.get('ci_low'), 'percent')}, "
                           f"{number(p.get('ci_high'), 'percent')}]" for name, p in families[latest].items())
         return [f"the synthetic share is estimated against {len(families[latest])} machine families jointly; in {latest} "
-                f"their parts (the share split among them) are {parts}; each part is noisier than the share"]
+                f"their parts (the share split among them) are {parts}; each part is noisier than the share, and text of "
+                "a family none of the references is like still reads as human"]
     machine = compute.references_of(synth[1]).get("machine")
     if share.get("machines") or not machine:
         return []

@@ -23,7 +23,7 @@ from provenance.simulate.schedules import (
     observations_from_rows,
     period_year,
 )
-from provenance.synth.references import SEPARATOR, family_names
+from provenance.synth.references import SEPARATOR, family_names, joint_name
 from provenance.tokencounts import tokenizer_name
 
 COLLAPSE_THRESHOLD = 0.5  # the collapse horizon is the first generation with tail survival below this
@@ -102,10 +102,11 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None,
 
 
 def _joint_name(store: Any, lang: str | None, machine: str) -> str:
-    """The name synth stored for these families estimated jointly (in whatever order they were given), else theirs."""
+    """The name synth stored for these families estimated jointly, however given (joint_name; a run stored before names
+    were put in order keeps the order it was given in)."""
     families = frozenset(family_names(machine))
     known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
-    return next((name for name in known if frozenset(family_names(name)) == families), SEPARATOR.join(family_names(machine)))
+    return next((name for name in known if frozenset(family_names(name)) == families), joint_name(machine))
 
 
 def _no_shares_against(store: Any, lang: str | None, machine: str) -> str:

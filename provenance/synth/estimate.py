@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
-from provenance.synth.references import SEPARATOR, ReferenceTexts, checked_reference, family_names, load_reference
+from provenance.synth.references import SEPARATOR, ReferenceTexts, checked_reference, family_names, joint_name, load_reference
 from provenance.synth.units import (
     EncodedUnits,
     check_unit,
@@ -74,9 +74,9 @@ class SynthConfig:
     max_docs: int | None = None  # per period: a seeded sample of this many documents
     calibrate: bool = True
 
-    def __post_init__(self) -> None:  # several families, as every later lookup reads their name: 's + c' is 's+c'
-        if SEPARATOR in self.machine:
-            object.__setattr__(self, "machine", SEPARATOR.join(family_names(self.machine)))
+    def __post_init__(self) -> None:
+        if SEPARATOR in self.machine:  # several families: one name for them, as later lookups read it ('s + c', 'c+s': 'c+s')
+            object.__setattr__(self, "machine", joint_name(self.machine))
 
     def validate(self) -> SynthConfig:
         """Return self; raise UsageError for values that make no sense."""

@@ -68,6 +68,11 @@ def family_names(machine: str) -> list[str]:
     return [name.strip() for name in machine.split(SEPARATOR)]
 
 
+def joint_name(machine: str) -> str:
+    """The one name of families estimated jointly, however given: in name order, without spaces ('b + a' -> 'a+b')."""
+    return SEPARATOR.join(sorted(family_names(machine)))
+
+
 def check_name(name: str, label: str | None = None) -> None:
     """Raise UsageError for a bad reference name or label."""
     if not NAME_RE.fullmatch(name):

@@ -3,7 +3,8 @@
 -- run must be a share of documents (not an uncalibrated sentence-unit run's share of sentences); drift and tails
 -- runs must have read $tokenizer's counts ('word': the default word tokenizer's). A run made before the store's
 -- documents last changed (view data_version: an ingest, a removal) is not used, nor one of other options than the
--- report's definitions say (95% intervals; dups at Jaccard 0.8; tails of 5% of the mass; at least 10 draws).
+-- report's definitions say (95% intervals; dups at Jaccard 0.8; tails of 5% of the mass; at least 10 draws), nor a
+-- newest synth run made before one of its references was made again (view synth_stale_references).
 -- Params: $baseline VARCHAR, $tokenizer VARCHAR.
 -- Returns: estimator VARCHAR, run_id BIGINT, config JSON (the run's configuration); by estimator.
 WITH candidates AS (
@@ -20,17 +21,13 @@ WITH candidates AS (
       AND coalesce(json_extract_string(parameters, '$.by'), 'year') = 'year'
       AND json_extract_string(parameters, '$.lang') IS NULL
       AND (estimator <> 'synth' OR coalesce(json_extract_string(parameters, '$.share'), 'documents') = 'documents')
-      -- a synth run made before one of its references was made again (reference add --replace) is of the old one
-      AND (estimator <> 'synth' OR run_id > coalesce((
-          SELECT max(r.run_id) FROM synth_references r
-          WHERE r.name IN (json_extract_string(parameters, '$.references.human'), json_extract_string(parameters, '$.references.machine'),
-                           json_extract_string(parameters, '$.human'), json_extract_string(parameters, '$.machine'))
-             -- (a joint run's machine families: `synth --machine a+b`)
-             OR list_contains(coalesce(json_extract_string(parameters, '$.references.machines[*]'), []), r.name)), 0))
       AND (estimator NOT IN ('drift', 'tails') OR (json_extract_string(parameters, '$.baseline') = $baseline
            AND coalesce(json_extract_string(parameters, '$.tokenizer'), 'word') = $tokenizer))
     GROUP BY estimator
 )
 SELECT c.estimator, c.run_id, r.config
 FROM candidates c LEFT JOIN runs r USING (run_id)
+-- the newest synth run made before one of its references was made again (reference add --replace) is of the old
+-- texts: none is the report's (it estimates again against those references), not an older run of other references
+WHERE c.estimator <> 'synth' OR c.run_id NOT IN (SELECT run_id FROM synth_stale_references)
 ORDER BY c.estimator;

@@ -336,3 +336,24 @@ def test_a_joint_estimate_is_made_again_after_the_documents_change_and_after_a_f
     assert run("reference", "add", "mac2", other, "--label", "machine", "--replace", "--db", db).exit_code == 0
     with Store(db) as store:
         assert "synth" in missing_steps(store, config)
+
+
+def test_after_a_family_is_made_again_the_report_estimates_its_lead_again_rather_than_fall_back(db, corpora, tmp_path):
+    # the newest run (joint) is of mac2's old texts: the report led with an older run against mac alone, and set the
+    # stale joint run beside it
+    from provenance.report import ReportConfig, build_report, compute_missing, missing_steps
+
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac,mac2+mac", "--bootstrap", "50", "--db", db).exit_code == 0
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--replace", "--db", db).exit_code == 0
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        assert "synth" in missing_steps(store, config)
+        before = store.sql("SELECT max(run_id) FROM synth_shares").fetchone()[0]
+        compute_missing(store, config, unmeasured={})
+        again = store.sql("SELECT run_id, machine FROM synth_shares WHERE run_id > ? GROUP BY ALL ORDER BY run_id", [before]).fetchall()
+        share = build_report(store, config).data["synthetic_share"]
+    assert [m for _, m in again] == ["mac", "mac+mac2"]  # each estimated again, the lead last
+    assert share["run_id"] == again[-1][0] and share["message"].endswith("hum (human) and mac+mac2 (machine)")
+    assert {m["run_id"] for m in share["machines"]} == {r for r, _ in again}
