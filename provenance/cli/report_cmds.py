@@ -37,7 +37,7 @@ def report(
     _write(text, out, fmt)
     for step, reason in unmeasured.items():
         typer.echo(f"Note: {step} not measured: {reason}", err=True)
-    for line in _alert_lines(result.alerts):
+    for line in _alert_lines(result.alerts, result.data["synthetic_share"].get("machine")):
         typer.echo(f"Error: {line}", err=True)
     for latest, line in _unchecked_lines(result.unchecked):
         typer.echo(f"{'Error' if latest else 'Note'}: {line}", err=True)
@@ -89,17 +89,33 @@ def _umask() -> int:
     return 0o022
 
 
-def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
-    """Return one line per metric: which years crossed which threshold, with their values."""
+def _alert_lines(alerts: list[dict[str, Any]], synth_machine: str | None = None) -> list[str]:
+    """Return one line per metric: which years crossed which threshold, with their values (shares in percent, as the
+    report shows them; the synthetic share with the machine reference it was measured against)."""
     by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for a in alerts:
         by_metric.setdefault((a["metric"], a.get("direction", "above")), []).append(a)
-    return [f"{m} {direction} {rows[0]['threshold']:g} in " + ", ".join(f"{a['period']} ({_value(a['value'])})" for a in rows)
-            for (m, direction), rows in by_metric.items()]
+    lines = []
+    for (m, direction), rows in by_metric.items():
+        percent = _percent(m)
+        against = f" (against machine reference {synth_machine})" if m == "synthetic_share" and synth_machine else ""
+        lines.append(f"{m} {direction} {_value(rows[0]['threshold'], percent)} in "
+                     + ", ".join(f"{a['period']} ({_value(a['value'], percent)})" for a in rows) + against)
+    return lines
 
 
-def _value(v: float) -> str:
-    """A metric's value in an alert line: counts in full (30,273, not 3.027e+04), rates and JSD to 4 digits."""
+def _percent(metric: str) -> bool:
+    """Whether the report shows the metric as a percentage (a share)."""
+    from provenance.report.definitions import YEAR_METRICS
+
+    return metric in YEAR_METRICS and YEAR_METRICS[metric][3] == "percent"
+
+
+def _value(v: float, percent: bool = False) -> str:
+    """A metric's value in an alert line: shares in percent (31.53%), counts in full (30,273, not 3.027e+04), rates and
+    JSD to 4 digits."""
+    if percent:
+        return f"{100 * v:.4g}%"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
@@ -111,7 +127,7 @@ def _unchecked_lines(unchecked: list[dict[str, Any]]) -> list[tuple[bool, str]]:
         by_metric.setdefault((u["metric"], u.get("why", "no value"), u["latest"]), []).append(u)
     said = {"no value": "not measured in", "small": "not checked in the small year(s)"}
     return [(latest,
-             f"{m} {said[why]} {', '.join(u['period'] for u in rows)}: its threshold {rows[0]['threshold']:g} was not "
+             f"{m} {said[why]} {', '.join(u['period'] for u in rows)}: its threshold {_value(rows[0]['threshold'], _percent(m))} was not "
              "checked there" + (" (under 10% of the median year's documents)" if why == "small" else ""))
             for (m, why, latest), rows in sorted(by_metric.items(), key=lambda kv: kv[0][2])]
 

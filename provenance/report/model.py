@@ -142,7 +142,8 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
         refs = compute.references_of(params)
         against = (f" against references {refs.get('human')} (human) and {refs.get('machine')} (machine)"
                    if refs.get("human") and refs.get("machine") else f" (synth run {run_id})")  # (rows written by hand)
-        status = {"status": "measured", "message": f"measured{against}", "run_id": run_id}
+        status = {"status": "measured", "message": f"measured{against}", "run_id": run_id,
+                  **({"machine": refs["machine"]} if refs.get("machine") else {})}
         families = {period: json.loads(parts) for period, parts in store.query("report_synth_families", run_id=run_id).fetchall()}
         if families:  # a joint estimate (`synth --machine a+b`): each family's part, per year
             status["families"] = families

@@ -41,7 +41,7 @@ def test_a_crossed_threshold_exits_1_and_names_the_metric(report_db, tmp_path):
                                  "--fail-above", "near_dup_rate=0.08", "--fail-above", "documents=1000"])
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(lines) == 1 and re.match(r"Error: near_dup_rate above 0\.08 in 2021 \(0\.09\d*\), 2023 \(0\.12\d*\)$", lines[0]), lines
+    assert len(lines) == 1 and re.match(r"Error: near_dup_rate above 8% in 2021 \(9\.\d*%\), 2023 \(12\.\d*%\)$", lines[0]), lines
     assert len(json.loads(out.read_text())["alerts"]) == 2  # the report is written all the same
 
 
@@ -83,8 +83,8 @@ def test_a_threshold_the_newest_year_has_no_value_for_fails_the_run_and_says_so(
                                  "--fail-above", "near_dup_rate=0.99"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-2:] == [
-        "Note: synthetic_share not measured in 2019, 2021: its threshold 0.1 was not checked there",
-        "Error: synthetic_share not measured in 2023: its threshold 0.1 was not checked there"]
+        "Note: synthetic_share not measured in 2019, 2021: its threshold 10% was not checked there",
+        "Error: synthetic_share not measured in 2023: its threshold 10% was not checked there"]
     data = json.loads(out.read_text())
     assert data["alerts"] == [] and [(u["metric"], u["period"], u["latest"]) for u in data["unchecked"]] == [
         ("synthetic_share", "2019", False), ("synthetic_share", "2021", False), ("synthetic_share", "2023", True)]
@@ -136,10 +136,17 @@ def test_a_value_below_a_floor_exits_1_and_names_the_metric(report_db, tmp_path)
                                  "--fail-below", "documents=1"])
     assert result.exit_code == 1
     [line] = [l for l in result.stderr.splitlines() if l.startswith("Error: ")]
-    assert line.startswith("Error: tail_survival below 1.15 in 2021 (") and "2023 (" in line
+    assert line.startswith("Error: tail_survival below 115% in 2021 (") and "2023 (" in line
     alerts = json.loads(out.read_text())["alerts"]
     assert {(a["metric"], a["direction"]) for a in alerts} == {("tail_survival", "below")}
     assert "2019" not in {a["period"] for a in alerts}  # the baseline against itself is not checked
     assert runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--fail-below", "tail_survival=0"]).exit_code == 0
     bad = runner.invoke(app, ["report", "--db", report_db, "--out", str(out), "--fail-below", "tail=0.9"])
     assert bad.exit_code == 2 and bad.stderr.startswith("Error: --fail-below tail: unknown metric")
+
+
+def test_a_synthetic_share_alert_names_its_machine_reference_and_reads_in_percent():
+    from provenance.cli.report_cmds import _alert_lines
+
+    alerts = [{"metric": "synthetic_share", "period": "2025", "value": 0.3153, "threshold": 0.2, "direction": "above"}]
+    assert _alert_lines(alerts, "a+b") == ["synthetic_share above 20% in 2025 (31.53%) (against machine reference a+b)"]
