@@ -144,6 +144,11 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
                    if refs.get("human") and refs.get("machine") else f" (synth run {run_id})")  # (rows written by hand)
         status = {"status": "measured", "message": f"measured{against}", "run_id": run_id,
                   **({"machine": refs["machine"]} if refs.get("machine") else {})}
+        stored = {name for (name,) in store.query("synth_reference_names").fetchall()}
+        named = [refs.get("human"), *(refs.get("machines") or [refs.get("machine")])]
+        gone = [name for name in named if name and name not in stored]
+        if gone:  # (reference remove: its estimates stay, and are no longer made again)
+            status["references_removed"] = gone
         families = {period: json.loads(parts) for period, parts in store.query("report_synth_families", run_id=run_id).fetchall()}
         if families:  # a joint estimate (`synth --machine a+b`): each family's part, per year
             status["families"] = families
@@ -350,6 +355,10 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
     if spread:
         notes.append(spread)
     notes.extend(_families_note(data, runs.get("synth")))
+    if data["synthetic_share"].get("references_removed"):
+        gone = ", ".join(data["synthetic_share"]["references_removed"])
+        notes.append(f"the synthetic share is synth run {data['synthetic_share']['run_id']}'s, against reference(s) no longer stored "
+                     f"({gone}: 'provenance reference remove'): it is not estimated again after new crawls until they are added again")
     for name in ("synth", "simulate"):
         if name in unmeasured:
             notes.append(f"{name}: not measured: {unmeasured[name]}")

@@ -357,3 +357,16 @@ def test_after_a_family_is_made_again_the_report_estimates_its_lead_again_rather
     assert [m for _, m in again] == ["mac", "mac+mac2"]  # each estimated again, the lead last
     assert share["run_id"] == again[-1][0] and share["message"].endswith("hum (human) and mac+mac2 (machine)")
     assert {m["run_id"] for m in share["machines"]} == {r for r, _ in again}
+
+
+def test_a_report_whose_synth_run_names_a_removed_reference_says_so(db, corpora, tmp_path):
+    from provenance.report import ReportConfig, build_report
+
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac+mac2", "--bootstrap", "50", "--db", db).exit_code == 0
+    assert run("reference", "remove", "mac2", "--db", db).exit_code == 0
+    with Store(db) as store:
+        data = build_report(store, ReportConfig(generations=1, replicates=1)).data
+    assert data["synthetic_share"]["references_removed"] == ["mac2"]
+    assert any("against reference(s) no longer stored (mac2" in n for n in data["notes"])
