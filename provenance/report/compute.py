@@ -174,18 +174,36 @@ def _dups(store: Any, baseline: str, config: ReportConfig) -> None:
 def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
     """Estimate the synthetic share: against the references and method of the estimates the report would have shown
     had the documents not changed since (each of their machine references, the lead's last: its table of references
-    side by side stays), else against the newest human and machine reference."""
+    side by side stays), else against the newest human reference and the machine references (default_machine)."""
     api = synth_api()
     refs = synth_references(store)
     if api is None or len(refs) != 2:  # pragma: no cover - missing_steps checked both
         return
-    again = store.query("report_synth_again").fetchall() or [(refs["human"], refs["machine"], "document", True)]
+    again = store.query("report_synth_again").fetchall() or [(refs["human"], default_machine(store, refs["machine"]), "document", True)]
     for i, (human, machine, unit, calibrated) in enumerate(again):
         try:
             api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, unit=unit, calibrate=calibrated, seed=config.seed))
         except EstimatorError:  # another reference's failure leaves the others, and the lead's, standing; the lead's is the step's
             if i == len(again) - 1:
                 raise
+
+
+def default_machine(store: Any, newest: str) -> str:
+    """What a first synth run is made against: every stored machine reference jointly (`synth --machine a+b`: one
+    family's reference reads another's text as human) when there are several and no two share documents (a pool and
+    its members), else the newest."""
+    from provenance.errors import UsageError
+    from provenance.synth.estimate import families_apart
+    from provenance.synth.references import joint_name
+
+    names = [name for (name,) in store.query("synth_machine_references").fetchall()]
+    if len(names) < 2:
+        return newest
+    try:
+        families_apart(store, names)
+    except UsageError:
+        return newest
+    return joint_name("+".join(names))
 
 
 def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:

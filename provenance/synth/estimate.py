@@ -451,7 +451,7 @@ def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[Synt
         families = family_names(config.machine)
         for name in families:
             checked_reference(store, name, "machine")
-        _families_apart(store, families)
+        families_apart(store, families)
     results: list[SynthResult] = []
     for config in configs:
         try:
@@ -463,7 +463,7 @@ def estimate_synth_each(store: Any, configs: Sequence[SynthConfig]) -> list[Synt
     return results
 
 
-def _families_apart(store: Any, families: Sequence[str]) -> None:
+def families_apart(store: Any, families: Sequence[str]) -> None:
     """A joint estimate's families share no documents (joint.check_apart), checked in the store before any run."""
     from provenance.synth.joint import check_apart
 

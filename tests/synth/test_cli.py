@@ -370,3 +370,21 @@ def test_a_report_whose_synth_run_names_a_removed_reference_says_so(db, corpora,
         data = build_report(store, ReportConfig(generations=1, replicates=1)).data
     assert data["synthetic_share"]["references_removed"] == ["mac2"]
     assert any("against reference(s) no longer stored (mac2" in n for n in data["notes"])
+
+
+def test_a_first_report_estimates_against_every_machine_reference_jointly_unless_they_share_documents(db, corpora, tmp_path):
+    # one family's reference reads another's text as human: with several stored, the report's first synth run is
+    # against them jointly; a pool beside its members cannot be a family of its own, so then the newest alone
+    from provenance.report import ReportConfig, build_report, compute_missing
+    from provenance.report.compute import default_machine
+
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        compute_missing(store, config, unmeasured={})
+        share = build_report(store, config).data["synthetic_share"]
+    assert share["machine"] == "mac+mac2" and set(share["families"]["2023"]) == {"mac", "mac2"}
+    assert run("reference", "add", "pool", "--from-references", "mac,mac2", "--label", "machine", "--db", db).exit_code == 0
+    with Store(db) as store:
+        assert default_machine(store, "pool") == "pool"
