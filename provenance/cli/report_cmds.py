@@ -92,44 +92,34 @@ def _umask() -> int:
 def _alert_lines(alerts: list[dict[str, Any]], synth_machine: str | None = None) -> list[str]:
     """Return one line per metric: which years crossed which threshold, with their values (shares in percent, as the
     report shows them; the synthetic share with the machine reference it was measured against)."""
+    from provenance.report.fmt import alert_value
+
     by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for a in alerts:
         by_metric.setdefault((a["metric"], a.get("direction", "above")), []).append(a)
     lines = []
     for (m, direction), rows in by_metric.items():
-        percent = _percent(m)
         against = f" (against machine reference {synth_machine})" if m == "synthetic_share" and synth_machine else ""
-        lines.append(f"{m} {direction} {_value(rows[0]['threshold'], percent)} in "
-                     + ", ".join(f"{a['period']} ({_value(a['value'], percent)})" for a in rows) + against)
+        lines.append(f"{m} {direction} {alert_value(m, rows[0]['threshold'])} in "
+                     + ", ".join(f"{a['period']} ({alert_value(m, a['value'])})" for a in rows) + against)
     return lines
 
 
-def _percent(metric: str) -> bool:
-    """Whether the report shows the metric as a percentage (a share)."""
-    from provenance.report.definitions import YEAR_METRICS
-
-    return metric in YEAR_METRICS and YEAR_METRICS[metric][3] == "percent"
-
-
-def _value(v: float, percent: bool = False) -> str:
-    """A metric's value in an alert line: shares in percent (31.53%), counts in full (30,273, not 3.027e+04), rates and
-    JSD to 4 digits."""
-    if percent:
-        return f"{100 * v:.4g}%"
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
-
-
 def _unchecked_lines(unchecked: list[dict[str, Any]]) -> list[tuple[bool, str]]:
-    """One line per metric: the years whose value was missing, so its threshold was not checked there; (whether the
-    newest year is one, the line)."""
-    by_metric: dict[tuple[str, str, bool], list[dict[str, Any]]] = {}
+    """One line per metric and threshold: the years whose value was missing, so the threshold was not checked there;
+    (whether the newest year is one, the line)."""
+    from provenance.report.fmt import alert_value
+
+    by_metric: dict[tuple[str, str, bool, float], list[str]] = {}
     for u in unchecked:  # the newest year's on a line of its own: the Error; earlier years' a Note
-        by_metric.setdefault((u["metric"], u.get("why", "no value"), u["latest"]), []).append(u)
+        periods = by_metric.setdefault((u["metric"], u.get("why", "no value"), u["latest"], u["threshold"]), [])
+        if u["period"] not in periods:
+            periods.append(u["period"])
     said = {"no value": "not measured in", "small": "not checked in the small year(s)"}
     return [(latest,
-             f"{m} {said[why]} {', '.join(u['period'] for u in rows)}: its threshold {_value(rows[0]['threshold'], _percent(m))} was not "
+             f"{m} {said[why]} {', '.join(periods)}: its threshold {alert_value(m, threshold)} was not "
              "checked there" + (" (under 10% of the median year's documents)" if why == "small" else ""))
-            for (m, why, latest), rows in sorted(by_metric.items(), key=lambda kv: kv[0][2])]
+            for (m, why, latest, threshold), periods in sorted(by_metric.items(), key=lambda kv: kv[0][2])]
 
 
 class _progress:

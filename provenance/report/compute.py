@@ -179,7 +179,16 @@ def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
     refs = synth_references(store)
     if api is None or len(refs) != 2:  # pragma: no cover - missing_steps checked both
         return
-    again = store.query("report_synth_again").fetchall() or [(refs["human"], default_machine(store, refs["machine"]), "document", True)]
+    again = store.query("report_synth_again").fetchall()
+    if not again:  # a first run: the machine references jointly, else (too little in common: it fails) the newest alone
+        joint = default_machine(store, refs["machine"])
+        if joint != refs["machine"]:
+            try:
+                api.estimate_synth(store, api.SynthConfig(human=refs["human"], machine=joint, seed=config.seed))
+                return
+            except EstimatorError:  # (the families share too few words: a reference of another language)
+                pass
+        again = [(refs["human"], refs["machine"], "document", True)]
     for i, (human, machine, unit, calibrated) in enumerate(again):
         try:
             api.estimate_synth(store, api.SynthConfig(human=human, machine=machine, unit=unit, calibrate=calibrated, seed=config.seed))
@@ -188,16 +197,23 @@ def _synth(store: Any, baseline: str, config: ReportConfig) -> None:
                 raise
 
 
+MIN_FAMILY_DOCS = 50  # a machine reference joins a report's first joint estimate with at least this many documents ...
+FAMILY_SIZE_RATIO = 0.1  # ... and a tenth of the largest one's
+
+
 def default_machine(store: Any, newest: str) -> str:
-    """What a first synth run is made against: every stored machine reference jointly (`synth --machine a+b`: one
-    family's reference reads another's text as human) when there are several and no two share documents (a pool and
-    its members), else the newest."""
+    """What a first synth run is made against: the stored machine references jointly (`synth --machine a+b`: one
+    family's reference reads another's text as human) when there are several of MIN_FAMILY_DOCS documents and a tenth
+    of the largest one's, with the newest among them, and no two share documents (a pool and its members), else the
+    newest alone (also when the joint estimate fails: _synth)."""
     from provenance.errors import UsageError
     from provenance.synth.estimate import families_apart
     from provenance.synth.references import joint_name
 
-    names = [name for (name,) in store.query("synth_machine_references").fetchall()]
-    if len(names) < 2:
+    sizes = dict(store.query("synth_machine_references").fetchall())
+    # (a reference of a few documents, beside families of hundreds, would shrink the vocabulary all share to a few words)
+    names = [name for name, n in sizes.items() if n >= max(MIN_FAMILY_DOCS, FAMILY_SIZE_RATIO * max(sizes.values()))]
+    if len(names) < 2 or newest not in names:
         return newest
     try:
         families_apart(store, names)

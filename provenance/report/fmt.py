@@ -56,3 +56,13 @@ def cell(metric: str, value: Any) -> str:
 def generation_text(g: Any) -> str:
     """Format a generation count ('beyond the run' when None)."""
     return "beyond the run" if g is None else f"{int(g)}"
+
+
+def alert_value(metric: str, v: float) -> str:
+    """A metric's value or threshold in an alert: shares in percent as the report shows them (31.53%), counts in full
+    (30,273, not 3.027e+04), rates and JSD to 4 digits."""
+    from provenance.report.definitions import YEAR_METRICS
+
+    if metric in YEAR_METRICS and YEAR_METRICS[metric][3] == "percent":
+        return f"{100 * v:.4g}%"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"

@@ -152,7 +152,9 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
         families = {period: json.loads(parts) for period, parts in store.query("report_synth_families", run_id=run_id).fetchall()}
         if families:  # a joint estimate (`synth --machine a+b`): each family's part, per year
             status["families"] = families
-        machines = _synth_machines(store, run_id)
+        machines, rebuilt = _synth_machines(store, run_id)
+        if rebuilt:  # (reference add --replace of a reference compared side by side: its estimates are of the old texts)
+            status["not_compared"] = [{"machine": machine, "human": refs.get("human")} for machine in rebuilt]
         return {**status, "machines": machines} if len(machines) > 1 else status
     message = SYNTH_HINT
     if len(compute.synth_references(store)) == 2 and compute.synth_api() is None:
@@ -160,14 +162,20 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
     return {"status": "not measured", "message": message, "run_id": None}
 
 
-def _synth_machines(store: Any, own_run: int) -> list[dict[str, Any]]:
+def _synth_machines(store: Any, own_run: int) -> tuple[list[dict[str, Any]], list[str]]:
     """The newest yearly estimates against each machine reference measured as the report's run was (its human
-    reference, unit and calibration; `synth --machine a,b,c`), newest run first: the report's own run is one of them."""
+    reference, unit and calibration; `synth --machine a,b,c`), newest run first: the report's own run is one of them;
+    and the machine references whose newest such run was made before one of its references was made again (not
+    compared)."""
     machines: dict[str, dict[str, Any]] = {}
-    for machine, run_id, period, value, low, high in store.query("report_synth_machines", run_id=own_run).fetchall():
+    stale: list[str] = []
+    for machine, run_id, period, value, low, high, old in store.query("report_synth_machines", run_id=own_run).fetchall():
+        if old:
+            stale += [] if machine in stale else [machine]
+            continue
         entry = machines.setdefault(machine, {"machine": machine, "run_id": int(run_id), "periods": {}})
         entry["periods"][period] = {k: v if finite(v) else None for k, v in (("value", value), ("ci_low", low), ("ci_high", high))}
-    return list(machines.values())
+    return list(machines.values()), stale
 
 
 def _projection(store: Any, sim: dict[str, Any] | None) -> dict[str, Any]:
@@ -355,10 +363,16 @@ def _notes(data: Mapping[str, Any], runs: dict[str, tuple[int, dict[str, Any]]],
     if spread:
         notes.append(spread)
     notes.extend(_families_note(data, runs.get("synth")))
-    if data["synthetic_share"].get("references_removed"):
-        gone = ", ".join(data["synthetic_share"]["references_removed"])
-        notes.append(f"the synthetic share is synth run {data['synthetic_share']['run_id']}'s, against reference(s) no longer stored "
-                     f"({gone}: 'provenance reference remove'): it is not estimated again after new crawls until they are added again")
+    share = data["synthetic_share"]
+    if share.get("references_removed"):
+        gone = ", ".join(share["references_removed"])
+        notes.append(f"the synthetic share is synth run {share['run_id']}'s, against reference(s) no longer stored ({gone}: "
+                     "'provenance reference remove'): after the next crawl the report estimates it against the references still "
+                     "stored instead")
+    for entry in share.get("not_compared") or []:
+        notes.append(f"the estimates against {entry['machine']} were made before one of its references was made again "
+                     f"('reference add --replace'), and are not compared: 'provenance synth --human {entry['human']} --machine "
+                     f"{entry['machine']}' makes them again")
     for name in ("synth", "simulate"):
         if name in unmeasured:
             notes.append(f"{name}: not measured: {unmeasured[name]}")
@@ -406,7 +420,7 @@ def _families_note(data: Mapping[str, Any], synth: tuple[int, dict[str, Any]] | 
                 f"their parts (the share split among them) are {parts}; each part is noisier than the share, and text of "
                 "a family none of the references is like still reads as human"]
     machine = compute.references_of(synth[1]).get("machine")
-    if share.get("machines") or not machine:
+    if share.get("machines") or share.get("not_compared") or not machine:
         return []
     return [f"the synthetic share counts text like the machine reference {machine}'s: text of model families it has not "
             "seen reads as human (30% of Claude-written pages read as 2-4% against a SmolLM2 reference: docs/metrics.md); "

@@ -9,7 +9,7 @@ import html
 from typing import Any, Mapping, Sequence
 
 from provenance.report import svg, tables
-from provenance.report.fmt import number
+from provenance.report.fmt import alert_value, number
 from provenance.report.model import Report, in_tokens
 
 TEXT = ' class="text"'
@@ -94,11 +94,11 @@ def _alerts(d: Mapping[str, Any]) -> list[str]:
         return []
     items = []
     for a in d["alerts"]:
-        value, limit = f"{a['value']:g}", f"{a['threshold']:g}"
+        value, limit = alert_value(a["metric"], a["value"]), alert_value(a["metric"], a["threshold"])
         items.append(f"<li><strong>{e(a['metric'])}</strong> = {e(value)} in {e(a['period'])} is {e(a.get('direction', 'above'))} {e(limit)}</li>")
     for u in unchecked:
         items.append(f"<li><strong>{e(u['metric'])}</strong> not measured in {e(u['period'])}: its threshold "
-                     f"{e(format(u['threshold'], 'g'))} was not checked</li>")
+                     f"{e(alert_value(u['metric'], u['threshold']))} was not checked</li>")
     return ['<h2 id="alerts">Alerts</h2>', '<div class="alerts"><ul>'] + items + ["</ul></div>"]
 
 

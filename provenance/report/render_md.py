@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from provenance.report import tables
-from provenance.report.fmt import number
+from provenance.report.fmt import alert_value, number
 from provenance.report.model import Report, in_tokens
 
 
@@ -32,9 +32,9 @@ def render_markdown(report: Report) -> str:
     out += ["## What changed most", ""] + [f"- {_md(f['text'])}" for f in d["headline"]] + [""]
     unchecked = d.get("unchecked", [])
     if d["alerts"] or unchecked:
-        out += ["## Alerts", ""] + [f"- **{a['metric']}** = {a['value']:g} in {a['period']} is {a.get('direction', 'above')} {a['threshold']:g}"
-                                    for a in d["alerts"]]
-        out += [f"- **{u['metric']}** not measured in {u['period']}: its threshold {u['threshold']:g} was not checked"
+        out += ["## Alerts", ""] + [f"- **{a['metric']}** = {alert_value(a['metric'], a['value'])} in {a['period']} is "
+                                    f"{a.get('direction', 'above')} {alert_value(a['metric'], a['threshold'])}" for a in d["alerts"]]
+        out += [f"- **{u['metric']}** not measured in {u['period']}: its threshold {alert_value(u['metric'], u['threshold'])} was not checked"
                 for u in unchecked] + [""]
     out += ["## Per year", ""]
     head = ["Year"] + [h for _, h in tables.YEAR_COLUMNS]

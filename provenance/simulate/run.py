@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from provenance.arrow_views import registered
-from provenance.errors import EstimatorError
+from provenance.errors import EstimatorError, UsageError
 from provenance.simulate import metrics
 from provenance.simulate.config import SimulationConfig
 from provenance.simulate.regimes import COLUMNS, Trajectories, run_categorical, run_gaussian
@@ -102,11 +102,16 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None,
 
 
 def _joint_name(store: Any, lang: str | None, machine: str) -> str:
-    """The name synth stored for these families estimated jointly, however given (joint_name; a run stored before names
-    were put in order keeps the order it was given in)."""
-    families = frozenset(family_names(machine))
+    """The name synth stored for these families estimated jointly, however given: the name as given when a run has it,
+    else in name order (joint_name, as synth stores it), else a stored name of the same families."""
+    families = family_names(machine)
+    if len(set(families)) != len(families) or not all(families):
+        raise UsageError(f"--machine {machine!r}: name each machine family once, joined by '+'")
     known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
-    return next((name for name in known if frozenset(family_names(name)) == families), joint_name(machine))
+    for name in (machine, joint_name(machine)):
+        if name in known:
+            return name
+    return next((name for name in known if frozenset(family_names(name)) == frozenset(families)), joint_name(machine))
 
 
 def _no_shares_against(store: Any, lang: str | None, machine: str) -> str:

@@ -234,7 +234,7 @@ def add_reference_from_store(store: Any, name: str, label: str, period: str, by:
     check_name(name, label)
     store.require_writable(f"reference {name!r}")
     periods = [p.strip() for p in period.split(",") if p.strip()]
-    frame = pl.concat([period_texts(store, by, p, lang, exclude=[name], seed=seed) for p in periods])
+    frame = pl.concat([period_texts(store, by, p, lang, seed=seed) for p in periods])  # (--replace: its own documents again)
     if limit is not None and frame.height > limit:
         frame = frame.sample(limit, seed=seed).sort("doc_id")
     if frame.height == 0:

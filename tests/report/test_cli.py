@@ -150,3 +150,18 @@ def test_a_synthetic_share_alert_names_its_machine_reference_and_reads_in_percen
 
     alerts = [{"metric": "synthetic_share", "period": "2025", "value": 0.3153, "threshold": 0.2, "direction": "above"}]
     assert _alert_lines(alerts, "a+b") == ["synthetic_share above 20% in 2025 (31.53%) (against machine reference a+b)"]
+
+
+def test_each_threshold_not_checked_is_its_own_line_and_each_year_is_named_once():
+    from provenance.cli.report_cmds import _unchecked_lines
+
+    unchecked = [{"metric": "synthetic_share", "period": "2013", "threshold": t, "latest": False, "why": "no value"} for t in (0.2, 0.05)]
+    assert _unchecked_lines(unchecked + unchecked[:1]) == [
+        (False, "synthetic_share not measured in 2013: its threshold 20% was not checked there"),
+        (False, "synthetic_share not measured in 2013: its threshold 5% was not checked there")]
+
+
+def test_the_written_reports_alerts_read_shares_in_percent_too():
+    from provenance.report.fmt import alert_value
+
+    assert (alert_value("synthetic_share", 0.323554), alert_value("tail_survival", 1.2), alert_value("jsd", 0.0523)) == ("32.36%", "120%", "0.0523")

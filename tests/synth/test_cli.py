@@ -369,7 +369,8 @@ def test_a_report_whose_synth_run_names_a_removed_reference_says_so(db, corpora,
     with Store(db) as store:
         data = build_report(store, ReportConfig(generations=1, replicates=1)).data
     assert data["synthetic_share"]["references_removed"] == ["mac2"]
-    assert any("against reference(s) no longer stored (mac2" in n for n in data["notes"])
+    assert any("against reference(s) no longer stored (mac2" in n and "against the references still stored instead" in n
+               for n in data["notes"])
 
 
 def test_a_first_report_estimates_against_every_machine_reference_jointly_unless_they_share_documents(db, corpora, tmp_path):
@@ -388,3 +389,44 @@ def test_a_first_report_estimates_against_every_machine_reference_jointly_unless
     assert run("reference", "add", "pool", "--from-references", "mac,mac2", "--label", "machine", "--db", db).exit_code == 0
     with Store(db) as store:
         assert default_machine(store, "pool") == "pool"
+
+
+def test_a_machine_reference_compared_side_by_side_and_made_again_is_said_not_compared(db, corpora, tmp_path):
+    from provenance.report import ReportConfig, build_report
+
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--db", db).exit_code == 0
+    assert run("synth", "--human", "hum", "--machine", "mac2,mac", "--bootstrap", "50", "--db", db).exit_code == 0  # mac leads
+    assert run("reference", "add", "mac2", other, "--label", "machine", "--replace", "--db", db).exit_code == 0
+    with Store(db) as store:
+        data = build_report(store, ReportConfig(generations=1, replicates=1)).data
+    assert data["synthetic_share"]["not_compared"] == [{"machine": "mac2", "human": "hum"}]
+    assert any("estimates against mac2 were made before one of its references was made again" in n
+               and "synth --human hum --machine mac2" in n for n in data["notes"])
+
+
+def test_a_first_report_leaves_out_small_references_and_falls_back_when_the_families_share_too_few_words(db, corpora, tmp_path):
+    from provenance.report import ReportConfig, build_report, compute_missing
+    from provenance.report.compute import default_machine
+
+    # a family of another language: all the families share too few words, the joint estimate fails, the newest stands
+    german = write_jsonl(tmp_path / "de.jsonl", [f"Die Katze schläft {i} mal auf dem warmen Sofa, und der Hund bellt laut." for i in range(300)])
+    other = write_jsonl(tmp_path / "other.jsonl", corpora["machine"][800:1400])
+    tiny = write_jsonl(tmp_path / "tiny.jsonl", corpora["machine"][1400:1410])
+    for name, path in (("de", german), ("tiny", tiny), ("mac2", other)):
+        assert run("reference", "add", name, path, "--label", "machine", "--db", db).exit_code == 0
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        assert default_machine(store, "mac2") == "de+mac+mac2"  # tiny's ten documents: left out
+        assert default_machine(store, "tiny") == "tiny"
+        compute_missing(store, config, unmeasured={})
+        share = build_report(store, config).data["synthetic_share"]
+    assert share["status"] == "measured" and share["machine"] == "mac2"
+
+
+def test_a_reference_from_the_store_can_be_made_again_from_the_same_period(db):
+    # its own documents were left out of the period it was made from: --replace found "no documents with text"
+    assert run("reference", "add", "h2019", "--from-store", "2019", "--label", "human", "--db", db).exit_code == 0
+    out = run("reference", "add", "h2019", "--from-store", "2019", "--label", "human", "--replace", "--db", db, "--json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["n_docs"] == 600

@@ -230,3 +230,17 @@ def test_the_simulator_follows_a_joint_estimate_named_in_any_order(store_db):
                               "--replicates", "2", "--family", "gaussian", "--db", store_db, "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["schedule"]["machine"] == "a+b"
+
+
+def test_the_simulator_takes_a_joint_name_as_given_first_and_refuses_a_family_twice(store_db):
+    from provenance.simulate.run import _joint_name
+
+    with Store(store_db) as store:
+        estimate_synth(store, SynthConfig("h", "a+b", bootstrap=50))
+        for run_id, name in ((90, "b+a"),):  # a run stored under another order (by a development version)
+            store.con.execute("INSERT INTO metrics SELECT ?, estimator, metric, period, lang, value, ci_low, ci_high, "
+                              "replace(parameters::VARCHAR, '\"machine\": \"a+b\"', '\"machine\": \"' || ? || '\"')::JSON, created_at "
+                              "FROM metrics WHERE estimator = 'synth'", [run_id, name])
+        assert _joint_name(store, None, "b+a") == "b+a" and _joint_name(store, None, "b + a") == "a+b"
+        with pytest.raises(UsageError, match="once"):
+            _joint_name(store, None, "a+b+a")
