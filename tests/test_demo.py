@@ -154,3 +154,11 @@ def _update(request) -> bool:
     from tests.report.conftest import update_golden
 
     return update_golden(request)
+
+
+def test_the_demo_says_what_its_synthetic_share_is_measured_against_and_how_it_splits(demo):
+    # the fixture crawl's machine text is SmolLM2's alone: jointly with Claude's reference, nearly all of it is SmolLM2's
+    line = next(x for x in demo["stdout"].splitlines() if x.startswith("synthetic share measured against"))
+    assert "(machine), the 2 families jointly; in 2025: demo-claude " in line
+    parts = dict(re.findall(r"(demo-\w+) ([\d.]+)%", line))
+    assert float(parts["demo-smollm2"]) > 20 > float(parts["demo-claude"])

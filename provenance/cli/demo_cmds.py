@@ -19,6 +19,7 @@ def demo(
 ) -> None:
     """Build a fresh store from the bundled fixtures, run every analysis, and write the HTML report."""
     from provenance.demo import run_demo
+    from provenance.report.fmt import number
     from provenance.report.tables import YEAR_COLUMNS, period_label, year_cells
 
     with handled():
@@ -37,6 +38,13 @@ def demo(
     rows = [[period_label(y)] + [t for _, t in year_cells(y, data["synthetic_share"])] for y in data["years"]]
     table = pl.DataFrame(rows, schema=["year"] + [h for _, h in YEAR_COLUMNS], orient="row")
     print_table(table, title="per year (95% intervals in brackets)")
+    share = data["synthetic_share"]
+    if share["status"] == "measured":  # what the share counts: its references, and a joint estimate's split
+        families = share.get("families") or {}
+        latest = max(families) if families else None
+        split = (f", the {len(families[latest])} families jointly; in {latest}: "
+                 + ", ".join(f"{name} {number(p.get('share'), 'percent')}" for name, p in families[latest].items())) if latest else ""
+        typer.echo(f"synthetic share {share['message']}{split}")
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"report: {result.report_path.resolve()}")
