@@ -144,6 +144,9 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
                    if refs.get("human") and refs.get("machine") else f" (synth run {run_id})")  # (rows written by hand)
         status = {"status": "measured", "message": f"measured{against}", "run_id": run_id,
                   **({"machine": refs["machine"]} if refs.get("machine") else {})}
+        if not store.query("report_synth_years", run_id=run_id).fetchone()[0]:  # (a run without any estimate)
+            status.update(status="not measured", message=f"not measured: synth run {run_id}{against} has no estimate for any "
+                          "year (each year's documents are all in a reference, or hold too few words of the references)")
         stored = {name for (name,) in store.query("synth_reference_names").fetchall()}
         named = [refs.get("human"), *(refs.get("machines") or [refs.get("machine")])]
         gone = [name for name in named if name and name not in stored]

@@ -370,17 +370,20 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
                   # uncalibrated, the estimate is Liang's MLE: the share of units (sentences with --unit sentence)
                   "share": "documents" if config.calibrate or config.unit == "document" else "sentences"}
     rows, notes, parts = [], [], []  # (parts: a joint estimate's families, each's share and interval)
+    skipped: dict[str, int] = {}  # period -> documents, of the periods without an estimate
     lengths = {config.human: median_words(estimator.human),
                **{name: median_words(enc) for name, enc in _machine_units(estimator, config.machine).items()}}
     for period in sorted(periods["period"].to_list(), key=period_sort_key):
         frame = period_texts(store, config.by, period, config.lang, [config.human, *families], config.max_docs, config.seed)
         if frame.height == 0:
             notes.append(f"{period}: every document is part of a reference; no estimate")
+            skipped[period] = 0
             continue
         enc = estimator.encode_texts(frame["text"])
         if enc.ids.size < MIN_EVIDENCE_WORDS:
             notes.append(f"{period}: its {frame.height} document(s) hold {enc.ids.size} word(s) of the references' vocabulary "
                          f"(fewer than {MIN_EVIDENCE_WORDS}: another language, or no prose); no estimate")
+            skipped[period] = frame.height
             continue
         est = estimator.estimate(enc, config.bootstrap, config.ci_level, config.seed, config.calibrate)
         notes.extend(length_notes(period, median_words(enc), lengths))
@@ -388,7 +391,13 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
                      "ci_low": est.ci_low, "ci_high": est.ci_high, "unit_share": est.unit_share, "raw_mle": est.raw_mle,
                      **{f"of {name}": part[0] for name, part in getattr(est, "families", {}).items()}})
         parts.append(getattr(est, "families", None))
-    table = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"period": pl.String, "alpha": pl.Float64})
+    if not rows:  # no period has an estimate (a store of the human reference's year alone): rows without a value, so
+        # the run is found (a report reuses it, and says why there is no share) rather than made again at every report
+        rows = [{"period": p, "n_docs": n, "n_units": 0, "alpha": None, "ci_low": None, "ci_high": None, "unit_share": None,
+                 "raw_mle": None} for p, n in skipped.items()]
+        parts = [None] * len(rows)
+    table = (pl.DataFrame(rows, schema_overrides={k: pl.Float64 for k in ("alpha", "ci_low", "ci_high", "unit_share", "raw_mle")})
+             if rows else pl.DataFrame(schema={"period": pl.String, "alpha": pl.Float64}))
     parameters["seconds"] = round(time.perf_counter() - t0, 3)
     run_id = _record(store, table, parameters, config.lang, parts)
     return SynthResult(run_id, table, parameters, notes, parts if any(parts) else [])

@@ -430,3 +430,19 @@ def test_a_reference_from_the_store_can_be_made_again_from_the_same_period(db):
     out = run("reference", "add", "h2019", "--from-store", "2019", "--label", "human", "--replace", "--db", db, "--json")
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["n_docs"] == 600
+
+
+def test_a_store_of_the_human_references_years_alone_is_measured_once_and_says_why_there_is_no_share(db):
+    # a monitoring job's first crawl is the human reference's: the synth run wrote no row, so every report made it
+    # (and the projection) again, and said "add references" of a store that holds them
+    from provenance.report import ReportConfig, build_report, compute_missing, missing_steps
+
+    assert run("reference", "add", "hall", "--from-store", "2019,2023", "--label", "human", "--db", db).exit_code == 0
+    config = ReportConfig(generations=1, replicates=1)
+    with Store(db) as store:
+        steps = compute_missing(store, config, unmeasured={})
+        assert "synth" in steps and "synth" not in missing_steps(store, config)  # (this store has no token counts: no drift)
+        share = build_report(store, config).data["synthetic_share"]
+        rows = store.sql("SELECT period, value FROM synth_shares ORDER BY period").fetchall()
+    assert rows == [("2019", None), ("2023", None)]
+    assert share["status"] == "not measured" and "has no estimate for any year" in share["message"]
