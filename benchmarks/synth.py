@@ -27,6 +27,19 @@ from provenance.synth.references import ReferenceTexts, assign_folds
 from provenance.synth.synthetic import SyntheticSource, synthetic_texts
 
 
+def timed(make, texts, bootstrap: int):
+    """(estimator, estimate, encoded texts, (seconds to fit the references, to encode the texts, to estimate))."""
+    t = time.perf_counter()
+    estimator = make()
+    fitted = time.perf_counter() - t
+    t = time.perf_counter()
+    enc = estimator.encode_texts(texts)
+    encoded = time.perf_counter() - t
+    t = time.perf_counter()
+    est = estimator.estimate(enc, bootstrap=bootstrap, seed=0)
+    return estimator, est, enc, (fitted, encoded, time.perf_counter() - t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -54,15 +67,7 @@ def main() -> None:
     generated = time.perf_counter() - t
     words = int(texts.str.count_matches(r"\S+").sum())
 
-    t = time.perf_counter()
-    estimator = ShareEstimator(human, machine, args.unit)
-    fitted = time.perf_counter() - t
-    t = time.perf_counter()
-    enc = estimator.encode_texts(texts)
-    encoded = time.perf_counter() - t
-    t = time.perf_counter()
-    est = estimator.estimate(enc, bootstrap=args.bootstrap, seed=0)
-    scored = time.perf_counter() - t
+    estimator, est, enc, (fitted, encoded, scored) = timed(lambda: ShareEstimator(human, machine, args.unit), texts, args.bootstrap)
 
     total = fitted + encoded + scored
     print(f"python {platform.python_version()}, polars {pl.__version__}, numpy {np.__version__}, "
@@ -76,15 +81,8 @@ def main() -> None:
     if args.families == 2:
         from provenance.synth.joint import JointShareEstimator
 
-        t = time.perf_counter()
-        joint = JointShareEstimator(human, [machine, second], args.unit)
-        fitted2 = time.perf_counter() - t
-        t = time.perf_counter()
-        enc2 = joint.encode_texts(texts)
-        encoded2 = time.perf_counter() - t
-        t = time.perf_counter()
-        est2 = joint.estimate(enc2, bootstrap=args.bootstrap, seed=0)
-        scored2 = time.perf_counter() - t
+        _, est2, _, (fitted2, encoded2, scored2) = timed(lambda: JointShareEstimator(human, [machine, second], args.unit), texts,
+                                                          args.bootstrap)
         total2 = fitted2 + encoded2 + scored2
         print(f"\njointly against both families ({args.alpha / 2:.3f} of each): references {fitted2:.1f} s, encode {encoded2:.1f} s, "
               f"score + raw estimate + correction + bootstrap {scored2:.1f} s; total {total2:.1f} s = {total2 / total:.2f}x the "

@@ -101,7 +101,9 @@ def _add_references(store: Store, machine_dir: Path, say: Step, config: ReportCo
             api.add_reference(store, name, "machine", api.read_texts([str(path)]), str(path), replace=True)
     except ProvenanceError as exc:
         return [f"synthetic share not measured: {exc}"], []
-    machines = families + (["+".join(families)] if len(families) > 1 else [])  # the joint estimate last: it leads
+    from provenance.synth.references import joint_name
+
+    machines = families + ([joint_name(families)] if len(families) > 1 else [])  # the joint estimate last: it leads
     for i, machine in enumerate(machines):
         say(f"running synth against {machine} ({i + 1}/{len(machines)})")
         try:

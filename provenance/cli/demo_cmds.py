@@ -20,6 +20,7 @@ def demo(
     """Build a fresh store from the bundled fixtures, run every analysis, and write the HTML report."""
     from provenance.demo import run_demo
     from provenance.report.fmt import number
+    from provenance.report.model import family_split
     from provenance.report.tables import YEAR_COLUMNS, period_label, year_cells
 
     with handled():
@@ -40,10 +41,9 @@ def demo(
     print_table(table, title="per year (95% intervals in brackets)")
     share = data["synthetic_share"]
     if share["status"] == "measured":  # what the share counts: its references, and a joint estimate's split
-        families = share.get("families") or {}
-        latest = max(families) if families else None
-        split = (f", the {len(families[latest])} families jointly; in {latest}: "
-                 + ", ".join(f"{name} {number(p.get('share'), 'percent')}" for name, p in families[latest].items())) if latest else ""
+        latest, parts = family_split(data)
+        split = (f", the {len(parts)} families jointly; in {latest}: "
+                 + ", ".join(f"{name} {number(p.get('share'), 'percent')}" for name, p in parts.items())) if latest else ""
         typer.echo(f"synthetic share {share['message']}{split}")
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)

@@ -210,7 +210,7 @@ def default_machine(store: Any, newest: str) -> str:
     from provenance.synth.estimate import families_apart
     from provenance.synth.references import joint_name
 
-    sizes = dict(store.query("synth_machine_references").fetchall())
+    sizes = {r["name"]: r["n_docs"] for r in store.query_frame("synth_references").to_dicts() if r["label"] == "machine"}
     # (a reference of a few documents, beside families of hundreds, would shrink the vocabulary all share to a few words)
     names = [name for name, n in sizes.items() if n >= max(MIN_FAMILY_DOCS, FAMILY_SIZE_RATIO * max(sizes.values()))]
     if len(names) < 2 or newest not in names:
@@ -219,7 +219,7 @@ def default_machine(store: Any, newest: str) -> str:
         families_apart(store, names)
     except UsageError:
         return newest
-    return joint_name("+".join(names))
+    return joint_name(names)
 
 
 def _simulate(store: Any, baseline: str, config: ReportConfig) -> None:

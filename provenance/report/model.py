@@ -147,7 +147,7 @@ def _synth_status(runs: dict[str, tuple[int, dict[str, Any]]], store: Any) -> di
         if not store.query("report_synth_years", run_id=run_id).fetchone()[0]:  # (a run without any estimate)
             status.update(status="not measured", message=f"not measured: synth run {run_id}{against} has no estimate for any "
                           "year (each year's documents are all in a reference, or hold too few words of the references)")
-        stored = {name for (name,) in store.query("synth_reference_names").fetchall()}
+        stored = set(store.query_frame("synth_references")["name"].to_list())
         named = [refs.get("human"), *(refs.get("machines") or [refs.get("machine")])]
         gone = [name for name in named if name and name not in stored]
         if gone:  # (reference remove: its estimates stay, and are no longer made again)
@@ -174,7 +174,8 @@ def _synth_machines(store: Any, own_run: int) -> tuple[list[dict[str, Any]], lis
     stale: list[str] = []
     for machine, run_id, period, value, low, high, old in store.query("report_synth_machines", run_id=own_run).fetchall():
         if old:
-            stale += [] if machine in stale else [machine]
+            if machine not in stale:
+                stale.append(machine)
             continue
         entry = machines.setdefault(machine, {"machine": machine, "run_id": int(run_id), "periods": {}})
         entry["periods"][period] = {k: v if finite(v) else None for k, v in (("value", value), ("ci_low", low), ("ci_high", high))}
@@ -407,6 +408,14 @@ def _reused_projection(p: Mapping[str, Any], baseline: str, config: ReportConfig
             f"{config.generations} --replicates {config.replicates}' makes one"]
 
 
+def family_split(data: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """A joint estimate's latest year with a split into its families, and that split ({name: {share, ci_low, ci_high}});
+    (None, {}) for an estimate against one machine reference."""
+    families = data["synthetic_share"].get("families") or {}
+    latest = next((y["period"] for y in reversed(data["years"]) if y["period"] in families), None)
+    return latest, families.get(latest, {}) if latest is not None else {}
+
+
 def _families_note(data: Mapping[str, Any], synth: tuple[int, dict[str, Any]] | None) -> list[str]:
     """What the share counts: a joint estimate's split into its families in the latest year that has one; of one machine
     reference alone, that text of families it has not seen reads as human (unless references are set side by side:
@@ -414,12 +423,11 @@ def _families_note(data: Mapping[str, Any], synth: tuple[int, dict[str, Any]] | 
     share = data["synthetic_share"]
     if synth is None or share["status"] != "measured":
         return []
-    families = share.get("families") or {}
-    latest = next((y["period"] for y in reversed(data["years"]) if y["period"] in families), None)
+    latest, parts = family_split(data)
     if latest is not None:
         parts = ", ".join(f"{name} {number(p.get('share'), 'percent')} [{number(p.get('ci_low'), 'percent')}, "
-                          f"{number(p.get('ci_high'), 'percent')}]" for name, p in families[latest].items())
-        return [f"the synthetic share is estimated against {len(families[latest])} machine families jointly; in {latest} "
+                          f"{number(p.get('ci_high'), 'percent')}]" for name, p in parts.items())
+        return [f"the synthetic share is estimated against {len(share['families'][latest])} machine families jointly; in {latest} "
                 f"their parts (the share split among them) are {parts}; each part is noisier than the share, and text of "
                 "a family none of the references is like still reads as human"]
     machine = compute.references_of(synth[1]).get("machine")

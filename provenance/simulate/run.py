@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from provenance.arrow_views import registered
-from provenance.errors import EstimatorError, UsageError
+from provenance.errors import EstimatorError
 from provenance.simulate import metrics
 from provenance.simulate.config import SimulationConfig
 from provenance.simulate.regimes import COLUMNS, Trajectories, run_categorical, run_gaussian
@@ -23,7 +23,7 @@ from provenance.simulate.schedules import (
     observations_from_rows,
     period_year,
 )
-from provenance.synth.references import SEPARATOR, family_names, joint_name
+from provenance.synth.references import SEPARATOR, check_families, family_names, joint_name
 from provenance.tokencounts import tokenizer_name
 
 COLLAPSE_THRESHOLD = 0.5  # the collapse horizon is the first generation with tail survival below this
@@ -104,9 +104,7 @@ def load_observations(store: Any, lang: str | None, machine: str | None = None,
 def _joint_name(store: Any, lang: str | None, machine: str) -> str:
     """The name synth stored for these families estimated jointly, however given: the name as given when a run has it,
     else in name order (joint_name, as synth stores it), else a stored name of the same families."""
-    families = family_names(machine)
-    if len(set(families)) != len(families) or not all(families):
-        raise UsageError(f"--machine {machine!r}: name each machine family once, joined by '+'")
+    families = check_families(machine)
     known = [r[0] for r in store.query("simulate_synth_machines", lang=lang).fetchall()]
     for name in (machine, joint_name(machine)):
         if name in known:

@@ -37,7 +37,15 @@ import numpy as np
 import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
-from provenance.synth.references import SEPARATOR, ReferenceTexts, checked_reference, family_names, joint_name, load_reference
+from provenance.synth.references import (
+    SEPARATOR,
+    ReferenceTexts,
+    check_families,
+    checked_reference,
+    family_names,
+    joint_name,
+    load_reference,
+)
 from provenance.synth.units import (
     EncodedUnits,
     check_unit,
@@ -81,9 +89,7 @@ class SynthConfig:
     def validate(self) -> SynthConfig:
         """Return self; raise UsageError for values that make no sense."""
         check_unit(self.unit)
-        families = family_names(self.machine)
-        if len(families) != len(set(families)) or not all(families):
-            raise UsageError(f"--machine {self.machine!r}: name each machine family once, joined by '+' (e.g. smollm2+gpt4)")
+        check_families(self.machine)
         if self.by not in PERIOD_KINDS:
             raise UsageError(f"--by {self.by!r}: expected year or crawl")
         if not 0.5 < self.ci_level < 1:
@@ -189,7 +195,7 @@ class ShareEstimator:
 
     def __init__(self, human: ReferenceTexts, machine: ReferenceTexts, unit: str = "document",
                  min_units: int = 2, smoothing: float = 0.5) -> None:
-        self.unit, self.folds = check_unit(unit), min(human.folds, machine.folds)
+        self.unit, self.folds, self.machine_name = check_unit(unit), min(human.folds, machine.folds), machine.name
         hu, mu = split_units(human.texts, unit), split_units(machine.texts, unit)
         self.vocab = choose_vocabulary(hu, mu, min_units)
         if self.vocab.len() < 10:
@@ -251,6 +257,10 @@ class ShareEstimator:
                          for _ in range(bootstrap)])
         low, high = _at_least_sampling(raw, *np.quantile(reps, [(1 - ci_level) / 2, (1 + ci_level) / 2]), enc.n_units, ci_level)
         return ShareEstimate(raw, float(low), float(high), raw, raw, enc.n_docs, enc.n_units, reps)
+
+    def machine_references(self) -> dict[str, EncodedUnits]:
+        """The machine reference's encoded units, by name (as JointShareEstimator's, one per family)."""
+        return {self.machine_name: self.machine}
 
     def describe(self) -> dict[str, Any]:
         """Return the estimator's settings for the metrics rows' parameters."""
@@ -372,7 +382,7 @@ def estimate_synth(store: Any, config: SynthConfig) -> SynthResult:
     rows, notes, parts = [], [], []  # (parts: a joint estimate's families, each's share and interval)
     skipped: dict[str, int] = {}  # period -> documents, of the periods without an estimate
     lengths = {config.human: median_words(estimator.human),
-               **{name: median_words(enc) for name, enc in _machine_units(estimator, config.machine).items()}}
+               **{name: median_words(enc) for name, enc in estimator.machine_references().items()}}
     for period in sorted(periods["period"].to_list(), key=period_sort_key):
         frame = period_texts(store, config.by, period, config.lang, [config.human, *families], config.max_docs, config.seed)
         if frame.height == 0:
@@ -414,8 +424,6 @@ def _estimator(store: Any, config: SynthConfig, families: list[str]) -> Any:
                                config.smoothing)
 
 
-def _machine_units(estimator: Any, machine: str) -> dict[str, EncodedUnits]:
-    return estimator.machine_references() if hasattr(estimator, "machine_references") else {machine: estimator.machine}
 
 
 def median_words(enc: EncodedUnits) -> float:

@@ -68,9 +68,18 @@ def family_names(machine: str) -> list[str]:
     return [name.strip() for name in machine.split(SEPARATOR)]
 
 
-def joint_name(machine: str) -> str:
-    """The one name of families estimated jointly, however given: in name order, without spaces ('b + a' -> 'a+b')."""
-    return SEPARATOR.join(sorted(family_names(machine)))
+def joint_name(machine: str | Sequence[str]) -> str:
+    """The one name of families estimated jointly, however given (a `--machine` value or the names): in name order,
+    without spaces ('b + a' -> 'a+b')."""
+    return SEPARATOR.join(sorted(family_names(machine) if isinstance(machine, str) else machine))
+
+
+def check_families(machine: str) -> list[str]:
+    """The families a `--machine` value names; UsageError when one is named twice or a name is empty ('a+', 'a+b+a')."""
+    families = family_names(machine)
+    if len(families) != len(set(families)) or not all(families):
+        raise UsageError(f"--machine {machine!r}: name each machine family once, joined by '+' (e.g. smollm2+gpt4)")
+    return families
 
 
 def check_name(name: str, label: str | None = None) -> None:
