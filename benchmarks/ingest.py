@@ -14,6 +14,9 @@ about 4,000 characters, each split into 8 files, then measures:
   * the floor: FastWARC read + resiliparse extraction alone, no features, no store;
   * a naive pipeline: warcio + resiliparse + datasketch MinHash + row-by-row DuckDB inserts
     (run on a subset and reported per second).
+  * where the time goes: each stage's time per document in this process (the floor's reading and
+    extraction; ingest's reading, extraction, features and parts), which shows why the ratio to the floor
+    depends on the share of a page that is text (extraction grows with markup, features with text).
 Each provenance run and the floor are repeated (--repeat, default 2) in rounds (1 worker, 2 workers,
 floor) and the fastest of each is reported: the machine is shared and its speed drifts by 15-40%
 between minutes (measured); the naive pipeline runs once.
@@ -177,6 +180,106 @@ def floor(paths: list[Path]) -> dict:
     return {"docs": n, "seconds": time.perf_counter() - t0}
 
 
+def stages(paths: list[Path], batch_docs: int = 1000) -> dict[str, float]:
+    """Seconds per document of each stage, in this process on one core: the floor's reading and extraction beside
+    ingest's reading, extraction, features (build_tables) and parts (the worker's Parquet files, texts in zstd).
+
+    Where a run's time goes beyond the floor, stage by stage: extraction grows with a page's markup, features and
+    parts with its text, so the ratio to the floor depends on the share of a page that is text.
+    """
+    import shutil
+
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    from provenance.config import DEFAULT_MAX_RECORD_BYTES
+    from provenance.ingest.extract import Extracted, extract
+    from provenance.ingest.features import Batch, BatchContext, build_tables
+    from provenance.ingest.jobs import FileResult
+    from provenance.ingest.readers import FileInfo, RawRecord
+    from provenance.ingest.wacz import read_input
+    from provenance.ingest.worker import _PartWriter
+
+    seconds = dict.fromkeys(("floor: read", "floor: extract", "ingest: read", "ingest: extract", "ingest: features", "ingest: parts"), 0.0)
+
+    def clock(name: str, fn) -> None:
+        t0 = time.perf_counter()
+        fn()
+        seconds[name] += time.perf_counter() - t0
+
+    texts: list[str] = []
+    for path in paths:  # a file at a time: the whole input's bodies held at once would measure page faults
+        bodies: list[tuple[bool, bytes]] = []
+        records: list[RawRecord] = []
+
+        def floor_read() -> None:
+            with open(path, "rb") as f:
+                for rec in ArchiveIterator(f, record_types=WarcRecordType.response | WarcRecordType.conversion):
+                    bodies.append((rec.record_type == WarcRecordType.conversion, rec.reader.read()))
+
+        def floor_extract() -> None:
+            for text_only, body in bodies:
+                if text_only:
+                    body.decode("utf-8", "replace")
+                else:
+                    extract_plain_text(bytes_to_str(body, detect_encoding(body, from_html_meta=True)), main_content=True)
+
+        def our_read() -> None:
+            with open(path, "rb") as f:
+                records.extend(item for item in read_input(f, str(path), DEFAULT_MAX_RECORD_BYTES, FileInfo()) if isinstance(item, RawRecord))
+
+        def our_extract() -> None:
+            for rec in records:
+                out = extract(rec, DEFAULT_MAX_RECORD_BYTES)
+                if isinstance(out, Extracted) and out.text.strip():
+                    texts.append(out.text)
+
+        clock("floor: read", floor_read)
+        clock("floor: extract", floor_extract)
+        bodies.clear()
+        clock("ingest: read", our_read)
+        clock("ingest: extract", our_extract)
+        records.clear()
+    batches = []
+    for start in range(0, len(texts), batch_docs):
+        b = Batch()
+        for i, text in enumerate(texts[start : start + batch_docs], start):
+            for name, value in (("ordinal", i), ("record_id", f"<urn:uuid:{i}>"), ("url", f"https://h{i % 5000}.example.com/{i}"),
+                                ("host", f"h{i % 5000}.example.com"), ("domain", "example.com"), ("crawl", "CC-MAIN-2024-10"),
+                                ("fetch_time", None), ("year", 2024), ("content_type", "text/html"), ("record_type", "response"),
+                                ("text", text), ("record_offset", i)):
+                getattr(b, name).append(value)
+        batches.append(b)
+    ctx = BatchContext(1, 500, True, ())
+    tables = []
+    clock("ingest: features", lambda: tables.extend(build_tables(b, ctx)[0] for b in batches))
+    folder = Path(tempfile.mkdtemp())
+    try:
+        def parts() -> None:
+            writer = _PartWriter(folder, FileResult(str(folder), 1), "arrow", str(folder / "texts.parquet"))
+            for t in tables:
+                writer._write(t, 0)
+            writer.close()
+
+        clock("ingest: parts", parts)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {name: s / max(len(texts), 1) for name, s in seconds.items()}
+
+
+def print_stages(paths: list[Path]) -> None:
+    per = stages(paths)
+    fl = per["floor: read"] + per["floor: extract"]
+    ours = sum(v for k, v in per.items() if k.startswith("ingest"))
+    print("where the time goes (us per document, one core, this process):")
+    for name, v in per.items():
+        print(f"  {name:22s} {v * 1e6:7.1f}")
+    extra = per["ingest: features"] + per["ingest: parts"]
+    print(f"  features + parts are {extra / fl:.0%} of the floor's time; these stages alone would run at {fl / ours:.2f}x the floor "
+          "(before per-record bookkeeping, the writer and start-up)")
+
+
 def naive(paths: list[Path], limit: int, db: Path) -> dict:
     import duckdb
     from datasketch import MinHash
@@ -259,6 +362,7 @@ def main() -> None:
             if kind == "wet":  # per core = per CPU-second of the whole process tree (workers + writer)
                 print(f"WET docs per CPU-second         {max(r['docs'] / r['cpu'] for r in (one, two)):.0f}       (target >= 2500 per core)")
             print(f"peak RSS of any process         {max(one['rss_mb'], two['rss_mb']):.0f} MB    (target < 1024 MB)")
+            print_stages(paths)
 
 
 if __name__ == "__main__":
