@@ -17,6 +17,8 @@ GZIP_MAGIC = b"\x1f\x8b\x08"
 READ_SIZE = 1 << 20
 OUT_SIZE = 1 << 20
 FEED_SIZE = 32 << 10
+HOLD_BYTES = 2 << 20  # a member's output held until it ends sound (see _member)
+SALVAGE_STEP = 256  # input bytes a step, inflating again up to a fault (see _up_to_fault)
 BOMB_MIN_BYTES = 64 << 20  # a member may always expand this far ...
 BOMB_RATIO = 200  # ... and beyond it, at most this many times its compressed size
 FAST_MEMBER_BYTES = 4 << 20  # the compiled path inflates members up to this size; larger ones (bomb checks) stay here
@@ -102,17 +104,20 @@ def gzip_events(f: BinaryIO, native: bool | None = None) -> Iterator[Event]:
                 continue
         start = pos
         yield Member(start)
-        first = buf[at]
+        first, magic = buf[at], buf[at : at + 2] == GZIP_MAGIC[:2]
         result = yield from _member(f, buf, at, start)
         if isinstance(result, Break):
             if first == 0 and _zeros_to_end(f, start):  # NUL padding after the last member (block or tape writers): as gzip(1), not a fault
                 return
+            resume = yield from _skip_to_magic(f, start + 1)
+            if not magic:  # junk or padding between members (zlib: "incorrect header check"), said as what it is
+                result = Break(start, "bytes that are not gzip data run to the end of the file" if resume is None else
+                               f"{resume[0] - start:,} bytes that are not gzip data between members; skipped")
             yield result
             to_the_end = to_the_end + 1 if result.reason == TRUNCATED_MEMBER else 0
             if to_the_end == MAX_RUNS_TO_THE_END:
                 yield Break(start, f"{to_the_end} gzip members in a row run on to the end of the file; the rest is not read")
                 return
-            resume = yield from _skip_to_magic(f, start + 1)
             if resume is None:
                 return
             (pos, buf), at = resume, 0
@@ -126,21 +131,35 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
     Input goes to zlib in FEED_SIZE slices of the read buffer: at a member's end zlib copies the
     unused input, so a small member behind a 1 MiB read would copy up to 1 MiB (measured: half of
     the decompression time of a per-record gzip WET file).
+    The member's first HOLD_BYTES of output are held until it ends sound: a member whose check
+    (CRC-32, length) fails at its end gives nothing (a record per member: that record), not bytes that
+    zlib inflated without complaint and a garbled record header's fault beside the member's. Where
+    zlib fails on the data itself (an invalid code or distance), what it inflated before that byte is
+    given: in a whole-file gzip, the records before the fault are kept.
     """
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     view = memoryview(buf)
     consumed, produced = 0, 0
+    held: list[bytes] | None = []  # None once the member's output is given as it comes
     while True:
         if at >= len(view):
             buf = f.read(READ_SIZE)
             if not buf:
+                yield from held or ()
                 return Break(start, TRUNCATED_MEMBER)
             view, at = memoryview(buf), 0
         data = view[at : at + FEED_SIZE]
+        before = d.copy()  # (~3% of inflating) what a fault in this slice would lose is inflated again from here
         try:
             out = d.decompress(data, OUT_SIZE)
         except zlib.error as exc:
-            return Break(start, f"corrupt gzip member ({exc})")
+            if _is_check(exc):  # the member's output is wrong somewhere, nobody knows where
+                return Break(start, f"corrupt gzip member ({exc})")
+            yield from held or ()
+            good, fed = _up_to_fault(before, data)
+            if good:
+                yield good
+            return Break(start, f"corrupt gzip member ({exc}, {consumed + fed:,} bytes into it)")
         # At the end of a member zlib may report the leftover bytes as both unconsumed_tail and
         # unused_data; they are counted once. Unconsumed input is fed again from the buffer.
         used = len(data) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))
@@ -148,11 +167,49 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
         consumed += used
         produced += len(out)
         if out:
-            yield out
+            if held is None:
+                yield out
+            else:
+                held.append(out)
+                if produced > HOLD_BYTES:
+                    yield from held
+                    held = None
         if produced > BOMB_MIN_BYTES and produced > BOMB_RATIO * max(consumed, 1):
             return Break(start, f"gzip member expands over {BOMB_RATIO}x past {produced >> 20} MiB (gzip bomb?); skipped")
         if d.eof:
+            yield from held or ()
             return start + consumed, buf, at
+
+
+def _is_check(exc: zlib.error) -> bool:
+    """Whether zlib failed on the member's trailer (its CRC-32 or length), not on its data."""
+    return "check" in str(exc)  # "incorrect data check", "incorrect length check"
+
+
+def _up_to_fault(d: "zlib._Decompress", data: memoryview) -> tuple[bytes, int]:
+    """What d inflates of data before the byte where it fails, and how many bytes of data that took.
+
+    Slices of SALVAGE_STEP bytes, then the failing slice a byte at a time, each from a copy of the state
+    before it; at most OUT_SIZE of output (what the failing call could have given)."""
+    out: list[bytes] = []
+    fed, budget, step = 0, OUT_SIZE, SALVAGE_STEP
+    while fed < len(data) and budget > 0:
+        trial = d.copy()
+        piece = data[fed : fed + step]
+        try:
+            got = trial.decompress(piece, budget)
+        except zlib.error:
+            if step == 1:
+                break
+            step = 1
+            continue
+        d = trial
+        fed += len(piece) - len(d.unconsumed_tail)
+        budget -= len(got)
+        out.append(got)
+        if d.eof or (d.unconsumed_tail and not got):
+            break
+    return b"".join(out), fed
 
 
 def _zeros_to_end(f: BinaryIO, offset: int) -> bool:

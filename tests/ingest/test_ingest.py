@@ -1,6 +1,7 @@
 """`provenance ingest` end to end: documents, features, ledger, idempotence, sampling, errors."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -305,6 +306,60 @@ def test_a_corrupt_member_is_reported_with_file_and_offset_and_neighbours_are_ke
     assert f"Error: {path}: offset {len(members[0])}: corrupt gzip member" in result.stderr
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
     assert rows(db, 'SELECT "offset", kind FROM ingest_errors') == [(len(members[0]), "gzip")]
+
+
+def test_a_whole_file_gzip_that_fails_midway_keeps_every_record_inflated_before_the_fault(tmp_path):
+    records = b"".join(response_record(i, text=" ".join(f"w{i * 7919 + k:x}" for k in range(120))) for i in range(40))
+    whole = zlib.compress(records, 6, wbits=31)  # one gzip member for the whole file
+    for at in range(len(whole) // 2, len(whole)):  # the first byte whose flip zlib reports as bad data (not a bad check)
+        bad = bytearray(whole)
+        bad[at] ^= 0xFF
+        d, out = zlib.decompressobj(31), b""
+        try:
+            for i in range(len(bad)):
+                out += d.decompress(bytes(bad[i : i + 1]))
+        except zlib.error as exc:
+            if "check" not in str(exc):
+                break
+    whole_records = out.count(b"WARC/1.0\r\n") - 1  # (the last one begun is cut by the fault)
+    assert 10 < whole_records < 40
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(bytes(bad))
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(path), "--db", db)
+    assert result.exit_code == 1
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == whole_records  # (were: those before its last 32 KiB slice)
+    (reason,), = rows(db, "SELECT reason FROM ingest_errors WHERE kind = 'gzip'")
+    assert "bytes into it" in reason
+
+
+def test_a_member_whose_check_fails_is_one_fault_and_none_of_its_bytes_are_read(tmp_path):
+    members = [gz(response_record(i)) for i in range(3)]
+    long_page = response_record(1, text="Gardens, rivers and archives. " * 3000)  # past zlib's first slice (32 KiB of input)
+    stored = bytearray(gzip.compress(long_page, compresslevel=0, mtime=0))  # stored blocks: a flipped byte inflates
+    at = stored.index(b"Content-Length")  # the record header's, garbled: the data inflates, the CRC-32 fails at the end
+    stored[at : at + 7] = b"Xontent"
+    path = tmp_path / "c.warc.gz"
+    path.write_bytes(members[0] + bytes(stored) + members[2])
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(path), "--db", db)
+    assert result.exit_code == 1
+    assert rows(db, 'SELECT "offset", kind FROM ingest_errors') == [(len(members[0]), "gzip")]  # (also a 'header' fault, was)
+    assert "incorrect data check" in result.stderr
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+
+
+def test_bytes_between_or_after_members_that_are_not_gzip_are_said_so_and_the_next_member_is_read(tmp_path):
+    members = [gz(response_record(i)) for i in range(2)]
+    path = tmp_path / "padded.warc.gz"
+    path.write_bytes(members[0] + b"\x00" * 100 + members[1] + b"GARBAGE" * 10)
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(path), "--db", db)
+    assert result.exit_code == 1
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+    assert rows(db, 'SELECT "offset", reason FROM ingest_errors ORDER BY 1') == [  # (were: "corrupt gzip member (... incorrect header check)")
+        (len(members[0]), "100 bytes that are not gzip data between members; skipped"),
+        (len(members[0]) + 100 + len(members[1]), "bytes that are not gzip data run to the end of the file")]
 
 
 def test_failed_files_are_retried_on_the_next_run_without_piling_up_errors(tmp_path):
