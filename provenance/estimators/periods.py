@@ -65,6 +65,8 @@ class UnitCounts:
     count: np.ndarray  # float64 count per entry (float: bincount weights)
     blocks_per_unit: np.ndarray | None = None
     unit_tokens: np.ndarray = None  # type: ignore[assignment]  # tokens per unit; computed when not given
+    block_ptr: np.ndarray | None = None  # entries of block k: block_ptr[k] .. block_ptr[k+1] (units merge blocks); indptr when None
+    distinct: np.ndarray | None = None  # per entry: the first of its token in its block (a block's rows may repeat a token)
 
     def __post_init__(self) -> None:
         if self.unit_tokens is None:
@@ -72,6 +74,14 @@ class UnitCounts:
             self.unit_tokens = cumulative[self.indptr[1:]] - cumulative[self.indptr[:-1]]
         if self.blocks_per_unit is None:
             self.blocks_per_unit = np.ones(len(self.indptr) - 1, np.int64)
+        if self.block_ptr is None:
+            self.block_ptr = self.indptr
+        if self.distinct is None:
+            self.distinct = first_in_block(self.block_ptr, self.token, self.n_vocab)
+
+    def block_of(self, entries: np.ndarray) -> np.ndarray:
+        """The block of each entry."""
+        return np.searchsorted(self.block_ptr, entries, side="right") - 1
 
     @property
     def n_vocab(self) -> int:
@@ -96,7 +106,7 @@ class UnitCounts:
             s, e = self.indptr[units[0]], self.indptr[units[-1] + 1]
             return np.bincount(self.token[s:e], weights=self.count[s:e], minlength=self.n_vocab)
         starts, ends = self.indptr[units], self.indptr[units + 1]
-        idx = _ranges(starts, ends)
+        idx = ranges(starts, ends)
         w = self.count[idx]
         if weights is not None:
             w = w * np.repeat(weights, ends - starts)
@@ -107,7 +117,23 @@ class UnitCounts:
         return self.totals(self.units(c))
 
 
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def first_in_block(block_ptr: np.ndarray, token: np.ndarray, n_vocab: int, blocks: np.ndarray | None = None) -> np.ndarray:
+    """Per entry, whether it is its token's first entry in its block (blocks: those whose entries may repeat a
+    token, e.g. a block written in two batches; all when None). Presence counts (blocks holding a token) use it."""
+    distinct = np.ones(token.size, bool)
+    todo = np.arange(len(block_ptr) - 1) if blocks is None else blocks
+    if todo.size == 0:
+        return distinct
+    starts, ends = block_ptr[todo], block_ptr[todo + 1]
+    idx = ranges(starts, ends)
+    key = np.repeat(todo.astype(np.int64), ends - starts) * max(n_vocab, 1) + token[idx]
+    _, first = np.unique(key, return_index=True)
+    distinct[idx] = False
+    distinct[idx[first]] = True
+    return distinct
+
+
+def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Return the concatenation of arange(s, e) for each (s, e), vectorized."""
     lengths = ends - starts
     total = int(lengths.sum())
@@ -162,10 +188,13 @@ def load_unit_counts(
     # a unit (period, lang, block) can span consecutive ranks: its entries are their concatenation
     starts = [i for i, key in enumerate(zip(periods, langs, blocks)) if i == 0 or key != (periods[i - 1], langs[i - 1], blocks[i - 1])]
     unit_periods, unit_langs = [periods[i] for i in starts], [langs[i] for i in starts]
-    indptr = row_offsets[np.asarray([*starts, len(periods)], np.int64)]
+    indptr = row_offsets[np.asarray([*starts, len(periods)], np.int64)].astype(np.int64)
     cells, cell_of_unit = _cells(unit_periods, unit_langs)
+    # each rank's tokens are distinct (a token_blocks row's block_tokens): only a block of several ranks may repeat one
+    several = np.flatnonzero(np.diff(np.asarray([*starts, len(periods)])) > 1)
+    distinct = first_in_block(indptr, token_ids, len(vocab), several)
     return _merge_units(
-        UnitCounts(cells, vocab, cell_of_unit, indptr.astype(np.int64), token_ids, counts),
+        UnitCounts(cells, vocab, cell_of_unit, indptr, token_ids, counts, distinct=distinct),
         max_units,
     )
 
@@ -216,7 +245,8 @@ def _merge_units(data: UnitCounts, max_units: int) -> UnitCounts:
     keep_at = np.asarray(keep, np.int64)
     per_unit = np.concatenate(([0.0], np.cumsum(data.unit_tokens)))[keep_at]
     return UnitCounts(data.cells, data.vocab, np.asarray(cell_ptr, np.int64), data.indptr[keep_at], data.token,
-                      data.count, blocks_per_unit=np.asarray(blocks, np.int64), unit_tokens=np.diff(per_unit))
+                      data.count, blocks_per_unit=np.asarray(blocks, np.int64), unit_tokens=np.diff(per_unit),
+                      block_ptr=data.block_ptr, distinct=data.distinct)
 
 
 SMALL_PERIOD_SHARE = 0.1  # of the median period's tokens: a period under it sets no shared budget

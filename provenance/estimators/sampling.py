@@ -7,6 +7,7 @@ by a hypergeometric draw of exactly the missing number of its tokens, so a draw 
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -39,31 +40,57 @@ class UnitStream:
 
     def take(self, budget: int) -> np.ndarray:
         """Return the dense count vector of the next `budget` tokens (fewer if the units run out)."""
+        return self.draw(budget, presence=False).counts
+
+    def draw(self, budget: int, presence: bool = True) -> "Draw":
+        """The next `budget` tokens (fewer if the units run out): their counts and, with presence, in how many of
+        the draw's blocks each token is (of a thinned unit, the blocks that kept any of their tokens)."""
         d = self.data
-        toks, cnts = [], []
+        vocab = max(d.n_vocab, 1)
+        toks, cnts, held, blocks = [], [], [], 0
         need = int(budget)
         while need > 0:
+            whole = self._left is None
             if self._left is not None:
-                tok, cnt = self._left
+                entries, cnt = self._left
                 self._left = None
             else:
                 u = next(self._order, None)
                 if u is None:
                     break  # without replacement the units ran out: the draw is short
-                s, e = d.indptr[u], d.indptr[u + 1]
-                tok, cnt = d.token[s:e], d.count[s:e]
+                entries = np.arange(d.indptr[u], d.indptr[u + 1])
+                cnt = d.count[entries]
             size = int(cnt.sum())
-            if size <= need:
-                toks.append(tok)
-                cnts.append(cnt)
+            if size > need:
+                kept = self.rng.multivariate_hypergeometric(cnt.astype(np.int64), need, method="count").astype(np.float64)
+                if not self.replace:
+                    self._left = (entries, cnt - kept)
+                cnt, need, whole = kept, 0, False
+            else:
                 need -= size
-                continue
-            kept = self.rng.multivariate_hypergeometric(cnt.astype(np.int64), need, method="count").astype(np.float64)
-            toks.append(tok)
-            cnts.append(kept)
-            if not self.replace:
-                self._left = (tok, cnt - kept)
-            need = 0
+            toks.append(d.token[entries])
+            cnts.append(cnt)
+            if presence and entries.size:
+                if whole:  # (blocks are runs of entries, and a unit a run of blocks)
+                    held.append(d.token[entries[d.distinct[entries]]])
+                    first, last = d.block_of(entries[[0, -1]])
+                    blocks += int(last - first + 1)
+                else:
+                    present = entries[cnt > 0]
+                    key = np.unique(d.block_of(present) * vocab + d.token[present])
+                    held.append(key % vocab)
+                    blocks += int(np.unique(key // vocab).size)
         if not toks:
-            return np.zeros(d.n_vocab)
-        return np.bincount(np.concatenate(toks), weights=np.concatenate(cnts), minlength=d.n_vocab)
+            return Draw(np.zeros(d.n_vocab), np.zeros(d.n_vocab), 0)
+        counts = np.bincount(np.concatenate(toks), weights=np.concatenate(cnts), minlength=d.n_vocab)
+        seen = np.bincount(np.concatenate(held), minlength=d.n_vocab).astype(np.float64) if held else np.zeros(d.n_vocab)
+        return Draw(counts, seen, blocks)
+
+
+@dataclass
+class Draw:
+    """A draw's tokens: counts per token, and in how many of its blocks each is (presence), of `blocks` blocks."""
+
+    counts: np.ndarray
+    presence: np.ndarray
+    blocks: int

@@ -8,7 +8,9 @@ again in its own sample by construction (regression to the mean), in no other pe
 
 At one budget n for all periods (half of the smallest period, the reference half standing for the
 baseline), with x the counts of a sample of N tokens:
-  tail_seen          = mean over t in T of P(t seen in n tokens) = 1 - C(N - x_t, n) / C(N, n)
+  tail_seen          = mean over t in T of P(t seen in n tokens) = 1 - C(K - b_t, k) / C(K, k), for a sample of
+                       K blocks, b_t of them holding t, drawn by blocks: k = K n / N of them (as the baseline's
+                       halves are drawn; token by token, a larger period saw a word of one document almost surely)
   tail_survival      = tail_seen(period) / tail_seen(baseline reference)
   tail_mass          = sum_{t in T} x_t / N;   tail_mass_ratio = tail_mass(period) / tail_mass(baseline)
   good_turing_unseen = E[f1(n)] / n, the expected Good-Turing unseen mass at the budget, with
@@ -29,9 +31,9 @@ import polars as pl
 
 from provenance.errors import EstimatorError, UsageError
 from provenance.estimators import stats
-from provenance.estimators.periods import Cell, UnitCounts, comparable_cells
+from provenance.estimators.periods import Cell, UnitCounts, comparable_cells, ranges
 from provenance.estimators.results import Estimate, estimate_from_store, metric_frame
-from provenance.estimators.sampling import UnitStream, period_rng
+from provenance.estimators.sampling import Draw, UnitStream, period_rng
 from provenance.config import PeriodText
 
 TAIL_METRICS = ("tail_survival", "tail_seen", "tail_mass_ratio", "tail_mass", "good_turing_unseen", "chao1")
@@ -165,14 +167,22 @@ def _summarize(t: np.ndarray, confidence: float, no_ci: bool, lower: float, uppe
     return (value, None, None) if no_ci else (value, lo, hi)
 
 
-def _half_stats(x: np.ndarray, tail: _Tail, n: int) -> dict[str, float]:
+def _half_stats(half: Draw, tail: _Tail, n: int) -> dict[str, float]:
+    x = half.counts
     total = float(x.sum())
     xt = x[tail.ids]
     return {
-        "tail_seen": stats.expected_seen_share(xt, total, n),
+        "tail_seen": stats.expected_seen_share(half.presence[tail.ids], half.blocks, _blocks_at(n, half.blocks, total)),
         "tail_mass": float(xt.sum() / total),
         "good_turing_unseen": stats.expected_singletons(x, total, n) / n,
     }
+
+
+def _blocks_at(n: int, blocks: int, tokens: float) -> float:
+    """The blocks that n of a sample's tokens fill, on average: a sample at the budget is drawn by blocks, as the
+    baseline's halves are (a word's tokens come in documents: thinned token by token, a period larger than the budget
+    saw a word held by one document's ten tokens almost surely, the baseline with the chance of that one document)."""
+    return blocks * min(1.0, n / tokens) if tokens > 0 else 0.0
 
 
 def _draws(data: UnitCounts, cells: list[int], b: int, units: dict[int, np.ndarray], full: dict[int, np.ndarray],
@@ -183,8 +193,10 @@ def _draws(data: UnitCounts, cells: list[int], b: int, units: dict[int, np.ndarr
     for r in range(config.draws):
         per_cell = {}
         for c in cells:
-            a = UnitStream(data, units[c], rngs[c], replace=False).take(int(full[c].sum()) // 2)
-            per_cell[c] = (_half_stats(a, tail, n), _half_stats(full[c] - a, tail, n))
+            stream = UnitStream(data, units[c], rngs[c], replace=False)
+            total = int(full[c].sum())
+            a = stream.draw(total // 2)
+            per_cell[c] = (_half_stats(a, tail, n), _half_stats(stream.draw(total - total // 2), tail, n))
         for c in cells:
             for h in (0, 1):
                 mine, base = per_cell[c][h], per_cell[b][h]
@@ -202,8 +214,9 @@ def _ratio(a: float, b: float) -> float:
 def lost_tokens(data: UnitCounts, c: int, counts: np.ndarray, tail: _Tail, n: int, top: int) -> pl.DataFrame:
     """Return the tail tokens whose chance of being seen at the budget fell most from baseline to period."""
     ref_total, total = float(tail.reference.sum()), float(counts.sum())
-    p_base = stats.presence_probability(tail.reference[tail.ids], ref_total, n)
-    p_now = stats.presence_probability(counts[tail.ids], total, n)
+    (seen_base, blocks_base), (seen, blocks) = _presence(data, tail.reference_units), _presence(data, data.units(c))
+    p_base = stats.presence_probability(seen_base[tail.ids], blocks_base, _blocks_at(n, blocks_base, ref_total))
+    p_now = stats.presence_probability(seen[tail.ids], blocks, _blocks_at(n, blocks, total))
     drop = p_base - p_now
     k = min(top, int((drop > 0).sum()))
     order = np.lexsort((data.vocab[tail.ids].astype(str), -drop))[:k]
@@ -216,6 +229,18 @@ def lost_tokens(data: UnitCounts, c: int, counts: np.ndarray, tail: _Tail, n: in
         "baseline_count": tail.reference[ids].astype(np.int64), "count": counts[ids].astype(np.int64),
         "p_seen_baseline": p_base[order], "p_seen": p_now[order], "drop": drop[order],
     })
+
+
+def _presence(data: UnitCounts, units: np.ndarray) -> tuple[np.ndarray, int]:
+    """In how many blocks of the units each token is, and how many blocks they hold."""
+    units = units[data.indptr[units + 1] > data.indptr[units]]
+    if not units.size:
+        return np.zeros(data.n_vocab), 0
+    starts, ends = data.indptr[units], data.indptr[units + 1]
+    entries = ranges(starts, ends)
+    entries = entries[data.distinct[entries]]
+    blocks = int((data.block_of(ends - 1) - data.block_of(starts) + 1).sum())
+    return np.bincount(data.token[entries], minlength=data.n_vocab).astype(np.float64), blocks
 
 
 def _empty_lost() -> pl.DataFrame:

@@ -185,6 +185,30 @@ def test_tail_survival_is_the_exact_rarefaction_ratio():
     assert _values(est, "tail_survival")["2020"] == pytest.approx(seen["2020"] / seen["2019"], rel=0.05)
 
 
+def _bursty_year(rng, docs: int, per_block: int = 10, common: int = 1500, rare: int = 600, words: int = 150,
+                 copies: int = 3, docs_per_rare: float = 4.0) -> np.ndarray:
+    """(blocks, V) counts of documents from one source whose rare words come in documents (as real text's do): each
+    rare word is in Poisson(docs_per_rare) of every 400 documents, `copies` times in each."""
+    counts = np.zeros((docs, common + rare), np.int64)
+    counts[:, :common] = rng.multinomial(words, ZIPF[:common] / ZIPF[:common].sum(), size=docs)
+    for r in range(rare):
+        holders = rng.choice(docs, size=min(docs, rng.poisson(docs_per_rare * docs / 400)), replace=False)
+        counts[holders, common + r] += copies
+    return counts.reshape(docs // per_block, per_block, -1).sum(axis=1)
+
+
+def test_tail_survival_of_a_larger_year_from_the_same_source_is_one_when_rare_words_come_in_documents():
+    """Thinned token by token to the budget, a year three times the baseline's reference half saw a rare word held by
+    one document's three tokens almost surely, the baseline with that document's chance: survival read 1.17-1.31 with
+    intervals that missed 1. Drawn by blocks, as the baseline's halves are, both read the same chance."""
+    rng = np.random.default_rng(3)
+    years = {"2019": _bursty_year(rng, 400), "2020": _bursty_year(rng, 1200)}
+    est = tails_from_counts(unit_counts(years), "2019", TailsConfig(baseline="2019", draws=10))
+    row = est.metrics.filter((pl.col("metric") == "tail_survival") & (pl.col("period") == "2020")).row(0, named=True)
+    assert row["value"] == pytest.approx(1.0, abs=0.08)
+    assert row["ci_low"] <= 1.0 <= row["ci_high"]
+
+
 def test_a_period_that_lost_no_tail_token_lists_none_beside_one_that_did():
     """A period with no tail token less likely seen than in the baseline has an empty list of lost tokens, and the
     lists of all periods still make one table (an empty list's period column was of type Null: a SchemaError)."""
