@@ -78,6 +78,7 @@ class UnitCounts:
             self.block_ptr = self.indptr
         if self.distinct is None:
             self.distinct = first_in_block(self.block_ptr, self.token, self.n_vocab)
+        self.all_distinct = bool(self.distinct.all())
 
     def block_of(self, entries: np.ndarray) -> np.ndarray:
         """The block of each entry."""

@@ -50,33 +50,35 @@ class UnitStream:
         toks, cnts, held, blocks = [], [], [], 0
         need = int(budget)
         while need > 0:
-            whole = self._left is None
-            if self._left is not None:
-                entries, cnt = self._left
+            if self._left is not None:  # the rest of a unit thinned by the last draw
+                s, e, cnt = self._left
                 self._left = None
+                whole = False
             else:
                 u = next(self._order, None)
                 if u is None:
                     break  # without replacement the units ran out: the draw is short
-                entries = np.arange(d.indptr[u], d.indptr[u + 1])
-                cnt = d.count[entries]
+                s, e = int(d.indptr[u]), int(d.indptr[u + 1])
+                cnt = d.count[s:e]
+                whole = True
             size = int(cnt.sum())
             if size > need:
                 kept = self.rng.multivariate_hypergeometric(cnt.astype(np.int64), need, method="count").astype(np.float64)
                 if not self.replace:
-                    self._left = (entries, cnt - kept)
+                    self._left = (s, e, cnt - kept)
                 cnt, need, whole = kept, 0, False
             else:
                 need -= size
-            toks.append(d.token[entries])
+            tok = d.token[s:e]
+            toks.append(tok)
             cnts.append(cnt)
-            if presence and entries.size:
+            if presence and e > s:
                 if whole:  # (blocks are runs of entries, and a unit a run of blocks)
-                    held.append(d.token[entries[d.distinct[entries]]])
-                    first, last = d.block_of(entries[[0, -1]])
-                    blocks += int(last - first + 1)
+                    held.append(tok if d.all_distinct else tok[d.distinct[s:e]])
+                    first, last = d.block_of(np.array([s, e - 1]))
+                    blocks += int(last - first) + 1
                 else:
-                    present = entries[cnt > 0]
+                    present = np.flatnonzero(cnt > 0) + s
                     key = np.unique(d.block_of(present) * vocab + d.token[present])
                     held.append(key % vocab)
                     blocks += int(np.unique(key // vocab).size)

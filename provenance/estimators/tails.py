@@ -238,7 +238,8 @@ def _presence(data: UnitCounts, units: np.ndarray) -> tuple[np.ndarray, int]:
         return np.zeros(data.n_vocab), 0
     starts, ends = data.indptr[units], data.indptr[units + 1]
     entries = ranges(starts, ends)
-    entries = entries[data.distinct[entries]]
+    if not data.all_distinct:
+        entries = entries[data.distinct[entries]]
     blocks = int((data.block_of(ends - 1) - data.block_of(starts) + 1).sum())
     return np.bincount(data.token[entries], minlength=data.n_vocab).astype(np.float64), blocks
 
