@@ -170,6 +170,11 @@ def load_unit_counts(
     heads = query_arrow(store, "drift_block_headers", **params)
     if heads.num_rows == 0:
         where = f" for language {lang!r}" if lang else ""
+        langs = query_arrow(store, "estimator_languages", tokenizer=tokenizer).column("lang").to_pylist() if lang else []
+        if langs:  # (the store holds counts, of other languages)
+            known = ", ".join(langs[:12]) + (f" and {len(langs) - 12} more" if len(langs) > 12 else "")
+            raise EstimatorError(f"no token counts with tokenizer {tokenizer!r}{where}; languages with counts, most tokens "
+                                 f"first: {known} (ISO 639-1 codes)")
         raise EstimatorError(f"no token counts with tokenizer {tokenizer!r}{where}; run 'provenance ingest' first")
     rows = query_arrow(store, "drift_block_counts", **params)
     periods = heads.column("period").to_pylist()

@@ -31,6 +31,15 @@ def split_host(url: str) -> str | None:
     return (host.rstrip(".").lower() or None) if host else None
 
 
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\]*@")
+
+
+def without_credentials(url: str) -> str:
+    """The URL without its user information ('https://user:secret@host/x' -> 'https://host/x'): a crawler that
+    logged in wrote its password into WARC-Target-URI, and a store's URLs are shared, reported and queried."""
+    return _USERINFO.sub(r"\1", url, count=1) if "@" in url else url
+
+
 def _slashes(url: str) -> str:
     """Backslashes before the query or fragment as slashes, as browsers read http(s) URLs (one ends the host)."""
     if "\\" not in url:

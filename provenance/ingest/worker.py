@@ -28,7 +28,7 @@ from provenance.ingest.jobs import SHARED_TABLES, TABLES, FileJob, FileResult, r
 from provenance.ingest.readers import Fault, FileInfo, RawRecord
 from provenance.ingest.remote import ForwardStream, is_remote, open_input
 from provenance.ingest.hftokens import HFTokenizer
-from provenance.ingest.urls import keep_url, registered_domain, split_host
+from provenance.ingest.urls import keep_url, registered_domain, split_host, without_credentials
 from provenance.ingest.wacz import read_input
 from provenance.ingest.watch import RecordWatch, overdue_records
 
@@ -219,7 +219,7 @@ def _add_document(batch: Batch, rec: RawRecord, res: FileResult, cfg: IngestConf
     domain = registered_domain(host)  # everything that can fail comes before the first append
     batch.ordinal.append(ordinal)
     batch.record_id.append(rec.headers.get("warc-record-id"))
-    batch.url.append(url or None)
+    batch.url.append(without_credentials(url) or None)
     batch.host.append(host)
     batch.domain.append(domain)
     batch.crawl.append(crawl or "unknown")

@@ -46,6 +46,13 @@ def _values(est, metric):
 
 
 # -- drift ---------------------------------------------------------------------------------------------------
+def test_a_language_without_counts_is_refused_with_the_languages_that_have_them(drift_store):
+    """`drift --lang fr` on a store of English said "run 'provenance ingest' first", as if nothing were ingested."""
+    for estimate, config in ((estimate_drift, DriftConfig), (estimate_tails, TailsConfig)):
+        with pytest.raises(EstimatorError, match=r"for language 'fr'; languages with counts, most tokens first: en \(ISO"):
+            estimate(drift_store, config(baseline="2019", lang="fr"))
+
+
 def test_drift_writes_every_metric_for_every_period(drift_store):
     est = estimate_drift(drift_store, DriftConfig(baseline="2019"))
     rows = drift_store.con.execute("SELECT estimator, metric, period, lang, value, ci_low, ci_high, parameters FROM metrics").fetchall()

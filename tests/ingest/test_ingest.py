@@ -118,6 +118,15 @@ def test_other_record_types_are_counted_per_source_not_stored(make_warc, tmp_pat
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 1
 
 
+def test_a_urls_user_and_password_are_not_stored(make_warc, tmp_path):
+    """A crawler that logged in writes its password into WARC-Target-URI; a store's URLs are shared, reported, queried."""
+    recs = [response_record(1, url="https://crawler:s3cret@intranet.example.com/a"), response_record(2, url="https://example.com/@someone/post")]
+    db = str(tmp_path / "s.duckdb")
+    run("ingest", str(make_warc("w.warc.gz", recs)), "--db", db)
+    assert rows(db, "SELECT url, host FROM documents ORDER BY url") == [
+        ("https://example.com/@someone/post", "example.com"), ("https://intranet.example.com/a", "intranet.example.com")]
+
+
 def test_a_record_without_a_date_takes_its_crawls_year(make_warc, tmp_path):
     """Undated documents were left out of every yearly estimate; a Common Crawl crawl id says when they were fetched."""
     undated = warc_record("conversion", b"Text of a page whose record carries no date at all. " * 5, "https://u.example/", "",
