@@ -47,7 +47,7 @@ class UnitStream:
         the draw's blocks each token is (of a thinned unit, the blocks that kept any of their tokens)."""
         d = self.data
         vocab = max(d.n_vocab, 1)
-        toks, cnts, held, blocks = [], [], [], 0
+        toks, cnts, held, single, blocks = [], [], [], [], 0
         need = int(budget)
         while need > 0:
             if self._left is not None:  # the rest of a unit thinned by the last draw
@@ -73,26 +73,34 @@ class UnitStream:
             toks.append(tok)
             cnts.append(cnt)
             if presence and e > s:
-                if whole:  # (blocks are runs of entries, and a unit a run of blocks)
-                    held.append(tok if d.all_distinct else tok[d.distinct[s:e]])
-                    first, last = d.block_of(np.array([s, e - 1]))
+                if whole and (d.all_distinct or d.distinct[s:e].all()):  # each entry a (block, token): as they are
+                    held.append(tok)
+                    single.append(tok[cnt == 1])
+                    first, last = d.block_of(np.array([s, e - 1]))  # (blocks are runs of entries, a unit a run of blocks)
                     blocks += int(last - first) + 1
-                else:
-                    present = np.flatnonzero(cnt > 0) + s
-                    key = np.unique(d.block_of(present) * vocab + d.token[present])
-                    held.append(key % vocab)
-                    blocks += int(np.unique(key // vocab).size)
+                else:  # a thinned unit, or blocks that repeat a token: its counts summed per (block, token)
+                    present = np.flatnonzero(cnt > 0)
+                    keys, inverse = np.unique(d.block_of(present + s) * vocab + tok[present], return_inverse=True)
+                    sums = np.bincount(inverse, weights=cnt[present], minlength=keys.size)
+                    held.append(keys % vocab)
+                    single.append(keys[sums == 1] % vocab)
+                    blocks += int(np.unique(keys // vocab).size)
         if not toks:
-            return Draw(np.zeros(d.n_vocab), np.zeros(d.n_vocab), 0)
+            return Draw(np.zeros(d.n_vocab), np.zeros(d.n_vocab), np.zeros(d.n_vocab), 0)
         counts = np.bincount(np.concatenate(toks), weights=np.concatenate(cnts), minlength=d.n_vocab)
-        seen = np.bincount(np.concatenate(held), minlength=d.n_vocab).astype(np.float64) if held else np.zeros(d.n_vocab)
-        return Draw(counts, seen, blocks)
+        if not held:
+            return Draw(counts, np.zeros(d.n_vocab), np.zeros(d.n_vocab), 0)
+        seen = np.bincount(np.concatenate(held), minlength=d.n_vocab).astype(np.float64)
+        once = np.bincount(np.concatenate(single), minlength=d.n_vocab).astype(np.float64)
+        return Draw(counts, seen, once, blocks)
 
 
 @dataclass
 class Draw:
-    """A draw's tokens: counts per token, and in how many of its blocks each is (presence), of `blocks` blocks."""
+    """A draw's tokens: counts per token, in how many of its blocks each is (presence) and in how many of them it is
+    once (singles), of `blocks` blocks."""
 
     counts: np.ndarray
     presence: np.ndarray
+    singles: np.ndarray
     blocks: int

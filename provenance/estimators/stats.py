@@ -127,6 +127,22 @@ def expected_singletons(counts: np.ndarray, total: float, n: float) -> float:
     return float((f * p1).sum())
 
 
+def expected_block_singletons(presence: np.ndarray, singles: np.ndarray, blocks: float, k: float) -> float:
+    """Return E[number of types seen exactly once] in k of `blocks` blocks drawn without replacement, for types in
+    presence[t] blocks, once in singles[t] of them: sum_t singles_t C(blocks - presence_t, k - 1) / C(blocks, k)
+    (one of its single-token blocks drawn, none of its other blocks)."""
+    s = np.asarray(singles)
+    t = s > 0
+    if not t.any():
+        return 0.0
+    values, inverse = np.unique(np.asarray(presence)[t], return_inverse=True)
+    if k >= blocks:
+        per = (values == 1).astype(np.float64)
+    else:
+        per = np.exp(log_comb_ratio(blocks, values, k, j=1))
+    return float((s[t] * per[inverse]).sum())
+
+
 def expected_types(counts: np.ndarray, total: float, n: float) -> float:
     """Return the rarefied richness: E[number of distinct types] in n of `total` tokens."""
     k, f = count_spectrum(counts)

@@ -14,7 +14,7 @@ baseline), with x the counts of a sample of N tokens:
   tail_survival      = tail_seen(period) / tail_seen(baseline reference)
   tail_mass          = sum_{t in T} x_t / N;   tail_mass_ratio = tail_mass(period) / tail_mass(baseline)
   good_turing_unseen = E[f1(n)] / n, the expected Good-Turing unseen mass at the budget, with
-                       E[f1(n)] = sum_t x_t C(N - x_t, n - 1) / C(N, n)
+                       E[f1(n)] = sum_t s_t C(K - b_t, k - 1) / C(K, k), t once in s_t of its b_t blocks
   chao1              = Chao1 richness of the whole period, with Chao's log-normal interval.
 The hypergeometric terms are exact (log-gamma differences, vectorized over distinct counts).
 Each draw splits a period's blocks into two token-balanced halves; every metric but chao1 is
@@ -171,10 +171,11 @@ def _half_stats(half: Draw, tail: _Tail, n: int) -> dict[str, float]:
     x = half.counts
     total = float(x.sum())
     xt = x[tail.ids]
+    k = _blocks_at(n, half.blocks, total)
     return {
-        "tail_seen": stats.expected_seen_share(half.presence[tail.ids], half.blocks, _blocks_at(n, half.blocks, total)),
+        "tail_seen": stats.expected_seen_share(half.presence[tail.ids], half.blocks, k),
         "tail_mass": float(xt.sum() / total),
-        "good_turing_unseen": stats.expected_singletons(x, total, n) / n,
+        "good_turing_unseen": stats.expected_block_singletons(half.presence, half.singles, half.blocks, k) / n,
     }
 
 

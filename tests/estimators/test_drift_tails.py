@@ -214,6 +214,11 @@ def test_tail_survival_of_a_larger_year_from_the_same_source_is_one_when_rare_wo
     row = est.metrics.filter((pl.col("metric") == "tail_survival") & (pl.col("period") == "2020")).row(0, named=True)
     assert row["value"] == pytest.approx(1.0, abs=0.08)
     assert row["ci_low"] <= 1.0 <= row["ci_high"]
+    # the Good-Turing unseen mass at the budget likewise (token by token, a word's three tokens thinned made singletons:
+    # the larger year read 0.0265 against the baseline's 0.0209)
+    unseen = est.metrics.filter(pl.col("metric") == "good_turing_unseen").sort("period").rows(named=True)
+    assert unseen[1]["value"] == pytest.approx(unseen[0]["value"], rel=0.05)
+    assert unseen[0]["ci_low"] <= unseen[1]["value"] <= unseen[0]["ci_high"]
 
 
 def test_a_period_that_lost_no_tail_token_lists_none_beside_one_that_did():

@@ -182,3 +182,16 @@ def test_half_sample_interval_of_independent_halves():
 
 def test_half_sample_interval_needs_two_splits():
     assert stats.half_sample_interval(np.array([[1.0, 2.0]]), 0.95) == (1.5, None, None)
+
+
+def test_expected_singletons_of_a_block_sample_are_the_mean_over_every_sample_of_k_blocks():
+    """E[f1] when k of K blocks are drawn: a type is once in the sample when one of its blocks that holds it once is
+    drawn and none of its other blocks; checked against every one of the C(7, 3) samples."""
+    from itertools import combinations
+
+    rng = np.random.default_rng(4)
+    blocks = rng.poisson(0.6, size=(7, 40)) * rng.integers(1, 3, size=(7, 40))  # (block, type) counts, many 0 and 1
+    exact = np.mean([((blocks[list(chosen)].sum(axis=0)) == 1).sum() for chosen in combinations(range(7), 3)])
+    presence, singles = (blocks > 0).sum(axis=0), (blocks == 1).sum(axis=0)
+    assert stats.expected_block_singletons(presence, singles, 7, 3) == pytest.approx(exact, rel=1e-12)
+    assert stats.expected_block_singletons(presence, singles, 7, 7) == ((blocks.sum(axis=0)) == 1).sum()  # all drawn
