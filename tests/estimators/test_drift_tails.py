@@ -12,7 +12,7 @@ from provenance.estimators import (
     DRIFT_METRICS, TAIL_METRICS, DriftConfig, TailsConfig, drift_from_counts, estimate_drift, estimate_tails,
     tails_from_counts,
 )
-from provenance.estimators.periods import parse_by
+from provenance.estimators.periods import UnitCounts, parse_by
 from provenance.estimators.tails import select_tail
 from tests.estimators.helpers import counts_frame, insert_token_counts, sample_blocks, unit_counts
 
@@ -219,6 +219,28 @@ def test_tail_survival_of_a_larger_year_from_the_same_source_is_one_when_rare_wo
     unseen = est.metrics.filter(pl.col("metric") == "good_turing_unseen").sort("period").rows(named=True)
     assert unseen[1]["value"] == pytest.approx(unseen[0]["value"], rel=0.05)
     assert unseen[0]["ci_low"] <= unseen[1]["value"] <= unseen[0]["ci_high"]
+
+
+def test_blocks_holding_a_token_are_counted_per_block_also_inside_merged_units_and_once_per_block():
+    """Units merge blocks past --max-units, and a block's rows may repeat a token (documents of two languages): a
+    token's holders are still its blocks, each once."""
+    from provenance.estimators.periods import _merge_units
+    from provenance.estimators.tails import _presence
+
+    rng = np.random.default_rng(8)
+    blocks = rng.poisson(0.3, size=(12, 30))
+    data = unit_counts({"2019": blocks})
+    merged = _merge_units(data, 3)
+    assert merged.units(0).size == 3
+    for d in (data, merged):
+        seen, n = _presence(d, d.units(0))
+        assert n == 12 and seen.tolist() == (blocks > 0).sum(axis=0).tolist()
+    # a block written as two rows (two languages' documents): 'row' repeats tokens of its block
+    split = unit_counts({"2019": np.vstack([blocks[:1] - blocks[:1] // 2, blocks[:1] // 2, blocks[1:]])})
+    one_block = UnitCounts(split.cells, split.vocab, np.array([0, 12]), np.delete(split.indptr, 1), split.token, split.count,
+                           block_ptr=np.delete(split.indptr, 1))
+    seen, n = _presence(one_block, one_block.units(0))
+    assert n == 12 and seen.tolist() == (blocks > 0).sum(axis=0).tolist()
 
 
 def test_a_period_that_lost_no_tail_token_lists_none_beside_one_that_did():
