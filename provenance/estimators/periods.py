@@ -66,7 +66,6 @@ class UnitCounts:
     blocks_per_unit: np.ndarray | None = None
     unit_tokens: np.ndarray = None  # type: ignore[assignment]  # tokens per unit; computed when not given
     block_ptr: np.ndarray | None = None  # entries of block k: block_ptr[k] .. block_ptr[k+1] (units merge blocks); indptr when None
-    distinct: np.ndarray | None = None  # per entry: the first of its token in its block (a block's rows may repeat a token)
 
     def __post_init__(self) -> None:
         if self.unit_tokens is None:
@@ -76,9 +75,23 @@ class UnitCounts:
             self.blocks_per_unit = np.ones(len(self.indptr) - 1, np.int64)
         if self.block_ptr is None:
             self.block_ptr = self.indptr
-        if self.distinct is None:
-            self.distinct = first_in_block(self.block_ptr, self.token, self.n_vocab)
-        self.all_distinct = bool(self.distinct.all())
+        self._distinct: np.ndarray | None = None
+
+    @property
+    def distinct(self) -> np.ndarray:
+        """Per entry, whether it is its token's first in its block (a block's rows repeat a token where it holds
+        documents of several languages or years and those are not part of the grouping). Computed when first asked
+        (tails ask; drift does not)."""
+        if self._distinct is None:
+            self._distinct = first_in_block(self.block_ptr, self.token, self.n_vocab)
+            self._all_distinct = bool(self._distinct.all())
+        return self._distinct
+
+    @property
+    def all_distinct(self) -> bool:
+        """Whether no block repeats a token."""
+        self.distinct  # noqa: B018  (computes it)
+        return self._all_distinct
 
     def block_of(self, entries: np.ndarray) -> np.ndarray:
         """The block of each entry."""
@@ -118,19 +131,23 @@ class UnitCounts:
         return self.totals(self.units(c))
 
 
-def first_in_block(block_ptr: np.ndarray, token: np.ndarray, n_vocab: int, blocks: np.ndarray | None = None) -> np.ndarray:
-    """Per entry, whether it is its token's first entry in its block (blocks: those whose entries may repeat a
-    token, e.g. a block written in two batches; all when None). Presence counts (blocks holding a token) use it."""
-    distinct = np.ones(token.size, bool)
-    todo = np.arange(len(block_ptr) - 1) if blocks is None else blocks
-    if todo.size == 0:
-        return distinct
-    starts, ends = block_ptr[todo], block_ptr[todo + 1]
-    idx = ranges(starts, ends)
-    key = np.repeat(todo.astype(np.int64), ends - starts) * max(n_vocab, 1) + token[idx]
+def first_in_block(block_ptr: np.ndarray, token: np.ndarray, n_vocab: int, native: bool | None = None) -> np.ndarray:
+    """Per entry, whether it is its token's first entry in its block (block k: entries block_ptr[k] .. block_ptr[k+1]).
+    The compiled kernel when built (one pass; tested equal), else a sort of (block, token) keys."""
+    from provenance.ingest.tokenize import select_kernels
+
+    kernels = select_kernels(native)
+    if kernels is None:
+        return _first_in_block_reference(block_ptr, token, n_vocab)
+    out = kernels.first_in_block(np.ascontiguousarray(block_ptr, np.int64), np.ascontiguousarray(token, np.int32), int(n_vocab))
+    return np.frombuffer(out, np.uint8).astype(bool)
+
+
+def _first_in_block_reference(block_ptr: np.ndarray, token: np.ndarray, n_vocab: int) -> np.ndarray:
+    distinct = np.zeros(token.size, bool)
+    key = np.repeat(np.arange(len(block_ptr) - 1, dtype=np.int64), np.diff(block_ptr)) * max(n_vocab, 1) + token
     _, first = np.unique(key, return_index=True)
-    distinct[idx] = False
-    distinct[idx[first]] = True
+    distinct[first] = True
     return distinct
 
 
@@ -196,13 +213,7 @@ def load_unit_counts(
     unit_periods, unit_langs = [periods[i] for i in starts], [langs[i] for i in starts]
     indptr = row_offsets[np.asarray([*starts, len(periods)], np.int64)].astype(np.int64)
     cells, cell_of_unit = _cells(unit_periods, unit_langs)
-    # each rank's tokens are distinct (a token_blocks row's block_tokens): only a block of several ranks may repeat one
-    several = np.flatnonzero(np.diff(np.asarray([*starts, len(periods)])) > 1)
-    distinct = first_in_block(indptr, token_ids, len(vocab), several)
-    return _merge_units(
-        UnitCounts(cells, vocab, cell_of_unit, indptr, token_ids, counts, distinct=distinct),
-        max_units,
-    )
+    return _merge_units(UnitCounts(cells, vocab, cell_of_unit, indptr, token_ids, counts), max_units)
 
 
 def _token_names(store: object, tokenizer: str, ids: pa.Array) -> np.ndarray:
@@ -252,7 +263,7 @@ def _merge_units(data: UnitCounts, max_units: int) -> UnitCounts:
     per_unit = np.concatenate(([0.0], np.cumsum(data.unit_tokens)))[keep_at]
     return UnitCounts(data.cells, data.vocab, np.asarray(cell_ptr, np.int64), data.indptr[keep_at], data.token,
                       data.count, blocks_per_unit=np.asarray(blocks, np.int64), unit_tokens=np.diff(per_unit),
-                      block_ptr=data.block_ptr, distinct=data.distinct)
+                      block_ptr=data.block_ptr)
 
 
 SMALL_PERIOD_SHARE = 0.1  # of the median period's tokens: a period under it sets no shared budget

@@ -176,3 +176,27 @@ def test_minhash_kernel_matches_for_short_empty_and_long_documents():
 def test_the_shipped_character_classes_are_the_tokenizer_regex():
     """wordclass.bin must be rebuilt (python -m provenance.ingest.wordclass) when the regex or polars changes."""
     assert class_table() == derive_class_table()
+
+
+@needs_kernels
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=30), max_size=12))
+def test_first_in_block_matches_the_reference(blocks):
+    """Which entries are their token's first in their block (tails' holders of a token): the kernel's one pass equals a sort."""
+    from provenance.estimators.periods import _first_in_block_reference, first_in_block
+
+    block_ptr = np.concatenate([[0], np.cumsum([len(b) for b in blocks])]).astype(np.int64)
+    token = np.asarray([t for b in blocks for t in b], np.int32)
+    got = first_in_block(block_ptr, token, 13, native=True)
+    assert got.tolist() == _first_in_block_reference(block_ptr, token, 13).tolist()
+    assert got.sum() == sum(len(set(b)) for b in blocks)
+
+
+@needs_kernels
+def test_first_in_block_refuses_buffers_that_do_not_describe_blocks():
+    from provenance.estimators.periods import first_in_block
+
+    with pytest.raises(ValueError):
+        first_in_block(np.array([0, 3], np.int64), np.zeros(2, np.int32), 5, native=True)  # blocks hold 3 entries, 2 given
+    with pytest.raises(ValueError):
+        first_in_block(np.array([0, 2], np.int64), np.array([0, 9], np.int32), 5, native=True)  # token outside the vocabulary
