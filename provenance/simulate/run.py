@@ -339,7 +339,7 @@ def _bands(frame: pl.DataFrame, name: str) -> list[str]:
         elif lo is None or hi is None or np.isclose(lo, hi, rtol=1e-9, atol=1e-12):
             out.append(f"{m:.3g}")
         else:
-            out.append(f"{m:.3g} [{lo:.2g}, {hi:.2g}]")
+            out.append(f"{m:.3g} [{lo:.3g}, {hi:.3g}]")  # (at 2 digits a band printed around its median: 9.47 [9.5, 9.5])
     return out
 
 

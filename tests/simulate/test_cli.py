@@ -60,3 +60,13 @@ def test_nonsensical_options_exit_2(tmp_path):
     result = runner.invoke(app, ["simulate", "--db", db, "--baseline", "2019", "--schedule", "0.5", "--top-p", "1.5"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: --top-p must be in (0, 1], not 1.5"
+
+
+def test_a_band_is_printed_to_the_digits_of_its_median_so_it_holds_it():
+    """At two digits a band printed around its own median: entropy 9.47 [9.5, 9.5], tail survival 0.997 [0.99, 1]."""
+    import polars as pl
+
+    from provenance.simulate.run import _bands
+
+    frame = pl.DataFrame({"x_median": [9.474, 0.997], "x_q05": [9.465, 0.9912], "x_q95": [9.482, 0.99989]})
+    assert _bands(frame, "x") == ["9.47 [9.46, 9.48]", "0.997 [0.991, 1]"]
