@@ -191,7 +191,8 @@ def _projection(store: Any, sim: dict[str, Any] | None) -> dict[str, Any]:
                "jsd": {"median": r["jsd_median"], "q05": r["jsd_q05"], "q95": r["jsd_q95"]}}
               for r in store.query_frame("report_sim_series", run_id=run_id).to_dicts()]
     horizons = store.query_frame("report_sim_horizons", run_id=run_id)
-    regimes = [_horizon(name, horizons.filter(pl.col("regime") == name), int(sim["generations"]))
+    regimes = [_horizon(name, horizons.filter(pl.col("regime") == name), int(sim["generations"]),
+                        any(r["tail_survival"]["median"] is not None for r in series if r["regime"] == name))
                for name in str(sim["regimes"]).split(",")]
     order = {name: i for i, name in enumerate(str(sim["regimes"]).split(","))}
     series.sort(key=lambda r: (order.get(r["regime"], 99), r["generation"]))
@@ -200,8 +201,12 @@ def _projection(store: Any, sim: dict[str, Any] | None) -> dict[str, Any]:
     return {"status": "simulated", "run_id": run_id, **{k: sim[k] for k in keys}, "regimes": regimes, "series": series}
 
 
-def _horizon(regime: str, frame: pl.DataFrame, generations: int) -> dict[str, Any]:
-    """Median and 90% interval of the collapse horizon over replicates; None = beyond the run."""
+def _horizon(regime: str, frame: pl.DataFrame, generations: int, tail: bool = True) -> dict[str, Any]:
+    """Median and 90% interval of the collapse horizon over replicates; None = beyond the run. Without a tail to follow
+    (P0 has no type seen often enough: tail survival is NULL throughout) no replicate can collapse: no share either."""
+    if not tail:
+        return {"regime": regime, "horizon_median": None, "horizon_q05": None, "horizon_q95": None, "horizon_year_median": None,
+                "collapsed_share": None, "replicates": frame.height, "generations": generations, "tail": False}
     values = sorted((h for h in frame["horizon"].to_list()), key=lambda h: math.inf if h is None else h)
     years = {h: y for h, y in zip(frame["horizon"].to_list(), frame["horizon_year"].to_list()) if h is not None}
     n = len(values)
@@ -213,7 +218,7 @@ def _horizon(regime: str, frame: pl.DataFrame, generations: int) -> dict[str, An
     median = q(0.5)
     return {"regime": regime, "horizon_median": median, "horizon_q05": q(0.05), "horizon_q95": q(0.95),
             "horizon_year_median": years.get(median) if median is not None else None,
-            "collapsed_share": collapsed / n if n else None, "replicates": n, "generations": generations}
+            "collapsed_share": collapsed / n if n else None, "replicates": n, "generations": generations, "tail": True}
 
 
 def _listing(details: pl.DataFrame | None, years: list[dict[str, Any]], baseline: str, top: int,
@@ -326,7 +331,9 @@ def _sentence(key: str, p0: str, a: Mapping[str, Any], p1: str, b: Mapping[str, 
 def _projection_sentence(p: Mapping[str, Any]) -> str:
     parts = []
     for r in p["regimes"]:
-        if r["horizon_median"] is None and finite(r.get("collapsed_share")) and r["collapsed_share"] > 0:
+        if not r.get("tail", True):  # (it said "the tail never falls below 50%": there was no tail)
+            parts.append(f"under {r['regime']}, no tail to follow (the baseline has no type seen often enough)")
+        elif r["horizon_median"] is None and finite(r.get("collapsed_share")) and r["collapsed_share"] > 0:
             parts.append(f"under {r['regime']}, the tail stays above 50% within {p['generations']} generations in most "
                          f"replicates ({number(r['collapsed_share'], 'share')} fell below it)")
         elif r["horizon_median"] is None:

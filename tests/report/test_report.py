@@ -577,6 +577,30 @@ def test_a_projection_whose_median_is_beyond_the_run_says_how_many_replicates_fe
     assert [row[1] for row in horizon_rows(projection)] == ["beyond the run [19, beyond the run]", "beyond the run"]
 
 
+def test_a_projection_without_a_tail_to_follow_says_so_not_that_the_tail_never_fell():
+    """P0 without a type seen often enough has no tail: tail survival is NULL in every generation, so no replicate
+    'fell below half', and the report said the tail never falls below 50%."""
+    from provenance.report.model import _projection
+
+    class Store:
+        def query_frame(self, name, run_id):
+            if name == "report_sim_series":
+                return pl.DataFrame({"regime": ["replace"] * 2, "generation": [0, 1], "year": [2019.0, 2020.0], "alpha": [None, 0.5],
+                                     **{f"{m}_{q}": [None, None] for m in ("tail_survival", "jsd") for q in ("median", "q05", "q95")}},
+                                    schema_overrides={f"{m}_{q}": pl.Float64 for m in ("tail_survival", "jsd") for q in ("median", "q05", "q95")})
+            return pl.DataFrame({"regime": ["replace"] * 2, "replicate": [0, 1], "horizon": [None, None], "horizon_year": [None, None]},
+                                schema_overrides={"horizon": pl.Int64, "horizon_year": pl.Float64})
+
+    sim = {"run_id": 1, "generations": 1, "regimes": "replace", **dict.fromkeys(
+        ("schedule", "schedule_description", "tokens", "replicates", "temperature", "top_p", "seed", "years_per_generation",
+         "start_year", "vocabulary", "baseline_tokens", "tail_types"))}
+    projection = _projection(Store(), sim)
+    assert projection["regimes"][0]["collapsed_share"] is None and projection["regimes"][0]["tail"] is False
+    from provenance.report.model import _projection_sentence
+
+    assert "no tail to follow" in _projection_sentence(projection) and "never falls" not in _projection_sentence(projection)
+
+
 def test_after_an_ingest_of_a_new_crawl_the_report_measures_it_rather_than_reuse_runs_made_without_it(tmp_path):
     # a monitoring job ingests each new crawl, then reports: the runs of the last report were reused, and the new
     # year read "n/a" in every column, its duplicates uncounted and its carry-over from earlier years unmeasured
