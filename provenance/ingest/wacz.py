@@ -42,7 +42,7 @@ def read_input(f: BinaryIO, path: str, max_record_bytes: int, info: FileInfo) ->
         archive = zipfile.ZipFile(f)
         members = warc_members(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        yield Fault(None, "format", f"not a readable WACZ file: {_why(exc)}")
+        yield Fault(None, "format", f"not a readable WACZ file: {_why(exc)}{_cut_note(f)}")
         return
     info.format = "wacz"
     if not members:
@@ -101,6 +101,17 @@ def _data_offset(f: BinaryIO, member: zipfile.ZipInfo) -> int:
     if signature != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"no file header at offset {member.header_offset}")
     return member.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+
+
+def _cut_note(f: BinaryIO) -> str:
+    """What a ZIP that begins as one but has no central directory (the end of the file, where ZIP keeps it) most
+    likely is: a download or copy cut off. (Its records are not read: see the README.)"""
+    try:
+        f.seek(0)
+        head = f.read(4)
+    except (OSError, ValueError):
+        return ""
+    return " (it begins as a ZIP but its end is missing: a download or copy cut off?)" if head == b"PK\x03\x04" else ""
 
 
 def _why(exc: BaseException) -> str:

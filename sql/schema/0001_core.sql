@@ -53,7 +53,7 @@ CREATE TABLE documents (
     n_tokens      INTEGER,    -- default word tokenizer
     text_hash     UBIGINT,    -- xxh3_64 of the normalized text
     block         BIGINT,     -- resampling block: (source_id << 20) | (ordinal // block_docs)
-    record_offset BIGINT      -- byte offset of the record (or its gzip member) in the file
+    record_offset BIGINT      -- byte offset of the record (or its gzip member) in the file; compressed whole: in the decompressed stream
 );
 
 CREATE TABLE texts (

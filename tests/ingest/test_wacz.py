@@ -74,6 +74,8 @@ def test_a_broken_or_empty_wacz_gets_one_clear_line(tmp_path):
     assert res.exit_code == 1 and "Traceback" not in res.output
     reasons = dict(rows(db, "SELECT path, reason FROM ingest_errors"))
     assert "not a readable WACZ file" in reasons[str(not_zip)] and "not a readable WACZ file" in reasons[str(cut)]
+    assert "its end is missing: a download or copy cut off?" in reasons[str(cut)]  # (it said "File is not a zip file")
+    assert "cut off" not in reasons[str(not_zip)]
     assert "without WARC files" in reasons[str(empty)]
 
 
