@@ -50,6 +50,7 @@ class Fault:
     kind: str
     reason: str
     record_id: str | None = None
+    record_type: str | None = None  # of a record whose header was read and whose block was skipped (over --max-record-bytes)
 
 
 Item = Union[RawRecord, Fault]
@@ -372,7 +373,7 @@ def _one_warc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken record header: bad or missing Content-Length ({headers.get('content-length')!r})", rid)
     b.pos = end + sep
     if length > max_record_bytes:
-        return _oversize(b, offset, length, max_record_bytes, WARC_STARTS, rid)
+        return _oversize(b, offset, length, max_record_bytes, WARC_STARTS, rid, headers.get("warc-type", "unknown").lower())
     block = b.take(length)
     if block is None:
         if b.brk is not None:
@@ -480,17 +481,20 @@ def _length(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
 
 
-def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, starts: tuple[bytes, ...], rid: str | None = None) -> Fault:
+def _oversize(b: _Buffer, offset: int, length: int, max_record_bytes: int, starts: tuple[bytes, ...], rid: str | None = None,
+              record_type: str | None = None) -> Fault:
     """Skip a record's block by its length (see _Buffer.skip_block): searching it for the next record header
     instead read every line of a text block that starts like one (a URL list in an ARC file: "http...") as a
     broken record. A length that runs past the file is taken for a broken one, as a corrupt digit makes it."""
     how = b.skip_block(length, starts)
     b.skip_cut = how == "cut"
     if how == "cut" and b.brk is not None:  # its member or frame broke (a gzip bomb, a cut file): one fault says both
-        return Fault(offset, b.brk.kind, f"{b.brk.reason} (a record of {length} bytes, over --max-record-bytes {max_record_bytes})", rid)
+        return Fault(offset, b.brk.kind, f"{b.brk.reason} (a record of {length} bytes, over --max-record-bytes {max_record_bytes})", rid,
+                     record_type)
     why = {"done": "", "back": "; its length runs past the file or past where the next record starts: read on from the first "
                               "record header inside it", "cut": "; the file ends before its end"}[how]
-    return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{why}", rid)
+    return Fault(offset, "oversize", f"record of {length} bytes exceeds --max-record-bytes {max_record_bytes}; skipped{why}", rid,
+                 record_type)
 
 
 def _lost_place(item: Item, b: _Buffer) -> bool:
@@ -547,7 +551,7 @@ def _one_arc(b: _Buffer, offset: int, max_record_bytes: int) -> Item | None:
         return Fault(offset, "header", f"broken ARC header line: {line[:80]!r}")
     b.pos = end + 1
     if length > max_record_bytes:
-        return _oversize(b, offset, length, max_record_bytes, ARC_STARTS)
+        return _oversize(b, offset, length, max_record_bytes, ARC_STARTS, None, "warcinfo" if fields[0].startswith("filedesc://") else "response")
     block = b.take(length)
     if block is None:
         if b.brk is not None:

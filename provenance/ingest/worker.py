@@ -147,6 +147,9 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
         for item in read_input(f, job.path, cfg.max_record_bytes, info):
             if isinstance(item, Fault):
                 _add_fault(res, item)
+                if item.record_type is not None:  # a record read, its block skipped (over --max-record-bytes): counted
+                    res.n_records += 1
+                    res.record_counts[item.record_type] = res.record_counts.get(item.record_type, 0) + 1
                 continue
             res.n_records += 1
             if res.n_records % CHECK_EVERY_RECORDS == 0 and meter.on:  # (no tell() when nobody listens)

@@ -127,6 +127,18 @@ def test_a_urls_user_and_password_are_not_stored(make_warc, tmp_path):
         ("https://example.com/@someone/post", "example.com"), ("https://intranet.example.com/a", "intranet.example.com")]
 
 
+def test_a_record_over_max_record_bytes_is_a_fault_and_still_counted_among_the_files_records(make_warc, tmp_path):
+    """Its header was read and its block skipped: the file's record totals left it out (9 responses read as 8)."""
+    big = response_record(2, text="A page far larger than the limit. " * 3000)
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(make_warc("m.warc.gz", [warcinfo(), response_record(1), big, response_record(3)])), "--db", db,
+                 "--max-record-bytes", "50000")
+    assert result.exit_code == 1 and "exceeds --max-record-bytes 50000" in result.stderr
+    n_records, counts = rows(db, "SELECT n_records, record_counts FROM sources")[0]
+    assert (n_records, json.loads(counts)) == (4, {"warcinfo": 1, "response": 3})
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+
+
 def test_a_record_without_a_date_takes_its_crawls_year(make_warc, tmp_path):
     """Undated documents were left out of every yearly estimate; a Common Crawl crawl id says when they were fetched."""
     undated = warc_record("conversion", b"Text of a page whose record carries no date at all. " * 5, "https://u.example/", "",
