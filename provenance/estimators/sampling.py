@@ -75,24 +75,27 @@ class UnitStream:
             if presence and e > s:
                 if whole and (d.all_distinct or d.distinct[s:e].all()):  # each entry a (block, token): as they are
                     held.append(tok)
-                    single.append(tok[cnt == 1])
+                    single.append(cnt)
                     first, last = d.block_of(np.array([s, e - 1]))  # (blocks are runs of entries, a unit a run of blocks)
                     blocks += int(last - first) + 1
                 else:  # a thinned unit, or blocks that repeat a token: its counts summed per (block, token)
                     present = np.flatnonzero(cnt > 0)
                     keys, inverse = np.unique(d.block_of(present + s) * vocab + tok[present], return_inverse=True)
-                    sums = np.bincount(inverse, weights=cnt[present], minlength=keys.size)
-                    held.append(keys % vocab)
-                    single.append(keys[sums == 1] % vocab)
+                    held.append((keys % vocab).astype(d.token.dtype))
+                    single.append(np.bincount(inverse, weights=cnt[present], minlength=keys.size))
                     blocks += int(np.unique(keys // vocab).size)
         if not toks:
             return Draw(np.zeros(d.n_vocab), np.zeros(d.n_vocab), np.zeros(d.n_vocab), 0)
         counts = np.bincount(np.concatenate(toks), weights=np.concatenate(cnts), minlength=d.n_vocab)
         if not held:
             return Draw(counts, np.zeros(d.n_vocab), np.zeros(d.n_vocab), 0)
-        seen = np.bincount(np.concatenate(held), minlength=d.n_vocab).astype(np.float64)
-        once = np.bincount(np.concatenate(single), minlength=d.n_vocab).astype(np.float64)
-        return Draw(counts, seen, once, blocks)
+        # one pass for both: each (block, token) adds 1 to its token's blocks and ONCE to its blocks of one token
+        both = np.bincount(np.concatenate(held), weights=1.0 + ONCE * (np.concatenate(single) == 1), minlength=d.n_vocab)
+        once = np.floor(both / ONCE)
+        return Draw(counts, both - ONCE * once, once, blocks)
+
+
+ONCE = float(1 << 26)  # (a token is in fewer blocks than this: the two counts share one float64 exactly)
 
 
 @dataclass

@@ -131,16 +131,15 @@ def expected_block_singletons(presence: np.ndarray, singles: np.ndarray, blocks:
     """Return E[number of types seen exactly once] in k of `blocks` blocks drawn without replacement, for types in
     presence[t] blocks, once in singles[t] of them: sum_t singles_t C(blocks - presence_t, k - 1) / C(blocks, k)
     (one of its single-token blocks drawn, none of its other blocks)."""
-    s = np.asarray(singles)
-    t = s > 0
-    if not t.any():
+    by_blocks = np.bincount(np.asarray(presence).astype(np.int64), weights=singles)  # singles by how many blocks hold the type
+    values = np.flatnonzero(by_blocks)
+    if not values.size:
         return 0.0
-    values, inverse = np.unique(np.asarray(presence)[t], return_inverse=True)
     if k >= blocks:
         per = (values == 1).astype(np.float64)
     else:
         per = np.exp(log_comb_ratio(blocks, values, k, j=1))
-    return float((s[t] * per[inverse]).sum())
+    return float((by_blocks[values] * per).sum())
 
 
 def expected_types(counts: np.ndarray, total: float, n: float) -> float:
