@@ -7,6 +7,7 @@ giving up on the file; output per call is bounded, and a member that expands pas
 """
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator, Union
@@ -131,9 +132,9 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
     Input goes to zlib in FEED_SIZE slices of the read buffer: at a member's end zlib copies the
     unused input, so a small member behind a 1 MiB read would copy up to 1 MiB (measured: half of
     the decompression time of a per-record gzip WET file).
-    The member's first HOLD_BYTES of output are held until it ends sound: a member whose check
-    (CRC-32, length) fails at its end gives nothing (a record per member: that record), not bytes that
-    zlib inflated without complaint and a garbled record header's fault beside the member's. Where
+    The member's first HOLD_BYTES of output are held until it ends sound: a member of one record whose
+    check (CRC-32, length) fails at its end gives nothing, not bytes that zlib inflated without
+    complaint and a garbled record header's fault beside the member's (a member of several gives them). Where
     zlib fails on the data itself (an invalid code or distance), what it inflated before that byte is
     given: in a whole-file gzip, the records before the fault are kept.
     """
@@ -153,7 +154,15 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
         try:
             out = d.decompress(data, OUT_SIZE)
         except zlib.error as exc:
-            if _is_check(exc):  # the member's output is wrong somewhere, nobody knows where
+            if _is_check(exc):  # the member's output is wrong somewhere, nobody knows where: one record's member
+                # gives nothing (its garbled header was a second fault); a member of many records (a file gzipped
+                # whole) gives what it held, as it gives all it inflated past HOLD_BYTES (a bit flip in a 1 MB file
+                # lost its every record: most flips fail the CRC, not the data)
+                if held and _several_records(b"".join(held)):
+                    yield from held
+                    good, _ = _up_to_fault(before, data)  # (the last slice's records too: zlib failed on the trailer)
+                    if good:
+                        yield good
                 return Break(start, f"corrupt gzip member ({exc})")
             yield from held or ()
             good, fed = _up_to_fault(before, data)
@@ -179,6 +188,15 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
         if d.eof:
             yield from held or ()
             return start + consumed, buf, at
+
+
+# a second record's start: a WARC header line, or an ARC v1/v2 header line (URL, IP address, 14-digit date, ...)
+_RECORD_START = re.compile(rb"\nWARC/\d|\n\S+ \d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3} \d{14} ")
+
+
+def _several_records(data: bytes) -> bool:
+    """Whether inflated bytes hold the start of a record past their first line (a member of several records)."""
+    return _RECORD_START.search(data, 1) is not None
 
 
 def _is_check(exc: zlib.error) -> bool:

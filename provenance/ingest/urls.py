@@ -31,13 +31,19 @@ def split_host(url: str) -> str | None:
     return (host.rstrip(".").lower() or None) if host else None
 
 
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\]*@")
+# the scheme at the URL's start, then the authority's user information: up to its last '@' (a password may hold one;
+# the host begins after the last, as urlsplit reads it), never past the authority's end (/ ? # or \)
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\\]*@")
 
 
 def without_credentials(url: str) -> str:
     """The URL without its user information ('https://user:secret@host/x' -> 'https://host/x'): a crawler that
-    logged in wrote its password into WARC-Target-URI, and a store's URLs are shared, reported and queried."""
-    return _USERINFO.sub(r"\1", url, count=1) if "@" in url else url
+    logged in wrote its password into WARC-Target-URI, and a store's URLs are shared, reported and queried. Only the
+    authority's: an '@' or another URL in the path, query or fragment is left as it is."""
+    if "@" not in url:
+        return url
+    m = _USERINFO.match(url)
+    return m.group(1) + url[m.end():] if m else url
 
 
 def _slashes(url: str) -> str:

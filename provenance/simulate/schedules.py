@@ -139,25 +139,29 @@ def fit_trend(years: np.ndarray, shares: np.ndarray, trend: str, origin: float,
     logistic: alpha = 1 / (1 + exp(-(a + b (year - origin)))), a weighted fractional logit (Papke & Wooldridge 1996):
               (a, b) maximize sum_i m_i [s_i log alpha_i + (1 - s_i) log(1 - alpha_i)] + log N(a; 0, 10^2) +
               log N(b; 0, 1^2), m_i a share's effective sample size from its standard error (s(1 - s) / sd^2, s at
-              least sd: a share of 0 with a narrow interval is evidence too; EXACT_WEIGHT without an interval). A
+              least sd: a share of 0 with a narrow interval is evidence too). A
               share of 0 needs no clip. (Least squares on logit(share), shares clipped to [1e-4, 1 - 1e-4], let the clip
               set the slope: two years of 0.000 at logit -9.2 drew the curve through 0.062 where a year measured 0.195
-              [0.097, 0.276]; with a clip of 1e-6 its 2025 read 0.64 for a measured 0.32.) The priors only matter
+              [0.097, 0.276]; with a clip of 1e-6 its 2025 read 0.64 for a measured 0.32.) A share without an interval
+              weighs as the median share with one (EXACT_WEIGHT where none has one). The priors only matter
               where the shares say little: all 0, the slope 0 (a rise is not read into noise around 0).
     linear:   alpha = a + b (year - origin) by least squares, predictions clipped to [0, 1].
     """
     x = np.asarray(years, dtype=float) - origin
     y = np.asarray(shares, dtype=float)
+    if not np.isfinite(y).all():
+        raise EstimatorError("a trend needs a number for every observed share (found NaN)")
     if trend != "logistic":
         b, a = np.polyfit(x, y, 1)
         return float(a), float(b)
     y = np.clip(y, 0.0, 1.0)
-    if sds is None:
-        weights = np.full(y.size, EXACT_WEIGHT)
-    else:
-        sd = np.asarray(sds, dtype=float)
-        share = np.clip(y, np.minimum(sd, 0.5), 1 - np.minimum(sd, 0.5))  # (a share of 0 counts as one of its sd)
-        weights = np.where(sd > 0, share * (1 - share) / np.maximum(sd, 1e-12) ** 2, EXACT_WEIGHT)
+    sd = np.full(y.size, np.nan) if sds is None else np.asarray(sds, dtype=float)
+    known = np.isfinite(sd) & (sd > 0)
+    share = np.clip(y, np.minimum(np.where(known, sd, 0), 0.5), 1 - np.minimum(np.where(known, sd, 0), 0.5))  # (a 0: one of its sd)
+    weights = np.where(known, share * (1 - share) / np.where(known, sd, 1.0) ** 2, np.nan)
+    # a share without an interval: exact where none has one, else as much as the median share with one (taken as
+    # exact beside shares with intervals, one such share set the slope alone)
+    weights[~known] = np.median(weights[known]) if known.any() else EXACT_WEIGHT
     center = float(x.mean())  # (centred, a slope moves the early and the late years both: all-0 shares give slope 0)
     a, b = _fractional_logit(x - center, y, weights)
     return a - b * center, b

@@ -370,6 +370,21 @@ def test_a_member_whose_check_fails_is_one_fault_and_none_of_its_bytes_are_read(
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
 
 
+def test_a_whole_file_gzip_whose_check_fails_keeps_its_records_and_says_so(tmp_path):
+    """A member of many records is not one record's member: its CRC failing loses none of them (a first version held a
+    member's first 2 MiB until its end and dropped them: a 1 MB file lost every record; before, its last slice's)."""
+    records = b"".join(response_record(i, text=" ".join(f"w{i * 7919 + k:x}" for k in range(120))) for i in range(200))
+    whole = bytearray(zlib.compress(records, 6, wbits=31))
+    whole[-8] ^= 0x01  # the CRC-32 in the trailer
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(bytes(whole))
+    db = str(tmp_path / "s.duckdb")
+    result = run("ingest", str(path), "--db", db)
+    assert result.exit_code == 1 and "incorrect data check" in result.stderr
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 200
+    assert rows(db, "SELECT kind, count(*) FROM ingest_errors GROUP BY kind") == [("gzip", 1)]
+
+
 def test_bytes_between_or_after_members_that_are_not_gzip_are_said_so_and_the_next_member_is_read(tmp_path):
     members = [gz(response_record(i)) for i in range(2)]
     path = tmp_path / "padded.warc.gz"

@@ -74,3 +74,22 @@ def test_a_backslash_ends_the_host_as_browsers_read_it():
 
 def test_hosts_take_the_ascii_form_browsers_give_them():
     assert [split_host(u) for u in ("http://faß.de/", "http://ς.gr/", "https://☃.net/")] == ["xn--fa-hia.de", "xn--3xa.gr", "xn--n3h.net"]
+
+
+def test_credentials_are_dropped_from_the_authority_alone():
+    """The user information of the URL's own authority, up to its last '@' (as urlsplit finds the host); an '@' or a
+    URL in the path or query is text (a first version rewrote '?next=http://cdn...&email=alice@example.org')."""
+    from provenance.ingest.urls import without_credentials
+
+    cases = {
+        "https://user:secret@example.com/x": "https://example.com/x",
+        "https://user:p@ss@host.com/": "https://host.com/",
+        "https://a.example/track?next=http://cdn.example.com&email=alice@example.org": None,
+        "https://example.com/share/http://bob@mail.example.org": None,
+        "https://example.com/@someone/post": None,
+        "https://h.example#x@y": None,
+        "mailto:a@b.example": None,
+    }
+    for url, expected in cases.items():
+        assert without_credentials(url) == (expected or url), url
+        assert split_host(without_credentials(url)) == split_host(url), url

@@ -13,6 +13,7 @@ from provenance.simulate.schedules import (
     observations_from_rows,
     observed_schedule,
     period_year,
+    predict_trend,
 )
 
 YEARS = generation_years(2019, 1.0, 10)  # generations 0..10 = 2019..2029
@@ -132,3 +133,18 @@ def test_shares_of_zero_every_year_project_no_rise():
     schedule = observed_schedule(observations, YEARS, replicates=50, seed=0)
     assert np.all(schedule.point[1:] < 0.01)
     assert np.median(schedule.alphas[-1]) < 0.05
+
+
+def test_a_share_without_an_interval_weighs_as_much_as_a_typical_one_not_as_if_exact():
+    """Beside shares with intervals, a share without one was taken as exact (weight 1e9): .3 (no interval), then
+    .05, .1, .15, .2 (with intervals) gave a falling trend through 0.089 where 2024 measured 0.20 +- 0.05."""
+    years = np.array([2020.0, 2021, 2022, 2023, 2024])
+    shares = np.array([0.3, 0.05, 0.1, 0.15, 0.2])
+    sds = np.array([np.nan, 0.02, 0.03, 0.04, 0.05])
+    a, b = fit_trend(years, shares, "logistic", 2024, sds)
+    weights = [s * (1 - s) / d**2 for s, d in zip(shares[1:], sds[1:])]  # effective sample sizes; their median's sd:
+    typical = fit_trend(years, shares, "logistic", 2024, np.array([np.sqrt(0.3 * 0.7 / np.median(weights)), *sds[1:]]))
+    assert b == pytest.approx(typical[1], abs=0.03)  # (was -0.37 against -0.08)
+    assert predict_trend(a, b, np.array([2024.0]), "logistic", 2024)[0] > 0.12  # (was 0.089)
+    with pytest.raises(EstimatorError, match="NaN"):
+        fit_trend(years, np.array([0.1, np.nan, 0.1, 0.1, 0.1]), "logistic", 2024, sds)
