@@ -6,7 +6,7 @@ a record's offset is then its offset in the .wacz file itself, as in a plain WAR
 compressed into the ZIP ("deflated") is read as well, its records without an offset (there is no
 byte of the .wacz to point at), and so are the records after the first of a stored WARC file gzipped
 whole. A fault names the WARC file it is in. A WACZ is read from a local file: its index of files is
-at its end.
+at its end; one cut off before it (a download that did not finish) is walked by its members' own headers.
 """
 from __future__ import annotations
 
@@ -42,7 +42,13 @@ def read_input(f: BinaryIO, path: str, max_record_bytes: int, info: FileInfo) ->
         archive = zipfile.ZipFile(f)
         members = warc_members(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        yield Fault(None, "format", f"not a readable WACZ file: {_why(exc)}{_cut_note(f)}")
+        if _cut_note(f):  # a ZIP without its end (its index): its stored WARC files read by their own headers
+            yield Fault(None, "truncated", f"not a whole WACZ file: {_why(exc)}{_cut_note(f)}; its WARC files are read from "
+                        "their own headers up to the cut")
+            info.format = "wacz"
+            yield from _read_cut(f, max_record_bytes, info)
+            return
+        yield Fault(None, "format", f"not a readable WACZ file: {_why(exc)}")
         return
     info.format = "wacz"
     if not members:
@@ -103,9 +109,80 @@ def _data_offset(f: BinaryIO, member: zipfile.ZipInfo) -> int:
     return member.header_offset + _LOCAL_HEADER.size + name_len + extra_len
 
 
+_FILE_HEADER = struct.Struct("<4sHHHHHIIIHH")  # signature, version, flags, method, time, date, crc, sizes, name and extra lengths
+_SIZES_AFTER = 0x08  # flag: the sizes follow the data (a data descriptor); the header's are 0
+
+
+def _read_cut(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
+    """The WARC files of a ZIP cut off before its index, found by walking the members' own headers from the start: each
+    stored one read to its end or to the cut, a record's offset its offset in the .wacz as for a whole one. A member
+    whose size its header does not give (written as a stream) is read to the cut; a compressed one cannot be walked past
+    (its size unknown) and ends the walk, with a fault."""
+    end = f.seek(0, os.SEEK_END)
+    at = 0
+    while at + _FILE_HEADER.size <= end:
+        f.seek(at)
+        fields = _FILE_HEADER.unpack(f.read(_FILE_HEADER.size))
+        signature, _, flags, method, _, _, _, size, _, name_len, extra_len = fields
+        if signature != b"PK\x03\x04":
+            return  # the members end here (the index would follow)
+        name = f.read(name_len).decode("utf-8", "replace")
+        start = at + _FILE_HEADER.size + name_len + extra_len
+        known = not flags & _SIZES_AFTER
+        stop = min(start + size, end) if known else end
+        is_warc = name.startswith("archive/") and name.lower().endswith(WARC_SUFFIXES)
+        if is_warc and method == zipfile.ZIP_STORED:
+            yield from _read_stored(f, name, start, stop, max_record_bytes, info)
+        elif is_warc:
+            yield Fault(start, "format", f"{name}: compressed in the ZIP, and the ZIP is cut off: not read")
+        if not known:
+            return
+        at = start + size
+
+
+def _read_stored(f: BinaryIO, name: str, start: int, stop: int, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
+    part = FileInfo()
+    try:
+        for item in read_stream(_Slice(f, start, stop), max_record_bytes, part):
+            real = item.offset is not None and (part.compression == "none" or part.members > 1 or item.offset == 0)
+            if isinstance(item, Fault):
+                item.reason = f"{name}: {item.reason}" + ("" if real or item.offset is None else f" (offset {item.offset} in it)")
+            item.offset = item.offset + start if real else None  # type: ignore[operator]
+            yield item
+    finally:
+        info.members += part.members
+        if info.compression == "none":
+            info.compression = part.compression
+
+
+class _Slice:
+    """Bytes start..stop of a file, read and sought as a file of their own."""
+
+    def __init__(self, f: BinaryIO, start: int, stop: int) -> None:
+        self.f, self.start, self.stop, self.pos = f, start, stop, 0
+
+    def read(self, n: int = -1) -> bytes:
+        left = self.stop - self.start - self.pos
+        n = left if n is None or n < 0 else min(n, left)
+        if n <= 0:
+            return b""
+        self.f.seek(self.start + self.pos)
+        data = self.f.read(n)
+        self.pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self.pos, os.SEEK_END: self.stop - self.start}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+
 def _cut_note(f: BinaryIO) -> str:
     """What a ZIP that begins as one but has no central directory (the end of the file, where ZIP keeps it) most
-    likely is: a download or copy cut off. (Its records are not read: see the README.)"""
+    likely is: a download or copy cut off."""
     try:
         f.seek(0)
         head = f.read(4)

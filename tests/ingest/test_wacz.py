@@ -73,10 +73,30 @@ def test_a_broken_or_empty_wacz_gets_one_clear_line(tmp_path):
     res = run("ingest", str(not_zip), str(cut), str(empty), "--db", str(db))
     assert res.exit_code == 1 and "Traceback" not in res.output
     reasons = dict(rows(db, "SELECT path, reason FROM ingest_errors"))
-    assert "not a readable WACZ file" in reasons[str(not_zip)] and "not a readable WACZ file" in reasons[str(cut)]
+    assert "not a readable WACZ file" in reasons[str(not_zip)] and "not a whole WACZ file" in reasons[str(cut)]
     assert "its end is missing: a download or copy cut off?" in reasons[str(cut)]  # (it said "File is not a zip file")
     assert "cut off" not in reasons[str(not_zip)]
     assert "without WARC files" in reasons[str(empty)]
+
+
+def test_a_wacz_cut_off_before_its_index_keeps_the_records_of_its_stored_warc_files_up_to_the_cut(tmp_path):
+    """A download cut short: the ZIP's index (at its end) is gone, and every record with it; the members' own headers
+    still say where each stored WARC file is (the same bytes as a .warc.gz cut there kept its records)."""
+    first = members([warcinfo("my-crawl"), *(response_record(i) for i in range(3))])
+    second = members([response_record(i) for i in range(3, 9)])
+    whole = make_wacz(tmp_path / "whole.wacz", {"a.warc.gz": first, "b.warc.gz": second}).read_bytes()
+    cut_at = whole.index(second) + len(second) * 2 // 3  # inside the second WARC file
+    cut = tmp_path / "cut.wacz"
+    cut.write_bytes(whole[:cut_at])
+    db = tmp_path / "c.duckdb"
+    result = run("ingest", str(cut), "--db", str(db))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    expected = [whole.index(first) + len(members([warcinfo("my-crawl"), *(response_record(i) for i in range(k))])) for k in range(3)]
+    expected += [whole.index(second) + len(members([response_record(i) for i in range(3, k)])) for k in range(3, 9)]
+    got = [o for (o,) in rows(db, "SELECT record_offset FROM documents ORDER BY record_offset")]
+    assert got == [o for o in expected if o + 200 < cut_at][: len(got)] and len(got) >= 6  # the records before the cut, at their offsets
+    reasons = [r for (r,) in rows(db, "SELECT reason FROM ingest_errors")]
+    assert any("not a whole WACZ file" in r for r in reasons) and any(r.startswith("archive/b.warc.gz: ") for r in reasons)
 
 
 def test_a_wacz_beside_the_warc_files_it_packs_is_left_out_of_a_folder_with_a_note(tmp_path):
