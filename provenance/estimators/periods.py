@@ -97,6 +97,10 @@ class UnitCounts:
         """The block of each entry."""
         return np.searchsorted(self.block_ptr, entries, side="right") - 1
 
+    def blocks_in(self, starts: np.ndarray, ends: np.ndarray) -> int:
+        """How many blocks the nonempty entry runs starts[i] .. ends[i] span (a unit is a run of blocks)."""
+        return int((self.block_of(np.asarray(ends) - 1) - self.block_of(starts) + 1).sum())
+
     @property
     def n_vocab(self) -> int:
         return int(self.vocab.size)

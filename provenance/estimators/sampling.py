@@ -76,8 +76,7 @@ class UnitStream:
                 if whole and (d.all_distinct or d.distinct[s:e].all()):  # each entry a (block, token): as they are
                     held.append(tok)
                     single.append(cnt)
-                    first, last = d.block_of(np.array([s, e - 1]))  # (blocks are runs of entries, a unit a run of blocks)
-                    blocks += int(last - first) + 1
+                    blocks += d.blocks_in(np.array([s]), np.array([e]))
                 else:  # a thinned unit, or blocks that repeat a token: its counts summed per (block, token)
                     present = np.flatnonzero(cnt > 0)
                     keys, inverse = np.unique(d.block_of(present + s) * vocab + tok[present], return_inverse=True)

@@ -241,8 +241,7 @@ def _presence(data: UnitCounts, units: np.ndarray) -> tuple[np.ndarray, int]:
     entries = ranges(starts, ends)
     if not data.all_distinct:
         entries = entries[data.distinct[entries]]
-    blocks = int((data.block_of(ends - 1) - data.block_of(starts) + 1).sum())
-    return np.bincount(data.token[entries], minlength=data.n_vocab).astype(np.float64), blocks
+    return np.bincount(data.token[entries], minlength=data.n_vocab).astype(np.float64), data.blocks_in(starts, ends)
 
 
 def _empty_lost() -> pl.DataFrame:

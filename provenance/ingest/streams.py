@@ -154,21 +154,17 @@ def _member(f: BinaryIO, buf: bytes, at: int, start: int) -> Iterator[Event]:
         try:
             out = d.decompress(data, OUT_SIZE)
         except zlib.error as exc:
-            if _is_check(exc):  # the member's output is wrong somewhere, nobody knows where: one record's member
-                # gives nothing (its garbled header was a second fault); a member of many records (a file gzipped
-                # whole) gives what it held, as it gives all it inflated past HOLD_BYTES (a bit flip in a 1 MB file
-                # lost its every record: most flips fail the CRC, not the data)
-                if held and _several_records(b"".join(held)):
-                    yield from held
-                    good, _ = _up_to_fault(before, data)  # (the last slice's records too: zlib failed on the trailer)
-                    if good:
-                        yield good
+            check = _is_check(exc)  # (its CRC-32 or length: the output is wrong somewhere, nobody knows where)
+            if check and not (held and _several_records(b"".join(held))):
+                # one record's member gives nothing (its garbled header was a second fault); one of many records (a
+                # file gzipped whole) gives what it inflated, as past HOLD_BYTES (a bit flip in a 1 MB file lost its
+                # every record: most flips fail the CRC, not the data)
                 return Break(start, f"corrupt gzip member ({exc})")
             yield from held or ()
-            good, fed = _up_to_fault(before, data)
+            good, fed = _up_to_fault(before, data)  # (a check failed on the trailer: the whole slice)
             if good:
                 yield good
-            return Break(start, f"corrupt gzip member ({exc}, {consumed + fed:,} bytes into it)")
+            return Break(start, f"corrupt gzip member ({exc})" if check else f"corrupt gzip member ({exc}, {consumed + fed:,} bytes into it)")
         # At the end of a member zlib may report the leftover bytes as both unconsumed_tail and
         # unused_data; they are counted once. Unconsumed input is fed again from the buffer.
         used = len(data) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))

@@ -42,8 +42,9 @@ def read_input(f: BinaryIO, path: str, max_record_bytes: int, info: FileInfo) ->
         archive = zipfile.ZipFile(f)
         members = warc_members(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        if _cut_note(f):  # a ZIP without its end (its index): its stored WARC files read by their own headers
-            yield Fault(None, "truncated", f"not a whole WACZ file: {_why(exc)}{_cut_note(f)}; its WARC files are read from "
+        cut = _cut_note(f)
+        if cut:  # a ZIP without its end (its index): its stored WARC files read by their own headers
+            yield Fault(None, "truncated", f"not a whole WACZ file: {_why(exc)}{cut}; its WARC files are read from "
                         "their own headers up to the cut")
             info.format = "wacz"
             yield from _read_cut(f, max_record_bytes, info)
@@ -81,19 +82,26 @@ def _read_member(f: BinaryIO, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError, struct.error) as exc:  # RuntimeError: encrypted
         yield Fault(None, "format", f"{name}: cannot be read: {_why(exc)}")
         return
-    part = FileInfo()
     try:
         with stream:
-            for item in read_stream(stream, max_record_bytes, part):
-                # an offset in the member's bytes: one in the .wacz where those are stored as they are, and
-                # either plain or a gzip member (zstd frame) per record (else: a position in what they hold)
-                real = at is not None and item.offset is not None and (part.compression == "none" or part.members > 1 or item.offset == 0)
-                if isinstance(item, Fault):
-                    item.reason = f"{name}: {item.reason}" + ("" if real or item.offset is None else f" (offset {item.offset} in it)")
-                item.offset = item.offset + at if real else None  # type: ignore[operator]
-                yield item
+            yield from _items(stream, name, at, max_record_bytes, info)
     except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError) as exc:  # a bad CRC at its end, a corrupt stream
         yield Fault(at, "format", f"{name}: {_why(exc)}; its records read so far are kept")
+
+
+def _items(stream: BinaryIO, name: str, at: int | None, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
+    """The records and faults of one WARC file of the ZIP (its bytes start at `at` in the .wacz where stored, else None),
+    each fault naming it; what was learned of its compression goes to info."""
+    part = FileInfo()
+    try:
+        for item in read_stream(stream, max_record_bytes, part):
+            # an offset in the member's bytes: one in the .wacz where those are stored as they are, and
+            # either plain or a gzip member (zstd frame) per record (else: a position in what they hold)
+            real = at is not None and item.offset is not None and (part.compression == "none" or part.members > 1 or item.offset == 0)
+            if isinstance(item, Fault):
+                item.reason = f"{name}: {item.reason}" + ("" if real or item.offset is None else f" (offset {item.offset} in it)")
+            item.offset = item.offset + at if real else None  # type: ignore[operator]
+            yield item
     finally:
         info.members += part.members
         if info.compression == "none":
@@ -132,27 +140,12 @@ def _read_cut(f: BinaryIO, max_record_bytes: int, info: FileInfo) -> Iterator[It
         stop = min(start + size, end) if known else end
         is_warc = name.startswith("archive/") and name.lower().endswith(WARC_SUFFIXES)
         if is_warc and method == zipfile.ZIP_STORED:
-            yield from _read_stored(f, name, start, stop, max_record_bytes, info)
+            yield from _items(_Slice(f, start, stop), name, start, max_record_bytes, info)
         elif is_warc:
             yield Fault(start, "format", f"{name}: compressed in the ZIP, and the ZIP is cut off: not read")
         if not known:
             return
         at = start + size
-
-
-def _read_stored(f: BinaryIO, name: str, start: int, stop: int, max_record_bytes: int, info: FileInfo) -> Iterator[Item]:
-    part = FileInfo()
-    try:
-        for item in read_stream(_Slice(f, start, stop), max_record_bytes, part):
-            real = item.offset is not None and (part.compression == "none" or part.members > 1 or item.offset == 0)
-            if isinstance(item, Fault):
-                item.reason = f"{name}: {item.reason}" + ("" if real or item.offset is None else f" (offset {item.offset} in it)")
-            item.offset = item.offset + start if real else None  # type: ignore[operator]
-            yield item
-    finally:
-        info.members += part.members
-        if info.compression == "none":
-            info.compression = part.compression
 
 
 class _Slice:

@@ -149,7 +149,7 @@ def _read_into(job: FileJob, res: FileResult, info: FileInfo, ctx: BatchContext,
                 _add_fault(res, item)
                 if item.record_type is not None:  # a record read, its block skipped (over --max-record-bytes): counted
                     res.n_records += 1
-                    res.record_counts[item.record_type] = res.record_counts.get(item.record_type, 0) + 1
+                    _count(res.record_counts, item.record_type)
                 continue
             res.n_records += 1
             if res.n_records % CHECK_EVERY_RECORDS == 0 and meter.on:  # (no tell() when nobody listens)

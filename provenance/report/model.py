@@ -432,10 +432,10 @@ def _families_note(data: Mapping[str, Any], synth: tuple[int, dict[str, Any]] | 
         return []
     latest, parts = family_split(data)
     if latest is not None:
-        parts = ", ".join(f"{name} {number(p.get('share'), 'percent')} [{number(p.get('ci_low'), 'percent')}, "
-                          f"{number(p.get('ci_high'), 'percent')}]" for name, p in parts.items())
-        return [f"the synthetic share is estimated against {len(share['families'][latest])} machine families jointly; in {latest} "
-                f"their parts (the share split among them) are {parts}; each part is noisier than the share, and text of "
+        listed = ", ".join(f"{name} {number(p.get('share'), 'percent')} [{number(p.get('ci_low'), 'percent')}, "
+                           f"{number(p.get('ci_high'), 'percent')}]" for name, p in parts.items())
+        return [f"the synthetic share is estimated against {len(parts)} machine families jointly; in {latest} "
+                f"their parts (the share split among them) are {listed}; each part is noisier than the share, and text of "
                 "a family none of the references is like still reads as human"]
     machine = compute.references_of(synth[1]).get("machine")
     if share.get("machines") or share.get("not_compared") or not machine:

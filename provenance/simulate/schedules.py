@@ -157,11 +157,13 @@ def fit_trend(years: np.ndarray, shares: np.ndarray, trend: str, origin: float,
     y = np.clip(y, 0.0, 1.0)
     sd = np.full(y.size, np.nan) if sds is None else np.asarray(sds, dtype=float)
     known = np.isfinite(sd) & (sd > 0)
-    share = np.clip(y, np.minimum(np.where(known, sd, 0), 0.5), 1 - np.minimum(np.where(known, sd, 0), 0.5))  # (a 0: one of its sd)
-    weights = np.where(known, share * (1 - share) / np.where(known, sd, 1.0) ** 2, np.nan)
-    # a share without an interval: exact where none has one, else as much as the median share with one (taken as
-    # exact beside shares with intervals, one such share set the slope alone)
-    weights[~known] = np.median(weights[known]) if known.any() else EXACT_WEIGHT
+    weights = np.full(y.size, EXACT_WEIGHT)  # shares without an interval, where none has one
+    if known.any():
+        floor = np.minimum(sd[known], 0.5)
+        share = np.clip(y[known], floor, 1 - floor)  # (a share of 0 counts as one of its sd)
+        weights[known] = share * (1 - share) / sd[known] ** 2
+        # beside shares with intervals, one without weighs as their median (taken as exact, one set the slope alone)
+        weights[~known] = np.median(weights[known])
     center = float(x.mean())  # (centred, a slope moves the early and the late years both: all-0 shares give slope 0)
     a, b = _fractional_logit(x - center, y, weights)
     return a - b * center, b
